@@ -1,0 +1,39 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+
+/**
+ * One document client per process. The SDK honours AWS_ENDPOINT_URL_DYNAMODB, so the same code talks to
+ * DynamoDB Local and to AWS. Adaptive retry mode backs off with jitter on throttling and transient errors.
+ */
+export function createDocumentClient(options: { endpoint?: string; region?: string; maxAttempts?: number } = {}): DynamoDBDocumentClient {
+  const client = new DynamoDBClient({
+    region: options.region ?? process.env.AWS_REGION ?? 'eu-west-1',
+    ...(options.endpoint ? { endpoint: options.endpoint } : {}),
+    maxAttempts: options.maxAttempts ?? 8,
+    retryMode: 'adaptive',
+  });
+  return DynamoDBDocumentClient.from(client, {
+    marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },
+  });
+}
+
+export function isConditionalCheckFailure(error: unknown): boolean {
+  return (error as { name?: string } | undefined)?.name === 'ConditionalCheckFailedException';
+}
+
+/** Batch calls can leave items unprocessed under load without throwing; this retries them with backoff and jitter. */
+export async function retryUnprocessed<T>(
+  attempt: (pending: T) => Promise<T | undefined>,
+  initial: T,
+  what: string,
+  maxRounds = 10,
+): Promise<void> {
+  let pending: T | undefined = initial;
+  for (let round = 0; pending !== undefined; round += 1) {
+    if (round >= maxRounds) throw new Error(`${what}: items still unprocessed after ${maxRounds} rounds`);
+    if (round > 0) await sleep(Math.random() * Math.min(2000, 50 * 2 ** round));
+    pending = await attempt(pending);
+  }
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

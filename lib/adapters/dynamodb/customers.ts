@@ -1,0 +1,98 @@
+import { DescribeTableCommand } from '@aws-sdk/client-dynamodb';
+import { BatchWriteCommand, GetCommand, ScanCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { Customer, Order } from '../../domain/customer.js';
+import type { CustomerPage, CustomerRepository, LastSend, ScanPosition } from '../../ports/customers.js';
+import { retryUnprocessed } from './client.js';
+import { customerScanIndex, keys } from './table.js';
+
+const batchWriteLimit = 25;
+
+export class DynamoCustomerRepository implements CustomerRepository {
+  constructor(
+    private readonly client: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  async scanPage(position: ScanPosition): Promise<CustomerPage> {
+    const page = await this.client.send(
+      new ScanCommand({
+        TableName: this.tableName,
+        IndexName: customerScanIndex.name,
+        Segment: position.segment,
+        TotalSegments: position.totalSegments,
+        ...(position.cursor ? { ExclusiveStartKey: decodeCursor(position.cursor) } : {}),
+      }),
+    );
+    const customers: Customer[] = [];
+    let unreadable = 0;
+    for (const item of page.Items ?? []) {
+      const customer = toCustomer(item);
+      if (customer) customers.push(customer);
+      else unreadable += 1;
+    }
+    return { customers, unreadable, ...(page.LastEvaluatedKey ? { nextCursor: encodeCursor(page.LastEvaluatedKey) } : {}) };
+  }
+
+  async approximateCount(): Promise<number> {
+    const { Table } = await this.client.send(new DescribeTableCommand({ TableName: this.tableName }));
+    const index = Table?.GlobalSecondaryIndexes?.find((gsi) => gsi.IndexName === customerScanIndex.name);
+    return index?.ItemCount ?? Table?.ItemCount ?? 0;
+  }
+
+  async get(customerId: string): Promise<Customer | undefined> {
+    const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: keys.customer(customerId), ConsistentRead: true }));
+    return Item ? toCustomer(Item) : undefined;
+  }
+
+  async putMany(entries: readonly { customer: Customer; orders: readonly Order[] }[]): Promise<void> {
+    const items = entries.flatMap(({ customer, orders }) => [
+      customerItem(customer),
+      ...orders.map((order) => ({ ...keys.order(order.customerId, order.placedAt, order.orderId), entity: 'order', ...order })),
+    ]);
+    for (let start = 0; start < items.length; start += batchWriteLimit) {
+      const requests = items.slice(start, start + batchWriteLimit).map((Item) => ({ PutRequest: { Item } }));
+      await retryUnprocessed(
+        async (pending) => {
+          const result = await this.client.send(new BatchWriteCommand({ RequestItems: { [this.tableName]: pending } }));
+          const left = result.UnprocessedItems?.[this.tableName];
+          return left && left.length > 0 ? (left as typeof pending) : undefined;
+        },
+        requests,
+        'writing customers',
+      );
+    }
+  }
+
+  async recordEmailed(customerId: string, send: LastSend): Promise<void> {
+    await this.client.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: keys.customer(customerId),
+        UpdateExpression: 'SET lastEmailedAt = :at, lastSend = :send',
+        ConditionExpression: 'attribute_exists(pk)',
+        ExpressionAttributeValues: { ':at': send.at, ':send': send },
+      }),
+    );
+  }
+}
+
+function customerItem(customer: Customer): Record<string, unknown> {
+  return { ...keys.customer(customer.customerId), [customerScanIndex.partitionKey]: customer.customerId, entity: 'customer', ...customer };
+}
+
+/** A damaged item is counted and skipped: one bad record must not stop a night for everyone else. */
+function toCustomer(item: Record<string, unknown>): Customer | undefined {
+  const { pk: _pk, sk: _sk, entity: _entity, [customerScanIndex.partitionKey]: _scanKey, ...rest } = item;
+  const candidate = rest as Partial<Customer>;
+  if (typeof candidate.customerId !== 'string' || typeof candidate.consent?.state !== 'string') return undefined;
+  if (typeof candidate.summary?.orderCount !== 'number' || !Array.isArray(candidate.summary.recentPurchaseDays)) return undefined;
+  return candidate as Customer;
+}
+
+function encodeCursor(key: Record<string, unknown>): string {
+  return Buffer.from(JSON.stringify(key)).toString('base64url');
+}
+
+function decodeCursor(cursor: string): Record<string, unknown> {
+  return JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as Record<string, unknown>;
+}

@@ -1,0 +1,51 @@
+import { PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { RunRecorder } from '../../ports/runs.js';
+import type { NightSummary } from '../../usecases/run-night.js';
+import { keys } from './table.js';
+
+export class DynamoRunRecorder implements RunRecorder {
+  constructor(
+    private readonly client: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  async started(run: { runId: string; asOf: string; startedAt: string; configVersion: number }): Promise<void> {
+    await this.client.send(
+      new PutCommand({ TableName: this.tableName, Item: { ...keys.run(run.asOf, run.startedAt, run.runId), entity: 'run', status: 'running', ...run } }),
+    );
+  }
+
+  async finished(summary: NightSummary): Promise<void> {
+    await this.client.send(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: { ...keys.run(summary.asOf, summary.startedAt, summary.runId), entity: 'run', status: summary.stoppedBy ? 'stopped' : 'finished', ...summary },
+      }),
+    );
+  }
+
+  async failed(run: { runId: string; asOf: string; startedAt: string; error: string }): Promise<void> {
+    await this.client.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: keys.run(run.asOf, run.startedAt, run.runId),
+        UpdateExpression: 'SET #status = :failed, #error = :error, entity = :entity, runId = :runId, asOf = :asOf, startedAt = :startedAt',
+        ExpressionAttributeNames: { '#status': 'status', '#error': 'error' },
+        ExpressionAttributeValues: { ':failed': 'failed', ':error': run.error, ':entity': 'run', ':runId': run.runId, ':asOf': run.asOf, ':startedAt': run.startedAt },
+      }),
+    );
+  }
+
+  /** The runs of one night, newest first. */
+  async runsOf(asOf: string): Promise<Record<string, unknown>[]> {
+    const { Items } = await this.client.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': keys.run(asOf, '', '').pk },
+        ScanIndexForward: false,
+      }),
+    );
+    return Items ?? [];
+  }
+}

@@ -1,0 +1,34 @@
+/**
+ * The single table. Every item has a partition key `pk` and a sort key `sk`:
+ *
+ * | item                  | pk                      | sk                                        |
+ * |-----------------------|-------------------------|-------------------------------------------|
+ * | customer profile      | CUST#<customerId>       | PROFILE                                   |
+ * | order                 | CUST#<customerId>       | ORDER#<placedAt>#<orderId>                |
+ * | send ledger entry     | CUST#<customerId>       | SEND#<campaignId>#<episode>#<step>        |
+ * | suppression           | SUPPRESS#<sha256(email)>| SUPPRESSION                               |
+ * | campaign config       | CONFIG#campaigns        | V#<version, 10 digits>                    |
+ * | run record            | RUN#<asOf>              | <startedAt>#<runId>                       |
+ * | shop metadata         | SHOP                    | META                                      |
+ *
+ * The sparse GSI `customers` holds only profiles (only they carry `customerScanKey`), so the night's parallel
+ * scan reads customers and none of their orders or ledger entries.
+ */
+export const tableKeys = { partition: 'pk', sort: 'sk' } as const;
+export const customerScanIndex = { name: 'customers', partitionKey: 'customerScanKey' } as const;
+/** Epoch seconds; DynamoDB's TTL deletes items past it (webhook dedupe keys, old decision logs). */
+export const ttlAttribute = 'expiresAt';
+
+export const keys = {
+  customer: (customerId: string) => ({ pk: `CUST#${customerId}`, sk: 'PROFILE' }),
+  order: (customerId: string, placedAt: string, orderId: string) => ({ pk: `CUST#${customerId}`, sk: `ORDER#${placedAt}#${orderId}` }),
+  send: (customerId: string, campaignId: string, episode: string, step: number) => ({
+    pk: `CUST#${customerId}`,
+    sk: `SEND#${campaignId}#${episode}#${step}`,
+  }),
+  suppression: (emailHash: string) => ({ pk: `SUPPRESS#${emailHash}`, sk: 'SUPPRESSION' }),
+  campaignConfigPartition: 'CONFIG#campaigns',
+  campaignConfig: (version: number) => ({ pk: 'CONFIG#campaigns', sk: `V#${String(version).padStart(10, '0')}` }),
+  run: (asOf: string, startedAt: string, runId: string) => ({ pk: `RUN#${asOf}`, sk: `${startedAt}#${runId}` }),
+  shopMeta: { pk: 'SHOP', sk: 'META' },
+} as const;

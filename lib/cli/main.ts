@@ -1,0 +1,76 @@
+import { Command, CommanderError, InvalidArgumentError } from 'commander';
+import { readFile } from 'node:fs/promises';
+import { InvalidCampaignConfigError, parseCampaignConfig } from '../config/campaign-config.js';
+import { isCalendarDate } from '../domain/dates.js';
+import { start, type StartOptions } from './start.js';
+
+export function parseCalendarDate(text: string): string {
+  if (!isCalendarDate(text)) throw new InvalidArgumentError('expected a real date as YYYY-MM-DD, e.g. 2026-11-22.');
+  return text;
+}
+
+export function parseWholeNumber(min: number, max: number) {
+  return (text: string): number => {
+    const value = Number(text);
+    if (!/^\d+$/.test(text) || !Number.isSafeInteger(value) || value < min || value > max) {
+      throw new InvalidArgumentError(`expected a whole number from ${min} to ${max}.`);
+    }
+    return value;
+  };
+}
+
+export async function readJsonFile(path: string): Promise<unknown> {
+  const text = await readFile(path, 'utf8');
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new Error(`${path} is not valid JSON: ${(error as Error).message}`);
+  }
+}
+
+function buildProgram(): Command {
+  const program = new Command('winback')
+    .description('Customer win-back for e-commerce shops: find the customers slipping away and win them back.')
+    .exitOverride()
+    .configureOutput({ writeErr: (text) => process.stderr.write(text) });
+
+  program
+    .command('start')
+    .description("Start the embedded local stack (DynamoDB Local, local SES), seed a demo shop if empty, run tonight's job, print the report, keep serving")
+    .option('--once', 'exit after the report')
+    .option('--as-of <date>', "the night to run, YYYY-MM-DD (default: today in the shop's time zone)", parseCalendarDate)
+    .option('--report <file>', 'also write the run summary as JSON to this file')
+    .option('--reset', 'wipe the local data and reseed the demo shop')
+    .option('--customers <n>', 'demo shop size when seeding', parseWholeNumber(1, 5_000_000), 5_000)
+    .option('--port <port>', 'the port Winback serves on (local SES uses port+1, DynamoDB Local port+2)', parseWholeNumber(1024, 65_533), 8787)
+    .option('--config <file>', 'apply this campaign config (validated) before the night')
+    .action(async (options: StartOptions) => {
+      await start(options);
+    });
+
+  const config = program.command('config').description('Campaign config');
+  config
+    .command('validate <file>')
+    .description('check a campaign config file and list every problem by path')
+    .action(async (file: string) => {
+      const parsed = parseCampaignConfig(await readJsonFile(file));
+      process.stdout.write(`${file} is valid: ${parsed.campaigns.length} campaigns for ${parsed.shop.name}\n`);
+    });
+  return program;
+}
+
+/** Runs the CLI and returns the exit code; bad input gets a message naming what is wrong and a non-zero code. */
+export async function main(argv: readonly string[]): Promise<number> {
+  try {
+    await buildProgram().parseAsync([...argv], { from: 'user' });
+    return 0;
+  } catch (error) {
+    if (error instanceof CommanderError) return error.exitCode;
+    if (error instanceof InvalidCampaignConfigError) {
+      process.stderr.write(`${error.message}\nNothing was applied and nothing was sent.\n`);
+      return 2;
+    }
+    process.stderr.write(`winback: ${(error as Error).message}\n`);
+    return 1;
+  }
+}

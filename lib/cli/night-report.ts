@@ -1,0 +1,44 @@
+import Table from 'cli-table3';
+import { skipReasonMeanings, type SkipReason } from '../domain/decisions.js';
+import type { NightSummary } from '../usecases/run-night.js';
+
+const number = new Intl.NumberFormat('en-IE');
+/** No colour codes: the report is also read in CI logs and files. */
+const plain = { head: [], border: [] };
+
+/** The run summary as a person reads it at the end of `npm start`. */
+export function formatNightReport(summary: NightSummary): string {
+  const lines: string[] = [];
+  lines.push(
+    `Night ${summary.asOf} · run ${summary.runId.slice(0, 8)} · config v${summary.configVersion} · ` +
+      `${number.format(summary.customersScanned)} customers in ${summary.totalSegments} segments · ${(summary.durationMs / 1000).toFixed(1)} s`,
+  );
+  lines.push(
+    `One-time buyers are held to the shop's second-order gap of ${summary.shopPace.secondOrderGapDays} days` +
+      (summary.shopPace.measuredOn > 0 ? ` (measured on ${number.format(summary.shopPace.measuredOn)} repeat customers)` : ' (configured fallback)'),
+  );
+
+  const statuses = new Table({ head: ['Customers', 'count', 'share'], colAligns: ['left', 'right', 'right'], style: plain });
+  const share = (value: number) => (summary.customersScanned ? `${((100 * value) / summary.customersScanned).toFixed(1)}%` : '-');
+  for (const [label, value] of [
+    ['active', summary.active],
+    ['at risk', summary.atRisk],
+    ['lost', summary.lost],
+    ['never ordered', summary.noOrders],
+  ] as const) {
+    statuses.push([label, number.format(value), share(value)]);
+  }
+  lines.push(statuses.toString());
+
+  const sent = new Table({ head: ['Emails sent', 'count'], colAligns: ['left', 'right'], style: plain });
+  for (const [campaign, value] of Object.entries(summary.sentByCampaign).sort()) sent.push([campaign, number.format(value)]);
+  sent.push(['total', number.format(summary.emailsSent)]);
+  lines.push(sent.toString());
+
+  const skipped = new Table({ head: ['Not emailed because', 'count', 'meaning'], colAligns: ['left', 'right', 'left'], style: plain });
+  const reasons = Object.entries(summary.skipped).sort(([, a], [, b]) => (b ?? 0) - (a ?? 0));
+  for (const [reason, value] of reasons) skipped.push([reason, number.format(value ?? 0), skipReasonMeanings[reason as SkipReason] ?? '']);
+  lines.push(skipped.toString());
+  if (summary.stoppedBy) lines.push(`Sending stopped early: ${summary.stoppedBy}. Unsent customers will be picked up by a later night, without doubles.`);
+  return lines.join('\n');
+}

@@ -1,0 +1,129 @@
+import { SingleBar, Presets } from 'cli-progress';
+import { randomUUID } from 'node:crypto';
+import { rm, writeFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import defaultCampaignConfig from '../config/default-campaign-config.json' with { type: 'json' };
+import { DynamoCampaignConfigStore } from '../adapters/dynamodb/campaign-configs.js';
+import { createDocumentClient } from '../adapters/dynamodb/client.js';
+import { DynamoCustomerRepository } from '../adapters/dynamodb/customers.js';
+import { DynamoSuppressionList } from '../adapters/dynamodb/suppressions.js';
+import { ensureTable, readShopMeta, writeShopMeta } from '../adapters/dynamodb/admin.js';
+import { parseCampaignConfig } from '../config/campaign-config.js';
+import { calendarDateIn } from '../domain/dates.js';
+import { startLocalStack } from '../local/stack.js';
+import { startLocalServer } from '../local/server.js';
+import { systemClock } from '../ports/clock.js';
+import { applyCampaignConfig } from '../usecases/apply-campaign-config.js';
+import type { NightSummary } from '../usecases/run-night.js';
+import { seedDemoShop } from '../usecases/seed-demo-shop.js';
+import { readJsonFile } from './main.js';
+import { formatNightReport } from './night-report.js';
+
+export interface StartOptions {
+  readonly once?: boolean;
+  readonly asOf?: string;
+  readonly report?: string;
+  readonly reset?: boolean;
+  readonly customers: number;
+  readonly port: number;
+  readonly config?: string;
+}
+
+/** Local only: a fixed development key, printed at start. On AWS the key lives in Secrets Manager. */
+export const localUnsubscribeSecret = 'winback-local-unsubscribe-signing-key-not-for-production';
+export const localDataDir = resolve('.winback/dynamodb');
+const demoSeed = 20261122;
+
+export async function start(options: StartOptions): Promise<void> {
+  const say = (text: string) => process.stdout.write(`${text}\n`);
+  const requestedConfig = options.config ? parseCampaignConfig(await readJsonFile(options.config)) : undefined;
+
+  if (options.reset) await rm(localDataDir, { recursive: true, force: true });
+  process.env.TABLE_NAME ??= 'winback';
+  process.env.UNSUBSCRIBE_BASE_URL ??= `http://localhost:${options.port}`;
+  process.env.UNSUBSCRIBE_SECRET ??= localUnsubscribeSecret;
+  // The report below is what a person reads locally; the JSON logs are for CloudWatch.
+  process.env.POWERTOOLS_LOG_LEVEL ??= 'WARN';
+
+  say(`Starting the local stack (data in ${localDataDir}) ...`);
+  const stack = await startLocalStack({ dataDir: localDataDir, sesPort: options.port + 1, dynamoPort: options.port + 2 });
+  const stopStack = async () => stack.stop();
+  try {
+    const client = createDocumentClient();
+    const tableName = process.env.TABLE_NAME;
+    const configs = new DynamoCampaignConfigStore(client, tableName);
+    const customers = new DynamoCustomerRepository(client, tableName);
+    const suppressions = new DynamoSuppressionList(client, tableName);
+    const created = await ensureTable(client, tableName);
+    if (created === 'created') say(`Created table ${tableName}.`);
+
+    const applied = await applyCampaignConfig(requestedConfig ?? (await configs.latest())?.raw ?? defaultCampaignConfig, options.config ?? 'default config', { configs, clock: systemClock });
+    if (!applied.unchanged) say(`Campaign config version ${applied.version} applied from ${options.config ?? 'lib/config/default-campaign-config.json'}.`);
+    const config = parseCampaignConfig((await configs.latest())!.raw);
+    const asOf = options.asOf ?? calendarDateIn(new Date(), config.shop.timeZone);
+
+    const meta = await readShopMeta(client, tableName);
+    if (!meta) {
+      say(`Seeding the demo shop "${config.shop.name}": ${options.customers.toLocaleString('en-IE')} customers, two years of orders up to ${asOf} ...`);
+      const bar = new SingleBar({ format: '  {bar} {percentage}% | {value}/{total} customers | {duration}s', hideCursor: true, noTTYOutput: false, stream: process.stdout }, Presets.shades_classic);
+      bar.start(options.customers, 0);
+      const seeded = await seedDemoShop(
+        { customers: options.customers, seed: demoSeed, endDate: asOf, shopTimeZone: config.shop.timeZone, currency: config.shop.currency },
+        { customers, suppressions, clock: systemClock },
+        (written) => bar.update(written),
+      );
+      bar.stop();
+      await writeShopMeta(client, tableName, { seededAt: new Date().toISOString(), demoCustomers: seeded.customers, demoEndDate: asOf, demoSeed });
+      say(`Seeded ${seeded.customers.toLocaleString('en-IE')} customers, ${seeded.orders.toLocaleString('en-IE')} orders, ${seeded.suppressions} suppressed addresses.`);
+    } else if (meta.demoCustomers !== options.customers && options.customers !== 5_000) {
+      say(`The local shop was seeded earlier with ${meta.demoCustomers} customers; --customers applies only with --reset.`);
+    }
+
+    say(`Running the night of ${asOf} ...`);
+    // The same handler Lambda runs, with the payload EventBridge Scheduler delivers.
+    const { handler } = await import('../../functions/nightly-coordinator/handler.js');
+    const summary = (await handler({ source: 'winback.local', asOf }, localLambdaContext('winback-nightly-coordinator'))) as NightSummary;
+    say('');
+    say(formatNightReport(summary));
+    if (options.report) {
+      await writeFile(options.report, `${JSON.stringify(summary, null, 2)}\n`);
+      say(`Run summary written to ${options.report}`);
+    }
+    if (options.once) return;
+
+    const server = await startLocalServer({ port: options.port, sesEndpoint: stack.sesEndpoint, latestSummary: () => summary });
+    say('');
+    say(`Serving until Ctrl-C:`);
+    say(`  Winback          http://localhost:${options.port}/`);
+    say(`  Sent mail inbox  http://localhost:${options.port + 1}/   (JSON: /store)`);
+    say(`  DynamoDB Local   ${stack.dynamoEndpoint}   (table ${tableName})`);
+    say(`  Unsubscribe key  ${process.env.UNSUBSCRIBE_SECRET === localUnsubscribeSecret ? `${localUnsubscribeSecret} (local default; set UNSUBSCRIBE_SECRET to change)` : '(from UNSUBSCRIBE_SECRET)'}`);
+    await new Promise<void>((resolveStop) => {
+      const stop = () => resolveStop();
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+    });
+    say('\nStopping ...');
+    await new Promise<void>((resolveClose) => server.close(() => resolveClose()));
+  } finally {
+    await stopStack();
+  }
+}
+
+/** What Lambda passes as context, enough for Powertools and middy. */
+export function localLambdaContext(functionName: string) {
+  return {
+    callbackWaitsForEmptyEventLoop: false,
+    functionName,
+    functionVersion: '$LATEST',
+    invokedFunctionArn: `arn:aws:lambda:local:000000000000:function:${functionName}`,
+    memoryLimitInMB: '1024',
+    awsRequestId: randomUUID(),
+    logGroupName: `/aws/lambda/${functionName}`,
+    logStreamName: 'local',
+    getRemainingTimeInMillis: () => 900_000,
+    done: () => {},
+    fail: () => {},
+    succeed: () => {},
+  };
+}

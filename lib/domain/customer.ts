@@ -1,0 +1,136 @@
+import { calendarDateIn, daysBetween, median, type CalendarDate } from './dates.js';
+import { divideRoundHalfEven } from './money.js';
+
+export const consentStates = ['subscribed', 'soft_opt_in', 'not_subscribed', 'pending', 'unsubscribed', 'unknown'] as const;
+export type ConsentState = (typeof consentStates)[number];
+
+/** Marketing email is allowed only on an explicit opt-in or a documented soft opt-in (existing customer, could object). */
+export const emailableConsentStates: ReadonlySet<ConsentState> = new Set(['subscribed', 'soft_opt_in']);
+
+export interface Consent {
+  readonly state: ConsentState;
+  /** Where the consent state came from: checkout, shopify, unsubscribe_link, import ... */
+  readonly source: string;
+  readonly updatedAt: string;
+}
+
+export interface LineItem {
+  readonly title: string;
+  readonly quantity: number;
+  readonly priceMinor: number;
+  readonly sku?: string;
+}
+
+export interface Order {
+  readonly orderId: string;
+  readonly customerId: string;
+  readonly placedAt: string;
+  readonly totalMinor: number;
+  readonly currency: string;
+  readonly lineItems: readonly LineItem[];
+  readonly source: string;
+}
+
+/** Kept up to date as orders arrive, so the night reads one item per customer and never the order history. */
+export interface PurchaseSummary {
+  readonly orderCount: number;
+  /** Distinct calendar days with an order, in the shop's time zone. */
+  readonly purchaseDays: number;
+  readonly firstOrderAt?: string;
+  readonly lastOrderAt?: string;
+  readonly totalSpendMinor: number;
+  readonly averageOrderValueMinor: number;
+  readonly currency?: string;
+  /** Median gap in days between the most recent distinct purchase days. */
+  readonly typicalGapDays?: number;
+  /** Gap between the first and second purchase day: the shop-wide median of this sets the pace for one-time buyers. */
+  readonly firstRepeatGapDays?: number;
+  /** The latest distinct purchase days, oldest first, at most {@link recentPurchaseDaysKept}. */
+  readonly recentPurchaseDays: readonly CalendarDate[];
+  /** Product titles of the latest order, for personalisation. */
+  readonly lastProducts: readonly string[];
+}
+
+export interface Customer {
+  readonly customerId: string;
+  readonly email?: string;
+  readonly firstName?: string;
+  readonly lastName?: string;
+  readonly country?: string;
+  readonly timeZone?: string;
+  readonly consent: Consent;
+  readonly summary: PurchaseSummary;
+  readonly lastEmailedAt?: string;
+  readonly lastSend?: LastSend;
+  readonly createdAt: string;
+}
+
+export interface LastSend {
+  readonly campaignId: string;
+  readonly episode: string;
+  readonly step: number;
+  readonly at: string;
+}
+
+export const recentPurchaseDaysKept = 50;
+
+export const emptySummary: PurchaseSummary = {
+  orderCount: 0,
+  purchaseDays: 0,
+  totalSpendMinor: 0,
+  averageOrderValueMinor: 0,
+  recentPurchaseDays: [],
+  lastProducts: [],
+};
+
+/** Folds one order into a summary; orders may arrive late or out of order. */
+export function applyOrder(summary: PurchaseSummary, order: Order, shopTimeZone: string): PurchaseSummary {
+  const day = calendarDateIn(order.placedAt, shopTimeZone);
+  const isNewDay = !summary.recentPurchaseDays.includes(day) && !isOlderThanKeptDays(summary, day);
+  const recentPurchaseDays = isNewDay
+    ? [...summary.recentPurchaseDays, day].sort().slice(-recentPurchaseDaysKept)
+    : summary.recentPurchaseDays;
+  const orderCount = summary.orderCount + 1;
+  const totalSpendMinor = summary.totalSpendMinor + order.totalMinor;
+  const isLatest = !summary.lastOrderAt || order.placedAt >= summary.lastOrderAt;
+  const firstOrderAt = !summary.firstOrderAt || order.placedAt < summary.firstOrderAt ? order.placedAt : summary.firstOrderAt;
+  return {
+    orderCount,
+    purchaseDays: summary.purchaseDays + (isNewDay ? 1 : 0),
+    firstOrderAt,
+    lastOrderAt: isLatest ? order.placedAt : summary.lastOrderAt,
+    totalSpendMinor,
+    averageOrderValueMinor: divideRoundHalfEven(totalSpendMinor, orderCount),
+    currency: summary.currency ?? order.currency,
+    typicalGapDays: typicalGap(recentPurchaseDays),
+    firstRepeatGapDays: firstRepeatGap(summary, recentPurchaseDays, firstOrderAt, shopTimeZone),
+    recentPurchaseDays,
+    lastProducts: isLatest ? order.lineItems.slice(0, 3).map((item) => item.title) : summary.lastProducts,
+  };
+}
+
+function isOlderThanKeptDays(summary: PurchaseSummary, day: CalendarDate): boolean {
+  const oldestKept = summary.recentPurchaseDays[0];
+  return summary.recentPurchaseDays.length >= recentPurchaseDaysKept && oldestKept !== undefined && day < oldestKept;
+}
+
+function typicalGap(days: readonly CalendarDate[]): number | undefined {
+  const gaps: number[] = [];
+  for (let index = 1; index < days.length; index += 1) gaps.push(daysBetween(days[index - 1]!, days[index]!));
+  return median(gaps);
+}
+
+function firstRepeatGap(
+  previous: PurchaseSummary,
+  days: readonly CalendarDate[],
+  firstOrderAt: string,
+  shopTimeZone: string,
+): number | undefined {
+  // Once more than the kept days exist the first two are gone from the list, so the earlier answer stands.
+  if (previous.firstRepeatGapDays !== undefined && previous.firstOrderAt === firstOrderAt && days.length >= recentPurchaseDaysKept) {
+    return previous.firstRepeatGapDays;
+  }
+  const firstDay = calendarDateIn(firstOrderAt, shopTimeZone);
+  const second = days.find((day) => day > firstDay);
+  return second === undefined ? undefined : daysBetween(firstDay, second);
+}

@@ -1,0 +1,50 @@
+import { Liquid } from 'liquidjs';
+
+/**
+ * Liquid, the language Shopify merchants already write themes in. Strict variables and filters, so a typo in a
+ * template fails validation instead of sending "Hi ," at 2 a.m.
+ */
+const strictEngine = new Liquid({ strictVariables: true, strictFilters: true, cache: 200 });
+const htmlEngine = new Liquid({ strictVariables: true, strictFilters: true, outputEscape: 'escape', cache: 200 });
+
+export interface EmailContent {
+  readonly subject: string;
+  readonly preheader?: string | undefined;
+  readonly html: string;
+  readonly text: string;
+}
+
+export interface TemplateVariables {
+  readonly customer: { readonly first_name: string; readonly last_products: readonly string[] };
+  readonly offer: { readonly text: string; readonly code: string };
+  readonly shop: { readonly name: string; readonly postal_address: string };
+  readonly campaign: { readonly id: string; readonly name: string };
+  readonly unsubscribe_url: string;
+}
+
+export interface RenderedEmail {
+  readonly subject: string;
+  readonly html: string;
+  readonly text: string;
+}
+
+export function renderEmail(content: EmailContent, variables: TemplateVariables): RenderedEmail {
+  const context = variables as unknown as Record<string, unknown>;
+  const preheader = content.preheader ? strictEngine.parseAndRenderSync(content.preheader, context) : '';
+  const body = htmlEngine.parseAndRenderSync(content.html, context);
+  return {
+    subject: singleLine(strictEngine.parseAndRenderSync(content.subject, context)),
+    html: preheader ? `${hiddenPreheader(preheader)}${body}` : body,
+    text: strictEngine.parseAndRenderSync(content.text, context),
+  };
+}
+
+/** A subject is one header line: line breaks from a name or a template must never start a new header. */
+export function singleLine(text: string): string {
+  return text.replace(/[\r\n\u2028\u2029]+/g, ' ').replace(/\s{2,}/g, ' ').trim();
+}
+
+function hiddenPreheader(text: string): string {
+  const escaped = text.replace(/[&<>"']/g, (char) => `&#${char.charCodeAt(0)};`);
+  return `<div style="display:none;max-height:0;overflow:hidden">${escaped}</div>`;
+}

@@ -1,0 +1,135 @@
+import { randomUUID } from 'node:crypto';
+import { parseCampaignConfig, type CampaignConfig } from '../config/campaign-config.js';
+import type { ShopPace } from '../domain/classification.js';
+import { calendarDateIn, isCalendarDate, median, type CalendarDate } from '../domain/dates.js';
+import type { SkipReason } from '../domain/decisions.js';
+import type { CampaignConfigStore } from '../ports/campaign-configs.js';
+import type { RunRecorder } from '../ports/runs.js';
+import { emptyTally, scoreSegment, type SegmentDependencies, type SegmentTally } from './score-segment.js';
+
+export interface NightDependencies extends SegmentDependencies {
+  readonly configs: CampaignConfigStore;
+  readonly runs: RunRecorder;
+}
+
+export interface NightOptions {
+  readonly asOf?: CalendarDate;
+  /** When asOf is not given, the night is this instant's date in the shop's time zone (default: now). */
+  readonly at?: Date;
+  readonly runId?: string;
+  readonly totalSegments?: number;
+  readonly sendConcurrency?: number;
+}
+
+export interface NightSummary {
+  readonly runId: string;
+  readonly asOf: CalendarDate;
+  readonly startedAt: string;
+  readonly finishedAt: string;
+  readonly durationMs: number;
+  readonly configVersion: number;
+  readonly totalSegments: number;
+  readonly shopPace: ShopPace;
+  readonly customersScanned: number;
+  readonly active: number;
+  readonly atRisk: number;
+  readonly lost: number;
+  readonly noOrders: number;
+  readonly emailsSent: number;
+  readonly sentByCampaign: Record<string, number>;
+  readonly skipped: Partial<Record<SkipReason, number>>;
+  /** Set when the night stopped sending early, e.g. SES paused the account. */
+  readonly stoppedBy?: string;
+}
+
+export class NoCampaignConfigError extends Error {
+  constructor() {
+    super('no campaign config is stored: apply one first (winback config apply FILE)');
+    this.name = 'NoCampaignConfigError';
+  }
+}
+
+/** How many customers a scan segment should hold: enough segments to run in parallel, few enough to stay cheap. */
+const customersPerSegment = 25_000;
+const minSegments = 4;
+const maxSegments = 1_000;
+const paceSampleSize = 2_000;
+
+export function segmentsFor(customerCount: number): number {
+  return Math.min(maxSegments, Math.max(minSegments, Math.ceil(customerCount / customersPerSegment)));
+}
+
+/** Tonight's job: scan every customer once, classify, decide and send, and leave a run record with the summary. */
+export async function runNight(deps: NightDependencies, options: NightOptions = {}): Promise<NightSummary> {
+  const startedAt = deps.clock.now();
+  const stored = await deps.configs.latest();
+  if (!stored) throw new NoCampaignConfigError();
+  const config = parseCampaignConfig(stored.raw);
+  if (options.asOf !== undefined && !isCalendarDate(options.asOf)) throw new RangeError(`asOf: expected a date as YYYY-MM-DD, got "${options.asOf}"`);
+  const asOf = options.asOf ?? calendarDateIn(options.at ?? startedAt, config.shop.timeZone);
+  const runId = options.runId ?? randomUUID();
+  const totalSegments = options.totalSegments ?? segmentsFor(await deps.customers.approximateCount());
+  const run = { runId, asOf, startedAt: startedAt.toISOString(), configVersion: stored.version };
+  await deps.runs.started(run);
+
+  try {
+    const pace = await measureShopPace(deps, config, totalSegments);
+    const night = { runId, asOf, config, pace, totalSegments, sendConcurrency: options.sendConcurrency ?? 8, stop: {} as { reason?: string } };
+    const tallies = await Promise.all(Array.from({ length: totalSegments }, (_, segment) => scoreSegment(segment, night, deps)));
+    const total = tallies.reduce(mergeTallies, emptyTally());
+    const finishedAt = deps.clock.now();
+    const summary: NightSummary = {
+      ...run,
+      finishedAt: finishedAt.toISOString(),
+      durationMs: finishedAt.getTime() - startedAt.getTime(),
+      totalSegments,
+      shopPace: pace,
+      customersScanned: total.customersScanned,
+      active: total.statuses.active,
+      atRisk: total.statuses.at_risk,
+      lost: total.statuses.lost,
+      noOrders: total.statuses.no_orders,
+      emailsSent: total.emailsSent,
+      sentByCampaign: total.sentByCampaign,
+      skipped: total.skipped,
+      ...(night.stop.reason ? { stoppedBy: night.stop.reason } : {}),
+    };
+    await deps.runs.finished(summary);
+    return summary;
+  } catch (error) {
+    await deps.runs.failed({ ...run, error: (error as Error).message });
+    throw error;
+  }
+}
+
+/**
+ * One-time buyers have no gap of their own, so they are held to the shop's typical first-to-second order gap,
+ * measured on a sample (the first pages of one segment: a spread of the key space, not the newest customers).
+ */
+async function measureShopPace(deps: NightDependencies, config: CampaignConfig, totalSegments: number): Promise<ShopPace> {
+  const gaps: number[] = [];
+  let seen = 0;
+  let cursor: string | undefined;
+  do {
+    const page = await deps.customers.scanPage({ segment: 0, totalSegments, ...(cursor ? { cursor } : {}) });
+    cursor = page.nextCursor;
+    for (const customer of page.customers) {
+      seen += 1;
+      if (customer.summary.firstRepeatGapDays !== undefined) gaps.push(customer.summary.firstRepeatGapDays);
+    }
+  } while (cursor && seen < paceSampleSize);
+  const measured = median(gaps);
+  if (measured === undefined || gaps.length < config.classification.minRepeatCustomersForShopGap) {
+    return { secondOrderGapDays: config.classification.fallbackSecondOrderGapDays, measuredOn: 0 };
+  }
+  return { secondOrderGapDays: Math.round(measured), measuredOn: gaps.length };
+}
+
+function mergeTallies(into: SegmentTally, from: SegmentTally): SegmentTally {
+  into.customersScanned += from.customersScanned;
+  into.emailsSent += from.emailsSent;
+  for (const [status, value] of Object.entries(from.statuses)) into.statuses[status as keyof SegmentTally['statuses']] += value;
+  for (const [reason, value] of Object.entries(from.skipped)) into.skipped[reason as SkipReason] = (into.skipped[reason as SkipReason] ?? 0) + (value ?? 0);
+  for (const [campaign, value] of Object.entries(from.sentByCampaign)) into.sentByCampaign[campaign] = (into.sentByCampaign[campaign] ?? 0) + value;
+  return into;
+}
