@@ -20,7 +20,13 @@ export function parseWholeNumber(min: number, max: number) {
 }
 
 export async function readJsonFile(path: string): Promise<unknown> {
-  const text = await readFile(path, 'utf8');
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new Error(`cannot read ${path}: ${code === 'ENOENT' ? 'no such file' : (error as Error).message}`);
+  }
   try {
     return JSON.parse(text);
   } catch (error) {

@@ -1,0 +1,51 @@
+import { randomUUID } from 'node:crypto';
+import defaultCampaignConfig from '../../lib/config/default-campaign-config.json' with { type: 'json' };
+import { parseCampaignConfig, type CampaignConfig } from '../../lib/config/campaign-config.js';
+import { applyOrder, emptySummary, type ConsentState, type Customer, type Order } from '../../lib/domain/customer.js';
+import { parseDecimalAmount } from '../../lib/domain/money.js';
+
+export const shopTimeZone = 'Europe/Amsterdam';
+
+/** The shipped default config with the value thresholds off, so tests choose who qualifies by dates alone. */
+export function testConfig(change: (config: typeof defaultCampaignConfig) => void = () => {}): CampaignConfig {
+  const raw = structuredClone(defaultCampaignConfig);
+  for (const campaign of raw.campaigns) campaign.thresholds.minValueAtStakeMinor = 0;
+  change(raw);
+  return parseCampaignConfig(raw);
+}
+
+export interface CustomerSpec {
+  readonly name: string;
+  /** Order days, YYYY-MM-DD, placed at noon UTC. */
+  readonly orderDays: readonly string[];
+  readonly consent?: ConsentState;
+  readonly email?: string | null;
+  readonly amount?: string;
+  readonly lastEmailedAt?: string;
+}
+
+/** A customer whose summary is built the way the product builds it: by folding real orders. */
+export function customerFrom(spec: CustomerSpec, tag = randomUUID().slice(0, 8)): { customer: Customer; orders: Order[] } {
+  const customerId = `${9007199254740993n + BigInt(Math.floor(Math.random() * 1e9))}`;
+  const orders: Order[] = spec.orderDays.map((day, index) => ({
+    orderId: `${customerId}${index}`,
+    customerId,
+    placedAt: `${day}T12:00:00.000Z`,
+    totalMinor: parseDecimalAmount(spec.amount ?? '60.00', 'EUR'),
+    currency: 'EUR',
+    lineItems: [{ title: 'Linen Shirt', quantity: 1, priceMinor: parseDecimalAmount(spec.amount ?? '60.00', 'EUR') }],
+    source: 'test',
+  }));
+  const summary = orders.reduce((current, order) => applyOrder(current, order, shopTimeZone), emptySummary);
+  const email = spec.email === null ? undefined : (spec.email ?? `${spec.name.toLowerCase()}.${tag}@example.org`);
+  const customer: Customer = {
+    customerId,
+    ...(email ? { email } : {}),
+    firstName: spec.name,
+    consent: { state: spec.consent ?? 'subscribed', source: 'checkout', updatedAt: '2025-01-01T00:00:00.000Z' },
+    summary,
+    createdAt: orders[0]?.placedAt ?? '2025-01-01T00:00:00.000Z',
+    ...(spec.lastEmailedAt ? { lastEmailedAt: spec.lastEmailedAt } : {}),
+  };
+  return { customer, orders };
+}

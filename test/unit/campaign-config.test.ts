@@ -1,0 +1,103 @@
+import fc from 'fast-check';
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import defaultCampaignConfig from '../../lib/config/default-campaign-config.json' with { type: 'json' };
+import { InvalidCampaignConfigError, parseCampaignConfig } from '../../lib/config/campaign-config.js';
+
+const fixture = (name: string): unknown => JSON.parse(readFileSync(new URL(`../fixtures/campaign-config/${name}`, import.meta.url), 'utf8'));
+
+function problemsOf(input: unknown): { path: string; problem: string }[] {
+  try {
+    parseCampaignConfig(input);
+  } catch (error) {
+    if (error instanceof InvalidCampaignConfigError) return [...error.problems];
+    throw error;
+  }
+  return [];
+}
+
+describe('the campaign config', () => {
+  it('accepts the config that ships with the repo', () => {
+    // Act
+    const config = parseCampaignConfig(defaultCampaignConfig);
+    // Assess
+    expect(config.campaigns.map((campaign) => campaign.audience).sort()).toEqual(['at_risk', 'lost']);
+  });
+
+  it('lists every problem by path, at once', () => {
+    // Act
+    const paths = problemsOf(fixture('invalid-many-problems.json')).map((problem) => problem.path);
+    // Assess
+    expect(paths).toEqual(
+      expect.arrayContaining([
+        'shop.postalAddress',
+        'shop.timeZone',
+        'shop.currency',
+        'classification.lostMultiplier',
+        'guardrails.minDaysBetweenEmail',
+        'campaigns[0].id',
+        'campaigns[0].audience',
+        'campaigns[0].sender.fromAddress',
+        'campaigns[0].offer.code',
+      ]),
+    );
+  });
+
+  it('calls an unknown key a likely typo', () => {
+    // Prepare
+    const raw = { ...structuredClone(defaultCampaignConfig), campaigns: [{ ...structuredClone(defaultCampaignConfig.campaigns[0]!), enabeld: true }] };
+    // Act / Assess
+    expect(problemsOf(raw)).toEqual([{ path: 'campaigns[0].enabeld', problem: 'unknown key (a typo?)' }]);
+  });
+
+  it('refuses a template that does not render against a sample customer', () => {
+    // Prepare
+    const raw = structuredClone(defaultCampaignConfig);
+    raw.campaigns[0]!.content.subject = 'Hi {{ customer.frist_name }}';
+    // Act
+    const problems = problemsOf(raw);
+    // Assess
+    expect(problems).toEqual([{ path: 'campaigns[0].content.subject', problem: expect.stringContaining('customer.frist_name') }]);
+  });
+
+  it('requires the unsubscribe link and the postal address in both bodies', () => {
+    // Prepare
+    const raw = structuredClone(defaultCampaignConfig);
+    raw.campaigns[1]!.content.text = 'Hi {{ customer.first_name }}, come back!';
+    // Act
+    const problems = problemsOf(raw);
+    // Assess
+    expect(problems.map((problem) => problem.path)).toEqual(['campaigns[1].content.text', 'campaigns[1].content.text']);
+    expect(problems.map((problem) => problem.problem).join(' ')).toMatch(/unsubscribe_url.*postal_address/);
+  });
+
+  it('allows only one enabled campaign per audience and unique ids', () => {
+    // Prepare
+    const raw = structuredClone(defaultCampaignConfig);
+    raw.campaigns.push(structuredClone(raw.campaigns[1]!));
+    // Act
+    const paths = problemsOf(raw).map((problem) => problem.path);
+    // Assess
+    expect(paths).toEqual(['campaigns[2].id', 'campaigns[2].enabled']);
+  });
+
+  it('answers any JSON with a config or a list of problems, never a crash', () => {
+    fc.assert(
+      fc.property(fc.oneof(fc.jsonValue(), fc.record({ version: fc.constant(1), shop: fc.jsonValue(), campaigns: fc.array(fc.jsonValue()) })), (input) => {
+        const problems = problemsOf(input);
+        expect(problems.length).toBeGreaterThan(0);
+        for (const problem of problems) expect(problem.path.length).toBeGreaterThan(0);
+      }),
+    );
+  });
+
+  it('ignores prototype-pollution keys instead of obeying them', () => {
+    // Prepare
+    const raw = JSON.parse(JSON.stringify(defaultCampaignConfig).replace('"version":1', '"version":1,"__proto__":{"polluted":true}'));
+    // Act
+    const problems = problemsOf(raw);
+    // Assess
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    expect(problems.map((problem) => problem.path)).toEqual(['__proto__']);
+  });
+});

@@ -1,0 +1,25 @@
+import fc from 'fast-check';
+import { readdirSync, readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { nightInputSchema } from '../../functions/nightly-coordinator/handler.js';
+
+const directory = new URL('../fixtures/scheduler/', import.meta.url);
+const fixtures = readdirSync(directory).map((name) => [name, JSON.parse(readFileSync(new URL(name, directory), 'utf8')) as unknown] as const);
+
+describe('the nightly coordinator input (EventBridge Scheduler target Input)', () => {
+  it.each(fixtures.filter(([name]) => name.startsWith('valid-')))('accepts %s', (_name, event) => {
+    expect(nightInputSchema.safeParse(event).success).toBe(true);
+  });
+
+  it.each(fixtures.filter(([name]) => name.startsWith('invalid-')))('refuses %s, naming the field', (_name, event) => {
+    // Act
+    const result = nightInputSchema.safeParse(event);
+    // Assess
+    expect(result.success).toBe(false);
+    expect(result.error!.issues[0]!.path.length + (result.error!.issues[0]!.code === 'unrecognized_keys' ? 1 : 0)).toBeGreaterThan(0);
+  });
+
+  it('never throws on arbitrary JSON', () => {
+    fc.assert(fc.property(fc.jsonValue(), (event) => void nightInputSchema.safeParse(event)));
+  });
+});
