@@ -23,8 +23,8 @@ export const settingsSchema = z.object({
   /** The From address; its domain is the SES identity the function may send as. */
   senderAddress: z.email('not a valid email address').default('winback@example.com'),
   scheduleHour: hourOfDay.default(3),
-  /** Placeholder until the unsubscribe endpoint is deployed (a later issue). */
-  unsubscribeBaseUrl: z.url({ protocol: /^https$/, error: 'must be an https:// URL' }).default('https://unsubscribe.example.com/u'),
+  /** The public base of the unsubscribe route (links are <base>/unsubscribe/<token>); the deployment issue wires the HTTP API's URL. */
+  unsubscribeBaseUrl: z.url({ protocol: /^https$/, error: 'must be an https:// URL' }).default('https://winback.example.com'),
   logLevel: z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR']).default('INFO'),
 });
 

@@ -83,7 +83,7 @@ export class WinbackStack extends Stack {
         UNSUBSCRIBE_BASE_URL: settings.unsubscribeBaseUrl,
         UNSUBSCRIBE_SECRET_ARN: unsubscribeSigningKey.secretArn,
         POWERTOOLS_SERVICE_NAME: 'winback',
-        LOG_LEVEL: settings.logLevel,
+        POWERTOOLS_LOG_LEVEL: settings.logLevel,
       },
       bundling: {
         format: nodejs.OutputFormat.ESM,

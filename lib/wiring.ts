@@ -4,13 +4,15 @@ import { DynamoCustomerRepository } from './adapters/dynamodb/customers.js';
 import { DynamoRunRecorder } from './adapters/dynamodb/runs.js';
 import { DynamoSendLedger } from './adapters/dynamodb/send-ledger.js';
 import { DynamoSuppressionList } from './adapters/dynamodb/suppressions.js';
+import { unsubscribeSecret } from './adapters/secrets.js';
 import { SesEmailSender } from './adapters/ses/email-sender.js';
 import type { Environment } from './config/environment.js';
+import { logger } from './observability.js';
 import { systemClock } from './ports/clock.js';
 import type { NightDependencies } from './usecases/run-night.js';
 
 /** Composes the adapters for one environment; handlers call it once per cold start. */
-export function nightDependencies(environment: Environment): NightDependencies {
+export async function nightDependencies(environment: Environment): Promise<NightDependencies> {
   const client = createDocumentClient();
   const table = environment.TABLE_NAME;
   return {
@@ -21,6 +23,10 @@ export function nightDependencies(environment: Environment): NightDependencies {
     runs: new DynamoRunRecorder(client, table),
     email: SesEmailSender.create(environment.SES_CONFIGURATION_SET ? { configurationSetName: environment.SES_CONFIGURATION_SET } : {}),
     clock: systemClock,
-    unsubscribe: { baseUrl: environment.UNSUBSCRIBE_BASE_URL, secret: environment.UNSUBSCRIBE_SECRET },
+    log: {
+      warn: (message, attributes = {}) => logger.warn(message, attributes),
+      error: (message, attributes = {}) => logger.error(message, attributes),
+    },
+    unsubscribe: { baseUrl: environment.UNSUBSCRIBE_BASE_URL, secret: await unsubscribeSecret(environment) },
   };
 }

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { readEnvironment } from '../../lib/config/environment.js';
 import { isCalendarDate } from '../../lib/domain/dates.js';
 import { logger } from '../../lib/observability.js';
-import { runNight, type NightSummary } from '../../lib/usecases/run-night.js';
+import { runNight, type NightDependencies, type NightSummary } from '../../lib/usecases/run-night.js';
 import { nightDependencies } from '../../lib/wiring.js';
 
 /**
@@ -20,16 +20,26 @@ export const nightInputSchema = z.strictObject({
     .optional(),
 });
 
-let dependencies: ReturnType<typeof nightDependencies> | undefined;
+let dependencies: Promise<NightDependencies> | undefined;
+let sendConcurrency = 8;
 
 export const handler = middy(async (event: unknown): Promise<NightSummary> => {
   const input = nightInputSchema.safeParse(event ?? {});
   if (!input.success) {
     throw new Error(`invalid night input: ${input.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`).join('; ')}`);
   }
-  dependencies ??= nightDependencies(readEnvironment());
+  if (!dependencies) {
+    const environment = readEnvironment();
+    sendConcurrency = environment.SEND_CONCURRENCY;
+    // A failed cold start (say, the secret could not be read) must not stick to the warm container.
+    dependencies = nightDependencies(environment).catch((error: unknown) => {
+      dependencies = undefined;
+      throw error;
+    });
+  }
   const { asOf } = input.data;
-  const summary = await runNight(dependencies, asOf === undefined ? {} : isCalendarDate(asOf) ? { asOf } : { at: new Date(asOf) });
+  const when = asOf === undefined ? {} : isCalendarDate(asOf) ? { asOf } : { at: new Date(asOf) };
+  const summary = await runNight(await dependencies, { ...when, sendConcurrency });
   logger.info('night finished', { summary });
   return summary;
 }).use(injectLambdaContext(logger));

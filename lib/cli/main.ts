@@ -2,6 +2,10 @@ import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { readFile } from 'node:fs/promises';
 import { InvalidCampaignConfigError, parseCampaignConfig } from '../config/campaign-config.js';
 import { isCalendarDate } from '../domain/dates.js';
+import { DynamoCampaignConfigStore } from '../adapters/dynamodb/campaign-configs.js';
+import { createDocumentClient } from '../adapters/dynamodb/client.js';
+import { systemClock } from '../ports/clock.js';
+import { applyCampaignConfig } from '../usecases/apply-campaign-config.js';
 import { start, type StartOptions } from './start.js';
 
 export function parseCalendarDate(text: string): string {
@@ -47,7 +51,7 @@ function buildProgram(): Command {
     .option('--as-of <date>', "the night to run, YYYY-MM-DD (default: today in the shop's time zone)", parseCalendarDate)
     .option('--report <file>', 'also write the run summary as JSON to this file')
     .option('--reset', 'wipe the local data and reseed the demo shop')
-    .option('--customers <n>', 'demo shop size when seeding', parseWholeNumber(1, 5_000_000), 5_000)
+    .option('--customers <n>', 'demo shop size when seeding (default 5000)', parseWholeNumber(1, 5_000_000))
     .option('--port <port>', 'the port Winback serves on (local SES uses port+1, DynamoDB Local port+2)', parseWholeNumber(1024, 65_533), 8787)
     .option('--config <file>', 'apply this campaign config (validated) before the night')
     .action(async (options: StartOptions) => {
@@ -61,6 +65,16 @@ function buildProgram(): Command {
     .action(async (file: string) => {
       const parsed = parseCampaignConfig(await readJsonFile(file));
       process.stdout.write(`${file} is valid: ${parsed.campaigns.length} campaigns for ${parsed.shop.name}\n`);
+    });
+  config
+    .command('apply <file>')
+    .description('validate a campaign config and store it as the next version in the table (TABLE_NAME; AWS credentials or AWS_ENDPOINT_URL_DYNAMODB)')
+    .option('--by <name>', 'who applies it, kept with the version', process.env.USER ?? 'cli')
+    .action(async (file: string, options: { by: string }) => {
+      const raw = await readJsonFile(file);
+      const configs = new DynamoCampaignConfigStore(createDocumentClient(), process.env.TABLE_NAME ?? 'winback');
+      const applied = await applyCampaignConfig(raw, options.by, { configs, clock: systemClock });
+      process.stdout.write(applied.unchanged ? `unchanged: version ${applied.version} is already this config\n` : `applied as version ${applied.version}\n`);
     });
   return program;
 }

@@ -1,7 +1,7 @@
 import { SingleBar, Presets } from 'cli-progress';
 import { randomUUID } from 'node:crypto';
 import { rm, writeFile } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import defaultCampaignConfig from '../config/default-campaign-config.json' with { type: 'json' };
 import { DynamoCampaignConfigStore } from '../adapters/dynamodb/campaign-configs.js';
 import { createDocumentClient } from '../adapters/dynamodb/client.js';
@@ -10,7 +10,7 @@ import { DynamoSuppressionList } from '../adapters/dynamodb/suppressions.js';
 import { ensureTable, readShopMeta, writeShopMeta } from '../adapters/dynamodb/admin.js';
 import { parseCampaignConfig } from '../config/campaign-config.js';
 import { calendarDateIn } from '../domain/dates.js';
-import { startLocalStack } from '../local/stack.js';
+import { assertPortFree, startLocalStack } from '../local/stack.js';
 import { startLocalServer } from '../local/server.js';
 import { systemClock } from '../ports/clock.js';
 import { applyCampaignConfig } from '../usecases/apply-campaign-config.js';
@@ -24,21 +24,29 @@ export interface StartOptions {
   readonly asOf?: string;
   readonly report?: string;
   readonly reset?: boolean;
-  readonly customers: number;
+  readonly customers?: number;
   readonly port: number;
   readonly config?: string;
 }
 
 /** Local only: a fixed development key, printed at start. On AWS the key lives in Secrets Manager. */
 export const localUnsubscribeSecret = 'winback-local-unsubscribe-signing-key-not-for-production';
-export const localDataDir = resolve('.winback/dynamodb');
+/** Beside the package, not the current directory, so `winback start` finds the same shop from any folder. */
+export const localDataDir = process.env.WINBACK_DATA_DIR ?? fileURLToPath(new URL('../../.winback/dynamodb', import.meta.url));
+const defaultDemoCustomers = 5_000;
 const demoSeed = 20261122;
 
 export async function start(options: StartOptions): Promise<void> {
   const say = (text: string) => process.stdout.write(`${text}\n`);
   const requestedConfig = options.config ? parseCampaignConfig(await readJsonFile(options.config)) : undefined;
 
+  const ports = { server: options.port, ses: options.port + 1, dynamo: options.port + 2 };
+  // Check the ports before --reset wipes anything: a running instance keeps its data.
+  await assertPortFree(ports.server, 'Winback');
+  await assertPortFree(ports.ses, 'the local SES');
+  await assertPortFree(ports.dynamo, 'DynamoDB Local');
   if (options.reset) await rm(localDataDir, { recursive: true, force: true });
+  const demoCustomers = options.customers ?? defaultDemoCustomers;
   process.env.TABLE_NAME ??= 'winback';
   process.env.UNSUBSCRIBE_BASE_URL ??= `http://localhost:${options.port}`;
   process.env.UNSUBSCRIBE_SECRET ??= localUnsubscribeSecret;
@@ -46,7 +54,7 @@ export async function start(options: StartOptions): Promise<void> {
   process.env.POWERTOOLS_LOG_LEVEL ??= 'WARN';
 
   say(`Starting the local stack (data in ${localDataDir}) ...`);
-  const stack = await startLocalStack({ dataDir: localDataDir, sesPort: options.port + 1, dynamoPort: options.port + 2 });
+  const stack = await startLocalStack({ dataDir: localDataDir, sesPort: ports.ses, dynamoPort: ports.dynamo });
   const stopStack = async () => stack.stop();
   try {
     const client = createDocumentClient();
@@ -64,18 +72,18 @@ export async function start(options: StartOptions): Promise<void> {
 
     const meta = await readShopMeta(client, tableName);
     if (!meta) {
-      say(`Seeding the demo shop "${config.shop.name}": ${options.customers.toLocaleString('en-IE')} customers, two years of orders up to ${asOf} ...`);
+      say(`Seeding the demo shop "${config.shop.name}": ${demoCustomers.toLocaleString('en-IE')} customers, two years of orders up to ${asOf} ...`);
       const bar = new SingleBar({ format: '  {bar} {percentage}% | {value}/{total} customers | {duration}s', hideCursor: true, noTTYOutput: false, stream: process.stdout }, Presets.shades_classic);
-      bar.start(options.customers, 0);
+      bar.start(demoCustomers, 0);
       const seeded = await seedDemoShop(
-        { customers: options.customers, seed: demoSeed, endDate: asOf, shopTimeZone: config.shop.timeZone, currency: config.shop.currency },
+        { customers: demoCustomers, seed: demoSeed, endDate: asOf, shopTimeZone: config.shop.timeZone, currency: config.shop.currency },
         { customers, suppressions, clock: systemClock },
         (written) => bar.update(written),
       );
       bar.stop();
       await writeShopMeta(client, tableName, { seededAt: new Date().toISOString(), demoCustomers: seeded.customers, demoEndDate: asOf, demoSeed });
       say(`Seeded ${seeded.customers.toLocaleString('en-IE')} customers, ${seeded.orders.toLocaleString('en-IE')} orders, ${seeded.suppressions} suppressed addresses.`);
-    } else if (meta.demoCustomers !== options.customers && options.customers !== 5_000) {
+    } else if (options.customers !== undefined && meta.demoCustomers !== options.customers) {
       say(`The local shop was seeded earlier with ${meta.demoCustomers} customers; --customers applies only with --reset.`);
     }
 

@@ -94,7 +94,7 @@ async function waitForDynamo(endpoint: string, exited: () => string | undefined)
   }
 }
 
-async function assertPortFree(port: number, what: string): Promise<void> {
+export async function assertPortFree(port: number, what: string): Promise<void> {
   await new Promise<void>((resolve, reject) => {
     const probe: Server = createServer();
     probe.once('error', () => reject(new Error(`port ${port} for ${what} is in use: choose another with --port`)));

@@ -19,9 +19,13 @@ export type SendOutcome =
   | { readonly status: 'sent'; readonly messageId: string; readonly at: string }
   | { readonly status: 'failed'; readonly errorCode: string; readonly at: string };
 
+export type LedgerStatus = 'reserved' | 'sent' | 'failed';
+
+export type Reservation = { readonly reserved: true } | { readonly reserved: false; readonly heldAs: LedgerStatus };
+
 export interface SendLedger {
-  /** Reserves (customer, campaign, episode, step) before the email goes out; false when it was reserved already. */
-  reserve(reservation: SendReservation): Promise<boolean>;
+  /** Reserves (customer, campaign, episode, step) before the email goes out; otherwise says what holds it. */
+  reserve(reservation: SendReservation): Promise<Reservation>;
   complete(key: SendKey, outcome: SendOutcome): Promise<void>;
   /** Gives a reservation back when the provider certainly did not take the email (sending paused, throttled out). */
   release(key: SendKey): Promise<void>;

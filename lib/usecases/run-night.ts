@@ -44,7 +44,7 @@ export interface NightSummary {
 
 export class NoCampaignConfigError extends Error {
   constructor() {
-    super('no campaign config is stored: apply one first (winback config apply FILE)');
+    super('no campaign config is stored: apply one first (winback config apply FILE; locally npm start applies the default)');
     this.name = 'NoCampaignConfigError';
   }
 }

@@ -48,15 +48,27 @@ export async function scoreSegment(segment: number, night: NightContext, deps: S
     cursor = page.nextCursor;
     count(tally, 'unreadable_record', page.unreadable);
 
-    const candidates: SendRequest[] = [];
+    const candidates: (SendRequest & { priority: number })[] = [];
     for (const customer of page.customers) {
       tally.customersScanned += 1;
       const classification = classify(customer, night.asOf, night.pace, night.config.classification, night.config.shop.timeZone);
       tally.statuses[classification.status] += 1;
       const decision = decide(customer, classification, night.config, night.asOf);
       if (decision.kind === 'skip') count(tally, decision.reason);
-      else candidates.push({ customer: customer as SendRequest['customer'], campaign: decision.campaign, episode: decision.episode, step: decision.step, runId: night.runId, asOf: night.asOf });
+      else {
+        candidates.push({
+          customer: customer as SendRequest['customer'],
+          campaign: decision.campaign,
+          episode: decision.episode,
+          step: decision.step,
+          runId: night.runId,
+          asOf: night.asOf,
+          priority: classification.priority,
+        });
+      }
     }
+    // Most valuable first, so a night that has to stop early has spent its sends where they matter most.
+    candidates.sort((a, b) => b.priority - a.priority);
 
     const suppressed = await deps.suppressions.suppressedAmong(candidates.map((candidate) => hashEmail(candidate.customer.email)));
     await Promise.all(

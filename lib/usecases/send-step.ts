@@ -15,6 +15,13 @@ export interface SendDependencies {
   readonly customers: CustomerRepository;
   readonly clock: Clock;
   readonly unsubscribe: { readonly baseUrl: string; readonly secret: string };
+  readonly log?: NightLog;
+}
+
+/** The slice of a logger the night uses; Powertools' Logger fits it. */
+export interface NightLog {
+  warn(message: string, attributes?: Record<string, unknown>): void;
+  error(message: string, attributes?: Record<string, unknown>): void;
 }
 
 export interface SendRequest {
@@ -39,12 +46,19 @@ export type SendResult =
  */
 export async function sendStep(request: SendRequest, config: CampaignConfig, deps: SendDependencies): Promise<SendResult> {
   const key: SendKey = { customerId: request.customer.customerId, campaignId: request.campaign.id, episode: request.episode, step: request.step };
-  const reserved = await deps.ledger.reserve({ ...key, runId: request.runId, asOf: request.asOf, reservedAt: deps.clock.now().toISOString() });
-  if (!reserved) return { outcome: 'skipped', reason: 'already_sent' };
+  let email: OutgoingEmail;
+  try {
+    email = composeEmail(request, config, deps.unsubscribe);
+  } catch (error) {
+    deps.log?.warn('email did not render', { campaignId: key.campaignId, customerId: key.customerId, error: (error as Error).message });
+    return { outcome: 'skipped', reason: 'render_failed' };
+  }
+  const reservation = await deps.ledger.reserve({ ...key, runId: request.runId, asOf: request.asOf, reservedAt: deps.clock.now().toISOString() });
+  if (!reservation.reserved) return { outcome: 'skipped', reason: reservation.heldAs === 'failed' ? 'failed_before' : 'already_sent' };
 
   let messageId: string;
   try {
-    messageId = await deps.email.send(composeEmail(request, config, deps.unsubscribe));
+    messageId = await deps.email.send(email);
   } catch (error) {
     const failure = error instanceof EmailSendError ? error : new EmailSendError('unknown', (error as Error).name ?? 'Error', { cause: error });
     const at = deps.clock.now().toISOString();
@@ -56,8 +70,13 @@ export async function sendStep(request: SendRequest, config: CampaignConfig, dep
     return { outcome: 'skipped', reason: failure.kind === 'rejected' ? 'send_failed' : 'send_unconfirmed' };
   }
   const at = deps.clock.now().toISOString();
-  await deps.ledger.complete(key, { status: 'sent', messageId, at });
-  await deps.customers.recordEmailed(key.customerId, { campaignId: key.campaignId, episode: key.episode, step: key.step, at });
+  try {
+    await deps.ledger.complete(key, { status: 'sent', messageId, at });
+    await deps.customers.recordEmailed(key.customerId, { campaignId: key.campaignId, episode: key.episode, step: key.step, at });
+  } catch (error) {
+    // The email went out; the reservation alone already keeps it from going twice, so the night carries on.
+    deps.log?.error('sent, but recording it failed', { campaignId: key.campaignId, customerId: key.customerId, messageId, error: (error as Error).message });
+  }
   return { outcome: 'sent', messageId };
 }
 

@@ -88,7 +88,7 @@ describe('WinbackStack', () => {
           UNSUBSCRIBE_BASE_URL: 'https://fietsen.example/unsubscribe',
           UNSUBSCRIBE_SECRET_ARN: { Ref: Match.stringLikeRegexp('^UnsubscribeSigningKey') },
           POWERTOOLS_SERVICE_NAME: 'winback',
-          LOG_LEVEL: 'INFO',
+          POWERTOOLS_LOG_LEVEL: 'INFO',
         },
       },
     });
@@ -171,7 +171,7 @@ describe('readSettings', () => {
       timeZone: 'Europe/Amsterdam',
       senderAddress: 'winback@example.com',
       scheduleHour: 3,
-      unsubscribeBaseUrl: 'https://unsubscribe.example.com/u',
+      unsubscribeBaseUrl: 'https://winback.example.com',
       logLevel: 'INFO',
     });
   });

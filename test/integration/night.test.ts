@@ -158,3 +158,36 @@ describe('the night, on DynamoDB Local and the local SES', () => {
     for (const name of names) expect(await shop.inbox(name)).toHaveLength(1);
   });
 });
+
+describe('the night, when SES refuses', () => {
+  it('marks a rejected message failed and never retries it', async () => {
+    // Prepare
+    const rejecting = new SESv2Client({ region: 'eu-west-1' });
+    mockClient(rejecting)
+      .on(SendEmailCommand)
+      .rejects(Object.assign(new Error('Email address is not verified'), { name: 'MessageRejected' }));
+    const shop = await shopWith([{ name: 'Liv', orderDays: lost }], { email: new SesEmailSender(rejecting) });
+    // Act
+    const first = await runNight(shop.deps, { asOf });
+    const second = await runNight(shop.deps, { asOf: '2026-11-23' });
+    // Assess
+    expect(first).toMatchObject({ emailsSent: 0, skipped: { send_failed: 1 } });
+    expect(second).toMatchObject({ emailsSent: 0, skipped: { failed_before: 1 } });
+  });
+
+  it('stops the night on AccessDenied instead of burning every customer in the ledger', async () => {
+    // Prepare
+    const denied = new SESv2Client({ region: 'eu-west-1' });
+    mockClient(denied)
+      .on(SendEmailCommand)
+      .rejects(Object.assign(new Error('not authorized to perform ses:SendEmail'), { name: 'AccessDeniedException' }));
+    const shop = await shopWith([{ name: 'Mo', orderDays: lost }], { email: new SesEmailSender(denied) });
+    const realSes = (await localShop()).deps.email;
+    // Act
+    const stopped = await runNight(shop.deps, { asOf });
+    const fixed = await runNight({ ...shop.deps, email: realSes }, { asOf });
+    // Assess
+    expect(stopped).toMatchObject({ emailsSent: 0, stoppedBy: 'AccessDeniedException' });
+    expect(fixed.emailsSent).toBe(1);
+  });
+});

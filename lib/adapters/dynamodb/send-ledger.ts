@@ -1,5 +1,5 @@
 import { DeleteCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { SendKey, SendLedger, SendOutcome, SendReservation } from '../../ports/send-ledger.js';
+import type { Reservation, SendKey, SendLedger, SendOutcome, SendReservation } from '../../ports/send-ledger.js';
 import { isConditionalCheckFailure } from './client.js';
 import { keys } from './table.js';
 
@@ -9,20 +9,22 @@ export class DynamoSendLedger implements SendLedger {
     private readonly tableName: string,
   ) {}
 
-  async reserve(reservation: SendReservation): Promise<boolean> {
+  async reserve(reservation: SendReservation): Promise<Reservation> {
     try {
       await this.client.send(
         new PutCommand({
           TableName: this.tableName,
           Item: { ...ledgerKey(reservation), entity: 'send', status: 'reserved', ...reservation },
           ConditionExpression: 'attribute_not_exists(pk)',
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
         }),
       );
-      return true;
+      return { reserved: true };
     } catch (error) {
       // Someone (an earlier night, or a concurrent one) holds this step: that is an answer, not a failure.
-      if (isConditionalCheckFailure(error)) return false;
-      throw error;
+      if (!isConditionalCheckFailure(error)) throw error;
+      const held = (error as { Item?: Record<string, { S?: string }> }).Item?.status?.S;
+      return { reserved: false, heldAs: held === 'sent' || held === 'failed' ? held : 'reserved' };
     }
   }
 

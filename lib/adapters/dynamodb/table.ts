@@ -16,7 +16,7 @@
  */
 export const tableKeys = { partition: 'pk', sort: 'sk' } as const;
 export const customerScanIndex = { name: 'customers', partitionKey: 'customerScanKey' } as const;
-/** Epoch seconds; DynamoDB's TTL deletes items past it (webhook dedupe keys, old decision logs). */
+/** Epoch seconds; DynamoDB's TTL deletes items past it. Enabled now for the items that expire in later issues (webhook dedupe keys, old decision logs). */
 export const ttlAttribute = 'expiresAt';
 
 export const keys = {

@@ -1,7 +1,8 @@
 import { SESv2Client, SendEmailCommand } from '@aws-sdk/client-sesv2';
 import { EmailSendError, type EmailSender, type OutgoingEmail } from '../../ports/email-sender.js';
 
-const stopSendingErrors = new Set(['SendingPausedException', 'AccountSuspendedException']);
+// AccessDenied is a deployment problem (IAM, identity) that fails every message alike: stop, don't burn the ledger.
+const stopSendingErrors = new Set(['SendingPausedException', 'AccountSuspendedException', 'AccessDeniedException']);
 const throttlingErrors = new Set(['TooManyRequestsException', 'LimitExceededException', 'ThrottlingException']);
 const rejectedErrors = new Set(['MessageRejected', 'MailFromDomainNotVerifiedException', 'BadRequestException', 'NotFoundException']);
 

@@ -1,0 +1,66 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { assertPortFree } from '../../lib/local/stack.js';
+
+const run = promisify(execFile);
+const cli = fileURLToPath(new URL('../../bin/winback.js', import.meta.url));
+
+async function threeFreePorts(): Promise<number> {
+  for (let attempt = 0; attempt < 50; attempt += 1) {
+    const port = 20_000 + Math.floor(Math.random() * 40_000);
+    try {
+      for (const offset of [0, 1, 2]) await assertPortFree(port + offset, 'e2e');
+      return port;
+    } catch {
+      // taken: try another
+    }
+  }
+  throw new Error('no three free ports in a row');
+}
+
+describe('npm start -- --once (the CLI on its own embedded stack)', () => {
+  let workDir: string;
+  const winback = async (...args: string[]) =>
+    run(process.execPath, [cli, 'start', '--once', '--as-of', '2026-11-22', '--customers', '400', '--port', String(await threeFreePorts()), ...args], {
+      env: { ...process.env, WINBACK_DATA_DIR: join(workDir, 'data') },
+      timeout: 120_000,
+    });
+
+  beforeAll(async () => {
+    workDir = await mkdtemp(join(tmpdir(), 'winback-e2e-'));
+  });
+  afterAll(async () => {
+    await rm(workDir, { recursive: true, force: true });
+  });
+
+  it('seeds, runs the night, reports, and sends nobody a second email on a re-run', async () => {
+    // Act
+    const first = await winback('--reset', '--report', join(workDir, 'r.json'));
+    const second = await winback('--report', join(workDir, 'r2.json'));
+    // Assess
+    const r = JSON.parse(await readFile(join(workDir, 'r.json'), 'utf8'));
+    const r2 = JSON.parse(await readFile(join(workDir, 'r2.json'), 'utf8'));
+    expect(first.stdout).toContain('Seeded 400 customers');
+    expect(first.stdout).toMatch(/Not emailed because/);
+    expect(second.stdout).not.toContain('Seeded');
+    expect(r).toMatchObject({ asOf: '2026-11-22', customersScanned: 400 });
+    expect(r.atRisk).toBeGreaterThan(0);
+    expect(r.lost).toBeGreaterThan(0);
+    expect(r.emailsSent).toBeGreaterThan(0);
+    expect(typeof r.durationMs).toBe('number');
+    expect(r2).toMatchObject({ customersScanned: 400, emailsSent: 0 });
+    expect(r2.skipped.already_sent).toBe(r.emailsSent);
+  });
+
+  it('exits non-zero with a clear message for a bad date', async () => {
+    // Act
+    const failing = winback('--as-of', '2026-02-30');
+    // Assess
+    await expect(failing).rejects.toMatchObject({ code: 1, stderr: expect.stringContaining('expected a real date as YYYY-MM-DD') });
+  });
+});
