@@ -11,7 +11,7 @@ import * as schedulerTargets from 'aws-cdk-lib/aws-scheduler-targets';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
-import { customerScanIndex, tableKeys, ttlAttribute } from '../lib/adapters/dynamodb/table.js';
+import { customerScanIndex, messageIndex, tableKeys, ttlAttribute } from '../lib/adapters/dynamodb/table.js';
 import { senderDomain, type WinbackSettings } from './settings.js';
 
 const projectRoot = fileURLToPath(new URL('..', import.meta.url));
@@ -50,6 +50,11 @@ export class WinbackStack extends Stack {
     this.table.addGlobalSecondaryIndex({
       indexName: customerScanIndex.name,
       partitionKey: { name: customerScanIndex.partitionKey, type: dynamodb.AttributeType.STRING },
+      projectionType: dynamodb.ProjectionType.ALL,
+    });
+    this.table.addGlobalSecondaryIndex({
+      indexName: messageIndex.name,
+      partitionKey: { name: messageIndex.partitionKey, type: dynamodb.AttributeType.STRING },
       projectionType: dynamodb.ProjectionType.ALL,
     });
 

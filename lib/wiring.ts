@@ -1,32 +1,63 @@
 import { DynamoCampaignConfigStore } from './adapters/dynamodb/campaign-configs.js';
 import { createDocumentClient } from './adapters/dynamodb/client.js';
 import { DynamoCustomerRepository } from './adapters/dynamodb/customers.js';
+import { DynamoOrderStore } from './adapters/dynamodb/orders.js';
 import { DynamoRunRecorder } from './adapters/dynamodb/runs.js';
 import { DynamoSendLedger } from './adapters/dynamodb/send-ledger.js';
 import { DynamoSuppressionList } from './adapters/dynamodb/suppressions.js';
-import { unsubscribeSecret } from './adapters/secrets.js';
+import { linkSigningSecret } from './adapters/secrets.js';
 import { SesEmailSender } from './adapters/ses/email-sender.js';
-import type { Environment } from './config/environment.js';
+import { required, type Environment } from './config/environment.js';
 import { logger } from './observability.js';
 import { systemClock } from './ports/clock.js';
+import { activeConfig } from './usecases/active-config.js';
 import type { NightDependencies } from './usecases/run-night.js';
 
-/** Composes the adapters for one environment; handlers call it once per cold start. */
-export async function nightDependencies(environment: Environment): Promise<NightDependencies> {
+/** The table's adapters for one environment; handlers compose them once per cold start. */
+export function tableAdapters(environment: Environment) {
   const client = createDocumentClient();
   const table = environment.TABLE_NAME;
+  const configs = new DynamoCampaignConfigStore(client, table);
   return {
     customers: new DynamoCustomerRepository(client, table),
     ledger: new DynamoSendLedger(client, table),
     suppressions: new DynamoSuppressionList(client, table),
-    configs: new DynamoCampaignConfigStore(client, table),
+    orders: new DynamoOrderStore(client, table),
     runs: new DynamoRunRecorder(client, table),
-    email: SesEmailSender.create(environment.SES_CONFIGURATION_SET ? { configurationSetName: environment.SES_CONFIGURATION_SET } : {}),
+    configs,
+    config: activeConfig(configs, systemClock),
     clock: systemClock,
+  };
+}
+
+export type TableAdapters = ReturnType<typeof tableAdapters>;
+
+export async function nightDependencies(environment: Environment): Promise<NightDependencies> {
+  return {
+    ...tableAdapters(environment),
+    email: SesEmailSender.create(environment.SES_CONFIGURATION_SET ? { configurationSetName: environment.SES_CONFIGURATION_SET } : {}),
+    unsubscribe: {
+      baseUrl: required(environment, 'UNSUBSCRIBE_BASE_URL', 'for the links in every email'),
+      secret: await linkSigningSecret(environment),
+    },
     log: {
       warn: (message, attributes = {}) => logger.warn(message, attributes),
       error: (message, attributes = {}) => logger.error(message, attributes),
     },
-    unsubscribe: { baseUrl: environment.UNSUBSCRIBE_BASE_URL, secret: await unsubscribeSecret(environment) },
+  };
+}
+
+/**
+ * Builds a handler's dependencies once per container; a failed cold start (a secret that could not be read) is
+ * not cached, so the next invocation tries again.
+ */
+export function perContainer<T>(build: () => Promise<T>): () => Promise<T> {
+  let pending: Promise<T> | undefined;
+  return () => {
+    pending ??= build().catch((error: unknown) => {
+      pending = undefined;
+      throw error;
+    });
+    return pending;
   };
 }

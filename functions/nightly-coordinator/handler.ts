@@ -4,8 +4,8 @@ import { z } from 'zod';
 import { readEnvironment } from '../../lib/config/environment.js';
 import { isCalendarDate } from '../../lib/domain/dates.js';
 import { logger } from '../../lib/observability.js';
-import { runNight, type NightDependencies, type NightSummary } from '../../lib/usecases/run-night.js';
-import { nightDependencies } from '../../lib/wiring.js';
+import { runNight, type NightSummary } from '../../lib/usecases/run-night.js';
+import { nightDependencies, perContainer } from '../../lib/wiring.js';
 
 /**
  * The EventBridge Scheduler target's Input, delivered as is. `asOf` is either the night's date (the local runner,
@@ -20,26 +20,20 @@ export const nightInputSchema = z.strictObject({
     .optional(),
 });
 
-let dependencies: Promise<NightDependencies> | undefined;
-let sendConcurrency = 8;
+const dependencies = perContainer(async () => {
+  const environment = readEnvironment();
+  return { deps: await nightDependencies(environment), sendConcurrency: environment.SEND_CONCURRENCY };
+});
 
 export const handler = middy(async (event: unknown): Promise<NightSummary> => {
   const input = nightInputSchema.safeParse(event ?? {});
   if (!input.success) {
     throw new Error(`invalid night input: ${input.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`).join('; ')}`);
   }
-  if (!dependencies) {
-    const environment = readEnvironment();
-    sendConcurrency = environment.SEND_CONCURRENCY;
-    // A failed cold start (say, the secret could not be read) must not stick to the warm container.
-    dependencies = nightDependencies(environment).catch((error: unknown) => {
-      dependencies = undefined;
-      throw error;
-    });
-  }
+  const { deps, sendConcurrency } = await dependencies();
   const { asOf } = input.data;
   const when = asOf === undefined ? {} : isCalendarDate(asOf) ? { asOf } : { at: new Date(asOf) };
-  const summary = await runNight(await dependencies, { ...when, sendConcurrency });
+  const summary = await runNight(deps, { ...when, sendConcurrency });
   logger.info('night finished', { summary });
   return summary;
 }).use(injectLambdaContext(logger));

@@ -1,6 +1,6 @@
 import { SingleBar, Presets } from 'cli-progress';
-import { randomUUID } from 'node:crypto';
 import { rm, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import defaultCampaignConfig from '../config/default-campaign-config.json' with { type: 'json' };
 import { DynamoCampaignConfigStore } from '../adapters/dynamodb/campaign-configs.js';
@@ -11,6 +11,8 @@ import { ensureTable, readShopMeta, writeShopMeta } from '../adapters/dynamodb/a
 import { parseCampaignConfig } from '../config/campaign-config.js';
 import { calendarDateIn } from '../domain/dates.js';
 import { assertPortFree, startLocalStack } from '../local/stack.js';
+import { localAdminToken, useLocalSecrets } from '../local/defaults.js';
+import { localLambdaContext } from '../local/lambda-context.js';
 import { startLocalServer } from '../local/server.js';
 import { systemClock } from '../ports/clock.js';
 import { applyCampaignConfig } from '../usecases/apply-campaign-config.js';
@@ -29,10 +31,9 @@ export interface StartOptions {
   readonly config?: string;
 }
 
-/** Local only: a fixed development key, printed at start. On AWS the key lives in Secrets Manager. */
-export const localUnsubscribeSecret = 'winback-local-unsubscribe-signing-key-not-for-production';
 /** Beside the package, not the current directory, so `winback start` finds the same shop from any folder. */
 export const localDataDir = process.env.WINBACK_DATA_DIR ?? fileURLToPath(new URL('../../.winback/dynamodb', import.meta.url));
+const adminTokenFile = join(dirname(localDataDir), 'admin-token');
 const defaultDemoCustomers = 5_000;
 const demoSeed = 20261122;
 
@@ -49,7 +50,9 @@ export async function start(options: StartOptions): Promise<void> {
   const demoCustomers = options.customers ?? defaultDemoCustomers;
   process.env.TABLE_NAME ??= 'winback';
   process.env.UNSUBSCRIBE_BASE_URL ??= `http://localhost:${options.port}`;
-  process.env.UNSUBSCRIBE_SECRET ??= localUnsubscribeSecret;
+  const defaultedSecrets = useLocalSecrets();
+  const admin = await localAdminToken(adminTokenFile);
+  process.env.WINBACK_ADMIN_TOKEN = admin.token;
   // The report below is what a person reads locally; the JSON logs are for CloudWatch.
   process.env.POWERTOOLS_LOG_LEVEL ??= 'WARN';
 
@@ -99,13 +102,18 @@ export async function start(options: StartOptions): Promise<void> {
     }
     if (options.once) return;
 
-    const server = await startLocalServer({ port: options.port, sesEndpoint: stack.sesEndpoint, latestSummary: () => summary });
+    const base = `http://localhost:${options.port}`;
+    const server = await startLocalServer({ port: options.port, latestSummary: () => summary, index: () => localIndexPage(base, ports.ses) });
     say('');
     say(`Serving until Ctrl-C:`);
-    say(`  Winback          http://localhost:${options.port}/`);
-    say(`  Sent mail inbox  http://localhost:${options.port + 1}/   (JSON: /store)`);
-    say(`  DynamoDB Local   ${stack.dynamoEndpoint}   (table ${tableName})`);
-    say(`  Unsubscribe key  ${process.env.UNSUBSCRIBE_SECRET === localUnsubscribeSecret ? `${localUnsubscribeSecret} (local default; set UNSUBSCRIBE_SECRET to change)` : '(from UNSUBSCRIBE_SECRET)'}`);
+    say(`  Winback             ${base}/   (health: /health)`);
+    say(`  Webhooks            POST ${base}/webhooks/shopify | /webhooks/woocommerce | /webhooks/generic`);
+    say(`  SES events          POST ${base}/local/ses-events   (an EventBridge envelope, as the rule would deliver)`);
+    say(`  Read API            GET  ${base}/api/customers?email=ADDRESS   (Authorization: Bearer <admin token>)`);
+    say(`  Sent mail inbox     http://localhost:${ports.ses}/   (JSON: /store)`);
+    say(`  DynamoDB Local      ${stack.dynamoEndpoint}   (table ${tableName})`);
+    say(`  Admin token         ${admin.token}${admin.generated ? '   (generated now; kept in .winback/admin-token)' : ''}`);
+    for (const name of defaultedSecrets) say(`  ${name.padEnd(19)} ${process.env[name]}   (local default; set ${name} to change)`);
     await new Promise<void>((resolveStop) => {
       const stop = () => resolveStop();
       process.once('SIGINT', stop);
@@ -118,20 +126,13 @@ export async function start(options: StartOptions): Promise<void> {
   }
 }
 
-/** What Lambda passes as context, enough for Powertools and middy. */
-export function localLambdaContext(functionName: string) {
-  return {
-    callbackWaitsForEmptyEventLoop: false,
-    functionName,
-    functionVersion: '$LATEST',
-    invokedFunctionArn: `arn:aws:lambda:local:000000000000:function:${functionName}`,
-    memoryLimitInMB: '1024',
-    awsRequestId: randomUUID(),
-    logGroupName: `/aws/lambda/${functionName}`,
-    logStreamName: 'local',
-    getRemainingTimeInMillis: () => 900_000,
-    done: () => {},
-    fail: () => {},
-    succeed: () => {},
-  };
+function localIndexPage(base: string, sesPort: number): string {
+  const links = [
+    [`http://localhost:${sesPort}/`, 'Sent mail inbox (local SES)'],
+    [`${base}/runs/latest`, 'Latest run summary (JSON)'],
+    [`${base}/health`, 'Health'],
+  ];
+  return `<!doctype html><meta charset="utf-8"><title>Winback (local)</title><h1>Winback, local stack</h1><ul>${links
+    .map(([href, label]) => `<li><a href="${href}">${label}</a></li>`)
+    .join('')}</ul><p>Webhooks: POST /webhooks/shopify, /webhooks/woocommerce, /webhooks/generic. SES events: POST /local/ses-events.</p>`;
 }

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { isTimeZone } from '../domain/dates.js';
-import { renderEmail, type TemplateVariables } from '../domain/templating.js';
+import { feedbackVariables, renderEmail, type TemplateVariables } from '../domain/templating.js';
 
 const slug = z.string().regex(/^[a-z0-9][a-z0-9-]{0,47}$/, 'use 1-48 lowercase letters, digits and dashes');
 const nonBlank = z.string().trim().min(1, 'must not be empty');
@@ -32,6 +32,11 @@ const classificationSchema = z
 const guardrailsSchema = z.strictObject({
   /** No customer gets a second win-back email (of any campaign) within this many days. */
   minDaysBetweenEmails: z.number().int().min(0).max(365).default(7),
+});
+
+const attributionSchema = z.strictObject({
+  /** An order this many days or fewer after a win-back email is credited to it (clicked emails first). */
+  windowDays: z.number().int().min(1).max(90).default(7),
 });
 
 export const audiences = ['at_risk', 'lost'] as const;
@@ -75,6 +80,7 @@ export const campaignConfigSchema = z
     shop: shopSchema,
     classification: classificationSchema.prefault({}),
     guardrails: guardrailsSchema.prefault({}),
+    attribution: attributionSchema.prefault({}),
     campaigns: z.array(campaignSchema).min(1, 'at least one campaign is required').max(50),
   })
   .superRefine((config, context) => {
@@ -109,6 +115,7 @@ function checkTemplates(campaign: Campaign, shop: CampaignConfig['shop'], index:
     shop: { name: shop.name, postal_address: shop.postalAddress },
     campaign: { id: campaign.id, name: campaign.name },
     unsubscribe_url: sampleUnsubscribeUrl,
+    feedback: feedbackVariables((code) => `https://winback.invalid/f/sample-token?answer=${code}`),
   };
   const base = ['campaigns', index, 'content'];
   for (const field of ['subject', 'preheader', 'html', 'text'] as const) {

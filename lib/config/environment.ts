@@ -1,23 +1,32 @@
 import { z } from 'zod';
 import { minimumSecretLength } from '../domain/unsubscribe-token.js';
 
+const secretList = z
+  .string()
+  .transform((text) => text.split(',').map((part) => part.trim()).filter(Boolean))
+  .pipe(z.array(z.string().min(16, 'each secret must be at least 16 characters')).min(1).max(2, 'at most two secrets at once (rotation)'));
+
 /**
- * The Lambda environment (and the local runner's), validated once at cold start with every problem named.
- * The unsubscribe signing key comes as a value locally and as a Secrets Manager ARN on AWS.
+ * The Lambda environment (and the local runner's), validated once at cold start with every problem named. Secrets
+ * come as values locally and as Secrets Manager ARNs on AWS; each function asks only for what it uses.
  */
-const environmentSchema = z
-  .object({
-    TABLE_NAME: z.string().min(3).default('winback'),
-    UNSUBSCRIBE_BASE_URL: z.url('expected the public base URL of the unsubscribe route'),
-    UNSUBSCRIBE_SECRET: z.string().min(minimumSecretLength, `must be at least ${minimumSecretLength} characters`).optional(),
-    UNSUBSCRIBE_SECRET_ARN: z.string().startsWith('arn:', 'expected a Secrets Manager ARN').optional(),
-    SES_CONFIGURATION_SET: z.string().min(1).optional(),
-    SEND_CONCURRENCY: z.coerce.number().int().min(1).max(100).default(8),
-  })
-  .refine((env) => env.UNSUBSCRIBE_SECRET !== undefined || env.UNSUBSCRIBE_SECRET_ARN !== undefined, {
-    message: 'set UNSUBSCRIBE_SECRET (local) or UNSUBSCRIBE_SECRET_ARN (AWS)',
-    path: ['UNSUBSCRIBE_SECRET'],
-  });
+const environmentSchema = z.object({
+  TABLE_NAME: z.string().min(3).default('winback'),
+  UNSUBSCRIBE_BASE_URL: z.url('expected the public base URL of the unsubscribe route').optional(),
+  UNSUBSCRIBE_SECRET: z.string().min(minimumSecretLength, `must be at least ${minimumSecretLength} characters`).optional(),
+  UNSUBSCRIBE_SECRET_ARN: z.string().startsWith('arn:', 'expected a Secrets Manager ARN').optional(),
+  SES_CONFIGURATION_SET: z.string().min(1).optional(),
+  SEND_CONCURRENCY: z.coerce.number().int().min(1).max(100).default(8),
+  /** One secret, or two separated by a comma while a rotation is under way. */
+  SHOPIFY_WEBHOOK_SECRET: secretList.optional(),
+  WOOCOMMERCE_WEBHOOK_SECRET: secretList.optional(),
+  WEBHOOK_SECRET: z
+    .string()
+    .transform((text) => text.split(',').map((part) => part.trim()).filter(Boolean))
+    .pipe(z.array(z.string().regex(/^whsec_[A-Za-z0-9+/=]{16,}$/, 'expected whsec_ followed by base64')).min(1).max(2))
+    .optional(),
+  WINBACK_ADMIN_TOKEN: z.string().min(24, 'must be at least 24 characters').optional(),
+});
 
 export type Environment = z.output<typeof environmentSchema>;
 
@@ -26,4 +35,11 @@ export function readEnvironment(source: NodeJS.ProcessEnv = process.env): Enviro
   if (result.success) return result.data;
   const problems = result.error.issues.map((issue) => `  - ${issue.path.join('.')}: ${issue.message}`).join('\n');
   throw new Error(`invalid environment:\n${problems}`);
+}
+
+/** A setting this function cannot work without, named in the error when it is missing. */
+export function required<K extends keyof Environment>(environment: Environment, name: K, why: string): NonNullable<Environment[K]> {
+  const value = environment[name];
+  if (value === undefined || value === null) throw new Error(`invalid environment:\n  - ${String(name)}: required ${why}`);
+  return value as NonNullable<Environment[K]>;
 }

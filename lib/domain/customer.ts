@@ -62,7 +62,19 @@ export interface Customer {
   readonly summary: PurchaseSummary;
   readonly lastEmailedAt?: string;
   readonly lastSend?: LastSend;
+  /** Set when an order was credited to a win-back email: the customer is won back. */
+  readonly wonBack?: WonBack;
+  /** The latest answer to "What made you stop ordering?", a reason code for analysis and the next campaign. */
+  readonly feedback?: { readonly answer: string; readonly comment?: string; readonly at: string; readonly campaignId: string };
   readonly createdAt: string;
+}
+
+export interface WonBack {
+  readonly at: string;
+  readonly campaignId: string;
+  readonly orderId: string;
+  readonly revenueMinor: number;
+  readonly currency: string;
 }
 
 export interface LastSend {

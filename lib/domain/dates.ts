@@ -57,3 +57,8 @@ export function median(values: readonly number[]): number | undefined {
   const middle = sorted.length >> 1;
   return sorted.length % 2 === 1 ? sorted[middle] : ((sorted[middle - 1] ?? 0) + (sorted[middle] ?? 0)) / 2;
 }
+
+/** Elapsed days between two instants, as a fraction (7.5 = seven and a half days). */
+export function daysBetweenInstants(from: string, to: string): number {
+  return (Date.parse(to) - Date.parse(from)) / DAY_MS;
+}

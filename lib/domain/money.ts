@@ -42,6 +42,14 @@ export function divideRoundHalfEven(numerator: number, denominator: number): num
   return quotient % 2 === 0 ? quotient : away;
 }
 
+/** 12345 EUR -> "123.45": the exact decimal text, for APIs and exports. */
+export function toDecimalString(minor: number, currency: string): string {
+  const digits = minorDigits(currency);
+  const sign = minor < 0 ? '-' : '';
+  const text = String(Math.abs(minor)).padStart(digits + 1, '0');
+  return digits === 0 ? `${sign}${text}` : `${sign}${text.slice(0, -digits)}.${text.slice(-digits)}`;
+}
+
 export function formatMoney(money: Money, locale = 'en-IE'): string {
   const digits = minorDigits(money.currency);
   return new Intl.NumberFormat(locale, {

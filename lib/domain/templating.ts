@@ -1,4 +1,5 @@
 import { Liquid } from 'liquidjs';
+import { feedbackAnswers, feedbackQuestion } from './feedback.js';
 
 /**
  * Liquid, the language Shopify merchants already write themes in. Strict variables and filters, so a typo in a
@@ -20,6 +21,8 @@ export interface TemplateVariables {
   readonly shop: { readonly name: string; readonly postal_address: string };
   readonly campaign: { readonly id: string; readonly name: string };
   readonly unsubscribe_url: string;
+  /** The one-question survey: each answer is a signed one-click link. */
+  readonly feedback: { readonly question: string; readonly answers: readonly { readonly code: string; readonly label: string; readonly url: string }[] };
 }
 
 export interface RenderedEmail {
@@ -47,4 +50,8 @@ export function singleLine(text: string): string {
 function hiddenPreheader(text: string): string {
   const escaped = text.replace(/[&<>"']/g, (char) => `&#${char.charCodeAt(0)};`);
   return `<div style="display:none;max-height:0;overflow:hidden">${escaped}</div>`;
+}
+
+export function feedbackVariables(urlFor: (answerCode: string) => string): TemplateVariables['feedback'] {
+  return { question: feedbackQuestion, answers: feedbackAnswers.map((answer) => ({ code: answer.code, label: answer.label, url: urlFor(answer.code) })) };
 }

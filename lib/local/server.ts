@@ -1,29 +1,147 @@
-import { createServer, type Server } from 'node:http';
-import type { NightSummary } from '../usecases/run-night.js';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { localLambdaContext } from './lambda-context.js';
 
-/** The local front door: links to what the stack serves and the latest run summary. */
-export async function startLocalServer(options: { port: number; sesEndpoint: string; latestSummary: () => NightSummary | undefined }): Promise<Server> {
+type HttpLambda = (event: APIGatewayProxyEventV2, context: ReturnType<typeof localLambdaContext>) => Promise<APIGatewayProxyStructuredResultV2>;
+type EventLambda = (event: unknown, context: ReturnType<typeof localLambdaContext>) => Promise<unknown>;
+
+interface Route {
+  readonly method: 'GET' | 'POST' | 'GET_POST';
+  readonly pattern: RegExp;
+  readonly routeKey: string;
+  readonly load: () => Promise<HttpLambda>;
+}
+
+/** API Gateway's own limit is 10 MB; the handlers enforce tighter ones of their own. */
+const maxRequestBytes = 10 * 1024 * 1024;
+
+const routes: readonly Route[] = [
+  { method: 'POST', pattern: /^\/webhooks\/shopify$/, routeKey: 'POST /webhooks/shopify', load: async () => (await import('../../functions/webhook-shopify/handler.js')).handler as unknown as HttpLambda },
+  { method: 'POST', pattern: /^\/webhooks\/woocommerce$/, routeKey: 'POST /webhooks/woocommerce', load: async () => (await import('../../functions/webhook-woocommerce/handler.js')).handler as unknown as HttpLambda },
+  { method: 'POST', pattern: /^\/webhooks\/generic$/, routeKey: 'POST /webhooks/generic', load: async () => (await import('../../functions/webhook-generic/handler.js')).handler as unknown as HttpLambda },
+  { method: 'GET_POST', pattern: /^\/unsubscribe\/[^/]+$/, routeKey: 'ANY /unsubscribe/{token}', load: async () => (await import('../../functions/unsubscribe/handler.js')).handler as unknown as HttpLambda },
+  { method: 'GET_POST', pattern: /^\/feedback\/[^/]+$/, routeKey: 'ANY /feedback/{token}', load: async () => (await import('../../functions/feedback/handler.js')).handler as unknown as HttpLambda },
+  { method: 'GET', pattern: /^\/api\/customers$/, routeKey: 'GET /api/customers', load: async () => (await import('../../functions/admin-api/handler.js')).handler as unknown as HttpLambda },
+  { method: 'GET', pattern: /^\/health$/, routeKey: 'GET /health', load: async () => (await import('../../functions/admin-api/handler.js')).handler as unknown as HttpLambda },
+];
+
+export interface LocalServerOptions {
+  readonly port: number;
+  readonly host?: string;
+  readonly index?: () => string;
+  readonly latestSummary?: () => unknown;
+}
+
+/**
+ * The local HTTP API: each request becomes the payload format 2.0 event API Gateway would deliver, handed to the
+ * same Lambda handler. `POST /local/ses-events` stands in for the EventBridge rule (there is no local SES event
+ * stream) and hands the envelope to the events handler as the rule target would.
+ */
+export async function startLocalServer(options: LocalServerOptions): Promise<Server> {
   const server = createServer((request, response) => {
-    const path = new URL(request.url ?? '/', 'http://localhost').pathname;
-    if (request.method === 'GET' && path === '/health') {
-      response.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}');
-    } else if (request.method === 'GET' && path === '/runs/latest') {
-      response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(options.latestSummary() ?? null, null, 2));
-    } else if (request.method === 'GET' && path === '/') {
-      const inbox = `http://localhost:${options.port + 1}/`;
-      response
-        .writeHead(200, { 'content-type': 'text/html; charset=utf-8' })
-        .end(
-          `<!doctype html><meta charset="utf-8"><title>Winback (local)</title><h1>Winback, local stack</h1><ul>` +
-            `<li><a href="${inbox}">Sent mail inbox</a> (local SES)</li><li><a href="/runs/latest">Latest run summary</a> (JSON)</li></ul>`,
-        );
-    } else {
-      response.writeHead(404, { 'content-type': 'application/json' }).end('{"error":"not_found"}');
-    }
+    handle(request, response, options).catch((error: unknown) => {
+      if (!response.headersSent) response.writeHead(500, { 'content-type': 'application/json' });
+      response.end(JSON.stringify({ error: 'internal_error', problem: (error as Error).message }));
+    });
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(options.port, '127.0.0.1', () => resolve());
+    server.listen(options.port, options.host ?? '127.0.0.1', () => resolve());
   });
   return server;
+}
+
+async function handle(request: IncomingMessage, response: ServerResponse, options: LocalServerOptions): Promise<void> {
+  const url = new URL(request.url ?? '/', 'http://localhost');
+  const verb = (request.method ?? 'GET').toUpperCase();
+  if (verb === 'GET' && url.pathname === '/') {
+    response.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(options.index?.() ?? '<!doctype html><title>Winback</title><h1>Winback</h1>');
+    return;
+  }
+  if (verb === 'GET' && url.pathname === '/runs/latest') {
+    response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(options.latestSummary?.() ?? null, null, 2));
+    return;
+  }
+  const body = await readBody(request);
+  if (body === 'too_large') {
+    response.writeHead(413, { 'content-type': 'application/json' }).end(JSON.stringify({ error: 'payload_too_large' }));
+    return;
+  }
+  if (verb === 'POST' && url.pathname === '/local/ses-events') {
+    const { handler } = await import('../../functions/email-events/handler.js');
+    let envelope: unknown;
+    try {
+      envelope = JSON.parse(body.toString('utf8'));
+    } catch {
+      response.writeHead(400, { 'content-type': 'application/json' }).end(JSON.stringify({ error: 'malformed_json' }));
+      return;
+    }
+    const outcome = await (handler as unknown as EventLambda)(envelope, localLambdaContext('winback-email-events'));
+    response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(outcome));
+    return;
+  }
+  const route = routes.find((candidate) => candidate.pattern.test(url.pathname) && (candidate.method === 'GET_POST' ? verb === 'GET' || verb === 'POST' : candidate.method === verb));
+  if (!route) {
+    response.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ error: 'not_found' }));
+    return;
+  }
+  const handler = await route.load();
+  const result = await handler(toApiGatewayEvent(request, url, body, route.routeKey), localLambdaContext(`winback-${route.routeKey.split(' ')[1]!.split('/')[1]}`));
+  const headers = Object.fromEntries(Object.entries(result.headers ?? {}).map(([name, value]) => [name, String(value)]));
+  response.writeHead(result.statusCode ?? 200, headers).end(result.isBase64Encoded ? Buffer.from(result.body ?? '', 'base64') : (result.body ?? ''));
+}
+
+async function readBody(request: IncomingMessage): Promise<Buffer | 'too_large'> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of request) {
+    size += (chunk as Buffer).length;
+    if (size > maxRequestBytes) return 'too_large';
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
+}
+
+const textContentTypes = /^(text\/|application\/(json|x-www-form-urlencoded|xml|javascript))/i;
+
+/** What API Gateway HTTP APIs send a Lambda integration (payload format 2.0). */
+export function toApiGatewayEvent(request: IncomingMessage, url: URL, body: Buffer, routeKey: string): APIGatewayProxyEventV2 {
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(request.headers)) {
+    if (value !== undefined) headers[name.toLowerCase()] = Array.isArray(value) ? value.join(',') : value;
+  }
+  const isText = textContentTypes.test(headers['content-type'] ?? '');
+  const token = /^\/(?:unsubscribe|feedback)\/([^/]+)$/.exec(url.pathname)?.[1];
+  const query: Record<string, string> = {};
+  for (const [name, value] of url.searchParams) query[name] = query[name] === undefined ? value : `${query[name]},${value}`;
+  const now = new Date();
+  return {
+    version: '2.0',
+    routeKey,
+    rawPath: url.pathname,
+    rawQueryString: url.search.slice(1),
+    headers,
+    ...(url.search ? { queryStringParameters: query } : {}),
+    ...(token ? { pathParameters: { token: decodeURIComponent(token) } } : {}),
+    requestContext: {
+      accountId: '000000000000',
+      apiId: 'local',
+      domainName: headers.host ?? 'localhost',
+      domainPrefix: 'localhost',
+      http: {
+        method: (request.method ?? 'GET').toUpperCase(),
+        path: url.pathname,
+        protocol: `HTTP/${request.httpVersion}`,
+        sourceIp: request.socket.remoteAddress ?? '127.0.0.1',
+        userAgent: headers['user-agent'] ?? '',
+      },
+      requestId: randomUUID(),
+      routeKey,
+      stage: '$default',
+      time: now.toUTCString(),
+      timeEpoch: now.getTime(),
+    },
+    ...(body.length > 0 ? { body: isText ? body.toString('utf8') : body.toString('base64'), isBase64Encoded: !isText } : { isBase64Encoded: false }),
+  };
 }

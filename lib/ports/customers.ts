@@ -1,4 +1,4 @@
-import type { Customer, LastSend, Order } from '../domain/customer.js';
+import type { Consent, Customer, LastSend, Order } from '../domain/customer.js';
 
 export type { LastSend };
 
@@ -27,4 +27,10 @@ export interface CustomerRepository {
   putMany(entries: readonly { customer: Customer; orders: readonly Order[] }[]): Promise<void>;
   /** Remembers the latest send on the profile, so tomorrow's night can tell "already sent" without a lookup. */
   recordEmailed(customerId: string, send: LastSend): Promise<void>;
+  /** Sets the consent state when it is newer than the stored one; false for an unknown customer. */
+  updateConsent(customerId: string, consent: Consent): Promise<boolean>;
+  recordFeedback(customerId: string, feedback: NonNullable<Customer['feedback']>): Promise<boolean>;
+  /** Forgets a customer: profile, orders, sends and the email pointer are deleted. */
+  forget(customerId: string): Promise<number>;
+  customerIdForEmail(emailHash: string): Promise<string | undefined>;
 }

@@ -1,25 +1,10 @@
-export interface SendKey {
-  readonly customerId: string;
-  readonly campaignId: string;
-  /**
-   * The lapse being won back: the date of the last order before it. A customer who orders again and lapses
-   * again is a new episode and may be emailed again; within one episode each step goes out once.
-   */
-  readonly episode: string;
-  readonly step: number;
-}
+import type { FeedbackAnswer, LedgerStatus, RecordedEmailEvent, SendKey, SendRecord, SendReservation } from '../domain/sends.js';
 
-export interface SendReservation extends SendKey {
-  readonly runId: string;
-  readonly asOf: string;
-  readonly reservedAt: string;
-}
+export type { LedgerStatus, SendKey, SendRecord, SendReservation };
 
 export type SendOutcome =
   | { readonly status: 'sent'; readonly messageId: string; readonly at: string }
   | { readonly status: 'failed'; readonly errorCode: string; readonly at: string };
-
-export type LedgerStatus = 'reserved' | 'sent' | 'failed';
 
 export type Reservation = { readonly reserved: true } | { readonly reserved: false; readonly heldAs: LedgerStatus };
 
@@ -29,4 +14,9 @@ export interface SendLedger {
   complete(key: SendKey, outcome: SendOutcome): Promise<void>;
   /** Gives a reservation back when the provider certainly did not take the email (sending paused, throttled out). */
   release(key: SendKey): Promise<void>;
+  findByMessageId(messageId: string): Promise<SendRecord | undefined>;
+  /** Keeps the first time each kind of event was seen; repeats change nothing. */
+  recordEvent(key: SendKey, event: RecordedEmailEvent, at: string): Promise<void>;
+  recordFeedback(key: SendKey, feedback: FeedbackAnswer): Promise<boolean>;
+  sendsOf(customerId: string): Promise<SendRecord[]>;
 }

@@ -2,8 +2,8 @@ import type { Campaign, CampaignConfig } from '../config/campaign-config.js';
 import type { Customer } from '../domain/customer.js';
 import type { SkipReason } from '../domain/decisions.js';
 import { hashEmail, normalizeEmail } from '../domain/email.js';
-import { renderEmail } from '../domain/templating.js';
-import { signUnsubscribeToken } from '../domain/unsubscribe-token.js';
+import { feedbackVariables, renderEmail } from '../domain/templating.js';
+import { signFeedbackToken, signUnsubscribeToken } from '../domain/unsubscribe-token.js';
 import type { CustomerRepository } from '../ports/customers.js';
 import { EmailSendError, type EmailSender, type OutgoingEmail } from '../ports/email-sender.js';
 import type { Clock } from '../ports/clock.js';
@@ -53,7 +53,13 @@ export async function sendStep(request: SendRequest, config: CampaignConfig, dep
     deps.log?.warn('email did not render', { campaignId: key.campaignId, customerId: key.customerId, error: (error as Error).message });
     return { outcome: 'skipped', reason: 'render_failed' };
   }
-  const reservation = await deps.ledger.reserve({ ...key, runId: request.runId, asOf: request.asOf, reservedAt: deps.clock.now().toISOString() });
+  const reservation = await deps.ledger.reserve({
+    ...key,
+    runId: request.runId,
+    asOf: request.asOf,
+    reservedAt: deps.clock.now().toISOString(),
+    ...(request.campaign.offer.code ? { offerCode: request.campaign.offer.code } : {}),
+  });
   if (!reservation.reserved) return { outcome: 'skipped', reason: reservation.heldAs === 'failed' ? 'failed_before' : 'already_sent' };
 
   let messageId: string;
@@ -83,13 +89,16 @@ export async function sendStep(request: SendRequest, config: CampaignConfig, dep
 export function composeEmail(request: SendRequest, config: CampaignConfig, unsubscribe: SendDependencies['unsubscribe']): OutgoingEmail {
   const { customer, campaign } = request;
   const token = signUnsubscribeToken({ customerId: customer.customerId, campaignId: campaign.id, emailHash: hashEmail(customer.email) }, unsubscribe.secret);
-  const unsubscribeUrl = `${unsubscribe.baseUrl.replace(/\/+$/, '')}/unsubscribe/${token}`;
+  const base = unsubscribe.baseUrl.replace(/\/+$/, '');
+  const unsubscribeUrl = `${base}/unsubscribe/${token}`;
+  const feedbackToken = signFeedbackToken({ customerId: customer.customerId, campaignId: campaign.id, episode: request.episode, step: request.step }, unsubscribe.secret);
   const rendered = renderEmail(campaign.content, {
     customer: { first_name: customer.firstName?.trim() || 'there', last_products: customer.summary.lastProducts },
     offer: { text: campaign.offer.text, code: campaign.offer.code },
     shop: { name: config.shop.name, postal_address: config.shop.postalAddress },
     campaign: { id: campaign.id, name: campaign.name },
     unsubscribe_url: unsubscribeUrl,
+    feedback: feedbackVariables((answer) => `${base}/feedback/${feedbackToken}?answer=${answer}`),
   });
   return {
     from: formatAddress(campaign.sender.fromName, campaign.sender.fromAddress),

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { App } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { customerScanIndex, tableKeys, ttlAttribute } from '../../lib/adapters/dynamodb/table.js';
+import { customerScanIndex, messageIndex, tableKeys, ttlAttribute } from '../../lib/adapters/dynamodb/table.js';
 import { readSettings } from '../../infra/settings.js';
 import { WinbackStack } from '../../infra/winback-stack.js';
 
@@ -49,11 +49,17 @@ describe('WinbackStack', () => {
           { AttributeName: tableKeys.partition, AttributeType: 'S' },
           { AttributeName: tableKeys.sort, AttributeType: 'S' },
           { AttributeName: customerScanIndex.partitionKey, AttributeType: 'S' },
+          { AttributeName: messageIndex.partitionKey, AttributeType: 'S' },
         ]),
         GlobalSecondaryIndexes: [
           {
             IndexName: customerScanIndex.name,
             KeySchema: [{ AttributeName: customerScanIndex.partitionKey, KeyType: 'HASH' }],
+            Projection: { ProjectionType: 'ALL' },
+          },
+          {
+            IndexName: messageIndex.name,
+            KeySchema: [{ AttributeName: messageIndex.partitionKey, KeyType: 'HASH' }],
             Projection: { ProjectionType: 'ALL' },
           },
         ],

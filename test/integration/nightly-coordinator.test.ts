@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { localLambdaContext } from '../../lib/cli/start.js';
+import { localLambdaContext } from '../../lib/local/lambda-context.js';
 import { applyCampaignConfig } from '../../lib/usecases/apply-campaign-config.js';
 import { customerFrom, testConfig } from '../support/customers.js';
 import { inboxOf, localShop, testUnsubscribeSecret } from '../support/local-aws.js';

@@ -7,7 +7,7 @@ import {
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { customerScanIndex, keys, tableKeys, ttlAttribute } from './table.js';
+import { customerScanIndex, keys, messageIndex, tableKeys, ttlAttribute } from './table.js';
 
 /** Creates the table as infra/ defines it on AWS; locally and in tests only (on AWS, CDK owns the table). */
 export async function ensureTable(client: DynamoDBDocumentClient, tableName: string): Promise<'created' | 'existed'> {
@@ -26,6 +26,7 @@ export async function ensureTable(client: DynamoDBDocumentClient, tableName: str
         { AttributeName: tableKeys.partition, AttributeType: 'S' },
         { AttributeName: tableKeys.sort, AttributeType: 'S' },
         { AttributeName: customerScanIndex.partitionKey, AttributeType: 'S' },
+        { AttributeName: messageIndex.partitionKey, AttributeType: 'S' },
       ],
       KeySchema: [
         { AttributeName: tableKeys.partition, KeyType: 'HASH' },
@@ -35,6 +36,11 @@ export async function ensureTable(client: DynamoDBDocumentClient, tableName: str
         {
           IndexName: customerScanIndex.name,
           KeySchema: [{ AttributeName: customerScanIndex.partitionKey, KeyType: 'HASH' }],
+          Projection: { ProjectionType: 'ALL' },
+        },
+        {
+          IndexName: messageIndex.name,
+          KeySchema: [{ AttributeName: messageIndex.partitionKey, KeyType: 'HASH' }],
           Projection: { ProjectionType: 'ALL' },
         },
       ],

@@ -1,8 +1,9 @@
 import { DescribeTableCommand } from '@aws-sdk/client-dynamodb';
-import { BatchWriteCommand, GetCommand, ScanCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { Customer, Order } from '../../domain/customer.js';
+import { BatchWriteCommand, GetCommand, QueryCommand, ScanCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { Consent, Customer, Order } from '../../domain/customer.js';
 import type { CustomerPage, CustomerRepository, LastSend, ScanPosition } from '../../ports/customers.js';
-import { retryUnprocessed } from './client.js';
+import { hashEmail } from '../../domain/email.js';
+import { isConditionalCheckFailure, retryUnprocessed } from './client.js';
 import { customerScanIndex, keys } from './table.js';
 
 const batchWriteLimit = 25;
@@ -47,6 +48,7 @@ export class DynamoCustomerRepository implements CustomerRepository {
   async putMany(entries: readonly { customer: Customer; orders: readonly Order[] }[]): Promise<void> {
     const items = entries.flatMap(({ customer, orders }) => [
       customerItem(customer),
+      ...(customer.email ? [{ ...keys.emailPointer(hashEmail(customer.email)), entity: 'email-pointer', customerId: customer.customerId }] : []),
       ...orders.map((order) => ({ ...keys.order(order.customerId, order.placedAt, order.orderId), entity: 'order', ...order })),
     ]);
     for (let start = 0; start < items.length; start += batchWriteLimit) {
@@ -68,21 +70,85 @@ export class DynamoCustomerRepository implements CustomerRepository {
       new UpdateCommand({
         TableName: this.tableName,
         Key: keys.customer(customerId),
-        UpdateExpression: 'SET lastEmailedAt = :at, lastSend = :send',
+        // The version moves too, so an order webhook that read the profile before this send retries instead of overwriting it.
+        UpdateExpression: 'SET lastEmailedAt = :at, lastSend = :send, version = if_not_exists(version, :zero) + :one',
         ConditionExpression: 'attribute_exists(pk)',
-        ExpressionAttributeValues: { ':at': send.at, ':send': send },
+        ExpressionAttributeValues: { ':at': send.at, ':send': send, ':zero': 0, ':one': 1 },
       }),
     );
   }
+
+  async updateConsent(customerId: string, consent: Consent): Promise<boolean> {
+    return this.updateProfile(customerId, 'SET consent = :consent', { ':consent': consent, ':updatedAt': consent.updatedAt }, 'consent.updatedAt <= :updatedAt');
+  }
+
+  async recordFeedback(customerId: string, feedback: NonNullable<Customer['feedback']>): Promise<boolean> {
+    return this.updateProfile(customerId, 'SET feedback = :feedback', { ':feedback': feedback });
+  }
+
+  async forget(customerId: string): Promise<number> {
+    const profile = await this.get(customerId);
+    const itemKeys: { pk: string; sk: string }[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await this.client.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': keys.customer(customerId).pk },
+          ProjectionExpression: 'pk, sk',
+          ...(start ? { ExclusiveStartKey: start } : {}),
+        }),
+      );
+      for (const item of page.Items ?? []) itemKeys.push({ pk: String(item.pk), sk: String(item.sk) });
+      start = page.LastEvaluatedKey;
+    } while (start);
+    if (profile?.email) itemKeys.push(keys.emailPointer(hashEmail(profile.email)));
+    for (let index = 0; index < itemKeys.length; index += batchWriteLimit) {
+      const requests = itemKeys.slice(index, index + batchWriteLimit).map((Key) => ({ DeleteRequest: { Key } }));
+      await retryUnprocessed(
+        async (pending) => {
+          const result = await this.client.send(new BatchWriteCommand({ RequestItems: { [this.tableName]: pending } }));
+          const left = result.UnprocessedItems?.[this.tableName];
+          return left && left.length > 0 ? (left as typeof pending) : undefined;
+        },
+        requests,
+        'forgetting a customer',
+      );
+    }
+    return itemKeys.length;
+  }
+
+  async customerIdForEmail(emailHash: string): Promise<string | undefined> {
+    return customerIdForEmail(this.client, this.tableName, emailHash);
+  }
+
+  private async updateProfile(customerId: string, set: string, values: Record<string, unknown>, extraCondition?: string): Promise<boolean> {
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: keys.customer(customerId),
+          UpdateExpression: `${set}, version = if_not_exists(version, :zero) + :one`,
+          ConditionExpression: `attribute_exists(pk)${extraCondition ? ` AND ${extraCondition}` : ''}`,
+          ExpressionAttributeValues: { ...values, ':zero': 0, ':one': 1 },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionalCheckFailure(error)) return false;
+      throw error;
+    }
+  }
 }
 
-function customerItem(customer: Customer): Record<string, unknown> {
+export function customerItem(customer: Customer): Record<string, unknown> {
   return { ...keys.customer(customer.customerId), [customerScanIndex.partitionKey]: customer.customerId, entity: 'customer', ...customer };
 }
 
 /** A damaged item is counted and skipped: one bad record must not stop a night for everyone else. */
-function toCustomer(item: Record<string, unknown>): Customer | undefined {
-  const { pk: _pk, sk: _sk, entity: _entity, [customerScanIndex.partitionKey]: _scanKey, ...rest } = item;
+export function toCustomer(item: Record<string, unknown>): Customer | undefined {
+  const { pk: _pk, sk: _sk, entity: _entity, version: _version, [customerScanIndex.partitionKey]: _scanKey, ...rest } = item;
   const candidate = rest as Partial<Customer>;
   if (typeof candidate.customerId !== 'string' || typeof candidate.consent?.state !== 'string') return undefined;
   if (typeof candidate.summary?.orderCount !== 'number' || !Array.isArray(candidate.summary.recentPurchaseDays)) return undefined;
@@ -95,4 +161,9 @@ function encodeCursor(key: Record<string, unknown>): string {
 
 function decodeCursor(cursor: string): Record<string, unknown> {
   return JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as Record<string, unknown>;
+}
+
+export async function customerIdForEmail(client: DynamoDBDocumentClient, tableName: string, emailHash: string): Promise<string | undefined> {
+  const { Item } = await client.send(new GetCommand({ TableName: tableName, Key: keys.emailPointer(emailHash), ConsistentRead: true }));
+  return typeof Item?.customerId === 'string' ? Item.customerId : undefined;
 }

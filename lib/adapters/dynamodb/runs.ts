@@ -1,4 +1,4 @@
-import { PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { RunRecorder } from '../../ports/runs.js';
 import type { NightSummary } from '../../usecases/run-night.js';
 import { keys } from './table.js';
@@ -16,12 +16,19 @@ export class DynamoRunRecorder implements RunRecorder {
   }
 
   async finished(summary: NightSummary): Promise<void> {
+    const status = summary.stoppedBy ? 'stopped' : 'finished';
     await this.client.send(
-      new PutCommand({
-        TableName: this.tableName,
-        Item: { ...keys.run(summary.asOf, summary.startedAt, summary.runId), entity: 'run', status: summary.stoppedBy ? 'stopped' : 'finished', ...summary },
-      }),
+      new PutCommand({ TableName: this.tableName, Item: { ...keys.run(summary.asOf, summary.startedAt, summary.runId), entity: 'run', status, ...summary } }),
     );
+    // The read API and console classify customers between nights with the pace the latest night measured.
+    await this.client.send(new PutCommand({ TableName: this.tableName, Item: { ...keys.latestRun, entity: 'run', status, ...summary } }));
+  }
+
+  async latest(): Promise<NightSummary | undefined> {
+    const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: keys.latestRun }));
+    if (!Item) return undefined;
+    const { pk: _pk, sk: _sk, entity: _entity, status: _status, ...summary } = Item;
+    return summary as unknown as NightSummary;
   }
 
   async failed(run: { runId: string; asOf: string; startedAt: string; error: string }): Promise<void> {

@@ -9,13 +9,19 @@
  * | suppression           | SUPPRESS#<sha256(email)>| SUPPRESSION                               |
  * | campaign config       | CONFIG#campaigns        | V#<version, 10 digits>                    |
  * | run record            | RUN#<asOf>              | <startedAt>#<runId>                       |
+ * | latest finished run   | RUN#latest              | LATEST                                    |
  * | shop metadata         | SHOP                    | META                                      |
+ * | email -> customer     | EMAIL#<sha256(email)>   | CUSTOMER                                  |
+ * | platform order id     | ORDER#<source>#<orderId>| ORDER                                     |
+ * | webhook delivery seen | DELIVERY#<source>#<id>  | DELIVERY  (expires after 30 days)         |
  *
  * The sparse GSI `customers` holds only profiles (only they carry `customerScanKey`), so the night's parallel
  * scan reads customers and none of their orders or ledger entries.
  */
 export const tableKeys = { partition: 'pk', sort: 'sk' } as const;
 export const customerScanIndex = { name: 'customers', partitionKey: 'customerScanKey' } as const;
+/** Sparse GSI over sent ledger entries: SES events name the message, and this finds its send. */
+export const messageIndex = { name: 'messages', partitionKey: 'messageId' } as const;
 /** Epoch seconds; DynamoDB's TTL deletes items past it. Enabled now for the items that expire in later issues (webhook dedupe keys, old decision logs). */
 export const ttlAttribute = 'expiresAt';
 
@@ -30,5 +36,9 @@ export const keys = {
   campaignConfigPartition: 'CONFIG#campaigns',
   campaignConfig: (version: number) => ({ pk: 'CONFIG#campaigns', sk: `V#${String(version).padStart(10, '0')}` }),
   run: (asOf: string, startedAt: string, runId: string) => ({ pk: `RUN#${asOf}`, sk: `${startedAt}#${runId}` }),
+  latestRun: { pk: 'RUN#latest', sk: 'LATEST' },
   shopMeta: { pk: 'SHOP', sk: 'META' },
+  emailPointer: (emailHash: string) => ({ pk: `EMAIL#${emailHash}`, sk: 'CUSTOMER' }),
+  orderPointer: (source: string, orderId: string) => ({ pk: `ORDER#${source}#${orderId}`, sk: 'ORDER' }),
+  delivery: (source: string, deliveryId: string) => ({ pk: `DELIVERY#${source}#${deliveryId}`, sk: 'DELIVERY' }),
 } as const;

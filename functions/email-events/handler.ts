@@ -1,0 +1,28 @@
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import middy from '@middy/core';
+import { readEnvironment } from '../../lib/config/environment.js';
+import { parseSesEvent } from '../../lib/domain/ses-events.js';
+import { HttpError } from '../../lib/http/errors.js';
+import { logger } from '../../lib/observability.js';
+import { recordEmailEvent, type EmailEventResult } from '../../lib/usecases/record-email-event.js';
+import { perContainer, tableAdapters } from '../../lib/wiring.js';
+
+const dependencies = perContainer(async () => tableAdapters(readEnvironment()));
+
+export type EmailEventOutcome = EmailEventResult | { readonly ignored: string; readonly field?: string };
+
+/**
+ * The EventBridge rule target for `aws.ses` events. A malformed event is logged and dropped (retrying cannot fix
+ * it); a storage failure throws, so EventBridge retries and finally dead-letters it: nothing is silently lost.
+ */
+export const handler = middy(async (envelope: unknown): Promise<EmailEventOutcome> => {
+  let event;
+  try {
+    event = parseSesEvent(envelope);
+  } catch (error) {
+    if (!(error instanceof HttpError)) throw error;
+    logger.warn('SES event ignored', { field: error.details.field, problem: error.details.problem });
+    return { ignored: error.details.problem ?? error.message, ...(error.details.field ? { field: error.details.field } : {}) };
+  }
+  return recordEmailEvent(event, await dependencies());
+}).use(injectLambdaContext(logger));

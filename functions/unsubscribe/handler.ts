@@ -1,0 +1,43 @@
+import { readEnvironment } from '../../lib/config/environment.js';
+import { linkSigningSecret } from '../../lib/adapters/secrets.js';
+import { methodNotAllowed } from '../../lib/http/errors.js';
+import { httpHandler } from '../../lib/http/middleware.js';
+import { escapeHtml, formFields, html, page } from '../../lib/http/responses.js';
+import { method, pathToken } from '../../lib/http/route.js';
+import { verifyUnsubscribeToken } from '../../lib/domain/unsubscribe-token.js';
+import { unsubscribe } from '../../lib/usecases/unsubscribe.js';
+import { perContainer, tableAdapters } from '../../lib/wiring.js';
+
+const dependencies = perContainer(async () => {
+  const environment = readEnvironment();
+  return { ...tableAdapters(environment), secret: await linkSigningSecret(environment) };
+});
+
+const formLimitBytes = 16_384;
+
+/**
+ * RFC 8058 one-click unsubscribe. POST (from the mail client's button or our page) unsubscribes at once and answers
+ * 200, never a redirect. GET only shows a page with a button: link scanners prefetch GETs and must not unsubscribe.
+ */
+export const handler = httpHandler(async (event) => {
+  const deps = await dependencies();
+  const token = pathToken(event);
+  const verb = method(event);
+  if (verb === 'GET' || verb === 'HEAD') {
+    if (!verifyUnsubscribeToken(token, deps.secret)) return html(400, invalidLinkPage);
+    return html(
+      200,
+      page(
+        'Unsubscribe',
+        `<h1>Unsubscribe?</h1><p>You will get no more of these emails.</p><form method="post" action=""><input type="hidden" name="List-Unsubscribe" value="One-Click"><button type="submit">Unsubscribe</button></form>`,
+      ),
+    );
+  }
+  if (verb !== 'POST') throw methodNotAllowed();
+  formFields(event, formLimitBytes); // enforces the size limit; the one-click body carries nothing we need beyond the token
+  const outcome = await unsubscribe(token, deps);
+  if (outcome === 'invalid_token') return html(400, invalidLinkPage);
+  return html(200, page('Unsubscribed', `<h1>You are unsubscribed</h1><p>We will not send you these emails again. ${escapeHtml('Changed your mind? Subscribe again at the shop.')}</p>`));
+});
+
+const invalidLinkPage = page('Link not valid', '<h1>This link is not valid</h1><p>It may have been changed or cut short. Use the link from the email as it is.</p>');

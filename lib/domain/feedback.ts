@@ -1,0 +1,25 @@
+/** The one-question survey in every win-back email: "What made you stop ordering?" */
+export const feedbackQuestion = 'What made you stop ordering?';
+
+export const feedbackAnswers = [
+  { code: 'prices', label: 'Prices' },
+  { code: 'quality', label: 'Quality' },
+  { code: 'delivery', label: 'Delivery' },
+  { code: 'found_better', label: 'Found something better' },
+  { code: 'no_longer_need', label: 'No longer need it' },
+  { code: 'other', label: 'Other' },
+] as const;
+
+export type FeedbackAnswerCode = (typeof feedbackAnswers)[number]['code'];
+
+export const maxFeedbackCommentLength = 1_000;
+
+export function isFeedbackAnswerCode(value: unknown): value is FeedbackAnswerCode {
+  return typeof value === 'string' && feedbackAnswers.some((answer) => answer.code === value);
+}
+
+/** Free text is kept as plain text: control characters go, the length is capped, and it is never rendered as HTML. */
+export function cleanComment(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  return text.replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g, '').trim().slice(0, maxFeedbackCommentLength);
+}

@@ -1,0 +1,30 @@
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import middy, { type MiddlewareObj } from '@middy/core';
+import type { Context } from 'aws-lambda';
+import { logger } from '../observability.js';
+import { HttpError } from './errors.js';
+import { json, type HttpEvent, type HttpResult } from './responses.js';
+
+/**
+ * One place that turns errors into answers: an HttpError becomes its status and `{error, field, problem}`;
+ * anything else is logged with its cause and answered 500 without internals.
+ */
+export function httpErrors(): MiddlewareObj<HttpEvent, HttpResult> {
+  return {
+    onError: async (request) => {
+      const error = request.error;
+      if (error instanceof HttpError) {
+        if (error.status >= 500) logger.error('request failed', { code: error.code, cause: String((error.cause as Error | undefined)?.message ?? '') });
+        request.response = json(error.status, error.body());
+        return;
+      }
+      logger.error('unexpected error', { error: error as Error });
+      request.response = json(500, { error: 'internal_error' });
+    },
+  };
+}
+
+/** The middy stack every HTTP API handler shares. */
+export function httpHandler(handler: (event: HttpEvent, context: Context) => Promise<HttpResult>) {
+  return middy<HttpEvent, HttpResult>(handler).use(injectLambdaContext(logger)).use(httpErrors());
+}

@@ -1,0 +1,13 @@
+import type { HttpEvent } from './responses.js';
+
+/** The `{token}` path parameter; API Gateway fills pathParameters, and the raw path serves when it did not. */
+export function pathToken(event: HttpEvent): string {
+  const fromRoute = event.pathParameters?.token;
+  if (fromRoute) return fromRoute;
+  const segments = (event.rawPath ?? '').split('/').filter(Boolean);
+  return decodeURIComponent(segments.at(-1) ?? '');
+}
+
+export function method(event: HttpEvent): string {
+  return event.requestContext?.http?.method?.toUpperCase() ?? 'GET';
+}
