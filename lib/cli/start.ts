@@ -37,10 +37,22 @@ const adminTokenFile = join(dirname(localDataDir), 'admin-token');
 const defaultDemoCustomers = 5_000;
 const demoSeed = 20261122;
 
-export async function start(options: StartOptions): Promise<void> {
-  const say = (text: string) => process.stdout.write(`${text}\n`);
-  const requestedConfig = options.config ? parseCampaignConfig(await readJsonFile(options.config)) : undefined;
+export interface LocalSessionOptions {
+  readonly asOf?: string;
+  readonly reset?: boolean;
+  readonly customers?: number;
+  readonly port: number;
+  readonly config?: string;
+}
 
+export const say = (text: string) => process.stdout.write(`${text}\n`);
+
+/**
+ * Everything `start` and `simulate` share: free ports, the embedded stack, the table, the campaign config and the
+ * demo shop (seeded when the table is empty). The caller runs nights on it and stops it.
+ */
+export async function openLocalSession(options: LocalSessionOptions) {
+  const requestedConfig = options.config ? parseCampaignConfig(await readJsonFile(options.config)) : undefined;
   const ports = { server: options.port, ses: options.port + 1, dynamo: options.port + 2 };
   // Check the ports before --reset wipes anything: a running instance keeps its data.
   await assertPortFree(ports.server, 'Winback');
@@ -53,12 +65,11 @@ export async function start(options: StartOptions): Promise<void> {
   const defaultedSecrets = useLocalSecrets();
   const admin = await localAdminToken(adminTokenFile);
   process.env.WINBACK_ADMIN_TOKEN = admin.token;
-  // The report below is what a person reads locally; the JSON logs are for CloudWatch.
+  // The report is what a person reads locally; the JSON logs are for CloudWatch.
   process.env.POWERTOOLS_LOG_LEVEL ??= 'WARN';
 
   say(`Starting the local stack (data in ${localDataDir}) ...`);
   const stack = await startLocalStack({ dataDir: localDataDir, sesPort: ports.ses, dynamoPort: ports.dynamo });
-  const stopStack = async () => stack.stop();
   try {
     const client = createDocumentClient();
     const tableName = process.env.TABLE_NAME;
@@ -89,11 +100,25 @@ export async function start(options: StartOptions): Promise<void> {
     } else if (options.customers !== undefined && meta.demoCustomers !== options.customers) {
       say(`The local shop was seeded earlier with ${meta.demoCustomers} customers; --customers applies only with --reset.`);
     }
+    return { stack, ports, client, tableName, config, asOf, admin, defaultedSecrets, stop: () => stack.stop() };
+  } catch (error) {
+    await stack.stop();
+    throw error;
+  }
+}
 
+/** The night, through the same handler Lambda runs, with the payload EventBridge Scheduler delivers. */
+export async function runLocalNight(asOf: string): Promise<NightSummary> {
+  const { handler } = await import('../../functions/nightly-coordinator/handler.js');
+  return (await handler({ source: 'winback.local', asOf }, localLambdaContext('winback-nightly-coordinator'))) as NightSummary;
+}
+
+export async function start(options: StartOptions): Promise<void> {
+  const session = await openLocalSession(options);
+  const { stack, ports, tableName, asOf, admin, defaultedSecrets } = session;
+  try {
     say(`Running the night of ${asOf} ...`);
-    // The same handler Lambda runs, with the payload EventBridge Scheduler delivers.
-    const { handler } = await import('../../functions/nightly-coordinator/handler.js');
-    const summary = (await handler({ source: 'winback.local', asOf }, localLambdaContext('winback-nightly-coordinator'))) as NightSummary;
+    const summary = await runLocalNight(asOf);
     say('');
     say(formatNightReport(summary));
     if (options.report) {
@@ -122,7 +147,7 @@ export async function start(options: StartOptions): Promise<void> {
     say('\nStopping ...');
     await new Promise<void>((resolveClose) => server.close(() => resolveClose()));
   } finally {
-    await stopStack();
+    await session.stop();
   }
 }
 

@@ -15,7 +15,7 @@ async function shop() {
   const { DynamoOrderStore } = await import('../../lib/adapters/dynamodb/orders.js');
   const orders = new DynamoOrderStore(local.client, local.tableName);
   const config = activeConfig(local.deps.configs, local.deps.clock);
-  const ingest = (order: Parameters<typeof ingestOrder>[0], deliveryId = randomUUID()) => ingestOrder(order, deliveryId, { orders, clock: local.deps.clock, config });
+  const ingest = (order: Parameters<typeof ingestOrder>[0], deliveryId: string = randomUUID()) => ingestOrder(order, deliveryId, { orders, clock: local.deps.clock, config });
   const view = (email: string) => viewCustomer(email, { ...local.deps, config });
   return { ...local, orders, ingest, view };
 }

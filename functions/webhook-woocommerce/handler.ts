@@ -1,0 +1,27 @@
+import { readEnvironment, required } from '../../lib/config/environment.js';
+import { isWooCommercePing, parseWooCommerceDelivery } from '../../lib/domain/orders/woocommerce.js';
+import { verifyWooCommerceSignature, wooCommerceSignatureHeader } from '../../lib/domain/webhooks/signatures.js';
+import { unauthorized } from '../../lib/http/errors.js';
+import { httpHandler } from '../../lib/http/middleware.js';
+import { header, json, rawBody } from '../../lib/http/responses.js';
+import { deliveryDependencies, storeDelivery, webhookBodyLimitBytes } from '../../lib/http/webhooks.js';
+import { perContainer } from '../../lib/wiring.js';
+
+const dependencies = perContainer(async () => {
+  const environment = readEnvironment();
+  return { deps: deliveryDependencies(environment), secrets: required(environment, 'WOOCOMMERCE_WEBHOOK_SECRET', 'to verify WooCommerce deliveries') };
+});
+
+/**
+ * `POST /webhooks/woocommerce`. WooCommerce never retries and disables a webhook after five failures in a row, so
+ * its unsigned creation ping must get 200; everything else is verified first.
+ */
+export const handler = httpHandler(async (event) => {
+  const { deps, secrets } = await dependencies();
+  const body = rawBody(event, webhookBodyLimitBytes);
+  if (isWooCommercePing(body, event.headers ?? {})) return json(200, { status: 'ok', kind: 'ping' });
+  if (!verifyWooCommerceSignature(body, header(event, wooCommerceSignatureHeader), secrets)) throw unauthorized();
+  const delivery = parseWooCommerceDelivery(body, event.headers ?? {});
+  if (delivery.kind === 'ping') return json(200, { status: 'ok', kind: 'ping' });
+  return storeDelivery(delivery, deps);
+});
