@@ -1,5 +1,8 @@
 import { z } from 'zod';
 import { isTimeZone } from '../domain/dates.js';
+import { formatPath } from '../domain/field-path.js';
+
+export { formatPath };
 import { feedbackVariables, renderEmail, type TemplateVariables } from '../domain/templating.js';
 
 const slug = z.string().regex(/^[a-z0-9][a-z0-9-]{0,47}$/, 'use 1-48 lowercase letters, digits and dashes');
@@ -159,10 +162,6 @@ export class InvalidCampaignConfigError extends Error {
   }
 }
 
-/** Renders a zod path the way a marketer would point at it: campaigns[0].content.subject */
-export function formatPath(path: readonly PropertyKey[]): string {
-  return path.reduce<string>((text, key) => (typeof key === 'number' ? `${text}[${key}]` : text ? `${text}.${String(key)}` : String(key)), '') || '(root)';
-}
 
 /** Every problem is listed, by path, so one round of fixes is enough. */
 export function parseCampaignConfig(input: unknown): CampaignConfig {

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { badRequest } from '../http/errors.js';
 import { isCalendarDate } from './dates.js';
 import { normalizeEmail } from './email.js';
+import { formatPath } from './field-path.js';
 import type { EmailEvent, EmailEventType } from './email-events.js';
 
 /**
@@ -244,10 +245,6 @@ function unique(addresses: readonly string[]): string[] {
   return [...new Set(addresses)];
 }
 
-/** Same rendering as the campaign config's formatPath (not imported: that module pulls the template engine in). */
-function formatPath(path: readonly PropertyKey[]): string {
-  return path.reduce<string>((text, key) => (typeof key === 'number' ? `${text}[${key}]` : text ? `${text}.${String(key)}` : String(key)), '') || '(root)';
-}
 
 function unreachable(detail: never): never {
   throw badRequest('detail.eventType', `unsupported event type ${JSON.stringify((detail as SesDetail).eventType)}`);
