@@ -250,3 +250,36 @@ describe('after the email: SES events, unsubscribe, feedback, read API', () => {
     expect(badQuery.json).toMatchObject({ field: 'email' });
   });
 });
+
+describe('Shopify customer topics', () => {
+  async function knownCustomer() {
+    const id = `${9007199254740993n + BigInt(Math.floor(Math.random() * 1e12))}`;
+    const email = `known.${randomUUID().slice(0, 8)}@example.org`;
+    const { customer } = customerFrom({ name: 'Zoë', orderDays: ['2026-05-01'], email });
+    await shop.deps.customers.putMany([{ customer: { ...customer, customerId: id }, orders: [] }]);
+    const change = (body: string) => body.replaceAll('9007199254740993,', `${id},`).replace(/"id": 9007199254740993\b/g, `"id": ${id}`).replace(/gid:\/\/shopify\/Customer\/\d+/g, `gid://shopify/Customer/${id}`).replace(/zoe\.astrom@example\.org/g, email);
+    return { id, email, change };
+  }
+
+  it('takes a newer consent change from customers/update', async () => {
+    // Prepare
+    const known = await knownCustomer();
+    // Act
+    const response = await api.request('POST', '/webhooks/shopify', shopifyDelivery('customers-update-unsubscribed', known.change));
+    // Assess
+    expect(response.status).toBe(200);
+    expect((await customerByEmail(known.email)).json).toMatchObject({ consent: { state: 'unsubscribed', source: 'shopify' } });
+  });
+
+  it('forgets a customer on customers/redact and keeps only a hashed suppression', async () => {
+    // Prepare
+    const known = await knownCustomer();
+    // Act
+    const response = await api.request('POST', '/webhooks/shopify', shopifyDelivery('customers-redact', known.change));
+    // Assess
+    expect(response.status).toBe(200);
+    expect(response.json).toMatchObject({ kind: 'redaction', outcome: 'forgotten' });
+    expect((await customerByEmail(known.email)).status).toBe(404);
+    expect((await shop.deps.suppressions.suppressedAmong([hashEmail(known.email)])).size).toBe(1);
+  });
+});
