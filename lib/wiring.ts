@@ -5,6 +5,7 @@ import { DynamoOrderStore } from './adapters/dynamodb/orders.js';
 import { DynamoRunRecorder } from './adapters/dynamodb/runs.js';
 import { DynamoSendLedger } from './adapters/dynamodb/send-ledger.js';
 import { DynamoSuppressionList } from './adapters/dynamodb/suppressions.js';
+import { LocalCouponProvider } from './adapters/coupons/local.js';
 import { linkSigningSecret } from './adapters/secrets.js';
 import { SesEmailSender } from './adapters/ses/email-sender.js';
 import { required, type Environment } from './config/environment.js';
@@ -12,6 +13,7 @@ import { logger } from './observability.js';
 import { systemClock } from './ports/clock.js';
 import { activeConfig } from './usecases/active-config.js';
 import type { NightDependencies } from './usecases/run-night.js';
+import type { SendDueDependencies } from './usecases/send-due.js';
 
 /** The table's adapters for one environment; handlers compose them once per cold start. */
 export function tableAdapters(environment: Environment) {
@@ -32,14 +34,13 @@ export function tableAdapters(environment: Environment) {
 
 export type TableAdapters = ReturnType<typeof tableAdapters>;
 
-export async function nightDependencies(environment: Environment): Promise<NightDependencies> {
+export async function nightDependencies(environment: Environment): Promise<NightDependencies & SendDueDependencies> {
+  const secret = await linkSigningSecret(environment);
   return {
     ...tableAdapters(environment),
     email: SesEmailSender.create(environment.SES_CONFIGURATION_SET ? { configurationSetName: environment.SES_CONFIGURATION_SET } : {}),
-    unsubscribe: {
-      baseUrl: required(environment, 'UNSUBSCRIBE_BASE_URL', 'for the links in every email'),
-      secret: await linkSigningSecret(environment),
-    },
+    coupons: new LocalCouponProvider(secret),
+    unsubscribe: { baseUrl: required(environment, 'UNSUBSCRIBE_BASE_URL', 'for the links in every email'), secret },
     log: {
       warn: (message, attributes = {}) => logger.warn(message, attributes),
       error: (message, attributes = {}) => logger.error(message, attributes),

@@ -30,10 +30,15 @@ export function formatNightReport(summary: NightSummary): string {
   }
   lines.push(statuses.toString());
 
-  const sent = new Table({ head: ['Emails sent', 'count'], colAligns: ['left', 'right'], style: plain });
-  for (const [campaign, value] of Object.entries(summary.sentByCampaign).sort()) sent.push([campaign, number.format(value)]);
-  sent.push(['total', number.format(summary.emailsSent)]);
-  lines.push(sent.toString());
+  const campaigns = new Table({ head: ['Campaign', 'sent', 'waiting for morning', 'held out', 'by variant'], colAligns: ['left', 'right', 'right', 'right', 'left'], style: plain });
+  for (const [id, campaign] of Object.entries(summary.campaigns ?? {}).sort()) {
+    const variants = Object.entries(campaign.byVariant).map(([variant, value]) => `${variant} ${number.format(value)}`).join(', ');
+    campaigns.push([id, number.format(campaign.sent), number.format(campaign.scheduled), number.format(campaign.heldOut), variants]);
+  }
+  campaigns.push(['total', number.format(summary.emailsSent), number.format(summary.emailsScheduled ?? 0), number.format(summary.heldOut ?? 0), '']);
+  lines.push(campaigns.toString());
+  const later = (summary as { sentAfterQuietHours?: number }).sentAfterQuietHours;
+  if (later) lines.push(`${number.format(later)} of the emails sent waited for the end of the customers' quiet hours and went out later that day.`);
 
   const skipped = new Table({ head: ['Not emailed because', 'count', 'meaning'], colAligns: ['left', 'right', 'left'], style: plain });
   const reasons = Object.entries(summary.skipped).sort(([, a], [, b]) => (b ?? 0) - (a ?? 0));

@@ -17,6 +17,7 @@ import { startLocalServer } from '../local/server.js';
 import { systemClock } from '../ports/clock.js';
 import { applyCampaignConfig } from '../usecases/apply-campaign-config.js';
 import type { NightSummary } from '../usecases/run-night.js';
+import type { SendDueSummary } from '../usecases/send-due.js';
 import { seedDemoShop } from '../usecases/seed-demo-shop.js';
 import { readJsonFile } from './main.js';
 import { formatNightReport } from './night-report.js';
@@ -107,10 +108,29 @@ export async function openLocalSession(options: LocalSessionOptions) {
   }
 }
 
-/** The night, through the same handler Lambda runs, with the payload EventBridge Scheduler delivers. */
-export async function runLocalNight(asOf: string): Promise<NightSummary> {
-  const { handler } = await import('../../functions/nightly-coordinator/handler.js');
-  return (await handler({ source: 'winback.local', asOf }, localLambdaContext('winback-nightly-coordinator'))) as NightSummary;
+export interface LocalNightSummary extends NightSummary {
+  /** Of emailsSent, how many waited out their customers' quiet hours and went out later that day. */
+  readonly sentAfterQuietHours: number;
+}
+
+/**
+ * The night, then its day: the same handlers Lambda runs, with the payloads EventBridge Scheduler delivers. On AWS
+ * the sender runs every few minutes; locally it runs once, through the end of the replayed day, so the emails
+ * that waited for the customers' mornings go out too and count in the summary.
+ */
+export async function runLocalNight(asOf: string): Promise<LocalNightSummary> {
+  const { handler: night } = await import('../../functions/nightly-coordinator/handler.js');
+  const summary = (await night({ source: 'winback.local', asOf }, localLambdaContext('winback-nightly-coordinator'))) as NightSummary;
+  const { handler: sender } = await import('../../functions/scheduled-sender/handler.js');
+  const upTo = new Date(Date.parse(summary.nightAt) + 86_400_000).toISOString();
+  const due = (await sender({ source: 'winback.local', upTo }, localLambdaContext('winback-scheduled-sender'))) as SendDueSummary;
+  return {
+    ...summary,
+    emailsSent: summary.emailsSent + due.sent,
+    emailsScheduled: Math.max(0, summary.emailsScheduled - due.sent - due.cancelled - due.failed),
+    sentAfterQuietHours: due.sent,
+    ...(due.stoppedBy && !summary.stoppedBy ? { stoppedBy: due.stoppedBy } : {}),
+  };
 }
 
 export async function start(options: StartOptions): Promise<void> {

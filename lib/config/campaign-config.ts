@@ -17,8 +17,13 @@ const shopSchema = z.strictObject({
   locale: z.string().min(2).default('en-IE'),
 });
 
+export const classificationPolicies = ['rule', 'model', 'auto'] as const;
+export const scoringModels = ['mbgnbd', 'pareto', 'bgnbd'] as const;
+
 const classificationSchema = z
   .strictObject({
+    /** `rule`: the cadence rule; `model`: thresholds on probability alive; `auto`: the model when it is fit to use, else the rule. */
+    policy: z.enum(classificationPolicies).default('auto'),
     atRiskMultiplier: z.number().min(1).max(10).default(1.5),
     lostMultiplier: z.number().min(1).max(20).default(2),
     /** A floor on the expected gap, so a customer who bought twice in one week is not "lost" a fortnight later. */
@@ -26,15 +31,42 @@ const classificationSchema = z
     /** Used for one-time buyers until the shop has enough repeat customers to measure its own second-order gap. */
     fallbackSecondOrderGapDays: z.number().int().min(1).max(730).default(60),
     minRepeatCustomersForShopGap: z.number().int().min(1).default(20),
+    model: z
+      .strictObject({
+        /** BG/NBD calls every one-time buyer alive forever, so MBG/NBD is the default. */
+        kind: z.enum(scoringModels).default('mbgnbd'),
+        /** Below this probability of being alive a customer is at risk; below lostBelowPAlive, lost. */
+        atRiskBelowPAlive: z.number().gt(0).lt(1).default(0.6),
+        lostBelowPAlive: z.number().gt(0).lt(1).default(0.3),
+        /** `auto` uses the model only with at least this many customers, of whom this many bought twice or more. */
+        minCustomers: z.number().int().min(10).default(500),
+        minRepeatCustomers: z.number().int().min(5).default(100),
+        /** Fit on a uniform sample of at most this many customers (identical summaries are compressed anyway). */
+        sampleSize: z.number().int().min(100).max(5_000_000).default(200_000),
+        /** An L2 penalty on the log-parameters keeps small shops' fits sane; 0 turns it off. */
+        penalty: z.number().min(0).max(10).default(0.01),
+      })
+      .prefault({}),
   })
-  .refine((value) => value.lostMultiplier > value.atRiskMultiplier, {
-    message: 'must be greater than atRiskMultiplier',
-    path: ['lostMultiplier'],
+  .refine((value) => value.lostMultiplier > value.atRiskMultiplier, { message: 'must be greater than atRiskMultiplier', path: ['lostMultiplier'] })
+  .refine((value) => value.model.lostBelowPAlive < value.model.atRiskBelowPAlive, {
+    message: 'must be below atRiskBelowPAlive',
+    path: ['model', 'lostBelowPAlive'],
   });
 
+const clockTime = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'a time of day as HH:MM, 24-hour');
+
 const guardrailsSchema = z.strictObject({
-  /** No customer gets a second win-back email (of any campaign) within this many days. */
-  minDaysBetweenEmails: z.number().int().min(0).max(365).default(7),
+  /** Across all campaigns: at most maxEmails win-back emails per customer in any perDays days. */
+  frequencyCap: z
+    .strictObject({ maxEmails: z.number().int().min(1).max(50).default(2), perDays: z.number().int().min(1).max(365).default(7) })
+    .prefault({}),
+  /** After a customer leaves a campaign (sequence done, or exited), they may enter it again only after this many days. */
+  cooldownDays: z.number().int().min(0).max(730).default(90),
+  /** No email arrives in the customer's own night; it waits for the end of quiet hours, daylight saving included. */
+  quietHours: z.strictObject({ start: clockTime, end: clockTime }).optional(),
+  /** The most win-back emails the shop sends in one night, highest priority first. */
+  dailySendCap: z.number().int().min(1).max(10_000_000).default(50_000),
 });
 
 const attributionSchema = z.strictObject({
@@ -45,41 +77,98 @@ const attributionSchema = z.strictObject({
 export const audiences = ['at_risk', 'lost'] as const;
 export type Audience = (typeof audiences)[number];
 
+export const offerKinds = ['none', 'percent', 'fixed_amount', 'free_shipping'] as const;
+
+const offerSchema = z
+  .strictObject({
+    kind: z.enum(offerKinds).default('none'),
+    /** Percent off (1-90), or an amount off in minor units for fixed_amount. */
+    value: z.number().int().min(0).max(1_000_000).default(0),
+    /** Bigger offers for more valuable customers: the highest tier whose threshold the customer reaches wins. */
+    tiers: z.array(z.strictObject({ minValueAtStakeMinor: z.number().int().min(0), value: z.number().int().min(0).max(1_000_000) })).max(10).default([]),
+  })
+  .prefault({})
+  .superRefine((offer, context) => {
+    if (offer.kind === 'percent') {
+      for (const [index, value] of [offer.value, ...offer.tiers.map((tier) => tier.value)].entries()) {
+        if (value < 1 || value > 90) context.addIssue({ code: 'custom', path: index === 0 ? ['value'] : ['tiers', index - 1, 'value'], message: 'a percent offer is 1 to 90' });
+      }
+    }
+    if (offer.kind === 'fixed_amount' && offer.value < 1) context.addIssue({ code: 'custom', path: ['value'], message: 'a fixed amount offer needs an amount in minor units' });
+  });
+
+const contentSchema = z.strictObject({
+  subject: nonBlank.max(200),
+  preheader: z.string().max(200).optional(),
+  html: nonBlank.max(100_000),
+  text: nonBlank.max(50_000),
+});
+
+const stepSchema = z.strictObject({
+  /** Days after the first step; the first step is day 0. */
+  delayDays: z.number().int().min(0).max(365),
+  content: contentSchema,
+  offer: offerSchema,
+});
+
+const variantSchema = z.strictObject({
+  id: slug,
+  weight: z.number().int().min(1).max(1000),
+  /** A different subject for every step of this variant (Liquid, like the step's own). */
+  subject: nonBlank.max(200).optional(),
+  /** Replaces the offer's value (percent points or minor units) in every step that has an offer. */
+  offerValue: z.number().int().min(0).max(1_000_000).optional(),
+});
+
 const campaignSchema = z.strictObject({
   id: slug,
   name: nonBlank.max(100),
-  audience: z.enum(audiences),
   enabled: z.boolean().default(true),
-  thresholds: z
-    .strictObject({
-      /** Customers worth less than this per year (in minor units) are not worth a discount. */
-      minValueAtStakeMinor: z.number().int().min(0).default(0),
-      /** Beyond this a customer is too long gone to email at all: old addresses bounce and complaints rise. */
-      maxDaysSinceLastOrder: z.number().int().min(1).default(730),
-    })
-    .prefault({}),
+  /** When a customer fits several campaigns, the highest priority wins. */
+  priority: z.number().int().min(0).max(1000).default(0),
+  audience: z.strictObject({
+    status: z.enum(audiences),
+    /** Filters over the score fields; every one given must hold. */
+    minDaysSinceLastOrder: z.number().int().min(0).optional(),
+    maxDaysSinceLastOrder: z.number().int().min(1).default(730),
+    minOrders: z.number().int().min(0).optional(),
+    maxOrders: z.number().int().min(0).optional(),
+    minValueAtStakeMinor: z.number().int().min(0).default(0),
+    minPAlive: z.number().min(0).max(1).optional(),
+    maxPAlive: z.number().min(0).max(1).optional(),
+    minClvMinor: z.number().int().min(0).optional(),
+    /** Any of these reason codes. */
+    reasonCodes: z.array(z.string().regex(/^[a-z_]{2,40}$/)).max(20).optional(),
+    /** ISO 3166-1 alpha-2 codes. */
+    countries: z.array(z.string().regex(/^[A-Z]{2}$/, 'an ISO 3166-1 alpha-2 code such as "NL"')).max(250).optional(),
+  }),
   sender: z.strictObject({
     fromAddress: z.email('not a valid email address'),
     fromName: nonBlank.max(100),
     replyTo: z.email('not a valid email address').optional(),
   }),
-  content: z.strictObject({
-    subject: nonBlank.max(200),
-    preheader: z.string().max(200).optional(),
-    html: nonBlank.max(100_000),
-    text: nonBlank.max(50_000),
-  }),
-  offer: z
+  steps: z.array(stepSchema).min(1, 'a campaign needs at least one step').max(8),
+  coupon: z
     .strictObject({
-      text: z.string().max(300).default(''),
-      code: z.string().regex(/^[A-Za-z0-9_-]{0,40}$/, 'letters, digits, "_" and "-" only').default(''),
+      /** Each recipient gets a unique code: PREFIX-XXXXXX. */
+      prefix: z.string().regex(/^[A-Z0-9]{2,12}$/, '2-12 capital letters or digits'),
+      expiresInDays: z.number().int().min(1).max(365).default(14),
+    })
+    .optional(),
+  experiment: z
+    .strictObject({
+      /** Share of the campaign's customers who get nothing, recorded as "would have been sent", for true lift. */
+      holdoutPercent: z.number().min(0).max(50).default(10),
+      variants: z.array(variantSchema).min(1).max(10).default([{ id: 'control', weight: 1 }]),
     })
     .prefault({}),
 });
 
 export const campaignConfigSchema = z
   .strictObject({
-    version: z.literal(1),
+    /** Editors use it to find the JSON Schema; Winback ignores it. */
+    $schema: z.string().max(500).optional(),
+    version: z.literal(2, 'this is campaign config version 2: see README "Campaign config"'),
     shop: shopSchema,
     classification: classificationSchema.prefault({}),
     guardrails: guardrailsSchema.prefault({}),
@@ -93,36 +182,58 @@ export const campaignConfigSchema = z
         context.addIssue({ code: 'custom', path: ['campaigns', index, 'id'], message: `duplicate campaign id "${campaign.id}"` });
       }
       seen.add(campaign.id);
+      campaign.steps.forEach((step, stepIndex) => {
+        const previous = campaign.steps[stepIndex - 1];
+        if (stepIndex === 0 && step.delayDays !== 0) {
+          context.addIssue({ code: 'custom', path: ['campaigns', index, 'steps', 0, 'delayDays'], message: 'the first step is day 0' });
+        }
+        if (previous && step.delayDays <= previous.delayDays) {
+          context.addIssue({ code: 'custom', path: ['campaigns', index, 'steps', stepIndex, 'delayDays'], message: 'each step comes after the one before' });
+        }
+        if (step.offer.kind !== 'none' && !campaign.coupon) {
+          context.addIssue({ code: 'custom', path: ['campaigns', index, 'coupon'], message: `step ${stepIndex + 1} has an offer: a coupon prefix is required` });
+        }
+        checkTemplates(step.content, campaign, config.shop, ['campaigns', index, 'steps', stepIndex, 'content'], context);
+      });
+      const variantIds = new Set<string>();
+      campaign.experiment.variants.forEach((variant, variantIndex) => {
+        if (variantIds.has(variant.id)) {
+          context.addIssue({ code: 'custom', path: ['campaigns', index, 'experiment', 'variants', variantIndex, 'id'], message: `duplicate variant id "${variant.id}"` });
+        }
+        variantIds.add(variant.id);
+        if (variant.subject) {
+          checkTemplates({ ...campaign.steps[0]!.content, subject: variant.subject }, campaign, config.shop, ['campaigns', index, 'experiment', 'variants', variantIndex], context, ['subject']);
+        }
+      });
     });
-    for (const audience of audiences) {
-      const enabled = config.campaigns.filter((campaign) => campaign.enabled && campaign.audience === audience);
-      if (enabled.length > 1) {
-        const index = config.campaigns.lastIndexOf(enabled.at(-1)!);
-        context.addIssue({ code: 'custom', path: ['campaigns', index, 'enabled'], message: `only one enabled campaign per audience; "${audience}" has ${enabled.length}` });
-      }
-    }
-    config.campaigns.forEach((campaign, index) => checkTemplates(campaign, config.shop, index, context));
   });
 
 export type CampaignConfig = z.output<typeof campaignConfigSchema>;
 export type Campaign = CampaignConfig['campaigns'][number];
+export type CampaignStep = Campaign['steps'][number];
+export type Offer = CampaignStep['offer'];
+export type Variant = Campaign['experiment']['variants'][number];
+
+/** The config's JSON Schema, so editors autocomplete and check campaign files. */
+export function campaignConfigJsonSchema(): Record<string, unknown> {
+  return z.toJSONSchema(campaignConfigSchema, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
+}
 export type ClassificationSettings = CampaignConfig['classification'];
 
 const sampleUnsubscribeUrl = 'https://winback.invalid/u/sample-token';
 
 /** Exercises each template against a sample customer: a template that does not render is a config error, not a 2 a.m. surprise. */
-function checkTemplates(campaign: Campaign, shop: CampaignConfig['shop'], index: number, context: z.RefinementCtx): void {
-  const variables: TemplateVariables = {
-    customer: { first_name: 'Sam', last_products: ['Linen Shirt', 'Canvas Tote'] },
-    offer: { text: campaign.offer.text, code: campaign.offer.code },
-    shop: { name: shop.name, postal_address: shop.postalAddress },
-    campaign: { id: campaign.id, name: campaign.name },
-    unsubscribe_url: sampleUnsubscribeUrl,
-    feedback: feedbackVariables((code) => `https://winback.invalid/f/sample-token?answer=${code}`),
-  };
-  const base = ['campaigns', index, 'content'];
-  for (const field of ['subject', 'preheader', 'html', 'text'] as const) {
-    const template = campaign.content[field];
+function checkTemplates(
+  content: Campaign['steps'][number]['content'],
+  campaign: Campaign,
+  shop: CampaignConfig['shop'],
+  base: (string | number)[],
+  context: z.RefinementCtx,
+  fields: readonly ('subject' | 'preheader' | 'html' | 'text')[] = ['subject', 'preheader', 'html', 'text'],
+): void {
+  const variables = sampleVariables(campaign, shop);
+  for (const field of fields) {
+    const template = content[field];
     if (!template) continue;
     try {
       renderEmail({ subject: 'x', html: 'x', text: 'x', [field]: template }, variables);
@@ -130,10 +241,10 @@ function checkTemplates(campaign: Campaign, shop: CampaignConfig['shop'], index:
       context.addIssue({ code: 'custom', path: [...base, field], message: `template does not render: ${(error as Error).message}` });
     }
   }
-  for (const field of ['html', 'text'] as const) {
+  for (const field of (['html', 'text'] as const).filter((name) => fields.includes(name))) {
     let rendered = '';
     try {
-      rendered = renderEmail({ subject: 'x', html: 'x', text: 'x', [field]: campaign.content[field] }, variables)[field];
+      rendered = renderEmail({ subject: 'x', html: 'x', text: 'x', [field]: content[field] }, variables)[field];
     } catch {
       continue;
     }
@@ -144,6 +255,18 @@ function checkTemplates(campaign: Campaign, shop: CampaignConfig['shop'], index:
       context.addIssue({ code: 'custom', path: [...base, field], message: "must show the shop's postal address: include {{ shop.postal_address }}" });
     }
   }
+}
+
+/** The sample customer every template is rendered against at validation time (and in previews). */
+export function sampleVariables(campaign: Pick<Campaign, 'id' | 'name'>, shop: CampaignConfig['shop']): TemplateVariables {
+  return {
+    customer: { first_name: 'Sam', last_products: ['Linen Shirt', 'Canvas Tote'] },
+    offer: { kind: 'percent', value: 15, text: '15% off your next order', code: 'SAMPLE-7Q2K9X', expires_on: '6 December 2026' },
+    shop: { name: shop.name, postal_address: shop.postalAddress },
+    campaign: { id: campaign.id, name: campaign.name },
+    unsubscribe_url: sampleUnsubscribeUrl,
+    feedback: feedbackVariables((code) => `https://winback.invalid/f/sample-token?answer=${code}`),
+  };
 }
 
 function escapeHtml(text: string): string {

@@ -23,6 +23,12 @@ export interface Classification {
   readonly valueAtStakeMinor: number;
   /** Ranking among candidates: value at stake weighted by how overdue the customer is. */
   readonly priority: number;
+  /** From the fitted model, when the night has one. */
+  readonly pAlive?: number;
+  readonly expectedOrders90?: number;
+  readonly clvMinor?: number;
+  /** Why the customer is slipping, from the data (see reasons.ts). */
+  readonly reasonCodes?: readonly string[];
 }
 
 const daysPerYear = 365;

@@ -62,6 +62,14 @@ export interface Customer {
   readonly summary: PurchaseSummary;
   readonly lastEmailedAt?: string;
   readonly lastSend?: LastSend;
+  /** Where the customer is in a campaign's sequence for the current lapse. */
+  readonly journey?: Journey;
+  /** When the customer last left each campaign, for the cooldown before re-entering it. */
+  readonly campaignExits?: Readonly<Record<string, string>>;
+  /** Instants of the latest win-back emails (newest last, a few kept), for the frequency cap. */
+  readonly recentEmails?: readonly string[];
+  /** The latest decision that differed from the one before: the decision log keeps what changed. */
+  readonly lastDecision?: DecisionRecord;
   /** Set when an order was credited to a win-back email: the customer is won back. */
   readonly wonBack?: WonBack;
   /** The latest answer to "What made you stop ordering?", a reason code for analysis and the next campaign. */
@@ -76,6 +84,28 @@ export interface WonBack {
   readonly revenueMinor: number;
   readonly currency: string;
 }
+
+export interface Journey {
+  readonly campaignId: string;
+  readonly episode: string;
+  /** The variant, or 'holdout' for a customer who gets nothing and is recorded as "would have been sent". */
+  readonly arm: string;
+  /** The night of step 0, YYYY-MM-DD: step delays count from it. */
+  readonly startedOn: string;
+  readonly nextStep: number;
+  readonly lastStepAt: string;
+}
+
+export interface DecisionRecord {
+  readonly asOf: string;
+  readonly outcome: 'sent' | 'held_out' | 'scheduled' | 'skipped';
+  readonly reason?: string;
+  readonly campaignId?: string;
+  readonly step?: number;
+  readonly arm?: string;
+}
+
+export const recentEmailsKept = 20;
 
 export interface LastSend {
   readonly campaignId: string;

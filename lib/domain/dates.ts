@@ -62,3 +62,57 @@ export function median(values: readonly number[]): number | undefined {
 export function daysBetweenInstants(from: string, to: string): number {
   return (Date.parse(to) - Date.parse(from)) / DAY_MS;
 }
+
+const partsFormats = new Map<string, Intl.DateTimeFormat>();
+
+/** The wall-clock date and time of an instant in a time zone. */
+export function wallClockIn(instant: Date, timeZone: string): { date: CalendarDate; minutes: number } {
+  let format = partsFormats.get(timeZone);
+  if (!format) {
+    format = new Intl.DateTimeFormat('en-CA', { timeZone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit' });
+    partsFormats.set(timeZone, format);
+  }
+  const parts = Object.fromEntries(format.formatToParts(instant).map((part) => [part.type, part.value]));
+  return { date: `${parts.year}-${parts.month}-${parts.day}`, minutes: Number(parts.hour) * 60 + Number(parts.minute) };
+}
+
+/**
+ * The instant at which a wall clock in a time zone shows this date and time. Across a daylight-saving gap (a time
+ * that does not exist that night) it answers the first instant after the gap.
+ */
+export function instantAt(date: CalendarDate, minutes: number, timeZone: string): Date {
+  const wanted = toEpochDay(date) * 1440 + minutes;
+  const offsetAt = (instantMs: number) => {
+    const seen = wallClockIn(new Date(instantMs), timeZone);
+    return toEpochDay(seen.date) * 1440 + seen.minutes - Math.floor(instantMs / 60_000);
+  };
+  // The two offsets in force around that wall time (they differ only on a daylight-saving night).
+  const before = offsetAt((wanted - 1440) * 60_000);
+  const after = offsetAt((wanted + 1440) * 60_000);
+  const candidates = [wanted - before, wanted - after].filter((utcMinutes) => utcMinutes + offsetAt(utcMinutes * 60_000) === wanted);
+  // Skipped wall time (spring forward): like Temporal's "compatible", move forward by the gap.
+  const chosen = candidates.length > 0 ? Math.min(...candidates) : wanted - before;
+  return new Date(chosen * 60_000);
+}
+
+export function parseClockTime(text: string): number {
+  const [hours, minutes] = text.split(':').map(Number) as [number, number];
+  return hours * 60 + minutes;
+}
+
+/**
+ * The first instant at or after `from` outside quiet hours in the customer's time zone. Quiet hours may wrap past
+ * midnight (21:00-08:00); the answer follows the customer's wall clock, so daylight-saving nights come out right.
+ */
+export function nextAllowedInstant(from: Date, timeZone: string, quietHours: { start: string; end: string } | undefined): Date {
+  if (!quietHours) return from;
+  const start = parseClockTime(quietHours.start);
+  const end = parseClockTime(quietHours.end);
+  if (start === end) return from;
+  const { date, minutes } = wallClockIn(from, timeZone);
+  const wraps = start > end;
+  const quiet = wraps ? minutes >= start || minutes < end : minutes >= start && minutes < end;
+  if (!quiet) return from;
+  const endDate = wraps && minutes >= start ? addDays(date, 1) : date;
+  return instantAt(endDate, end, timeZone);
+}

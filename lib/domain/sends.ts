@@ -15,11 +15,21 @@ export interface SendReservation extends SendKey {
   readonly runId: string;
   readonly asOf: string;
   readonly reservedAt: string;
-  /** The coupon code the email carries; an order that redeems it is attributed to this send. */
+  /** The variant sent, or 'holdout' for a customer recorded as "would have been sent". */
+  readonly arm?: string;
+  readonly offer?: { readonly kind: string; readonly value: number };
+  /** The unique coupon code the email carries; an order that redeems it is attributed to this send. */
   readonly offerCode?: string;
+  readonly offerExpiresOn?: string;
+  /** For a send waiting out the customer's quiet hours: when it may go. */
+  readonly notBefore?: string;
 }
 
-export type LedgerStatus = 'reserved' | 'sent' | 'failed';
+/**
+ * reserved: about to go to SES; sent / failed: SES's answer; held_out: the holdout's "would have been sent";
+ * scheduled: waiting for the end of quiet hours; cancelled: a scheduled send whose customer opted out meanwhile.
+ */
+export type LedgerStatus = 'reserved' | 'sent' | 'failed' | 'held_out' | 'scheduled' | 'cancelled';
 
 export const recordedEmailEvents = ['delivered', 'bounced', 'complained', 'opened', 'clicked', 'rejected', 'delayed', 'renderingFailed', 'unsubscribed'] as const;
 export type RecordedEmailEvent = (typeof recordedEmailEvents)[number];

@@ -17,7 +17,7 @@ export interface EmailContent {
 
 export interface TemplateVariables {
   readonly customer: { readonly first_name: string; readonly last_products: readonly string[] };
-  readonly offer: { readonly text: string; readonly code: string };
+  readonly offer: { readonly kind: string; readonly value: number; readonly text: string; readonly code: string; readonly expires_on: string };
   readonly shop: { readonly name: string; readonly postal_address: string };
   readonly campaign: { readonly id: string; readonly name: string };
   readonly unsubscribe_url: string;

@@ -1,6 +1,15 @@
-import type { Consent, Customer, LastSend, Order } from '../domain/customer.js';
+import type { Consent, Customer, DecisionRecord, Journey, LastSend, Order } from '../domain/customer.js';
 
 export type { LastSend };
+
+export interface StepRecord {
+  readonly journey?: Journey;
+  readonly lastSend?: LastSend;
+  /** The full list to store (newest last), already trimmed. */
+  readonly recentEmails?: readonly string[];
+  readonly exit?: { readonly campaignId: string; readonly at: string };
+  readonly lastDecision?: DecisionRecord;
+}
 
 export interface ScanPosition {
   readonly segment: number;
@@ -25,8 +34,14 @@ export interface CustomerRepository {
   get(customerId: string): Promise<Customer | undefined>;
   /** Writes customers with their orders; used by imports and the demo shop. */
   putMany(entries: readonly { customer: Customer; orders: readonly Order[] }[]): Promise<void>;
-  /** Remembers the latest send on the profile, so tomorrow's night can tell "already sent" without a lookup. */
-  recordEmailed(customerId: string, send: LastSend): Promise<void>;
+  /**
+   * Remembers a step on the profile (journey, latest send, recent emails for the frequency cap, campaign exits,
+   * the latest decision), so tomorrow's night decides from the customer's own item without a lookup.
+   */
+  recordStep(customerId: string, step: StepRecord): Promise<void>;
+  /** Appends to the decision log (kept 180 days): only decisions that changed are written. */
+  logDecision(customerId: string, decision: DecisionRecord & { readonly runId: string }): Promise<void>;
+  recentDecisions(customerId: string, limit: number): Promise<(DecisionRecord & { readonly runId: string })[]>;
   /** Sets the consent state when it is newer than the stored one; false for an unknown customer. */
   updateConsent(customerId: string, consent: Consent): Promise<boolean>;
   recordFeedback(customerId: string, feedback: NonNullable<Customer['feedback']>): Promise<boolean>;

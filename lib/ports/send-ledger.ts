@@ -9,8 +9,18 @@ export type SendOutcome =
 export type Reservation = { readonly reserved: true } | { readonly reserved: false; readonly heldAs: LedgerStatus };
 
 export interface SendLedger {
-  /** Reserves (customer, campaign, episode, step) before the email goes out; otherwise says what holds it. */
-  reserve(reservation: SendReservation): Promise<Reservation>;
+  /**
+   * Reserves (customer, campaign, episode, step) before the email goes out, or records a holdout or a scheduled
+   * send under the same key; otherwise says what holds it. A scheduled entry is also put on the due list.
+   */
+  reserve(reservation: SendReservation, status?: 'reserved' | 'held_out' | 'scheduled'): Promise<Reservation>;
+  /** Takes a scheduled entry for sending (scheduled -> reserved); false when someone else took it. */
+  claimScheduled(entry: SendRecord): Promise<boolean>;
+  /** A scheduled send that must not go any more (the customer opted out meanwhile). */
+  cancelScheduled(key: SendKey, reason: string): Promise<void>;
+  /** Scheduled sends due by this instant, oldest first, at most `limit`. */
+  due(upTo: Date, limit: number): Promise<SendRecord[]>;
+  get(key: SendKey): Promise<SendRecord | undefined>;
   complete(key: SendKey, outcome: SendOutcome): Promise<void>;
   /** Gives a reservation back when the provider certainly did not take the email (sending paused, throttled out). */
   release(key: SendKey): Promise<void>;

@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { parseCampaignConfig, type CampaignConfig } from '../config/campaign-config.js';
 import type { ShopPace } from '../domain/classification.js';
-import { calendarDateIn, isCalendarDate, median, type CalendarDate } from '../domain/dates.js';
+import { calendarDateIn, instantAt, isCalendarDate, median, parseClockTime, type CalendarDate } from '../domain/dates.js';
 import type { SkipReason } from '../domain/decisions.js';
 import type { CampaignConfigStore } from '../ports/campaign-configs.js';
 import type { RunRecorder } from '../ports/runs.js';
-import { emptyTally, scoreSegment, type SegmentDependencies, type SegmentTally } from './score-segment.js';
+import { emptyTally, scoreSegment, type CampaignTally, type NightContext, type SegmentDependencies, type SegmentTally } from './score-segment.js';
 
 export interface NightDependencies extends SegmentDependencies {
   readonly configs: CampaignConfigStore;
@@ -20,6 +20,9 @@ export interface NightOptions {
   readonly totalSegments?: number;
   readonly sendConcurrency?: number;
 }
+
+/** A replayed night (an explicit --as-of) is taken to run at this shop-local time, like the schedule's default. */
+export const replayedNightTime = '03:00';
 
 export interface NightSummary {
   readonly runId: string;
@@ -36,7 +39,14 @@ export interface NightSummary {
   readonly lost: number;
   readonly noOrders: number;
   readonly emailsSent: number;
+  /** Emails waiting out the customers' quiet hours; the sender sends them when due. */
+  readonly emailsScheduled: number;
+  /** Customers in a campaign's holdout: recorded as "would have been sent", sent nothing. */
+  readonly heldOut: number;
   readonly sentByCampaign: Record<string, number>;
+  readonly campaigns: Record<string, CampaignTally>;
+  /** The instant the night was taken to run at (quiet hours and caps are measured from it). */
+  readonly nightAt: string;
   readonly skipped: Partial<Record<SkipReason, number>>;
   /** Set when the night stopped sending early, e.g. SES paused the account. */
   readonly stoppedBy?: string;
@@ -67,6 +77,7 @@ export async function runNight(deps: NightDependencies, options: NightOptions = 
   const config = parseCampaignConfig(stored.raw);
   if (options.asOf !== undefined && !isCalendarDate(options.asOf)) throw new RangeError(`asOf: expected a date as YYYY-MM-DD, got "${options.asOf}"`);
   const asOf = options.asOf ?? calendarDateIn(options.at ?? startedAt, config.shop.timeZone);
+  const nightAt = options.at ?? (options.asOf !== undefined ? instantAt(asOf, parseClockTime(replayedNightTime), config.shop.timeZone) : startedAt);
   const runId = options.runId ?? randomUUID();
   const totalSegments = options.totalSegments ?? segmentsFor(await deps.customers.approximateCount());
   const run = { runId, asOf, startedAt: startedAt.toISOString(), configVersion: stored.version };
@@ -74,7 +85,17 @@ export async function runNight(deps: NightDependencies, options: NightOptions = 
 
   try {
     const pace = await measureShopPace(deps, config, totalSegments);
-    const night = { runId, asOf, config, pace, totalSegments, sendConcurrency: options.sendConcurrency ?? 8, stop: {} as { reason?: string } };
+    const night: NightContext = {
+      runId,
+      asOf,
+      nightAt,
+      config,
+      pace,
+      totalSegments,
+      sendConcurrency: options.sendConcurrency ?? 8,
+      stop: {},
+      budget: { remaining: config.guardrails.dailySendCap },
+    };
     const tallies = await Promise.all(Array.from({ length: totalSegments }, (_, segment) => scoreSegment(segment, night, deps)));
     const total = tallies.reduce(mergeTallies, emptyTally());
     const finishedAt = deps.clock.now();
@@ -90,7 +111,11 @@ export async function runNight(deps: NightDependencies, options: NightOptions = 
       lost: total.statuses.lost,
       noOrders: total.statuses.no_orders,
       emailsSent: total.emailsSent,
-      sentByCampaign: total.sentByCampaign,
+      emailsScheduled: total.scheduled,
+      heldOut: total.heldOut,
+      sentByCampaign: Object.fromEntries(Object.entries(total.campaigns).map(([id, campaign]) => [id, campaign.sent])),
+      campaigns: total.campaigns,
+      nightAt: nightAt.toISOString(),
       skipped: total.skipped,
       ...(night.stop.reason ? { stoppedBy: night.stop.reason } : {}),
     };
@@ -128,8 +153,16 @@ async function measureShopPace(deps: NightDependencies, config: CampaignConfig, 
 function mergeTallies(into: SegmentTally, from: SegmentTally): SegmentTally {
   into.customersScanned += from.customersScanned;
   into.emailsSent += from.emailsSent;
+  into.scheduled += from.scheduled;
+  into.heldOut += from.heldOut;
   for (const [status, value] of Object.entries(from.statuses)) into.statuses[status as keyof SegmentTally['statuses']] += value;
   for (const [reason, value] of Object.entries(from.skipped)) into.skipped[reason as SkipReason] = (into.skipped[reason as SkipReason] ?? 0) + (value ?? 0);
-  for (const [campaign, value] of Object.entries(from.sentByCampaign)) into.sentByCampaign[campaign] = (into.sentByCampaign[campaign] ?? 0) + value;
+  for (const [id, campaign] of Object.entries(from.campaigns)) {
+    const target = (into.campaigns[id] ??= { sent: 0, scheduled: 0, heldOut: 0, byVariant: {} });
+    target.sent += campaign.sent;
+    target.scheduled += campaign.scheduled;
+    target.heldOut += campaign.heldOut;
+    for (const [variant, value] of Object.entries(campaign.byVariant)) target.byVariant[variant] = (target.byVariant[variant] ?? 0) + value;
+  }
   return into;
 }

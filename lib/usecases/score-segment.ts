@@ -1,43 +1,61 @@
 import pLimit from 'p-limit';
 import type { CampaignConfig } from '../config/campaign-config.js';
-import { classify, type LifecycleStatus, type ShopPace } from '../domain/classification.js';
-import { decide, type SkipReason } from '../domain/decisions.js';
+import { classify, type Classification, type LifecycleStatus, type ShopPace } from '../domain/classification.js';
+import type { Customer, DecisionRecord } from '../domain/customer.js';
+import { decide, type Decision, type SkipReason } from '../domain/decisions.js';
 import { hashEmail } from '../domain/email.js';
 import type { CustomerRepository } from '../ports/customers.js';
 import type { SuppressionList } from '../ports/suppressions.js';
-import { sendStep, type SendDependencies, type SendRequest } from './send-step.js';
+import { runStep, type SendDependencies, type StepRequest, type StepResult } from './send-step.js';
 
 export interface SegmentDependencies extends SendDependencies {
   readonly customers: CustomerRepository;
   readonly suppressions: SuppressionList;
 }
 
+/** Scores a customer for the night: the cadence rule, or the fitted model when the night has one. */
+export type Scorer = (customer: Customer) => Classification;
+
 export interface NightContext {
   readonly runId: string;
   readonly asOf: string;
+  /** The night's instant: quiet hours, caps and cooldowns are measured from it. */
+  readonly nightAt: Date;
   readonly config: CampaignConfig;
   readonly pace: ShopPace;
+  readonly score?: Scorer;
   readonly totalSegments: number;
   readonly sendConcurrency: number;
-  /** Set when sending must stop for everyone (SES paused the account): segments finish their page and stop. */
+  /** Shared by the segments: sending stops for everyone when SES pauses the account. */
   readonly stop: { reason?: string };
+  /** Shared by the segments: sends left under the shop's daily cap. */
+  readonly budget: { remaining: number };
+}
+
+export interface CampaignTally {
+  sent: number;
+  scheduled: number;
+  heldOut: number;
+  byVariant: Record<string, number>;
 }
 
 export interface SegmentTally {
   customersScanned: number;
   statuses: Record<LifecycleStatus, number>;
   emailsSent: number;
+  scheduled: number;
+  heldOut: number;
   skipped: Partial<Record<SkipReason, number>>;
-  sentByCampaign: Record<string, number>;
+  campaigns: Record<string, CampaignTally>;
 }
 
 export function emptyTally(): SegmentTally {
-  return { customersScanned: 0, statuses: { active: 0, at_risk: 0, lost: 0, no_orders: 0 }, emailsSent: 0, skipped: {}, sentByCampaign: {} };
+  return { customersScanned: 0, statuses: { active: 0, at_risk: 0, lost: 0, no_orders: 0 }, emailsSent: 0, scheduled: 0, heldOut: 0, skipped: {}, campaigns: {} };
 }
 
 /**
- * One scan segment, page by page: classify, decide, check suppression, then reserve and send. Only one page of
- * customers is in memory at a time, so a segment's memory does not grow with the customer base.
+ * One scan segment, page by page: score, decide, check suppression, then run the step. Only one page of customers
+ * is in memory at a time, so a segment's memory does not grow with the customer base.
  */
 export async function scoreSegment(segment: number, night: NightContext, deps: SegmentDependencies): Promise<SegmentTally> {
   const tally = emptyTally();
@@ -48,49 +66,122 @@ export async function scoreSegment(segment: number, night: NightContext, deps: S
     cursor = page.nextCursor;
     count(tally, 'unreadable_record', page.unreadable);
 
-    const candidates: (SendRequest & { priority: number })[] = [];
+    const candidates: { customer: Customer; decision: Extract<Decision, { kind: 'send' | 'hold' }>; classification: Classification }[] = [];
+    const settled: Promise<void>[] = [];
     for (const customer of page.customers) {
       tally.customersScanned += 1;
-      const classification = classify(customer, night.asOf, night.pace, night.config.classification, night.config.shop.timeZone);
+      const classification = night.score?.(customer) ?? classify(customer, night.asOf, night.pace, night.config.classification, night.config.shop.timeZone);
       tally.statuses[classification.status] += 1;
-      const decision = decide(customer, classification, night.config, night.asOf);
-      if (decision.kind === 'skip') count(tally, decision.reason);
-      else {
-        candidates.push({
-          customer: customer as SendRequest['customer'],
-          campaign: decision.campaign,
-          episode: decision.episode,
-          step: decision.step,
-          runId: night.runId,
-          asOf: night.asOf,
-          priority: classification.priority,
-        });
+      const decision = decide(customer, classification, night.config, night.asOf, night.nightAt);
+      if (decision.kind === 'skip') {
+        count(tally, decision.reason);
+        settled.push(logIfChanged(customer, { asOf: night.asOf, outcome: 'skipped', reason: decision.reason, ...(decision.campaignId ? { campaignId: decision.campaignId } : {}) }, night, deps));
+      } else {
+        candidates.push({ customer, decision, classification });
       }
     }
-    // Most valuable first, so a night that has to stop early has spent its sends where they matter most.
-    candidates.sort((a, b) => b.priority - a.priority);
+    // Most valuable first, so a night that must stop early (or meets its cap) has spent its sends where they matter most.
+    candidates.sort((a, b) => b.classification.priority - a.classification.priority);
 
-    const suppressed = await deps.suppressions.suppressedAmong(candidates.map((candidate) => hashEmail(candidate.customer.email)));
-    await Promise.all(
-      candidates.map((candidate) =>
+    const suppressed = await deps.suppressions.suppressedAmong(candidates.map((candidate) => hashEmail(candidate.customer.email!)));
+    await Promise.all([
+      ...settled,
+      ...candidates.map(({ customer, decision, classification }) =>
         limit(async () => {
-          if (suppressed.has(hashEmail(candidate.customer.email))) return count(tally, 'suppressed');
-          if (night.stop.reason) return count(tally, 'sending_paused');
-          const result = await sendStep(candidate, night.config, deps);
-          if (result.outcome === 'sent') {
-            tally.emailsSent += 1;
-            tally.sentByCampaign[candidate.campaign.id] = (tally.sentByCampaign[candidate.campaign.id] ?? 0) + 1;
-          } else if (result.outcome === 'paused') {
-            night.stop.reason ??= result.errorCode;
-            count(tally, 'sending_paused');
-          } else {
-            count(tally, result.reason);
+          const skipped = (reason: SkipReason) => {
+            count(tally, reason);
+            return logIfChanged(customer, { asOf: night.asOf, outcome: 'skipped', reason, campaignId: decision.campaign.id, step: decision.step }, night, deps);
+          };
+          if (suppressed.has(hashEmail(customer.email!))) return skipped('suppressed');
+          if (night.stop.reason) return skipped('sending_paused');
+          if (decision.kind === 'send') {
+            if (night.budget.remaining <= 0) return skipped('daily_cap');
+            night.budget.remaining -= 1;
           }
+          const request: StepRequest = {
+            kind: decision.kind,
+            customer: customer as StepRequest['customer'],
+            campaign: decision.campaign,
+            episode: decision.episode,
+            step: decision.step,
+            arm: decision.arm,
+            journey: decision.journey,
+            valueAtStakeMinor: classification.valueAtStakeMinor,
+            runId: night.runId,
+            asOf: night.asOf,
+            nightAt: night.nightAt,
+          };
+          const result = await runStep(request, night.config, deps);
+          if (result.outcome !== 'sent' && result.outcome !== 'scheduled' && decision.kind === 'send') night.budget.remaining += 1;
+          if (result.outcome === 'paused') night.stop.reason ??= result.errorCode;
+          record(tally, decision.campaign.id, decision.arm, result);
+          const outcome = outcomeOf(result);
+          const entry = { asOf: night.asOf, ...outcome, campaignId: decision.campaign.id, step: decision.step, arm: decision.arm };
+          // A step taken is its own record: the ledger entry (sent, scheduled, held out) and lastDecision on the profile.
+          if (outcome.outcome === 'skipped') await logIfChanged(customer, entry, night, deps);
         }),
       ),
-    );
+    ]);
   } while (cursor);
   return tally;
+}
+
+function outcomeOf(result: StepResult): Pick<DecisionRecord, 'outcome' | 'reason'> {
+  switch (result.outcome) {
+    case 'sent':
+    case 'held_out':
+    case 'scheduled':
+      return { outcome: result.outcome };
+    case 'paused':
+      return { outcome: 'skipped', reason: 'sending_paused' };
+    case 'skipped':
+      return { outcome: 'skipped', reason: result.reason };
+  }
+}
+
+function record(tally: SegmentTally, campaignId: string, arm: string, result: StepResult): void {
+  const campaign = (tally.campaigns[campaignId] ??= { sent: 0, scheduled: 0, heldOut: 0, byVariant: {} });
+  switch (result.outcome) {
+    case 'sent':
+      tally.emailsSent += 1;
+      campaign.sent += 1;
+      campaign.byVariant[arm] = (campaign.byVariant[arm] ?? 0) + 1;
+      return;
+    case 'scheduled':
+      tally.scheduled += 1;
+      campaign.scheduled += 1;
+      campaign.byVariant[arm] = (campaign.byVariant[arm] ?? 0) + 1;
+      return;
+    case 'held_out':
+      tally.heldOut += 1;
+      campaign.heldOut += 1;
+      return;
+    case 'paused':
+      return count(tally, 'sending_paused');
+    case 'skipped':
+      return count(tally, result.reason);
+  }
+}
+
+/** Reasons the customer's own item already explains (status, journey): logging them would only cost writes. */
+const derivableReasons: ReadonlySet<string> = new Set(['active', 'no_orders', 'already_sent', 'waiting_next_step', 'sequence_complete']);
+
+/**
+ * The decision log keeps what cannot be derived and what changed: a customer left alone for the same reason as
+ * last night costs no write; sends, holdouts and every change of reason are recorded.
+ */
+async function logIfChanged(customer: Customer, decision: DecisionRecord, night: NightContext, deps: SegmentDependencies): Promise<void> {
+  if (decision.reason && derivableReasons.has(decision.reason)) return;
+  const last = customer.lastDecision;
+  const same = last && last.outcome === decision.outcome && last.reason === decision.reason && last.campaignId === decision.campaignId && last.step === decision.step;
+  if (same && decision.outcome === 'skipped') return;
+  try {
+    await deps.customers.logDecision(customer.customerId, { ...decision, runId: night.runId });
+    await deps.customers.recordStep(customer.customerId, { lastDecision: decision });
+  } catch (error) {
+    // The log explains; it must never stop a night that is otherwise fine.
+    deps.log?.warn('decision not logged', { customerId: customer.customerId, error: (error as Error).message });
+  }
 }
 
 function count(tally: SegmentTally, reason: SkipReason, by = 1): void {

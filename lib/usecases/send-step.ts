@@ -1,18 +1,23 @@
 import type { Campaign, CampaignConfig } from '../config/campaign-config.js';
-import type { Customer } from '../domain/customer.js';
+import { recentEmailsKept, type Customer, type DecisionRecord, type Journey } from '../domain/customer.js';
+import { addDays, nextAllowedInstant } from '../domain/dates.js';
 import type { SkipReason } from '../domain/decisions.js';
 import { hashEmail, normalizeEmail } from '../domain/email.js';
+import { describeOffer, resolveOffer, type ResolvedOffer } from '../domain/offers.js';
+import type { SendReservation } from '../domain/sends.js';
 import { feedbackVariables, renderEmail } from '../domain/templating.js';
 import { signFeedbackToken, signUnsubscribeToken } from '../domain/unsubscribe-token.js';
+import type { Clock } from '../ports/clock.js';
+import type { CouponProvider } from '../ports/coupons.js';
 import type { CustomerRepository } from '../ports/customers.js';
 import { EmailSendError, type EmailSender, type OutgoingEmail } from '../ports/email-sender.js';
-import type { Clock } from '../ports/clock.js';
 import type { SendKey, SendLedger } from '../ports/send-ledger.js';
 
 export interface SendDependencies {
   readonly ledger: SendLedger;
   readonly email: EmailSender;
   readonly customers: CustomerRepository;
+  readonly coupons: CouponProvider;
   readonly clock: Clock;
   readonly unsubscribe: { readonly baseUrl: string; readonly secret: string };
   readonly log?: NightLog;
@@ -24,44 +29,92 @@ export interface NightLog {
   error(message: string, attributes?: Record<string, unknown>): void;
 }
 
-export interface SendRequest {
+export interface StepRequest {
+  readonly kind: 'send' | 'hold';
   readonly customer: Customer & { readonly email: string };
   readonly campaign: Campaign;
   readonly episode: string;
   readonly step: number;
+  /** The variant id, or 'holdout'. */
+  readonly arm: string;
+  readonly journey: Journey;
+  readonly valueAtStakeMinor: number;
   readonly runId: string;
   readonly asOf: string;
+  /** The night's instant: quiet hours and the frequency cap are measured from it. */
+  readonly nightAt: Date;
 }
 
-export type SendResult =
+export type StepResult =
   | { readonly outcome: 'sent'; readonly messageId: string }
+  | { readonly outcome: 'held_out' }
+  | { readonly outcome: 'scheduled'; readonly notBefore: string }
   | { readonly outcome: 'skipped'; readonly reason: SkipReason }
   | { readonly outcome: 'paused'; readonly errorCode: string };
 
+/** What an email needs beyond the customer and the step: decided once, kept in the ledger, reused by a scheduled send. */
+export interface Personalisation {
+  readonly arm: string;
+  readonly offer: ResolvedOffer;
+  readonly offerCode: string;
+  readonly offerExpiresOn: string;
+}
+
 /**
- * Never twice: the ledger entry is written (conditionally) before SES is called. What happens when a step fails:
- * - rejected by SES: the entry is marked failed and never retried;
- * - sending paused or throttled out: SES certainly did not take it, so the entry is released for a later night;
- * - anything else (a timeout, a crash): SES may have sent it, so the entry stays and nobody gets a second copy.
+ * One step for one customer. Never twice: the ledger entry for (customer, campaign, episode, step) is written,
+ * conditionally, before anything goes out. A holdout customer gets the same entry marked held_out and no email; a
+ * customer inside their quiet hours gets it marked scheduled, and the sender sends it when their morning comes.
  */
-export async function sendStep(request: SendRequest, config: CampaignConfig, deps: SendDependencies): Promise<SendResult> {
+export async function runStep(request: StepRequest, config: CampaignConfig, deps: SendDependencies): Promise<StepResult> {
   const key: SendKey = { customerId: request.customer.customerId, campaignId: request.campaign.id, episode: request.episode, step: request.step };
+  const base = { ...key, runId: request.runId, asOf: request.asOf, reservedAt: deps.clock.now().toISOString(), arm: request.arm };
+  const exit = request.journey.nextStep >= request.campaign.steps.length ? { campaignId: request.campaign.id, at: request.journey.lastStepAt } : undefined;
+
+  if (request.kind === 'hold') {
+    const held = await deps.ledger.reserve(base, 'held_out');
+    if (!held.reserved) return { outcome: 'skipped', reason: 'already_sent' };
+    await deps.customers.recordStep(key.customerId, { journey: request.journey, lastDecision: decisionOf(request, 'held_out'), ...(exit ? { exit } : {}) });
+    return { outcome: 'held_out' };
+  }
+
+  const personalisation = await personalise(request, config, deps.coupons);
   let email: OutgoingEmail;
   try {
-    email = composeEmail(request, config, deps.unsubscribe);
+    email = composeEmail(request.customer, request.campaign, key, personalisation, config, deps.unsubscribe);
   } catch (error) {
     deps.log?.warn('email did not render', { campaignId: key.campaignId, customerId: key.customerId, error: (error as Error).message });
     return { outcome: 'skipped', reason: 'render_failed' };
   }
-  const reservation = await deps.ledger.reserve({
-    ...key,
-    runId: request.runId,
-    asOf: request.asOf,
-    reservedAt: deps.clock.now().toISOString(),
-    ...(request.campaign.offer.code ? { offerCode: request.campaign.offer.code } : {}),
-  });
-  if (!reservation.reserved) return { outcome: 'skipped', reason: reservation.heldAs === 'failed' ? 'failed_before' : 'already_sent' };
+  const reservation: SendReservation = { ...base, offer: personalisation.offer, ...(personalisation.offerCode ? { offerCode: personalisation.offerCode, offerExpiresOn: personalisation.offerExpiresOn } : {}) };
+  const notBefore = nextAllowedInstant(request.nightAt, request.customer.timeZone ?? config.shop.timeZone, config.guardrails.quietHours);
+  const recentEmails = [...(request.customer.recentEmails ?? []), notBefore.toISOString()].slice(-recentEmailsKept);
 
+  if (notBefore.getTime() > request.nightAt.getTime()) {
+    const scheduled = await deps.ledger.reserve({ ...reservation, notBefore: notBefore.toISOString() }, 'scheduled');
+    if (!scheduled.reserved) return { outcome: 'skipped', reason: scheduled.heldAs === 'failed' ? 'failed_before' : 'already_sent' };
+    // lastSend is set now, at the time the email will go, so the sender needs no second write to the profile.
+    const lastSend = { campaignId: key.campaignId, episode: key.episode, step: key.step, at: notBefore.toISOString() };
+    await deps.customers.recordStep(key.customerId, { journey: request.journey, recentEmails, lastSend, lastDecision: decisionOf(request, 'scheduled'), ...(exit ? { exit } : {}) });
+    return { outcome: 'scheduled', notBefore: notBefore.toISOString() };
+  }
+
+  const reserved = await deps.ledger.reserve(reservation);
+  if (!reserved.reserved) return { outcome: 'skipped', reason: reserved.heldAs === 'failed' ? 'failed_before' : 'already_sent' };
+  const result = await deliver(key, email, deps);
+  if (result.outcome === 'sent') {
+    const lastSend = { campaignId: key.campaignId, episode: key.episode, step: key.step, at: deps.clock.now().toISOString() };
+    await remember(deps, key, { journey: request.journey, recentEmails, lastSend, lastDecision: decisionOf(request, 'sent'), ...(exit ? { exit } : {}) });
+  }
+  return result;
+}
+
+/**
+ * Calls SES for a reserved entry and settles it. What happens when it fails:
+ * - rejected by SES: the entry is marked failed and never retried;
+ * - sending paused or throttled out: SES certainly did not take it, so the entry is released for a later night;
+ * - anything else (a timeout, a crash): SES may have sent it, so the entry stays and nobody gets a second copy.
+ */
+export async function deliver(key: SendKey, email: OutgoingEmail, deps: Pick<SendDependencies, 'ledger' | 'email' | 'clock' | 'log'>): Promise<StepResult> {
   let messageId: string;
   try {
     messageId = await deps.email.send(email);
@@ -75,10 +128,8 @@ export async function sendStep(request: SendRequest, config: CampaignConfig, dep
     await deps.ledger.complete(key, { status: 'failed', errorCode: failure.kind === 'rejected' ? failure.code : `unconfirmed:${failure.code}`, at });
     return { outcome: 'skipped', reason: failure.kind === 'rejected' ? 'send_failed' : 'send_unconfirmed' };
   }
-  const at = deps.clock.now().toISOString();
   try {
-    await deps.ledger.complete(key, { status: 'sent', messageId, at });
-    await deps.customers.recordEmailed(key.customerId, { campaignId: key.campaignId, episode: key.episode, step: key.step, at });
+    await deps.ledger.complete(key, { status: 'sent', messageId, at: deps.clock.now().toISOString() });
   } catch (error) {
     // The email went out; the reservation alone already keeps it from going twice, so the night carries on.
     deps.log?.error('sent, but recording it failed', { campaignId: key.campaignId, customerId: key.customerId, messageId, error: (error as Error).message });
@@ -86,15 +137,52 @@ export async function sendStep(request: SendRequest, config: CampaignConfig, dep
   return { outcome: 'sent', messageId };
 }
 
-export function composeEmail(request: SendRequest, config: CampaignConfig, unsubscribe: SendDependencies['unsubscribe']): OutgoingEmail {
-  const { customer, campaign } = request;
-  const token = signUnsubscribeToken({ customerId: customer.customerId, campaignId: campaign.id, emailHash: hashEmail(customer.email) }, unsubscribe.secret);
-  const base = unsubscribe.baseUrl.replace(/\/+$/, '');
+function decisionOf(request: StepRequest, outcome: 'sent' | 'held_out' | 'scheduled'): DecisionRecord {
+  return { asOf: request.asOf, outcome, campaignId: request.campaign.id, step: request.step, arm: request.arm };
+}
+
+async function remember(deps: SendDependencies, key: SendKey, step: Parameters<CustomerRepository['recordStep']>[1]): Promise<void> {
+  try {
+    await deps.customers.recordStep(key.customerId, step);
+  } catch (error) {
+    deps.log?.error('sent, but updating the customer failed', { campaignId: key.campaignId, customerId: key.customerId, error: (error as Error).message });
+  }
+}
+
+async function personalise(request: StepRequest, config: CampaignConfig, coupons: CouponProvider): Promise<Personalisation> {
+  const step = request.campaign.steps[request.step]!;
+  const variant = request.campaign.experiment.variants.find((candidate) => candidate.id === request.arm) ?? request.campaign.experiment.variants[0]!;
+  const offer = resolveOffer(step.offer, variant, request.valueAtStakeMinor);
+  const coupon = request.campaign.coupon;
+  if (offer.kind === 'none' || !coupon) return { arm: request.arm, offer, offerCode: '', offerExpiresOn: '' };
+  const offerExpiresOn = addDays(request.asOf, coupon.expiresInDays);
+  const send = { customerId: request.customer.customerId, campaignId: request.campaign.id, episode: request.episode, step: request.step };
+  return { arm: request.arm, offer, offerCode: await coupons.issue({ send, prefix: coupon.prefix, offer, expiresOn: offerExpiresOn }), offerExpiresOn };
+}
+
+export function composeEmail(
+  customer: Customer & { readonly email: string },
+  campaign: Campaign,
+  key: SendKey,
+  personalisation: Personalisation,
+  config: CampaignConfig,
+  links: SendDependencies['unsubscribe'],
+): OutgoingEmail {
+  const step = campaign.steps[key.step]!;
+  const variant = campaign.experiment.variants.find((candidate) => candidate.id === personalisation.arm);
+  const token = signUnsubscribeToken({ customerId: customer.customerId, campaignId: campaign.id, emailHash: hashEmail(customer.email) }, links.secret);
+  const base = links.baseUrl.replace(/\/+$/, '');
   const unsubscribeUrl = `${base}/unsubscribe/${token}`;
-  const feedbackToken = signFeedbackToken({ customerId: customer.customerId, campaignId: campaign.id, episode: request.episode, step: request.step }, unsubscribe.secret);
-  const rendered = renderEmail(campaign.content, {
+  const feedbackToken = signFeedbackToken(key, links.secret);
+  const rendered = renderEmail(variant?.subject ? { ...step.content, subject: variant.subject } : step.content, {
     customer: { first_name: customer.firstName?.trim() || 'there', last_products: customer.summary.lastProducts },
-    offer: { text: campaign.offer.text, code: campaign.offer.code },
+    offer: {
+      kind: personalisation.offer.kind,
+      value: personalisation.offer.value,
+      text: describeOffer(personalisation.offer, config.shop.currency, config.shop.locale),
+      code: personalisation.offerCode,
+      expires_on: personalisation.offerExpiresOn ? formatDay(personalisation.offerExpiresOn, config.shop.locale) : '',
+    },
     shop: { name: config.shop.name, postal_address: config.shop.postalAddress },
     campaign: { id: campaign.id, name: campaign.name },
     unsubscribe_url: unsubscribeUrl,
@@ -111,8 +199,14 @@ export function composeEmail(request: SendRequest, config: CampaignConfig, unsub
       { name: 'List-Unsubscribe', value: `<${unsubscribeUrl}>` },
       { name: 'List-Unsubscribe-Post', value: 'List-Unsubscribe=One-Click' },
     ],
-    tags: { campaign: campaign.id, step: String(request.step), night: request.asOf },
+    // Only campaign facts: no personal data in tags (SES allows letters, digits, "_" and "-").
+    tags: { campaign: campaign.id, step: String(key.step), variant: personalisation.arm },
   };
+}
+
+/** "6 December 2026": a date as the shop's customers read it. */
+function formatDay(date: string, locale: string): string {
+  return new Intl.DateTimeFormat(locale, { day: 'numeric', month: 'long', year: 'numeric', timeZone: 'UTC' }).format(new Date(`${date}T00:00:00Z`));
 }
 
 /** A display name is quoted so commas and quotes in a shop's name cannot change the address. */

@@ -43,7 +43,11 @@ describe('the night, on DynamoDB Local and the local SES', () => {
     expect(summary).toMatchObject({ customersScanned: 3, active: 1, atRisk: 1, lost: 1, emailsSent: 2, sentByCampaign: { 'lost-winback': 1, 'at-risk-nudge': 1 } });
     expect(await shop.inbox('Aldo')).toHaveLength(0);
     const [mail] = await shop.inbox('Lena');
-    expect(mail!.subject).toBe('We miss you, Lena — 20% off to welcome you back');
+    const [send] = await shop.deps.ledger.sendsOf(shop.byName.get('Lena')!.customerId);
+    const offerPercent = send!.arm === 'bigger-first-offer' ? 20 : 15;
+    expect(mail!.subject).toBe(`We miss you, Lena — ${offerPercent}% off your next order`);
+    expect(send).toMatchObject({ status: 'sent', step: 0, offer: { kind: 'percent', value: offerPercent }, offerCode: expect.stringMatching(/^WELCOMEBACK-[0-9A-Z]{8}$/) });
+    expect(mail!.body.text).toContain(`with code ${send!.offerCode}, valid until 13 December 2026`);
     expect(mail!.body.text).toContain('Prinsengracht 263');
     const header = (name: string) => mail!.headers?.find((candidate) => candidate.name === name)?.value;
     expect(header('List-Unsubscribe-Post')).toBe('List-Unsubscribe=One-Click');
@@ -132,7 +136,7 @@ describe('the night, on DynamoDB Local and the local SES', () => {
     const shop = await shopWith([]);
     const before = await shop.deps.configs.latest();
     // Act
-    const applying = applyCampaignConfig({ ...testConfig(), version: 2 }, 'test', shop.deps);
+    const applying = applyCampaignConfig({ ...testConfig(), version: 3 }, 'test', shop.deps);
     // Assess
     await expect(applying).rejects.toMatchObject({ problems: [{ path: 'version' }] });
     expect((await shop.deps.configs.latest())!.version).toBe(before!.version);

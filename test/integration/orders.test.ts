@@ -120,7 +120,8 @@ describe('ingesting orders', () => {
     const thirtyDaysLater = new Date(Date.now() + 30 * 86_400_000).toISOString();
     // Act
     const lateResult = await s.ingest(incomingOrder({ customerId: late.customer.customerId, email: late.customer.email!, placedAt: thirtyDaysLater }));
-    const couponResult = await s.ingest(incomingOrder({ customerId: coupon.customer.customerId, email: coupon.customer.email!, placedAt: thirtyDaysLater, couponCodes: ['welcomeback20'] }));
+    const [couponSend] = await s.deps.ledger.sendsOf(coupon.customer.customerId);
+    const couponResult = await s.ingest(incomingOrder({ customerId: coupon.customer.customerId, email: coupon.customer.email!, placedAt: thirtyDaysLater, couponCodes: [couponSend!.offerCode!.toLowerCase()] }));
     // Assess
     expect(lateResult).not.toHaveProperty('wonBackBy');
     expect(couponResult).toMatchObject({ wonBackBy: { rule: 'coupon' } });

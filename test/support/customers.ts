@@ -6,10 +6,19 @@ import { parseDecimalAmount } from '../../lib/domain/money.js';
 
 export const shopTimeZone = 'Europe/Amsterdam';
 
-/** The shipped default config with the value thresholds off, so tests choose who qualifies by dates alone. */
-export function testConfig(change: (config: typeof defaultCampaignConfig) => void = () => {}): CampaignConfig {
-  const raw = structuredClone(defaultCampaignConfig);
-  for (const campaign of raw.campaigns) campaign.thresholds.minValueAtStakeMinor = 0;
+export type RawConfig = typeof defaultCampaignConfig;
+
+/**
+ * The shipped default config with the value thresholds, quiet hours and holdouts off, so tests choose who
+ * qualifies by dates alone and emails go out at once; a test that is about one of those turns it back on.
+ */
+export function testConfig(change: (config: RawConfig) => void = () => {}): CampaignConfig {
+  const raw = structuredClone(defaultCampaignConfig) as RawConfig;
+  for (const campaign of raw.campaigns) {
+    campaign.audience.minValueAtStakeMinor = 0;
+    campaign.experiment.holdoutPercent = 0;
+  }
+  delete (raw.guardrails as { quietHours?: unknown }).quietHours;
   change(raw);
   return parseCampaignConfig(raw);
 }

@@ -8,6 +8,7 @@ import { DynamoCustomerRepository } from '../../lib/adapters/dynamodb/customers.
 import { DynamoRunRecorder } from '../../lib/adapters/dynamodb/runs.js';
 import { DynamoSendLedger } from '../../lib/adapters/dynamodb/send-ledger.js';
 import { DynamoSuppressionList } from '../../lib/adapters/dynamodb/suppressions.js';
+import { LocalCouponProvider } from '../../lib/adapters/coupons/local.js';
 import { SesEmailSender } from '../../lib/adapters/ses/email-sender.js';
 import { useLocalCredentials } from '../../lib/local/stack.js';
 import type { Clock } from '../../lib/ports/clock.js';
@@ -30,6 +31,7 @@ export async function localShop(options: { clock?: Clock; email?: NightDependenc
     configs: new DynamoCampaignConfigStore(client, tableName),
     runs: new DynamoRunRecorder(client, tableName),
     email: options.email ?? new SesEmailSender(new SESv2Client({ endpoint: sesEndpoint, region: 'eu-west-1' })),
+    coupons: new LocalCouponProvider(testUnsubscribeSecret),
     clock: options.clock ?? { now: () => new Date() },
     unsubscribe: { baseUrl: 'https://shop.example/winback', secret: testUnsubscribeSecret },
   };

@@ -1,10 +1,13 @@
 import { DescribeTableCommand } from '@aws-sdk/client-dynamodb';
-import { BatchWriteCommand, GetCommand, QueryCommand, ScanCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { Consent, Customer, Order } from '../../domain/customer.js';
-import type { CustomerPage, CustomerRepository, LastSend, ScanPosition } from '../../ports/customers.js';
+import { BatchWriteCommand, GetCommand, PutCommand, QueryCommand, ScanCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { Consent, Customer, DecisionRecord, Order } from '../../domain/customer.js';
+import type { CustomerPage, CustomerRepository, ScanPosition, StepRecord } from '../../ports/customers.js';
 import { hashEmail } from '../../domain/email.js';
 import { isConditionalCheckFailure, retryUnprocessed } from './client.js';
-import { customerScanIndex, keys } from './table.js';
+import { customerScanIndex, keys, ttlAttribute } from './table.js';
+
+/** Decisions are the answer to "why did (or didn't) Jane get an email?": kept half a year. */
+const decisionLogDays = 180;
 
 const batchWriteLimit = 25;
 
@@ -65,18 +68,74 @@ export class DynamoCustomerRepository implements CustomerRepository {
     }
   }
 
-  async recordEmailed(customerId: string, send: LastSend): Promise<void> {
+  async recordStep(customerId: string, step: StepRecord): Promise<void> {
+    const sets: string[] = ['version = if_not_exists(version, :zero) + :one'];
+    const names: Record<string, string> = {};
+    const values: Record<string, unknown> = { ':zero': 0, ':one': 1 };
+    if (step.journey) (sets.push('journey = :journey'), (values[':journey'] = step.journey));
+    if (step.lastSend) {
+      sets.push('lastSend = :lastSend', 'lastEmailedAt = :lastEmailedAt');
+      values[':lastSend'] = step.lastSend;
+      values[':lastEmailedAt'] = step.lastSend.at;
+    }
+    if (step.recentEmails) (sets.push('recentEmails = :recentEmails'), (values[':recentEmails'] = step.recentEmails));
+    if (step.lastDecision) (sets.push('lastDecision = :lastDecision'), (values[':lastDecision'] = step.lastDecision));
+    if (step.exit) {
+      sets.push('campaignExits = if_not_exists(campaignExits, :noExits)');
+      values[':noExits'] = {};
+    }
+    // The version moves too, so an order webhook that read the profile before this step retries instead of overwriting it.
     await this.client.send(
       new UpdateCommand({
         TableName: this.tableName,
         Key: keys.customer(customerId),
-        // The version moves too, so an order webhook that read the profile before this send retries instead of overwriting it.
-        UpdateExpression: 'SET lastEmailedAt = :at, lastSend = :send, version = if_not_exists(version, :zero) + :one',
+        UpdateExpression: `SET ${sets.join(', ')}`,
         ConditionExpression: 'attribute_exists(pk)',
-        ExpressionAttributeValues: { ':at': send.at, ':send': send, ':zero': 0, ':one': 1 },
+        ...(Object.keys(names).length > 0 ? { ExpressionAttributeNames: names } : {}),
+        ExpressionAttributeValues: values,
+      }),
+    );
+    if (step.exit) {
+      // A map key can only be set once the map exists: a second, small update.
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: keys.customer(customerId),
+          UpdateExpression: 'SET campaignExits.#campaign = :at',
+          ExpressionAttributeNames: { '#campaign': step.exit.campaignId },
+          ExpressionAttributeValues: { ':at': step.exit.at },
+        }),
+      );
+    }
+  }
+
+  async logDecision(customerId: string, decision: DecisionRecord & { readonly runId: string }): Promise<void> {
+    await this.client.send(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: {
+          ...keys.decision(customerId, decision.asOf, decision.runId),
+          entity: 'decision',
+          ...decision,
+          [ttlAttribute]: Math.floor(Date.now() / 1000) + decisionLogDays * 86_400,
+        },
       }),
     );
   }
+
+  async recentDecisions(customerId: string, limit: number): Promise<(DecisionRecord & { readonly runId: string })[]> {
+    const { Items } = await this.client.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :decision)',
+        ExpressionAttributeValues: { ':pk': keys.customer(customerId).pk, ':decision': 'DECISION#' },
+        ScanIndexForward: false,
+        Limit: limit,
+      }),
+    );
+    return (Items ?? []).map(({ pk: _pk, sk: _sk, entity: _entity, [ttlAttribute]: _ttl, ...decision }) => decision as DecisionRecord & { runId: string });
+  }
+
 
   async updateConsent(customerId: string, consent: Consent): Promise<boolean> {
     return this.updateProfile(customerId, 'SET consent = :consent', { ':consent': consent, ':updatedAt': consent.updatedAt }, 'consent.updatedAt <= :updatedAt');

@@ -1,5 +1,5 @@
-import { DeleteCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { FeedbackAnswer, RecordedEmailEvent, SendRecord } from '../../domain/sends.js';
+import { DeleteCommand, GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { FeedbackAnswer, LedgerStatus, RecordedEmailEvent, SendRecord } from '../../domain/sends.js';
 import type { Reservation, SendKey, SendLedger, SendOutcome, SendReservation } from '../../ports/send-ledger.js';
 import { isConditionalCheckFailure } from './client.js';
 import { keys, messageIndex } from './table.js';
@@ -10,24 +10,100 @@ export class DynamoSendLedger implements SendLedger {
     private readonly tableName: string,
   ) {}
 
-  async reserve(reservation: SendReservation): Promise<Reservation> {
+  async reserve(reservation: SendReservation, status: 'reserved' | 'held_out' | 'scheduled' = 'reserved'): Promise<Reservation> {
+    const entry = {
+      TableName: this.tableName,
+      Item: { ...ledgerKey(reservation), entity: 'send', status, events: {}, ...reservation },
+      ConditionExpression: 'attribute_not_exists(pk)',
+    };
     try {
-      await this.client.send(
-        new PutCommand({
-          TableName: this.tableName,
-          Item: { ...ledgerKey(reservation), entity: 'send', status: 'reserved', events: {}, ...reservation },
-          ConditionExpression: 'attribute_not_exists(pk)',
-          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-        }),
-      );
+      if (status === 'scheduled' && reservation.notBefore) {
+        // The entry and its place on the due list go together, or neither does.
+        await this.client.send(
+          new TransactWriteCommand({
+            TransactItems: [
+              { Put: { ...entry, ReturnValuesOnConditionCheckFailure: 'ALL_OLD' } },
+              { Put: { TableName: this.tableName, Item: { ...duePointer(reservation, reservation.notBefore), entity: 'due', key: sendKeyOf(reservation) } } },
+            ],
+          }),
+        );
+      } else {
+        await this.client.send(new PutCommand({ ...entry, ReturnValuesOnConditionCheckFailure: 'ALL_OLD' }));
+      }
       return { reserved: true };
     } catch (error) {
       // Someone (an earlier night, or a concurrent one) holds this step: that is an answer, not a failure.
-      if (!isConditionalCheckFailure(error)) throw error;
-      const held = (error as { Item?: Record<string, { S?: string }> }).Item?.status?.S;
-      return { reserved: false, heldAs: held === 'sent' || held === 'failed' ? held : 'reserved' };
+      if (isConditionalCheckFailure(error)) return { reserved: false, heldAs: heldAs((error as { Item?: Record<string, { S?: string }> }).Item?.status?.S) };
+      if ((error as Error).name === 'TransactionCanceledException') {
+        const reasons = (error as { CancellationReasons?: { Code?: string; Item?: Record<string, { S?: string }> }[] }).CancellationReasons ?? [];
+        if (reasons[0]?.Code === 'ConditionalCheckFailed') return { reserved: false, heldAs: heldAs(reasons[0].Item?.status?.S) };
+      }
+      throw error;
     }
   }
+
+  async claimScheduled(key: SendRecord): Promise<boolean> {
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: ledgerKey(key),
+          UpdateExpression: 'SET #status = :reserved',
+          ConditionExpression: '#status = :scheduled',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':reserved': 'reserved', ':scheduled': 'scheduled' },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionalCheckFailure(error)) return false;
+      throw error;
+    } finally {
+      if (key.notBefore) await this.client.send(new DeleteCommand({ TableName: this.tableName, Key: duePointer(key, key.notBefore) }));
+    }
+  }
+
+  async cancelScheduled(key: SendKey, reason: string): Promise<void> {
+    await this.client.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: ledgerKey(key),
+        UpdateExpression: 'SET #status = :cancelled, errorCode = :reason',
+        ConditionExpression: '#status = :reserved',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: { ':cancelled': 'cancelled', ':reason': reason, ':reserved': 'reserved' },
+      }),
+    );
+  }
+
+  async due(upTo: Date, limit: number): Promise<SendRecord[]> {
+    const found: SendRecord[] = [];
+    // Due sends are filed by the UTC hour they may go; two days back covers any sweep that was missed.
+    for (let hour = Math.floor(upTo.getTime() / 3_600_000) - 48; hour <= Math.floor(upTo.getTime() / 3_600_000) && found.length < limit; hour += 1) {
+      const { Items } = await this.client.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: 'pk = :pk AND sk <= :upTo',
+          ExpressionAttributeValues: { ':pk': dueBucket(new Date(hour * 3_600_000).toISOString()), ':upTo': `${upTo.toISOString()}~` },
+          Limit: limit - found.length,
+        }),
+      );
+      for (const item of Items ?? []) {
+        const record = await this.get(item.key as SendKey);
+        if (record?.status === 'scheduled') found.push(record);
+        else await this.client.send(new DeleteCommand({ TableName: this.tableName, Key: { pk: item.pk, sk: item.sk } }));
+      }
+    }
+    return found;
+  }
+
+  async get(key: SendKey): Promise<SendRecord | undefined> {
+    const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: ledgerKey(key), ConsistentRead: true }));
+    if (!Item) return undefined;
+    const { pk: _pk, sk: _sk, entity: _entity, ...record } = Item;
+    return record as unknown as SendRecord;
+  }
+
 
   async complete(key: SendKey, outcome: SendOutcome): Promise<void> {
     const detail = outcome.status === 'sent' ? { messageId: outcome.messageId } : { errorCode: outcome.errorCode };
@@ -117,6 +193,23 @@ export class DynamoSendLedger implements SendLedger {
   async sendsOf(customerId: string): Promise<SendRecord[]> {
     return sendsOf(this.client, this.tableName, customerId);
   }
+}
+
+function heldAs(status: string | undefined): LedgerStatus {
+  return status === 'sent' || status === 'failed' || status === 'held_out' || status === 'scheduled' || status === 'cancelled' ? status : 'reserved';
+}
+
+function sendKeyOf(key: SendKey): SendKey {
+  return { customerId: key.customerId, campaignId: key.campaignId, episode: key.episode, step: key.step };
+}
+
+function dueBucket(instant: string): string {
+  return `DUE#${instant.slice(0, 13)}`;
+}
+
+/** The due-list entry of a scheduled send: filed under its UTC hour, sorted by the instant it may go. */
+function duePointer(key: SendKey, notBefore: string) {
+  return { pk: dueBucket(notBefore), sk: `${notBefore}#${key.customerId}#${key.campaignId}#${key.episode}#${key.step}` };
 }
 
 function ledgerKey(key: SendKey) {

@@ -6,6 +6,8 @@
  * | customer profile      | CUST#<customerId>       | PROFILE                                   |
  * | order                 | CUST#<customerId>       | ORDER#<placedAt>#<orderId>                |
  * | send ledger entry     | CUST#<customerId>       | SEND#<campaignId>#<episode>#<step>        |
+ * | decision (180 days)   | CUST#<customerId>       | DECISION#<asOf>#<runId>                   |
+ * | scheduled send, due   | DUE#<UTC hour>          | <notBefore>#<customerId>#<campaign>#...   |
  * | suppression           | SUPPRESS#<sha256(email)>| SUPPRESSION                               |
  * | campaign config       | CONFIG#campaigns        | V#<version, 10 digits>                    |
  * | run record            | RUN#<asOf>              | <startedAt>#<runId>                       |
@@ -38,6 +40,7 @@ export const keys = {
   run: (asOf: string, startedAt: string, runId: string) => ({ pk: `RUN#${asOf}`, sk: `${startedAt}#${runId}` }),
   latestRun: { pk: 'RUN#latest', sk: 'LATEST' },
   shopMeta: { pk: 'SHOP', sk: 'META' },
+  decision: (customerId: string, asOf: string, runId: string) => ({ pk: `CUST#${customerId}`, sk: `DECISION#${asOf}#${runId}` }),
   emailPointer: (emailHash: string) => ({ pk: `EMAIL#${emailHash}`, sk: 'CUSTOMER' }),
   orderPointer: (source: string, orderId: string) => ({ pk: `ORDER#${source}#${orderId}`, sk: 'ORDER' }),
   delivery: (source: string, deliveryId: string) => ({ pk: `DELIVERY#${source}#${deliveryId}`, sk: 'DELIVERY' }),

@@ -1,0 +1,21 @@
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import middy from '@middy/core';
+import { z } from 'zod';
+import { readEnvironment } from '../../lib/config/environment.js';
+import { logger } from '../../lib/observability.js';
+import { sendDue, type SendDueSummary } from '../../lib/usecases/send-due.js';
+import { nightDependencies, perContainer } from '../../lib/wiring.js';
+
+const dependencies = perContainer(async () => nightDependencies(readEnvironment()));
+
+/** A Scheduler rate target's Input: `upTo` is the <aws.scheduler.scheduled-time> (locally: the end of the replayed day). */
+export const sendDueInputSchema = z.strictObject({ source: z.string().max(100).optional(), upTo: z.iso.datetime({ offset: true }).optional() });
+
+/** Sends the emails that waited out their customers' quiet hours, every few minutes. */
+export const handler = middy(async (event: unknown): Promise<SendDueSummary> => {
+  const input = sendDueInputSchema.safeParse(event ?? {});
+  if (!input.success) throw new Error(`invalid sender input: ${input.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`).join('; ')}`);
+  const summary = await sendDue(input.data.upTo ? new Date(input.data.upTo) : new Date(), await dependencies());
+  logger.info('due emails sent', { summary });
+  return summary;
+}).use(injectLambdaContext(logger));
