@@ -6,6 +6,9 @@ import { DynamoCampaignConfigStore } from '../adapters/dynamodb/campaign-configs
 import { createDocumentClient } from '../adapters/dynamodb/client.js';
 import { systemClock } from '../ports/clock.js';
 import { applyCampaignConfig } from '../usecases/apply-campaign-config.js';
+import { defaultSimulationSeed, simulate, type SimulateOptions } from './simulate.js';
+import { registerModelCommands } from './model.js';
+import { registerCampaignCommands } from './campaigns.js';
 import { start, type StartOptions } from './start.js';
 
 export function parseCalendarDate(text: string): string {
@@ -58,7 +61,23 @@ function buildProgram(): Command {
       await start(options);
     });
 
-  const config = program.command('config').description('Campaign config');
+  program
+    .command('simulate')
+    .description('Run the nightly job night after night on the local stack and play realistic responses through the real handlers: SES events, one-click unsubscribes, feedback answers and signed Shopify orders')
+    .requiredOption('--from <date>', 'the first night, YYYY-MM-DD (the demo shop is seeded up to it when empty)', parseCalendarDate)
+    .requiredOption('--nights <n>', 'how many nights to run, 1 to 60', parseWholeNumber(1, 60))
+    .option('--reset', 'wipe the local data and reseed the demo shop')
+    .option('--customers <n>', 'demo shop size when seeding (default 5000)', parseWholeNumber(1, 5_000_000))
+    .option('--port <port>', 'the port Winback serves on (local SES uses port+1, DynamoDB Local port+2)', parseWholeNumber(1024, 65_533), 8787)
+    .option('--seed <n>', 'seed of the simulated responses; the same seed and data give the same figures', parseWholeNumber(0, 4_294_967_295), defaultSimulationSeed)
+    .option('--report <file>', 'also write the per-night figures as JSON to this file')
+    .action(async (options: SimulateOptions) => {
+      await simulate(options);
+    });
+
+  registerCampaignCommands(program);
+
+  const config = program.command('config').description('Campaign config (also under `winback campaigns`)');
   config
     .command('validate <file>')
     .description('check a campaign config file and list every problem by path')
@@ -76,6 +95,7 @@ function buildProgram(): Command {
       const applied = await applyCampaignConfig(raw, options.by, { configs, clock: systemClock });
       process.stdout.write(applied.unchanged ? `unchanged: version ${applied.version} is already this config\n` : `applied as version ${applied.version}\n`);
     });
+  registerModelCommands(program);
   return program;
 }
 

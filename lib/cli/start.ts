@@ -39,6 +39,10 @@ const defaultDemoCustomers = 5_000;
 const demoSeed = 20261122;
 
 export interface LocalSessionOptions {
+  /** No progress lines: for commands whose output is data (campaigns export). */
+  readonly quiet?: boolean;
+  /** Seed the demo shop when the table is empty (default); the config commands need no customers. */
+  readonly seed?: boolean;
   readonly asOf?: string;
   readonly reset?: boolean;
   readonly customers?: number;
@@ -46,13 +50,15 @@ export interface LocalSessionOptions {
   readonly config?: string;
 }
 
-export const say = (text: string) => process.stdout.write(`${text}\n`);
+const sayLine = (text: string) => process.stdout.write(`${text}\n`);
+export const say = sayLine;
 
 /**
  * Everything `start` and `simulate` share: free ports, the embedded stack, the table, the campaign config and the
  * demo shop (seeded when the table is empty). The caller runs nights on it and stops it.
  */
 export async function openLocalSession(options: LocalSessionOptions) {
+  const say = options.quiet ? (_text: string) => {} : sayLine;
   const requestedConfig = options.config ? parseCampaignConfig(await readJsonFile(options.config)) : undefined;
   const ports = { server: options.port, ses: options.port + 1, dynamo: options.port + 2 };
   // Check the ports before --reset wipes anything: a running instance keeps its data.
@@ -86,9 +92,9 @@ export async function openLocalSession(options: LocalSessionOptions) {
     const asOf = options.asOf ?? calendarDateIn(new Date(), config.shop.timeZone);
 
     const meta = await readShopMeta(client, tableName);
-    if (!meta) {
+    if (!meta && options.seed !== false) {
       say(`Seeding the demo shop "${config.shop.name}": ${demoCustomers.toLocaleString('en-IE')} customers, two years of orders up to ${asOf} ...`);
-      const bar = new SingleBar({ format: '  {bar} {percentage}% | {value}/{total} customers | {duration}s', hideCursor: true, noTTYOutput: false, stream: process.stdout }, Presets.shades_classic);
+      const bar = new SingleBar({ format: '  {bar} {percentage}% | {value}/{total} customers | {duration}s', hideCursor: true, noTTYOutput: false, stream: options.quiet ? process.stderr : process.stdout }, Presets.shades_classic);
       bar.start(demoCustomers, 0);
       const seeded = await seedDemoShop(
         { customers: demoCustomers, seed: demoSeed, endDate: asOf, shopTimeZone: config.shop.timeZone, currency: config.shop.currency },
@@ -98,7 +104,7 @@ export async function openLocalSession(options: LocalSessionOptions) {
       bar.stop();
       await writeShopMeta(client, tableName, { seededAt: new Date().toISOString(), demoCustomers: seeded.customers, demoEndDate: asOf, demoSeed });
       say(`Seeded ${seeded.customers.toLocaleString('en-IE')} customers, ${seeded.orders.toLocaleString('en-IE')} orders, ${seeded.suppressions} suppressed addresses.`);
-    } else if (options.customers !== undefined && meta.demoCustomers !== options.customers) {
+    } else if (meta && options.customers !== undefined && meta.demoCustomers !== options.customers) {
       say(`The local shop was seeded earlier with ${meta.demoCustomers} customers; --customers applies only with --reset.`);
     }
     return { stack, ports, client, tableName, config, asOf, admin, defaultedSecrets, stop: () => stack.stop() };

@@ -5,11 +5,24 @@ export interface StoredCampaignConfig {
   readonly config: CampaignConfig;
   readonly appliedAt: string;
   readonly appliedBy: string;
+  /** Why, in the applier's words (a rollback says which version it restored). */
+  readonly note?: string;
+}
+
+export interface StoredVersion {
+  readonly version: number;
+  readonly raw: unknown;
+  readonly appliedAt: string;
+  readonly appliedBy: string;
+  readonly note?: string;
 }
 
 export interface CampaignConfigStore {
   /** The newest version, raw as stored: the caller validates it, so a bad stored version is refused, not trusted. */
-  latest(): Promise<{ version: number; raw: unknown; appliedAt: string; appliedBy: string } | undefined>;
+  latest(): Promise<StoredVersion | undefined>;
+  version(version: number): Promise<StoredVersion | undefined>;
+  /** Every version, newest first. */
+  history(): Promise<StoredVersion[]>;
   /** Stores the next version; false when another writer took that version number first. */
   putVersion(entry: StoredCampaignConfig): Promise<boolean>;
 }

@@ -71,6 +71,47 @@ export function segmentsFor(customerCount: number): number {
 
 /** Tonight's job: scan every customer once, classify, decide and send, and leave a run record with the summary. */
 export async function runNight(deps: NightDependencies, options: NightOptions = {}): Promise<NightSummary> {
+  const setup = await prepareNight(deps, options);
+  const run = { runId: setup.runId, asOf: setup.asOf, startedAt: setup.startedAt.toISOString(), configVersion: setup.configVersion };
+  await deps.runs.started(run);
+  try {
+    const summary = await scanNight(setup, deps, options);
+    await deps.runs.finished(summary);
+    return summary;
+  } catch (error) {
+    await deps.runs.failed({ ...run, error: (error as Error).message });
+    throw error;
+  }
+}
+
+export interface NightPreview {
+  readonly summary: NightSummary;
+  /** One rendered email per campaign and variant, from the first customer the night would send it to. */
+  readonly samples: Record<string, { readonly to: string; readonly subject: string; readonly html: string; readonly text: string }>;
+}
+
+/**
+ * A dry run of a night: the same decisions, counted and with a sample email per variant, but nothing reserved,
+ * sent, logged or recorded. A config given here is previewed without being applied.
+ */
+export async function previewNight(deps: NightDependencies, options: NightOptions & { config?: CampaignConfig } = {}): Promise<NightPreview> {
+  const setup = await prepareNight(deps, options);
+  const samples: NightPreview['samples'] = {};
+  const summary = await scanNight({ ...setup, ...(options.config ? { config: options.config } : {}) }, deps, options, samples);
+  return { summary, samples };
+}
+
+interface NightSetup {
+  readonly runId: string;
+  readonly asOf: CalendarDate;
+  readonly nightAt: Date;
+  readonly startedAt: Date;
+  readonly config: CampaignConfig;
+  readonly configVersion: number;
+  readonly totalSegments: number;
+}
+
+async function prepareNight(deps: NightDependencies, options: NightOptions): Promise<NightSetup> {
   const startedAt = deps.clock.now();
   const stored = await deps.configs.latest();
   if (!stored) throw new NoCampaignConfigError();
@@ -78,53 +119,51 @@ export async function runNight(deps: NightDependencies, options: NightOptions = 
   if (options.asOf !== undefined && !isCalendarDate(options.asOf)) throw new RangeError(`asOf: expected a date as YYYY-MM-DD, got "${options.asOf}"`);
   const asOf = options.asOf ?? calendarDateIn(options.at ?? startedAt, config.shop.timeZone);
   const nightAt = options.at ?? (options.asOf !== undefined ? instantAt(asOf, parseClockTime(replayedNightTime), config.shop.timeZone) : startedAt);
-  const runId = options.runId ?? randomUUID();
   const totalSegments = options.totalSegments ?? segmentsFor(await deps.customers.approximateCount());
-  const run = { runId, asOf, startedAt: startedAt.toISOString(), configVersion: stored.version };
-  await deps.runs.started(run);
+  return { runId: options.runId ?? randomUUID(), asOf, nightAt, startedAt, config, configVersion: stored.version, totalSegments };
+}
 
-  try {
-    const pace = await measureShopPace(deps, config, totalSegments);
-    const night: NightContext = {
-      runId,
-      asOf,
-      nightAt,
-      config,
-      pace,
-      totalSegments,
-      sendConcurrency: options.sendConcurrency ?? 8,
-      stop: {},
-      budget: { remaining: config.guardrails.dailySendCap },
-    };
-    const tallies = await Promise.all(Array.from({ length: totalSegments }, (_, segment) => scoreSegment(segment, night, deps)));
-    const total = tallies.reduce(mergeTallies, emptyTally());
-    const finishedAt = deps.clock.now();
-    const summary: NightSummary = {
-      ...run,
-      finishedAt: finishedAt.toISOString(),
-      durationMs: finishedAt.getTime() - startedAt.getTime(),
-      totalSegments,
-      shopPace: pace,
-      customersScanned: total.customersScanned,
-      active: total.statuses.active,
-      atRisk: total.statuses.at_risk,
-      lost: total.statuses.lost,
-      noOrders: total.statuses.no_orders,
-      emailsSent: total.emailsSent,
-      emailsScheduled: total.scheduled,
-      heldOut: total.heldOut,
-      sentByCampaign: Object.fromEntries(Object.entries(total.campaigns).map(([id, campaign]) => [id, campaign.sent])),
-      campaigns: total.campaigns,
-      nightAt: nightAt.toISOString(),
-      skipped: total.skipped,
-      ...(night.stop.reason ? { stoppedBy: night.stop.reason } : {}),
-    };
-    await deps.runs.finished(summary);
-    return summary;
-  } catch (error) {
-    await deps.runs.failed({ ...run, error: (error as Error).message });
-    throw error;
-  }
+async function scanNight(setup: NightSetup, deps: NightDependencies, options: NightOptions, samples?: NightContext['samples']): Promise<NightSummary> {
+  const { config, totalSegments, nightAt } = setup;
+  const pace = await measureShopPace(deps, config, totalSegments);
+  const night: NightContext = {
+    runId: setup.runId,
+    asOf: setup.asOf,
+    nightAt,
+    config,
+    pace,
+    totalSegments,
+    sendConcurrency: options.sendConcurrency ?? 8,
+    stop: {},
+    budget: { remaining: config.guardrails.dailySendCap },
+    ...(samples ? { samples } : {}),
+  };
+  const tallies = await Promise.all(Array.from({ length: totalSegments }, (_, segment) => scoreSegment(segment, night, deps)));
+  const total = tallies.reduce(mergeTallies, emptyTally());
+  const finishedAt = deps.clock.now();
+  return {
+    runId: setup.runId,
+    asOf: setup.asOf,
+    startedAt: setup.startedAt.toISOString(),
+    configVersion: setup.configVersion,
+    finishedAt: finishedAt.toISOString(),
+    durationMs: finishedAt.getTime() - setup.startedAt.getTime(),
+    totalSegments,
+    shopPace: pace,
+    customersScanned: total.customersScanned,
+    active: total.statuses.active,
+    atRisk: total.statuses.at_risk,
+    lost: total.statuses.lost,
+    noOrders: total.statuses.no_orders,
+    emailsSent: total.emailsSent,
+    emailsScheduled: total.scheduled,
+    heldOut: total.heldOut,
+    sentByCampaign: Object.fromEntries(Object.entries(total.campaigns).map(([id, campaign]) => [id, campaign.sent])),
+    campaigns: total.campaigns,
+    nightAt: nightAt.toISOString(),
+    skipped: total.skipped,
+    ...(night.stop.reason ? { stoppedBy: night.stop.reason } : {}),
+  };
 }
 
 /**

@@ -6,7 +6,9 @@ import { decide, type Decision, type SkipReason } from '../domain/decisions.js';
 import { hashEmail } from '../domain/email.js';
 import type { CustomerRepository } from '../ports/customers.js';
 import type { SuppressionList } from '../ports/suppressions.js';
-import { runStep, type SendDependencies, type StepRequest, type StepResult } from './send-step.js';
+import { addDays } from '../domain/dates.js';
+import { resolveOffer } from '../domain/offers.js';
+import { composeEmail, runStep, type SendDependencies, type StepRequest, type StepResult } from './send-step.js';
 
 export interface SegmentDependencies extends SendDependencies {
   readonly customers: CustomerRepository;
@@ -30,6 +32,8 @@ export interface NightContext {
   readonly stop: { reason?: string };
   /** Shared by the segments: sends left under the shop's daily cap. */
   readonly budget: { remaining: number };
+  /** Set for a preview: nothing is reserved, sent or logged; one sample email per campaign and variant is kept. */
+  readonly samples?: Record<string, { to: string; subject: string; html: string; text: string }>;
 }
 
 export interface CampaignTally {
@@ -75,7 +79,7 @@ export async function scoreSegment(segment: number, night: NightContext, deps: S
       const decision = decide(customer, classification, night.config, night.asOf, night.nightAt);
       if (decision.kind === 'skip') {
         count(tally, decision.reason);
-        settled.push(logIfChanged(customer, { asOf: night.asOf, outcome: 'skipped', reason: decision.reason, ...(decision.campaignId ? { campaignId: decision.campaignId } : {}) }, night, deps));
+        if (!night.samples) settled.push(logIfChanged(customer, { asOf: night.asOf, outcome: 'skipped', reason: decision.reason, ...(decision.campaignId ? { campaignId: decision.campaignId } : {}) }, night, deps));
       } else {
         candidates.push({ customer, decision, classification });
       }
@@ -111,19 +115,40 @@ export async function scoreSegment(segment: number, night: NightContext, deps: S
             asOf: night.asOf,
             nightAt: night.nightAt,
           };
-          const result = await runStep(request, night.config, deps);
+          const result = night.samples ? previewStep(request, night, deps) : await runStep(request, night.config, deps);
           if (result.outcome !== 'sent' && result.outcome !== 'scheduled' && decision.kind === 'send') night.budget.remaining += 1;
           if (result.outcome === 'paused') night.stop.reason ??= result.errorCode;
           record(tally, decision.campaign.id, decision.arm, result);
           const outcome = outcomeOf(result);
           const entry = { asOf: night.asOf, ...outcome, campaignId: decision.campaign.id, step: decision.step, arm: decision.arm };
           // A step taken is its own record: the ledger entry (sent, scheduled, held out) and lastDecision on the profile.
-          if (outcome.outcome === 'skipped') await logIfChanged(customer, entry, night, deps);
+          if (outcome.outcome === 'skipped' && !night.samples) await logIfChanged(customer, entry, night, deps);
         }),
       ),
     ]);
   } while (cursor);
   return tally;
+}
+
+/** A step as the night would take it, with nothing written: holds count, sends render once per variant as samples. */
+function previewStep(request: StepRequest, night: NightContext, deps: SegmentDependencies): StepResult {
+  if (request.kind === 'hold') return { outcome: 'held_out' };
+  const sampleKey = `${request.campaign.id}/${request.arm}/step-${request.step}`;
+  if (!night.samples![sampleKey]) {
+    const step = request.campaign.steps[request.step]!;
+    const variant = request.campaign.experiment.variants.find((candidate) => candidate.id === request.arm) ?? request.campaign.experiment.variants[0]!;
+    const offer = resolveOffer(step.offer, variant, request.valueAtStakeMinor);
+    // No coupon is issued for a preview: a platform's discount API would create a real one.
+    const personalisation = { arm: request.arm, offer, offerCode: offer.kind === 'none' ? '' : `${request.campaign.coupon?.prefix ?? 'CODE'}-PREVIEW`, offerExpiresOn: request.campaign.coupon ? addDays(request.asOf, request.campaign.coupon.expiresInDays) : '' };
+    const key = { customerId: request.customer.customerId, campaignId: request.campaign.id, episode: request.episode, step: request.step };
+    try {
+      const email = composeEmail(request.customer, request.campaign, key, personalisation, night.config, deps.unsubscribe);
+      night.samples![sampleKey] = { to: email.to, subject: email.subject, html: email.html, text: email.text };
+    } catch {
+      return { outcome: 'skipped', reason: 'render_failed' };
+    }
+  }
+  return { outcome: 'sent', messageId: 'preview' };
 }
 
 function outcomeOf(result: StepResult): Pick<DecisionRecord, 'outcome' | 'reason'> {

@@ -1,5 +1,5 @@
-import { PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { CampaignConfigStore, StoredCampaignConfig } from '../../ports/campaign-configs.js';
+import { GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { CampaignConfigStore, StoredCampaignConfig, StoredVersion } from '../../ports/campaign-configs.js';
 import { isConditionalCheckFailure } from './client.js';
 import { keys } from './table.js';
 
@@ -9,7 +9,7 @@ export class DynamoCampaignConfigStore implements CampaignConfigStore {
     private readonly tableName: string,
   ) {}
 
-  async latest() {
+  async latest(): Promise<StoredVersion | undefined> {
     const { Items } = await this.client.send(
       new QueryCommand({
         TableName: this.tableName,
@@ -20,9 +20,32 @@ export class DynamoCampaignConfigStore implements CampaignConfigStore {
         ConsistentRead: true,
       }),
     );
-    const item = Items?.[0];
-    if (!item) return undefined;
-    return { version: Number(item.version), raw: item.config as unknown, appliedAt: String(item.appliedAt), appliedBy: String(item.appliedBy) };
+    return Items?.[0] ? toStoredVersion(Items[0]) : undefined;
+  }
+
+  async version(version: number): Promise<StoredVersion | undefined> {
+    const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: keys.campaignConfig(version), ConsistentRead: true }));
+    return Item ? toStoredVersion(Item) : undefined;
+  }
+
+  async history(): Promise<StoredVersion[]> {
+    const versions: StoredVersion[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await this.client.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': keys.campaignConfigPartition },
+          ScanIndexForward: false,
+          ConsistentRead: true,
+          ...(start ? { ExclusiveStartKey: start } : {}),
+        }),
+      );
+      versions.push(...(page.Items ?? []).map(toStoredVersion));
+      start = page.LastEvaluatedKey;
+    } while (start);
+    return versions;
   }
 
   async putVersion(entry: StoredCampaignConfig): Promise<boolean> {
@@ -40,4 +63,14 @@ export class DynamoCampaignConfigStore implements CampaignConfigStore {
       throw error;
     }
   }
+}
+
+function toStoredVersion(item: Record<string, unknown>): StoredVersion {
+  return {
+    version: Number(item.version),
+    raw: item.config,
+    appliedAt: String(item.appliedAt),
+    appliedBy: String(item.appliedBy),
+    ...(typeof item.note === 'string' ? { note: item.note } : {}),
+  };
 }

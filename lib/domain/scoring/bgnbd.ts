@@ -1,0 +1,141 @@
+/**
+ * BG/NBD (Fader, Hardie and Lee 2005, "Counting your customers the easy way"): purchases at a Poisson rate
+ * lambda ~ Gamma(r, alpha) while alive; after each purchase the customer drops out with probability p ~ Beta(a, b).
+ */
+import { fitMaximumLikelihood, type LikelihoodSpec } from './fit.js';
+import { betaGeometricFactorByQuadrature } from './quadrature.js';
+import { digamma, gammaln, hyp2f1, logAddExp, logisticOfMinus } from './special.js';
+import { compress } from './summary.js';
+import type { BgNbdParams, CustomerSummary, FitOptions, FittedBgNbd, WeightedSummary } from './types.js';
+
+export const bgnbdParamNames = ['r', 'alpha', 'a', 'b'] as const;
+
+/**
+ * Per-customer log-likelihood in the stable form of Hardie's note 027:
+ * LL = D1 + D2 + log(C3 + [x > 0] C4), evaluated as a log-sum-exp of ln C3 and ln C4 (branching on x, never 0 * NaN).
+ */
+export function bgnbdLogLikelihood(params: BgNbdParams, summary: CustomerSummary): number {
+  return rowLogLikelihood(params, summary.x, summary.tx, summary.T, undefined);
+}
+
+function rowLogLikelihood(params: BgNbdParams, x: number, tx: number, T: number, gradient: Float64Array | undefined): number {
+  const { r, alpha, a, b } = params;
+  const lnAlphaTx = Math.log(alpha + tx);
+  const lnAlphaT = Math.log(alpha + T);
+  const d1 = gammaln(r + x) - gammaln(r) + gammaln(a + b) + gammaln(b + x) - gammaln(b) - gammaln(a + b + x);
+  const d2 = r * Math.log(alpha) - (r + x) * lnAlphaTx;
+  const lnC3 = (r + x) * (lnAlphaTx - lnAlphaT);
+  let l3 = lnC3;
+  let w3 = 1;
+  let w4 = 0;
+  if (x > 0) {
+    const lnC4 = Math.log(a) - Math.log(b + x - 1);
+    l3 = logAddExp(lnC3, lnC4);
+    w3 = Math.exp(lnC3 - l3);
+    w4 = Math.exp(lnC4 - l3);
+  }
+  if (gradient) {
+    // d/d(log theta) = theta * d/d(theta)
+    const psiAB = digamma(a + b);
+    const psiABX = digamma(a + b + x);
+    const dr = digamma(r + x) - digamma(r) + Math.log(alpha) - lnAlphaTx + w3 * (lnAlphaTx - lnAlphaT);
+    const dAlpha = r - ((r + x) * alpha) / (alpha + tx) + w3 * (r + x) * (alpha / (alpha + tx) - alpha / (alpha + T));
+    const da = a * (psiAB - psiABX) + w4;
+    const db = b * (psiAB + digamma(b + x) - digamma(b) - psiABX) - (x > 0 ? (w4 * b) / (b + x - 1) : 0);
+    gradient[0] = r * dr;
+    gradient[1] = dAlpha;
+    gradient[2] = da;
+    gradient[3] = db;
+  }
+  return d1 + d2 + l3;
+}
+
+export function bgnbdTotalLogLikelihood(params: BgNbdParams, rows: readonly WeightedSummary[], gradient?: Float64Array): number {
+  let total = 0;
+  const rowGradient = gradient ? new Float64Array(4) : undefined;
+  if (gradient) gradient.fill(0);
+  for (const row of rows) {
+    total += row.weight * rowLogLikelihood(params, row.x, row.tx, row.T, rowGradient);
+    if (gradient && rowGradient) for (let i = 0; i < 4; i++) gradient[i] = (gradient[i] as number) + row.weight * (rowGradient[i] as number);
+  }
+  return total;
+}
+
+/** P(alive | x, tx, T) = 1 / (1 + [x > 0] a/(b+x-1) ((alpha+T)/(alpha+tx))^(r+x)): 1 for every one-time buyer. */
+export function bgnbdProbabilityAlive(params: BgNbdParams, summary: CustomerSummary): number {
+  const { r, alpha, a, b } = params;
+  const { x, tx, T } = summary;
+  if (x === 0) return 1;
+  return logisticOfMinus(Math.log(a) - Math.log(b + x - 1) + (r + x) * (Math.log(alpha + T) - Math.log(alpha + tx)));
+}
+
+/**
+ * The factor shared by BG/NBD and MBG/NBD conditional expectations:
+ *   c/(a-1) * [1 - ((alpha+T)/(alpha+T+t))^(r+x) * 2F1(r+x, c-a+1; c; z)],  z = t/(alpha+T+t),
+ * with c = a+b+x-1 (BG/NBD) or a+b+x (MBG/NBD). The textbook form multiplies a power that underflows by a 2F1 that
+ * overflows for large x or t. Euler's transformation 2F1(A,B;C;z) = (1-z)^(C-A-B) 2F1(C-A, C-B; C; z) cancels the power:
+ *   [...] = 1 - u^(a-1) * 2F1(c-r-x, a-1; c; z),  u = 1 - z,
+ * and 1 - u^(a-1) F is evaluated as -expm1((a-1) ln u + ln F), so nothing large is formed. When a - 1 > r + x the
+ * textbook 2F1 is the bounded one (its C - A - B = a - 1 - r - x > 0) and that form is used instead, same expm1 treatment.
+ * At a = 1 the expression is 0/0 (with a finite limit): within 1e-4 of 1, and wherever stdlib's 2F1 returns NaN, the
+ * same expectation comes from quadrature over the dropout posterior ({@link betaGeometricFactorByQuadrature}).
+ */
+export function betaGeometricExpectationFactor(r: number, alpha: number, a: number, cMinusA: number, x: number, T: number, t: number): number {
+  if (t <= 0) return 0;
+  // For a tiny window the expectation is its first-order term, the posterior mean rate times t (relative error ~ z);
+  // 2F1 round-off would be larger than the value itself there.
+  const z = t / (alpha + T + t);
+  if (z < 1e-10) return (r + x) * z;
+  // Near a = 1 both 2F1 forms are 0/0, and stdlib's 2F1 gives up (NaN) for some large parameters with z near 1: there,
+  // integrate over the posterior of the dropout probability instead (same quantity, no 2F1).
+  const value = Math.abs(a - 1) < 1e-4 ? Number.NaN : expectationFactorAwayFromOne(r, alpha, a, cMinusA, x, T, t);
+  return Number.isFinite(value) && value >= 0 ? value : betaGeometricFactorByQuadrature(r, alpha, a, cMinusA + 1, x, T, t);
+}
+
+function expectationFactorAwayFromOne(r: number, alpha: number, a: number, cMinusA: number, x: number, T: number, t: number): number {
+  const c = a + cMinusA;
+  const e = a - 1;
+  const z = t / (alpha + T + t);
+  const lnU = Math.log(alpha + T) - Math.log(alpha + T + t);
+  // Of the two equal forms, use the one whose 2F1 stays bounded as z -> 1 (C - A - B > 0): then no factor is huge.
+  const [power, F] = e < r + x ? [e, hyp2f1(c - r - x, e, c, z)] : [r + x, hyp2f1(r + x, c - e, c, z)];
+  const bracket = F > 0 ? -Math.expm1(power * lnU + Math.log(F)) : 1 - Math.exp(power * lnU) * F;
+  return (c / e) * bracket;
+}
+
+/** E[purchases in (T, T+t] | x, tx, T]: the Euler-transformed form (see {@link betaGeometricExpectationFactor}). */
+export function bgnbdExpectedPurchases(params: BgNbdParams, summary: CustomerSummary, t: number): number {
+  const { r, alpha, a, b } = params;
+  return betaGeometricExpectationFactor(r, alpha, a, b + summary.x - 1, summary.x, summary.T, t) * bgnbdProbabilityAlive(params, summary);
+}
+
+/** E[X(t)] for a customer just acquired (the same expression at x = tx = T = 0). */
+export function bgnbdUnconditionalExpectedPurchases(params: BgNbdParams, t: number): number {
+  const { r, alpha, a, b } = params;
+  return betaGeometricExpectationFactor(r, alpha, a, b - 1, 0, 0, t);
+}
+
+export const bgnbdSpec: LikelihoodSpec<BgNbdParams> = {
+  model: 'bgnbd',
+  paramNames: bgnbdParamNames,
+  total: bgnbdTotalLogLikelihood,
+  analyticGradient: true,
+};
+
+/** Starting values: r = 1 and alpha matching the observed repeat rate; a = b = 1 (a flat prior on the dropout chance). */
+export function purchaseRateStart(rows: readonly WeightedSummary[]): { r: number; alpha: number } {
+  let purchases = 0;
+  let time = 0;
+  for (const row of rows) {
+    purchases += row.weight * row.x;
+    time += row.weight * row.T;
+  }
+  const customers = rows.reduce((sum, row) => sum + row.weight, 0);
+  const rate = purchases > 0 && time > 0 ? purchases / time : 1 / Math.max(time / Math.max(customers, 1), 1);
+  return { r: 1, alpha: 1 / rate };
+}
+
+export function fitBgNbd(rows: Iterable<CustomerSummary>, options: FitOptions = {}): FittedBgNbd {
+  const weighted = compress(rows);
+  return fitMaximumLikelihood(bgnbdSpec, weighted, { ...purchaseRateStart(weighted), a: 1, b: 1 }, options) as FittedBgNbd;
+}

@@ -1,0 +1,245 @@
+/**
+ * BFGS minimisation for the model fits: the parameters are log-transformed by the caller so the search is unconstrained.
+ * Steps are bounded (no single step changes a log-parameter by more than `maxStep`), the line search backtracks until the
+ * Armijo condition holds with a finite value, and convergence is never claimed unless the gradient is small.
+ */
+
+/** Evaluates the objective at x, writes its gradient into `gradient`, returns the value (may be non-finite). */
+export type ObjectiveWithGradient = (x: Float64Array, gradient: Float64Array) => number;
+
+export interface MinimizeOptions {
+  readonly maxIterations?: number;
+  /** Converged when the largest gradient component is below this (default 1e-7; the fits minimise a per-customer mean). */
+  readonly gradientTolerance?: number;
+  /** Also converged when the value stops changing (relative) and the gradient is below sqrt(gradientTolerance). */
+  readonly relativeTolerance?: number;
+  /** Largest change of any coordinate in one step (default 2: a parameter moves at most by a factor e^2 per step). */
+  readonly maxStep?: number;
+}
+
+export interface MinimizeResult {
+  readonly x: Float64Array;
+  readonly value: number;
+  readonly gradient: Float64Array;
+  readonly iterations: number;
+  readonly converged: boolean;
+  /** Why the search stopped, for logs and error messages. */
+  readonly reason: 'gradient' | 'no further decrease' | 'iteration limit' | 'line search failed' | 'not finite';
+}
+
+function maxAbs(v: Float64Array): number {
+  let m = 0;
+  for (const value of v) m = Math.max(m, Math.abs(value));
+  return m;
+}
+
+function allFinite(v: Float64Array): boolean {
+  for (const value of v) if (!Number.isFinite(value)) return false;
+  return true;
+}
+
+function dot(a: Float64Array, b: Float64Array): number {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += (a[i] as number) * (b[i] as number);
+  return s;
+}
+
+function identity(n: number, scale = 1): Float64Array[] {
+  return Array.from({ length: n }, (_, i) => {
+    const row = new Float64Array(n);
+    row[i] = scale;
+    return row;
+  });
+}
+
+export function minimize(fg: ObjectiveWithGradient, x0: ArrayLike<number>, options: MinimizeOptions = {}): MinimizeResult {
+  const maxIterations = options.maxIterations ?? 500;
+  const gtol = options.gradientTolerance ?? 1e-7;
+  const ftol = options.relativeTolerance ?? 1e-14;
+  const maxStep = options.maxStep ?? 2;
+  const n = x0.length;
+
+  let x = Float64Array.from(x0);
+  let g = new Float64Array(n);
+  let f = fg(x, g);
+  if (!Number.isFinite(f) || !allFinite(g)) {
+    return { x, value: f, gradient: g, iterations: 0, converged: false, reason: 'not finite' };
+  }
+  let H = identity(n);
+  let fresh = true; // H is the identity: a failed line search cannot be cured by a reset
+  const direction = new Float64Array(n);
+  const xNew = new Float64Array(n);
+  let gNew = new Float64Array(n);
+
+  for (let iteration = 1; iteration <= maxIterations; iteration++) {
+    if (maxAbs(g) <= gtol) return { x, value: f, gradient: g, iterations: iteration - 1, converged: true, reason: 'gradient' };
+
+    for (let i = 0; i < n; i++) {
+      let d = 0;
+      const row = H[i] as Float64Array;
+      for (let j = 0; j < n; j++) d -= (row[j] as number) * (g[j] as number);
+      direction[i] = d;
+    }
+    let slope = dot(direction, g);
+    if (!(slope < 0)) {
+      // Not a descent direction (H lost positive definiteness): fall back to steepest descent.
+      H = identity(n);
+      fresh = true;
+      for (let i = 0; i < n; i++) direction[i] = -(g[i] as number);
+      slope = dot(direction, g);
+    }
+    const longest = maxAbs(direction);
+    if (longest > maxStep) {
+      const shrink = maxStep / longest;
+      for (let i = 0; i < n; i++) direction[i] = (direction[i] as number) * shrink;
+      slope *= shrink;
+    }
+
+    let step = 1;
+    let fNew = Number.NaN;
+    let accepted = false;
+    for (let attempt = 0; attempt < 60; attempt++) {
+      for (let i = 0; i < n; i++) xNew[i] = (x[i] as number) + step * (direction[i] as number);
+      fNew = fg(xNew, gNew);
+      if (Number.isFinite(fNew) && allFinite(gNew) && fNew <= f + 1e-4 * step * slope) {
+        accepted = true;
+        break;
+      }
+      step *= 0.5;
+    }
+    if (!accepted) {
+      if (!fresh) {
+        H = identity(n);
+        fresh = true;
+        continue;
+      }
+      // No decrease along steepest descent either: stationary to machine precision, or stuck.
+      const smallGradient = maxAbs(g) <= Math.sqrt(gtol);
+      return { x, value: f, gradient: g, iterations: iteration, converged: smallGradient, reason: smallGradient ? 'no further decrease' : 'line search failed' };
+    }
+
+    const s = new Float64Array(n);
+    const y = new Float64Array(n);
+    for (let i = 0; i < n; i++) {
+      s[i] = (xNew[i] as number) - (x[i] as number);
+      y[i] = (gNew[i] as number) - (g[i] as number);
+    }
+    const sy = dot(s, y);
+    if (sy > 1e-12 * Math.sqrt(dot(s, s) * dot(y, y))) {
+      if (fresh) H = identity(n, sy / dot(y, y)); // Nocedal & Wright (6.20): scale the first approximation
+      bfgsUpdate(H, s, y, sy);
+      fresh = false;
+    }
+
+    const change = Math.abs(f - fNew);
+    x = Float64Array.from(xNew);
+    const gOld = g;
+    g = gNew;
+    gNew = gOld;
+    f = fNew;
+    if (change <= ftol * Math.max(1, Math.abs(f)) && maxAbs(g) <= Math.sqrt(gtol)) {
+      return { x, value: f, gradient: g, iterations: iteration, converged: true, reason: 'no further decrease' };
+    }
+  }
+  const converged = maxAbs(g) <= gtol;
+  return { x, value: f, gradient: g, iterations: maxIterations, converged, reason: converged ? 'gradient' : 'iteration limit' };
+}
+
+/** H <- (I - rho s y') H (I - rho y s') + rho s s', rho = 1 / (y's): the inverse-Hessian BFGS update. */
+function bfgsUpdate(H: Float64Array[], s: Float64Array, y: Float64Array, sy: number): void {
+  const n = s.length;
+  const rho = 1 / sy;
+  const Hy = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    let v = 0;
+    const row = H[i] as Float64Array;
+    for (let j = 0; j < n; j++) v += (row[j] as number) * (y[j] as number);
+    Hy[i] = v;
+  }
+  const yHy = dot(y, Hy);
+  for (let i = 0; i < n; i++) {
+    const row = H[i] as Float64Array;
+    for (let j = 0; j < n; j++) {
+      row[j] =
+        (row[j] as number) -
+        rho * ((Hy[i] as number) * (s[j] as number) + (s[i] as number) * (Hy[j] as number)) +
+        (rho * rho * yHy + rho) * (s[i] as number) * (s[j] as number);
+    }
+  }
+}
+
+/** Central-difference gradient, for objectives without an analytic one. */
+export function numericGradient(f: (x: Float64Array) => number, x: Float64Array, gradient: Float64Array, h = 1e-5): number {
+  const value = f(x);
+  const probe = Float64Array.from(x);
+  for (let i = 0; i < x.length; i++) {
+    const xi = x[i] as number;
+    probe[i] = xi + h;
+    const up = f(probe);
+    probe[i] = xi - h;
+    const down = f(probe);
+    probe[i] = xi;
+    gradient[i] = (up - down) / (2 * h);
+  }
+  return value;
+}
+
+/** Symmetric Hessian by central differences of the gradient. */
+export function numericHessian(fg: ObjectiveWithGradient, x: Float64Array, h = 1e-4): Float64Array[] {
+  const n = x.length;
+  const H = Array.from({ length: n }, () => new Float64Array(n));
+  const probe = Float64Array.from(x);
+  const up = new Float64Array(n);
+  const down = new Float64Array(n);
+  for (let j = 0; j < n; j++) {
+    const xj = x[j] as number;
+    probe[j] = xj + h;
+    fg(probe, up);
+    probe[j] = xj - h;
+    fg(probe, down);
+    probe[j] = xj;
+    for (let i = 0; i < n; i++) (H[i] as Float64Array)[j] = ((up[i] as number) - (down[i] as number)) / (2 * h);
+  }
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < i; j++) {
+      const mean = (((H[i] as Float64Array)[j] as number) + ((H[j] as Float64Array)[i] as number)) / 2;
+      (H[i] as Float64Array)[j] = mean;
+      (H[j] as Float64Array)[i] = mean;
+    }
+  }
+  return H;
+}
+
+/** Inverse of a symmetric positive definite matrix by Cholesky; undefined when it is not positive definite. */
+export function invertSpd(A: readonly Float64Array[]): Float64Array[] | undefined {
+  const n = A.length;
+  const L = Array.from({ length: n }, () => new Float64Array(n));
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j <= i; j++) {
+      let sum = (A[i] as Float64Array)[j] as number;
+      for (let k = 0; k < j; k++) sum -= ((L[i] as Float64Array)[k] as number) * ((L[j] as Float64Array)[k] as number);
+      if (i === j) {
+        if (!(sum > 0) || !Number.isFinite(sum)) return undefined;
+        (L[i] as Float64Array)[i] = Math.sqrt(sum);
+      } else {
+        (L[i] as Float64Array)[j] = sum / ((L[j] as Float64Array)[j] as number);
+      }
+    }
+  }
+  // Solve L L' X = I column by column.
+  const inverse = Array.from({ length: n }, () => new Float64Array(n));
+  for (let c = 0; c < n; c++) {
+    const z = new Float64Array(n);
+    for (let i = 0; i < n; i++) {
+      let sum = i === c ? 1 : 0;
+      for (let k = 0; k < i; k++) sum -= ((L[i] as Float64Array)[k] as number) * (z[k] as number);
+      z[i] = sum / ((L[i] as Float64Array)[i] as number);
+    }
+    for (let i = n - 1; i >= 0; i--) {
+      let sum = z[i] as number;
+      for (let k = i + 1; k < n; k++) sum -= ((L[k] as Float64Array)[i] as number) * ((inverse[k] as Float64Array)[c] as number);
+      (inverse[i] as Float64Array)[c] = sum / ((L[i] as Float64Array)[i] as number);
+    }
+  }
+  return inverse;
+}

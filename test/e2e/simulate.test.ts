@@ -1,0 +1,67 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { assertPortFree } from '../../lib/local/stack.js';
+
+const run = promisify(execFile);
+const cli = fileURLToPath(new URL('../../bin/winback.js', import.meta.url));
+
+async function threeFreePorts(): Promise<number> {
+  for (let attempt = 0; attempt < 50; attempt += 1) {
+    const port = 20_000 + Math.floor(Math.random() * 40_000);
+    try {
+      for (const offset of [0, 1, 2]) await assertPortFree(port + offset, 'e2e');
+      return port;
+    } catch {
+      // taken: try another
+    }
+  }
+  throw new Error('no three free ports in a row');
+}
+
+describe('winback simulate (nights and responses through the real handlers)', () => {
+  let workDir: string;
+  const winback = async (...args: string[]) =>
+    run(process.execPath, [cli, 'simulate', '--customers', '400', '--port', String(await threeFreePorts()), ...args], {
+      env: { ...process.env, WINBACK_DATA_DIR: join(workDir, 'data') },
+      timeout: 90_000,
+    });
+
+  beforeAll(async () => {
+    workDir = await mkdtemp(join(tmpdir(), 'winback-simulate-'));
+  });
+  afterAll(async () => {
+    await rm(workDir, { recursive: true, force: true });
+  });
+
+  it('runs three nights, posts SES events and orders that all get a 2xx, and prints the totals', { timeout: 90_000 }, async () => {
+    // Prepare
+    const reportFile = join(workDir, 'simulation.json');
+    // Act
+    const { stdout } = await winback('--from', '2026-11-20', '--nights', '3', '--reset', '--report', reportFile);
+    // Assess
+    const report = JSON.parse(await readFile(reportFile, 'utf8'));
+    expect(report).toMatchObject({ from: '2026-11-20', nights: 3, seed: 20261122, errors: [] });
+    expect(report.perNight.map((night: { night: string }) => night.night)).toEqual(['2026-11-20', '2026-11-21', '2026-11-22']);
+    expect(report.totals.emailsSent).toBeGreaterThan(0);
+    expect(report.totals.sesEventsPosted).toBeGreaterThan(0);
+    expect(report.totals.delivered).toBeGreaterThan(0);
+    expect(report.totals.errors).toBe(0);
+    const orders = report.totals.ordersPosted;
+    expect(orders.emailed + orders.comparable + orders.active).toBeGreaterThan(0);
+    expect(stdout).toMatch(/^2026-11-20 {2}sent \d+ · delivered \d+/m);
+    expect(stdout).toContain('Totals, 3 nights');
+    expect(stdout).toContain('Bought again within 6 days');
+  });
+
+  it('refuses more than 60 nights before starting anything', async () => {
+    // Act
+    const refused = winback('--from', '2026-11-20', '--nights', '61');
+    // Assess
+    await expect(refused).rejects.toMatchObject({ code: 1, stderr: expect.stringContaining('expected a whole number from 1 to 60') });
+  });
+});
