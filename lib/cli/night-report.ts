@@ -18,6 +18,14 @@ export function formatNightReport(summary: NightSummary): string {
       (summary.shopPace.measuredOn > 0 ? ` (measured on ${number.format(summary.shopPace.measuredOn)} repeat customers)` : ' (configured fallback)'),
   );
 
+  const scoring = summary.scoring;
+  if (scoring?.used === 'model' && scoring.model) {
+    const params = Object.entries(scoring.model.params).map(([name, value]) => `${name} ${Number(value).toPrecision(3)}`).join(', ');
+    lines.push(`Classified by the ${scoring.model.model} model fitted on ${number.format(scoring.sampleSize)} customers (${params}; ${scoring.model.iterations} iterations, ${Math.round(scoring.model.ms)} ms)`);
+  } else if (scoring) {
+    lines.push(`Classified by the cadence rule${scoring.reason ? `: ${scoring.reason}` : ''}`);
+  }
+
   const statuses = new Table({ head: ['Customers', 'count', 'share'], colAligns: ['left', 'right', 'right'], style: plain });
   const share = (value: number) => (summary.customersScanned ? `${((100 * value) / summary.customersScanned).toFixed(1)}%` : '-');
   for (const [label, value] of [

@@ -84,7 +84,12 @@ const number = new Intl.NumberFormat('en-IE');
  */
 export async function simulate(options: SimulateOptions): Promise<void> {
   const startedAt = Date.now();
-  const session = await openLocalSession({ asOf: options.from, ...(options.reset ? { reset: true } : {}), ...(options.customers !== undefined ? { customers: options.customers } : {}), port: options.port });
+  const session = await openLocalSession({
+    asOf: options.from,
+    port: options.port,
+    ...(options.reset ? { reset: true } : {}),
+    ...(options.customers !== undefined ? { customers: options.customers } : {}),
+  });
   let server: Server | undefined;
   try {
     let latest: NightSummary | undefined;
@@ -156,7 +161,9 @@ class SimulationRun {
     const emailed = await this.emailedTonight(sentSince, profiles);
     for (const email of emailed) this.emailed.add(email.customer.customerId);
     figures.emailsPlayed = emailed.length;
-    const cohorts = nightCohorts([...profiles.values()], night, summary.shopPace, this.session.config, new Set([...this.emailed, ...this.comparable]), new Set(emailed.map((email) => email.customer.customerId)));
+    const alreadyDrawn = new Set([...this.emailed, ...this.comparable]);
+    const emailedTonight = new Set(emailed.map((email) => email.customer.customerId));
+    const cohorts = nightCohorts([...profiles.values()], night, summary.shopPace, this.session.config, alreadyDrawn, emailedTonight);
     for (const customer of cohorts.comparable) this.comparable.add(customer.customerId);
     figures.comparableCustomers = cohorts.comparable.length;
     const plan = planNight({

@@ -1,6 +1,9 @@
 import type { ClassificationSettings } from '../config/campaign-config.js';
 import type { Customer } from './customer.js';
 import { calendarDateIn, daysBetween, type CalendarDate } from './dates.js';
+import { reasonsFor } from './reasons.js';
+import { scoreCustomer } from './scoring/clv.js';
+import type { CustomerSummary, FittedGammaGamma, FittedPurchaseModel } from './scoring/types.js';
 
 export const lifecycleStatuses = ['active', 'at_risk', 'lost', 'no_orders'] as const;
 export type LifecycleStatus = (typeof lifecycleStatuses)[number];
@@ -52,5 +55,51 @@ export function classify(customer: Customer, asOf: CalendarDate, pace: ShopPace,
     overdueRatio > settings.lostMultiplier ? 'lost' : overdueRatio > settings.atRiskMultiplier ? 'at_risk' : 'active';
   const valueAtStakeMinor = Math.round(summary.averageOrderValueMinor * (daysPerYear / expectedGapDays));
   const priority = valueAtStakeMinor * Math.min(overdueRatio / settings.atRiskMultiplier, maxOverdueWeight);
-  return { status, daysSinceLastOrder, expectedGapDays, overdueRatio, valueAtStakeMinor, priority };
+  return { status, daysSinceLastOrder, expectedGapDays, overdueRatio, valueAtStakeMinor, priority, reasonCodes: reasonsFor(customer, status, overdueRatio) };
+}
+
+/** The literature's summary of a customer in days: x repeat purchase days, t_x and T from the first purchase day. */
+export function modelSummary(customer: Customer, asOf: CalendarDate, shopTimeZone: string): CustomerSummary | undefined {
+  const { summary } = customer;
+  if (!summary.firstOrderAt || !summary.lastOrderAt || summary.purchaseDays === 0) return undefined;
+  const firstDay = calendarDateIn(summary.firstOrderAt, shopTimeZone);
+  const T = daysBetween(firstDay, asOf);
+  if (T < 0) return undefined;
+  const x = summary.purchaseDays - 1;
+  const tx = Math.min(T, Math.max(0, daysBetween(firstDay, calendarDateIn(summary.lastOrderAt, shopTimeZone))));
+  // Money in major units for the spend model: it is a modelling input, never summed back into accounts.
+  const repeatSpend = summary.totalSpendMinor - (summary.firstDaySpendMinor ?? summary.averageOrderValueMinor);
+  return x > 0 ? { x, tx, T, monetary: Math.max(0, repeatSpend) / x / 100 } : { x: 0, tx: 0, T };
+}
+
+export interface NightModel {
+  readonly purchases: FittedPurchaseModel;
+  readonly spend?: FittedGammaGamma;
+  readonly atRiskBelowPAlive: number;
+  readonly lostBelowPAlive: number;
+}
+
+/**
+ * Classification by the fitted model: the probability the customer is still alive, against the config's
+ * thresholds, with expected orders in 90 days and a one-year discounted CLV. The cadence rule's gap and value at
+ * stake stay alongside, so the two are comparable.
+ */
+export function classifyWithModel(customer: Customer, asOf: CalendarDate, pace: ShopPace, settings: ClassificationSettings, shopTimeZone: string, model: NightModel): Classification {
+  const rule = classify(customer, asOf, pace, settings, shopTimeZone);
+  const modelled = modelSummary(customer, asOf, shopTimeZone);
+  if (rule.status === 'no_orders' || !modelled) return rule;
+  const score = scoreCustomer(model.purchases, model.spend, modelled, { t: 90, horizon: daysPerYear });
+  const pAlive = Number.isFinite(score.pAlive) ? score.pAlive : 1;
+  const status: LifecycleStatus = pAlive < model.lostBelowPAlive ? 'lost' : pAlive < model.atRiskBelowPAlive ? 'at_risk' : 'active';
+  const clvMinor = score.clv === null ? undefined : Math.round(score.clv * 100);
+  return {
+    ...rule,
+    status,
+    pAlive,
+    expectedOrders90: score.expectedPurchases,
+    ...(clvMinor !== undefined ? { clvMinor } : {}),
+    // The more likely they are gone, the more of their value is at stake tonight.
+    priority: rule.valueAtStakeMinor * (1 - pAlive),
+    reasonCodes: reasonsFor(customer, status, rule.overdueRatio),
+  };
 }

@@ -29,6 +29,7 @@ export interface Order {
   readonly currency: string;
   readonly lineItems: readonly LineItem[];
   readonly source: string;
+  readonly couponCodes?: readonly string[];
 }
 
 /** Kept up to date as orders arrive, so the night reads one item per customer and never the order history. */
@@ -49,6 +50,12 @@ export interface PurchaseSummary {
   readonly recentPurchaseDays: readonly CalendarDate[];
   /** Product titles of the latest order, for personalisation. */
   readonly lastProducts: readonly string[];
+  /** Spend on the first purchase day: the literature's monetary value is the mean over the repeat days only. */
+  readonly firstDaySpendMinor?: number;
+  /** The latest order's total, to see spend falling. */
+  readonly lastOrderMinor?: number;
+  /** Orders that redeemed a coupon: a customer who only buys with a discount is a reason of its own. */
+  readonly couponOrders?: number;
 }
 
 export interface Customer {
@@ -72,6 +79,8 @@ export interface Customer {
   readonly lastDecision?: DecisionRecord;
   /** Set when an order was credited to a win-back email: the customer is won back. */
   readonly wonBack?: WonBack;
+  /** When the latest order was cancelled, voided or refunded (it did not count). */
+  readonly lastOrderUndone?: { readonly at: string; readonly reason: string };
   /** The latest answer to "What made you stop ordering?", a reason code for analysis and the next campaign. */
   readonly feedback?: { readonly answer: string; readonly comment?: string; readonly at: string; readonly campaignId: string };
   readonly createdAt: string;
@@ -148,7 +157,18 @@ export function applyOrder(summary: PurchaseSummary, order: Order, shopTimeZone:
     firstRepeatGapDays: firstRepeatGap(summary, recentPurchaseDays, firstOrderAt, shopTimeZone),
     recentPurchaseDays,
     lastProducts: isLatest ? order.lineItems.slice(0, 3).map((item) => item.title) : summary.lastProducts,
+    firstDaySpendMinor: firstDaySpend(summary, order, day, shopTimeZone),
+    lastOrderMinor: isLatest ? order.totalMinor : (summary.lastOrderMinor ?? order.totalMinor),
+    couponOrders: (summary.couponOrders ?? 0) + ((order.couponCodes?.length ?? 0) > 0 ? 1 : 0),
   };
+}
+
+function firstDaySpend(summary: PurchaseSummary, order: Order, day: CalendarDate, shopTimeZone: string): number {
+  if (!summary.firstOrderAt) return order.totalMinor;
+  const firstDay = calendarDateIn(summary.firstOrderAt, shopTimeZone);
+  if (day < firstDay) return order.totalMinor;
+  if (day === firstDay) return (summary.firstDaySpendMinor ?? 0) + order.totalMinor;
+  return summary.firstDaySpendMinor ?? 0;
 }
 
 function isOlderThanKeptDays(summary: PurchaseSummary, day: CalendarDate): boolean {

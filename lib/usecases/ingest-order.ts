@@ -17,7 +17,10 @@ export type IngestResult =
   | { readonly outcome: 'duplicate' | 'unchanged' | 'stale'; readonly customerId: string }
   | { readonly outcome: 'ignored'; readonly reason: string };
 
-const maxAttempts = 5;
+const maxAttempts = 10;
+
+/** Between attempts after a conflict: a short random wait, so deliveries racing for one customer fall out of step. */
+const conflictBackoff = (attempt: number) => new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(200, 10 * 2 ** attempt)));
 
 /**
  * Records one platform order, exactly once: the order, its idempotency pointer, the customer's purchase summary,
@@ -30,6 +33,7 @@ export async function ingestOrder(order: IncomingOrder, deliveryId: string, deps
   if (!order.customer.platformCustomerId && !emailHash) return { outcome: 'ignored', reason: 'the order names no customer and no email' };
 
   for (let attempt = 1; attempt <= maxAttempts; attempt += 1) {
+    if (attempt > 1) await conflictBackoff(attempt);
     const { customerId, view } = await locate(order, deliveryId, emailHash, deps.orders);
     if (view.deliverySeen) return { outcome: 'duplicate', customerId };
     const pointer = view.pointer;
@@ -67,6 +71,9 @@ export async function ingestOrder(order: IncomingOrder, deliveryId: string, deps
     const credit = order.counts ? attributeOrder(stored, view.sends, config.attribution.windowDays) : undefined;
     const uncredit: SendKey[] = takenBack ? view.sends.filter((send) => send.attribution?.orderId === order.orderId) : [];
     let customer: Customer = { ...mergeProfile(before, order.customer, email, order.source), summary };
+    if (!order.counts && order.notCountedBecause && order.notCountedBecause !== 'test' && order.notCountedBecause !== 'pending') {
+      customer = { ...customer, lastOrderUndone: { at: order.updatedAt, reason: order.notCountedBecause } };
+    }
     if (credit) {
       customer = {
         ...customer,

@@ -1,6 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { parseCampaignConfig, type CampaignConfig } from '../config/campaign-config.js';
-import type { ShopPace } from '../domain/classification.js';
+import { classifyWithModel, modelSummary, type NightModel, type ShopPace } from '../domain/classification.js';
+import type { Customer } from '../domain/customer.js';
+import { fitModel, fitPurchaseModel } from '../domain/scoring/models.js';
+import type { AnyFittedModel, CustomerSummary, FittedGammaGamma } from '../domain/scoring/types.js';
 import { calendarDateIn, instantAt, isCalendarDate, median, parseClockTime, type CalendarDate } from '../domain/dates.js';
 import type { SkipReason } from '../domain/decisions.js';
 import type { CampaignConfigStore } from '../ports/campaign-configs.js';
@@ -47,9 +50,22 @@ export interface NightSummary {
   readonly campaigns: Record<string, CampaignTally>;
   /** The instant the night was taken to run at (quiet hours and caps are measured from it). */
   readonly nightAt: string;
+  /** How customers were classified tonight, and the fitted model when one was used (its version is the run). */
+  readonly scoring: NightScoring;
   readonly skipped: Partial<Record<SkipReason, number>>;
   /** Set when the night stopped sending early, e.g. SES paused the account. */
   readonly stoppedBy?: string;
+}
+
+export interface NightScoring {
+  readonly policy: 'rule' | 'model' | 'auto';
+  readonly used: 'rule' | 'model';
+  /** Why the rule was used under `model` or `auto` (too little history, a fit that did not converge ...). */
+  readonly reason?: string;
+  readonly sampleSize: number;
+  readonly repeatCustomers: number;
+  readonly model?: AnyFittedModel;
+  readonly spendModel?: AnyFittedModel;
 }
 
 export class NoCampaignConfigError extends Error {
@@ -125,7 +141,7 @@ async function prepareNight(deps: NightDependencies, options: NightOptions): Pro
 
 async function scanNight(setup: NightSetup, deps: NightDependencies, options: NightOptions, samples?: NightContext['samples']): Promise<NightSummary> {
   const { config, totalSegments, nightAt } = setup;
-  const pace = await measureShopPace(deps, config, totalSegments);
+  const { pace, scoring, model } = await studyShop(deps, config, totalSegments, setup.asOf);
   const night: NightContext = {
     runId: setup.runId,
     asOf: setup.asOf,
@@ -137,6 +153,7 @@ async function scanNight(setup: NightSetup, deps: NightDependencies, options: Ni
     stop: {},
     budget: { remaining: config.guardrails.dailySendCap },
     ...(samples ? { samples } : {}),
+    ...(model ? { score: (customer: Customer) => classifyWithModel(customer, setup.asOf, pace, config.classification, config.shop.timeZone, model) } : {}),
   };
   const tallies = await Promise.all(Array.from({ length: totalSegments }, (_, segment) => scoreSegment(segment, night, deps)));
   const total = tallies.reduce(mergeTallies, emptyTally());
@@ -161,32 +178,63 @@ async function scanNight(setup: NightSetup, deps: NightDependencies, options: Ni
     sentByCampaign: Object.fromEntries(Object.entries(total.campaigns).map(([id, campaign]) => [id, campaign.sent])),
     campaigns: total.campaigns,
     nightAt: nightAt.toISOString(),
+    scoring,
     skipped: total.skipped,
     ...(night.stop.reason ? { stoppedBy: night.stop.reason } : {}),
   };
 }
 
 /**
- * One-time buyers have no gap of their own, so they are held to the shop's typical first-to-second order gap,
- * measured on a sample (the first pages of one segment: a spread of the key space, not the newest customers).
+ * Before the night: a uniform sample of customers (the first pages of the scan segments, which DynamoDB spreads over
+ * the key space) gives the shop's typical second-order gap for one-time buyers and, under `model` or `auto`, the
+ * summaries the model is fitted on. Memory is bounded by the sample size.
  */
-async function measureShopPace(deps: NightDependencies, config: CampaignConfig, totalSegments: number): Promise<ShopPace> {
+async function studyShop(deps: NightDependencies, config: CampaignConfig, totalSegments: number, asOf: CalendarDate): Promise<{ pace: ShopPace; scoring: NightScoring; model?: NightModel }> {
+  const settings = config.classification;
+  const wantModel = settings.policy !== 'rule';
+  const sampleSize = wantModel ? Math.max(paceSampleSize, settings.model.sampleSize) : paceSampleSize;
   const gaps: number[] = [];
+  const summaries: CustomerSummary[] = [];
   let seen = 0;
-  let cursor: string | undefined;
-  do {
-    const page = await deps.customers.scanPage({ segment: 0, totalSegments, ...(cursor ? { cursor } : {}) });
-    cursor = page.nextCursor;
-    for (const customer of page.customers) {
-      seen += 1;
-      if (customer.summary.firstRepeatGapDays !== undefined) gaps.push(customer.summary.firstRepeatGapDays);
-    }
-  } while (cursor && seen < paceSampleSize);
-  const measured = median(gaps);
-  if (measured === undefined || gaps.length < config.classification.minRepeatCustomersForShopGap) {
-    return { secondOrderGapDays: config.classification.fallbackSecondOrderGapDays, measuredOn: 0 };
+  for (let segment = 0; segment < totalSegments && seen < sampleSize; segment += 1) {
+    let cursor: string | undefined;
+    do {
+      const page = await deps.customers.scanPage({ segment, totalSegments, ...(cursor ? { cursor } : {}) });
+      cursor = page.nextCursor;
+      for (const customer of page.customers) {
+        seen += 1;
+        if (gaps.length < paceSampleSize && customer.summary.firstRepeatGapDays !== undefined) gaps.push(customer.summary.firstRepeatGapDays);
+        const summary = wantModel ? modelSummary(customer, asOf, config.shop.timeZone) : undefined;
+        if (summary) summaries.push(summary);
+      }
+    } while (cursor && seen < sampleSize);
+    if (!wantModel && seen >= paceSampleSize) break;
   }
-  return { secondOrderGapDays: Math.round(measured), measuredOn: gaps.length };
+  const measured = median(gaps);
+  const pace: ShopPace =
+    measured === undefined || gaps.length < settings.minRepeatCustomersForShopGap
+      ? { secondOrderGapDays: settings.fallbackSecondOrderGapDays, measuredOn: 0 }
+      : { secondOrderGapDays: Math.round(measured), measuredOn: gaps.length };
+
+  const repeatCustomers = summaries.filter((summary) => summary.x > 0).length;
+  const base = { policy: settings.policy, sampleSize: summaries.length, repeatCustomers };
+  if (!wantModel) return { pace, scoring: { ...base, used: 'rule' } };
+  if (settings.policy === 'auto' && (summaries.length < settings.model.minCustomers || repeatCustomers < settings.model.minRepeatCustomers)) {
+    const reason = `too little history for the model: ${summaries.length} customers (${repeatCustomers} repeat), needs ${settings.model.minCustomers} (${settings.model.minRepeatCustomers} repeat)`;
+    return { pace, scoring: { ...base, used: 'rule', reason } };
+  }
+  const purchases = fitPurchaseModel(settings.model.kind, summaries, { timeUnit: 'days', penalty: settings.model.penalty });
+  if (!purchases.converged) {
+    return { pace, scoring: { ...base, used: 'rule', reason: `the ${settings.model.kind} fit did not converge: ${purchases.diagnostic ?? 'no diagnostic'}`, model: purchases } };
+  }
+  const repeaters = summaries.filter((summary) => summary.x > 0 && (summary.monetary ?? 0) > 0);
+  const spend = repeaters.length >= 20 ? (fitModel('gamma-gamma', repeaters, { timeUnit: 'days', penalty: settings.model.penalty }) as FittedGammaGamma) : undefined;
+  const spendModel = spend?.converged ? spend : undefined;
+  return {
+    pace,
+    scoring: { ...base, used: 'model', model: purchases, ...(spend ? { spendModel: spend } : {}) },
+    model: { purchases, ...(spendModel ? { spend: spendModel } : {}), atRiskBelowPAlive: settings.model.atRiskBelowPAlive, lostBelowPAlive: settings.model.lostBelowPAlive },
+  };
 }
 
 function mergeTallies(into: SegmentTally, from: SegmentTally): SegmentTally {

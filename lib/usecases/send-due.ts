@@ -75,7 +75,9 @@ async function sendOne(entry: SendRecord, config: Awaited<ReturnType<ActiveConfi
     await deps.ledger.cancelScheduled(entry, 'render_failed');
     return 'cancelled';
   }
-  const result = await deliver(entry, email, deps);
+  // It went out when it fell due (on AWS the sender runs every few minutes; a replayed day keeps its own calendar).
+  const sentAt = new Date(Math.min(deps.clock.now().getTime(), Date.parse(entry.notBefore ?? new Date().toISOString())));
+  const result = await deliver(entry, email, deps, sentAt);
   if (result.outcome === 'paused') return `paused:${result.errorCode}`;
   // The profile's lastSend and recent emails were set when the night scheduled this email.
   return result.outcome === 'sent' ? 'sent' : 'failed';

@@ -67,7 +67,9 @@ export interface Personalisation {
  */
 export async function runStep(request: StepRequest, config: CampaignConfig, deps: SendDependencies): Promise<StepResult> {
   const key: SendKey = { customerId: request.customer.customerId, campaignId: request.campaign.id, episode: request.episode, step: request.step };
-  const base = { ...key, runId: request.runId, asOf: request.asOf, reservedAt: deps.clock.now().toISOString(), arm: request.arm };
+  // Times are the night's: a replayed or simulated night records when it happened in its own calendar.
+  const at = request.nightAt.toISOString();
+  const base = { ...key, runId: request.runId, asOf: request.asOf, reservedAt: at, arm: request.arm };
   const exit = request.journey.nextStep >= request.campaign.steps.length ? { campaignId: request.campaign.id, at: request.journey.lastStepAt } : undefined;
 
   if (request.kind === 'hold') {
@@ -100,9 +102,9 @@ export async function runStep(request: StepRequest, config: CampaignConfig, deps
 
   const reserved = await deps.ledger.reserve(reservation);
   if (!reserved.reserved) return { outcome: 'skipped', reason: reserved.heldAs === 'failed' ? 'failed_before' : 'already_sent' };
-  const result = await deliver(key, email, deps);
+  const result = await deliver(key, email, deps, request.nightAt);
   if (result.outcome === 'sent') {
-    const lastSend = { campaignId: key.campaignId, episode: key.episode, step: key.step, at: deps.clock.now().toISOString() };
+    const lastSend = { campaignId: key.campaignId, episode: key.episode, step: key.step, at };
     await remember(deps, key, { journey: request.journey, recentEmails, lastSend, lastDecision: decisionOf(request, 'sent'), ...(exit ? { exit } : {}) });
   }
   return result;
@@ -114,13 +116,13 @@ export async function runStep(request: StepRequest, config: CampaignConfig, deps
  * - sending paused or throttled out: SES certainly did not take it, so the entry is released for a later night;
  * - anything else (a timeout, a crash): SES may have sent it, so the entry stays and nobody gets a second copy.
  */
-export async function deliver(key: SendKey, email: OutgoingEmail, deps: Pick<SendDependencies, 'ledger' | 'email' | 'clock' | 'log'>): Promise<StepResult> {
+export async function deliver(key: SendKey, email: OutgoingEmail, deps: Pick<SendDependencies, 'ledger' | 'email' | 'clock' | 'log'>, sentAt: Date): Promise<StepResult> {
   let messageId: string;
   try {
     messageId = await deps.email.send(email);
   } catch (error) {
     const failure = error instanceof EmailSendError ? error : new EmailSendError('unknown', (error as Error).name ?? 'Error', { cause: error });
-    const at = deps.clock.now().toISOString();
+    const at = sentAt.toISOString();
     if (failure.kind === 'paused' || failure.kind === 'throttled') {
       await deps.ledger.release(key);
       return failure.kind === 'paused' ? { outcome: 'paused', errorCode: failure.code } : { outcome: 'skipped', reason: 'send_failed' };
@@ -129,7 +131,7 @@ export async function deliver(key: SendKey, email: OutgoingEmail, deps: Pick<Sen
     return { outcome: 'skipped', reason: failure.kind === 'rejected' ? 'send_failed' : 'send_unconfirmed' };
   }
   try {
-    await deps.ledger.complete(key, { status: 'sent', messageId, at: deps.clock.now().toISOString() });
+    await deps.ledger.complete(key, { status: 'sent', messageId, at: sentAt.toISOString() });
   } catch (error) {
     // The email went out; the reservation alone already keeps it from going twice, so the night carries on.
     deps.log?.error('sent, but recording it failed', { campaignId: key.campaignId, customerId: key.customerId, messageId, error: (error as Error).message });
