@@ -1,25 +1,40 @@
 import { z } from 'zod';
 import { readEnvironment, required } from '../../lib/config/environment.js';
-import { badRequest, notFound } from '../../lib/http/errors.js';
+import { InvalidCampaignConfigError, parseCampaignConfig } from '../../lib/config/campaign-config.js';
+import { parseJsonText } from '../../lib/domain/webhooks/raw-json.js';
+import { badRequest, HttpError, methodNotAllowed, notFound } from '../../lib/http/errors.js';
 import { requireBearer } from '../../lib/http/bearer.js';
 import { httpHandler } from '../../lib/http/middleware.js';
-import { json } from '../../lib/http/responses.js';
+import { json, rawBody, type HttpEvent } from '../../lib/http/responses.js';
+import { method } from '../../lib/http/route.js';
+import { applyCampaignConfig } from '../../lib/usecases/apply-campaign-config.js';
+import { configHistory, currentConfig } from '../../lib/usecases/campaign-versions.js';
 import { viewCustomer } from '../../lib/usecases/customer-view.js';
-import { perContainer, tableAdapters } from '../../lib/wiring.js';
+import { previewNight } from '../../lib/usecases/run-night.js';
+import { nightDependencies, perContainer } from '../../lib/wiring.js';
 
 const dependencies = perContainer(async () => {
   const environment = readEnvironment();
-  return { ...tableAdapters(environment), adminToken: required(environment, 'WINBACK_ADMIN_TOKEN', 'to authorize the admin API') };
+  return { ...(await nightDependencies(environment)), adminToken: required(environment, 'WINBACK_ADMIN_TOKEN', 'to authorize the admin API') };
 });
 
 const customerQuery = z.strictObject({ email: z.email('expected an email address') });
+const previewBody = z.strictObject({ asOf: z.iso.date('expected a date as YYYY-MM-DD') });
+const configBodyLimitBytes = 512 * 1024;
 
-/** The read API: `GET /api/customers?email=ADDRESS` (bearer token) and `GET /health`. */
+/**
+ * The admin API (bearer token): `GET /api/customers?email=`, the campaigns (`GET /api/campaigns`,
+ * `GET|PUT /api/campaigns/{id}`, `GET /api/campaigns/history`, `POST /api/campaigns/{id}/preview`) and `GET /health`.
+ * Config changes answer with the same messages as the CLI: every problem by path.
+ */
 export const handler = httpHandler(async (event) => {
-  if ((event.rawPath ?? '') === '/health') return json(200, { ok: true });
+  const path = event.rawPath ?? '';
+  if (path === '/health') return json(200, { ok: true });
   const deps = await dependencies();
   requireBearer(event, deps.adminToken);
-  if (event.rawPath === '/api/customers') {
+  const verb = method(event);
+
+  if (path === '/api/customers' && verb === 'GET') {
     const query = customerQuery.safeParse(event.queryStringParameters ?? {});
     if (!query.success) {
       const issue = query.error.issues[0]!;
@@ -29,5 +44,57 @@ export const handler = httpHandler(async (event) => {
     if (!view) throw notFound('no customer with that email');
     return json(200, view);
   }
-  throw notFound();
+
+  if (path === '/api/campaigns' && verb === 'GET') {
+    const current = await currentConfig(deps.configs);
+    if (!current) throw notFound('no campaign config is stored yet');
+    return json(200, { configVersion: current.version, config: current.config });
+  }
+  if (path === '/api/campaigns/history' && verb === 'GET') return json(200, { versions: await configHistory(deps.configs) });
+
+  const campaignRoute = /^\/api\/campaigns\/([a-z0-9-]{1,48})(\/preview)?$/.exec(path);
+  if (!campaignRoute) throw notFound();
+  const [, campaignId, preview] = campaignRoute as unknown as [string, string, string | undefined];
+  const current = await currentConfig(deps.configs);
+  if (!current) throw notFound('no campaign config is stored yet');
+  const index = current.config.campaigns.findIndex((campaign) => campaign.id === campaignId);
+
+  if (preview) {
+    if (verb !== 'POST') throw methodNotAllowed();
+    if (index < 0) throw notFound(`no campaign "${campaignId}"`);
+    const body = previewBody.safeParse(parseJsonText(rawBody(event, configBodyLimitBytes).toString('utf8') || '{}'));
+    if (!body.success) throw badRequest(body.error.issues[0]!.path.join('.') || 'asOf', body.error.issues[0]!.message);
+    const result = await previewNight(deps, { asOf: body.data.asOf });
+    return json(200, {
+      asOf: body.data.asOf,
+      campaign: result.summary.campaigns[campaignId] ?? { sent: 0, scheduled: 0, heldOut: 0, byVariant: {} },
+      skipped: result.summary.skipped,
+      samples: Object.fromEntries(Object.entries(result.samples).filter(([key]) => key.startsWith(`${campaignId}/`))),
+    });
+  }
+  if (verb === 'GET') {
+    if (index < 0) throw notFound(`no campaign "${campaignId}"`);
+    return json(200, { configVersion: current.version, campaign: current.config.campaigns[index] });
+  }
+  if (verb === 'PUT') return json(200, await putCampaign(event, campaignId, current.config, index, deps));
+  throw methodNotAllowed();
 });
+
+async function putCampaign(event: HttpEvent, campaignId: string, config: ReturnType<typeof parseCampaignConfig>, index: number, deps: Awaited<ReturnType<typeof dependencies>>) {
+  const campaign = parseJsonText(rawBody(event, configBodyLimitBytes).toString('utf8'));
+  if (typeof campaign !== 'object' || campaign === null || (campaign as { id?: unknown }).id !== campaignId) {
+    throw badRequest('id', `the body must be one campaign whose id is "${campaignId}"`);
+  }
+  const campaigns = [...config.campaigns] as unknown[];
+  if (index >= 0) campaigns[index] = campaign;
+  else campaigns.push(campaign);
+  try {
+    const applied = await applyCampaignConfig({ ...config, campaigns }, 'admin-api', deps, `PUT /api/campaigns/${campaignId}`);
+    return { version: applied.version, unchanged: applied.unchanged };
+  } catch (error) {
+    if (error instanceof InvalidCampaignConfigError) {
+      throw new HttpError(400, 'invalid_config', error.message, { field: error.problems[0]?.path ?? '', problem: error.problems.map((problem) => `${problem.path}: ${problem.problem}`).join('; ') });
+    }
+    throw error;
+  }
+}

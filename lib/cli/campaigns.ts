@@ -29,7 +29,7 @@ interface StoreOptions {
  * The table the campaign commands work on: with --aws, TABLE_NAME through the usual AWS credentials; otherwise the
  * local stack, reusing a running `npm start` when one answers, else starting the embedded stack for the command.
  */
-async function withTable<T>(options: StoreOptions & { seedAsOf?: string }, work: (table: { client: ReturnType<typeof createDocumentClient>; tableName: string }) => Promise<T>): Promise<T> {
+async function withTable<T>(options: StoreOptions & { seedAsOf?: string; customers?: number }, work: (table: { client: ReturnType<typeof createDocumentClient>; tableName: string }) => Promise<T>): Promise<T> {
   if (options.aws) return work({ client: createDocumentClient(), tableName: process.env.TABLE_NAME ?? 'winback' });
   useLocalCredentials();
   const endpoint = `http://127.0.0.1:${options.port + 2}`;
@@ -37,7 +37,12 @@ async function withTable<T>(options: StoreOptions & { seedAsOf?: string }, work:
     process.env.AWS_ENDPOINT_URL_DYNAMODB = endpoint;
     return work({ client: createDocumentClient({ endpoint }), tableName: process.env.TABLE_NAME ?? 'winback' });
   }
-  const session = await openLocalSession({ port: options.port, quiet: true, ...(options.seedAsOf ? { asOf: options.seedAsOf } : { seed: false }) });
+  const session = await openLocalSession({
+    port: options.port,
+    quiet: true,
+    ...(options.seedAsOf ? { asOf: options.seedAsOf } : { seed: false }),
+    ...(options.customers ? { customers: options.customers } : {}),
+  });
   try {
     return await work({ client: session.client, tableName: session.tableName });
   } finally {
@@ -134,8 +139,9 @@ export function registerCampaignCommands(program: Command): void {
   withStoreOptions(campaigns.command('preview').description('a dry run of a night: who would be emailed, held out or removed, and a sample email per variant; nothing is sent or reserved'))
     .requiredOption('--as-of <date>', 'the night to preview, YYYY-MM-DD', parseCalendarDate)
     .option('--file <file>', 'preview this config instead of the one in force (it is not applied)')
+    .option('--customers <n>', 'demo shop size if the local table is empty and gets seeded (default 5000)', parseWholeNumber(1, 5_000_000))
     .option('--json', 'as JSON')
-    .action(async (options: StoreOptions & { asOf: string; file?: string; json?: boolean }) => {
+    .action(async (options: StoreOptions & { asOf: string; file?: string; json?: boolean; customers?: number }) => {
       const config = options.file ? parseCampaignConfig(await readJsonFile(options.file)) : undefined;
       // A preview on a fresh machine seeds the demo shop up to that night, as `npm start` would.
       await withTable({ ...options, seedAsOf: options.asOf }, async ({ client, tableName }) => {

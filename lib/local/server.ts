@@ -7,7 +7,7 @@ type HttpLambda = (event: APIGatewayProxyEventV2, context: ReturnType<typeof loc
 type EventLambda = (event: unknown, context: ReturnType<typeof localLambdaContext>) => Promise<unknown>;
 
 interface Route {
-  readonly method: 'GET' | 'POST' | 'GET_POST';
+  readonly method: 'GET' | 'POST' | 'GET_POST' | 'GET_POST_PUT';
   readonly pattern: RegExp;
   readonly routeKey: string;
   readonly load: () => Promise<HttpLambda>;
@@ -22,6 +22,7 @@ const routes: readonly Route[] = [
   { method: 'POST', pattern: /^\/webhooks\/generic$/, routeKey: 'POST /webhooks/generic', load: async () => (await import('../../functions/webhook-generic/handler.js')).handler as unknown as HttpLambda },
   { method: 'GET_POST', pattern: /^\/unsubscribe\/[^/]+$/, routeKey: 'ANY /unsubscribe/{token}', load: async () => (await import('../../functions/unsubscribe/handler.js')).handler as unknown as HttpLambda },
   { method: 'GET_POST', pattern: /^\/feedback\/[^/]+$/, routeKey: 'ANY /feedback/{token}', load: async () => (await import('../../functions/feedback/handler.js')).handler as unknown as HttpLambda },
+  { method: 'GET_POST_PUT', pattern: /^\/api\/campaigns(\/[^/]+)*$/, routeKey: 'ANY /api/campaigns/{proxy+}', load: async () => (await import('../../functions/admin-api/handler.js')).handler as unknown as HttpLambda },
   { method: 'GET', pattern: /^\/api\/customers$/, routeKey: 'GET /api/customers', load: async () => (await import('../../functions/admin-api/handler.js')).handler as unknown as HttpLambda },
   { method: 'GET', pattern: /^\/health$/, routeKey: 'GET /health', load: async () => (await import('../../functions/admin-api/handler.js')).handler as unknown as HttpLambda },
 ];
@@ -81,7 +82,7 @@ async function handle(request: IncomingMessage, response: ServerResponse, option
     response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(outcome));
     return;
   }
-  const route = routes.find((candidate) => candidate.pattern.test(url.pathname) && (candidate.method === 'GET_POST' ? verb === 'GET' || verb === 'POST' : candidate.method === verb));
+  const route = routes.find((candidate) => candidate.pattern.test(url.pathname) && candidate.method.split('_').includes(verb));
   if (!route) {
     response.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ error: 'not_found' }));
     return;

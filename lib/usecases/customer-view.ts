@@ -1,6 +1,9 @@
 import type { CampaignConfig } from '../config/campaign-config.js';
-import { classify, type LifecycleStatus } from '../domain/classification.js';
-import type { Customer } from '../domain/customer.js';
+import { classify, classifyWithModel, type Classification, type LifecycleStatus } from '../domain/classification.js';
+import type { Customer, DecisionRecord } from '../domain/customer.js';
+import { parseFittedModel } from '../domain/scoring/models.js';
+import type { FittedGammaGamma, FittedPurchaseModel } from '../domain/scoring/types.js';
+import type { NightSummary } from './run-night.js';
 import { calendarDateIn } from '../domain/dates.js';
 import { hashEmail, normalizeEmail } from '../domain/email.js';
 import { toDecimalString } from '../domain/money.js';
@@ -37,6 +40,20 @@ export interface CustomerView {
   readonly suppressed: boolean;
   readonly wonBack?: Customer['wonBack'] & { readonly revenue: string };
   readonly feedback?: Customer['feedback'];
+  /** Tonight's scores as of now, with the latest night's fitted model (or the cadence rule). */
+  readonly scores: {
+    readonly classifiedBy: 'rule' | 'model';
+    readonly pAlive?: number;
+    readonly expectedOrders90?: number;
+    readonly clv?: string;
+    readonly valueAtStake: string;
+    readonly daysSinceLastOrder?: number;
+    readonly expectedGapDays?: number;
+    readonly reasonCodes: readonly string[];
+  };
+  readonly journey?: Customer['journey'];
+  /** The latest decisions, newest first: why the customer was (or was not) emailed. */
+  readonly decisions: readonly DecisionRecord[];
   readonly sends: readonly (SendRecord & { readonly attributedRevenue?: string })[];
 }
 
@@ -46,18 +63,20 @@ export async function viewCustomer(email: string, deps: CustomerViewDependencies
   const customerId = await deps.customers.customerIdForEmail(emailHash);
   const customer = customerId ? await deps.customers.get(customerId) : undefined;
   if (!customer) return undefined;
-  const [config, sends, suppressed, latestRun] = await Promise.all([
+  const [config, sends, suppressed, latestRun, decisions] = await Promise.all([
     deps.config(),
     deps.ledger.sendsOf(customer.customerId),
     deps.suppressions.suppressedAmong([emailHash]),
     deps.runs.latest(),
+    deps.customers.recentDecisions(customer.customerId, 20),
   ]);
   const currency = customer.summary.currency ?? config.shop.currency;
+  const classification = classificationOf(customer, config, latestRun, deps.clock.now());
   return {
     customerId: customer.customerId,
     email: normalizeEmail(customer.email ?? email),
     ...(customer.firstName ? { firstName: customer.firstName } : {}),
-    status: statusOf(customer, config, latestRun?.shopPace, deps.clock.now()),
+    status: customer.wonBack && (!customer.lastSend || customer.lastSend.at <= customer.wonBack.at) ? 'won_back' : classification.status,
     orderCount: customer.summary.orderCount,
     totalSpent: toDecimalString(customer.summary.totalSpendMinor, currency),
     currency,
@@ -66,14 +85,49 @@ export async function viewCustomer(email: string, deps: CustomerViewDependencies
     suppressed: suppressed.has(emailHash),
     ...(customer.wonBack ? { wonBack: { ...customer.wonBack, revenue: toDecimalString(customer.wonBack.revenueMinor, customer.wonBack.currency) } } : {}),
     ...(customer.feedback ? { feedback: customer.feedback } : {}),
+    scores: {
+      classifiedBy: classification.pAlive === undefined ? 'rule' : 'model',
+      ...(classification.pAlive !== undefined ? { pAlive: classification.pAlive } : {}),
+      ...(classification.expectedOrders90 !== undefined ? { expectedOrders90: classification.expectedOrders90 } : {}),
+      ...(classification.clvMinor !== undefined ? { clv: toDecimalString(classification.clvMinor, currency) } : {}),
+      valueAtStake: toDecimalString(classification.valueAtStakeMinor, currency),
+      ...(classification.daysSinceLastOrder !== undefined ? { daysSinceLastOrder: classification.daysSinceLastOrder } : {}),
+      ...(classification.expectedGapDays !== undefined ? { expectedGapDays: classification.expectedGapDays } : {}),
+      reasonCodes: classification.reasonCodes ?? [],
+    },
+    ...(customer.journey ? { journey: customer.journey } : {}),
+    decisions: mergeDecisions(decisions, sends),
     sends: sends.map((send) => (send.attribution ? { ...send, attributedRevenue: toDecimalString(send.attribution.revenueMinor, send.attribution.currency) } : send)),
   };
 }
 
-function statusOf(customer: Customer, config: CampaignConfig, pace: { secondOrderGapDays: number; measuredOn: number } | undefined, now: Date): CustomerStatus {
-  // Won back until a later win-back email goes out for a new lapse.
-  if (customer.wonBack && (!customer.lastSend || customer.lastSend.at <= customer.wonBack.at)) return 'won_back';
+/** Classified as the night would now: with the latest night's fitted model when it used one, else the cadence rule. */
+function classificationOf(customer: Customer, config: CampaignConfig, latestRun: NightSummary | undefined, now: Date): Classification {
   const asOf = calendarDateIn(now, config.shop.timeZone);
-  const shopPace = pace ?? { secondOrderGapDays: config.classification.fallbackSecondOrderGapDays, measuredOn: 0 };
-  return classify(customer, asOf, shopPace, config.classification, config.shop.timeZone).status;
+  const pace = latestRun?.shopPace ?? { secondOrderGapDays: config.classification.fallbackSecondOrderGapDays, measuredOn: 0 };
+  const scoring = latestRun?.scoring;
+  if (scoring?.used === 'model' && scoring.model) {
+    try {
+      const purchases = parseFittedModel(scoring.model) as FittedPurchaseModel;
+      const spend = scoring.spendModel ? (parseFittedModel(scoring.spendModel) as FittedGammaGamma) : undefined;
+      const model = { purchases, ...(spend?.converged ? { spend } : {}), atRiskBelowPAlive: config.classification.model.atRiskBelowPAlive, lostBelowPAlive: config.classification.model.lostBelowPAlive };
+      return classifyWithModel(customer, asOf, pace, config.classification, config.shop.timeZone, model);
+    } catch {
+      // A stored model that no longer reads falls back to the rule, as the night itself would.
+    }
+  }
+  return classify(customer, asOf, pace, config.classification, config.shop.timeZone);
+}
+
+/** Steps taken are in the ledger, skips in the decision log: together, newest first. */
+function mergeDecisions(logged: readonly DecisionRecord[], sends: readonly SendRecord[]): DecisionRecord[] {
+  const steps: DecisionRecord[] = sends.map((send) => ({
+    asOf: send.asOf,
+    outcome: send.status === 'held_out' ? 'held_out' : send.status === 'scheduled' ? 'scheduled' : send.status === 'sent' ? 'sent' : 'skipped',
+    ...(send.status === 'failed' || send.status === 'cancelled' ? { reason: send.errorCode ?? send.status } : {}),
+    campaignId: send.campaignId,
+    step: send.step,
+    ...(send.arm ? { arm: send.arm } : {}),
+  }));
+  return [...logged.map(({ runId: _runId, ...decision }: DecisionRecord & { runId?: string }) => decision), ...steps].sort((a, b) => (a.asOf < b.asOf ? 1 : a.asOf > b.asOf ? -1 : 0)).slice(0, 20);
 }

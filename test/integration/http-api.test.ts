@@ -283,3 +283,37 @@ describe('Shopify customer topics', () => {
     expect((await shop.deps.suppressions.suppressedAmong([hashEmail(known.email)])).size).toBe(1);
   });
 });
+
+describe('the campaigns admin API', () => {
+  it('reads the config, refuses a bad change with its path named, applies a good one as a new version, and shows history', async () => {
+    // Prepare
+    const current = await api.request('GET', '/api/campaigns', { headers: admin });
+    const campaign = (current.json.config as { campaigns: Record<string, unknown>[] }).campaigns.find((candidate) => candidate.id === 'lost-winback')!;
+    // Act
+    const typo = await api.request('PUT', '/api/campaigns/lost-winback', { body: JSON.stringify({ ...campaign, discuont: 10 }), headers: { ...admin, 'content-type': 'application/json' } });
+    const good = await api.request('PUT', '/api/campaigns/lost-winback', { body: JSON.stringify({ ...campaign, priority: 42 }), headers: { ...admin, 'content-type': 'application/json' } });
+    const history = await api.request('GET', '/api/campaigns/history', { headers: admin });
+    const unauthorized = await api.request('GET', '/api/campaigns');
+    // Assess
+    expect(current.status).toBe(200);
+    expect(typo.status).toBe(400);
+    expect(typo.json).toMatchObject({ error: 'invalid_config', field: 'campaigns[1].discuont' });
+    expect(good.status).toBe(200);
+    expect(good.json).toMatchObject({ version: (current.json.configVersion as number) + 1, unchanged: false });
+    const versions = history.json.versions as { version: number; changes: { path: string }[] }[];
+    expect(versions[0]!.changes).toEqual([expect.objectContaining({ path: 'campaigns[1].priority', change: 'changed' })]);
+    expect(unauthorized.status).toBe(401);
+  });
+
+  it('previews a campaign without sending or reserving anything', async () => {
+    // Prepare
+    const { customer } = customerFrom({ name: 'Pia', orderDays: ['2026-03-01', '2026-04-01', '2026-05-01'] });
+    await shop.deps.customers.putMany([{ customer, orders: [] }]);
+    // Act
+    const preview = await api.request('POST', '/api/campaigns/lost-winback/preview', { body: JSON.stringify({ asOf: '2026-11-22' }), headers: { ...admin, 'content-type': 'application/json' } });
+    // Assess
+    expect(preview.status).toBe(200);
+    expect((preview.json.campaign as { sent: number }).sent + (preview.json.campaign as { heldOut: number }).heldOut).toBeGreaterThan(0);
+    expect(await shop.deps.ledger.sendsOf(customer.customerId)).toEqual([]);
+  });
+});

@@ -19,6 +19,8 @@ export function testConfig(change: (config: RawConfig) => void = () => {}): Camp
     campaign.experiment.holdoutPercent = 0;
   }
   delete (raw.guardrails as { quietHours?: unknown }).quietHours;
+  // Tests of the cadence rule's edges use the rule; the scoring tests switch the policy back on.
+  raw.classification.policy = 'rule';
   change(raw);
   return parseCampaignConfig(raw);
 }

@@ -15,8 +15,10 @@ export class DynamoRunRecorder implements RunRecorder {
     );
   }
 
-  async finished(summary: NightSummary): Promise<void> {
-    const status = summary.stoppedBy ? 'stopped' : 'finished';
+  async finished(night: NightSummary): Promise<void> {
+    const status = night.stoppedBy ? 'stopped' : 'finished';
+    // A model's standard errors can be NaN (a flat likelihood); DynamoDB stores no NaN, JSON makes them null.
+    const summary = JSON.parse(JSON.stringify(night)) as NightSummary;
     await this.client.send(
       new PutCommand({ TableName: this.tableName, Item: { ...keys.run(summary.asOf, summary.startedAt, summary.runId), entity: 'run', status, ...summary } }),
     );

@@ -1,0 +1,68 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { assertPortFree } from '../../lib/local/stack.js';
+
+const run = promisify(execFile);
+const cli = fileURLToPath(new URL('../../bin/winback.js', import.meta.url));
+
+async function threeFreePorts(): Promise<number> {
+  for (let attempt = 0; attempt < 50; attempt += 1) {
+    const port = 20_000 + Math.floor(Math.random() * 40_000);
+    try {
+      for (const offset of [0, 1, 2]) await assertPortFree(port + offset, 'e2e');
+      return port;
+    } catch {
+      // taken: try another
+    }
+  }
+  throw new Error('no three free ports in a row');
+}
+
+describe('winback campaigns (the marketer\'s CLI)', { timeout: 300_000 }, () => {
+  let workDir: string;
+  let port: number;
+  const winback = (...args: string[]) =>
+    run(process.execPath, [cli, ...args], { env: { ...process.env, WINBACK_DATA_DIR: join(workDir, 'data') }, timeout: 150_000, maxBuffer: 64 * 1024 * 1024 });
+
+  beforeAll(async () => {
+    workDir = await mkdtemp(join(tmpdir(), 'winback-campaigns-'));
+    port = await threeFreePorts();
+  });
+  afterAll(async () => {
+    await rm(workDir, { recursive: true, force: true });
+  });
+
+  it('exports a config that validates, names a typo, and refuses broken JSON with its position', async () => {
+    // Act
+    const exported = await winback('campaigns', 'export', '--port', String(port));
+    const file = join(workDir, 'campaigns.json');
+    await writeFile(file, exported.stdout);
+    const valid = await winback('campaigns', 'validate', file);
+    const config = JSON.parse(exported.stdout) as { campaigns: Record<string, unknown>[] };
+    config.campaigns[0]!.discuont = 10;
+    await writeFile(join(workDir, 'typo.json'), JSON.stringify(config));
+    await writeFile(join(workDir, 'broken.json'), '{"version": 2, "shop": {');
+    // Assess
+    expect(valid.stdout).toContain('is valid');
+    await expect(winback('campaigns', 'validate', join(workDir, 'typo.json'))).rejects.toMatchObject({ code: 2, stderr: expect.stringContaining('campaigns[0].discuont: unknown key') });
+    await expect(winback('campaigns', 'validate', join(workDir, 'broken.json'))).rejects.toMatchObject({ code: 1, stderr: expect.stringMatching(/not valid JSON.*position 24/) });
+  });
+
+  it('previews a night without sending or reserving, and the real night afterwards still sends', async () => {
+    // Act
+    const preview = await winback('campaigns', 'preview', '--as-of', '2026-11-22', '--json', '--port', String(port), '--customers', '300');
+    const night = await winback('start', '--once', '--as-of', '2026-11-22', '--port', String(port), '--report', join(workDir, 'r.json'));
+    // Assess
+    const previewed = JSON.parse(preview.stdout) as { summary: { emailsSent: number; emailsScheduled: number }; samples: Record<string, unknown> };
+    const report = JSON.parse(await readFile(join(workDir, 'r.json'), 'utf8')) as { emailsSent: number };
+    expect(previewed.summary.emailsSent + previewed.summary.emailsScheduled).toBeGreaterThan(0);
+    expect(Object.keys(previewed.samples).length).toBeGreaterThan(0);
+    expect(report.emailsSent).toBe(previewed.summary.emailsSent + previewed.summary.emailsScheduled);
+    expect(night.stdout).toContain('Night 2026-11-22');
+  });
+});
