@@ -8,6 +8,8 @@ export interface DeliveryOutcome {
   readonly kind: WebhookDelivery['kind'];
   readonly outcome: string;
   readonly customerId?: string;
+  /** Set when the order was credited to a win-back email. */
+  readonly wonBackBy?: { readonly campaignId: string; readonly rule: string };
 }
 
 /** Does what a verified webhook delivery asks; every branch is idempotent, so a platform's retry is safe. */
@@ -15,7 +17,12 @@ export async function acceptDelivery(delivery: WebhookDelivery, deps: DeliveryDe
   switch (delivery.kind) {
     case 'order': {
       const result = await ingestOrder(delivery.order, delivery.deliveryId, deps);
-      return { kind: 'order', outcome: result.outcome, ...('customerId' in result ? { customerId: result.customerId } : {}) };
+      return {
+        kind: 'order',
+        outcome: result.outcome,
+        ...('customerId' in result ? { customerId: result.customerId } : {}),
+        ...('wonBackBy' in result && result.wonBackBy ? { wonBackBy: result.wonBackBy } : {}),
+      };
     }
     case 'customer-update':
       return { kind: 'customer-update', outcome: await updateCustomerConsent(delivery.update, deps) };

@@ -75,8 +75,8 @@ async function sendOne(entry: SendRecord, config: Awaited<ReturnType<ActiveConfi
     await deps.ledger.cancelScheduled(entry, 'render_failed');
     return 'cancelled';
   }
-  // It went out when it fell due (on AWS the sender runs every few minutes; a replayed day keeps its own calendar).
-  const sentAt = new Date(Math.min(deps.clock.now().getTime(), Date.parse(entry.notBefore ?? new Date().toISOString())));
+  // Recorded as sent when it fell due: on AWS the sender runs every few minutes, and a replayed day keeps its own calendar.
+  const sentAt = entry.notBefore ? new Date(entry.notBefore) : deps.clock.now();
   const result = await deliver(entry, email, deps, sentAt);
   if (result.outcome === 'paused') return `paused:${result.errorCode}`;
   // The profile's lastSend and recent emails were set when the night scheduled this email.
