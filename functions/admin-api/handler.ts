@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { readEnvironment, required } from '../../lib/config/environment.js';
+import { adminToken } from '../../lib/adapters/secrets.js';
+import { readEnvironment } from '../../lib/config/environment.js';
 import { InvalidCampaignConfigError, parseCampaignConfig } from '../../lib/config/campaign-config.js';
 import { parseJsonText } from '../../lib/domain/webhooks/raw-json.js';
 import { badRequest, HttpError, methodNotAllowed, notFound } from '../../lib/http/errors.js';
@@ -15,7 +16,7 @@ import { nightDependencies, perContainer } from '../../lib/wiring.js';
 
 const dependencies = perContainer(async () => {
   const environment = readEnvironment();
-  return { ...(await nightDependencies(environment)), adminToken: required(environment, 'WINBACK_ADMIN_TOKEN', 'to authorize the admin API') };
+  return { ...(await nightDependencies(environment)), adminToken: await adminToken(environment) };
 });
 
 const customerQuery = z.strictObject({ email: z.email('expected an email address') });

@@ -1,4 +1,5 @@
-import { readEnvironment, required } from '../../lib/config/environment.js';
+import { webhookSecrets } from '../../lib/adapters/secrets.js';
+import { readEnvironment } from '../../lib/config/environment.js';
 import { parseGenericDelivery } from '../../lib/domain/orders/generic.js';
 import { standardWebhookHeaderValues, verifyStandardWebhook } from '../../lib/domain/webhooks/signatures.js';
 import { unauthorized } from '../../lib/http/errors.js';
@@ -9,7 +10,7 @@ import { perContainer } from '../../lib/wiring.js';
 
 const dependencies = perContainer(async () => {
   const environment = readEnvironment();
-  return { deps: deliveryDependencies(environment), secrets: required(environment, 'WEBHOOK_SECRET', 'to verify generic deliveries') };
+  return { deps: deliveryDependencies(environment), secrets: await webhookSecrets(environment, 'WEBHOOK_SECRET') };
 });
 
 /** `POST /webhooks/generic`: the documented order schema, signed the Standard Webhooks way (5-minute tolerance). */

@@ -1,4 +1,5 @@
-import { readEnvironment, required } from '../../lib/config/environment.js';
+import { webhookSecrets } from '../../lib/adapters/secrets.js';
+import { readEnvironment } from '../../lib/config/environment.js';
 import { parseShopifyDelivery } from '../../lib/domain/orders/shopify.js';
 import { shopifySignatureHeader, verifyShopifySignature } from '../../lib/domain/webhooks/signatures.js';
 import { unauthorized } from '../../lib/http/errors.js';
@@ -9,7 +10,7 @@ import { perContainer } from '../../lib/wiring.js';
 
 const dependencies = perContainer(async () => {
   const environment = readEnvironment();
-  return { deps: deliveryDependencies(environment), secrets: required(environment, 'SHOPIFY_WEBHOOK_SECRET', 'to verify Shopify deliveries') };
+  return { deps: deliveryDependencies(environment), secrets: await webhookSecrets(environment, 'SHOPIFY_WEBHOOK_SECRET') };
 });
 
 /** `POST /webhooks/shopify`: HMAC over the raw bytes first, then the body, then storage. */

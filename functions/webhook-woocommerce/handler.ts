@@ -1,4 +1,5 @@
-import { readEnvironment, required } from '../../lib/config/environment.js';
+import { webhookSecrets } from '../../lib/adapters/secrets.js';
+import { readEnvironment } from '../../lib/config/environment.js';
 import { isWooCommercePing, parseWooCommerceDelivery } from '../../lib/domain/orders/woocommerce.js';
 import { verifyWooCommerceSignature, wooCommerceSignatureHeader } from '../../lib/domain/webhooks/signatures.js';
 import { unauthorized } from '../../lib/http/errors.js';
@@ -9,7 +10,7 @@ import { perContainer } from '../../lib/wiring.js';
 
 const dependencies = perContainer(async () => {
   const environment = readEnvironment();
-  return { deps: deliveryDependencies(environment), secrets: required(environment, 'WOOCOMMERCE_WEBHOOK_SECRET', 'to verify WooCommerce deliveries') };
+  return { deps: deliveryDependencies(environment), secrets: await webhookSecrets(environment, 'WOOCOMMERCE_WEBHOOK_SECRET') };
 });
 
 /**

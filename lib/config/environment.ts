@@ -1,10 +1,17 @@
 import { z } from 'zod';
 import { minimumSecretLength } from '../domain/unsubscribe-token.js';
 
-const secretList = z
+export const secretList = z
   .string()
   .transform((text) => text.split(',').map((part) => part.trim()).filter(Boolean))
   .pipe(z.array(z.string().min(16, 'each secret must be at least 16 characters')).min(1).max(2, 'at most two secrets at once (rotation)'));
+
+export const standardWebhookSecretList = z
+  .string()
+  .transform((text) => text.split(',').map((part) => part.trim()).filter(Boolean))
+  .pipe(z.array(z.string().regex(/^whsec_[A-Za-z0-9+/=]{16,}$/, 'expected whsec_ followed by base64')).min(1).max(2));
+
+const arn = z.string().startsWith('arn:', 'expected a Secrets Manager ARN').optional();
 
 /**
  * The Lambda environment (and the local runner's), validated once at cold start with every problem named. Secrets
@@ -20,12 +27,13 @@ const environmentSchema = z.object({
   /** One secret, or two separated by a comma while a rotation is under way. */
   SHOPIFY_WEBHOOK_SECRET: secretList.optional(),
   WOOCOMMERCE_WEBHOOK_SECRET: secretList.optional(),
-  WEBHOOK_SECRET: z
-    .string()
-    .transform((text) => text.split(',').map((part) => part.trim()).filter(Boolean))
-    .pipe(z.array(z.string().regex(/^whsec_[A-Za-z0-9+/=]{16,}$/, 'expected whsec_ followed by base64')).min(1).max(2))
-    .optional(),
+  WEBHOOK_SECRET: standardWebhookSecretList.optional(),
   WINBACK_ADMIN_TOKEN: z.string().min(24, 'must be at least 24 characters').optional(),
+  /** On AWS each secret is read from Secrets Manager at cold start instead (two values comma-separated while rotating). */
+  SHOPIFY_WEBHOOK_SECRET_ARN: arn,
+  WOOCOMMERCE_WEBHOOK_SECRET_ARN: arn,
+  WEBHOOK_SECRET_ARN: arn,
+  WINBACK_ADMIN_TOKEN_ARN: arn,
 });
 
 export type Environment = z.output<typeof environmentSchema>;
