@@ -1,35 +1,14 @@
-import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { assertPortFree } from '../../lib/local/stack.js';
+import { threeFreePorts, winbackCli } from '../support/cli.js';
 
-const run = promisify(execFile);
-const cli = fileURLToPath(new URL('../../bin/winback.js', import.meta.url));
-
-async function threeFreePorts(): Promise<number> {
-  for (let attempt = 0; attempt < 50; attempt += 1) {
-    const port = 20_000 + Math.floor(Math.random() * 40_000);
-    try {
-      for (const offset of [0, 1, 2]) await assertPortFree(port + offset, 'e2e');
-      return port;
-    } catch {
-      // taken: try another
-    }
-  }
-  throw new Error('no three free ports in a row');
-}
 
 describe('npm start -- --once (the CLI on its own embedded stack)', { timeout: 240_000 }, () => {
   let workDir: string;
   const winback = async (...args: string[]) =>
-    run(process.execPath, [cli, 'start', '--once', '--as-of', '2026-11-22', '--customers', '400', '--port', String(await threeFreePorts()), ...args], {
-      env: { ...process.env, WINBACK_DATA_DIR: join(workDir, 'data') },
-      timeout: 150_000,
-    });
+    winbackCli(join(workDir, 'data'))('start', '--once', '--as-of', '2026-11-22', '--customers', '400', '--port', String(await threeFreePorts()), ...args);
 
   beforeAll(async () => {
     workDir = await mkdtemp(join(tmpdir(), 'winback-e2e-'));

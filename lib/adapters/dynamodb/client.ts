@@ -1,5 +1,5 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { BatchWriteCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 
 /**
  * One document client per process. The SDK honours AWS_ENDPOINT_URL_DYNAMODB, so the same code talks to
@@ -37,3 +37,20 @@ export async function retryUnprocessed<T>(
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+type WriteRequest = { PutRequest: { Item: Record<string, unknown> } } | { DeleteRequest: { Key: Record<string, unknown> } };
+
+/** Puts and deletes in batches of 25 (DynamoDB's limit), each batch retried until nothing is left unprocessed. */
+export async function batchWrite(client: DynamoDBDocumentClient, tableName: string, requests: readonly WriteRequest[], what: string): Promise<void> {
+  for (let start = 0; start < requests.length; start += 25) {
+    await retryUnprocessed(
+      async (pending) => {
+        const result = await client.send(new BatchWriteCommand({ RequestItems: { [tableName]: pending } }));
+        const left = result.UnprocessedItems?.[tableName];
+        return left && left.length > 0 ? (left as WriteRequest[]) : undefined;
+      },
+      requests.slice(start, start + 25) as WriteRequest[],
+      what,
+    );
+  }
+}

@@ -1,15 +1,14 @@
 import { DescribeTableCommand } from '@aws-sdk/client-dynamodb';
-import { BatchWriteCommand, GetCommand, PutCommand, QueryCommand, ScanCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, QueryCommand, ScanCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Consent, Customer, DecisionRecord, Order } from '../../domain/customer.js';
 import type { CustomerPage, CustomerRepository, ScanPosition, StepRecord } from '../../ports/customers.js';
 import { hashEmail } from '../../domain/email.js';
-import { isConditionalCheckFailure, retryUnprocessed } from './client.js';
+import { batchWrite, isConditionalCheckFailure } from './client.js';
 import { customerScanIndex, keys, ttlAttribute } from './table.js';
 
 /** Decisions are the answer to "why did (or didn't) Jane get an email?": kept half a year. */
 const decisionLogDays = 180;
 
-const batchWriteLimit = 25;
 
 export class DynamoCustomerRepository implements CustomerRepository {
   constructor(
@@ -54,18 +53,7 @@ export class DynamoCustomerRepository implements CustomerRepository {
       ...(customer.email ? [{ ...keys.emailPointer(hashEmail(customer.email)), entity: 'email-pointer', customerId: customer.customerId }] : []),
       ...orders.map((order) => ({ ...keys.order(order.customerId, order.placedAt, order.orderId), entity: 'order', ...order })),
     ]);
-    for (let start = 0; start < items.length; start += batchWriteLimit) {
-      const requests = items.slice(start, start + batchWriteLimit).map((Item) => ({ PutRequest: { Item } }));
-      await retryUnprocessed(
-        async (pending) => {
-          const result = await this.client.send(new BatchWriteCommand({ RequestItems: { [this.tableName]: pending } }));
-          const left = result.UnprocessedItems?.[this.tableName];
-          return left && left.length > 0 ? (left as typeof pending) : undefined;
-        },
-        requests,
-        'writing customers',
-      );
-    }
+    await batchWrite(this.client, this.tableName, items.map((Item) => ({ PutRequest: { Item } })), 'writing customers');
   }
 
   async recordStep(customerId: string, step: StepRecord): Promise<void> {
@@ -163,18 +151,7 @@ export class DynamoCustomerRepository implements CustomerRepository {
       start = page.LastEvaluatedKey;
     } while (start);
     if (profile?.email) itemKeys.push(keys.emailPointer(hashEmail(profile.email)));
-    for (let index = 0; index < itemKeys.length; index += batchWriteLimit) {
-      const requests = itemKeys.slice(index, index + batchWriteLimit).map((Key) => ({ DeleteRequest: { Key } }));
-      await retryUnprocessed(
-        async (pending) => {
-          const result = await this.client.send(new BatchWriteCommand({ RequestItems: { [this.tableName]: pending } }));
-          const left = result.UnprocessedItems?.[this.tableName];
-          return left && left.length > 0 ? (left as typeof pending) : undefined;
-        },
-        requests,
-        'forgetting a customer',
-      );
-    }
+    await batchWrite(this.client, this.tableName, itemKeys.map((Key) => ({ DeleteRequest: { Key } })), 'forgetting a customer');
     return itemKeys.length;
   }
 
