@@ -1,6 +1,6 @@
 import { Faker, en } from '@faker-js/faker';
 import { applyOrder, emptySummary, type Consent, type Customer, type LineItem, type Order } from './customer.js';
-import { isCalendarDate, isTimeZone, toEpochDay, type CalendarDate } from './dates.js';
+import { fromEpochDay, instantAt, isCalendarDate, isTimeZone, toEpochDay, type CalendarDate } from './dates.js';
 import { minorDigits } from './money.js';
 
 export interface DemoShopOptions {
@@ -177,7 +177,7 @@ function demoOrder(faker: Faker, generation: Generation, customerId: string, ord
   return {
     orderId: (firstOrderId + orderOffset).toString(),
     customerId,
-    placedAt: new Date(shopWallClockInstant(epochDay, minuteOfDay, generation.shopTimeZone)).toISOString(),
+    placedAt: instantAt(fromEpochDay(epochDay), minuteOfDay, generation.shopTimeZone).toISOString(),
     totalMinor: lineItems.reduce((total, item) => total + item.priceMinor * item.quantity, 0),
     currency: generation.currency,
     lineItems,
@@ -205,24 +205,3 @@ function asciiPart(name: string): string {
   return name.normalize('NFKD').toLowerCase().replace(/[^a-z0-9]/g, '') || 'customer';
 }
 
-// One formatter per zone: creating an Intl.DateTimeFormat is far slower than using one.
-const wallClockFormatters = new Map<string, Intl.DateTimeFormat>();
-
-/** The UTC instant of a wall-clock time in a zone; the second pass settles days when the offset changes. */
-function shopWallClockInstant(epochDay: number, minuteOfDay: number, timeZone: string): number {
-  const wallClockAsUtc = epochDay * dayMs + minuteOfDay * 60_000;
-  const firstGuess = wallClockAsUtc - zoneOffsetMs(wallClockAsUtc, timeZone);
-  return wallClockAsUtc - zoneOffsetMs(firstGuess, timeZone);
-}
-
-function zoneOffsetMs(instantMs: number, timeZone: string): number {
-  let formatter = wallClockFormatters.get(timeZone);
-  if (!formatter) {
-    formatter = new Intl.DateTimeFormat('en-US', { timeZone, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric' });
-    wallClockFormatters.set(timeZone, formatter);
-  }
-  const parts = formatter.formatToParts(instantMs);
-  const part = (type: Intl.DateTimeFormatPartTypes): number => Number(parts.find((candidate) => candidate.type === type)?.value ?? 0);
-  const wallClock = Date.UTC(part('year'), part('month') - 1, part('day'), part('hour'), part('minute'));
-  return wallClock - Math.floor(instantMs / 60_000) * 60_000;
-}

@@ -3,11 +3,10 @@ import { createHash } from 'node:crypto';
 import type { CampaignConfig } from '../config/campaign-config.js';
 import { classify, type ShopPace } from '../domain/classification.js';
 import type { Customer } from '../domain/customer.js';
-import { addDays, toEpochDay, type CalendarDate } from '../domain/dates.js';
+import { addDays, instantAt, toEpochDay, type CalendarDate } from '../domain/dates.js';
 import { feedbackAnswers } from '../domain/feedback.js';
 import { minorDigits } from '../domain/money.js';
 import type { SimulatedEvent } from './ses-event-envelopes.js';
-import { zoneOffsetMinutes } from './shopify-order-payload.js';
 
 /**
  * What customers do the day after a night, for `winback simulate`: the planning only, no I/O. Every draw comes from a
@@ -318,11 +317,7 @@ const readingMinute = (faker: Faker) => faker.helpers.weightedArrayElement(readi
 
 /** The instant of a wall-clock minute of a day in the shop's time zone, with random seconds. */
 function at(context: PlanContext, date: CalendarDate, minuteOfDay: number): Date {
-  const wallClockAsUtc = toEpochDay(date) * 86_400_000 + minuteOfDay * 60_000 + context.faker.number.int({ min: 0, max: 59 }) * 1000;
-  const zone = context.input.shopTimeZone;
-  // Twice: the second pass settles the hour when the offset changes between the guess and the answer.
-  const guess = wallClockAsUtc - zoneOffsetMinutes(new Date(wallClockAsUtc), zone) * 60_000;
-  return new Date(wallClockAsUtc - zoneOffsetMinutes(new Date(guess), zone) * 60_000);
+  return new Date(instantAt(date, minuteOfDay, context.input.shopTimeZone).getTime() + context.faker.number.int({ min: 0, max: 59 }) * 1000);
 }
 
 function later(faker: Faker, from: Date, minMinutes: number, maxMinutes: number): Date {
