@@ -6,27 +6,66 @@ import { isTimeZone } from '../lib/domain/dates.js';
  * Deployment settings, read from CDK context (`cdk.json` "context" or `cdk synth -c key=value`).
  * Values given with `-c` arrive as strings, so numbers are accepted in either form.
  */
-const hourOfDay = z.preprocess(
-  (value) => (typeof value === 'string' && /^\s*\d+\s*$/.test(value) ? Number(value) : value),
-  z.number({ error: 'must be a whole hour from 0 to 23' }).int('must be a whole hour from 0 to 23').min(0, 'must be a whole hour from 0 to 23').max(23, 'must be a whole hour from 0 to 23'),
-);
+const wholeNumber = (min: number, max: number, message: string) =>
+  z.preprocess(
+    (value) => (typeof value === 'string' && /^\s*\d+\s*$/.test(value) ? Number(value) : value),
+    z.number({ error: message }).int(message).min(min, message).max(max, message),
+  );
 
-export const settingsSchema = z.object({
-  shopName: z.string().trim().min(1, 'must not be empty').max(100).default('My shop'),
-  /** The night runs at `scheduleHour` in this zone; the handler derives the night's date in it too. */
-  timeZone: z
-    .string()
-    .refine(isTimeZone, 'not an IANA time zone such as "Europe/Amsterdam"')
-    // Intl accepts any casing ("europe/amsterdam"); EventBridge Scheduler wants the canonical name.
-    .transform((name) => new Intl.DateTimeFormat('en', { timeZone: name }).resolvedOptions().timeZone)
-    .default('Europe/Amsterdam'),
-  /** The From address; its domain is the SES identity the function may send as. */
-  senderAddress: z.email('not a valid email address').default('winback@example.com'),
-  scheduleHour: hourOfDay.default(3),
-  /** The public base of the unsubscribe route (links are <base>/unsubscribe/<token>); the deployment issue wires the HTTP API's URL. */
-  unsubscribeBaseUrl: z.url({ protocol: /^https$/, error: 'must be an https:// URL' }).default('https://winback.example.com'),
-  logLevel: z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR']).default('INFO'),
-});
+const hourOfDay = wholeNumber(0, 23, 'must be a whole hour from 0 to 23');
+
+/** A domain name as SES verifies it: labels of letters, digits and hyphens, at least one dot. */
+const domainName = /^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
+
+export const settingsSchema = z
+  .object({
+    shopName: z.string().trim().min(1, 'must not be empty').max(100).default('My shop'),
+    /** The night runs at `scheduleHour` in this zone; the handler derives the night's date in it too. */
+    timeZone: z
+      .string()
+      .refine(isTimeZone, 'not an IANA time zone such as "Europe/Amsterdam"')
+      // Intl accepts any casing ("europe/amsterdam"); EventBridge Scheduler wants the canonical name.
+      .transform((name) => new Intl.DateTimeFormat('en', { timeZone: name }).resolvedOptions().timeZone)
+      .default('Europe/Amsterdam'),
+    /** The From address; it must belong to the SES identity (`sesIdentity`). */
+    senderAddress: z.email('not a valid email address').default('winback@example.com'),
+    /**
+     * The verified SES identity the functions may send as: a domain (covering its addresses and subdomains) or one
+     * email address. Default: the sender address's domain.
+     */
+    sesIdentity: z
+      .string()
+      .trim()
+      .toLowerCase()
+      .refine((value) => domainName.test(value) || z.email().safeParse(value).success, 'must be a domain such as "shop.example" or an email address')
+      .optional(),
+    scheduleHour: hourOfDay.default(3),
+    /**
+     * The public base of the unsubscribe and feedback routes (links are <base>/unsubscribe/<token>). Default: the
+     * HTTP API's own URL; set it when a custom domain fronts the API.
+     */
+    unsubscribeBaseUrl: z.url({ protocol: /^https$/, error: 'must be an https:// URL' }).optional(),
+    logLevel: z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR']).default('INFO'),
+    /** Where alarm notifications go (an SNS email subscription, confirmed once by the recipient). */
+    alarmEmail: z.email('not a valid email address').optional(),
+    /**
+     * Emails the night sends at once. Keep it under the account's SES MaxSendRate (1 per second in the sandbox,
+     * 14 on a new production account): each send takes roughly 50-100 ms.
+     */
+    sendConcurrency: wholeNumber(1, 100, 'must be a whole number from 1 to 100').default(8),
+    /** Steady-state requests per second the HTTP API accepts before answering 429. */
+    apiRateLimit: wholeNumber(1, 10_000, 'must be a whole number from 1 to 10000').default(50),
+    /** Requests the HTTP API accepts in a burst above the rate. */
+    apiBurstLimit: wholeNumber(1, 5_000, 'must be a whole number from 1 to 5000').default(100),
+  })
+  .superRefine((settings, context) => {
+    const identity = settings.sesIdentity;
+    if (identity === undefined) return;
+    const sender = settings.senderAddress.toLowerCase();
+    const domain = senderDomain(settings);
+    const covered = identity.includes('@') ? identity === sender : domain === identity || domain.endsWith(`.${identity}`);
+    if (!covered) context.addIssue({ code: 'custom', path: ['sesIdentity'], message: `does not cover the sender address "${settings.senderAddress}"` });
+  });
 
 export type WinbackSettings = z.output<typeof settingsSchema>;
 export const settingKeys = Object.keys(settingsSchema.shape) as (keyof WinbackSettings)[];
@@ -43,7 +82,12 @@ export function readSettings(scope: Construct): WinbackSettings {
   throw new Error(`Invalid Winback settings:\n  ${problems.join('\n  ')}\nSet them in cdk.json "context" or with \`cdk synth -c key=value\`.`);
 }
 
-/** The domain part of the sender address: the SES identity that sends the mail. */
+/** The domain part of the sender address. */
 export function senderDomain(settings: Pick<WinbackSettings, 'senderAddress'>): string {
   return settings.senderAddress.slice(settings.senderAddress.lastIndexOf('@') + 1).toLowerCase();
+}
+
+/** The SES identity that sends the mail: the configured one, or the sender address's domain. */
+export function sesIdentity(settings: Pick<WinbackSettings, 'senderAddress' | 'sesIdentity'>): string {
+  return settings.sesIdentity ?? senderDomain(settings);
 }

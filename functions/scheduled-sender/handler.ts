@@ -6,7 +6,10 @@ import { logger } from '../../lib/observability.js';
 import { sendDue, type SendDueSummary } from '../../lib/usecases/send-due.js';
 import { nightDependencies, perContainer } from '../../lib/wiring.js';
 
-const dependencies = perContainer(async () => nightDependencies(readEnvironment()));
+const dependencies = perContainer(async () => {
+  const environment = readEnvironment();
+  return { deps: await nightDependencies(environment), concurrency: environment.SEND_CONCURRENCY };
+});
 
 /** A Scheduler rate target's Input: `upTo` is the <aws.scheduler.scheduled-time> (locally: the end of the replayed day). */
 export const sendDueInputSchema = z.strictObject({ source: z.string().max(100).optional(), upTo: z.iso.datetime({ offset: true }).optional() });
@@ -15,7 +18,8 @@ export const sendDueInputSchema = z.strictObject({ source: z.string().max(100).o
 export const handler = middy(async (event: unknown): Promise<SendDueSummary> => {
   const input = sendDueInputSchema.safeParse(event ?? {});
   if (!input.success) throw new Error(`invalid sender input: ${input.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`).join('; ')}`);
-  const summary = await sendDue(input.data.upTo ? new Date(input.data.upTo) : new Date(), await dependencies());
+  const { deps, concurrency } = await dependencies();
+  const summary = await sendDue(input.data.upTo ? new Date(input.data.upTo) : new Date(), deps, concurrency);
   logger.info('due emails sent', { summary });
   return summary;
 }).use(injectLambdaContext(logger));

@@ -1,210 +1,538 @@
-import { readFileSync } from 'node:fs';
-import { App } from 'aws-cdk-lib';
-import { Match, Template } from 'aws-cdk-lib/assertions';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { rmSync } from 'node:fs';
+import { Match } from 'aws-cdk-lib/assertions';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { customerScanIndex, messageIndex, tableKeys, ttlAttribute } from '../../lib/adapters/dynamodb/table.js';
-import { readSettings } from '../../infra/settings.js';
-import { WinbackStack } from '../../infra/winback-stack.js';
+import { sesDetailTypes } from '../../infra/email.js';
+import { nodeRuntime } from '../../infra/function.js';
+import { reputationThresholds } from '../../infra/monitoring.js';
+import { actionsOf, logicalIdOfFunction, statementsOfFunction, synthWinback, validationReport, type Statement, type Synthesized } from './synth.js';
 
-/** The feature flags from cdk.json, so the test synthesizes what `cdk synth` does. */
-const cdkJsonContext = (JSON.parse(readFileSync(new URL('../../cdk.json', import.meta.url), 'utf8')) as { context: Record<string, unknown> })
-  .context;
+type Resource = { Type: string; Properties: Record<string, unknown>; DeletionPolicy?: string };
 
-const appWith = (context: Record<string, unknown>) => new App({ context: { ...cdkJsonContext, ...context } });
+const handlers = [
+  'nightly-coordinator',
+  'scheduled-sender',
+  'email-events',
+  'webhook-shopify',
+  'webhook-woocommerce',
+  'webhook-generic',
+  'unsubscribe',
+  'feedback',
+  'admin-api',
+] as const;
 
-type Statement = { Action: string | string[]; Resource: unknown; Effect: string };
-const actionsOf = (statement: Statement) => [statement.Action].flat();
+/** The routes the handlers serve, written out independently of infra/http-api.ts. */
+const expectedRoutes = [
+  { routeKey: 'POST /webhooks/shopify', handler: 'webhook-shopify', authorized: false },
+  { routeKey: 'POST /webhooks/woocommerce', handler: 'webhook-woocommerce', authorized: false },
+  { routeKey: 'POST /webhooks/generic', handler: 'webhook-generic', authorized: false },
+  { routeKey: 'ANY /unsubscribe/{token}', handler: 'unsubscribe', authorized: false },
+  { routeKey: 'ANY /feedback/{token}', handler: 'feedback', authorized: false },
+  { routeKey: 'GET /health', handler: 'admin-api', authorized: false },
+  { routeKey: 'GET /api/customers', handler: 'admin-api', authorized: true },
+  { routeKey: 'GET /api/campaigns', handler: 'admin-api', authorized: true },
+  { routeKey: 'ANY /api/campaigns/{proxy+}', handler: 'admin-api', authorized: true },
+] as const;
+
+const ref = (logicalIdPrefix: string) => ({ Ref: Match.stringLikeRegexp(`^${logicalIdPrefix}`) });
+const arnOf = (logicalIdPrefix: string) => ({ 'Fn::GetAtt': [Match.stringLikeRegexp(`^${logicalIdPrefix}`), 'Arn'] });
+/** The same two shapes for vitest's own `expect` (CDK's Match only works inside Template assertions). */
+const refTo = (logicalIdPrefix: string) => ({ Ref: expect.stringMatching(new RegExp(`^${logicalIdPrefix}`)) });
+const arnTo = (logicalIdPrefix: string) => ({ 'Fn::GetAtt': [expect.stringMatching(new RegExp(`^${logicalIdPrefix}`)), 'Arn'] });
 
 describe('WinbackStack', () => {
-  let template: Template;
+  let synthesized: Synthesized;
+  const resources = (type: string) => synthesized.template.findResources(type) as Record<string, Resource>;
+  const functionId = (handler: string) => logicalIdOfFunction(synthesized, handler);
+  const environmentOf = (handler: string) =>
+    (resources('AWS::Lambda::Function')[functionId(handler)]!.Properties.Environment as { Variables: Record<string, unknown> }).Variables;
 
-  // Synthesizing bundles the handler with esbuild, so the stack is built once for the whole file.
+  // Synthesizing bundles all nine handlers with esbuild (a few seconds), so the stack is built once for the file,
+  // with cdk-nag's checks registered exactly as infra/app.ts registers them.
   beforeAll(() => {
-    // Prepare
-    const app = appWith({
-      shopName: 'Fietsen & Co',
-      timeZone: 'Europe/Amsterdam',
-      senderAddress: 'news@Fietsen.example',
-      scheduleHour: '4',
-      unsubscribeBaseUrl: 'https://fietsen.example/unsubscribe',
-    });
-    // Act
-    const stack = new WinbackStack(app, 'Winback', { settings: readSettings(app) });
-    template = Template.fromStack(stack);
+    // Prepare + Act
+    synthesized = synthWinback(
+      {
+        shopName: 'Fietsen & Co',
+        timeZone: 'Europe/Amsterdam',
+        senderAddress: 'news@Fietsen.example',
+        scheduleHour: '4',
+        unsubscribeBaseUrl: 'https://fietsen.example/links',
+        alarmEmail: 'ops@fietsen.example',
+        sendConcurrency: '6',
+      },
+      { bundle: true },
+    );
   });
 
-  it('keeps the single table with its keys, sparse customer index, TTL and safeguards', () => {
-    // Assess
-    template.resourceCountIs('AWS::DynamoDB::Table', 1);
-    template.hasResource('AWS::DynamoDB::Table', {
-      DeletionPolicy: 'Retain',
-      UpdateReplacePolicy: 'Retain',
-      Properties: Match.objectLike({
-        BillingMode: 'PAY_PER_REQUEST',
-        KeySchema: [
-          { AttributeName: tableKeys.partition, KeyType: 'HASH' },
-          { AttributeName: tableKeys.sort, KeyType: 'RANGE' },
-        ],
-        AttributeDefinitions: Match.arrayWith([
-          { AttributeName: tableKeys.partition, AttributeType: 'S' },
-          { AttributeName: tableKeys.sort, AttributeType: 'S' },
-          { AttributeName: customerScanIndex.partitionKey, AttributeType: 'S' },
-          { AttributeName: messageIndex.partitionKey, AttributeType: 'S' },
-        ]),
-        GlobalSecondaryIndexes: [
-          {
-            IndexName: customerScanIndex.name,
-            KeySchema: [{ AttributeName: customerScanIndex.partitionKey, KeyType: 'HASH' }],
-            Projection: { ProjectionType: 'ALL' },
-          },
-          {
-            IndexName: messageIndex.name,
-            KeySchema: [{ AttributeName: messageIndex.partitionKey, KeyType: 'HASH' }],
-            Projection: { ProjectionType: 'ALL' },
-          },
-        ],
-        TimeToLiveSpecification: { AttributeName: ttlAttribute, Enabled: true },
-        PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
-        DeletionProtectionEnabled: true,
-        // Enabled without a key of our own: the AWS-managed key (aws/dynamodb), not the AWS-owned default.
-        SSESpecification: Match.exact({ SSEEnabled: true }),
-      }),
+  // The assembly (with nine bundles) goes to a temporary directory of its own.
+  afterAll(() => rmSync(synthesized.assembly.directory, { recursive: true, force: true }));
+
+  describe('data', () => {
+    it('keeps the single table with its keys, sparse indexes, TTL and safeguards', () => {
+      // Assess
+      synthesized.template.resourceCountIs('AWS::DynamoDB::Table', 1);
+      synthesized.template.hasResource('AWS::DynamoDB::Table', {
+        DeletionPolicy: 'Retain',
+        UpdateReplacePolicy: 'Retain',
+        Properties: Match.objectLike({
+          BillingMode: 'PAY_PER_REQUEST',
+          KeySchema: [
+            { AttributeName: tableKeys.partition, KeyType: 'HASH' },
+            { AttributeName: tableKeys.sort, KeyType: 'RANGE' },
+          ],
+          GlobalSecondaryIndexes: [
+            { IndexName: customerScanIndex.name, KeySchema: [{ AttributeName: customerScanIndex.partitionKey, KeyType: 'HASH' }], Projection: { ProjectionType: 'ALL' } },
+            { IndexName: messageIndex.name, KeySchema: [{ AttributeName: messageIndex.partitionKey, KeyType: 'HASH' }], Projection: { ProjectionType: 'ALL' } },
+          ],
+          TimeToLiveSpecification: { AttributeName: ttlAttribute, Enabled: true },
+          PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+          DeletionProtectionEnabled: true,
+          // Enabled without a key of our own: the AWS-managed key (aws/dynamodb), not the AWS-owned default.
+          SSESpecification: Match.exact({ SSEEnabled: true }),
+        }),
+      });
     });
   });
 
-  it('generates and retains the unsubscribe signing key', () => {
-    // Assess
-    template.hasResource('AWS::SecretsManager::Secret', {
-      DeletionPolicy: 'Retain',
-      Properties: Match.objectLike({ GenerateSecretString: Match.objectLike({ PasswordLength: 64 }) }),
+  describe('functions', () => {
+    it('defines one function per handler, every one ARM64 on the newest Node.js runtime the CDK offers', () => {
+      // Prepare
+      const functions = Object.values(resources('AWS::Lambda::Function'));
+      const newestNode = lambda.Runtime.ALL.map((runtime) => runtime.name)
+        .filter((name) => /^nodejs\d+\.x$/.test(name))
+        .sort((a, b) => Number.parseInt(a.slice(6), 10) - Number.parseInt(b.slice(6), 10))
+        .at(-1);
+      // Assess
+      expect(Object.keys(synthesized.stack.functions).sort()).toEqual([...handlers].sort());
+      expect(functions).toHaveLength(handlers.length);
+      expect(nodeRuntime.name).toBe(newestNode);
+      for (const fn of functions) {
+        expect(fn.Properties).toMatchObject({ Runtime: newestNode, Architectures: ['arm64'], Handler: 'index.handler', TracingConfig: { Mode: 'Active' } });
+      }
     });
-  });
 
-  it('runs the nightly coordinator on the newest Node.js, ARM64, with its configuration', () => {
-    // Assess
-    template.hasResourceProperties('AWS::Lambda::Function', {
-      Handler: 'index.handler',
-      Runtime: 'nodejs24.x',
-      Architectures: ['arm64'],
-      Timeout: 900,
-      MemorySize: 1024,
-      Environment: {
-        Variables: {
-          TABLE_NAME: { Ref: Match.stringLikeRegexp('^Table') },
-          UNSUBSCRIBE_BASE_URL: 'https://fietsen.example/unsubscribe',
-          UNSUBSCRIBE_SECRET_ARN: { Ref: Match.stringLikeRegexp('^UnsubscribeSigningKey') },
+    it('gives every function the Powertools settings, the table, and its own log group with a retention', () => {
+      // Prepare
+      const logGroups = resources('AWS::Logs::LogGroup');
+      for (const handler of handlers) {
+        const fn = resources('AWS::Lambda::Function')[functionId(handler)]!;
+        const logGroupId = (fn.Properties.LoggingConfig as { LogGroup: { Ref: string } }).LogGroup.Ref;
+        // Assess
+        expect(environmentOf(handler)).toMatchObject({
+          TABLE_NAME: { Ref: expect.stringMatching(/^Table/) },
           POWERTOOLS_SERVICE_NAME: 'winback',
           POWERTOOLS_LOG_LEVEL: 'INFO',
+          POWERTOOLS_METRICS_NAMESPACE: 'Winback',
+        });
+        expect(logGroups[logGroupId]!.Properties.RetentionInDays).toBe(90);
+      }
+    });
+
+    it('passes secrets as Secrets Manager ARNs, never as values', () => {
+      // Prepare
+      const secretArn = (prefix: string) => ({ Ref: expect.stringMatching(new RegExp(`^${prefix}`)) });
+      // Assess
+      expect(environmentOf('webhook-shopify')).toMatchObject({ SHOPIFY_WEBHOOK_SECRET_ARN: secretArn('ShopifyWebhookSecret') });
+      expect(environmentOf('webhook-woocommerce')).toMatchObject({ WOOCOMMERCE_WEBHOOK_SECRET_ARN: secretArn('WooCommerceWebhookSecret') });
+      expect(environmentOf('webhook-generic')).toMatchObject({ WEBHOOK_SECRET_ARN: secretArn('GenericWebhookSecret') });
+      expect(environmentOf('admin-api')).toMatchObject({ WINBACK_ADMIN_TOKEN_ARN: secretArn('AdminToken'), UNSUBSCRIBE_SECRET_ARN: secretArn('UnsubscribeSigningKey') });
+      for (const handler of ['nightly-coordinator', 'scheduled-sender', 'unsubscribe', 'feedback']) {
+        expect(environmentOf(handler)).toMatchObject({ UNSUBSCRIBE_SECRET_ARN: secretArn('UnsubscribeSigningKey') });
+      }
+      for (const handler of handlers) {
+        const names = Object.keys(environmentOf(handler));
+        expect(names.filter((name) => /SECRET|TOKEN/.test(name) && !name.endsWith('_ARN'))).toEqual([]);
+      }
+      for (const secret of Object.values(resources('AWS::SecretsManager::Secret'))) {
+        expect(secret.Properties.SecretString).toBeUndefined();
+        expect(secret.Properties.GenerateSecretString).toMatchObject({ PasswordLength: 64 });
+      }
+    });
+
+    it('tells the senders the configuration set, the link base and the concurrency', () => {
+      // Assess
+      for (const handler of ['nightly-coordinator', 'scheduled-sender']) {
+        expect(environmentOf(handler)).toMatchObject({
+          SES_CONFIGURATION_SET: { Ref: expect.stringMatching(/^EmailConfigurationSet/) },
+          UNSUBSCRIBE_BASE_URL: 'https://fietsen.example/links',
+          SEND_CONCURRENCY: '6',
+        });
+      }
+      expect(environmentOf('admin-api')).toMatchObject({ UNSUBSCRIBE_BASE_URL: 'https://fietsen.example/links' });
+    });
+
+    it('retains the unsubscribe signing key: replacing it would break every link already sent', () => {
+      // Assess
+      synthesized.template.hasResource('AWS::SecretsManager::Secret', {
+        DeletionPolicy: 'Retain',
+        Properties: Match.objectLike({ Description: Match.stringLikeRegexp('unsubscribe') }),
+      });
+    });
+  });
+
+  describe('the night and the due sends', () => {
+    it('starts the night at the configured hour in the shop time zone, with retries and a dead-letter queue', () => {
+      // Assess
+      synthesized.template.hasResourceProperties('AWS::Scheduler::Schedule', {
+        ScheduleExpression: 'cron(0 4 * * ? *)',
+        ScheduleExpressionTimezone: 'Europe/Amsterdam',
+        FlexibleTimeWindow: { Mode: 'OFF' },
+        State: 'ENABLED',
+        Target: {
+          Arn: { 'Fn::GetAtt': [functionId('nightly-coordinator'), 'Arn'] },
+          RoleArn: Match.anyValue(),
+          Input: '{"source":"winback.schedule","asOf":"<aws.scheduler.scheduled-time>"}',
+          RetryPolicy: { MaximumRetryAttempts: 3, MaximumEventAgeInSeconds: 7200 },
+          DeadLetterConfig: { Arn: arnOf('NightFailures') },
         },
-      },
+      });
     });
-  });
 
-  it('starts the night at the configured hour in the shop time zone, with retries and a dead-letter queue', () => {
-    // Prepare
-    const functionId = Object.keys(template.findResources('AWS::Lambda::Function'))[0];
-    const queueIds = Object.keys(template.findResources('AWS::SQS::Queue'));
-    // Assess
-    expect(functionId).toBeDefined();
-    expect(queueIds).toHaveLength(1);
-    template.hasResourceProperties('AWS::Scheduler::Schedule', {
-      ScheduleExpression: 'cron(0 4 * * ? *)',
-      ScheduleExpressionTimezone: 'Europe/Amsterdam',
-      FlexibleTimeWindow: { Mode: 'OFF' },
-      State: 'ENABLED',
-      Target: {
-        Arn: { 'Fn::GetAtt': [functionId, 'Arn'] },
-        RoleArn: Match.anyValue(),
-        Input: '{"source":"winback.schedule","asOf":"<aws.scheduler.scheduled-time>"}',
-        RetryPolicy: { MaximumRetryAttempts: 3, MaximumEventAgeInSeconds: 7200 },
-        DeadLetterConfig: { Arn: { 'Fn::GetAtt': [queueIds[0], 'Arn'] } },
-      },
-    });
-  });
-
-  it('sends the night to the same queue when the function fails on every attempt', () => {
-    // Assess
-    template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
-      MaximumRetryAttempts: 2,
-      DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [Match.stringLikeRegexp('^NightFailures'), 'Arn'] } } },
-    });
-  });
-
-  it('grants no wildcard action and lets the function send mail only as the sender domain', () => {
-    // Prepare
-    const statements = Object.values(template.findResources('AWS::IAM::Policy')).flatMap(
-      (policy) => (policy as { Properties: { PolicyDocument: { Statement: Statement[] } } }).Properties.PolicyDocument.Statement,
-    );
-    const sesStatements = statements.filter((statement) => actionsOf(statement).some((action) => action.startsWith('ses:')));
-    // Assess
-    expect(statements.length).toBeGreaterThan(0);
-    for (const statement of statements) {
-      for (const action of actionsOf(statement)) expect(action).not.toMatch(/\*/);
-      expect(JSON.stringify(statement.Resource)).not.toBe('"*"');
-    }
-    expect(sesStatements).toEqual([
-      {
-        Effect: 'Allow',
-        Action: 'ses:SendEmail',
-        Resource: {
-          'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':ses:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':identity/fietsen.example']],
+    it('runs the sender every 5 minutes up to the scheduled time, with its own dead-letter queue', () => {
+      // Assess
+      synthesized.template.hasResourceProperties('AWS::Scheduler::Schedule', {
+        ScheduleExpression: 'rate(5 minutes)',
+        Target: {
+          Arn: { 'Fn::GetAtt': [functionId('scheduled-sender'), 'Arn'] },
+          RoleArn: Match.anyValue(),
+          Input: '{"source":"winback.schedule","upTo":"<aws.scheduler.scheduled-time>"}',
+          RetryPolicy: Match.objectLike({ MaximumRetryAttempts: 2 }),
+          DeadLetterConfig: { Arn: arnOf('SenderFailures') },
         },
-      },
-    ]);
-  });
+      });
+      // The sender finishes before the next tick, so ticks rarely overlap.
+      expect(resources('AWS::Lambda::Function')[functionId('scheduled-sender')]!.Properties.Timeout).toBeLessThan(300);
+    });
 
-  it('lets the function read and write the table and its index, and read the signing key', () => {
-    // Prepare
-    const statements = Object.values(template.findResources('AWS::IAM::Policy')).flatMap(
-      (policy) => (policy as { Properties: { PolicyDocument: { Statement: Statement[] } } }).Properties.PolicyDocument.Statement,
-    );
-    const tableStatement = statements.find((statement) => actionsOf(statement).includes('dynamodb:PutItem'));
-    const secretStatement = statements.find((statement) => actionsOf(statement).includes('secretsmanager:GetSecretValue'));
-    // Assess
-    expect(actionsOf(tableStatement!)).toEqual(expect.arrayContaining(['dynamodb:Query', 'dynamodb:Scan', 'dynamodb:UpdateItem']));
-    expect(JSON.stringify(tableStatement!.Resource)).toContain('/index/*');
-    expect(secretStatement!.Resource).toEqual({ Ref: expect.stringMatching(/^UnsubscribeSigningKey/) });
-  });
-});
+    it('lets each schedule invoke only its own function', () => {
+      // Prepare
+      const roles = Object.values(resources('AWS::Scheduler::Schedule')).map((schedule) => (schedule.Properties.Target as { RoleArn: { 'Fn::GetAtt': [string, string] } }).RoleArn['Fn::GetAtt'][0]);
+      const statementsOfRole = (roleId: string) =>
+        Object.values(resources('AWS::IAM::Policy'))
+          .filter((policy) => JSON.stringify(policy.Properties.Roles) === JSON.stringify([{ Ref: roleId }]))
+          .flatMap((policy) => (policy.Properties.PolicyDocument as { Statement: Statement[] }).Statement);
+      // Assess
+      expect(new Set(roles).size).toBe(2);
+      for (const [roleId, handler] of [
+        [roles[0]!, 'nightly-coordinator'],
+        [roles[1]!, 'scheduled-sender'],
+      ] as const) {
+        const invoke = statementsOfRole(roleId).filter((statement) => actionsOf(statement).includes('lambda:InvokeFunction'));
+        expect(invoke).toEqual([{ Effect: 'Allow', Action: 'lambda:InvokeFunction', Resource: { 'Fn::GetAtt': [functionId(handler), 'Arn'] } }]);
+      }
+    });
 
-describe('readSettings', () => {
-  it('fills in the defaults when the context is empty', () => {
-    // Act
-    const settings = readSettings(appWith({}));
-    // Assess
-    expect(settings).toEqual({
-      shopName: 'My shop',
-      timeZone: 'Europe/Amsterdam',
-      senderAddress: 'winback@example.com',
-      scheduleHour: 3,
-      unsubscribeBaseUrl: 'https://winback.example.com',
-      logLevel: 'INFO',
+    it('sends a night that failed on every Lambda attempt to the same queue as one the schedule could not start', () => {
+      // Assess
+      synthesized.template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+        FunctionName: { Ref: functionId('nightly-coordinator') },
+        MaximumRetryAttempts: 2,
+        DestinationConfig: { OnFailure: { Destination: arnOf('NightFailures') } },
+      });
     });
   });
 
-  it('takes numbers from cdk.json or as -c strings, and canonical time zone names', () => {
-    // Act
-    const fromJson = readSettings(appWith({ scheduleHour: 0, timeZone: 'america/new_york' }));
-    const fromCommandLine = readSettings(appWith({ scheduleHour: '23' }));
-    // Assess
-    expect(fromJson).toMatchObject({ scheduleHour: 0, timeZone: 'America/New_York' });
-    expect(fromCommandLine.scheduleHour).toBe(23);
+  describe('the HTTP API', () => {
+    it('wires every route to its function, and no other route exists', () => {
+      // Prepare
+      const routes = Object.values(resources('AWS::ApiGatewayV2::Route'));
+      const integrations = resources('AWS::ApiGatewayV2::Integration');
+      const targetOf = (routeKey: string) => {
+        const route = routes.find((candidate) => candidate.Properties.RouteKey === routeKey);
+        if (!route) return undefined;
+        const integrationId = JSON.stringify(route.Properties.Target).match(/"Ref":"([^"]+)"/)?.[1];
+        return integrations[integrationId!]!.Properties;
+      };
+      // Assess
+      expect(routes.map((route) => route.Properties.RouteKey).sort()).toEqual(expectedRoutes.map((route) => route.routeKey).sort());
+      for (const { routeKey, handler } of expectedRoutes) {
+        expect(targetOf(routeKey), routeKey).toMatchObject({
+          IntegrationType: 'AWS_PROXY',
+          PayloadFormatVersion: '2.0',
+          IntegrationUri: { 'Fn::GetAtt': [functionId(handler), 'Arn'] },
+        });
+      }
+    });
+
+    it('puts the Cognito JWT authorizer on every admin route and on no webhook or token route', () => {
+      // Prepare
+      const [authorizerId, authorizer] = Object.entries(resources('AWS::ApiGatewayV2::Authorizer'))[0]!;
+      const routes = Object.values(resources('AWS::ApiGatewayV2::Route'));
+      // Assess
+      expect(authorizer.Properties).toMatchObject({
+        AuthorizerType: 'JWT',
+        IdentitySource: ['$request.header.Authorization'],
+        JwtConfiguration: { Audience: [refTo('HttpMarketersConsole')], Issuer: expect.anything() },
+      });
+      expect(JSON.stringify(authorizer.Properties.JwtConfiguration)).toContain('cognito-idp');
+      for (const { routeKey, authorized } of expectedRoutes) {
+        const route = routes.find((candidate) => candidate.Properties.RouteKey === routeKey)!.Properties;
+        if (authorized) expect(route, routeKey).toMatchObject({ AuthorizationType: 'JWT', AuthorizerId: { Ref: authorizerId } });
+        else expect(route.AuthorizationType ?? 'NONE', routeKey).toBe('NONE');
+      }
+    });
+
+    it('keeps the marketers pool invitation-only, with MFA and a strong password policy', () => {
+      // Assess
+      synthesized.template.hasResourceProperties('AWS::Cognito::UserPool', {
+        AdminCreateUserConfig: { AllowAdminCreateUserOnly: true },
+        MfaConfiguration: 'ON',
+        EnabledMfas: ['SOFTWARE_TOKEN_MFA'],
+        Policies: { PasswordPolicy: Match.objectLike({ MinimumLength: 12, RequireSymbols: true }) },
+      });
+      synthesized.template.hasResourceProperties('AWS::Cognito::UserPoolClient', {
+        GenerateSecret: false,
+        ExplicitAuthFlows: ['ALLOW_USER_SRP_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH'],
+        AllowedOAuthFlows: Match.absent(),
+      });
+    });
+
+    it('throttles the default stage and writes JSON access logs that name the route, never the tokened path', () => {
+      // Prepare
+      const stage = Object.values(resources('AWS::ApiGatewayV2::Stage'))[0]!.Properties;
+      const format = JSON.parse((stage.AccessLogSettings as { Format: string }).Format) as Record<string, string>;
+      // Assess
+      expect(stage).toMatchObject({
+        StageName: '$default',
+        AutoDeploy: true,
+        DefaultRouteSettings: { ThrottlingRateLimit: 50, ThrottlingBurstLimit: 100 },
+        AccessLogSettings: { DestinationArn: arnTo('HttpAccessLogs') },
+      });
+      expect(format).toMatchObject({ requestId: '$context.requestId', routeKey: '$context.routeKey', status: '$context.status' });
+      expect(Object.values(format).filter((variable) => /\$context\.(path|resourcePath)\b/.test(variable))).toEqual([]);
+    });
   });
 
-  it.each([
-    ['scheduleHour', '24'],
-    ['scheduleHour', 'three'],
-    ['timeZone', 'Mars/Olympus_Mons'],
-    ['senderAddress', 'not-an-address'],
-    ['unsubscribeBaseUrl', 'http://insecure.example/u'],
-    ['logLevel', 'chatty'],
-    ['shopName', '  '],
-  ])('refuses a bad %s (%j) and names the context key', (key, value) => {
-    // Prepare
-    const app = appWith({ [key]: value });
-    // Act
-    const read = () => readSettings(app);
-    // Assess
-    expect(read).toThrow(`context "${key}"`);
+  describe('email', () => {
+    it('publishes every SES event type to the default event bus through the configuration set', () => {
+      // Assess
+      synthesized.template.hasResourceProperties('AWS::SES::ConfigurationSetEventDestination', {
+        ConfigurationSetName: ref('EmailConfigurationSet'),
+        EventDestination: {
+          Enabled: true,
+          EventBridgeDestination: { EventBusArn: { 'Fn::Join': ['', Match.arrayWith([':event-bus/default'])] } },
+          MatchingEventTypes: Match.arrayEquals(['send', 'delivery', 'bounce', 'complaint', 'open', 'click', 'reject', 'deliveryDelay', 'renderingFailure', 'subscription']),
+        },
+      });
+    });
+
+    it('routes aws.ses events of our configuration set, all ten detail-types, to the events function with retries and a DLQ', () => {
+      // Assess
+      expect(sesDetailTypes).toHaveLength(10);
+      synthesized.template.hasResourceProperties('AWS::Events::Rule', {
+        EventPattern: {
+          source: ['aws.ses'],
+          'detail-type': [
+            'Email Sent',
+            'Email Delivered',
+            'Email Bounced',
+            'Email Complaint Received',
+            'Email Opened',
+            'Email Clicked',
+            'Email Rejected',
+            'Email Delivery Delayed',
+            'Email Rendering Failed',
+            'Email Subscribed',
+          ],
+          detail: { mail: { tags: { 'ses:configuration-set': [ref('EmailConfigurationSet')] } } },
+        },
+        Targets: [
+          {
+            Id: Match.anyValue(),
+            Arn: { 'Fn::GetAtt': [functionId('email-events'), 'Arn'] },
+            RetryPolicy: { MaximumRetryAttempts: 8, MaximumEventAgeInSeconds: 86_400 },
+            DeadLetterConfig: { Arn: arnOf('EmailEventFailures') },
+          },
+        ],
+      });
+      // The function's own failures (EventBridge invokes it asynchronously) go to the same queue.
+      synthesized.template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+        FunctionName: { Ref: functionId('email-events') },
+        MaximumRetryAttempts: 2,
+        DestinationConfig: { OnFailure: { Destination: arnOf('EmailEventFailures') } },
+      });
+    });
+
+    it('lets only the two senders send, and only as the identity through the configuration set', () => {
+      // Prepare
+      const sesStatements = (handler: string) => statementsOfFunction(synthesized, handler).filter((statement) => actionsOf(statement).some((action) => action.startsWith('ses:')));
+      // Assess
+      for (const handler of ['nightly-coordinator', 'scheduled-sender']) {
+        const [statement, ...others] = sesStatements(handler);
+        expect(others).toEqual([]);
+        expect(statement).toMatchObject({ Effect: 'Allow', Action: 'ses:SendEmail' });
+        expect(statement!.Resource).toHaveLength(2);
+        expect(statement!.Resource).toEqual(
+          expect.arrayContaining([
+            { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':ses:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':identity/fietsen.example']] },
+            { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':ses:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':configuration-set/', refTo('EmailConfigurationSet')]] },
+          ]),
+        );
+      }
+      for (const handler of handlers.filter((name) => name !== 'nightly-coordinator' && name !== 'scheduled-sender')) {
+        expect(sesStatements(handler), handler).toEqual([]);
+      }
+    });
+  });
+
+  describe('least privilege', () => {
+    it('grants no wildcard action anywhere, and "*" resources only to X-Ray, which has no resource-level permissions', () => {
+      // Prepare
+      const statements = Object.values(resources('AWS::IAM::Policy')).flatMap((policy) => (policy.Properties.PolicyDocument as { Statement: Statement[] }).Statement);
+      // Assess
+      expect(statements.length).toBeGreaterThan(0);
+      for (const statement of statements) {
+        for (const action of actionsOf(statement)) expect(action).not.toMatch(/\*/);
+        if ([statement.Resource].flat().includes('*')) expect(actionsOf(statement).sort()).toEqual(['xray:PutTelemetryRecords', 'xray:PutTraceSegments']);
+      }
+    });
+
+    it('attaches no AWS managed policy to any role', () => {
+      // Assess
+      for (const role of Object.values(resources('AWS::IAM::Role'))) expect(role.Properties.ManagedPolicyArns).toBeUndefined();
+    });
+
+    it('lets only the night and the admin preview scan, and only the two sparse indexes, never the table', () => {
+      // Prepare
+      const scanners = handlers.filter((handler) => statementsOfFunction(synthesized, handler).some((statement) => actionsOf(statement).includes('dynamodb:Scan')));
+      const scan = statementsOfFunction(synthesized, 'nightly-coordinator').filter((statement) => actionsOf(statement).includes('dynamodb:Scan'));
+      // Assess
+      expect(scanners.sort()).toEqual(['admin-api', 'nightly-coordinator']);
+      expect(scan).toHaveLength(1);
+      expect(actionsOf(scan[0]!)).toEqual(['dynamodb:Scan']);
+      expect(scan[0]!.Resource).toEqual(
+        [customerScanIndex.name, messageIndex.name].map((index) => ({ 'Fn::Join': ['', [arnTo('Table'), `/index/${index}`]] })),
+      );
+    });
+
+    it('lets the events function query the messages index to find a send, and only the night and preview scan it', () => {
+      // Prepare
+      const indexUsers = handlers.filter((handler) => JSON.stringify(statementsOfFunction(synthesized, handler)).includes(`/index/${messageIndex.name}`));
+      const query = statementsOfFunction(synthesized, 'email-events').find((statement) => JSON.stringify(statement.Resource).includes(`/index/${messageIndex.name}`))!;
+      // Assess
+      expect(indexUsers.sort()).toEqual(['admin-api', 'email-events', 'nightly-coordinator']);
+      expect(actionsOf(query)).toEqual(['dynamodb:Query']);
+    });
+
+    it('lets each function read only the secrets it uses', () => {
+      // Prepare
+      const secretsOf = (handler: string) =>
+        statementsOfFunction(synthesized, handler)
+          .filter((statement) => actionsOf(statement).includes('secretsmanager:GetSecretValue'))
+          .flatMap((statement) => [statement.Resource].flat() as { Ref: string }[])
+          .map((resource) => resource.Ref.replace(/[0-9A-F]{8}$/, ''))
+          .sort();
+      // Assess
+      expect(Object.fromEntries(handlers.map((handler) => [handler, secretsOf(handler)]))).toEqual({
+        'nightly-coordinator': ['UnsubscribeSigningKey'],
+        'scheduled-sender': ['UnsubscribeSigningKey'],
+        'email-events': [],
+        'webhook-shopify': ['ShopifyWebhookSecret'],
+        'webhook-woocommerce': ['WooCommerceWebhookSecret'],
+        'webhook-generic': ['GenericWebhookSecret'],
+        unsubscribe: ['UnsubscribeSigningKey'],
+        feedback: ['UnsubscribeSigningKey'],
+        'admin-api': ['AdminToken', 'UnsubscribeSigningKey'],
+      });
+    });
+
+    it('scopes every function to its own log group and the table, with no table-wide admin actions', () => {
+      for (const handler of handlers) {
+        // Prepare
+        const statements = statementsOfFunction(synthesized, handler);
+        const logs = statements.find((statement) => actionsOf(statement).includes('logs:PutLogEvents'))!;
+        const ownLogGroup = (resources('AWS::Lambda::Function')[functionId(handler)]!.Properties.LoggingConfig as { LogGroup: { Ref: string } }).LogGroup.Ref;
+        const actions = statements.flatMap(actionsOf);
+        // Assess
+        expect(logs.Resource, handler).toEqual({ 'Fn::GetAtt': [ownLogGroup, 'Arn'] });
+        expect(actions, handler).toContain('dynamodb:PutItem');
+        expect(actions.filter((action) => /dynamodb:(CreateTable|DeleteTable|UpdateTable|UpdateTimeToLive)/.test(action)), handler).toEqual([]);
+      }
+    });
+  });
+
+  describe('observability', () => {
+    it('alarms on every dead-letter queue as soon as one message waits', () => {
+      // Prepare
+      const queueIds = Object.keys(resources('AWS::SQS::Queue'));
+      // Assess
+      expect(queueIds.map((id) => id.replace(/[0-9A-F]{8}$/, '')).sort()).toEqual(['EmailEventFailures', 'NightFailures', 'SenderFailures']);
+      for (const queueId of queueIds) {
+        synthesized.template.hasResourceProperties('AWS::SQS::Queue', { SqsManagedSseEnabled: true, MessageRetentionPeriod: 1_209_600 });
+        synthesized.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+          Namespace: 'AWS/SQS',
+          MetricName: 'ApproximateNumberOfMessagesVisible',
+          Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [queueId, 'QueueName'] } }],
+          Threshold: 1,
+          ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+          EvaluationPeriods: 1,
+        });
+      }
+    });
+
+    it('alarms on a failed night, webhook 5xx, bounces at 2% and complaints at 0.08%', () => {
+      // Assess
+      expect(reputationThresholds).toEqual({ bounceRate: 0.02, complaintRate: 0.0008 });
+      synthesized.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        Namespace: 'AWS/Lambda',
+        MetricName: 'Errors',
+        Dimensions: [{ Name: 'FunctionName', Value: { Ref: functionId('nightly-coordinator') } }],
+        Threshold: 1,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      });
+      synthesized.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        Namespace: 'AWS/ApiGateway',
+        MetricName: '5xx',
+        Dimensions: [{ Name: 'ApiId', Value: ref('HttpApi') }],
+        Statistic: 'Sum',
+        Threshold: 1,
+      });
+      synthesized.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        Namespace: 'AWS/SES',
+        MetricName: 'Reputation.BounceRate',
+        Threshold: 0.02,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      });
+      synthesized.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        Namespace: 'AWS/SES',
+        MetricName: 'Reputation.ComplaintRate',
+        Threshold: 0.0008,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      });
+    });
+
+    it('notifies the alarm email through an SSL-only topic from every alarm', () => {
+      // Prepare
+      const topicId = Object.keys(resources('AWS::SNS::Topic'))[0]!;
+      const alarms = Object.values(resources('AWS::CloudWatch::Alarm'));
+      // Assess
+      expect(alarms).toHaveLength(3 + 4);
+      for (const alarm of alarms) expect(alarm.Properties.AlarmActions).toEqual([{ Ref: topicId }]);
+      synthesized.template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'ops@fietsen.example', TopicArn: { Ref: topicId } });
+      synthesized.template.hasResourceProperties('AWS::SNS::TopicPolicy', {
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+            Match.objectLike({ Effect: 'Allow', Principal: { Service: 'cloudwatch.amazonaws.com' }, Action: 'sns:Publish' }),
+          ]),
+        },
+      });
+    });
+
+    it('has a dashboard', () => {
+      // Assess
+      synthesized.template.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
+    });
+  });
+
+  describe('cdk-nag', () => {
+    it('reports no finding, error or warning, that is not acknowledged', () => {
+      // Prepare
+      const report = validationReport(synthesized.assembly);
+      // Assess
+      expect(report.pluginReports.flatMap((plugin) => plugin.violations.map((violation) => `${plugin.pluginName}: ${violation.ruleName}`))).toEqual([]);
+    });
   });
 });

@@ -1,0 +1,74 @@
+import { describe, expect, it } from 'vitest';
+import { readSettings, sesIdentity } from '../../infra/settings.js';
+import { appWith } from './synth.js';
+
+describe('readSettings', () => {
+  it('fills in the defaults when the context is empty', () => {
+    // Act
+    const settings = readSettings(appWith({}));
+    // Assess
+    expect(settings).toEqual({
+      shopName: 'My shop',
+      timeZone: 'Europe/Amsterdam',
+      senderAddress: 'winback@example.com',
+      scheduleHour: 3,
+      logLevel: 'INFO',
+      sendConcurrency: 8,
+      apiRateLimit: 50,
+      apiBurstLimit: 100,
+    });
+    expect(sesIdentity(settings)).toBe('example.com');
+  });
+
+  it('takes numbers from cdk.json or as -c strings, and canonical time zone names', () => {
+    // Act
+    const fromJson = readSettings(appWith({ scheduleHour: 0, timeZone: 'america/new_york', apiRateLimit: 20 }));
+    const fromCommandLine = readSettings(appWith({ scheduleHour: '23', sendConcurrency: '2', apiBurstLimit: '40' }));
+    // Assess
+    expect(fromJson).toMatchObject({ scheduleHour: 0, timeZone: 'America/New_York', apiRateLimit: 20 });
+    expect(fromCommandLine).toMatchObject({ scheduleHour: 23, sendConcurrency: 2, apiBurstLimit: 40 });
+  });
+
+  it.each([
+    ['news@shop.example', 'shop.example'],
+    ['news@mail.shop.example', 'shop.example'],
+    ['news@shop.example', 'News@Shop.example'],
+  ])('accepts the SES identity when it covers the sender (%s as %s)', (senderAddress, identity) => {
+    // Act
+    const settings = readSettings(appWith({ senderAddress, sesIdentity: identity }));
+    // Assess
+    expect(sesIdentity(settings)).toBe(identity.toLowerCase());
+  });
+
+  it('takes the alarm email and an explicit unsubscribe base URL', () => {
+    // Act
+    const settings = readSettings(appWith({ alarmEmail: 'ops@shop.example', unsubscribeBaseUrl: 'https://shop.example/w' }));
+    // Assess
+    expect(settings).toMatchObject({ alarmEmail: 'ops@shop.example', unsubscribeBaseUrl: 'https://shop.example/w' });
+  });
+
+  it.each([
+    ['scheduleHour', '24'],
+    ['scheduleHour', 'three'],
+    ['timeZone', 'Mars/Olympus_Mons'],
+    ['senderAddress', 'not-an-address'],
+    ['unsubscribeBaseUrl', 'http://insecure.example/u'],
+    ['logLevel', 'chatty'],
+    ['shopName', '  '],
+    ['alarmEmail', 'ops-at-shop'],
+    ['sesIdentity', 'not a domain'],
+    ['sesIdentity', 'other.example'],
+    ['sesIdentity', 'someone-else@example.com'],
+    ['sendConcurrency', '0'],
+    ['sendConcurrency', '1.5'],
+    ['apiRateLimit', '-3'],
+    ['apiBurstLimit', 'lots'],
+  ])('refuses a bad %s (%j) and names the context key', (key, value) => {
+    // Prepare
+    const app = appWith({ [key]: value });
+    // Act
+    const read = () => readSettings(app);
+    // Assess
+    expect(read).toThrow(`context "${key}"`);
+  });
+});
