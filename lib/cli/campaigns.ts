@@ -29,7 +29,7 @@ interface StoreOptions {
  * The table the campaign commands work on: with --aws, TABLE_NAME through the usual AWS credentials; otherwise the
  * local stack, reusing a running `npm start` when one answers, else starting the embedded stack for the command.
  */
-async function withTable<T>(options: StoreOptions & { seedAsOf?: string; customers?: number }, work: (table: { client: ReturnType<typeof createDocumentClient>; tableName: string }) => Promise<T>): Promise<T> {
+export async function withTable<T>(options: StoreOptions & { seedAsOf?: string; customers?: number }, work: (table: { client: ReturnType<typeof createDocumentClient>; tableName: string }) => Promise<T>): Promise<T> {
   if (options.aws) return work({ client: createDocumentClient(), tableName: process.env.TABLE_NAME ?? 'winback' });
   useLocalCredentials();
   const endpoint = `http://127.0.0.1:${options.port + 2}`;

@@ -9,6 +9,7 @@ import { applyCampaignConfig } from '../usecases/apply-campaign-config.js';
 import { defaultSimulationSeed, simulate, type SimulateOptions } from './simulate.js';
 import { registerModelCommands } from './model.js';
 import { registerCampaignCommands } from './campaigns.js';
+import { registerReportCommands } from './report.js';
 import { start, type StartOptions } from './start.js';
 
 export function parseCalendarDate(text: string): string {
@@ -76,6 +77,7 @@ function buildProgram(): Command {
     });
 
   registerCampaignCommands(program);
+  registerReportCommands(program);
 
   const config = program.command('config').description('Campaign config (also under `winback campaigns`)');
   config

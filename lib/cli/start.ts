@@ -130,8 +130,16 @@ export async function runLocalNight(asOf: string): Promise<LocalNightSummary> {
   const { handler: sender } = await import('../../functions/scheduled-sender/handler.js');
   const upTo = new Date(Date.parse(summary.nightAt) + 86_400_000).toISOString();
   const due = (await sender({ source: 'winback.local', upTo }, localLambdaContext('winback-scheduled-sender'))) as SendDueSummary;
+  const campaigns = Object.fromEntries(
+    Object.entries(summary.campaigns).map(([id, campaign]) => {
+      const later = due.sentByCampaign[id] ?? 0;
+      return [id, { ...campaign, sent: campaign.sent + later, scheduled: Math.max(0, campaign.scheduled - later) }];
+    }),
+  );
   return {
     ...summary,
+    campaigns,
+    sentByCampaign: Object.fromEntries(Object.entries(campaigns).map(([id, campaign]) => [id, campaign.sent])),
     emailsSent: summary.emailsSent + due.sent,
     emailsScheduled: Math.max(0, summary.emailsScheduled - due.sent - due.cancelled - due.failed),
     sentAfterQuietHours: due.sent,

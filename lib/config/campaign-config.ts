@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { isTimeZone } from '../domain/dates.js';
 import { formatPath } from '../domain/field-path.js';
+import { reasonCodes } from '../domain/reasons.js';
 
 export { formatPath };
 import { feedbackVariables, renderEmail, type TemplateVariables } from '../domain/templating.js';
@@ -67,6 +68,21 @@ const guardrailsSchema = z.strictObject({
   quietHours: z.strictObject({ start: clockTime, end: clockTime }).optional(),
   /** The most win-back emails the shop sends in one night, highest priority first. */
   dailySendCap: z.number().int().min(1).max(10_000_000).default(50_000),
+  /**
+   * The deliverability guard: over the last windowDays of sends (at least minVolume of them), a campaign whose bounce
+   * or complaint rate reaches these pauses itself, and so does all sending when the shop's does. The defaults sit below
+   * SES's review thresholds (bounce 5%, complaint 0.1%); a threshold above SES's own pause levels would guard nothing.
+   */
+  deliverability: z
+    .strictObject({
+      bounceRatePause: z.number().gt(0).max(0.1, 'at most 0.1: SES may pause the account at a 10% bounce rate').default(0.04),
+      complaintRatePause: z.number().gt(0).max(0.005, 'at most 0.005: SES may pause the account at a 0.5% complaint rate').default(0.0008),
+      minVolume: z.number().int().min(1).max(10_000_000).default(200),
+      /** One complaint among a few hundred emails is noise: a pause for complaints needs at least this many. */
+      minComplaints: z.number().int().min(1).max(1000).default(2),
+      windowDays: z.number().int().min(1).max(90).default(7),
+    })
+    .prefault({}),
 });
 
 const attributionSchema = z.strictObject({
@@ -137,8 +153,8 @@ const campaignSchema = z.strictObject({
     minPAlive: z.number().min(0).max(1).optional(),
     maxPAlive: z.number().min(0).max(1).optional(),
     minClvMinor: z.number().int().min(0).optional(),
-    /** Any of these reason codes. */
-    reasonCodes: z.array(z.string().regex(/^[a-z_]{2,40}$/)).max(20).optional(),
+    /** Any of these reason codes (see README "Reason codes"). */
+    reasonCodes: z.array(z.enum(reasonCodes)).max(20).optional(),
     /** ISO 3166-1 alpha-2 codes. */
     countries: z.array(z.string().regex(/^[A-Z]{2}$/, 'an ISO 3166-1 alpha-2 code such as "NL"')).max(250).optional(),
   }),
@@ -150,7 +166,7 @@ const campaignSchema = z.strictObject({
   steps: z.array(stepSchema).min(1, 'a campaign needs at least one step').max(8),
   coupon: z
     .strictObject({
-      /** Each recipient gets a unique code: PREFIX-XXXXXX. */
+      /** Each recipient gets a unique code: PREFIX-XXXXXXXX (eight letters and digits). */
       prefix: z.string().regex(/^[A-Z0-9]{2,12}$/, '2-12 capital letters or digits'),
       expiresInDays: z.number().int().min(1).max(365).default(14),
     })
@@ -201,6 +217,10 @@ export const campaignConfigSchema = z
           context.addIssue({ code: 'custom', path: ['campaigns', index, 'experiment', 'variants', variantIndex, 'id'], message: `duplicate variant id "${variant.id}"` });
         }
         variantIds.add(variant.id);
+        const percentSteps = campaign.steps.some((step) => step.offer.kind === 'percent');
+        if (variant.offerValue !== undefined && percentSteps && (variant.offerValue < 1 || variant.offerValue > 90)) {
+          context.addIssue({ code: 'custom', path: ['campaigns', index, 'experiment', 'variants', variantIndex, 'offerValue'], message: 'this campaign has percent offers: 1 to 90' });
+        }
         if (variant.subject) {
           checkTemplates({ ...campaign.steps[0]!.content, subject: variant.subject }, campaign, config.shop, ['campaigns', index, 'experiment', 'variants', variantIndex], context, ['subject']);
         }

@@ -28,6 +28,7 @@ export const skipReasons = [
   'render_failed',
   'send_unconfirmed',
   'sending_paused',
+  'campaign_paused',
   'unreadable_record',
 ] as const;
 export type SkipReason = (typeof skipReasons)[number];
@@ -55,6 +56,7 @@ export const skipReasonMeanings: Record<SkipReason, string> = {
   render_failed: 'the email did not render for this customer (see the logs); nothing was reserved',
   send_unconfirmed: 'SES may or may not have sent it; never resent, to avoid doubles',
   sending_paused: 'sending stopped for the night (SES paused or suspended the account, or IAM denied sending)',
+  campaign_paused: 'the deliverability guard paused this campaign (or all sending) after too many bounces or complaints; resume with `winback campaigns resume`',
   unreadable_record: 'the stored customer record could not be read',
 };
 

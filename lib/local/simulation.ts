@@ -22,7 +22,8 @@ export const responseRates = {
   permanentBounce: 0.015,
   transientBounce: 0.01,
   /** The rest are of the delivered emails. */
-  complained: 0.001,
+  // Good senders see 0.01-0.05% complaints; 0.1% would be SES's own review level.
+  complained: 0.0003,
   opened: 0.35,
   clicked: 0.08,
   unsubscribed: 0.005,

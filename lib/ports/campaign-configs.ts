@@ -1,4 +1,5 @@
 import type { CampaignConfig } from '../config/campaign-config.js';
+import type { PauseRecord, PauseScope } from '../domain/deliverability.js';
 
 export interface StoredCampaignConfig {
   readonly version: number;
@@ -25,4 +26,10 @@ export interface CampaignConfigStore {
   history(): Promise<StoredVersion[]>;
   /** Stores the next version; false when another writer took that version number first. */
   putVersion(entry: StoredCampaignConfig): Promise<boolean>;
+  /** The deliverability guard's records, one per scope (all sending, or a campaign), paused or resumed. */
+  pauses(): Promise<PauseRecord[]>;
+  /** Stores a pause; false when that scope is paused already (the first pause and its reason stay). */
+  pause(record: PauseRecord): Promise<boolean>;
+  /** The explicit resume: the record stays, marked resumed, by whom and when; false when the scope was not paused. */
+  resume(scope: PauseScope, by: string, at: string): Promise<boolean>;
 }

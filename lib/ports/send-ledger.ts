@@ -16,6 +16,8 @@ export interface SendLedger {
   reserve(reservation: SendReservation, status?: 'reserved' | 'held_out' | 'scheduled'): Promise<Reservation>;
   /** Takes a scheduled entry for sending (scheduled -> reserved); false when someone else took it. */
   claimScheduled(entry: SendRecord): Promise<boolean>;
+  /** Puts a claimed send back on the due list (SES paused or throttled it): it goes at the next chance, once. */
+  reschedule(entry: SendRecord, notBefore: string): Promise<void>;
   /** A scheduled send that must not go any more (the customer opted out meanwhile). */
   cancelScheduled(key: SendKey, reason: string): Promise<void>;
   /** Scheduled sends due by this instant, oldest first, at most `limit`. */
@@ -29,4 +31,6 @@ export interface SendLedger {
   recordEvent(key: SendKey, event: RecordedEmailEvent, at: string): Promise<void>;
   recordFeedback(key: SendKey, feedback: FeedbackAnswer): Promise<boolean>;
   sendsOf(customerId: string): Promise<SendRecord[]>;
+  /** Sent entries of the nights (asOf) from `firstNight` to `lastNight`, with their events: what the deliverability guard measures. */
+  sentOnNights(firstNight: string, lastNight: string): Promise<SendRecord[]>;
 }

@@ -36,7 +36,8 @@ export interface EmailEventResult {
  */
 export async function recordEmailEvent(event: EmailEvent, deps: EmailEventDependencies): Promise<EmailEventResult> {
   const send = await deps.ledger.findByMessageId(event.messageId);
-  const recorded = recordedAs[event.type];
+  // SES's bounce rate counts hard bounces only; a transient one is kept apart so the guard counts as SES does.
+  const recorded = event.type === 'Bounce' && event.bounce?.type !== 'Permanent' ? 'softBounced' : recordedAs[event.type];
   if (send && recorded && !(event.type === 'Subscription' && !event.subscription?.unsubscribedAll)) {
     await deps.ledger.recordEvent(send, recorded, event.at);
   }

@@ -8,6 +8,7 @@ import { calendarDateIn, instantAt, isCalendarDate, median, parseClockTime, type
 import type { SkipReason } from '../domain/decisions.js';
 import type { CampaignConfigStore } from '../ports/campaign-configs.js';
 import type { RunRecorder } from '../ports/runs.js';
+import { guardDeliverability } from './deliverability-guard.js';
 import { emptyTally, scoreSegment, type CampaignTally, type NightContext, type SegmentDependencies, type SegmentTally } from './score-segment.js';
 
 export interface NightDependencies extends SegmentDependencies {
@@ -55,6 +56,8 @@ export interface NightSummary {
   readonly skipped: Partial<Record<SkipReason, number>>;
   /** Set when the night stopped sending early, e.g. SES paused the account. */
   readonly stoppedBy?: string;
+  /** What the deliverability guard held paused tonight: `shop` (all sending) and campaign ids; absent when nothing. */
+  readonly paused?: readonly string[];
 }
 
 export interface NightScoring {
@@ -141,6 +144,8 @@ async function prepareNight(deps: NightDependencies, options: NightOptions): Pro
 
 async function scanNight(setup: NightSetup, deps: NightDependencies, options: NightOptions, samples?: NightContext['samples']): Promise<NightSummary> {
   const { config, totalSegments, nightAt } = setup;
+  // Before any email goes out: a scope over the guard's thresholds is paused now, and the night skips it.
+  const guard = await guardDeliverability(deps, config, { asOf: setup.asOf, at: nightAt }, { store: !samples });
   const { pace, scoring, model } = await studyShop(deps, config, totalSegments, setup.asOf);
   const night: NightContext = {
     runId: setup.runId,
@@ -152,6 +157,7 @@ async function scanNight(setup: NightSetup, deps: NightDependencies, options: Ni
     sendConcurrency: options.sendConcurrency ?? 8,
     stop: {},
     budget: { remaining: config.guardrails.dailySendCap },
+    paused: guard.paused,
     ...(samples ? { samples } : {}),
     ...(model ? { score: (customer: Customer) => classifyWithModel(customer, setup.asOf, pace, config.classification, config.shop.timeZone, model) } : {}),
   };
@@ -181,6 +187,7 @@ async function scanNight(setup: NightSetup, deps: NightDependencies, options: Ni
     scoring,
     skipped: total.skipped,
     ...(night.stop.reason ? { stoppedBy: night.stop.reason } : {}),
+    ...(guard.paused.shop || guard.paused.campaigns.size > 0 ? { paused: [...(guard.paused.shop ? ['shop'] : []), ...[...guard.paused.campaigns].sort()] } : {}),
   };
 }
 

@@ -3,6 +3,7 @@ import type { CampaignConfig } from '../config/campaign-config.js';
 import { classify, type Classification, type LifecycleStatus, type ShopPace } from '../domain/classification.js';
 import type { Customer, DecisionRecord } from '../domain/customer.js';
 import { decide, type Decision, type SkipReason } from '../domain/decisions.js';
+import { isPaused, type PausedScopes } from '../domain/deliverability.js';
 import { hashEmail } from '../domain/email.js';
 import type { CustomerRepository } from '../ports/customers.js';
 import type { SuppressionList } from '../ports/suppressions.js';
@@ -32,6 +33,8 @@ export interface NightContext {
   readonly stop: { reason?: string };
   /** Shared by the segments: sends left under the shop's daily cap. */
   readonly budget: { remaining: number };
+  /** What the deliverability guard holds paused tonight: those campaigns neither send nor hold out. */
+  readonly paused?: PausedScopes;
   /** Set for a preview: nothing is reserved, sent or logged; one sample email per campaign and variant is kept. */
   readonly samples?: Record<string, { to: string; subject: string; html: string; text: string }>;
 }
@@ -97,6 +100,8 @@ export async function scoreSegment(segment: number, night: NightContext, deps: S
             return logIfChanged(customer, { asOf: night.asOf, outcome: 'skipped', reason, campaignId: decision.campaign.id, step: decision.step }, night, deps);
           };
           if (suppressed.has(hashEmail(customer.email!))) return skipped('suppressed');
+          // Holdouts pause too: a holdout that keeps growing while nobody is emailed would skew the lift.
+          if (isPaused(night.paused, decision.campaign.id)) return skipped('campaign_paused');
           if (night.stop.reason) return skipped('sending_paused');
           if (decision.kind === 'send') {
             if (night.budget.remaining <= 0) return skipped('daily_cap');

@@ -2,6 +2,7 @@ import pLimit from 'p-limit';
 import { emailableConsentStates } from '../domain/customer.js';
 import { hashEmail, isDeliverableAddress } from '../domain/email.js';
 import type { SendRecord } from '../domain/sends.js';
+import type { CampaignConfigStore } from '../ports/campaign-configs.js';
 import type { SuppressionList } from '../ports/suppressions.js';
 import type { ActiveConfig } from './active-config.js';
 import { composeEmail, deliver, type SendDependencies } from './send-step.js';
@@ -9,6 +10,7 @@ import { composeEmail, deliver, type SendDependencies } from './send-step.js';
 export interface SendDueDependencies extends SendDependencies {
   readonly suppressions: SuppressionList;
   readonly config: ActiveConfig;
+  readonly configs: Pick<CampaignConfigStore, 'pauses'>;
 }
 
 export interface SendDueSummary {
@@ -16,10 +18,16 @@ export interface SendDueSummary {
   /** Scheduled sends that must not go any more: the customer opted out, bounced or was forgotten meanwhile. */
   readonly cancelled: number;
   readonly failed: number;
+  /** Throttled out: back on the due list for the next run. */
+  readonly rescheduled: number;
+  readonly sentByCampaign: Record<string, number>;
   readonly stoppedBy?: string;
 }
 
 const batchSize = 200;
+/** A send SES paused or throttled is tried again after this long. */
+const retryAfterMs = 15 * 60_000;
+
 
 /**
  * Sends the emails that waited out their customers' quiet hours. Each entry is claimed first (scheduled ->
@@ -28,29 +36,40 @@ const batchSize = 200;
  */
 export async function sendDue(upTo: Date, deps: SendDueDependencies, concurrency = 8): Promise<SendDueSummary> {
   const config = await deps.config();
+  // The deliverability guard may have paused a campaign (or the shop) since the night scheduled these: they wait.
+  const pauses = (await deps.configs.pauses()).filter((record) => record.state === 'paused').map((record) => record.scope);
+  const paused = (campaignId: string) => pauses.some((scope) => scope.kind === 'shop' || scope.campaignId === campaignId);
   const limit = pLimit(concurrency);
-  const totals = { sent: 0, cancelled: 0, failed: 0 };
+  const totals = { sent: 0, cancelled: 0, failed: 0, rescheduled: 0 };
+  const sentByCampaign: Record<string, number> = {};
   let stoppedBy: string | undefined;
   for (;;) {
-    const entries = await deps.ledger.due(upTo, batchSize);
+    const entries = (await deps.ledger.due(upTo, batchSize)).filter((entry) => !paused(entry.campaignId));
     if (entries.length === 0 || stoppedBy) break;
+    const settledBefore = totals.sent + totals.cancelled + totals.failed;
     await Promise.all(
       entries.map((entry) =>
         limit(async () => {
           if (stoppedBy || !(await deps.ledger.claimScheduled(entry))) return;
-          const outcome = await sendOne(entry, config, deps);
-          if (outcome === 'sent') totals.sent += 1;
+          const outcome = await sendOne(entry, config, deps, upTo);
+          if (outcome === 'sent') {
+            totals.sent += 1;
+            sentByCampaign[entry.campaignId] = (sentByCampaign[entry.campaignId] ?? 0) + 1;
+          }
           else if (outcome === 'cancelled') totals.cancelled += 1;
           else if (outcome.startsWith('paused:')) stoppedBy ??= outcome.slice('paused:'.length);
+          else if (outcome === 'rescheduled') totals.rescheduled += 1;
           else totals.failed += 1;
         }),
       ),
     );
+    // Everything in this batch went back on the due list (SES throttling): leave it for the next run.
+    if (totals.sent + totals.cancelled + totals.failed === settledBefore) break;
   }
-  return { ...totals, ...(stoppedBy ? { stoppedBy } : {}) };
+  return { ...totals, sentByCampaign, ...(stoppedBy ? { stoppedBy } : {}) };
 }
 
-async function sendOne(entry: SendRecord, config: Awaited<ReturnType<ActiveConfig>>, deps: SendDueDependencies): Promise<string> {
+async function sendOne(entry: SendRecord, config: Awaited<ReturnType<ActiveConfig>>, deps: SendDueDependencies, now: Date): Promise<string> {
   const customer = await deps.customers.get(entry.customerId);
   const campaign = config.campaigns.find((candidate) => candidate.id === entry.campaignId);
   const stillAllowed =
@@ -76,9 +95,15 @@ async function sendOne(entry: SendRecord, config: Awaited<ReturnType<ActiveConfi
     return 'cancelled';
   }
   // Recorded as sent when it fell due: on AWS the sender runs every few minutes, and a replayed day keeps its own calendar.
-  const sentAt = entry.notBefore ? new Date(entry.notBefore) : deps.clock.now();
-  const result = await deliver(entry, email, deps, sentAt);
-  if (result.outcome === 'paused') return `paused:${result.errorCode}`;
+  const sentAt = entry.notBefore ? new Date(entry.notBefore) : now;
+  const result = await deliver(entry, email, deps, sentAt, { releaseWhenNotTaken: false });
+  // Paused or throttled out: SES did not take it and `deliver` left the entry reserved (a rejection marks it failed).
+  const notTaken = result.outcome === 'paused' || (result.outcome === 'skipped' && (await deps.ledger.get(entry))?.status === 'reserved');
+  if (notTaken) {
+    // SES did not take it: back on the due list, so the step still goes (once) when sending resumes.
+    await deps.ledger.reschedule(entry, new Date(now.getTime() + retryAfterMs).toISOString());
+    return result.outcome === 'paused' ? `paused:${result.errorCode}` : 'rescheduled';
+  }
   // The profile's lastSend and recent emails were set when the night scheduled this email.
   return result.outcome === 'sent' ? 'sent' : 'failed';
 }

@@ -116,7 +116,14 @@ export async function runStep(request: StepRequest, config: CampaignConfig, deps
  * - sending paused or throttled out: SES certainly did not take it, so the entry is released for a later night;
  * - anything else (a timeout, a crash): SES may have sent it, so the entry stays and nobody gets a second copy.
  */
-export async function deliver(key: SendKey, email: OutgoingEmail, deps: Pick<SendDependencies, 'ledger' | 'email' | 'clock' | 'log'>, sentAt: Date): Promise<StepResult> {
+export async function deliver(
+  key: SendKey,
+  email: OutgoingEmail,
+  deps: Pick<SendDependencies, 'ledger' | 'email' | 'clock' | 'log'>,
+  sentAt: Date,
+  /** A scheduled send keeps its entry when SES did not take it: the sender puts it back on the due list. */
+  { releaseWhenNotTaken = true }: { releaseWhenNotTaken?: boolean } = {},
+): Promise<StepResult> {
   let messageId: string;
   try {
     messageId = await deps.email.send(email);
@@ -124,7 +131,7 @@ export async function deliver(key: SendKey, email: OutgoingEmail, deps: Pick<Sen
     const failure = error instanceof EmailSendError ? error : new EmailSendError('unknown', (error as Error).name ?? 'Error', { cause: error });
     const at = sentAt.toISOString();
     if (failure.kind === 'paused' || failure.kind === 'throttled') {
-      await deps.ledger.release(key);
+      if (releaseWhenNotTaken) await deps.ledger.release(key);
       return failure.kind === 'paused' ? { outcome: 'paused', errorCode: failure.code } : { outcome: 'skipped', reason: 'send_failed' };
     }
     await deps.ledger.complete(key, { status: 'failed', errorCode: failure.kind === 'rejected' ? failure.code : `unconfirmed:${failure.code}`, at });

@@ -101,3 +101,25 @@ describe('holdouts and caps', () => {
     expect(night.skipped.daily_cap).toBe(3);
   });
 });
+
+describe('the sender when SES throttles', () => {
+  it('puts a throttled scheduled email back on the due list and sends it once later', async () => {
+    // Prepare
+    const { SESv2Client, SendEmailCommand } = await import('@aws-sdk/client-sesv2');
+    const { mockClient } = await import('aws-sdk-client-mock');
+    const { SesEmailSender } = await import('../../lib/adapters/ses/email-sender.js');
+    const shop = await shopWith(['Tia'], (raw) => ((raw.guardrails as { quietHours?: unknown }).quietHours = { start: '21:00', end: '08:00' }));
+    await runNight(shop.deps, { asOf: '2026-11-22' });
+    const throttled = new SESv2Client({ region: 'eu-west-1', maxAttempts: 1 });
+    mockClient(throttled).on(SendEmailCommand).rejects(Object.assign(new Error('slow down'), { name: 'TooManyRequestsException' }));
+    // Act
+    const first = await sendDue(new Date('2026-11-23T00:00:00Z'), { ...shop.deps, email: new SesEmailSender(throttled) });
+    const second = await sendDue(new Date('2026-11-23T01:00:00Z'), shop.deps);
+    const third = await sendDue(new Date('2026-11-23T02:00:00Z'), shop.deps);
+    // Assess
+    expect(first).toMatchObject({ sent: 0, rescheduled: 1 });
+    expect(second).toMatchObject({ sent: 1 });
+    expect(third).toMatchObject({ sent: 0 });
+    expect(await inboxOf(shop.sesEndpoint, shop.entries[0]!.customer.email!)).toHaveLength(1);
+  });
+});

@@ -9,7 +9,8 @@ const event = (headers: Record<string, string>, requestContext: Record<string, u
 describe('the admin API authorization', () => {
   it('lets the right bearer token in and refuses a wrong, a missing or a truncated one with 401', () => {
     expect(() => requireBearer(event({ authorization: `Bearer ${token}` }), token)).not.toThrow();
-    for (const headers of [{ authorization: 'Bearer nope' }, {}, { authorization: `Bearer ${token.slice(0, -1)}` }, { authorization: token }]) {
+    const refused: Record<string, string>[] = [{ authorization: 'Bearer nope' }, {}, { authorization: `Bearer ${token.slice(0, -1)}` }, { authorization: token }];
+    for (const headers of refused) {
       expect(() => requireBearer(event(headers), token)).toThrow(HttpError);
     }
   });

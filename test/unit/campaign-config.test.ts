@@ -118,6 +118,25 @@ describe('the campaign config', () => {
     expect(schema.additionalProperties).toBe(false);
   });
 
+  it('ships its JSON Schema beside the default config, in step with the zod schema', () => {
+    // Prepare
+    const shipped = JSON.parse(readFileSync(new URL('../../lib/config/campaign-config.schema.json', import.meta.url), 'utf8')) as unknown;
+    // Act / Assess (regenerate with: npx winback campaigns schema > lib/config/campaign-config.schema.json)
+    expect(shipped).toEqual(campaignConfigJsonSchema());
+  });
+
+  it('refuses unknown reason codes and out-of-range variant offers', () => {
+    // Prepare
+    type Raw = { campaigns: { audience: Record<string, unknown>; experiment: { variants: Record<string, unknown>[] } }[] };
+    const typo = structuredClone(defaultCampaignConfig) as Raw;
+    typo.campaigns[0]!.audience.reasonCodes = ['overdue_own_cadense'];
+    const tooBig = structuredClone(defaultCampaignConfig) as Raw;
+    tooBig.campaigns[1]!.experiment.variants[1]!.offerValue = 150;
+    // Act / Assess
+    expect(problemsOf(typo).map((problem) => problem.path)).toEqual(['campaigns[0].audience.reasonCodes[0]']);
+    expect(problemsOf(tooBig).map((problem) => problem.path)).toEqual(['campaigns[1].experiment.variants[1].offerValue']);
+  });
+
   it('ignores prototype-pollution keys instead of obeying them', () => {
     // Prepare
     const raw = JSON.parse(JSON.stringify(defaultCampaignConfig).replace('"version":2', '"version":2,"__proto__":{"polluted":true}'));

@@ -1,4 +1,5 @@
-import { GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { scopeKey, type PauseRecord, type PauseScope } from '../../domain/deliverability.js';
 import type { CampaignConfigStore, StoredCampaignConfig, StoredVersion } from '../../ports/campaign-configs.js';
 import { isConditionalCheckFailure } from './client.js';
 import { keys } from './table.js';
@@ -55,6 +56,63 @@ export class DynamoCampaignConfigStore implements CampaignConfigStore {
           TableName: this.tableName,
           Item: { ...keys.campaignConfig(entry.version), entity: 'campaign-config', ...entry },
           ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionalCheckFailure(error)) return false;
+      throw error;
+    }
+  }
+
+  async pauses(): Promise<PauseRecord[]> {
+    const records: PauseRecord[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await this.client.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': keys.pausePartition },
+          ConsistentRead: true,
+          ...(start ? { ExclusiveStartKey: start } : {}),
+        }),
+      );
+      for (const { pk: _pk, sk: _sk, entity: _entity, ...record } of page.Items ?? []) records.push(record as unknown as PauseRecord);
+      start = page.LastEvaluatedKey;
+    } while (start);
+    return records;
+  }
+
+  async pause(record: PauseRecord): Promise<boolean> {
+    try {
+      await this.client.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { ...keys.pause(scopeKey(record.scope)), entity: 'pause', ...record },
+          // A resumed record is replaced by the new pause; a pause in force keeps its first reason.
+          ConditionExpression: 'attribute_not_exists(pk) OR #state = :resumed',
+          ExpressionAttributeNames: { '#state': 'state' },
+          ExpressionAttributeValues: { ':resumed': 'resumed' },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionalCheckFailure(error)) return false;
+      throw error;
+    }
+  }
+
+  async resume(scope: PauseScope, by: string, at: string): Promise<boolean> {
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: keys.pause(scopeKey(scope)),
+          UpdateExpression: 'SET #state = :resumed, resumedAt = :at, resumedBy = :by',
+          ConditionExpression: '#state = :paused',
+          ExpressionAttributeNames: { '#state': 'state' },
+          ExpressionAttributeValues: { ':resumed': 'resumed', ':paused': 'paused', ':at': at, ':by': by },
         }),
       );
       return true;

@@ -1,4 +1,4 @@
-import { DeleteCommand, GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, QueryCommand, ScanCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { FeedbackAnswer, LedgerStatus, RecordedEmailEvent, SendRecord } from '../../domain/sends.js';
 import type { Reservation, SendKey, SendLedger, SendOutcome, SendReservation } from '../../ports/send-ledger.js';
 import { isConditionalCheckFailure } from './client.js';
@@ -61,6 +61,27 @@ export class DynamoSendLedger implements SendLedger {
     } finally {
       if (key.notBefore) await this.client.send(new DeleteCommand({ TableName: this.tableName, Key: duePointer(key, key.notBefore) }));
     }
+  }
+
+  async reschedule(entry: SendRecord, notBefore: string): Promise<void> {
+    const key = sendKeyOf(entry);
+    await this.client.send(
+      new TransactWriteCommand({
+        TransactItems: [
+          {
+            Update: {
+              TableName: this.tableName,
+              Key: ledgerKey(key),
+              UpdateExpression: 'SET #status = :scheduled, notBefore = :notBefore',
+              ConditionExpression: '#status = :reserved',
+              ExpressionAttributeNames: { '#status': 'status' },
+              ExpressionAttributeValues: { ':scheduled': 'scheduled', ':reserved': 'reserved', ':notBefore': notBefore },
+            },
+          },
+          { Put: { TableName: this.tableName, Item: { ...duePointer(key, notBefore), entity: 'due', key } } },
+        ],
+      }),
+    );
   }
 
   async cancelScheduled(key: SendKey, reason: string): Promise<void> {
@@ -192,6 +213,29 @@ export class DynamoSendLedger implements SendLedger {
 
   async sendsOf(customerId: string): Promise<SendRecord[]> {
     return sendsOf(this.client, this.tableName, customerId);
+  }
+
+  /**
+   * A scan of the sparse `messages` index, which holds only sent entries: it reads every email ever sent, not the
+   * customers, orders or decision log. Once a night for the deliverability guard.
+   */
+  async sentOnNights(firstNight: string, lastNight: string): Promise<SendRecord[]> {
+    const found: SendRecord[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await this.client.send(
+        new ScanCommand({
+          TableName: this.tableName,
+          IndexName: messageIndex.name,
+          FilterExpression: 'asOf BETWEEN :first AND :last',
+          ExpressionAttributeValues: { ':first': firstNight, ':last': lastNight },
+          ...(start ? { ExclusiveStartKey: start } : {}),
+        }),
+      );
+      for (const { pk: _pk, sk: _sk, entity: _entity, ...record } of page.Items ?? []) found.push(record as unknown as SendRecord);
+      start = page.LastEvaluatedKey;
+    } while (start);
+    return found;
   }
 }
 

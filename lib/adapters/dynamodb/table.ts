@@ -10,6 +10,7 @@
  * | scheduled send, due   | DUE#<UTC hour>          | <notBefore>#<customerId>#<campaign>#...   |
  * | suppression           | SUPPRESS#<sha256(email)>| SUPPRESSION                               |
  * | campaign config       | CONFIG#campaigns        | V#<version, 10 digits>                    |
+ * | deliverability pause  | PAUSE                   | SHOP or CAMPAIGN#<campaignId>             |
  * | run record            | RUN#<asOf>              | <startedAt>#<runId>                       |
  * | latest finished run   | RUN#latest              | LATEST                                    |
  * | shop metadata         | SHOP                    | META                                      |
@@ -37,6 +38,9 @@ export const keys = {
   suppression: (emailHash: string) => ({ pk: `SUPPRESS#${emailHash}`, sk: 'SUPPRESSION' }),
   campaignConfigPartition: 'CONFIG#campaigns',
   campaignConfig: (version: number) => ({ pk: 'CONFIG#campaigns', sk: `V#${String(version).padStart(10, '0')}` }),
+  /** One partition, so the night reads every pause record with one query. */
+  pausePartition: 'PAUSE',
+  pause: (scopeKey: string) => ({ pk: 'PAUSE', sk: scopeKey }),
   run: (asOf: string, startedAt: string, runId: string) => ({ pk: `RUN#${asOf}`, sk: `${startedAt}#${runId}` }),
   latestRun: { pk: 'RUN#latest', sk: 'LATEST' },
   shopMeta: { pk: 'SHOP', sk: 'META' },

@@ -1,0 +1,216 @@
+import Table from 'cli-table3';
+import { Command } from 'commander';
+import { writeFile } from 'node:fs/promises';
+import { DynamoCampaignConfigStore } from '../adapters/dynamodb/campaign-configs.js';
+import { DynamoReportSource } from '../adapters/dynamodb/report-source.js';
+import { parseScope, scopeName } from '../domain/deliverability.js';
+import { formatMoney } from '../domain/money.js';
+import { systemClock } from '../ports/clock.js';
+import { buildReport, type CampaignReport, type DeliverabilityView, type MetricsView, type Report } from '../usecases/build-report.js';
+import { withTable } from './campaigns.js';
+import { parseCalendarDate, parseWholeNumber } from './main.js';
+import { reportHtml } from './report-html.js';
+
+interface TableOptions {
+  readonly aws?: boolean;
+  readonly port: number;
+}
+
+interface ReportCommandOptions extends TableOptions {
+  readonly from?: string;
+  readonly to?: string;
+  readonly campaign?: string;
+  readonly json?: boolean;
+  readonly html?: string;
+  readonly freeShippingEstimate?: string;
+  readonly minConversions?: number;
+}
+
+/** No colour codes: the report is also read in CI logs and files. */
+const plain = { head: [], border: [] };
+const number = new Intl.NumberFormat('en-IE');
+const out = (text: string) => process.stdout.write(`${text}\n`);
+
+/** `winback report`, and `winback campaigns resume` (the explicit way back from a deliverability pause). */
+export function registerReportCommands(program: Command): void {
+  const withStore = (command: Command) =>
+    command
+      .option('--aws', 'use the table in AWS (TABLE_NAME, AWS credentials) instead of the local stack')
+      .option('--port <port>', 'the local stack base port (DynamoDB Local answers on port+2)', parseWholeNumber(1024, 65_533), 8787);
+
+  withStore(
+    program
+      .command('report')
+      .description('Campaign results: the funnel per campaign, variant, step and night, lift against the holdout with its 95% interval, and deliverability with the pause state'),
+  )
+    .option('--from <date>', 'first night to include, YYYY-MM-DD (default: the first night in the ledger)', parseCalendarDate)
+    .option('--to <date>', 'last night to include, YYYY-MM-DD (default: the latest)', parseCalendarDate)
+    .option('--campaign <id>', 'only this campaign')
+    .option('--json', 'print the report as JSON')
+    .option('--html <file>', 'also write one self-contained HTML page with charts')
+    .option('--free-shipping-estimate <amount>', "what a redeemed free-shipping coupon costs, in the shop's currency, e.g. 4.95 (default 0)")
+    .option('--min-conversions <n>', 'below this many conversions (emailed and holdout together) the verdict is "too early to tell"', parseWholeNumber(1, 1_000_000))
+    .action(async (options: ReportCommandOptions) => {
+      await withTable(options, async ({ client, tableName }) => {
+        const report = await buildReport(
+          { source: new DynamoReportSource(client, tableName), configs: new DynamoCampaignConfigStore(client, tableName), clock: systemClock },
+          {
+            ...(options.from ? { from: options.from } : {}),
+            ...(options.to ? { to: options.to } : {}),
+            ...(options.campaign ? { campaignId: options.campaign } : {}),
+            ...(options.freeShippingEstimate !== undefined ? { freeShippingEstimate: options.freeShippingEstimate } : {}),
+            ...(options.minConversions !== undefined ? { minConversions: options.minConversions } : {}),
+          },
+        );
+        if (options.html) {
+          await writeFile(options.html, reportHtml(report));
+          // With --json, stdout is the JSON alone.
+          (options.json ? (text: string) => process.stderr.write(`${text}\n`) : out)(`HTML report written to ${options.html}`);
+        }
+        out(options.json ? JSON.stringify(report, null, 2) : formatReport(report));
+      });
+    });
+
+  const campaigns = program.commands.find((command) => command.name() === 'campaigns');
+  if (!campaigns) throw new Error('register the campaigns commands before the report commands');
+  withStore(
+    campaigns
+      .command('resume <id>')
+      .description('resume a campaign the deliverability guard paused, or all sending with "shop"; its bounce and complaint window starts afresh'),
+  )
+    .option('--by <name>', 'who resumes it, kept on the pause record', process.env.USER ?? 'cli')
+    .action(async (id: string, options: TableOptions & { by: string }) => {
+      const scope = parseScope(id);
+      await withTable(options, async ({ client, tableName }) => {
+        const resumed = await new DynamoCampaignConfigStore(client, tableName).resume(scope, options.by, systemClock.now().toISOString());
+        out(resumed ? `resumed ${scopeName(scope)}: the next night sends again, measuring bounces and complaints from now on` : `nothing to resume: ${scopeName(scope)} is not paused`);
+      });
+    });
+}
+
+/** The report as a person reads it in a terminal. */
+export function formatReport(report: Report): string {
+  const money = (minor: number) => formatMoney({ minor, currency: report.shop.currency }, report.shop.locale);
+  const lines: string[] = [];
+  const range = report.range.from ? `nights ${report.range.from} to ${report.range.to} (${report.range.nights} with sends)` : 'no nights with sends yet';
+  lines.push(`Winback report · ${report.shop.name} · ${range} · config v${report.configVersion} · attribution window ${report.attributionWindowDays} days`);
+
+  const pausedNow = [...(report.shop.paused ? [`ALL SENDING is paused since ${report.shop.paused.at}: ${report.shop.paused.reason}. Resume: winback campaigns resume shop`] : [])];
+  for (const campaign of report.campaigns) {
+    if (campaign.paused?.scope === 'campaign') pausedNow.push(`${campaign.id} is PAUSED since ${campaign.paused.at}: ${campaign.paused.reason}. Resume: winback campaigns resume ${campaign.id}`);
+  }
+  if (pausedNow.length > 0) lines.push('', ...pausedNow);
+
+  const funnel = new Table({
+    head: ['Funnel', 'eligible', 'held out', 'sent', 'delivered', 'bounced', 'complained', 'opened*', 'clicked', 'unsubscribed', 'conversions', 'revenue', 'discount cost'],
+    colAligns: ['left', ...Array<'right'>(12).fill('right')],
+    style: plain,
+  });
+  for (const campaign of report.campaigns) funnel.push([campaign.id, ...funnelCells(campaign, money)]);
+  lines.push('', funnel.toString(), '* Opens are inflated by mail privacy features: shown, never decided on. Conversions and revenue are orders attributed to an email.');
+
+  const lift = new Table({
+    head: ['Lift vs holdout', 'emailed: ordered', 'holdout: ordered', 'lift', '95% interval', 'relative', 'extra orders', 'extra revenue, net'],
+    colAligns: ['left', 'right', 'right', 'right', 'right', 'right', 'right', 'right'],
+    style: plain,
+  });
+  for (const campaign of report.campaigns) {
+    lift.push([campaign.id, groupCell(campaign.treated), groupCell(campaign.holdout), ...liftCells(campaign.lift, money)]);
+    for (const variant of campaign.byVariant) {
+      if (variant.lift && variant.treated && campaign.byVariant.filter((row) => row.variant !== 'holdout').length > 1) {
+        lift.push([`  ${variant.variant}`, groupCell(variant.treated), '', ...liftCells(variant.lift, money)]);
+      }
+    }
+  }
+  lines.push('', lift.toString());
+  for (const campaign of report.campaigns) lines.push(`${campaign.id}: ${campaign.verdict.text}`);
+
+  const health = new Table({
+    head: [`Deliverability, last ${report.shop.deliverability.windowDays} nights`, 'sent', 'bounced', 'bounce rate', 'complained', 'complaint rate', 'state'],
+    colAligns: ['left', 'right', 'right', 'right', 'right', 'right', 'left'],
+    style: plain,
+  });
+  health.push(['shop (all sending)', ...deliverabilityCells(report.shop.deliverability)]);
+  for (const campaign of report.campaigns) health.push([campaign.id, ...deliverabilityCells(campaign.deliverability)]);
+  const thresholds = report.shop.deliverability.thresholds;
+  lines.push(
+    '',
+    health.toString(),
+    `Pauses at a bounce rate of ${pct(thresholds.bounceRatePause)} or a complaint rate of ${pct(thresholds.complaintRatePause, 2)} over at least ${number.format(thresholds.minVolume)} sends; measured over the nights ${report.shop.deliverability.firstNight} to ${report.shop.deliverability.lastNight}.`,
+  );
+
+  for (const campaign of report.campaigns) lines.push('', ...campaignDetail(campaign, money));
+  lines.push('', `Lift: ${report.notes.lift}`, `Discount cost: ${report.notes.discountCost}`, `Deliverability: ${report.notes.deliverability}`);
+  return lines.join('\n');
+}
+
+function campaignDetail(campaign: CampaignReport, money: (minor: number) => string): string[] {
+  const title = `${campaign.id}${campaign.name ? ` · ${campaign.name}` : ''}${campaign.inConfig ? '' : ' (no longer in the config)'}${campaign.enabled === false ? ' (disabled)' : ''}`;
+  const heads = ['sent', 'held out', 'delivered', 'clicked', 'conversions', 'revenue', 'discount cost'];
+  const cells = (row: MetricsView) => [row.sent, row.heldOut, row.delivered, row.clicked, row.conversions].map((value) => number.format(value)).concat([money(row.revenueMinor), money(row.discountCostMinor)]);
+  const aligns = ['left', ...Array<'right'>(heads.length).fill('right')] as ('left' | 'right')[];
+
+  const variants = new Table({ head: ['Variant', ...heads], colAligns: aligns, style: plain });
+  for (const row of campaign.byVariant) variants.push([row.variant, ...cells(row)]);
+  const steps = new Table({ head: ['Step', ...heads], colAligns: aligns, style: plain });
+  for (const row of campaign.byStep) steps.push([`${row.step + 1}${row.delayDays !== undefined ? ` (day ${row.delayDays})` : ''}`, ...cells(row)]);
+  const nights = new Table({ head: ['Night', 'eligible', ...heads], colAligns: ['left', 'right', ...aligns.slice(1)], style: plain });
+  for (const row of campaign.byNight) nights.push([row.night, number.format(row.eligible), ...cells(row)]);
+  return [title, variants.toString(), steps.toString(), nights.toString()];
+}
+
+function funnelCells(row: MetricsView, money: (minor: number) => string): string[] {
+  return [
+    number.format(row.eligible),
+    number.format(row.heldOut),
+    number.format(row.sent),
+    withShare(row.delivered, row.sent),
+    withShare(row.bounced, row.sent),
+    withShare(row.complained, row.sent, 2),
+    withShare(row.opened, row.sent),
+    withShare(row.clicked, row.sent),
+    number.format(row.unsubscribed),
+    number.format(row.conversions),
+    money(row.revenueMinor),
+    money(row.discountCostMinor),
+  ];
+}
+
+function groupCell(group: CampaignReport['treated']): string {
+  return group.customers > 0 ? `${number.format(group.converted)} / ${number.format(group.customers)} (${pct(group.rate)})` : '-';
+}
+
+function liftCells(lift: CampaignReport['lift'], money: (minor: number) => string): string[] {
+  if (lift.absolute === null || lift.ci95 === null) return ['-', '-', '-', '-', '-'];
+  return [
+    points(lift.absolute),
+    `${points(lift.ci95[0])} to ${points(lift.ci95[1])}`,
+    lift.relative === null ? '-' : `${lift.relative >= 0 ? '+' : ''}${(lift.relative * 100).toFixed(0)}%`,
+    lift.incrementalOrders === null ? '-' : lift.incrementalOrders.toFixed(1),
+    lift.incrementalRevenue ? money(lift.incrementalRevenue.netMinor) : '-',
+  ];
+}
+
+function deliverabilityCells(view: DeliverabilityView): string[] {
+  const state = { ok: 'ok', below_min_volume: 'too few sends to judge', over_threshold: 'OVER THRESHOLD: pauses at the next night', paused: 'PAUSED' }[view.state];
+  return [
+    number.format(view.sent),
+    number.format(view.bounced),
+    pct(view.bounceRate),
+    number.format(view.complained),
+    pct(view.complaintRate, 3),
+    `${state}${view.resumed ? ` (resumed ${view.resumed.at} by ${view.resumed.by})` : ''}`,
+  ];
+}
+
+function withShare(value: number, of: number, digits = 1): string {
+  return of > 0 ? `${number.format(value)} (${pct(value / of, digits)})` : number.format(value);
+}
+
+function pct(rate: number, digits = 1): string {
+  return `${(rate * 100).toFixed(digits)}%`;
+}
+
+function points(difference: number): string {
+  return `${difference >= 0 ? '+' : ''}${(difference * 100).toFixed(1)} pts`;
+}

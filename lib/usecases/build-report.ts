@@ -1,0 +1,380 @@
+import pLimit from 'p-limit';
+import { parseCampaignConfig, type CampaignConfig } from '../config/campaign-config.js';
+import { addDays, type CalendarDate } from '../domain/dates.js';
+import {
+  guardVerdict,
+  guardWindow,
+  measureDeliverability,
+  scopeKey,
+  type DeliverabilityRates,
+  type DeliverabilitySettings,
+  type PauseRecord,
+  type PauseScope,
+} from '../domain/deliverability.js';
+import { parseDecimalAmount, toDecimalString } from '../domain/money.js';
+import {
+  campaignMetrics,
+  defaultMinConversions,
+  emptyMetrics,
+  groupOutcome,
+  liftUnits,
+  measureLift,
+  unitOutcome,
+  type CampaignMetrics,
+  type DiscountEstimate,
+  type GroupOutcome,
+  type Lift,
+  type LiftUnit,
+  type Metrics,
+  type ReportOrder,
+  type UnitOutcome,
+  type Verdict,
+} from '../domain/report.js';
+import type { SendRecord } from '../domain/sends.js';
+import type { CampaignConfigStore } from '../ports/campaign-configs.js';
+import type { Clock } from '../ports/clock.js';
+import type { ReportSource } from '../ports/report-source.js';
+import { NoCampaignConfigError } from './run-night.js';
+
+export interface ReportDependencies {
+  readonly source: ReportSource;
+  readonly configs: Pick<CampaignConfigStore, 'latest' | 'pauses'>;
+  readonly clock: Clock;
+}
+
+export interface ReportOptions {
+  /** Nights (the ledger's asOf) from and to, inclusive, YYYY-MM-DD; absent means from the first or to the last. */
+  readonly from?: CalendarDate;
+  readonly to?: CalendarDate;
+  readonly campaignId?: string;
+  /** What a free-shipping redemption is taken to cost, as a decimal amount in the shop's currency (default "0"). */
+  readonly freeShippingEstimate?: string;
+  readonly minConversions?: number;
+  /** Parallel order reads. */
+  readonly concurrency?: number;
+}
+
+/** Counts as JSON numbers, money as exact decimal strings with the minor units beside them. */
+export interface MetricsView {
+  readonly eligible: number;
+  readonly heldOut: number;
+  readonly sent: number;
+  readonly scheduled: number;
+  readonly failed: number;
+  readonly delivered: number;
+  readonly bounced: number;
+  readonly complained: number;
+  readonly opened: number;
+  readonly clicked: number;
+  readonly unsubscribed: number;
+  /** Attributed orders (coupon, click, or the latest email within the attribution window). */
+  readonly conversions: number;
+  readonly revenue: string;
+  readonly revenueMinor: number;
+  readonly discountCost: string;
+  readonly discountCostMinor: number;
+  readonly couponRedemptions: number;
+  readonly freeShippingRedemptions: number;
+}
+
+export interface GroupView {
+  readonly customers: number;
+  readonly converted: number;
+  readonly rate: number;
+  readonly orders: number;
+  readonly revenue: string;
+  readonly revenueMinor: number;
+}
+
+export interface LiftView {
+  readonly absolute: number | null;
+  readonly relative: number | null;
+  readonly ci95: [number, number] | null;
+  readonly relativeCi95: [number, number] | null;
+  readonly method: string;
+  readonly incrementalOrders: number | null;
+  readonly incrementalRevenue: { readonly gross: string; readonly discountCost: string; readonly net: string; readonly netMinor: number } | null;
+}
+
+export interface DeliverabilityView {
+  readonly windowDays: number;
+  /** The nights measured; sends before `resumedAt` (an explicit resume) do not count. */
+  readonly firstNight: CalendarDate;
+  readonly lastNight: CalendarDate;
+  readonly resumedAt?: string;
+  readonly sent: number;
+  readonly bounced: number;
+  readonly complained: number;
+  readonly bounceRate: number;
+  readonly complaintRate: number;
+  readonly thresholds: { readonly bounceRatePause: number; readonly complaintRatePause: number; readonly minVolume: number };
+  /** paused: a pause is in force; over_threshold: the next night will pause it; below_min_volume: too few sends to judge. */
+  readonly state: 'ok' | 'below_min_volume' | 'over_threshold' | 'paused';
+  readonly resumed?: { readonly at: string; readonly by: string };
+}
+
+export interface PauseView {
+  /** `shop` when all sending is paused, which pauses every campaign too. */
+  readonly scope: 'shop' | 'campaign';
+  readonly at: string;
+  readonly reason: string;
+  readonly reasons: readonly string[];
+  readonly rates: DeliverabilityRates;
+}
+
+export interface CampaignReport extends MetricsView {
+  readonly id: string;
+  readonly name?: string;
+  /** false for a campaign that has ledger entries but is no longer in the config. */
+  readonly inConfig: boolean;
+  readonly enabled?: boolean;
+  readonly treated: GroupView;
+  readonly holdout: GroupView;
+  readonly lift: LiftView;
+  readonly verdict: Verdict;
+  readonly deliverability: DeliverabilityView;
+  /** Present while the campaign does not send: its own pause, or the shop's (all sending). */
+  readonly paused?: PauseView;
+  readonly byVariant: readonly (MetricsView & { readonly variant: string; readonly treated?: GroupView; readonly lift?: LiftView; readonly verdict?: Verdict })[];
+  readonly byStep: readonly (MetricsView & { readonly step: number; readonly delayDays?: number })[];
+  readonly byNight: readonly (MetricsView & { readonly night: CalendarDate })[];
+}
+
+export interface Report {
+  readonly generatedAt: string;
+  readonly configVersion: number;
+  readonly range: { readonly from: CalendarDate | null; readonly to: CalendarDate | null; readonly nights: number };
+  readonly attributionWindowDays: number;
+  readonly shop: {
+    readonly name: string;
+    readonly currency: string;
+    readonly locale: string;
+    readonly timeZone: string;
+    readonly deliverability: DeliverabilityView;
+    readonly paused?: PauseView;
+  };
+  readonly campaigns: readonly CampaignReport[];
+  readonly notes: Readonly<Record<'opened' | 'conversions' | 'lift' | 'discountCost' | 'deliverability', string>>;
+}
+
+const earliest = '0000-01-01';
+const latest = '9999-12-31';
+const dayMs = 86_400_000;
+
+/**
+ * The campaign report: the funnel from the ledger, the lift from the treated and holdout customers' orders, and the
+ * deliverability guard's view, for the nights in range. Reads the ledger once (a scan) and, per customer in a
+ * campaign, their orders in the windows that matter (a key-range query each).
+ */
+export async function buildReport(deps: ReportDependencies, options: ReportOptions = {}): Promise<Report> {
+  const stored = await deps.configs.latest();
+  if (!stored) throw new NoCampaignConfigError();
+  const config = parseCampaignConfig(stored.raw);
+  const settings = config.guardrails.deliverability;
+  const windowDays = config.attribution.windowDays;
+  const estimate: DiscountEstimate = { freeShippingMinor: options.freeShippingEstimate === undefined ? 0 : parseDecimalAmount(options.freeShippingEstimate, config.shop.currency) };
+  const from = options.from ?? earliest;
+  const to = options.to ?? latest;
+  if (from > to) throw new RangeError(`--from ${from} is after --to ${to}`);
+
+  // The guard's window reaches back before --from: read that much more of the ledger.
+  const scanned = await deps.source.ledgerEntries(options.from ? addDays(options.from, -(settings.windowDays + 1)) : earliest, to);
+  const inRange = scanned.filter((send) => send.asOf >= from && send.asOf <= to);
+  const configured = new Map(config.campaigns.map((campaign) => [campaign.id, campaign]));
+  const campaignIds = [...configured.keys(), ...[...new Set(inRange.map((send) => send.campaignId))].filter((id) => !configured.has(id)).sort()];
+  if (options.campaignId !== undefined && !campaignIds.includes(options.campaignId)) {
+    throw new Error(`no campaign "${options.campaignId}" in the config or the ledger (campaigns: ${campaignIds.join(', ')})`);
+  }
+  const chosen = options.campaignId === undefined ? campaignIds : [options.campaignId];
+  const reported = inRange.filter((send) => chosen.includes(send.campaignId));
+
+  const metrics = campaignMetrics(reported, estimate);
+  const outcomes = await outcomesOf(liftUnits(reported), deps.source, windowDays, estimate, options.concurrency ?? 16);
+  const pauses = await deps.configs.pauses();
+  // The guard's window ends with the latest night that sent anything up to --to: what the next night would judge.
+  const lastNight = latestNight(scanned) ?? (options.to ?? deps.clock.now().toISOString().slice(0, 10));
+  const currency = config.shop.currency;
+  const liftSettings = { minConversions: options.minConversions ?? defaultMinConversions, currency, locale: config.shop.locale };
+  const nights = [...new Set(reported.map((send) => send.asOf))].sort();
+
+  const campaigns = chosen.map((id): CampaignReport => {
+    const campaign = configured.get(id);
+    const funnel = metrics.get(id) ?? { total: undefined, byVariant: new Map(), byStep: new Map(), byNight: new Map() };
+    const units = outcomes.filter(({ unit }) => unit.campaignId === id);
+    const holdout = groupOutcome(units.filter(({ unit }) => unit.holdout).map(({ outcome }) => outcome));
+    const treated = groupOutcome(units.filter(({ unit }) => !unit.holdout).map(({ outcome }) => outcome));
+    const lift = measureLift(treated, holdout, liftSettings);
+    const scope: PauseScope = { kind: 'campaign', campaignId: id };
+    const pause = inForce(pauses, scope) ?? inForce(pauses, { kind: 'shop' });
+    return {
+      id,
+      ...(campaign ? { name: campaign.name, enabled: campaign.enabled } : {}),
+      inConfig: campaign !== undefined,
+      ...metricsView(funnel.total, currency),
+      treated: groupView(treated, currency),
+      holdout: groupView(holdout, currency),
+      lift: liftView(lift, currency),
+      verdict: lift.verdict,
+      deliverability: deliverabilityView(scanned, scope, pauses, settings, lastNight),
+      ...(pause ? { paused: pauseView(pause) } : {}),
+      byVariant: variantRows(funnel, units, holdout, liftSettings, currency),
+      byStep: [...funnel.byStep.entries()].sort(([a], [b]) => a - b).map(([step, row]) => ({ step, ...(campaign?.steps[step] ? { delayDays: campaign.steps[step].delayDays } : {}), ...metricsView(row, currency) })),
+      byNight: [...funnel.byNight.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([night, row]) => ({ night, ...metricsView(row, currency) })),
+    };
+  });
+
+  const shopPause = inForce(pauses, { kind: 'shop' });
+  return {
+    generatedAt: deps.clock.now().toISOString(),
+    configVersion: stored.version,
+    range: { from: options.from ?? nights[0] ?? null, to: options.to ?? nights.at(-1) ?? null, nights: nights.length },
+    attributionWindowDays: windowDays,
+    shop: {
+      name: config.shop.name,
+      currency,
+      locale: config.shop.locale,
+      timeZone: config.shop.timeZone,
+      deliverability: deliverabilityView(scanned, { kind: 'shop' }, pauses, settings, lastNight),
+      ...(shopPause ? { paused: pauseView(shopPause) } : {}),
+    },
+    campaigns,
+    notes: notes(config, estimate, liftSettings.minConversions),
+  };
+}
+
+async function outcomesOf(units: readonly LiftUnit[], source: ReportSource, windowDays: number, estimate: DiscountEstimate, concurrency: number) {
+  // One read per customer, over the union of their units' windows.
+  const spans = new Map<string, { since: string; until: string }>();
+  for (const unit of units) {
+    for (const at of unit.exposures) {
+      const end = new Date(Date.parse(at) + windowDays * dayMs).toISOString();
+      const span = spans.get(unit.customerId);
+      spans.set(unit.customerId, span ? { since: at < span.since ? at : span.since, until: end > span.until ? end : span.until } : { since: at, until: end });
+    }
+  }
+  const limit = pLimit(concurrency);
+  const ordersByCustomer = new Map<string, ReportOrder[]>(
+    await Promise.all([...spans].map(([customerId, span]) => limit(async () => [customerId, await source.ordersOf(customerId, span.since, span.until)] as const))),
+  );
+  return units.map((unit): { unit: LiftUnit; outcome: UnitOutcome } => ({ unit, outcome: unitOutcome(unit, ordersByCustomer.get(unit.customerId) ?? [], windowDays, estimate) }));
+}
+
+function variantRows(
+  funnel: Pick<CampaignMetrics, 'byVariant'>,
+  units: readonly { unit: LiftUnit; outcome: UnitOutcome }[],
+  holdout: GroupOutcome,
+  liftSettings: Parameters<typeof measureLift>[2],
+  currency: string,
+): CampaignReport['byVariant'] {
+  return [...funnel.byVariant.entries()]
+    .sort(([a], [b]) => (a === 'holdout' ? 1 : b === 'holdout' ? -1 : a < b ? -1 : 1))
+    .map(([variant, row]) => {
+      if (variant === 'holdout') return { variant, ...metricsView(row, currency) };
+      // Each variant against the campaign's one holdout: the experiment's arms share it.
+      const treated = groupOutcome(units.filter(({ unit }) => !unit.holdout && unit.arm === variant).map(({ outcome }) => outcome));
+      const lift = measureLift(treated, holdout, liftSettings);
+      return { variant, ...metricsView(row, currency), treated: groupView(treated, currency), lift: liftView(lift, currency), verdict: lift.verdict };
+    });
+}
+
+function metricsView(metrics: Metrics | undefined, currency: string): MetricsView {
+  const m = metrics ?? emptyMetrics();
+  return {
+    eligible: m.eligible,
+    heldOut: m.heldOut,
+    sent: m.sent,
+    scheduled: m.scheduled,
+    failed: m.failed,
+    delivered: m.delivered,
+    bounced: m.bounced,
+    complained: m.complained,
+    opened: m.opened,
+    clicked: m.clicked,
+    unsubscribed: m.unsubscribed,
+    conversions: m.converted,
+    revenue: toDecimalString(m.revenueMinor, currency),
+    revenueMinor: m.revenueMinor,
+    discountCost: toDecimalString(m.discountCostMinor, currency),
+    discountCostMinor: m.discountCostMinor,
+    couponRedemptions: m.couponRedemptions,
+    freeShippingRedemptions: m.freeShippingRedemptions,
+  };
+}
+
+function groupView(group: GroupOutcome, currency: string): GroupView {
+  return {
+    customers: group.customers,
+    converted: group.converted,
+    rate: round(group.rate),
+    orders: group.orders,
+    revenue: toDecimalString(group.revenueMinor, currency),
+    revenueMinor: group.revenueMinor,
+  };
+}
+
+function liftView(lift: Lift, currency: string): LiftView {
+  const revenue = lift.incrementalRevenue;
+  return {
+    absolute: lift.absolute === undefined ? null : round(lift.absolute),
+    relative: lift.relative === undefined ? null : round(lift.relative),
+    ci95: lift.ci95 ? [round(lift.ci95[0]), round(lift.ci95[1])] : null,
+    relativeCi95: lift.relativeCi95 ? [round(lift.relativeCi95[0]), round(lift.relativeCi95[1])] : null,
+    method: 'Newcombe hybrid score interval (Wilson) for the difference; Katz log interval for the relative lift',
+    incrementalOrders: lift.incrementalOrders === undefined ? null : Math.round(lift.incrementalOrders * 10) / 10,
+    incrementalRevenue: revenue
+      ? { gross: toDecimalString(revenue.grossMinor, currency), discountCost: toDecimalString(revenue.discountCostMinor, currency), net: toDecimalString(revenue.netMinor, currency), netMinor: revenue.netMinor }
+      : null,
+  };
+}
+
+function deliverabilityView(sends: readonly SendRecord[], scope: PauseScope, pauses: readonly PauseRecord[], settings: DeliverabilitySettings, lastNight: CalendarDate): DeliverabilityView {
+  const own = pauses.find((record) => scopeKey(record.scope) === scopeKey(scope));
+  const shop = pauses.find((record) => record.scope.kind === 'shop');
+  const window = guardWindow(lastNight, settings, scope.kind === 'shop' ? [own?.resumedAt] : [own?.resumedAt, shop?.resumedAt]);
+  const rates = measureDeliverability(scope.kind === 'shop' ? sends : sends.filter((send) => send.campaignId === scope.campaignId), window);
+  const verdict = guardVerdict(rates, settings);
+  const state = own?.state === 'paused' ? 'paused' : verdict.pause ? 'over_threshold' : verdict.why === 'below_min_volume' ? 'below_min_volume' : 'ok';
+  return {
+    windowDays: settings.windowDays,
+    firstNight: window.firstNight,
+    lastNight: window.lastNight,
+    ...(window.resumedAt ? { resumedAt: window.resumedAt } : {}),
+    sent: rates.sent,
+    bounced: rates.bounced,
+    complained: rates.complained,
+    bounceRate: round(rates.bounceRate),
+    complaintRate: round(rates.complaintRate),
+    thresholds: { bounceRatePause: settings.bounceRatePause, complaintRatePause: settings.complaintRatePause, minVolume: settings.minVolume },
+    state,
+    ...(own?.state === 'resumed' && own.resumedAt ? { resumed: { at: own.resumedAt, by: own.resumedBy ?? 'unknown' } } : {}),
+  };
+}
+
+function inForce(pauses: readonly PauseRecord[], scope: PauseScope): PauseRecord | undefined {
+  return pauses.find((record) => record.state === 'paused' && scopeKey(record.scope) === scopeKey(scope));
+}
+
+function pauseView(record: PauseRecord): PauseView {
+  return { scope: record.scope.kind, at: record.at, reason: record.reason, reasons: record.reasons, rates: record.rates };
+}
+
+function latestNight(sends: readonly SendRecord[]): CalendarDate | undefined {
+  let found: CalendarDate | undefined;
+  for (const send of sends) if (send.status === 'sent' && (found === undefined || send.asOf > found)) found = send.asOf;
+  return found;
+}
+
+function notes(config: CampaignConfig, estimate: DiscountEstimate, minConversions: number): Report['notes'] {
+  const currency = config.shop.currency;
+  return {
+    opened: 'Opens are inflated by mail privacy features (Apple Mail Privacy Protection and image proxies open every email): shown for completeness, never used for a verdict. Clicks, orders and lift are what count.',
+    conversions: `Conversions and revenue are orders attributed to an email (its coupon, else a click, else the latest email within ${config.attribution.windowDays} days): they include orders that would have happened anyway.`,
+    lift: `Customers emailed against the holdout (never emailed, recorded as "would have been sent") chosen on the same nights: a customer converts with any counted order within ${config.attribution.windowDays} days after a night that chose them. 95% interval: Newcombe's hybrid score (Wilson) interval for the difference of two proportions, no continuity correction. Fewer than ${minConversions} conversions in both groups together is "too early to tell".`,
+    discountCost: `An estimate: a percent coupon of p on a paid total T cost T x p / (100 - p); a fixed amount its value; free shipping ${estimate.freeShippingMinor > 0 ? `${toDecimalString(estimate.freeShippingMinor, currency)} ${currency} per order (--free-shipping-estimate)` : 'is counted as 0 (set --free-shipping-estimate)'}. Order totals are after the discount, so the net incremental revenue already excludes it.`,
+    deliverability: `Bounce and complaint rates over the emails sent on the ${config.guardrails.deliverability.windowDays} nights up to the latest night that sent (every bounce counts, transient too); at least ${config.guardrails.deliverability.minVolume} sends, a bounce rate of ${config.guardrails.deliverability.bounceRatePause * 100}% or a complaint rate of ${Number((config.guardrails.deliverability.complaintRatePause * 100).toFixed(4))}% pauses the campaign (or all sending) at the start of the next night; resume with winback campaigns resume ID|shop.`,
+  };
+}
+
+function round(value: number): number {
+  return Math.round(value * 1e6) / 1e6;
+}
