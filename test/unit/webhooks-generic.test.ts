@@ -4,35 +4,14 @@ import { describe, expect, it } from 'vitest';
 import { genericOrderStatuses, parseGenericDelivery } from '../../lib/domain/orders/generic.js';
 import type { IncomingOrder, WebhookDelivery } from '../../lib/domain/orders/incoming-order.js';
 import { signStandardWebhook, standardWebhookHeaderValues, verifyStandardWebhook } from '../../lib/domain/webhooks/signatures.js';
-import { HttpError } from '../../lib/http/errors.js';
+import { expectReadOrRefused, orderOf, thrownBy } from '../support/webhooks.js';
 
 const fixtureText = (name: string): string => readFileSync(new URL(`../fixtures/generic/${name}`, import.meta.url), 'utf8');
 const fixture = (name: string): Buffer => readFileSync(new URL(`../fixtures/generic/${name}`, import.meta.url));
 const headers = { 'webhook-id': 'msg_2p5jXN8AQM9LWM0D4loKWxJek' };
 
-function orderOf(delivery: WebhookDelivery): IncomingOrder {
-  if (delivery.kind !== 'order') throw new Error(`expected an order delivery, got ${delivery.kind}`);
-  return delivery.order;
-}
 
-function thrownBy(act: () => unknown): HttpError {
-  try {
-    act();
-  } catch (error) {
-    if (error instanceof HttpError) return error;
-    throw error;
-  }
-  throw new Error('expected an HttpError, nothing was thrown');
-}
 
-function expectReadOrRefused(act: () => unknown): void {
-  try {
-    act();
-  } catch (error) {
-    expect(error).toBeInstanceOf(HttpError);
-    expect((error as HttpError).status).toBe(400);
-  }
-}
 
 describe('generic orders', () => {
   it('reads a documented order, ignoring unknown extra fields', () => {

@@ -5,36 +5,15 @@ import type { IncomingOrder, WebhookDelivery } from '../../lib/domain/orders/inc
 import { parseShopifyDelivery, shopifyConsentState, shopifyOrderTopics, unknownConsentTime } from '../../lib/domain/orders/shopify.js';
 import { maxJsonDepth, parseJsonBody, parseJsonText, quoteUnsafeIntegers } from '../../lib/domain/webhooks/raw-json.js';
 import { HttpError } from '../../lib/http/errors.js';
+import { expectReadOrRefused, orderOf, thrownBy } from '../support/webhooks.js';
 
 const fixtureText = (name: string): string => readFileSync(new URL(`../fixtures/shopify/${name}`, import.meta.url), 'utf8');
 const fixture = (name: string): Buffer => readFileSync(new URL(`../fixtures/shopify/${name}`, import.meta.url));
 const fixtureHeaders = (name: string): Record<string, string> => JSON.parse(fixtureText(name.replace(/\.json$/, '.headers.json'))) as Record<string, string>;
 const orderHeaders = { 'x-shopify-topic': 'orders/create', 'x-shopify-webhook-id': 'b54557e4-bdd9-4b37-8a5f-bf7d70bcd043' };
 
-function orderOf(delivery: WebhookDelivery): IncomingOrder {
-  if (delivery.kind !== 'order') throw new Error(`expected an order delivery, got ${delivery.kind}`);
-  return delivery.order;
-}
 
-function thrownBy(act: () => unknown): HttpError {
-  try {
-    act();
-  } catch (error) {
-    if (error instanceof HttpError) return error;
-    throw error;
-  }
-  throw new Error('expected an HttpError, nothing was thrown');
-}
 
-/** The fuzz properties' one rule: a delivery is either read or refused with a 400, never anything else. */
-function expectReadOrRefused(act: () => unknown): void {
-  try {
-    act();
-  } catch (error) {
-    expect(error).toBeInstanceOf(HttpError);
-    expect((error as HttpError).status).toBe(400);
-  }
-}
 
 describe('Shopify orders', () => {
   it('reads orders/create with ids above 2^53 exactly, money in minor units and times in UTC', () => {

@@ -5,36 +5,15 @@ import type { IncomingOrder, WebhookDelivery } from '../../lib/domain/orders/inc
 import { isWooCommercePing, numberToDecimalText, parseWooCommerceDelivery, roundHalfUp } from '../../lib/domain/orders/woocommerce.js';
 import { parseDecimalAmount } from '../../lib/domain/money.js';
 import { parseJsonText } from '../../lib/domain/webhooks/raw-json.js';
-import { HttpError } from '../../lib/http/errors.js';
+import { expectReadOrRefused, orderOf, thrownBy } from '../support/webhooks.js';
 
 const fixtureText = (name: string): string => readFileSync(new URL(`../fixtures/woocommerce/${name}`, import.meta.url), 'utf8');
 const fixture = (name: string): Buffer => readFileSync(new URL(`../fixtures/woocommerce/${name}`, import.meta.url));
 const fixtureHeaders = (name: string): Record<string, string> => JSON.parse(fixtureText(name.replace(/\.(json|txt)$/, '.headers.json'))) as Record<string, string>;
 const orderHeaders = { 'X-WC-Webhook-Topic': 'order.updated', 'X-WC-Webhook-Delivery-ID': '7a1e0c9b2d3f4e5a6b7c8d9e0f1a2b3c' };
 
-function orderOf(delivery: WebhookDelivery | { readonly kind: 'ping' }): IncomingOrder {
-  if (delivery.kind !== 'order') throw new Error(`expected an order delivery, got ${delivery.kind}`);
-  return delivery.order;
-}
 
-function thrownBy(act: () => unknown): HttpError {
-  try {
-    act();
-  } catch (error) {
-    if (error instanceof HttpError) return error;
-    throw error;
-  }
-  throw new Error('expected an HttpError, nothing was thrown');
-}
 
-function expectReadOrRefused(act: () => unknown): void {
-  try {
-    act();
-  } catch (error) {
-    expect(error).toBeInstanceOf(HttpError);
-    expect((error as HttpError).status).toBe(400);
-  }
-}
 
 describe('WooCommerce orders', () => {
   it('reads order.created for a guest (customer_id 0): exact ids, UTC times, numeric prices as decimals', () => {
