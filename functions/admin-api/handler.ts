@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { createDocumentClient } from '../../lib/adapters/dynamodb/client.js';
+import { DynamoReportSource } from '../../lib/adapters/dynamodb/report-source.js';
 import { adminToken } from '../../lib/adapters/secrets.js';
 import { readEnvironment } from '../../lib/config/environment.js';
 import { InvalidCampaignConfigError, parseCampaignConfig } from '../../lib/config/campaign-config.js';
@@ -9,6 +11,7 @@ import { httpHandler } from '../../lib/http/middleware.js';
 import { json, rawBody, type HttpEvent } from '../../lib/http/responses.js';
 import { method } from '../../lib/http/route.js';
 import { applyCampaignConfig } from '../../lib/usecases/apply-campaign-config.js';
+import { buildReport } from '../../lib/usecases/build-report.js';
 import { configHistory, currentConfig } from '../../lib/usecases/campaign-versions.js';
 import { viewCustomer } from '../../lib/usecases/customer-view.js';
 import { previewNight } from '../../lib/usecases/run-night.js';
@@ -16,16 +19,23 @@ import { nightDependencies, perContainer } from '../../lib/wiring.js';
 
 const dependencies = perContainer(async () => {
   const environment = readEnvironment();
-  return { ...(await nightDependencies(environment)), adminToken: await adminToken(environment) };
+  const reports = new DynamoReportSource(createDocumentClient(), environment.TABLE_NAME);
+  return { ...(await nightDependencies(environment)), reports, adminToken: await adminToken(environment) };
 });
 
 const customerQuery = z.strictObject({ email: z.email('expected an email address') });
+const reportQuery = z.strictObject({
+  from: z.iso.date('expected a date as YYYY-MM-DD').optional(),
+  to: z.iso.date('expected a date as YYYY-MM-DD').optional(),
+  campaign: z.string().regex(/^[a-z0-9-]{1,48}$/, 'expected a campaign id').optional(),
+});
 const previewBody = z.strictObject({ asOf: z.iso.date('expected a date as YYYY-MM-DD') });
 const configBodyLimitBytes = 512 * 1024;
 
 /**
  * The admin API (bearer token): `GET /api/customers?email=`, the campaigns (`GET /api/campaigns`,
- * `GET|PUT /api/campaigns/{id}`, `GET /api/campaigns/history`, `POST /api/campaigns/{id}/preview`) and `GET /health`.
+ * `GET|PUT /api/campaigns/{id}`, `GET /api/campaigns/history`, `POST /api/campaigns/{id}/preview`), the report
+ * (`GET /api/report?from=&to=&campaign=`, the JSON of `winback report --json`) and `GET /health`.
  * Config changes answer with the same messages as the CLI: every problem by path.
  */
 export const handler = httpHandler(async (event) => {
@@ -44,6 +54,20 @@ export const handler = httpHandler(async (event) => {
     const view = await viewCustomer(query.data.email, deps);
     if (!view) throw notFound('no customer with that email');
     return json(200, view);
+  }
+
+  if (path === '/api/report' && verb === 'GET') {
+    const query = reportQuery.safeParse(event.queryStringParameters ?? {});
+    if (!query.success) {
+      const issue = query.error.issues[0]!;
+      throw badRequest(issue.code === 'unrecognized_keys' ? issue.keys.join(',') : issue.path.join('.'), issue.message);
+    }
+    const { from, to, campaign } = query.data;
+    const report = await buildReport(
+      { source: deps.reports, configs: deps.configs, clock: deps.clock },
+      { ...(from ? { from } : {}), ...(to ? { to } : {}), ...(campaign ? { campaignId: campaign } : {}) },
+    );
+    return json(200, report);
   }
 
   if (path === '/api/campaigns' && verb === 'GET') {

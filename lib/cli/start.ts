@@ -162,10 +162,10 @@ export async function start(options: StartOptions): Promise<void> {
     if (options.once) return;
 
     const base = `http://localhost:${options.port}`;
-    const server = await startLocalServer({ port: options.port, latestSummary: () => summary, index: () => localIndexPage(base, ports.ses) });
+    const server = await startLocalServer({ port: options.port, latestSummary: () => summary });
     say('');
     say(`Serving until Ctrl-C:`);
-    say(`  Winback             ${base}/   (health: /health)`);
+    say(`  Console             ${base}/   (health: /health; latest run: /runs/latest)`);
     say(`  Webhooks            POST ${base}/webhooks/shopify | /webhooks/woocommerce | /webhooks/generic`);
     say(`  SES events          POST ${base}/local/ses-events   (an EventBridge envelope, as the rule would deliver)`);
     say(`  Read API            GET  ${base}/api/customers?email=ADDRESS   (Authorization: Bearer <admin token>)`);
@@ -183,15 +183,4 @@ export async function start(options: StartOptions): Promise<void> {
   } finally {
     await session.stop();
   }
-}
-
-function localIndexPage(base: string, sesPort: number): string {
-  const links = [
-    [`http://localhost:${sesPort}/`, 'Sent mail inbox (local SES)'],
-    [`${base}/runs/latest`, 'Latest run summary (JSON)'],
-    [`${base}/health`, 'Health'],
-  ];
-  return `<!doctype html><meta charset="utf-8"><title>Winback (local)</title><h1>Winback, local stack</h1><ul>${links
-    .map(([href, label]) => `<li><a href="${href}">${label}</a></li>`)
-    .join('')}</ul><p>Webhooks: POST /webhooks/shopify, /webhooks/woocommerce, /webhooks/generic. SES events: POST /local/ses-events.</p>`;
 }

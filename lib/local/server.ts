@@ -24,13 +24,14 @@ const routes: readonly Route[] = [
   { method: 'GET_POST', pattern: /^\/feedback\/[^/]+$/, routeKey: 'ANY /feedback/{token}', load: async () => (await import('../../functions/feedback/handler.js')).handler as unknown as HttpLambda },
   { method: 'GET_POST_PUT', pattern: /^\/api\/campaigns(\/[^/]+)*$/, routeKey: 'ANY /api/campaigns/{proxy+}', load: async () => (await import('../../functions/admin-api/handler.js')).handler as unknown as HttpLambda },
   { method: 'GET', pattern: /^\/api\/customers$/, routeKey: 'GET /api/customers', load: async () => (await import('../../functions/admin-api/handler.js')).handler as unknown as HttpLambda },
+  { method: 'GET', pattern: /^\/api\/report$/, routeKey: 'GET /api/report', load: async () => (await import('../../functions/admin-api/handler.js')).handler as unknown as HttpLambda },
+  { method: 'GET', pattern: /^\/(console\/[^/]+)?$/, routeKey: 'GET /console/{proxy+}', load: async () => (await import('../../functions/console/handler.js')).handler as unknown as HttpLambda },
   { method: 'GET', pattern: /^\/health$/, routeKey: 'GET /health', load: async () => (await import('../../functions/admin-api/handler.js')).handler as unknown as HttpLambda },
 ];
 
 export interface LocalServerOptions {
   readonly port: number;
   readonly host?: string;
-  readonly index?: () => string;
   readonly latestSummary?: () => unknown;
 }
 
@@ -56,10 +57,6 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Ser
 async function handle(request: IncomingMessage, response: ServerResponse, options: LocalServerOptions): Promise<void> {
   const url = new URL(request.url ?? '/', 'http://localhost');
   const verb = (request.method ?? 'GET').toUpperCase();
-  if (verb === 'GET' && url.pathname === '/') {
-    response.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(options.index?.() ?? '<!doctype html><title>Winback</title><h1>Winback</h1>');
-    return;
-  }
   if (verb === 'GET' && url.pathname === '/runs/latest') {
     response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(options.latestSummary?.() ?? null, null, 2));
     return;

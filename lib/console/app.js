@@ -1,0 +1,398 @@
+// The marketers' console: plain DOM, no framework. Every value from the API is rendered with textContent or as an
+// SVG attribute, never parsed as HTML; the page's CSP allows only this origin's script and styles.
+'use strict';
+
+const tokenKey = 'winback.adminToken';
+const $ = (id) => document.getElementById(id);
+const svgNs = 'http://www.w3.org/2000/svg';
+
+/** An element with text and attributes; children may be nodes, strings or nothing. */
+function el(tag, attributes = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [name, value] of Object.entries(attributes)) if (value !== undefined && value !== null) node.setAttribute(name, String(value));
+  for (const child of children.flat()) if (child !== undefined && child !== null && child !== false) node.append(child instanceof Node ? child : String(child));
+  return node;
+}
+function svg(tag, attributes = {}, text) {
+  const node = document.createElementNS(svgNs, tag);
+  for (const [name, value] of Object.entries(attributes)) node.setAttribute(name, String(value));
+  if (text !== undefined) node.textContent = String(text);
+  return node;
+}
+const clear = (node) => node.replaceChildren();
+
+class ApiError extends Error {
+  constructor(status, body) {
+    super((body && (body.problem || body.error)) || `HTTP ${status}`);
+    this.status = status;
+    this.body = body;
+  }
+}
+
+async function api(method, path, body) {
+  const response = await fetch(path, {
+    method,
+    headers: { authorization: `Bearer ${sessionStorage.getItem(tokenKey) ?? ''}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+    ...(body !== undefined ? { body } : {}),
+  });
+  let data = null;
+  try {
+    data = await response.json();
+  } catch {
+    data = null;
+  }
+  if (response.status === 401) {
+    sessionStorage.removeItem(tokenKey);
+    showLogin('That token was not accepted. Enter the admin token again.');
+  }
+  if (!response.ok) throw new ApiError(response.status, data);
+  return data;
+}
+
+// Formatting ---------------------------------------------------------------------------------------------------
+let shop = { currency: 'EUR', locale: 'en-IE' };
+const count = (value) => new Intl.NumberFormat(shop.locale).format(value ?? 0);
+const money = (decimal) => (decimal === undefined || decimal === null ? '–' : new Intl.NumberFormat(shop.locale, { style: 'currency', currency: shop.currency }).format(Number(decimal)));
+const pct = (rate, digits = 1) => `${(rate * 100).toFixed(digits)}%`;
+const points = (difference) => `${difference >= 0 ? '+' : ''}${(difference * 100).toFixed(1)} pts`;
+const when = (iso) => (iso ? new Date(iso).toLocaleString(shop.locale, { dateStyle: 'medium', timeStyle: 'short', timeZone: 'UTC' }) + ' UTC' : '–');
+const show = (value) => (value === undefined || value === null ? '–' : typeof value === 'object' ? JSON.stringify(value) : String(value));
+
+// Sign-in and tabs ---------------------------------------------------------------------------------------------
+function showLogin(problem = '') {
+  $('app').hidden = true;
+  $('sign-out').hidden = true;
+  $('login').hidden = false;
+  $('login-problem').textContent = problem;
+  $('token').focus();
+}
+
+function openApp() {
+  $('login').hidden = true;
+  $('app').hidden = false;
+  $('sign-out').hidden = false;
+  selectTab('dashboard');
+}
+
+const tabs = () => [...document.querySelectorAll('[role="tab"]')];
+const loaders = { dashboard: loadDashboard, campaigns: loadCampaigns, preview: loadPreviewChoices, customer: () => {} };
+
+function selectTab(name, focus = false) {
+  for (const tab of tabs()) {
+    const selected = tab.id === `tab-${name}`;
+    tab.setAttribute('aria-selected', String(selected));
+    tab.tabIndex = selected ? 0 : -1;
+    $(tab.getAttribute('aria-controls')).hidden = !selected;
+    if (selected && focus) tab.focus();
+  }
+  loaders[name]().catch(reportFailure(name));
+}
+
+const reportFailure = (name) => (error) => {
+  const target = { dashboard: 'dashboard-status', campaigns: 'campaigns-status', preview: 'preview-problem', customer: 'customer-problem' }[name];
+  if (!(error instanceof ApiError && error.status === 401)) $(target).textContent = `Could not load: ${error.message}`;
+};
+
+// Dashboard ----------------------------------------------------------------------------------------------------
+async function loadDashboard() {
+  $('dashboard-status').textContent = 'Loading the report …';
+  const report = await api('GET', '/api/report');
+  shop = { currency: report.shop.currency, locale: report.shop.locale };
+  $('shop-line').textContent = `${report.shop.name} · config version ${report.configVersion}`;
+  $('dashboard-status').textContent = report.range.from
+    ? `Nights ${report.range.from} to ${report.range.to} (${report.range.nights} with sends) · attribution window ${report.attributionWindowDays} days`
+    : 'No nights with sends yet.';
+  const pause = $('shop-pause');
+  pause.hidden = !report.shop.paused;
+  pause.textContent = report.shop.paused ? `All sending is paused since ${when(report.shop.paused.at)}: ${report.shop.paused.reason}` : '';
+  const list = $('dashboard-campaigns');
+  clear(list);
+  for (const campaign of report.campaigns) list.append(campaignCard(campaign));
+}
+
+function campaignCard(campaign) {
+  const state = campaign.paused
+    ? el('span', { class: 'badge' }, campaign.paused.scope === 'shop' ? 'Paused (all sending)' : 'Paused')
+    : el('span', { class: 'badge on' }, campaign.enabled === false ? 'Disabled' : 'Sending');
+  const card = el(
+    'article',
+    { class: 'card campaign', 'data-campaign': campaign.id, 'aria-labelledby': `campaign-${campaign.id}` },
+    el('div', { class: 'campaign-head' }, el('h3', { id: `campaign-${campaign.id}` }, campaign.name ? `${campaign.name} (${campaign.id})` : campaign.id), state),
+  );
+  if (campaign.paused) card.append(el('p', { class: 'alert' }, `Paused since ${when(campaign.paused.at)}: ${campaign.paused.reason}. Resuming is an explicit config change.`));
+  const funnel = [
+    ['Sent', campaign.sent],
+    ['Delivered', campaign.delivered],
+    ['Clicked', campaign.clicked],
+    ['Conversions', campaign.conversions],
+  ];
+  const lift = campaign.lift;
+  const facts = el(
+    'dl',
+    { class: 'facts' },
+    el('dt', {}, 'Lift vs holdout'),
+    el('dd', {}, lift.absolute === null ? '–' : points(lift.absolute)),
+    el('dt', {}, '95% interval'),
+    el('dd', {}, lift.ci95 ? `${points(lift.ci95[0])} to ${points(lift.ci95[1])}` : '–'),
+    el('dt', {}, 'Emailed who ordered'),
+    el('dd', {}, campaign.treated.customers ? `${count(campaign.treated.converted)} of ${count(campaign.treated.customers)} (${pct(campaign.treated.rate)})` : '–'),
+    el('dt', {}, 'Holdout who ordered'),
+    el('dd', {}, campaign.holdout.customers ? `${count(campaign.holdout.converted)} of ${count(campaign.holdout.customers)} (${pct(campaign.holdout.rate)})` : '–'),
+    el('dt', {}, 'Revenue (attributed)'),
+    el('dd', {}, money(campaign.revenue)),
+    el('dt', {}, 'Incremental revenue, net'),
+    el('dd', {}, lift.incrementalRevenue ? money(lift.incrementalRevenue.net) : '–'),
+    el('dt', {}, 'Bounce / complaint rate'),
+    el('dd', {}, `${pct(campaign.deliverability.bounceRate)} / ${pct(campaign.deliverability.complaintRate, 3)}`),
+  );
+  card.append(
+    el('div', { class: 'grid' }, el('div', {}, funnelChart(campaign.id, funnel)), el('div', {}, liftChart(campaign.id, lift), facts)),
+    el('p', { class: 'verdict' }, campaign.verdict.text),
+  );
+  return card;
+}
+
+/** Horizontal bars with their numbers; the table-like text is in the SVG's title and labels for screen readers. */
+function funnelChart(id, rows) {
+  const width = 320;
+  const rowHeight = 26;
+  const labelWidth = 90;
+  const max = Math.max(1, ...rows.map(([, value]) => value));
+  const chart = svg('svg', { viewBox: `0 0 ${width} ${rows.length * rowHeight + 4}`, width, height: rows.length * rowHeight + 4, role: 'img', 'aria-labelledby': `funnel-title-${id}` });
+  chart.append(svg('title', { id: `funnel-title-${id}` }, `Funnel: ${rows.map(([label, value]) => `${label} ${value}`).join(', ')}`));
+  rows.forEach(([label, value], index) => {
+    const y = index * rowHeight + 2;
+    const barWidth = Math.round(((width - labelWidth - 60) * value) / max);
+    chart.append(svg('text', { x: 0, y: y + 16 }, label));
+    chart.append(svg('rect', { x: labelWidth, y: y + 3, width: Math.max(barWidth, 1), height: rowHeight - 8, fill: '#0b5394', rx: 2 }));
+    chart.append(svg('text', { x: labelWidth + barWidth + 6, y: y + 16 }, count(value)));
+  });
+  return el('figure', { class: 'chart' }, chart);
+}
+
+/** The lift as a point with its 95% interval against the zero line. */
+function liftChart(id, lift) {
+  const width = 320;
+  const height = 46;
+  const chart = svg('svg', { viewBox: `0 0 ${width} ${height}`, width, height, role: 'img', 'aria-labelledby': `lift-title-${id}` });
+  if (lift.absolute === null || !lift.ci95) {
+    chart.append(svg('title', { id: `lift-title-${id}` }, 'Lift: no holdout to compare with yet'));
+    chart.append(svg('text', { x: 0, y: 24 }, 'No lift yet: nobody in the holdout.'));
+    return chart;
+  }
+  const [low, high] = lift.ci95;
+  const span = Math.max(Math.abs(low), Math.abs(high), Math.abs(lift.absolute), 0.01) * 1.15;
+  const x = (value) => 10 + ((value + span) / (2 * span)) * (width - 20);
+  const colour = low > 0 ? '#1e6b2f' : high < 0 ? '#a4161a' : '#4a5560';
+  chart.append(svg('title', { id: `lift-title-${id}` }, `Lift ${points(lift.absolute)}, 95% interval ${points(low)} to ${points(high)}`));
+  chart.append(svg('line', { x1: x(0), x2: x(0), y1: 4, y2: 30, stroke: '#1b1f24', 'stroke-dasharray': '3 3' }));
+  chart.append(svg('line', { x1: x(low), x2: x(high), y1: 17, y2: 17, stroke: colour, 'stroke-width': 4 }));
+  chart.append(svg('circle', { cx: x(lift.absolute), cy: 17, r: 6, fill: colour }));
+  chart.append(svg('text', { x: x(0) - 3, y: 43 }, '0'));
+  chart.append(svg('text', { x: 2, y: 43 }, points(-span)));
+  chart.append(svg('text', { x: width - 62, y: 43 }, points(span)));
+  return chart;
+}
+
+// Campaigns ----------------------------------------------------------------------------------------------------
+let campaignIds = [];
+
+async function loadCampaignIds() {
+  const { configVersion, config } = await api('GET', '/api/campaigns');
+  campaignIds = config.campaigns.map((campaign) => ({ id: campaign.id, name: campaign.name }));
+  for (const select of [$('campaign-select'), $('preview-campaign')]) {
+    const chosen = select.value;
+    clear(select);
+    for (const campaign of campaignIds) select.append(el('option', { value: campaign.id }, campaign.name ? `${campaign.name} (${campaign.id})` : campaign.id));
+    if (campaignIds.some((campaign) => campaign.id === chosen)) select.value = chosen;
+  }
+  return configVersion;
+}
+
+async function loadCampaigns() {
+  const version = await loadCampaignIds();
+  $('campaigns-status').textContent = `Live config: version ${version}. Edit one campaign, then validate and apply; every version is kept.`;
+  await Promise.all([loadCampaign(), loadHistory()]);
+}
+
+async function loadCampaign() {
+  const id = $('campaign-select').value;
+  if (!id) return;
+  const { campaign } = await api('GET', `/api/campaigns/${encodeURIComponent(id)}`);
+  $('campaign-editor').value = JSON.stringify(campaign, null, 2);
+  $('campaign-editor').removeAttribute('aria-invalid');
+  $('campaign-problem').textContent = '';
+}
+
+async function applyCampaign() {
+  const id = $('campaign-select').value;
+  const editor = $('campaign-editor');
+  $('campaign-problem').textContent = '';
+  $('campaign-result').textContent = '';
+  try {
+    JSON.parse(editor.value);
+  } catch (error) {
+    editor.setAttribute('aria-invalid', 'true');
+    $('campaign-problem').textContent = `Not valid JSON: ${error.message}`;
+    return;
+  }
+  try {
+    const applied = await api('PUT', `/api/campaigns/${encodeURIComponent(id)}`, editor.value);
+    editor.removeAttribute('aria-invalid');
+    $('campaign-result').textContent = applied.unchanged ? `No change: version ${applied.version} stays live.` : `Applied: version ${applied.version} is live.`;
+    await Promise.all([loadHistory(), loadCampaignIds()]);
+  } catch (error) {
+    if (!(error instanceof ApiError) || error.status === 401) throw error;
+    editor.setAttribute('aria-invalid', 'true');
+    $('campaign-problem').textContent = error.body?.problem ?? error.message;
+    editor.focus();
+  }
+}
+
+async function loadHistory() {
+  const { versions } = await api('GET', '/api/campaigns/history');
+  const list = $('campaign-history');
+  clear(list);
+  for (const version of versions) {
+    const changes = el('ul', {}, version.changes.slice(0, 12).map((change) => el('li', {}, describeChange(change))));
+    if (version.changes.length > 12) changes.append(el('li', {}, `… and ${version.changes.length - 12} more`));
+    list.append(
+      el(
+        'li',
+        { 'data-version': version.version },
+        el('strong', {}, `Version ${version.version}`),
+        ` · ${when(version.appliedAt)} · by ${version.appliedBy}${version.note ? ` · ${version.note}` : ''}`,
+        version.changes.length ? changes : el('div', { class: 'muted' }, 'no changes'),
+      ),
+    );
+  }
+}
+
+/** A whole first version is one "added" change per section: long values are cut, the editor shows them in full. */
+const brief = (value) => {
+  const text = show(value);
+  return text.length > 160 ? `${text.slice(0, 159)}…` : text;
+};
+
+function describeChange(change) {
+  if (change.change === 'added') return `${change.path}: added ${brief(change.after)}`;
+  if (change.change === 'removed') return `${change.path}: removed (was ${brief(change.before)})`;
+  return `${change.path}: ${brief(change.before)} → ${brief(change.after)}`;
+}
+
+// Preview ------------------------------------------------------------------------------------------------------
+async function loadPreviewChoices() {
+  if (!campaignIds.length) await loadCampaignIds();
+  if (!$('preview-date').value) $('preview-date').value = new Date().toISOString().slice(0, 10);
+}
+
+async function runPreview(event) {
+  event.preventDefault();
+  const id = $('preview-campaign').value;
+  const result = $('preview-result');
+  $('preview-problem').textContent = '';
+  clear(result);
+  result.append(el('p', { class: 'muted' }, 'Running the dry run …'));
+  try {
+    const preview = await api('POST', `/api/campaigns/${encodeURIComponent(id)}/preview`, JSON.stringify({ asOf: $('preview-date').value }));
+    clear(result);
+    const counts = el('table', {}, el('caption', {}, `Night of ${preview.asOf}: ${id}`), el('tr', {}, el('th', {}, 'Count'), el('th', { class: 'num' }, 'Customers')));
+    const rows = [
+      ['Would be sent', preview.campaign.sent],
+      ['Would be scheduled (quiet hours)', preview.campaign.scheduled],
+      ['Held out', preview.campaign.heldOut],
+      ...Object.entries(preview.skipped).map(([reason, value]) => [`Removed by rule: ${reason}`, value]),
+    ];
+    for (const [label, value] of rows) counts.append(el('tr', {}, el('td', {}, label), el('td', { class: 'num' }, count(value))));
+    result.append(counts);
+    const samples = Object.entries(preview.samples);
+    if (!samples.length) result.append(el('p', { class: 'muted' }, 'No email would go out for this campaign that night.'));
+    for (const [key, sample] of samples) {
+      result.append(
+        el('h3', {}, `Sample email: ${key}`),
+        el('dl', { class: 'facts' }, el('dt', {}, 'To'), el('dd', {}, sample.to), el('dt', {}, 'Subject'), el('dd', {}, sample.subject)),
+        el('pre', { class: 'email', 'aria-label': `Text of the sample email ${key}` }, sample.text),
+      );
+    }
+  } catch (error) {
+    clear(result);
+    if (!(error instanceof ApiError && error.status === 401)) $('preview-problem').textContent = error.message;
+  }
+}
+
+// Customer lookup ----------------------------------------------------------------------------------------------
+async function lookUpCustomer(event) {
+  event.preventDefault();
+  const result = $('customer-result');
+  $('customer-problem').textContent = '';
+  clear(result);
+  try {
+    const view = await api('GET', `/api/customers?email=${encodeURIComponent($('customer-email').value)}`);
+    const scores = view.scores;
+    result.append(
+      el('h3', {}, `${view.firstName ?? view.email}: ${view.status.replace(/_/g, ' ')}`),
+      el(
+        'dl',
+        { class: 'facts', id: 'customer-facts' },
+        el('dt', {}, 'Email'), el('dd', {}, view.email),
+        el('dt', {}, 'Status'), el('dd', {}, view.status),
+        el('dt', {}, 'Orders'), el('dd', {}, `${count(view.orderCount)} · ${money(view.totalSpent)} · last ${when(view.lastOrderAt)}`),
+        el('dt', {}, 'Consent'), el('dd', {}, `${view.consent.state}${view.suppressed ? ' · suppressed' : ''}`),
+        el('dt', {}, 'Scored by'), el('dd', {}, scores.classifiedBy),
+        el('dt', {}, 'Chance still active'), el('dd', {}, scores.pAlive === undefined ? '–' : pct(scores.pAlive)),
+        el('dt', {}, 'Expected orders, 90 days'), el('dd', {}, scores.expectedOrders90 === undefined ? '–' : scores.expectedOrders90.toFixed(2)),
+        el('dt', {}, 'Value at stake'), el('dd', {}, money(scores.valueAtStake)),
+        el('dt', {}, 'Days since last order'), el('dd', {}, show(scores.daysSinceLastOrder)),
+        el('dt', {}, 'Reasons'), el('dd', {}, scores.reasonCodes.length ? scores.reasonCodes.join(', ') : 'none'),
+        el('dt', {}, 'Journey'), el('dd', {}, view.journey ? show(view.journey) : 'not in a journey'),
+      ),
+      recordTable('Decisions, newest first', ['Night', 'Outcome', 'Campaign', 'Step', 'Reason'], view.decisions.map((d) => [d.asOf, d.outcome, d.campaignId, d.step === undefined ? undefined : d.step + 1, d.reason])),
+      recordTable('Emails', ['Night', 'Campaign', 'Step', 'Status', 'Attributed revenue'], view.sends.map((s) => [s.asOf, s.campaignId, s.step === undefined ? undefined : s.step + 1, s.status, s.attributedRevenue === undefined ? undefined : money(s.attributedRevenue)])),
+    );
+  } catch (error) {
+    if (!(error instanceof ApiError && error.status === 401)) $('customer-problem').textContent = error.status === 404 ? 'No customer with that email address.' : error.message;
+  }
+}
+
+function recordTable(caption, heads, rows) {
+  const table = el('table', {}, el('caption', {}, caption), el('tr', {}, heads.map((head) => el('th', { scope: 'col' }, head))));
+  if (!rows.length) table.append(el('tr', {}, el('td', { colspan: heads.length }, 'none')));
+  for (const row of rows) table.append(el('tr', {}, row.map((cell) => el('td', {}, show(cell)))));
+  return table;
+}
+
+// Wiring -------------------------------------------------------------------------------------------------------
+document.addEventListener('DOMContentLoaded', () => {
+  $('login').addEventListener('submit', async (event) => {
+    event.preventDefault();
+    sessionStorage.setItem(tokenKey, $('token').value.trim());
+    $('token').value = '';
+    openApp();
+  });
+  $('sign-out').addEventListener('click', () => {
+    sessionStorage.removeItem(tokenKey);
+    showLogin();
+  });
+  const tablist = document.querySelector('[role="tablist"]');
+  tablist.addEventListener('click', (event) => {
+    const tab = event.target.closest('[role="tab"]');
+    if (tab) selectTab(tab.id.slice(4));
+  });
+  // Arrow keys move between tabs, Home and End jump to the ends (the WAI-ARIA tabs pattern).
+  tablist.addEventListener('keydown', (event) => {
+    const all = tabs();
+    const current = all.indexOf(document.activeElement);
+    if (current < 0) return;
+    const next = { ArrowRight: current + 1, ArrowLeft: current - 1, Home: 0, End: all.length - 1 }[event.key];
+    if (next === undefined) return;
+    event.preventDefault();
+    selectTab(all[(next + all.length) % all.length].id.slice(4), true);
+  });
+  $('campaign-select').addEventListener('change', () => loadCampaign().catch(reportFailure('campaigns')));
+  $('campaign-reload').addEventListener('click', () => loadCampaign().catch(reportFailure('campaigns')));
+  $('campaign-apply').addEventListener('click', () => applyCampaign().catch(reportFailure('campaigns')));
+  $('preview-form').addEventListener('submit', runPreview);
+  $('customer-form').addEventListener('submit', lookUpCustomer);
+  if (sessionStorage.getItem(tokenKey)) openApp();
+  else showLogin();
+});
