@@ -22,10 +22,11 @@ describe.skipIf(!existsSync(chromiumPath))('the console, in headless Chromium', 
   let browser: Browser;
   let page: Page;
   let customerEmail: string;
+  let shop: Awaited<ReturnType<typeof localShop>>;
 
   beforeAll(async () => {
     // Prepare: a shop with lost customers, half of them held out, and one night sent, so the report has rows
-    const shop = await localShop();
+    shop = await localShop();
     await applyCampaignConfig(
       testConfig((raw) => {
         for (const campaign of raw.campaigns) campaign.experiment.holdoutPercent = 50;
@@ -142,5 +143,24 @@ describe.skipIf(!existsSync(chromiumPath))('the console, in headless Chromium', 
     expect(await facts.textContent()).toContain(customerEmail);
     expect(await page.locator('#customer-result').textContent()).toContain('2026-11-22');
     await page.screenshot({ path: `${artifacts}customer.png`, fullPage: true });
+  });
+  it('says so when the deliverability guard has paused a campaign', async () => {
+    // Prepare: the guard's record after a complaint spike, as the night stores it
+    await shop.deps.configs.pause({
+      scope: { kind: 'campaign', campaignId: 'lost-winback' },
+      state: 'paused',
+      reasons: ['complaint_rate'],
+      reason: 'complaint rate 0.250% (2 of 800) reached 0.08% over the 7 nights to 2026-11-22',
+      rates: { firstNight: '2026-11-16', lastNight: '2026-11-22', sent: 800, bounced: 0, complained: 2, bounceRate: 0, complaintRate: 0.0025 },
+      thresholds: testConfig().guardrails.deliverability,
+      at: '2026-11-23T02:00:00.000Z',
+    });
+    // Act
+    await page.goto(`${api.base}/`);
+    const card = page.locator('article[data-campaign="lost-winback"]');
+    await card.waitFor();
+    // Assess
+    expect(await card.textContent()).toMatch(/Paused since .*complaint rate 0\.250% \(2 of 800\)/);
+    await page.screenshot({ path: `${artifacts}dashboard-paused.png`, fullPage: true });
   });
 });
