@@ -119,7 +119,7 @@ function campaignCard(campaign) {
     { class: 'card campaign', 'data-campaign': campaign.id, 'aria-labelledby': `campaign-${campaign.id}` },
     el('div', { class: 'campaign-head' }, el('h3', { id: `campaign-${campaign.id}` }, campaign.name ? `${campaign.name} (${campaign.id})` : campaign.id), state),
   );
-  if (campaign.paused) card.append(el('p', { class: 'alert' }, `Paused since ${when(campaign.paused.at)}: ${campaign.paused.reason}. Resuming is an explicit config change.`));
+  if (campaign.paused) card.append(el('p', { class: 'alert' }, `Paused since ${when(campaign.paused.at)}: ${campaign.paused.reason}. Resume it on purpose with: winback campaigns resume ${campaign.paused.scope === 'shop' ? 'shop' : campaign.id}`));
   const funnel = [
     ['Sent', campaign.sent],
     ['Delivered', campaign.delivered],
