@@ -96,20 +96,20 @@ describe.skipIf(!existsSync(chromiumPath))('the console, in headless Chromium', 
     const panel = page.getByRole('tabpanel', { name: 'Campaigns' });
     const editor = panel.getByLabel('Campaign settings (JSON)');
     await panel.getByLabel('Campaign', { exact: true }).selectOption('lost-winback');
-    await expect.poll(() => editor.inputValue()).toContain('"id": "lost-winback"');
+    await expect.poll(() => editor.inputValue(), { timeout: 10_000 }).toContain('"id": "lost-winback"');
     const original = JSON.parse(await editor.inputValue()) as Record<string, unknown>;
     // Act: a typo the schema refuses
     await editor.fill(JSON.stringify({ ...original, discuont: 1 }, null, 2));
     await page.getByRole('button', { name: 'Validate & apply' }).click();
     // Assess
-    await expect.poll(() => page.locator('#campaign-problem').textContent()).toContain('discuont');
+    await expect.poll(() => page.locator('#campaign-problem').textContent(), { timeout: 10_000 }).toContain('discuont');
     expect(await editor.getAttribute('aria-invalid')).toBe('true');
     await page.screenshot({ path: `${artifacts}campaign-invalid.png`, fullPage: true });
     // Act: the fix, a real change
     await editor.fill(JSON.stringify({ ...original, name: 'Lost customers, second chance' }, null, 2));
     await page.getByRole('button', { name: 'Validate & apply' }).click();
     // Assess
-    await expect.poll(() => page.locator('#campaign-result').textContent()).toMatch(/Applied: version 2 is live/);
+    await expect.poll(() => page.locator('#campaign-result').textContent(), { timeout: 10_000 }).toMatch(/Applied: version 2 is live/);
     expect(await page.locator('#campaign-problem').textContent()).toBe('');
     await page.locator('#campaign-history li[data-version="2"]').waitFor();
     expect(await page.locator('#campaign-history li[data-version="2"]').textContent()).toContain('Lost customers, second chance');
