@@ -31,19 +31,51 @@ const argument = (name: string, fallback: number) => {
 const customers = argument('customers', 300);
 const ordersPerCustomer = argument('orders', 5);
 const concurrency = argument('concurrency', 32);
+const option = (name: string) => {
+  const index = process.argv.indexOf(`--${name}`);
+  return index >= 0 ? process.argv[index + 1] : undefined;
+};
+/** Against a running `npm start -- --port P` (`--url http://127.0.0.1:P --token <admin token>`), or a stack of its own. */
+const targetUrl = option('url');
+const runId = randomUUID().slice(0, 8);
 
-const stack = await startLocalStack({ dynamoPort: await findFreePort(), sesPort: await findFreePort() });
-const tableName = `winback-load-${randomUUID().slice(0, 8)}`;
-process.env.TABLE_NAME = tableName;
-process.env.POWERTOOLS_LOG_LEVEL = 'ERROR';
-process.env.UNSUBSCRIBE_BASE_URL = 'http://localhost';
+let base: string;
+let readOrderCount: (email: string) => Promise<number | undefined>;
+let stop: () => Promise<void>;
 useLocalSecrets();
-process.env.WINBACK_ADMIN_TOKEN = randomUUID() + randomUUID();
-const client = createDocumentClient();
-await ensureTable(client, tableName);
-await applyCampaignConfig(defaultCampaignConfig, 'loadtest', { configs: new DynamoCampaignConfigStore(client, tableName), clock: systemClock });
-const port = await findFreePort();
-const server = await startLocalServer({ port });
+if (targetUrl) {
+  if (!/^http:\/\/(127\.0\.0\.1|localhost)(:\d+)?$/.test(targetUrl)) throw new RangeError('--url: loopback only, e.g. http://127.0.0.1:8787');
+  const token = option('token');
+  if (!token) throw new RangeError('--token: the admin token `npm start` printed');
+  base = targetUrl;
+  readOrderCount = async (email) => {
+    const response = await fetch(`${base}/api/customers?email=${encodeURIComponent(email)}`, { headers: { authorization: `Bearer ${token}` } });
+    return response.status === 200 ? ((await response.json()) as { orderCount: number }).orderCount : undefined;
+  };
+  stop = async () => {};
+} else {
+  const stack = await startLocalStack({ dynamoPort: await findFreePort(), sesPort: await findFreePort() });
+  const tableName = `winback-load-${runId}`;
+  process.env.TABLE_NAME = tableName;
+  process.env.POWERTOOLS_LOG_LEVEL = 'ERROR';
+  process.env.UNSUBSCRIBE_BASE_URL = 'http://localhost';
+  process.env.WINBACK_ADMIN_TOKEN = randomUUID() + randomUUID();
+  const client = createDocumentClient();
+  await ensureTable(client, tableName);
+  await applyCampaignConfig(defaultCampaignConfig, 'loadtest', { configs: new DynamoCampaignConfigStore(client, tableName), clock: systemClock });
+  const port = await findFreePort();
+  const server = await startLocalServer({ port });
+  base = `http://127.0.0.1:${port}`;
+  const repository = new DynamoCustomerRepository(client, tableName);
+  readOrderCount = async (email) => {
+    const customerId = await repository.customerIdForEmail(hashEmail(email));
+    return customerId ? (await repository.get(customerId))?.summary.orderCount : undefined;
+  };
+  stop = async () => {
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await stack.stop();
+  };
+}
 
 interface Delivery {
   readonly body: string;
@@ -55,12 +87,12 @@ interface Delivery {
 const deliveries: Delivery[] = [];
 const expected = new Map<string, number>();
 for (let c = 0; c < customers; c += 1) {
-  const customerId = `${9007199254740993n + BigInt(c) * 101n}`;
-  const email = `load.${c}@example.org`;
+  const customerId = `${9007199254740993n + BigInt(c) * 101n + BigInt(parseInt(runId, 16)) * 1_000_000n}`;
+  const email = `load.${runId}.${c}@example.org`;
   expected.set(email, ordersPerCustomer);
   for (let o = 0; o < ordersPerCustomer; o += 1) {
     const body = shopifyOrderCreatedBody({
-      orderId: `${9100000000000000000n + BigInt(c * 1000 + o)}`,
+      orderId: `${9100000000000000000n + BigInt(parseInt(runId, 16)) * 10_000_000n + BigInt(c * 1000 + o)}`,
       orderNumber: c * 1000 + o,
       placedAt: new Date(Date.UTC(2026, 9, 1 + o, 10, c % 60)),
       timeZone: 'Europe/Amsterdam',
@@ -68,12 +100,17 @@ for (let c = 0; c < customers; c += 1) {
       customer: { id: customerId, email, firstName: 'Load' },
       lineItems: [{ id: `${9200000000000000000n + BigInt(c * 1000 + o)}`, title: 'Wool Scarf', quantity: 1, priceMinor: 4250 }],
     });
-    const delivery: Delivery = { body, signature: signShopify(body, localSecrets.SHOPIFY_WEBHOOK_SECRET), webhookId: randomUUID(), kind: 'valid' };
-    deliveries.push(delivery);
-    // A platform retry: the same delivery again (every third order), and a forgery of it (every fifth).
-    if (o % 3 === 0) deliveries.push({ ...delivery, kind: 'duplicate' });
-    if (o % 5 === 0) deliveries.push({ ...delivery, body: delivery.body.replace('"42.50"', '"0.01"'), webhookId: randomUUID(), kind: 'forgery' });
+    deliveries.push({ body, signature: signShopify(body, process.env.SHOPIFY_WEBHOOK_SECRET ?? localSecrets.SHOPIFY_WEBHOOK_SECRET), webhookId: randomUUID(), kind: 'valid' });
   }
+}
+const valid = [...deliveries];
+// Platform retries (the same delivery again) and forgeries (a changed body under the original signature).
+const duplicates = Math.min(argument('duplicates', Math.ceil(valid.length / 5)), valid.length);
+const forgeries = Math.min(argument('forgeries', Math.ceil(valid.length / 8)), valid.length);
+for (let index = 0; index < duplicates; index += 1) deliveries.push({ ...valid[index]!, kind: 'duplicate' });
+for (let index = 0; index < forgeries; index += 1) {
+  const original = valid[valid.length - 1 - index]!;
+  deliveries.push({ ...original, body: original.body.replace('"42.50"', '"0.01"'), webhookId: randomUUID(), kind: 'forgery' });
 }
 // Shuffle deterministically so duplicates and forgeries interleave with the originals.
 deliveries.sort((a, b) => (hashEmail(a.webhookId + a.kind) < hashEmail(b.webhookId + b.kind) ? -1 : 1));
@@ -87,7 +124,7 @@ await Promise.all(
   deliveries.map((delivery) =>
     limit(async () => {
       const sent = performance.now();
-      const response = await fetch(`http://127.0.0.1:${port}/webhooks/shopify`, {
+      const response = await fetch(`${base}/webhooks/shopify`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', 'x-shopify-topic': 'orders/create', 'x-shopify-webhook-id': delivery.webhookId, 'x-shopify-hmac-sha256': delivery.signature },
         body: delivery.body,
@@ -103,11 +140,9 @@ await Promise.all(
 );
 const seconds = (performance.now() - started) / 1000;
 
-const repository = new DynamoCustomerRepository(client, tableName);
 for (const [email, orders] of expected) {
-  const customerId = await repository.customerIdForEmail(hashEmail(email));
-  const customer = customerId ? await repository.get(customerId) : undefined;
-  if (customer?.summary.orderCount !== orders) problems.push(`${email}: ${customer?.summary.orderCount ?? 'missing'} orders stored, ${orders} sent`);
+  const stored = await readOrderCount(email);
+  if (stored !== orders) problems.push(`${email}: ${stored ?? 'missing'} orders stored, ${orders} sent`);
 }
 
 latencies.sort((a, b) => a - b);
@@ -116,6 +151,5 @@ console.log(`${deliveries.length} deliveries at concurrency ${concurrency} in ${
 console.log([...statuses.entries()].sort().map(([key, count]) => `  ${key}: ${count}`).join('\n'));
 console.log(problems.length === 0 ? `every valid order stored exactly once for ${customers} customers; every forgery refused; no 5xx` : `${problems.length} problems:\n  ${problems.slice(0, 20).join('\n  ')}`);
 
-await new Promise<void>((resolve) => server.close(() => resolve()));
-await stack.stop();
+await stop();
 process.exitCode = problems.length === 0 ? 0 : 1;
