@@ -8,7 +8,7 @@ import { DynamoSuppressionList } from './adapters/dynamodb/suppressions.js';
 import { LocalCouponProvider } from './adapters/coupons/local.js';
 import { linkSigningSecret } from './adapters/secrets.js';
 import { SesEmailSender } from './adapters/ses/email-sender.js';
-import { required, type Environment } from './config/environment.js';
+import { readEnvironment, required, type Environment } from './config/environment.js';
 import { logger } from './observability.js';
 import { systemClock } from './ports/clock.js';
 import { activeConfig } from './usecases/active-config.js';
@@ -47,6 +47,12 @@ export async function nightDependencies(environment: Environment): Promise<Night
     },
   };
 }
+
+/** The table and the key that signs unsubscribe and feedback links: what the signed-link handlers need. */
+export const signedLinkDependencies = perContainer(async () => {
+  const environment = readEnvironment();
+  return { ...tableAdapters(environment), secret: await linkSigningSecret(environment) };
+});
 
 /**
  * Builds a handler's dependencies once per container; a failed cold start (a secret that could not be read) is

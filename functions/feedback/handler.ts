@@ -1,5 +1,3 @@
-import { linkSigningSecret } from '../../lib/adapters/secrets.js';
-import { readEnvironment } from '../../lib/config/environment.js';
 import { feedbackAnswers, feedbackQuestion, isFeedbackAnswerCode, maxFeedbackCommentLength } from '../../lib/domain/feedback.js';
 import { verifyFeedbackToken } from '../../lib/domain/unsubscribe-token.js';
 import { methodNotAllowed } from '../../lib/http/errors.js';
@@ -7,12 +5,9 @@ import { httpHandler } from '../../lib/http/middleware.js';
 import { escapeHtml, formFields, html, page } from '../../lib/http/responses.js';
 import { method, pathToken } from '../../lib/http/route.js';
 import { recordFeedback } from '../../lib/usecases/record-feedback.js';
-import { perContainer, tableAdapters } from '../../lib/wiring.js';
+import { signedLinkDependencies } from '../../lib/wiring.js';
 
-const dependencies = perContainer(async () => {
-  const environment = readEnvironment();
-  return { ...tableAdapters(environment), secret: await linkSigningSecret(environment) };
-});
+const dependencies = signedLinkDependencies;
 
 const formLimitBytes = 16_384;
 

@@ -1,17 +1,12 @@
-import { readEnvironment } from '../../lib/config/environment.js';
-import { linkSigningSecret } from '../../lib/adapters/secrets.js';
 import { methodNotAllowed } from '../../lib/http/errors.js';
 import { httpHandler } from '../../lib/http/middleware.js';
 import { escapeHtml, formFields, html, page } from '../../lib/http/responses.js';
 import { method, pathToken } from '../../lib/http/route.js';
 import { verifyUnsubscribeToken } from '../../lib/domain/unsubscribe-token.js';
 import { unsubscribe } from '../../lib/usecases/unsubscribe.js';
-import { perContainer, tableAdapters } from '../../lib/wiring.js';
+import { signedLinkDependencies } from '../../lib/wiring.js';
 
-const dependencies = perContainer(async () => {
-  const environment = readEnvironment();
-  return { ...tableAdapters(environment), secret: await linkSigningSecret(environment) };
-});
+const dependencies = signedLinkDependencies;
 
 const formLimitBytes = 16_384;
 

@@ -1,7 +1,7 @@
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { scopeKey, type PauseRecord, type PauseScope } from '../../domain/deliverability.js';
 import type { CampaignConfigStore, StoredCampaignConfig, StoredVersion } from '../../ports/campaign-configs.js';
-import { isConditionalCheckFailure } from './client.js';
+import { isConditionalCheckFailure, queryAll } from './client.js';
 import { keys } from './table.js';
 
 export class DynamoCampaignConfigStore implements CampaignConfigStore {
@@ -30,23 +30,14 @@ export class DynamoCampaignConfigStore implements CampaignConfigStore {
   }
 
   async history(): Promise<StoredVersion[]> {
-    const versions: StoredVersion[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const page = await this.client.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression: 'pk = :pk',
-          ExpressionAttributeValues: { ':pk': keys.campaignConfigPartition },
-          ScanIndexForward: false,
-          ConsistentRead: true,
-          ...(start ? { ExclusiveStartKey: start } : {}),
-        }),
-      );
-      versions.push(...(page.Items ?? []).map(toStoredVersion));
-      start = page.LastEvaluatedKey;
-    } while (start);
-    return versions;
+    const items = await queryAll(this.client, {
+      TableName: this.tableName,
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': keys.campaignConfigPartition },
+      ScanIndexForward: false,
+      ConsistentRead: true,
+    });
+    return items.map(toStoredVersion);
   }
 
   async putVersion(entry: StoredCampaignConfig): Promise<boolean> {
@@ -66,22 +57,13 @@ export class DynamoCampaignConfigStore implements CampaignConfigStore {
   }
 
   async pauses(): Promise<PauseRecord[]> {
-    const records: PauseRecord[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const page = await this.client.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression: 'pk = :pk',
-          ExpressionAttributeValues: { ':pk': keys.pausePartition },
-          ConsistentRead: true,
-          ...(start ? { ExclusiveStartKey: start } : {}),
-        }),
-      );
-      for (const { pk: _pk, sk: _sk, entity: _entity, ...record } of page.Items ?? []) records.push(record as unknown as PauseRecord);
-      start = page.LastEvaluatedKey;
-    } while (start);
-    return records;
+    const items = await queryAll(this.client, {
+      TableName: this.tableName,
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': keys.pausePartition },
+      ConsistentRead: true,
+    });
+    return items.map(({ pk: _pk, sk: _sk, entity: _entity, ...record }) => record as unknown as PauseRecord);
   }
 
   async pause(record: PauseRecord): Promise<boolean> {

@@ -3,7 +3,7 @@ import { GetCommand, PutCommand, QueryCommand, ScanCommand, UpdateCommand, type 
 import type { Consent, Customer, DecisionRecord, Order } from '../../domain/customer.js';
 import type { CustomerPage, CustomerRepository, ScanPosition, StepRecord } from '../../ports/customers.js';
 import { hashEmail } from '../../domain/email.js';
-import { batchWrite, isConditionalCheckFailure } from './client.js';
+import { batchWrite, isConditionalCheckFailure, queryAll } from './client.js';
 import { customerScanIndex, keys, ttlAttribute } from './table.js';
 
 /** Decisions are the answer to "why did (or didn't) Jane get an email?": kept half a year. */
@@ -135,21 +135,12 @@ export class DynamoCustomerRepository implements CustomerRepository {
 
   async forget(customerId: string): Promise<number> {
     const profile = await this.get(customerId);
-    const itemKeys: { pk: string; sk: string }[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const page = await this.client.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression: 'pk = :pk',
-          ExpressionAttributeValues: { ':pk': keys.customer(customerId).pk },
-          ProjectionExpression: 'pk, sk',
-          ...(start ? { ExclusiveStartKey: start } : {}),
-        }),
-      );
-      for (const item of page.Items ?? []) itemKeys.push({ pk: String(item.pk), sk: String(item.sk) });
-      start = page.LastEvaluatedKey;
-    } while (start);
+    const itemKeys = (await queryAll(this.client, {
+      TableName: this.tableName,
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': keys.customer(customerId).pk },
+      ProjectionExpression: 'pk, sk',
+    })).map((item) => ({ pk: String(item.pk), sk: String(item.sk) }));
     if (profile?.email) itemKeys.push(keys.emailPointer(hashEmail(profile.email)));
     await batchWrite(this.client, this.tableName, itemKeys.map((Key) => ({ DeleteRequest: { Key } })), 'forgetting a customer');
     return itemKeys.length;

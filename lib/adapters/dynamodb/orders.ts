@@ -1,7 +1,8 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { BatchGetCommand, PutCommand, QueryCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, PutCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { OrderSource } from '../../domain/orders/incoming-order.js';
 import type { OrderCommit, OrderIngestView, OrderPointer, OrderStore, StoredOrder } from '../../ports/orders.js';
+import { queryAll } from './client.js';
 import { customerIdForEmail, customerItem, toCustomer } from './customers.js';
 import { sendsOf } from './send-ledger.js';
 import { keys, ttlAttribute } from './table.js';
@@ -39,22 +40,13 @@ export class DynamoOrderStore implements OrderStore {
   }
 
   async countedOrders(customerId: string): Promise<StoredOrder[]> {
-    const orders: StoredOrder[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const page = await this.client.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :order)',
-          ExpressionAttributeValues: { ':pk': keys.customer(customerId).pk, ':order': 'ORDER#' },
-          ConsistentRead: true,
-          ...(start ? { ExclusiveStartKey: start } : {}),
-        }),
-      );
-      for (const item of page.Items ?? []) if (item.counts !== false) orders.push(stripKeys(item) as unknown as StoredOrder);
-      start = page.LastEvaluatedKey;
-    } while (start);
-    return orders;
+    const items = await queryAll(this.client, {
+      TableName: this.tableName,
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :order)',
+      ExpressionAttributeValues: { ':pk': keys.customer(customerId).pk, ':order': 'ORDER#' },
+      ConsistentRead: true,
+    });
+    return items.filter((item) => item.counts !== false).map((item) => stripKeys(item) as unknown as StoredOrder);
   }
 
   async commit(change: OrderCommit): Promise<boolean> {
