@@ -1,6 +1,7 @@
 import { DynamoCampaignConfigStore } from './adapters/dynamodb/campaign-configs.js';
 import { createDocumentClient } from './adapters/dynamodb/client.js';
 import { DynamoCustomerRepository } from './adapters/dynamodb/customers.js';
+import { DynamoNightWork } from './adapters/dynamodb/night-work.js';
 import { DynamoOrderStore } from './adapters/dynamodb/orders.js';
 import { DynamoRunRecorder } from './adapters/dynamodb/runs.js';
 import { DynamoSendLedger } from './adapters/dynamodb/send-ledger.js';
@@ -8,11 +9,12 @@ import { DynamoSuppressionList } from './adapters/dynamodb/suppressions.js';
 import { LocalCouponProvider } from './adapters/coupons/local.js';
 import { linkSigningSecret } from './adapters/secrets.js';
 import { SesEmailSender } from './adapters/ses/email-sender.js';
+import { SqsSendQueue } from './adapters/sqs/send-queue.js';
 import { readEnvironment, required, type Environment } from './config/environment.js';
 import { logger } from './observability.js';
 import { systemClock } from './ports/clock.js';
 import { activeConfig } from './usecases/active-config.js';
-import type { NightDependencies } from './usecases/run-night.js';
+import type { FanOutDependencies, NightDependencies } from './usecases/run-night.js';
 import type { SendDueDependencies } from './usecases/send-due.js';
 
 /** The table's adapters for one environment; handlers compose them once per cold start. */
@@ -26,6 +28,7 @@ export function tableAdapters(environment: Environment) {
     suppressions: new DynamoSuppressionList(client, table),
     orders: new DynamoOrderStore(client, table),
     runs: new DynamoRunRecorder(client, table),
+    work: new DynamoNightWork(client, table),
     configs,
     config: activeConfig(configs, systemClock),
     clock: systemClock,
@@ -34,7 +37,7 @@ export function tableAdapters(environment: Environment) {
 
 export type TableAdapters = ReturnType<typeof tableAdapters>;
 
-export async function nightDependencies(environment: Environment): Promise<NightDependencies & SendDueDependencies> {
+export async function nightDependencies(environment: Environment): Promise<NightDependencies & SendDueDependencies & Pick<FanOutDependencies, 'work'>> {
   const secret = await linkSigningSecret(environment);
   return {
     ...tableAdapters(environment),
@@ -46,6 +49,11 @@ export async function nightDependencies(environment: Environment): Promise<Night
       error: (message, attributes = {}) => logger.error(message, attributes),
     },
   };
+}
+
+/** The fanned-out night's workers: the night's dependencies, with sends handed to the send queue. */
+export async function fanOutDependencies(environment: Environment): Promise<FanOutDependencies & SendDueDependencies> {
+  return { ...(await nightDependencies(environment)), queue: SqsSendQueue.create(required(environment, 'SEND_QUEUE_URL', 'for the sends the segment workers reserve')) };
 }
 
 /** The table and the key that signs unsubscribe and feedback links: what the signed-link handlers need. */

@@ -1,24 +1,12 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
-import { z } from 'zod';
 import { readEnvironment } from '../../lib/config/environment.js';
-import { isCalendarDate } from '../../lib/domain/dates.js';
+import { describeIssues, nightInputSchema, nightWhen } from '../../lib/lambda/night-inputs.js';
 import { logger } from '../../lib/observability.js';
 import { runNight, type NightSummary } from '../../lib/usecases/run-night.js';
 import { nightDependencies, perContainer } from '../../lib/wiring.js';
 
-/**
- * The EventBridge Scheduler target's Input, delivered as is. `asOf` is either the night's date (the local runner,
- * a manual re-run) or the schedule's <aws.scheduler.scheduled-time> instant, whose date in the shop's time zone
- * is the night.
- */
-export const nightInputSchema = z.strictObject({
-  source: z.string().max(100).optional(),
-  asOf: z
-    .string()
-    .refine((text) => isCalendarDate(text) || z.iso.datetime({ offset: true }).safeParse(text).success, 'expected YYYY-MM-DD or an ISO-8601 instant')
-    .optional(),
-});
+export { nightInputSchema };
 
 const dependencies = perContainer(async () => {
   const environment = readEnvironment();
@@ -28,12 +16,10 @@ const dependencies = perContainer(async () => {
 export const handler = middy(async (event: unknown): Promise<NightSummary> => {
   const input = nightInputSchema.safeParse(event ?? {});
   if (!input.success) {
-    throw new Error(`invalid night input: ${input.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`).join('; ')}`);
+    throw new Error(`invalid night input: ${describeIssues(input.error)}`);
   }
   const { deps, sendConcurrency } = await dependencies();
-  const { asOf } = input.data;
-  const when = asOf === undefined ? {} : isCalendarDate(asOf) ? { asOf } : { at: new Date(asOf) };
-  const summary = await runNight(deps, { ...when, sendConcurrency });
+  const summary = await runNight(deps, { ...nightWhen(input.data.asOf), sendConcurrency });
   logger.info('night finished', { summary });
   return summary;
 }).use(injectLambdaContext(logger));

@@ -24,6 +24,8 @@ const environmentSchema = z.object({
   UNSUBSCRIBE_SECRET_ARN: z.string().startsWith('arn:', 'expected a Secrets Manager ARN').optional(),
   SES_CONFIGURATION_SET: z.string().min(1).optional(),
   SEND_CONCURRENCY: z.coerce.number().int().min(1).max(100).default(8),
+  /** On AWS: the night's segment workers put each reserved send on this queue; its sender calls SES. */
+  SEND_QUEUE_URL: z.url('expected the send queue\'s URL').optional(),
   /** One secret, or two separated by a comma while a rotation is under way. */
   SHOPIFY_WEBHOOK_SECRET: secretList.optional(),
   WOOCOMMERCE_WEBHOOK_SECRET: secretList.optional(),

@@ -16,6 +16,8 @@ export interface ScanPosition {
   readonly totalSegments: number;
   /** Where the previous page stopped; absent at the start of a segment. */
   readonly cursor?: string;
+  /** At most this many customers in the page (default: as many as DynamoDB's 1 MB page holds). */
+  readonly limit?: number;
 }
 
 export interface CustomerPage {

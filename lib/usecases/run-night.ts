@@ -7,9 +7,10 @@ import type { AnyFittedModel, CustomerSummary, FittedGammaGamma } from '../domai
 import { calendarDateIn, instantAt, isCalendarDate, median, parseClockTime, type CalendarDate } from '../domain/dates.js';
 import type { SkipReason } from '../domain/decisions.js';
 import type { CampaignConfigStore } from '../ports/campaign-configs.js';
+import type { NightPlan, NightWork } from '../ports/night-work.js';
 import type { RunRecorder } from '../ports/runs.js';
 import { guardDeliverability } from './deliverability-guard.js';
-import { emptyTally, scoreSegment, type CampaignTally, type NightContext, type SegmentDependencies, type SegmentTally } from './score-segment.js';
+import { emptyTally, memoryBudget, scoreSegment, type CampaignTally, type NightContext, type SegmentDependencies, type SegmentPosition, type SegmentTally } from './score-segment.js';
 
 export interface NightDependencies extends SegmentDependencies {
   readonly configs: CampaignConfigStore;
@@ -43,6 +44,8 @@ export interface NightSummary {
   readonly lost: number;
   readonly noOrders: number;
   readonly emailsSent: number;
+  /** Emails handed to the send queue (AWS): its sender sends them within minutes. */
+  readonly emailsQueued: number;
   /** Emails waiting out the customers' quiet hours; the sender sends them when due. */
   readonly emailsScheduled: number;
   /** Customers in a campaign's holdout: recorded as "would have been sent", sent nothing. */
@@ -91,10 +94,13 @@ export function segmentsFor(customerCount: number): number {
 /** Tonight's job: scan every customer once, classify, decide and send, and leave a run record with the summary. */
 export async function runNight(deps: NightDependencies, options: NightOptions = {}): Promise<NightSummary> {
   const setup = await prepareNight(deps, options);
-  const run = { runId: setup.runId, asOf: setup.asOf, startedAt: setup.startedAt.toISOString(), configVersion: setup.configVersion };
+  const run = runOf(setup);
   await deps.runs.started(run);
   try {
-    const summary = await scanNight(setup, deps, options);
+    const plan = await planNight(setup, deps, { store: true });
+    const night = contextOf(plan, setup.config, memoryBudget(setup.config.guardrails.dailySendCap), options.sendConcurrency);
+    const results = await Promise.all(Array.from({ length: plan.totalSegments }, (_, segment) => scoreSegment(segment, night, deps)));
+    const summary = summarize(plan, results.map((result) => result.tally), deps.clock.now(), night.stop.reason);
     await deps.runs.finished(summary);
     return summary;
   } catch (error) {
@@ -114,10 +120,69 @@ export interface NightPreview {
  * sent, logged or recorded. A config given here is previewed without being applied.
  */
 export async function previewNight(deps: NightDependencies, options: NightOptions & { config?: CampaignConfig } = {}): Promise<NightPreview> {
-  const setup = await prepareNight(deps, options);
+  const prepared = await prepareNight(deps, options);
+  const setup = options.config ? { ...prepared, config: options.config } : prepared;
+  const plan = await planNight(setup, deps, { store: false });
   const samples: NightPreview['samples'] = {};
-  const summary = await scanNight({ ...setup, ...(options.config ? { config: options.config } : {}) }, deps, options, samples);
-  return { summary, samples };
+  const night = { ...contextOf(plan, setup.config, memoryBudget(setup.config.guardrails.dailySendCap), options.sendConcurrency), samples };
+  const results = await Promise.all(Array.from({ length: plan.totalSegments }, (_, segment) => scoreSegment(segment, night, deps)));
+  return { summary: summarize(plan, results.map((result) => result.tally), deps.clock.now(), night.stop.reason), samples };
+}
+
+// ---- The night fanned out on AWS: start, one worker per segment (in as many invocations as it takes), finish. ----
+
+export interface FanOutDependencies extends NightDependencies {
+  readonly work: NightWork;
+}
+
+/**
+ * The fan-out's first step: the run record, the deliverability guard and the fitted model, stored as the night's
+ * plan, so every segment worker scores with the same model and pace and none refits.
+ */
+export async function startNight(deps: FanOutDependencies, options: NightOptions = {}): Promise<NightPlan> {
+  const setup = await prepareNight(deps, options);
+  await deps.runs.started(runOf(setup));
+  try {
+    const plan = await planNight(setup, deps, { store: true });
+    await deps.work.savePlan(plan);
+    return plan;
+  } catch (error) {
+    await deps.runs.failed({ ...runOf(setup), error: (error as Error).message });
+    throw error;
+  }
+}
+
+/**
+ * One segment worker invocation: scans from `position.cursor` until the segment ends or `position.shouldStop` says
+ * the invocation nears its time limit, stores its tally under the run and returns where the next one continues.
+ * Run again from the same cursor (a retry), it sends nothing twice and its tally replaces the first attempt's.
+ */
+export async function workSegment(runId: string, segment: number, deps: FanOutDependencies, position: SegmentPosition = {}, sendConcurrency?: number): Promise<{ nextCursor?: string }> {
+  const plan = await deps.work.plan(runId);
+  if (!plan) throw new RangeError(`runId: no night "${runId}" was started (or its plan expired)`);
+  if (!Number.isInteger(segment) || segment < 0 || segment >= plan.totalSegments) throw new RangeError(`segment: expected 0 to ${plan.totalSegments - 1}, got ${segment}`);
+  const stored = await deps.configs.version(plan.configVersion);
+  if (!stored) throw new RangeError(`configVersion: version ${plan.configVersion} of the campaign config is gone`);
+  const night = contextOf(plan, parseCampaignConfig(stored.raw), deps.work.budget(runId, plan.dailySendCap), sendConcurrency);
+  const result = await scoreSegment(segment, night, deps, position);
+  await deps.work.saveTally(runId, segment, position.cursor, result.tally);
+  return result.nextCursor ? { nextCursor: result.nextCursor } : {};
+}
+
+/** The fan-out's last step: the segments' tallies summed into the night's summary, recorded like a local night's. */
+export async function finishNight(runId: string, deps: FanOutDependencies): Promise<NightSummary> {
+  const plan = await deps.work.plan(runId);
+  if (!plan) throw new RangeError(`runId: no night "${runId}" was started (or its plan expired)`);
+  const summary = summarize(plan, await deps.work.tallies(runId), deps.clock.now());
+  await deps.runs.finished(summary);
+  return summary;
+}
+
+/** A night the workflow gave up on: its run record says so, with the error, for the report and the alarm. */
+export async function failNight(runId: string, error: string, deps: FanOutDependencies): Promise<void> {
+  const plan = await deps.work.plan(runId);
+  if (!plan) throw new RangeError(`runId: no night "${runId}" was started (or its plan expired)`);
+  await deps.runs.failed({ runId, asOf: plan.asOf, startedAt: plan.startedAt, error });
 }
 
 interface NightSetup {
@@ -142,52 +207,76 @@ async function prepareNight(deps: NightDependencies, options: NightOptions): Pro
   return { runId: options.runId ?? randomUUID(), asOf, nightAt, startedAt, config, configVersion: stored.version, totalSegments };
 }
 
-async function scanNight(setup: NightSetup, deps: NightDependencies, options: NightOptions, samples?: NightContext['samples']): Promise<NightSummary> {
+function runOf(setup: NightSetup) {
+  return { runId: setup.runId, asOf: setup.asOf, startedAt: setup.startedAt.toISOString(), configVersion: setup.configVersion };
+}
+
+/** Everything decided once per night, before any customer: the guard's pauses, the shop's pace and the model. */
+async function planNight(setup: NightSetup, deps: NightDependencies, { store }: { store: boolean }): Promise<NightPlan> {
   const { config, totalSegments, nightAt } = setup;
   // Before any email goes out: a scope over the guard's thresholds is paused now, and the night skips it.
-  const guard = await guardDeliverability(deps, config, { asOf: setup.asOf, at: nightAt }, { store: !samples });
+  const guard = await guardDeliverability(deps, config, { asOf: setup.asOf, at: nightAt }, { store });
   const { pace, scoring, model } = await studyShop(deps, config, totalSegments, setup.asOf);
-  const night: NightContext = {
-    runId: setup.runId,
-    asOf: setup.asOf,
-    nightAt,
-    config,
-    pace,
-    totalSegments,
-    sendConcurrency: options.sendConcurrency ?? 8,
-    stop: {},
-    budget: { remaining: config.guardrails.dailySendCap },
-    paused: guard.paused,
-    ...(samples ? { samples } : {}),
-    ...(model ? { score: (customer: Customer) => classifyWithModel(customer, setup.asOf, pace, config.classification, config.shop.timeZone, model) } : {}),
-  };
-  const tallies = await Promise.all(Array.from({ length: totalSegments }, (_, segment) => scoreSegment(segment, night, deps)));
-  const total = tallies.reduce(mergeTallies, emptyTally());
-  const finishedAt = deps.clock.now();
   return {
     runId: setup.runId,
     asOf: setup.asOf,
+    nightAt: nightAt.toISOString(),
     startedAt: setup.startedAt.toISOString(),
     configVersion: setup.configVersion,
-    finishedAt: finishedAt.toISOString(),
-    durationMs: finishedAt.getTime() - setup.startedAt.getTime(),
     totalSegments,
-    shopPace: pace,
+    dailySendCap: config.guardrails.dailySendCap,
+    pace,
+    scoring,
+    ...(model ? { model } : {}),
+    paused: { shop: guard.paused.shop, campaigns: [...guard.paused.campaigns].sort() },
+  };
+}
+
+function contextOf(plan: NightPlan, config: CampaignConfig, budget: NightContext['budget'], sendConcurrency = 8): NightContext {
+  const { model } = plan;
+  return {
+    runId: plan.runId,
+    asOf: plan.asOf,
+    nightAt: new Date(plan.nightAt),
+    config,
+    pace: plan.pace,
+    totalSegments: plan.totalSegments,
+    sendConcurrency,
+    stop: {},
+    budget,
+    paused: { shop: plan.paused.shop, campaigns: new Set(plan.paused.campaigns) },
+    ...(model ? { score: (customer: Customer) => classifyWithModel(customer, plan.asOf, plan.pace, config.classification, config.shop.timeZone, model) } : {}),
+  };
+}
+
+function summarize(plan: NightPlan, tallies: readonly SegmentTally[], finishedAt: Date, stoppedBy?: string): NightSummary {
+  const total = tallies.reduce(mergeTallies, emptyTally());
+  const pausedScopes = [...(plan.paused.shop ? ['shop'] : []), ...plan.paused.campaigns];
+  return {
+    runId: plan.runId,
+    asOf: plan.asOf,
+    startedAt: plan.startedAt,
+    configVersion: plan.configVersion,
+    finishedAt: finishedAt.toISOString(),
+    durationMs: finishedAt.getTime() - new Date(plan.startedAt).getTime(),
+    totalSegments: plan.totalSegments,
+    shopPace: plan.pace,
     customersScanned: total.customersScanned,
     active: total.statuses.active,
     atRisk: total.statuses.at_risk,
     lost: total.statuses.lost,
     noOrders: total.statuses.no_orders,
     emailsSent: total.emailsSent,
+    emailsQueued: total.queued,
     emailsScheduled: total.scheduled,
     heldOut: total.heldOut,
-    sentByCampaign: Object.fromEntries(Object.entries(total.campaigns).map(([id, campaign]) => [id, campaign.sent])),
+    sentByCampaign: Object.fromEntries(Object.entries(total.campaigns).map(([id, campaign]) => [id, campaign.sent + campaign.queued])),
     campaigns: total.campaigns,
-    nightAt: nightAt.toISOString(),
-    scoring,
+    nightAt: plan.nightAt,
+    scoring: plan.scoring,
     skipped: total.skipped,
-    ...(night.stop.reason ? { stoppedBy: night.stop.reason } : {}),
-    ...(guard.paused.shop || guard.paused.campaigns.size > 0 ? { paused: [...(guard.paused.shop ? ['shop'] : []), ...[...guard.paused.campaigns].sort()] } : {}),
+    ...(stoppedBy ? { stoppedBy } : {}),
+    ...(pausedScopes.length > 0 ? { paused: pausedScopes } : {}),
   };
 }
 
@@ -247,13 +336,15 @@ async function studyShop(deps: NightDependencies, config: CampaignConfig, totalS
 function mergeTallies(into: SegmentTally, from: SegmentTally): SegmentTally {
   into.customersScanned += from.customersScanned;
   into.emailsSent += from.emailsSent;
+  into.queued += from.queued ?? 0;
   into.scheduled += from.scheduled;
   into.heldOut += from.heldOut;
   for (const [status, value] of Object.entries(from.statuses)) into.statuses[status as keyof SegmentTally['statuses']] += value;
   for (const [reason, value] of Object.entries(from.skipped)) into.skipped[reason as SkipReason] = (into.skipped[reason as SkipReason] ?? 0) + (value ?? 0);
   for (const [id, campaign] of Object.entries(from.campaigns)) {
-    const target = (into.campaigns[id] ??= { sent: 0, scheduled: 0, heldOut: 0, byVariant: {} });
+    const target = (into.campaigns[id] ??= { sent: 0, queued: 0, scheduled: 0, heldOut: 0, byVariant: {} });
     target.sent += campaign.sent;
+    target.queued += campaign.queued ?? 0;
     target.scheduled += campaign.scheduled;
     target.heldOut += campaign.heldOut;
     for (const [variant, value] of Object.entries(campaign.byVariant)) target.byVariant[variant] = (target.byVariant[variant] ?? 0) + value;

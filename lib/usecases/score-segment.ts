@@ -31,16 +31,57 @@ export interface NightContext {
   readonly sendConcurrency: number;
   /** Shared by the segments: sending stops for everyone when SES pauses the account. */
   readonly stop: { reason?: string };
-  /** Shared by the segments: sends left under the shop's daily cap. */
-  readonly budget: { remaining: number };
+  /** Shared by the segments: sends left under the shop's daily cap (in memory locally, in the run's record on AWS). */
+  readonly budget: SendBudget;
   /** What the deliverability guard holds paused tonight: those campaigns neither send nor hold out. */
   readonly paused?: PausedScopes;
   /** Set for a preview: nothing is reserved, sent or logged; one sample email per campaign and variant is kept. */
   readonly samples?: Record<string, { to: string; subject: string; html: string; text: string }>;
 }
 
+/**
+ * The shop's daily cap as the segments share it. `take` answers whether one more email may go; `giveBack` returns
+ * a send that did not happen (already sent, rejected), so the cap counts emails, not attempts.
+ */
+export interface SendBudget {
+  take(): Promise<boolean>;
+  giveBack(): Promise<void>;
+}
+
+/** The budget of one process: every segment of a local night runs in it. */
+export function memoryBudget(cap: number): SendBudget {
+  let remaining = cap;
+  return {
+    take: async () => {
+      if (remaining <= 0) return false;
+      remaining -= 1;
+      return true;
+    },
+    giveBack: async () => {
+      remaining += 1;
+    },
+  };
+}
+
+/** Where a segment's scan starts (absent: its beginning) and when it must hand over to a fresh invocation. */
+export interface SegmentPosition {
+  readonly cursor?: string;
+  /** Checked between pages: true when the worker nears its time limit and should return its position. */
+  readonly shouldStop?: () => boolean;
+  /** Customers per page: smaller pages hand over sooner (default: DynamoDB's 1 MB page). */
+  readonly pageSize?: number;
+}
+
+export interface SegmentResult {
+  readonly tally: SegmentTally;
+  /** Present when the segment stopped early: the next invocation continues from here. */
+  readonly nextCursor?: string;
+}
+
 export interface CampaignTally {
   sent: number;
+  /** Handed to the send queue (AWS): the queue's sender sends them within minutes. */
+  queued: number;
   scheduled: number;
   heldOut: number;
   byVariant: Record<string, number>;
@@ -50,6 +91,7 @@ export interface SegmentTally {
   customersScanned: number;
   statuses: Record<LifecycleStatus, number>;
   emailsSent: number;
+  queued: number;
   scheduled: number;
   heldOut: number;
   skipped: Partial<Record<SkipReason, number>>;
@@ -57,19 +99,20 @@ export interface SegmentTally {
 }
 
 export function emptyTally(): SegmentTally {
-  return { customersScanned: 0, statuses: { active: 0, at_risk: 0, lost: 0, no_orders: 0 }, emailsSent: 0, scheduled: 0, heldOut: 0, skipped: {}, campaigns: {} };
+  return { customersScanned: 0, statuses: { active: 0, at_risk: 0, lost: 0, no_orders: 0 }, emailsSent: 0, queued: 0, scheduled: 0, heldOut: 0, skipped: {}, campaigns: {} };
 }
 
 /**
  * One scan segment, page by page: score, decide, check suppression, then run the step. Only one page of customers
- * is in memory at a time, so a segment's memory does not grow with the customer base.
+ * is in memory at a time, so a segment's memory does not grow with the customer base. It starts at `from.cursor`
+ * and, when `from.shouldStop` says so between pages, returns where it stopped instead of finishing.
  */
-export async function scoreSegment(segment: number, night: NightContext, deps: SegmentDependencies): Promise<SegmentTally> {
+export async function scoreSegment(segment: number, night: NightContext, deps: SegmentDependencies, from: SegmentPosition = {}): Promise<SegmentResult> {
   const tally = emptyTally();
   const limit = pLimit(night.sendConcurrency);
-  let cursor: string | undefined;
+  let cursor = from.cursor;
   do {
-    const page = await deps.customers.scanPage({ segment, totalSegments: night.totalSegments, ...(cursor ? { cursor } : {}) });
+    const page = await deps.customers.scanPage({ segment, totalSegments: night.totalSegments, ...(cursor ? { cursor } : {}), ...(from.pageSize ? { limit: from.pageSize } : {}) });
     cursor = page.nextCursor;
     count(tally, 'unreadable_record', page.unreadable);
 
@@ -103,10 +146,7 @@ export async function scoreSegment(segment: number, night: NightContext, deps: S
           // Holdouts pause too: a holdout that keeps growing while nobody is emailed would skew the lift.
           if (isPaused(night.paused, decision.campaign.id)) return skipped('campaign_paused');
           if (night.stop.reason) return skipped('sending_paused');
-          if (decision.kind === 'send') {
-            if (night.budget.remaining <= 0) return skipped('daily_cap');
-            night.budget.remaining -= 1;
-          }
+          if (decision.kind === 'send' && !(await night.budget.take())) return skipped('daily_cap');
           const request: StepRequest = {
             kind: decision.kind,
             customer: customer as StepRequest['customer'],
@@ -121,7 +161,7 @@ export async function scoreSegment(segment: number, night: NightContext, deps: S
             nightAt: night.nightAt,
           };
           const result = night.samples ? previewStep(request, night, deps) : await runStep(request, night.config, deps);
-          if (result.outcome !== 'sent' && result.outcome !== 'scheduled' && decision.kind === 'send') night.budget.remaining += 1;
+          if (decision.kind === 'send' && !spendsBudget(result)) await night.budget.giveBack();
           if (result.outcome === 'paused') night.stop.reason ??= result.errorCode;
           record(tally, decision.campaign.id, decision.arm, result);
           const outcome = outcomeOf(result);
@@ -131,8 +171,14 @@ export async function scoreSegment(segment: number, night: NightContext, deps: S
         }),
       ),
     ]);
+    // At least one page per invocation, so a worker that starts late still makes progress.
+    if (cursor && from.shouldStop?.()) return { tally, nextCursor: cursor };
   } while (cursor);
-  return tally;
+  return { tally };
+}
+
+function spendsBudget(result: StepResult): boolean {
+  return result.outcome === 'sent' || result.outcome === 'queued' || result.outcome === 'scheduled';
 }
 
 /** A step as the night would take it, with nothing written: holds count, sends render once per variant as samples. */
@@ -162,6 +208,8 @@ function outcomeOf(result: StepResult): Pick<DecisionRecord, 'outcome' | 'reason
     case 'held_out':
     case 'scheduled':
       return { outcome: result.outcome };
+    case 'queued':
+      return { outcome: 'sent' };
     case 'paused':
       return { outcome: 'skipped', reason: 'sending_paused' };
     case 'skipped':
@@ -170,11 +218,16 @@ function outcomeOf(result: StepResult): Pick<DecisionRecord, 'outcome' | 'reason
 }
 
 function record(tally: SegmentTally, campaignId: string, arm: string, result: StepResult): void {
-  const campaign = (tally.campaigns[campaignId] ??= { sent: 0, scheduled: 0, heldOut: 0, byVariant: {} });
+  const campaign = (tally.campaigns[campaignId] ??= { sent: 0, queued: 0, scheduled: 0, heldOut: 0, byVariant: {} });
   switch (result.outcome) {
     case 'sent':
       tally.emailsSent += 1;
       campaign.sent += 1;
+      campaign.byVariant[arm] = (campaign.byVariant[arm] ?? 0) + 1;
+      return;
+    case 'queued':
+      tally.queued += 1;
+      campaign.queued += 1;
       campaign.byVariant[arm] = (campaign.byVariant[arm] ?? 0) + 1;
       return;
     case 'scheduled':

@@ -1,7 +1,7 @@
 import pLimit from 'p-limit';
 import { emailableConsentStates } from '../domain/customer.js';
 import { hashEmail, isDeliverableAddress } from '../domain/email.js';
-import type { SendRecord } from '../domain/sends.js';
+import type { SendKey, SendRecord } from '../domain/sends.js';
 import type { CampaignConfigStore } from '../ports/campaign-configs.js';
 import type { SuppressionList } from '../ports/suppressions.js';
 import type { ActiveConfig } from './active-config.js';
@@ -36,9 +36,7 @@ const retryAfterMs = 15 * 60_000;
  */
 export async function sendDue(upTo: Date, deps: SendDueDependencies, concurrency = 8): Promise<SendDueSummary> {
   const config = await deps.config();
-  // The deliverability guard may have paused a campaign (or the shop) since the night scheduled these: they wait.
-  const pauses = (await deps.configs.pauses()).filter((record) => record.state === 'paused').map((record) => record.scope);
-  const paused = (campaignId: string) => pauses.some((scope) => scope.kind === 'shop' || scope.campaignId === campaignId);
+  const paused = await pausedNow(deps);
   const limit = pLimit(concurrency);
   const totals = { sent: 0, cancelled: 0, failed: 0, rescheduled: 0 };
   const sentByCampaign: Record<string, number> = {};
@@ -69,7 +67,35 @@ export async function sendDue(upTo: Date, deps: SendDueDependencies, concurrency
   return { ...totals, sentByCampaign, ...(stoppedBy ? { stoppedBy } : {}) };
 }
 
-async function sendOne(entry: SendRecord, config: Awaited<ReturnType<ActiveConfig>>, deps: SendDueDependencies, now: Date): Promise<string> {
+/** The deliverability guard may have paused a campaign (or the shop) since the night decided: those sends wait. */
+async function pausedNow(deps: SendDueDependencies): Promise<(campaignId: string) => boolean> {
+  const pauses = (await deps.configs.pauses()).filter((record) => record.state === 'paused').map((record) => record.scope);
+  return (campaignId) => pauses.some((scope) => scope.kind === 'shop' || scope.campaignId === campaignId);
+}
+
+export type QueuedSendOutcome = 'sent' | 'cancelled' | 'failed' | 'rescheduled' | 'paused' | 'taken';
+
+/**
+ * The send queue's sender for one batch: reads the config and the pauses once, then sends each queued key now. A
+ * key whose entry is no longer scheduled was taken already (by a redelivery, or by the due sender after the grace
+ * period): nothing to do. A paused campaign's send stays on the due list and goes when it is resumed; SES
+ * throttling or a paused account puts it back there too. A storage error throws, so the queue redelivers.
+ */
+export async function queuedSender(deps: SendDueDependencies): Promise<(key: SendKey) => Promise<QueuedSendOutcome>> {
+  const config = await deps.config();
+  const paused = await pausedNow(deps);
+  return async (key) => {
+    const entry = await deps.ledger.get(key);
+    if (entry?.status !== 'scheduled') return 'taken';
+    if (paused(entry.campaignId)) return 'paused';
+    if (!(await deps.ledger.claimScheduled(entry))) return 'taken';
+    const now = deps.clock.now();
+    const outcome = await sendOne(entry, config, deps, now, now);
+    return outcome.startsWith('paused:') ? 'paused' : (outcome as QueuedSendOutcome);
+  };
+}
+
+async function sendOne(entry: SendRecord, config: Awaited<ReturnType<ActiveConfig>>, deps: SendDueDependencies, now: Date, sentAt = entry.notBefore ? new Date(entry.notBefore) : now): Promise<string> {
   const customer = await deps.customers.get(entry.customerId);
   const campaign = config.campaigns.find((candidate) => candidate.id === entry.campaignId);
   const stillAllowed =
@@ -94,8 +120,8 @@ async function sendOne(entry: SendRecord, config: Awaited<ReturnType<ActiveConfi
     await deps.ledger.cancelScheduled(entry, 'render_failed');
     return 'cancelled';
   }
-  // Recorded as sent when it fell due: on AWS the sender runs every few minutes, and a replayed day keeps its own calendar.
-  const sentAt = entry.notBefore ? new Date(entry.notBefore) : now;
+  // A due send is recorded as sent when it fell due: on AWS the sender runs every few minutes, and a replayed day
+  // keeps its own calendar. A queued send goes now.
   const result = await deliver(entry, email, deps, sentAt, { releaseWhenNotTaken: false });
   // Paused or throttled out: SES did not take it and `deliver` left the entry reserved (a rejection marks it failed).
   const notTaken = result.outcome === 'paused' || (result.outcome === 'skipped' && (await deps.ledger.get(entry))?.status === 'reserved');

@@ -12,6 +12,7 @@ import type { CouponProvider } from '../ports/coupons.js';
 import type { CustomerRepository } from '../ports/customers.js';
 import { EmailSendError, type EmailSender, type OutgoingEmail } from '../ports/email-sender.js';
 import type { SendKey, SendLedger } from '../ports/send-ledger.js';
+import type { SendQueue } from '../ports/send-queue.js';
 
 export interface SendDependencies {
   readonly ledger: SendLedger;
@@ -21,6 +22,11 @@ export interface SendDependencies {
   readonly clock: Clock;
   readonly unsubscribe: { readonly baseUrl: string; readonly secret: string };
   readonly log?: NightLog;
+  /**
+   * On AWS the night does not call SES itself: a send is reserved as due now and its key goes on this queue, whose
+   * sender keeps under SES's rate. Absent (the local runner), the night sends inline.
+   */
+  readonly queue?: SendQueue;
 }
 
 /** The slice of a logger the night uses; Powertools' Logger fits it. */
@@ -47,6 +53,7 @@ export interface StepRequest {
 
 export type StepResult =
   | { readonly outcome: 'sent'; readonly messageId: string }
+  | { readonly outcome: 'queued' }
   | { readonly outcome: 'held_out' }
   | { readonly outcome: 'scheduled'; readonly notBefore: string }
   | { readonly outcome: 'skipped'; readonly reason: SkipReason }
@@ -59,6 +66,9 @@ export interface Personalisation {
   readonly offerCode: string;
   readonly offerExpiresOn: string;
 }
+
+/** How long the queue's sender has before the due sender treats a queued send as lost and sends it itself. */
+export const queuedSendGraceMs = 30 * 60_000;
 
 /**
  * One step for one customer. Never twice: the ledger entry for (customer, campaign, episode, step) is written,
@@ -91,13 +101,22 @@ export async function runStep(request: StepRequest, config: CampaignConfig, deps
   const notBefore = nextAllowedInstant(request.nightAt, request.customer.timeZone ?? config.shop.timeZone, config.guardrails.quietHours);
   const recentEmails = [...(request.customer.recentEmails ?? []), notBefore.toISOString()].slice(-recentEmailsKept);
 
-  if (notBefore.getTime() > request.nightAt.getTime()) {
-    const scheduled = await deps.ledger.reserve({ ...reservation, notBefore: notBefore.toISOString() }, 'scheduled');
+  const waits = notBefore.getTime() > request.nightAt.getTime();
+  if (waits || deps.queue) {
+    // A queued send goes on the due list too, a little later: should its queue message be lost, the due sender sends it.
+    const dueAt = waits ? notBefore : new Date(request.nightAt.getTime() + queuedSendGraceMs);
+    const scheduled = await deps.ledger.reserve({ ...reservation, notBefore: dueAt.toISOString() }, 'scheduled');
     if (!scheduled.reserved) return { outcome: 'skipped', reason: scheduled.heldAs === 'failed' ? 'failed_before' : 'already_sent' };
     // lastSend is set now, at the time the email will go, so the sender needs no second write to the profile.
     const lastSend = { campaignId: key.campaignId, episode: key.episode, step: key.step, at: notBefore.toISOString() };
-    await deps.customers.recordStep(key.customerId, { journey: request.journey, recentEmails, lastSend, lastDecision: decisionOf(request, 'scheduled'), ...(exit ? { exit } : {}) });
-    return { outcome: 'scheduled', notBefore: notBefore.toISOString() };
+    await deps.customers.recordStep(key.customerId, { journey: request.journey, recentEmails, lastSend, lastDecision: decisionOf(request, waits ? 'scheduled' : 'sent'), ...(exit ? { exit } : {}) });
+    if (waits) return { outcome: 'scheduled', notBefore: notBefore.toISOString() };
+    try {
+      await deps.queue!.enqueue(key);
+    } catch (error) {
+      deps.log?.warn('send not queued; the due sender will send it', { campaignId: key.campaignId, customerId: key.customerId, error: (error as Error).message });
+    }
+    return { outcome: 'queued' };
   }
 
   const reserved = await deps.ledger.reserve(reservation);

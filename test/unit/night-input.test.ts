@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { nightInputSchema } from '../../functions/nightly-coordinator/handler.js';
+import { nightInputSchema } from '../../lib/lambda/night-inputs.js';
 
 const directory = new URL('../fixtures/scheduler/', import.meta.url);
 const fixtures = readdirSync(directory).map((name) => [name, JSON.parse(readFileSync(new URL(name, directory), 'utf8')) as unknown] as const);

@@ -24,6 +24,7 @@ export class DynamoCustomerRepository implements CustomerRepository {
         Segment: position.segment,
         TotalSegments: position.totalSegments,
         ...(position.cursor ? { ExclusiveStartKey: decodeCursor(position.cursor) } : {}),
+        ...(position.limit ? { Limit: position.limit } : {}),
       }),
     );
     const customers: Customer[] = [];

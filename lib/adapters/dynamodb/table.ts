@@ -17,6 +17,7 @@
  * | email -> customer     | EMAIL#<sha256(email)>   | CUSTOMER                                  |
  * | platform order id     | ORDER#<source>#<orderId>| ORDER                                     |
  * | webhook delivery seen | DELIVERY#<source>#<id>  | DELIVERY  (expires after 30 days)         |
+ * | fanned-out night      | NIGHT#<runId>           | PLAN, BUDGET, TALLY#<segment>#<start>     |
  *
  * The sparse GSI `customers` holds only profiles (only they carry `customerScanKey`), so the night's parallel
  * scan reads customers and none of their orders or ledger entries.
@@ -48,4 +49,7 @@ export const keys = {
   emailPointer: (emailHash: string) => ({ pk: `EMAIL#${emailHash}`, sk: 'CUSTOMER' }),
   orderPointer: (source: string, orderId: string) => ({ pk: `ORDER#${source}#${orderId}`, sk: 'ORDER' }),
   delivery: (source: string, deliveryId: string) => ({ pk: `DELIVERY#${source}#${deliveryId}`, sk: 'DELIVERY' }),
+  nightPlan: (runId: string) => ({ pk: `NIGHT#${runId}`, sk: 'PLAN' }),
+  nightBudget: (runId: string) => ({ pk: `NIGHT#${runId}`, sk: 'BUDGET' }),
+  nightTally: (runId: string, segment: number, start: string) => ({ pk: `NIGHT#${runId}`, sk: `TALLY#${String(segment).padStart(5, '0')}#${start}` }),
 } as const;

@@ -1,0 +1,29 @@
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import middy from '@middy/core';
+import { readEnvironment } from '../../lib/config/environment.js';
+import { describeIssues, finishInputSchema } from '../../lib/lambda/night-inputs.js';
+import { logger } from '../../lib/observability.js';
+import { failNight, finishNight } from '../../lib/usecases/run-night.js';
+import { fanOutDependencies, perContainer } from '../../lib/wiring.js';
+
+const dependencies = perContainer(async () => fanOutDependencies(readEnvironment()));
+
+/**
+ * The night's last step: sums the segments' tallies into the run record, or, given the Catch's `error`, records
+ * the night as failed (the state machine then fails too, and its alarm fires).
+ */
+export const handler = middy(async (event: unknown): Promise<{ runId: string; status: 'finished' | 'failed'; emailsQueued?: number }> => {
+  const input = finishInputSchema.safeParse(event);
+  if (!input.success) throw new Error(`invalid finish input: ${describeIssues(input.error)}`);
+  const { runId, error } = input.data;
+  const deps = await dependencies();
+  if (error) {
+    const reason = [error.Error, error.Cause].filter(Boolean).join(': ') || 'a step of the night failed';
+    await failNight(runId, reason.slice(0, 2_000), deps);
+    logger.error('night failed', { runId, error: reason });
+    return { runId, status: 'failed' };
+  }
+  const summary = await finishNight(runId, deps);
+  logger.info('night finished', { summary });
+  return { runId, status: 'finished', emailsQueued: summary.emailsQueued };
+}).use(injectLambdaContext(logger));

@@ -1,0 +1,38 @@
+import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import middy from '@middy/core';
+import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { readEnvironment } from '../../lib/config/environment.js';
+import { describeIssues, queuedSendSchema } from '../../lib/lambda/night-inputs.js';
+import { parseJsonText } from '../../lib/domain/webhooks/raw-json.js';
+import { logger } from '../../lib/observability.js';
+import { queuedSender, type QueuedSendOutcome } from '../../lib/usecases/send-due.js';
+import { nightDependencies, perContainer } from '../../lib/wiring.js';
+
+const dependencies = perContainer(async () => nightDependencies(readEnvironment()));
+const processor = new BatchProcessor(EventType.SQS);
+
+/**
+ * The send queue's consumer: each message is one reserved send, sent now. A message that fails (storage errors,
+ * a body that is not a send key) is reported alone, so SQS redelivers only it and, after the queue's
+ * maxReceiveCount, moves it to the dead-letter queue, whose alarm wakes someone; the ledger keeps any redelivery
+ * from sending twice.
+ */
+export const handler = middy(async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
+  const send = await queuedSender(await dependencies());
+  const outcomes: Partial<Record<QueuedSendOutcome, number>> = {};
+  const result = await processPartialResponse(
+    event,
+    async (record: SQSRecord) => {
+      const key = queuedSendSchema.safeParse(parseJsonText(record.body, { exactIntegers: false }));
+      if (!key.success) throw new Error(`invalid send message ${record.messageId}: ${describeIssues(key.error)}`);
+      const outcome = await send(key.data);
+      outcomes[outcome] = (outcomes[outcome] ?? 0) + 1;
+      if (outcome === 'paused') logger.warn('send waits: sending is paused', { campaignId: key.data.campaignId });
+    },
+    processor,
+    { context },
+  );
+  logger.info('send batch done', { received: event.Records.length, outcomes, failures: result.batchItemFailures.length });
+  return result;
+}).use(injectLambdaContext(logger));

@@ -1,0 +1,77 @@
+import { createHash } from 'node:crypto';
+import { GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { NightPlan, NightWork } from '../../ports/night-work.js';
+import type { SegmentTally, SendBudget } from '../../usecases/score-segment.js';
+import { isConditionalCheckFailure, queryAll } from './client.js';
+import { keys, ttlAttribute } from './table.js';
+
+/** The plan and tallies explain a night in the report for as long as its decision log is kept. */
+const keptDays = 180;
+
+export class DynamoNightWork implements NightWork {
+  constructor(
+    private readonly client: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  async savePlan(plan: NightPlan): Promise<void> {
+    // A model's standard errors can be NaN (a flat likelihood); DynamoDB stores no NaN, JSON makes them null.
+    const stored = JSON.parse(JSON.stringify(plan)) as NightPlan;
+    await this.client.send(new PutCommand({ TableName: this.tableName, Item: { ...keys.nightPlan(plan.runId), entity: 'night-plan', plan: stored, [ttlAttribute]: expiry() } }));
+  }
+
+  async plan(runId: string): Promise<NightPlan | undefined> {
+    const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: keys.nightPlan(runId), ConsistentRead: true }));
+    return Item?.plan as NightPlan | undefined;
+  }
+
+  async saveTally(runId: string, segment: number, startCursor: string | undefined, tally: SegmentTally): Promise<void> {
+    // Cursors are DynamoDB keys and can be long; their digest names the invocation well enough to replace a retry.
+    const start = startCursor === undefined ? 'start' : createHash('sha256').update(startCursor).digest('hex').slice(0, 16);
+    await this.client.send(new PutCommand({ TableName: this.tableName, Item: { ...keys.nightTally(runId, segment, start), entity: 'night-tally', tally, [ttlAttribute]: expiry() } }));
+  }
+
+  async tallies(runId: string): Promise<SegmentTally[]> {
+    const items = await queryAll(this.client, {
+      TableName: this.tableName,
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :tally)',
+      ExpressionAttributeValues: { ':pk': keys.nightPlan(runId).pk, ':tally': 'TALLY#' },
+      ConsistentRead: true,
+    });
+    return items.map((item) => item.tally as SegmentTally);
+  }
+
+  budget(runId: string, cap: number): SendBudget {
+    const key = keys.nightBudget(runId);
+    return {
+      take: async () => {
+        try {
+          await this.client.send(
+            new UpdateCommand({
+              TableName: this.tableName,
+              Key: key,
+              UpdateExpression: 'ADD taken :one SET entity = :entity, #ttl = if_not_exists(#ttl, :ttl)',
+              ConditionExpression: 'attribute_not_exists(taken) OR taken < :cap',
+              ExpressionAttributeNames: { '#ttl': ttlAttribute },
+              ExpressionAttributeValues: { ':one': 1, ':cap': cap, ':entity': 'night-budget', ':ttl': expiry() },
+            }),
+          );
+          return true;
+        } catch (error) {
+          // The cap is reached: an answer, not a failure.
+          if (isConditionalCheckFailure(error)) return false;
+          throw error;
+        }
+      },
+      giveBack: async () => {
+        await this.client.send(
+          new UpdateCommand({ TableName: this.tableName, Key: key, UpdateExpression: 'ADD taken :minusOne', ExpressionAttributeValues: { ':minusOne': -1 } }),
+        );
+      },
+    };
+  }
+}
+
+function expiry(): number {
+  return Math.floor(Date.now() / 1000) + keptDays * 86_400;
+}

@@ -1,0 +1,20 @@
+import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import type { SendKey } from '../../domain/sends.js';
+import type { SendQueue } from '../../ports/send-queue.js';
+
+/** The night's send queue on SQS: one message per reserved send, its body the ledger key and nothing personal. */
+export class SqsSendQueue implements SendQueue {
+  constructor(
+    private readonly client: SQSClient,
+    private readonly queueUrl: string,
+  ) {}
+
+  static create(queueUrl: string): SqsSendQueue {
+    return new SqsSendQueue(new SQSClient({ maxAttempts: 5, retryMode: 'adaptive' }), queueUrl);
+  }
+
+  async enqueue(key: SendKey): Promise<void> {
+    const body = { customerId: key.customerId, campaignId: key.campaignId, episode: key.episode, step: key.step };
+    await this.client.send(new SendMessageCommand({ QueueUrl: this.queueUrl, MessageBody: JSON.stringify(body) }));
+  }
+}
