@@ -6,6 +6,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
+import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 
@@ -17,7 +18,9 @@ export const reputationThresholds = { bounceRate: 0.02, complaintRate: 0.0008 } 
 
 export interface WinbackMonitoringProps {
   readonly alarmEmail?: string;
-  readonly nightlyCoordinator: lambda.IFunction;
+  readonly night: sfn.IStateMachine;
+  readonly sendWorker: lambda.IFunction;
+  readonly sendQueue: sqs.IQueue;
   readonly scheduledSender: lambda.IFunction;
   readonly emailEvents: lambda.IFunction;
   readonly webhooks: readonly lambda.IFunction[];
@@ -80,9 +83,24 @@ export class WinbackMonitoring extends Construct {
 
     alarm(
       'NightFailed',
-      props.nightlyCoordinator.metricErrors({ period: Duration.minutes(5), statistic: cloudwatch.Stats.SUM }),
+      new cloudwatch.MathExpression({
+        expression: 'failed + timedOut + aborted',
+        usingMetrics: {
+          failed: props.night.metricFailed({ statistic: cloudwatch.Stats.SUM }),
+          timedOut: props.night.metricTimedOut({ statistic: cloudwatch.Stats.SUM }),
+          aborted: props.night.metricAborted({ statistic: cloudwatch.Stats.SUM }),
+        },
+        period: Duration.minutes(5),
+        label: 'nights failed, timed out or aborted',
+      }),
       1,
-      'Winback: the nightly coordinator failed (Lambda retries it twice; when every attempt fails the night lands in the NightFailures queue).',
+      'Winback: the night failed (a segment failed every retry, or the start or finish did). The run record says why; re-run it by starting an execution with {"asOf":"YYYY-MM-DD"}: nobody is emailed twice.',
+    );
+    alarm(
+      'SendsStuck',
+      props.sendQueue.metricApproximateAgeOfOldestMessage({ period: Duration.minutes(5), statistic: cloudwatch.Stats.MAXIMUM }),
+      3_600,
+      'Winback: a queued send has waited an hour: the sender is failing or SES is throttling or paused. The entries stay on the due list; check the SendWorker logs and the SES account status.',
     );
     alarm(
       'Api5xx',
@@ -106,9 +124,18 @@ export class WinbackMonitoring extends Construct {
       new cloudwatch.AlarmStatusWidget({ title: 'Alarms', alarms: this.alarms, width: 24, height: 3 }),
     );
     this.dashboard.addWidgets(
-      new cloudwatch.GraphWidget({ title: 'Night: coordinator runs and errors', left: fnMetrics(props.nightlyCoordinator), width: 8 }),
-      new cloudwatch.GraphWidget({ title: 'Night: coordinator duration (ms)', left: [props.nightlyCoordinator.metricDuration({ statistic: cloudwatch.Stats.MAXIMUM })], width: 8 }),
-      new cloudwatch.GraphWidget({ title: 'Due sends: sender runs and errors', left: fnMetrics(props.scheduledSender), width: 8 }),
+      new cloudwatch.GraphWidget({ title: 'Night: executions', left: [props.night.metricStarted(), props.night.metricSucceeded(), props.night.metricFailed()], width: 8 }),
+      new cloudwatch.GraphWidget({ title: 'Night: duration (ms)', left: [props.night.metricTime({ statistic: cloudwatch.Stats.MAXIMUM })], width: 8 }),
+      new cloudwatch.GraphWidget({
+        title: 'Send queue: waiting and oldest (s)',
+        left: [props.sendQueue.metricApproximateNumberOfMessagesVisible({ statistic: cloudwatch.Stats.MAXIMUM })],
+        right: [props.sendQueue.metricApproximateAgeOfOldestMessage({ statistic: cloudwatch.Stats.MAXIMUM })],
+        width: 8,
+      }),
+    );
+    this.dashboard.addWidgets(
+      new cloudwatch.GraphWidget({ title: 'Queued sends: sender runs and errors', left: fnMetrics(props.sendWorker), width: 12 }),
+      new cloudwatch.GraphWidget({ title: 'Due sends: sender runs and errors', left: fnMetrics(props.scheduledSender), width: 12 }),
     );
     this.dashboard.addWidgets(
       new cloudwatch.GraphWidget({ title: 'Campaign mail (SES, hourly)', left: ['Send', 'Delivery', 'Open', 'Click'].map(ses), right: ['Bounce', 'Complaint', 'Reject'].map(ses), width: 12 }),

@@ -53,6 +53,13 @@ export const settingsSchema = z
      * 14 on a new production account): each send takes roughly 50-100 ms.
      */
     sendConcurrency: wholeNumber(1, 100, 'must be a whole number from 1 to 100').default(8),
+    /**
+     * The account's SES MaxSendRate (emails per second: 1 in the sandbox, 14 on a new production account, more on
+     * request). The send queue's sender keeps to 90% of it.
+     */
+    sesMaxSendRate: wholeNumber(1, 10_000, 'must be a whole number from 1 to 10000 (the SES MaxSendRate)').default(14),
+    /** Segment workers the night runs at once (each scans one segment). */
+    nightMaxConcurrency: wholeNumber(1, 40, 'must be a whole number from 1 to 40 (an inline Map runs at most 40 at once)').default(20),
     /** Steady-state requests per second the HTTP API accepts before answering 429. */
     apiRateLimit: wholeNumber(1, 10_000, 'must be a whole number from 1 to 10000').default(50),
     /** Requests the HTTP API accepts in a burst above the rate. */

@@ -2,6 +2,7 @@ import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-p
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import pThrottle from 'p-throttle';
 import { readEnvironment } from '../../lib/config/environment.js';
 import { describeIssues, queuedSendSchema } from '../../lib/lambda/night-inputs.js';
 import { parseJsonText } from '../../lib/domain/webhooks/raw-json.js';
@@ -9,7 +10,13 @@ import { logger } from '../../lib/observability.js';
 import { queuedSender, type QueuedSendOutcome } from '../../lib/usecases/send-due.js';
 import { nightDependencies, perContainer } from '../../lib/wiring.js';
 
-const dependencies = perContainer(async () => nightDependencies(readEnvironment()));
+const dependencies = perContainer(async () => {
+  const environment = readEnvironment();
+  // Paced per container: the event source's maximum concurrency times this rate stays under SES's MaxSendRate, so
+  // SES's own throttle (which puts a send back on the due list for later) stays a safety net, not the pace.
+  const pace = pThrottle({ limit: Math.max(1, Math.floor(environment.SEND_RATE_PER_SECOND)), interval: 1_000 * Math.max(1, Math.floor(environment.SEND_RATE_PER_SECOND)) / environment.SEND_RATE_PER_SECOND });
+  return { deps: await nightDependencies(environment), pace };
+});
 const processor = new BatchProcessor(EventType.SQS);
 
 /**
@@ -19,7 +26,8 @@ const processor = new BatchProcessor(EventType.SQS);
  * from sending twice.
  */
 export const handler = middy(async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
-  const send = await queuedSender(await dependencies());
+  const { deps, pace } = await dependencies();
+  const send = pace(await queuedSender(deps));
   const outcomes: Partial<Record<QueuedSendOutcome, number>> = {};
   const result = await processPartialResponse(
     event,

@@ -26,6 +26,8 @@ const environmentSchema = z.object({
   SEND_CONCURRENCY: z.coerce.number().int().min(1).max(100).default(8),
   /** On AWS: the night's segment workers put each reserved send on this queue; its sender calls SES. */
   SEND_QUEUE_URL: z.url('expected the send queue\'s URL').optional(),
+  /** The send queue's sender: emails per second one invocation starts, so that all of them stay under SES's MaxSendRate. */
+  SEND_RATE_PER_SECOND: z.coerce.number().min(0.1).max(1_000).default(5),
   /** One secret, or two separated by a comma while a rotation is under way. */
   SHOPIFY_WEBHOOK_SECRET: secretList.optional(),
   WOOCOMMERCE_WEBHOOK_SECRET: secretList.optional(),

@@ -14,6 +14,8 @@ describe('readSettings', () => {
       scheduleHour: 3,
       logLevel: 'INFO',
       sendConcurrency: 8,
+      sesMaxSendRate: 14,
+      nightMaxConcurrency: 20,
       apiRateLimit: 50,
       apiBurstLimit: 100,
     });
@@ -63,6 +65,8 @@ describe('readSettings', () => {
     ['sendConcurrency', '1.5'],
     ['apiRateLimit', '-3'],
     ['apiBurstLimit', 'lots'],
+    ['sesMaxSendRate', '0'],
+    ['nightMaxConcurrency', '41'],
   ])('refuses a bad %s (%j) and names the context key', (key, value) => {
     // Prepare
     const app = appWith({ [key]: value });

@@ -29,7 +29,7 @@ export interface Synthesized {
  *
  * `bundle: false` skips esbuild through the `aws:cdk:bundling-stacks` context (the CLI's own switch: only the stacks
  * it lists are bundled); the template is the same but for asset hashes, so tests that are about wiring, not code,
- * need not wait for nine bundles.
+ * need not wait for a dozen bundles.
  */
 export function synthWinback(context: Record<string, unknown>, options: { bundle: boolean }): Synthesized {
   const app = new App({ context: { ...cdkJsonContext, ...context, ...(options.bundle ? {} : { 'aws:cdk:bundling-stacks': [] }) } });

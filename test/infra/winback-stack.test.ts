@@ -11,7 +11,10 @@ import { actionsOf, logicalIdOfFunction, statementsOfFunction, synthWinback, val
 type Resource = { Type: string; Properties: Record<string, unknown>; DeletionPolicy?: string };
 
 const handlers = [
-  'nightly-coordinator',
+  'night-start',
+  'segment-worker',
+  'night-finish',
+  'send-worker',
   'scheduled-sender',
   'email-events',
   'webhook-shopify',
@@ -48,7 +51,7 @@ describe('WinbackStack', () => {
   const environmentOf = (handler: string) =>
     (resources('AWS::Lambda::Function')[functionId(handler)]!.Properties.Environment as { Variables: Record<string, unknown> }).Variables;
 
-  // Synthesizing bundles all nine handlers with esbuild (a few seconds), so the stack is built once for the file,
+  // Synthesizing bundles all twelve handlers with esbuild (a few seconds), so the stack is built once for the file,
   // with cdk-nag's checks registered exactly as infra/app.ts registers them.
   beforeAll(() => {
     // Prepare + Act
@@ -66,7 +69,7 @@ describe('WinbackStack', () => {
     );
   });
 
-  // The assembly (with nine bundles) goes to a temporary directory of its own.
+  // The assembly (with its bundles) goes to a temporary directory of its own.
   afterAll(() => rmSync(synthesized.assembly.directory, { recursive: true, force: true }));
 
   describe('data', () => {
@@ -138,7 +141,7 @@ describe('WinbackStack', () => {
       expect(environmentOf('webhook-woocommerce')).toMatchObject({ WOOCOMMERCE_WEBHOOK_SECRET_ARN: secretArn('WooCommerceWebhookSecret') });
       expect(environmentOf('webhook-generic')).toMatchObject({ WEBHOOK_SECRET_ARN: secretArn('GenericWebhookSecret') });
       expect(environmentOf('admin-api')).toMatchObject({ WINBACK_ADMIN_TOKEN_ARN: secretArn('AdminToken'), UNSUBSCRIBE_SECRET_ARN: secretArn('UnsubscribeSigningKey') });
-      for (const handler of ['nightly-coordinator', 'scheduled-sender', 'unsubscribe', 'feedback']) {
+      for (const handler of ['night-start', 'segment-worker', 'night-finish', 'send-worker', 'scheduled-sender', 'unsubscribe', 'feedback']) {
         expect(environmentOf(handler)).toMatchObject({ UNSUBSCRIBE_SECRET_ARN: secretArn('UnsubscribeSigningKey') });
       }
       for (const handler of handlers) {
@@ -151,14 +154,14 @@ describe('WinbackStack', () => {
       }
     });
 
-    it('tells the senders the configuration set, the link base and the concurrency', () => {
+    it('tells the senders the configuration set, the link base and their pace, and the night the send queue', () => {
       // Assess
-      for (const handler of ['nightly-coordinator', 'scheduled-sender']) {
-        expect(environmentOf(handler)).toMatchObject({
-          SES_CONFIGURATION_SET: { Ref: expect.stringMatching(/^EmailConfigurationSet/) },
-          UNSUBSCRIBE_BASE_URL: 'https://fietsen.example/links',
-          SEND_CONCURRENCY: '6',
-        });
+      const sending = { SES_CONFIGURATION_SET: { Ref: expect.stringMatching(/^EmailConfigurationSet/) }, UNSUBSCRIBE_BASE_URL: 'https://fietsen.example/links' };
+      expect(environmentOf('scheduled-sender')).toMatchObject({ ...sending, SEND_CONCURRENCY: '6' });
+      // Two senders at 90% of the account's 14 emails a second.
+      expect(environmentOf('send-worker')).toMatchObject({ ...sending, SEND_RATE_PER_SECOND: '6.3' });
+      for (const handler of ['night-start', 'segment-worker', 'night-finish']) {
+        expect(environmentOf(handler)).toMatchObject({ UNSUBSCRIBE_BASE_URL: 'https://fietsen.example/links', SEND_QUEUE_URL: refTo('SendQueue') });
       }
       expect(environmentOf('admin-api')).toMatchObject({ UNSUBSCRIBE_BASE_URL: 'https://fietsen.example/links' });
     });
@@ -181,7 +184,7 @@ describe('WinbackStack', () => {
         FlexibleTimeWindow: { Mode: 'OFF' },
         State: 'ENABLED',
         Target: {
-          Arn: { 'Fn::GetAtt': [functionId('nightly-coordinator'), 'Arn'] },
+          Arn: ref('NightStateMachine'),
           RoleArn: Match.anyValue(),
           Input: '{"source":"winback.schedule","asOf":"<aws.scheduler.scheduled-time>"}',
           RetryPolicy: { MaximumRetryAttempts: 3, MaximumEventAgeInSeconds: 7200 },
@@ -206,7 +209,7 @@ describe('WinbackStack', () => {
       expect(resources('AWS::Lambda::Function')[functionId('scheduled-sender')]!.Properties.Timeout).toBeLessThan(300);
     });
 
-    it('lets each schedule invoke only its own function', () => {
+    it('lets each schedule start only its own target', () => {
       // Prepare
       const roles = Object.values(resources('AWS::Scheduler::Schedule')).map((schedule) => (schedule.Properties.Target as { RoleArn: { 'Fn::GetAtt': [string, string] } }).RoleArn['Fn::GetAtt'][0]);
       const statementsOfRole = (roleId: string) =>
@@ -215,22 +218,64 @@ describe('WinbackStack', () => {
           .flatMap((policy) => (policy.Properties.PolicyDocument as { Statement: Statement[] }).Statement);
       // Assess
       expect(new Set(roles).size).toBe(2);
-      for (const [roleId, handler] of [
-        [roles[0]!, 'nightly-coordinator'],
-        [roles[1]!, 'scheduled-sender'],
-      ] as const) {
-        const invoke = statementsOfRole(roleId).filter((statement) => actionsOf(statement).includes('lambda:InvokeFunction'));
-        expect(invoke).toEqual([{ Effect: 'Allow', Action: 'lambda:InvokeFunction', Resource: { 'Fn::GetAtt': [functionId(handler), 'Arn'] } }]);
-      }
+      const nightRole = roles.find((roleId) => JSON.stringify(statementsOfRole(roleId)).includes('states:StartExecution'))!;
+      const senderRole = roles.find((roleId) => roleId !== nightRole)!;
+      const start = statementsOfRole(nightRole).filter((statement) => actionsOf(statement).includes('states:StartExecution'));
+      expect(start).toEqual([{ Effect: 'Allow', Action: 'states:StartExecution', Resource: refTo('NightStateMachine') }]);
+      const invoke = statementsOfRole(senderRole).filter((statement) => actionsOf(statement).includes('lambda:InvokeFunction'));
+      expect(invoke).toEqual([{ Effect: 'Allow', Action: 'lambda:InvokeFunction', Resource: { 'Fn::GetAtt': [functionId('scheduled-sender'), 'Arn'] } }]);
     });
 
-    it('sends a night that failed on every Lambda attempt to the same queue as one the schedule could not start', () => {
+    it('fans the night out: start, a Map over the segments with each worker looped on its cursor and retried, then finish', () => {
+      // Prepare: the definition with each function reference replaced by its handler's folder
+      const [machine] = Object.values(resources('AWS::StepFunctions::StateMachine'));
+      const parts = (machine!.Properties.DefinitionString as { 'Fn::Join': [string, unknown[]] })['Fn::Join'][1];
+      const folderOf = (part: unknown) => handlers.find((handler) => JSON.stringify(part).includes(functionId(handler))) ?? 'token';
+      const definition = JSON.parse(parts.map((part) => (typeof part === 'string' ? part : folderOf(part))).join('')) as {
+        StartAt: string;
+        States: Record<string, { Type: string; Next?: string; Resource?: string; Parameters?: Record<string, unknown>; Retry?: unknown[]; Catch?: { Next: string }[]; ItemsPath?: string; MaxConcurrency?: number; ItemProcessor?: { StartAt: string; States: Record<string, { Type: string; Next?: string; Resource?: string; Parameters?: Record<string, unknown>; Retry?: { ErrorEquals: string[]; MaxAttempts: number; JitterStrategy?: string }[]; Choices?: { Variable: string; IsPresent: boolean; Next: string }[]; Default?: string }> } }>;
+      };
+      // A task that returns only the function's payload names the function as its Resource.
+      const functionOf = (state: { Resource?: string }) => state.Resource;
       // Assess
-      synthesized.template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
-        FunctionName: { Ref: functionId('nightly-coordinator') },
-        MaximumRetryAttempts: 2,
-        DestinationConfig: { OnFailure: { Destination: arnOf('NightFailures') } },
+      expect(machine!.Properties).toMatchObject({ TracingConfiguration: { Enabled: true }, LoggingConfiguration: { Level: 'ALL' } });
+      const start = definition.States[definition.StartAt]!;
+      expect(functionOf(start)).toBe('night-start');
+      const map = definition.States[start.Next!]!;
+      expect(map).toMatchObject({ Type: 'Map', ItemsPath: '$.night.segments', MaxConcurrency: 20, ResultPath: null });
+      const processor = map.ItemProcessor!;
+      const worker = processor.States[processor.StartAt]!;
+      expect(functionOf(worker)).toBe('segment-worker');
+      expect(worker.Retry).toEqual(expect.arrayContaining([expect.objectContaining({ ErrorEquals: ['States.ALL'], MaxAttempts: 3, JitterStrategy: 'FULL' })]));
+      const loop = processor.States[worker.Next!]!;
+      expect(loop.Choices).toEqual([{ Variable: '$.cursor', IsPresent: true, Next: processor.StartAt }]);
+      expect(processor.States[loop.Default!]!.Type).toBe('Succeed');
+      expect(functionOf(definition.States[map.Next!]!)).toBe('night-finish');
+      const failNight = definition.States[map.Catch![0]!.Next]!;
+      expect(functionOf(failNight)).toBe('night-finish');
+      expect(failNight.Parameters).toMatchObject({ 'error.$': '$.failure' });
+      expect(definition.States[failNight.Next!]!.Type).toBe('Fail');
+    });
+
+    it('sends through a queue with a dead-letter queue, consumed by a sender whose concurrency keeps under SES\'s rate', () => {
+      // Assess
+      synthesized.template.hasResourceProperties('AWS::SQS::Queue', {
+        VisibilityTimeout: 360,
+        SqsManagedSseEnabled: true,
+        RedrivePolicy: { deadLetterTargetArn: arnOf('SendFailures'), maxReceiveCount: 5 },
       });
+      synthesized.template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+        FunctionName: { Ref: functionId('send-worker') },
+        EventSourceArn: arnOf('SendQueue'),
+        BatchSize: 10,
+        ScalingConfig: { MaximumConcurrency: 2 },
+        FunctionResponseTypes: ['ReportBatchItemFailures'],
+      });
+      // Six times the sender's timeout, so no second sender gets a batch the first still works on.
+      expect(resources('AWS::Lambda::Function')[functionId('send-worker')]!.Properties.Timeout).toBe(60);
+      const enqueues = (handler: string) =>
+        statementsOfFunction(synthesized, handler).some((statement) => actionsOf(statement).includes('sqs:SendMessage') && JSON.stringify(statement.Resource).includes('"SendQueue'));
+      expect(handlers.filter(enqueues)).toEqual(['segment-worker']);
     });
   });
 
@@ -359,7 +404,7 @@ describe('WinbackStack', () => {
       // Prepare
       const sesStatements = (handler: string) => statementsOfFunction(synthesized, handler).filter((statement) => actionsOf(statement).some((action) => action.startsWith('ses:')));
       // Assess
-      for (const handler of ['nightly-coordinator', 'scheduled-sender']) {
+      for (const handler of ['send-worker', 'scheduled-sender']) {
         const [statement, ...others] = sesStatements(handler);
         expect(others).toEqual([]);
         expect(statement).toMatchObject({ Effect: 'Allow', Action: 'ses:SendEmail' });
@@ -371,21 +416,22 @@ describe('WinbackStack', () => {
           ]),
         );
       }
-      for (const handler of handlers.filter((name) => name !== 'nightly-coordinator' && name !== 'scheduled-sender')) {
+      for (const handler of handlers.filter((name) => name !== 'send-worker' && name !== 'scheduled-sender')) {
         expect(sesStatements(handler), handler).toEqual([]);
       }
     });
   });
 
   describe('least privilege', () => {
-    it('grants no wildcard action anywhere, and "*" resources only to X-Ray, which has no resource-level permissions', () => {
+    it('grants no wildcard action anywhere, and "*" resources only for X-Ray and log delivery, which have no resource-level permissions', () => {
       // Prepare
       const statements = Object.values(resources('AWS::IAM::Policy')).flatMap((policy) => (policy.Properties.PolicyDocument as { Statement: Statement[] }).Statement);
+      const noResourceLevel = /^(xray:(PutTraceSegments|PutTelemetryRecords|GetSamplingRules|GetSamplingTargets)|logs:(CreateLogDelivery|GetLogDelivery|UpdateLogDelivery|DeleteLogDelivery|ListLogDeliveries|PutResourcePolicy|DescribeResourcePolicies|DescribeLogGroups))$/;
       // Assess
       expect(statements.length).toBeGreaterThan(0);
       for (const statement of statements) {
         for (const action of actionsOf(statement)) expect(action).not.toMatch(/\*/);
-        if ([statement.Resource].flat().includes('*')) expect(actionsOf(statement).sort()).toEqual(['xray:PutTelemetryRecords', 'xray:PutTraceSegments']);
+        if ([statement.Resource].flat().includes('*')) for (const action of actionsOf(statement)) expect(action).toMatch(noResourceLevel);
       }
     });
 
@@ -397,9 +443,9 @@ describe('WinbackStack', () => {
     it('lets only the night and the admin preview scan, and only the two sparse indexes, never the table', () => {
       // Prepare
       const scanners = handlers.filter((handler) => statementsOfFunction(synthesized, handler).some((statement) => actionsOf(statement).includes('dynamodb:Scan')));
-      const scan = statementsOfFunction(synthesized, 'nightly-coordinator').filter((statement) => actionsOf(statement).includes('dynamodb:Scan'));
+      const scan = statementsOfFunction(synthesized, 'segment-worker').filter((statement) => actionsOf(statement).includes('dynamodb:Scan'));
       // Assess
-      expect(scanners.sort()).toEqual(['admin-api', 'nightly-coordinator']);
+      expect(scanners.sort()).toEqual(['admin-api', 'night-start', 'segment-worker']);
       expect(scan).toHaveLength(1);
       expect(actionsOf(scan[0]!)).toEqual(['dynamodb:Scan']);
       expect(scan[0]!.Resource).toEqual(
@@ -412,7 +458,7 @@ describe('WinbackStack', () => {
       const indexUsers = handlers.filter((handler) => JSON.stringify(statementsOfFunction(synthesized, handler)).includes(`/index/${messageIndex.name}`));
       const query = statementsOfFunction(synthesized, 'email-events').find((statement) => JSON.stringify(statement.Resource).includes(`/index/${messageIndex.name}`))!;
       // Assess
-      expect(indexUsers.sort()).toEqual(['admin-api', 'email-events', 'nightly-coordinator']);
+      expect(indexUsers.sort()).toEqual(['admin-api', 'email-events', 'night-start', 'segment-worker']);
       expect(actionsOf(query)).toEqual(['dynamodb:Query']);
     });
 
@@ -426,7 +472,10 @@ describe('WinbackStack', () => {
           .sort();
       // Assess
       expect(Object.fromEntries(handlers.map((handler) => [handler, secretsOf(handler)]))).toEqual({
-        'nightly-coordinator': ['UnsubscribeSigningKey'],
+        'night-start': ['UnsubscribeSigningKey'],
+        'segment-worker': ['UnsubscribeSigningKey'],
+        'night-finish': ['UnsubscribeSigningKey'],
+        'send-worker': ['UnsubscribeSigningKey'],
         'scheduled-sender': ['UnsubscribeSigningKey'],
         'email-events': [],
         'webhook-shopify': ['ShopifyWebhookSecret'],
@@ -456,9 +505,9 @@ describe('WinbackStack', () => {
   describe('observability', () => {
     it('alarms on every dead-letter queue as soon as one message waits', () => {
       // Prepare
-      const queueIds = Object.keys(resources('AWS::SQS::Queue'));
+      const queueIds = Object.keys(resources('AWS::SQS::Queue')).filter((id) => !id.startsWith('SendQueue'));
       // Assess
-      expect(queueIds.map((id) => id.replace(/[0-9A-F]{8}$/, '')).sort()).toEqual(['EmailEventFailures', 'NightFailures', 'SenderFailures']);
+      expect(queueIds.map((id) => id.replace(/[0-9A-F]{8}$/, '')).sort()).toEqual(['EmailEventFailures', 'NightFailures', 'SendFailures', 'SenderFailures']);
       for (const queueId of queueIds) {
         synthesized.template.hasResourceProperties('AWS::SQS::Queue', { SqsManagedSseEnabled: true, MessageRetentionPeriod: 1_209_600 });
         synthesized.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
@@ -476,11 +525,17 @@ describe('WinbackStack', () => {
       // Assess
       expect(reputationThresholds).toEqual({ bounceRate: 0.02, complaintRate: 0.0008 });
       synthesized.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
-        Namespace: 'AWS/Lambda',
-        MetricName: 'Errors',
-        Dimensions: [{ Name: 'FunctionName', Value: { Ref: functionId('nightly-coordinator') } }],
+        Metrics: Match.arrayWith([
+          Match.objectLike({ MetricStat: Match.objectLike({ Metric: { Namespace: 'AWS/States', MetricName: 'ExecutionsFailed', Dimensions: [{ Name: 'StateMachineArn', Value: ref('NightStateMachine') }] } }) }),
+        ]),
         Threshold: 1,
         ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      });
+      synthesized.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        Namespace: 'AWS/SQS',
+        MetricName: 'ApproximateAgeOfOldestMessage',
+        Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [Match.stringLikeRegexp('^SendQueue'), 'QueueName'] } }],
+        Threshold: 3_600,
       });
       synthesized.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
         Namespace: 'AWS/ApiGateway',
@@ -508,7 +563,8 @@ describe('WinbackStack', () => {
       const topicId = Object.keys(resources('AWS::SNS::Topic'))[0]!;
       const alarms = Object.values(resources('AWS::CloudWatch::Alarm'));
       // Assess
-      expect(alarms).toHaveLength(3 + 4);
+      // One per dead-letter queue (4), the night, stuck sends, API 5xx, bounce and complaint rates.
+      expect(alarms).toHaveLength(4 + 5);
       for (const alarm of alarms) expect(alarm.Properties.AlarmActions).toEqual([{ Ref: topicId }]);
       synthesized.template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'ops@fietsen.example', TopicArn: { Ref: topicId } });
       synthesized.template.hasResourceProperties('AWS::SNS::TopicPolicy', {

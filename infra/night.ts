@@ -1,0 +1,103 @@
+import { type CfnElement, Duration, Stack, Validations } from 'aws-cdk-lib';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
+import { Construct } from 'constructs';
+
+export interface WinbackNightProps {
+  /** functions/night-start: plans the night and lists its segments. */
+  readonly start: lambda.IFunction;
+  /** functions/segment-worker: one segment, handing over its cursor when it nears the time limit. */
+  readonly segmentWorker: lambda.IFunction;
+  /** functions/night-finish: sums the tallies, or records the night as failed. */
+  readonly finish: lambda.IFunction;
+  /** Segment workers running at once (a new on-demand table serves 12,000 reads a second at first). */
+  readonly maxConcurrency: number;
+}
+
+/**
+ * The night as a Standard workflow: StartNight -> a Map over the scan segments, each a worker looped on its own
+ * cursor and retried on its own -> FinishNight; a segment that fails every retry sends the run to FailNight.
+ * Why Step Functions and an inline Map: infra/DEPLOYMENT.md, "The night's fan-out".
+ */
+export class WinbackNight extends Construct {
+  readonly stateMachine: sfn.StateMachine;
+  readonly logGroup: logs.LogGroup;
+
+  constructor(scope: Construct, id: string, props: WinbackNightProps) {
+    super(scope, id);
+
+    const start = new tasks.LambdaInvoke(this, 'StartNight', {
+      lambdaFunction: props.start,
+      payload: sfn.TaskInput.fromJsonPathAt('$'),
+      payloadResponseOnly: true,
+      resultPath: '$.night',
+    });
+    retried(start);
+
+    const worker = new tasks.LambdaInvoke(this, 'ScoreSegment', {
+      lambdaFunction: props.segmentWorker,
+      payloadResponseOnly: true,
+    });
+    // Each segment on its own: a retry repeats only this invocation, from the cursor it was given.
+    retried(worker);
+    const segmentDone = new sfn.Succeed(this, 'SegmentDone');
+    const more = new sfn.Choice(this, 'MoreOfSegment?').when(sfn.Condition.isPresent('$.cursor'), worker).otherwise(segmentDone);
+    worker.next(more);
+
+    const segments = new sfn.Map(this, 'Segments', {
+      itemsPath: '$.night.segments',
+      maxConcurrency: props.maxConcurrency,
+      // The workers' tallies go to the table; the Map's output would outgrow the 256 KB payload at 1,000 segments.
+      resultPath: sfn.JsonPath.DISCARD,
+    });
+    segments.itemProcessor(worker);
+
+    const finish = new tasks.LambdaInvoke(this, 'FinishNight', {
+      lambdaFunction: props.finish,
+      payload: sfn.TaskInput.fromObject({ runId: sfn.JsonPath.stringAt('$.night.runId') }),
+      payloadResponseOnly: true,
+    });
+    retried(finish);
+
+    const failNight = new tasks.LambdaInvoke(this, 'FailNight', {
+      lambdaFunction: props.finish,
+      payload: sfn.TaskInput.fromObject({ runId: sfn.JsonPath.stringAt('$.night.runId'), error: sfn.JsonPath.objectAt('$.failure') }),
+      payloadResponseOnly: true,
+      resultPath: sfn.JsonPath.DISCARD,
+    });
+    retried(failNight);
+    const failed = new sfn.Fail(this, 'NightFailed', { error: 'NightFailed', causePath: '$.failure.Cause' });
+    segments.addCatch(failNight.next(failed), { resultPath: '$.failure' });
+
+    this.logGroup = new logs.LogGroup(this, 'Logs', { retention: logs.RetentionDays.THREE_MONTHS });
+    this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
+      comment: 'Winback: the nightly run, one worker per scan segment',
+      definitionBody: sfn.DefinitionBody.fromChainable(start.next(segments).next(finish)),
+      // Far beyond any real night, short enough that a stuck one is noticed the next morning.
+      timeout: Duration.hours(12),
+      tracingEnabled: true,
+      logs: { destination: this.logGroup, level: sfn.LogLevel.ALL, includeExecutionData: false },
+    });
+    // LambdaInvoke grants lambda:InvokeFunction on each function and on `<function ARN>:*` (its versions); the
+    // tasks call the unqualified ARNs. Log delivery actions support no resource-level permissions.
+    const policy = this.stateMachine.role.node.findChild('DefaultPolicy');
+    for (const fn of [props.start, props.segmentWorker, props.finish]) {
+      const logicalId = Stack.of(this).getLogicalId(fn.node.defaultChild as CfnElement);
+      Validations.of(policy).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::<${logicalId}.Arn>:*]`,
+        reason: `The LambdaInvoke task's grant on the versions of ${fn.node.path}; the state machine invokes only the function itself.`,
+      });
+    }
+    Validations.of(policy).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason: 'CloudWatch Logs delivery (logs:CreateLogDelivery, GetLogDelivery, ListLogDeliveries, PutResourcePolicy, DescribeResourcePolicies, DescribeLogGroups) and X-Ray tracing actions support no resource-level permissions.',
+    });
+  }
+}
+
+/** Lambda's own transient errors and the function's failures, with backoff and jitter, three times. */
+function retried(task: tasks.LambdaInvoke): void {
+  task.addRetry({ errors: ['States.ALL'], interval: Duration.seconds(5), maxAttempts: 3, backoffRate: 3, jitterStrategy: sfn.JitterType.FULL });
+}
