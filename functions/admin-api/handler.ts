@@ -12,7 +12,7 @@ import { json, rawBody, type HttpEvent } from '../../lib/http/responses.js';
 import { method } from '../../lib/http/route.js';
 import { applyCampaignConfig } from '../../lib/usecases/apply-campaign-config.js';
 import { buildReport } from '../../lib/usecases/build-report.js';
-import { configHistory, currentConfig } from '../../lib/usecases/campaign-versions.js';
+import { configHistory, currentConfig, diffAgainstLive, rollbackConfig } from '../../lib/usecases/campaign-versions.js';
 import { viewCustomer } from '../../lib/usecases/customer-view.js';
 import { previewNight } from '../../lib/usecases/run-night.js';
 import { nightDependencies, perContainer } from '../../lib/wiring.js';
@@ -30,11 +30,14 @@ const reportQuery = z.strictObject({
   campaign: z.string().regex(/^[a-z0-9-]{1,48}$/, 'expected a campaign id').optional(),
 });
 const previewBody = z.strictObject({ asOf: z.iso.date('expected a date as YYYY-MM-DD') });
+const rollbackBody = z.strictObject({ version: z.number('expected a version number').int('expected a whole version number').min(1, 'versions start at 1') });
 const configBodyLimitBytes = 512 * 1024;
 
 /**
  * The admin API (bearer token): `GET /api/customers?email=`, the campaigns (`GET /api/campaigns`,
- * `GET|PUT /api/campaigns/{id}`, `GET /api/campaigns/history`, `POST /api/campaigns/{id}/preview`), the report
+ * `GET|PUT /api/campaigns/{id}`, `GET /api/campaigns/history`, `POST /api/campaigns/{id}/preview`, the diff of a
+ * proposal against the live version `POST /api/campaigns/diff` (a whole config) and `POST /api/campaigns/{id}/diff`
+ * (one campaign, as PUT takes it), and `POST /api/campaigns/rollback` `{"version": N}`), the report
  * (`GET /api/report?from=&to=&campaign=`, the JSON of `winback report --json`) and `GET /health`.
  * Config changes answer with the same messages as the CLI: every problem by path.
  */
@@ -76,14 +79,36 @@ export const handler = httpHandler(async (event) => {
     return json(200, { configVersion: current.version, config: current.config });
   }
   if (path === '/api/campaigns/history' && verb === 'GET') return json(200, { versions: await configHistory(deps.configs) });
+  if (path === '/api/campaigns/diff' && verb === 'POST') {
+    const proposed = parseJsonText(rawBody(event, configBodyLimitBytes).toString('utf8'));
+    return json(200, await asConfigProblem(() => diffAgainstLive(proposed, deps.configs)));
+  }
+  if (path === '/api/campaigns/rollback' && verb === 'POST') {
+    const body = rollbackBody.safeParse(parseJsonText(rawBody(event, configBodyLimitBytes).toString('utf8') || '{}'));
+    if (!body.success) {
+      const issue = body.error.issues[0]!;
+      throw badRequest(issue.code === 'unrecognized_keys' ? issue.keys.join(',') : issue.path.join('.') || 'version', issue.message);
+    }
+    const { version } = body.data;
+    if (!(await deps.configs.version(version))) throw notFound(`there is no campaign config version ${version}`);
+    // An old version is validated again against today's schema, like any apply: it may no longer be valid.
+    const applied = await asConfigProblem(() => rollbackConfig(version, 'admin-api', deps));
+    return json(200, { version: applied.version, unchanged: applied.unchanged, restored: version });
+  }
 
-  const campaignRoute = /^\/api\/campaigns\/([a-z0-9-]{1,48})(\/preview)?$/.exec(path);
+  const campaignRoute = /^\/api\/campaigns\/([a-z0-9-]{1,48})(\/preview|\/diff)?$/.exec(path);
   if (!campaignRoute) throw notFound();
-  const [, campaignId, preview] = campaignRoute as unknown as [string, string, string | undefined];
+  const [, campaignId, action] = campaignRoute as unknown as [string, string, string | undefined];
   const current = await currentConfig(deps.configs);
   if (!current) throw notFound('no campaign config is stored yet');
   const index = current.config.campaigns.findIndex((campaign) => campaign.id === campaignId);
 
+  if (action === '/diff') {
+    if (verb !== 'POST') throw methodNotAllowed();
+    const proposed = withCampaign(event, campaignId, current.config, index);
+    return json(200, await asConfigProblem(() => diffAgainstLive(proposed, deps.configs)));
+  }
+  const preview = action === '/preview';
   if (preview) {
     if (verb !== 'POST') throw methodNotAllowed();
     if (index < 0) throw notFound(`no campaign "${campaignId}"`);
@@ -106,6 +131,13 @@ export const handler = httpHandler(async (event) => {
 });
 
 async function putCampaign(event: HttpEvent, campaignId: string, config: ReturnType<typeof parseCampaignConfig>, index: number, deps: Awaited<ReturnType<typeof dependencies>>) {
+  const proposed = withCampaign(event, campaignId, config, index);
+  const applied = await asConfigProblem(() => applyCampaignConfig(proposed, 'admin-api', deps, `PUT /api/campaigns/${campaignId}`));
+  return { version: applied.version, unchanged: applied.unchanged };
+}
+
+/** The live config with the body's campaign in place of the one with that id (or added): what PUT would store. */
+function withCampaign(event: HttpEvent, campaignId: string, config: ReturnType<typeof parseCampaignConfig>, index: number): unknown {
   const campaign = parseJsonText(rawBody(event, configBodyLimitBytes).toString('utf8'));
   if (typeof campaign !== 'object' || campaign === null || (campaign as { id?: unknown }).id !== campaignId) {
     throw badRequest('id', `the body must be one campaign whose id is "${campaignId}"`);
@@ -113,9 +145,13 @@ async function putCampaign(event: HttpEvent, campaignId: string, config: ReturnT
   const campaigns = [...config.campaigns] as unknown[];
   if (index >= 0) campaigns[index] = campaign;
   else campaigns.push(campaign);
+  return { ...config, campaigns };
+}
+
+/** Every route that validates a config answers its problems alike: the first path as `field`, all of them in `problem`. */
+async function asConfigProblem<T>(action: () => Promise<T>): Promise<T> {
   try {
-    const applied = await applyCampaignConfig({ ...config, campaigns }, 'admin-api', deps, `PUT /api/campaigns/${campaignId}`);
-    return { version: applied.version, unchanged: applied.unchanged };
+    return await action();
   } catch (error) {
     if (error instanceof InvalidCampaignConfigError) {
       throw new HttpError(400, 'invalid_config', error.message, { field: error.problems[0]?.path ?? '', problem: error.problems.map((problem) => `${problem.path}: ${problem.problem}`).join('; ') });

@@ -51,6 +51,8 @@ ${funnelTable(report.campaigns, money)}
 ${deliverabilityChart(report)}
 ${deliverabilityTable(report)}
 </section>
+${churnSection(report)}
+${reasonsSection(report)}
 ${report.campaigns.map((campaign) => campaignSection(campaign, money)).join('\n')}
 </main>
 </body>
@@ -67,7 +69,7 @@ table{border-collapse:collapse;width:100%;margin:8px 0 16px;font-variant-numeric
 th,td{padding:4px 8px;border-bottom:1px solid var(--line);text-align:right;white-space:nowrap}th:first-child,td:first-child{text-align:left}th{font-weight:600;background:#f4f6fa}
 .table{overflow-x:auto}.alert{border:2px solid var(--bad);color:var(--bad);padding:8px 12px;border-radius:6px;background:#fff5f4}
 .verdicts{padding-left:20px}.verdicts li{margin:4px 0}.positive strong{color:var(--good)}.negative strong{color:var(--bad)}.too_small strong,.inconclusive strong{color:var(--warn)}
-.charts{display:flex;flex-wrap:wrap;gap:16px}svg{max-width:100%;height:auto}svg text{font:12px system-ui,sans-serif;fill:var(--ink)}code{background:#f4f6fa;padding:1px 4px;border-radius:3px}
+.charts{display:flex;flex-wrap:wrap;gap:16px}.comments{padding-left:20px}.comments li{margin:6px 0}.comments q{white-space:pre-wrap}.legend span{display:inline-block;width:10px;height:10px;margin:0 4px 0 12px}.legend .active{background:#1b7f4c}.legend .at_risk{background:#9a5b00}.legend .lost{background:#b42318}svg{max-width:100%;height:auto}svg text{font:12px system-ui,sans-serif;fill:var(--ink)}code{background:#f4f6fa;padding:1px 4px;border-radius:3px}
 `;
 
 /** Each campaign's (and variant's) lift as a point with its 95% interval, around a zero line. */
@@ -178,6 +180,123 @@ function nightChart(campaign: CampaignReport): string {
       return `<rect x="${x}" y="${y(night.sent)}" width="${barWidth}" height="${bottom - y(night.sent)}" fill="#3b5bdb"><title>${esc(`${night.night}: ${night.sent} sent`)}</title></rect><rect x="${x + barWidth + 1}" y="${y(night.heldOut)}" width="${barWidth}" height="${bottom - y(night.heldOut)}" fill="#c9d1e3"><title>${esc(`${night.night}: ${night.heldOut} held out`)}</title></rect>${night.conversions > 0 ? `<circle cx="${x + barWidth}" cy="${y(night.conversions)}" r="3.5" fill="#1b7f4c"><title>${esc(`${night.night}: ${night.conversions} attributed orders`)}</title></circle>` : ''}${label}`;
     }),
   ]);
+}
+
+const statusColours = { active: '#1b7f4c', atRisk: '#9a5b00', lost: '#b42318' } as const;
+
+function churnSection(report: Report): string {
+  const { nights, reactivation, calibration } = report.churn;
+  const tally = (row: { customers: number; reactivated: number; rate: number }) => (row.customers > 0 ? `${n(row.reactivated)} / ${n(row.customers)} (${(row.rate * 100).toFixed(1)}%)` : '–');
+  const longest = calibration.nights[0];
+  return `<section>
+<h2>Churn over time</h2>
+<p class="note">${esc(report.notes.churn)}</p>
+${nights.length > 0 ? `${statusChart(report)}<p class="legend note"><span class="active"></span>active<span class="at_risk"></span>at risk<span class="lost"></span>lost</p>` : '<p class="note">No run records in range yet.</p>'}
+${table(['Night', 'customers with orders', 'active', 'at risk', 'lost', 'classified by'], nights.map((night) => [night.night, n(night.withOrders), share(night.active, night.shares.active), share(night.atRisk, night.shares.atRisk), share(night.lost, night.shares.lost), night.classifiedBy]))}
+<h3>Reactivation within ${reactivation.windowDays} days</h3>
+<p class="note">${esc(report.notes.reactivation)}</p>
+<p>${esc(tally(reactivation))} of the customers recorded as at risk or lost ordered again; ${n(reactivation.wonBack)} of them with an order attributed to a win-back email.</p>
+${table(['Group', 'ordered again / lapsed'], [['emailed', tally(reactivation.byContact.emailed)], ['held out', tally(reactivation.byContact.held_out)], ['not emailed', tally(reactivation.byContact.not_emailed)]])}
+${table(['First recorded lapsed', 'customers', 'ordered again', 'window'], reactivation.byNight.map((night) => [night.night, n(night.customers), tally(night), night.complete ? 'closed' : 'still open']))}
+<h3>Model calibration: predicted against actual repeat purchases</h3>
+<p class="note">${esc(report.notes.calibration)}</p>
+${
+  longest
+    ? `${calibrationChart(longest)}
+${table(['Night', 'model', 'horizon', 'customers', 'predicted purchase days', 'actual', 'error'], calibration.nights.map((night) => [night.night, night.model, `${night.horizonDays} days`, n(night.customers), night.predicted.toFixed(1), n(night.actual), night.error === null ? '–' : `${night.error >= 0 ? '+' : ''}${(night.error * 100).toFixed(1)}%`]))}`
+    : '<p class="note">No night in range classified with a fitted model and has history after it yet.</p>'
+}
+</section>`;
+}
+
+/** Per night, one bar split into the shares active, at risk and lost. */
+function statusChart(report: Report): string {
+  const nights = report.churn.nights;
+  const width = 820;
+  const height = 200;
+  const bottom = height - 30;
+  const step = (width - 50) / nights.length;
+  const barWidth = Math.min(40, Math.max(2, step - 3));
+  const y = (share: number) => (bottom - 10) * share;
+  return svg(width, height, 'Share of customers active, at risk and lost per night', [
+    `<line x1="40" x2="${width}" y1="${bottom}" y2="${bottom}" stroke="#d5dae3"/><text x="36" y="14" text-anchor="end">100%</text><text x="36" y="${bottom}" text-anchor="end">0%</text>`,
+    ...nights.map((night, index) => {
+      const x = 44 + index * step;
+      let top = bottom;
+      const parts = (['lost', 'atRisk', 'active'] as const).map((status) => {
+        const barHeight = y(night.shares[status]);
+        top -= barHeight;
+        return `<rect x="${x.toFixed(1)}" y="${top.toFixed(1)}" width="${barWidth.toFixed(1)}" height="${barHeight.toFixed(1)}" fill="${statusColours[status]}"><title>${esc(`${night.night}: ${status === 'atRisk' ? 'at risk' : status} ${(night.shares[status] * 100).toFixed(1)}%`)}</title></rect>`;
+      });
+      const label = index % Math.ceil(nights.length / 12) === 0 ? `<text x="${(x + step / 2).toFixed(1)}" y="${height - 14}" text-anchor="middle">${esc(night.night.slice(5))}</text>` : '';
+      return parts.join('') + label;
+    }),
+  ]);
+}
+
+/** Predicted (light) and actual (dark) purchase days by prior repeat purchases, for one night. */
+function calibrationChart(night: Report['churn']['calibration']['nights'][number]): string {
+  const width = 820;
+  const height = 220;
+  const bottom = height - 40;
+  const top = Math.max(1, ...night.bins.flatMap((bin) => [bin.predicted, bin.actual]));
+  const step = (width - 60) / night.bins.length;
+  const barWidth = step / 2 - 4;
+  const y = (value: number) => bottom - (value / top) * (bottom - 24);
+  return svg(width, height, `Predicted and actual purchase days by prior repeat purchases, night ${night.night}, next ${night.horizonDays} days`, [
+    `<text x="4" y="12">${esc(`Night ${night.night}, ${night.model}, next ${night.horizonDays} days: predicted (light) and actual (dark) purchase days, by prior repeat purchases`)}</text>`,
+    `<line x1="50" x2="${width}" y1="${bottom}" y2="${bottom}" stroke="#d5dae3"/><text x="46" y="${y(top) + 4}" text-anchor="end">${top.toFixed(0)}</text>`,
+    ...night.bins.map((bin, index) => {
+      const x = 54 + index * step;
+      return `<rect x="${x.toFixed(1)}" y="${y(bin.predicted).toFixed(1)}" width="${barWidth.toFixed(1)}" height="${(bottom - y(bin.predicted)).toFixed(1)}" fill="#94a3c4"><title>${esc(`${bin.bin} prior: predicted ${bin.predicted.toFixed(1)}`)}</title></rect><rect x="${(x + barWidth + 2).toFixed(1)}" y="${y(bin.actual).toFixed(1)}" width="${barWidth.toFixed(1)}" height="${(bottom - y(bin.actual)).toFixed(1)}" fill="#3b5bdb"><title>${esc(`${bin.bin} prior: actual ${bin.actual}`)}</title></rect><text x="${(x + step / 2 - 2).toFixed(1)}" y="${bottom + 16}" text-anchor="middle">${esc(bin.bin)}</text><text x="${(x + step / 2 - 2).toFixed(1)}" y="${bottom + 30}" text-anchor="middle" fill="#5a6478">${n(bin.customers)}</text>`;
+    }),
+  ]);
+}
+
+function reasonsSection(report: Report): string {
+  const { feedback, codes } = report.reasons;
+  const campaignIds = Object.keys(feedback.byCampaign).sort();
+  const groups = [
+    { label: 'at risk now', tally: codes.now.byStatus.at_risk },
+    { label: 'lost now', tally: codes.now.byStatus.lost },
+    ...codes.byCampaign.map((row) => ({ label: `chosen by ${row.campaignId}`, tally: row })),
+  ];
+  const codeNames = [...new Set(groups.flatMap((group) => Object.keys(group.tally.codes)))].sort();
+  const ofGroup = (value: number, customers: number) => (customers > 0 ? `${n(value)} (${((100 * value) / customers).toFixed(0)}%)` : n(value));
+  return `<section>
+<h2>Why customers leave</h2>
+<p class="note">${esc(report.notes.reasons)}</p>
+<h3>Feedback answers</h3>
+${feedback.total > 0 ? barChart('Feedback answers', feedback.answers.map((answer) => [answer.label, answer.count])) : '<p class="note">No feedback answers in range yet.</p>'}
+${table(['Answer', 'answers', ...campaignIds], feedback.answers.map((answer) => [answer.label, n(answer.count), ...campaignIds.map((id) => n(feedback.byCampaign[id]?.[answer.answer] ?? 0))]))}
+${table(['Night of the email', 'answers', ...feedback.answers.map((answer) => answer.label)], feedback.byNight.map((night) => [night.night, n(night.total), ...feedback.answers.map((answer) => n(night.answers[answer.answer] ?? 0))]))}
+<h3>Comments, newest first</h3>
+${feedback.comments.length > 0 ? `<ul class="comments">${feedback.comments.map((comment) => `<li>${esc(comment.at.slice(0, 10))} · ${esc(comment.campaignId)} · ${esc(comment.answer)}: <q>${esc(comment.comment)}</q></li>`).join('')}</ul>` : '<p class="note">No comments yet.</p>'}
+<h3>Reason codes, from the data</h3>
+<p class="note">Now: as of ${esc(codes.now.asOf ?? 'no night yet')}. A customer can carry several codes.</p>
+${table(['Reason', ...groups.map((group) => group.label)], [
+  ['customers', ...groups.map((group) => n(group.tally.customers))],
+  ...codeNames.map((code) => [code, ...groups.map((group) => ofGroup(group.tally.codes[code] ?? 0, group.tally.customers))]),
+  ['no reason code', ...groups.map((group) => ofGroup(group.tally.withoutReason, group.tally.customers))],
+])}
+${table(['Night', 'customers chosen, still lapsed', 'ordered since', ...codeNames], codes.byNight.map((night) => [night.night, n(night.customers), n(night.orderedSince), ...codeNames.map((code) => n(night.codes[code] ?? 0))]))}
+</section>`;
+}
+
+/** Horizontal bars, one per label. */
+function barChart(label: string, rows: readonly (readonly [string, number])[]): string {
+  const width = 520;
+  const left = 190;
+  const top = Math.max(1, ...rows.map(([, value]) => value));
+  return svg(width, 10 + rows.length * 24, label, rows.map(([name, value], index) => {
+    const y = 4 + index * 24;
+    const barWidth = Math.max(value > 0 ? 1 : 0, (value / top) * (width - left - 50));
+    return `<text x="4" y="${y + 13}">${esc(name)}</text><rect x="${left}" y="${y}" width="${barWidth.toFixed(1)}" height="17" fill="#3b5bdb"/><text x="${(left + barWidth + 6).toFixed(1)}" y="${y + 13}">${n(value)}</text>`;
+  }));
+}
+
+function share(count: number, rate: number): string {
+  return `${n(count)} (${(rate * 100).toFixed(1)}%)`;
 }
 
 function liftTable(report: Report, money: (minor: number) => string): string {

@@ -24,6 +24,8 @@ interface ReportCommandOptions extends TableOptions {
   readonly html?: string;
   readonly freeShippingEstimate?: string;
   readonly minConversions?: number;
+  readonly reactivationDays?: number;
+  readonly calibrationDays?: number;
 }
 
 /** No colour codes: the report is also read in CI logs and files. */
@@ -41,7 +43,7 @@ export function registerReportCommands(program: Command): void {
   withStore(
     program
       .command('report')
-      .description('Campaign results: the funnel per campaign, variant, step and night, lift against the holdout with its 95% interval, and deliverability with the pause state'),
+      .description('Campaign results: the funnel per campaign, variant, step and night, lift against the holdout with its 95% interval, deliverability with the pause state, churn over time (status shares, reactivation, model calibration) and why customers leave (feedback, reason codes)'),
   )
     .option('--from <date>', 'first night to include, YYYY-MM-DD (default: the first night in the ledger)', parseCalendarDate)
     .option('--to <date>', 'last night to include, YYYY-MM-DD (default: the latest)', parseCalendarDate)
@@ -50,6 +52,8 @@ export function registerReportCommands(program: Command): void {
     .option('--html <file>', 'also write one self-contained HTML page with charts')
     .option('--free-shipping-estimate <amount>', "what a redeemed free-shipping coupon costs, in the shop's currency, e.g. 4.95 (default 0)")
     .option('--min-conversions <n>', 'below this many conversions (emailed and holdout together) the verdict is "too early to tell"', parseWholeNumber(1, 1_000_000))
+    .option('--reactivation-days <n>', 'days after the night a lapsed customer\'s order counts as a reactivation (default 30)', parseWholeNumber(1, 365))
+    .option('--calibration-days <n>', "the longest horizon over which a night's model is compared with the purchases that followed (default 90)", parseWholeNumber(1, 365))
     .action(async (options: ReportCommandOptions) => {
       await withTable(options, async ({ client, tableName }) => {
         const report = await buildReport(
@@ -60,6 +64,8 @@ export function registerReportCommands(program: Command): void {
             ...(options.campaign ? { campaignId: options.campaign } : {}),
             ...(options.freeShippingEstimate !== undefined ? { freeShippingEstimate: options.freeShippingEstimate } : {}),
             ...(options.minConversions !== undefined ? { minConversions: options.minConversions } : {}),
+            ...(options.reactivationDays !== undefined ? { reactivationDays: options.reactivationDays } : {}),
+            ...(options.calibrationDays !== undefined ? { calibrationDays: options.calibrationDays } : {}),
           },
         );
         if (options.html) {
@@ -139,9 +145,91 @@ export function formatReport(report: Report): string {
     `Pauses at a bounce rate of ${pct(thresholds.bounceRatePause)} or a complaint rate of ${pct(thresholds.complaintRatePause, 2)} over at least ${number.format(thresholds.minVolume)} sends; measured over the nights ${report.shop.deliverability.firstNight} to ${report.shop.deliverability.lastNight}.`,
   );
 
+  lines.push('', ...churnLines(report), '', ...reasonLines(report));
   for (const campaign of report.campaigns) lines.push('', ...campaignDetail(campaign, money));
-  lines.push('', `Lift: ${report.notes.lift}`, `Discount cost: ${report.notes.discountCost}`, `Deliverability: ${report.notes.deliverability}`);
+  lines.push(
+    '',
+    `Lift: ${report.notes.lift}`,
+    `Discount cost: ${report.notes.discountCost}`,
+    `Deliverability: ${report.notes.deliverability}`,
+    `Churn: ${report.notes.churn}`,
+    `Reactivation: ${report.notes.reactivation}`,
+    `Calibration: ${report.notes.calibration}`,
+    `Reasons: ${report.notes.reasons}`,
+  );
   return lines.join('\n');
+}
+
+/** Terminal comments are a taste; --json and --html list them all (up to the report's limit). */
+const commentsShown = 10;
+
+function churnLines(report: Report): string[] {
+  const { nights, reactivation, calibration } = report.churn;
+  const lines: string[] = [];
+  const churn = new Table({ head: ['Churn over time', 'customers with orders', 'active', 'at risk', 'lost', 'classified by'], colAligns: ['left', 'right', 'right', 'right', 'right', 'left'], style: plain });
+  for (const night of nights) {
+    churn.push([night.night, number.format(night.withOrders), withShare(night.active, night.withOrders), withShare(night.atRisk, night.withOrders), withShare(night.lost, night.withOrders), night.classifiedBy]);
+  }
+  lines.push(nights.length > 0 ? churn.toString() : 'Churn over time: no run records in range yet.');
+
+  const tally = (row: { customers: number; reactivated: number; rate: number }) => (row.customers > 0 ? `${number.format(row.reactivated)} / ${number.format(row.customers)} (${pct(row.rate)})` : '-');
+  lines.push(
+    '',
+    `Reactivation within ${reactivation.windowDays} days: ${tally(reactivation)} of the customers recorded as at risk or lost ordered again; ${number.format(reactivation.wonBack)} of them with an order attributed to a win-back email.`,
+  );
+  const byContact = new Table({ head: ['Reactivation', 'emailed', 'held out', 'not emailed'], colAligns: ['left', 'right', 'right', 'right'], style: plain });
+  byContact.push(['ordered again / lapsed', tally(reactivation.byContact.emailed), tally(reactivation.byContact.held_out), tally(reactivation.byContact.not_emailed)]);
+  lines.push(byContact.toString());
+  if (reactivation.byNight.length > 0) {
+    const byNight = new Table({ head: ['First recorded lapsed', 'customers', 'ordered again', 'window'], colAligns: ['left', 'right', 'right', 'left'], style: plain });
+    for (const night of reactivation.byNight) byNight.push([night.night, number.format(night.customers), tally(night), night.complete ? 'closed' : 'still open']);
+    lines.push(byNight.toString());
+  }
+
+  if (calibration.nights.length === 0) {
+    lines.push('', 'Model calibration: no night in range classified with a fitted model and has history after it yet.');
+    return lines;
+  }
+  const table = new Table({ head: ['Model calibration', 'model', 'horizon', 'customers', 'predicted purchase days', 'actual', 'error'], colAligns: ['left', 'left', 'right', 'right', 'right', 'right', 'right'], style: plain });
+  for (const night of calibration.nights) {
+    table.push([night.night, night.model, `${night.horizonDays} days`, number.format(night.customers), night.predicted.toFixed(1), number.format(night.actual), night.error === null ? '-' : `${night.error >= 0 ? '+' : ''}${pct(night.error)}`]);
+  }
+  const longest = calibration.nights[0]!;
+  const bins = new Table({ head: [`By prior repeat purchases, ${longest.night} (${longest.horizonDays} days)`, 'customers', 'predicted', 'actual'], colAligns: ['left', 'right', 'right', 'right'], style: plain });
+  for (const bin of longest.bins) bins.push([bin.bin, number.format(bin.customers), bin.predicted.toFixed(1), number.format(bin.actual)]);
+  lines.push('', table.toString(), bins.toString());
+  return lines;
+}
+
+function reasonLines(report: Report): string[] {
+  const { feedback, codes } = report.reasons;
+  const lines: string[] = [];
+  const campaignIds = Object.keys(feedback.byCampaign).sort();
+  const answers = new Table({ head: ['Why customers leave: feedback', 'answers', ...campaignIds], colAligns: ['left', 'right', ...campaignIds.map(() => 'right' as const)], style: plain });
+  for (const answer of feedback.answers) answers.push([answer.label, withShare(answer.count, feedback.total), ...campaignIds.map((id) => number.format(feedback.byCampaign[id]?.[answer.answer] ?? 0))]);
+  lines.push(feedback.total > 0 ? answers.toString() : 'Why customers leave: no feedback answers in range yet.');
+  if (feedback.comments.length > 0) {
+    lines.push(`Comments, newest first${feedback.comments.length > commentsShown ? ` (${commentsShown} of ${feedback.comments.length}; all in --json and --html)` : ''}:`);
+    for (const comment of feedback.comments.slice(0, commentsShown)) lines.push(`  ${comment.at.slice(0, 10)} ${comment.campaignId} (${comment.answer}): ${oneLine(comment.comment)}`);
+  }
+
+  const groups = [
+    { label: `at risk now`, tally: codes.now.byStatus.at_risk },
+    { label: `lost now`, tally: codes.now.byStatus.lost },
+    ...codes.byCampaign.map((row) => ({ label: row.campaignId, tally: row })),
+  ];
+  const codeNames = [...new Set(groups.flatMap((group) => Object.keys(group.tally.codes)))].sort();
+  const reasons = new Table({ head: ['Reason codes (from the data)', ...groups.map((group) => group.label)], colAligns: ['left', ...groups.map(() => 'right' as const)], style: plain });
+  reasons.push(['customers', ...groups.map((group) => number.format(group.tally.customers))]);
+  for (const code of codeNames) reasons.push([code, ...groups.map((group) => withShare(group.tally.codes[code] ?? 0, group.tally.customers))]);
+  reasons.push(['no reason code', ...groups.map((group) => withShare(group.tally.withoutReason, group.tally.customers))]);
+  reasons.push(['ordered since', '', '', ...codes.byCampaign.map((row) => number.format(row.orderedSince))]);
+  lines.push('', `Reason codes: now is as of ${codes.now.asOf ?? 'no night yet'}; per campaign, the customers it chose, as of the night that chose them.`, reasons.toString());
+  return lines;
+}
+
+function oneLine(text: string): string {
+  return text.replace(/\s+/g, ' ');
 }
 
 function campaignDetail(campaign: CampaignReport, money: (minor: number) => string): string[] {

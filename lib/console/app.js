@@ -108,6 +108,143 @@ async function loadDashboard() {
   const list = $('dashboard-campaigns');
   clear(list);
   for (const campaign of report.campaigns) list.append(campaignCard(campaign));
+  renderChurn(report.churn, report.notes);
+  renderReasons(report.reasons, report.notes);
+}
+
+// Churn over time and why customers leave ---------------------------------------------------------------------
+const statusColours = { active: '#1e6b2f', atRisk: '#8a5300', lost: '#a4161a' };
+const statusNames = { active: 'active', atRisk: 'at risk', lost: 'lost' };
+const tally = (row) => (row.customers ? `${count(row.reactivated)} of ${count(row.customers)} (${pct(row.rate)})` : '–');
+
+function renderChurn(churn, notes) {
+  const body = $('churn-body');
+  clear(body);
+  if (!churn.nights.length) {
+    body.append(el('p', { class: 'muted' }, 'No nights recorded in this range yet.'));
+  } else {
+    body.append(statusChart(churn.nights), el('p', { class: 'legend' }, ...['active', 'atRisk', 'lost'].map((status) => el('span', { class: `key ${status}` }, statusNames[status]))));
+    const latest = churn.nights[churn.nights.length - 1];
+    body.append(el('p', {}, `Latest night ${latest.night}: ${pct(latest.shares.active)} active, ${pct(latest.shares.atRisk)} at risk, ${pct(latest.shares.lost)} lost of ${count(latest.withOrders)} customers with orders (classified by the ${latest.classifiedBy}).`));
+  }
+  const reactivation = churn.reactivation;
+  body.append(
+    el('h4', {}, `Reactivation within ${reactivation.windowDays} days`),
+    el('p', { id: 'reactivation-line' }, `${tally(reactivation)} customers recorded as at risk or lost ordered again; ${count(reactivation.wonBack)} with an order attributed to a win-back email.`),
+    recordTable('Ordered again, by contact', ['Group', 'Ordered again'], [
+      ['Emailed', tally(reactivation.byContact.emailed)],
+      ['Held out', tally(reactivation.byContact.held_out)],
+      ['Not emailed', tally(reactivation.byContact.not_emailed)],
+    ]),
+    el('p', { class: 'muted' }, notes.reactivation),
+  );
+  body.append(el('h4', {}, 'Model calibration: predicted against actual repeat purchases'));
+  if (!churn.calibration.nights.length) {
+    body.append(el('p', { class: 'muted', id: 'calibration-empty' }, 'No night in this range classified with a fitted model and has history after it yet.'));
+  } else {
+    body.append(
+      recordTable('Per model night', ['Night', 'Model', 'Horizon', 'Customers', 'Predicted', 'Actual', 'Error'], churn.calibration.nights.map((night) => [night.night, night.model, `${night.horizonDays} days`, count(night.customers), night.predicted.toFixed(1), count(night.actual), night.error === null ? '–' : `${night.error >= 0 ? '+' : ''}${pct(night.error)}`])),
+      calibrationChart(churn.calibration.nights[0]),
+    );
+  }
+  body.append(el('p', { class: 'muted' }, notes.calibration));
+}
+
+/** One bar per night split into the shares active, at risk and lost; each part says its value in a tooltip. */
+function statusChart(nights) {
+  const width = 640;
+  const height = 160;
+  const bottom = height - 22;
+  const step = (width - 40) / nights.length;
+  // Few nights would otherwise make one wall of colour.
+  const barWidth = Math.min(36, Math.max(2, step - 2));
+  const latest = nights[nights.length - 1];
+  const chart = svg('svg', { viewBox: `0 0 ${width} ${height}`, width, height, role: 'img', 'aria-labelledby': 'churn-chart-title', id: 'churn-chart' });
+  chart.append(svg('title', { id: 'churn-chart-title' }, `Share of customers active, at risk and lost on ${nights.length} nights; latest ${latest.night}: active ${pct(latest.shares.active)}, at risk ${pct(latest.shares.atRisk)}, lost ${pct(latest.shares.lost)}`));
+  chart.append(svg('text', { x: 0, y: 12 }, '100%'), svg('text', { x: 0, y: bottom }, '0%'));
+  nights.forEach((night, index) => {
+    const x = 36 + index * step;
+    let top = bottom;
+    for (const status of ['lost', 'atRisk', 'active']) {
+      const barHeight = (bottom - 6) * night.shares[status];
+      top -= barHeight;
+      const rect = svg('rect', { x: x.toFixed(1), y: top.toFixed(1), width: barWidth.toFixed(1), height: barHeight.toFixed(1), fill: statusColours[status] });
+      rect.append(svg('title', {}, `${night.night}: ${statusNames[status]} ${pct(night.shares[status])}`));
+      chart.append(rect);
+    }
+    if (index % Math.ceil(nights.length / 8) === 0) chart.append(svg('text', { x: x.toFixed(1), y: height - 6 }, night.night.slice(5)));
+  });
+  return el('figure', { class: 'chart' }, chart);
+}
+
+function calibrationChart(night) {
+  const width = 640;
+  const height = 150;
+  const bottom = height - 34;
+  const top = Math.max(1, ...night.bins.flatMap((bin) => [bin.predicted, bin.actual]));
+  const step = (width - 20) / night.bins.length;
+  const barWidth = step / 2 - 3;
+  const y = (value) => bottom - (value / top) * (bottom - 8);
+  const chart = svg('svg', { viewBox: `0 0 ${width} ${height}`, width, height, role: 'img', 'aria-labelledby': 'calibration-title' });
+  chart.append(svg('title', { id: 'calibration-title' }, `Night ${night.night}, next ${night.horizonDays} days, by prior repeat purchases: ${night.bins.map((bin) => `${bin.bin}: predicted ${bin.predicted.toFixed(1)}, actual ${bin.actual}`).join('; ')}`));
+  night.bins.forEach((bin, index) => {
+    const x = 10 + index * step;
+    chart.append(
+      svg('rect', { x: x.toFixed(1), y: y(bin.predicted).toFixed(1), width: barWidth.toFixed(1), height: (bottom - y(bin.predicted)).toFixed(1), fill: '#6b7f99' }),
+      svg('rect', { x: (x + barWidth + 2).toFixed(1), y: y(bin.actual).toFixed(1), width: barWidth.toFixed(1), height: (bottom - y(bin.actual)).toFixed(1), fill: '#0b5394' }),
+      svg('text', { x: (x + barWidth / 2).toFixed(1), y: bottom + 14 }, bin.bin),
+    );
+  });
+  chart.append(svg('text', { x: 10, y: height - 4 }, 'prior repeat purchases: predicted (grey) and actual (blue) purchase days'));
+  return el('figure', { class: 'chart' }, chart);
+}
+
+function renderReasons(reasons, notes) {
+  const body = $('reasons-body');
+  clear(body);
+  const feedback = reasons.feedback;
+  body.append(el('h4', {}, 'Feedback answers'));
+  if (!feedback.total) body.append(el('p', { class: 'muted' }, 'No feedback answers in this range yet.'));
+  else body.append(barChart('feedback-chart', `Feedback answers: ${feedback.answers.map((answer) => `${answer.label} ${answer.count}`).join(', ')}`, feedback.answers.map((answer) => [answer.label, answer.count])));
+  const campaignIds = Object.keys(feedback.byCampaign).sort();
+  if (feedback.total) body.append(recordTable('Answers by campaign', ['Answer', ...campaignIds], feedback.answers.map((answer) => [answer.label, ...campaignIds.map((id) => count(feedback.byCampaign[id][answer.answer] ?? 0))])));
+  body.append(el('h4', {}, 'Comments, newest first'));
+  const comments = el('ul', { class: 'comments', id: 'feedback-comments' });
+  for (const comment of feedback.comments) comments.append(el('li', {}, el('span', { class: 'muted' }, `${comment.at.slice(0, 10)} · ${comment.campaignId} · ${comment.answer}: `), el('q', {}, comment.comment)));
+  body.append(feedback.comments.length ? comments : el('p', { class: 'muted' }, 'No comments yet.'));
+
+  const codes = reasons.codes;
+  const groups = [
+    ['At risk now', codes.now.byStatus.at_risk],
+    ['Lost now', codes.now.byStatus.lost],
+    ...codes.byCampaign.map((row) => [`Chosen by ${row.campaignId}`, row]),
+  ];
+  const names = [...new Set(groups.flatMap(([, group]) => Object.keys(group.codes)))].sort();
+  const share = (value, customers) => (customers ? `${count(value)} (${pct(value / customers, 0)})` : count(value));
+  body.append(
+    el('h4', {}, 'Reason codes, from the data'),
+    recordTable(`Customers by reason code (now: as of ${codes.now.asOf ?? 'no night yet'}; a customer can carry several)`, ['Reason', ...groups.map(([label]) => label)], [
+      ['Customers', ...groups.map(([, group]) => count(group.customers))],
+      ...names.map((name) => [name.replace(/_/g, ' '), ...groups.map(([, group]) => share(group.codes[name] ?? 0, group.customers))]),
+      ['No reason code', ...groups.map(([, group]) => share(group.withoutReason, group.customers))],
+    ]),
+    el('p', { class: 'muted' }, notes.reasons),
+  );
+}
+
+function barChart(id, title, rows) {
+  const width = 480;
+  const rowHeight = 24;
+  const labelWidth = 170;
+  const max = Math.max(1, ...rows.map(([, value]) => value));
+  const chart = svg('svg', { viewBox: `0 0 ${width} ${rows.length * rowHeight + 4}`, width, height: rows.length * rowHeight + 4, role: 'img', 'aria-labelledby': `${id}-title`, id });
+  chart.append(svg('title', { id: `${id}-title` }, title));
+  rows.forEach(([label, value], index) => {
+    const y = index * rowHeight + 2;
+    const barWidth = Math.round(((width - labelWidth - 50) * value) / max);
+    chart.append(svg('text', { x: 0, y: y + 15 }, label), svg('rect', { x: labelWidth, y: y + 3, width: Math.max(barWidth, 1), height: rowHeight - 8, fill: '#0b5394', rx: 2 }), svg('text', { x: labelWidth + barWidth + 6, y: y + 15 }, count(value)));
+  });
+  return el('figure', { class: 'chart' }, chart);
 }
 
 function campaignCard(campaign) {
@@ -249,10 +386,55 @@ async function applyCampaign() {
   }
 }
 
+/** What applying the editor's campaign would change against the live version; validated as apply validates. */
+async function diffCampaign() {
+  const id = $('campaign-select').value;
+  const editor = $('campaign-editor');
+  $('campaign-problem').textContent = '';
+  $('campaign-result').textContent = '';
+  $('campaign-diff').hidden = true;
+  try {
+    JSON.parse(editor.value);
+  } catch (error) {
+    editor.setAttribute('aria-invalid', 'true');
+    $('campaign-problem').textContent = `Not valid JSON: ${error.message}`;
+    return;
+  }
+  try {
+    const { liveVersion, changes } = await api('POST', `/api/campaigns/${encodeURIComponent(id)}/diff`, editor.value);
+    editor.removeAttribute('aria-invalid');
+    const list = $('campaign-diff-list');
+    clear(list);
+    $('campaign-diff-heading').textContent = `Changes against live version ${liveVersion}`;
+    if (!changes.length) list.append(el('li', { class: 'muted' }, 'No changes: applying this would store nothing.'));
+    for (const change of changes) list.append(el('li', { class: change.change }, describeChange(change)));
+    $('campaign-diff').hidden = false;
+  } catch (error) {
+    if (!(error instanceof ApiError) || error.status === 401) throw error;
+    editor.setAttribute('aria-invalid', 'true');
+    $('campaign-problem').textContent = error.body?.problem ?? error.message;
+    editor.focus();
+  }
+}
+
+async function rollBack(version) {
+  $('rollback-problem').textContent = '';
+  $('rollback-result').textContent = '';
+  try {
+    const result = await api('POST', '/api/campaigns/rollback', JSON.stringify({ version }));
+    $('rollback-result').textContent = result.unchanged ? `Version ${version} is already live (version ${result.version}).` : `Rolled back: version ${version} is live again as version ${result.version}.`;
+    await Promise.all([loadHistory(), loadCampaignIds().then((live) => ($('campaigns-status').textContent = `Live config: version ${live}. Edit one campaign, then validate and apply; every version is kept.`)), loadCampaign()]);
+  } catch (error) {
+    if (!(error instanceof ApiError) || error.status === 401) throw error;
+    $('rollback-problem').textContent = `Version ${version} could not be restored: ${error.body?.problem ?? error.message}`;
+  }
+}
+
 async function loadHistory() {
   const { versions } = await api('GET', '/api/campaigns/history');
   const list = $('campaign-history');
   clear(list);
+  const live = versions[0]?.version;
   for (const version of versions) {
     const changes = el('ul', {}, version.changes.slice(0, 12).map((change) => el('li', {}, describeChange(change))));
     if (version.changes.length > 12) changes.append(el('li', {}, `… and ${version.changes.length - 12} more`));
@@ -262,6 +444,7 @@ async function loadHistory() {
         { 'data-version': version.version },
         el('strong', {}, `Version ${version.version}`),
         ` · ${when(version.appliedAt)} · by ${version.appliedBy}${version.note ? ` · ${version.note}` : ''}`,
+        version.version === live ? el('span', { class: 'badge on' }, 'Live') : el('button', { type: 'button', class: 'secondary small', 'data-rollback': version.version }, `Roll back to version ${version.version}`),
         version.changes.length ? changes : el('div', { class: 'muted' }, 'no changes'),
       ),
     );
@@ -391,6 +574,12 @@ document.addEventListener('DOMContentLoaded', () => {
   $('campaign-select').addEventListener('change', () => loadCampaign().catch(reportFailure('campaigns')));
   $('campaign-reload').addEventListener('click', () => loadCampaign().catch(reportFailure('campaigns')));
   $('campaign-apply').addEventListener('click', () => applyCampaign().catch(reportFailure('campaigns')));
+  $('campaign-diff-button').addEventListener('click', () => diffCampaign().catch(reportFailure('campaigns')));
+  // One listener for every history entry's button: the list is rebuilt after each change.
+  $('campaign-history').addEventListener('click', (event) => {
+    const button = event.target.closest('button[data-rollback]');
+    if (button) rollBack(Number(button.dataset.rollback)).catch(reportFailure('campaigns'));
+  });
   $('preview-form').addEventListener('submit', runPreview);
   $('customer-form').addEventListener('submit', lookUpCustomer);
   if (sessionStorage.getItem(tokenKey)) openApp();

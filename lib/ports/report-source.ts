@@ -1,9 +1,25 @@
+import type { Customer } from '../domain/customer.js';
 import type { ReportOrder } from '../domain/report.js';
+import type { LoggedDecision, NightRecord } from '../domain/report-churn.js';
 import type { SendRecord } from '../domain/sends.js';
 
+/** What the report counts, read together: the ledger, the decision log and the run records of the nights in range. */
+export interface ReportRecords {
+  /** Every ledger entry (any status, holdouts included) whose night falls in the range. */
+  readonly sends: readonly SendRecord[];
+  /** Decision log entries (skips the night recorded because they changed) whose night falls in the range. */
+  readonly decisions: readonly LoggedDecision[];
+  /** Run records of the nights in range, every run of a night (the report keeps the one that stands). */
+  readonly runs: readonly NightRecord[];
+  /** The latest finished run, whatever its night: the pace and model customers are classified with now. */
+  readonly latestRun?: NightRecord;
+  /** Every customer profile: reason codes and calibration are derived from them, never stored per customer. */
+  readonly customers: readonly Customer[];
+}
+
 export interface ReportSource {
-  /** Every ledger entry (any status, holdouts included) whose night falls in [from, to], YYYY-MM-DD. */
-  ledgerEntries(from: string, to: string): Promise<SendRecord[]>;
+  /** The records whose night falls in [from, to], YYYY-MM-DD, and every customer profile. */
+  records(from: string, to: string): Promise<ReportRecords>;
   /** A customer's orders placed after `since` and at or before `until` (UTC ISO-8601), counted or not. */
   ordersOf(customerId: string, since: string, until: string): Promise<ReportOrder[]>;
 }

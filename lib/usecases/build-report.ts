@@ -1,6 +1,8 @@
 import pLimit from 'p-limit';
 import { parseCampaignConfig, type CampaignConfig } from '../config/campaign-config.js';
-import { addDays, type CalendarDate } from '../domain/dates.js';
+import { classify, classifyWithModel, type Classification } from '../domain/classification.js';
+import type { Customer } from '../domain/customer.js';
+import { addDays, daysBetween, instantAt, type CalendarDate } from '../domain/dates.js';
 import {
   guardVerdict,
   guardWindow,
@@ -30,10 +32,31 @@ import {
   type UnitOutcome,
   type Verdict,
 } from '../domain/report.js';
+import {
+  calibrateNight,
+  calibrationNights,
+  churnByNight,
+  feedbackDistribution,
+  measureReactivation,
+  nightsOfRecord,
+  reactivationUnits,
+  tallyReasons,
+  unchangedSince,
+  type CalibrationNight,
+  type ChurnNight,
+  type FeedbackDistribution,
+  type NightRecord,
+  type Reactivation,
+  type ReactivationUnit,
+  type ReasonObservation,
+  type ReasonTally,
+} from '../domain/report-churn.js';
+import { isPurchaseModel, parseFittedModel } from '../domain/scoring/models.js';
+import type { FittedGammaGamma, FittedPurchaseModel } from '../domain/scoring/types.js';
 import type { SendRecord } from '../domain/sends.js';
 import type { CampaignConfigStore } from '../ports/campaign-configs.js';
 import type { Clock } from '../ports/clock.js';
-import type { ReportSource } from '../ports/report-source.js';
+import type { ReportRecords, ReportSource } from '../ports/report-source.js';
 import { NoCampaignConfigError } from './run-night.js';
 
 export interface ReportDependencies {
@@ -50,6 +73,14 @@ export interface ReportOptions {
   /** What a free-shipping redemption is taken to cost, as a decimal amount in the shop's currency (default "0"). */
   readonly freeShippingEstimate?: string;
   readonly minConversions?: number;
+  /** Days after the night a lapsed customer's order counts as a reactivation (default 30). */
+  readonly reactivationDays?: number;
+  /** The longest horizon over which a night's model is compared with what followed (default 90 days). */
+  readonly calibrationDays?: number;
+  /** At most this many model nights are calibrated, spread over the range (default 12). */
+  readonly calibrationNights?: number;
+  /** Feedback comments listed, newest first (default 200). */
+  readonly commentLimit?: number;
   /** Parallel order reads. */
   readonly concurrency?: number;
 }
@@ -154,7 +185,37 @@ export interface Report {
     readonly paused?: PauseView;
   };
   readonly campaigns: readonly CampaignReport[];
-  readonly notes: Readonly<Record<'opened' | 'conversions' | 'lift' | 'discountCost' | 'deliverability', string>>;
+  /** The whole shop over the nights in range (not narrowed by --campaign). */
+  readonly churn: ChurnView;
+  readonly reasons: ReasonsView;
+  readonly notes: Readonly<Record<'opened' | 'conversions' | 'lift' | 'discountCost' | 'deliverability' | 'churn' | 'reactivation' | 'calibration' | 'reasons', string>>;
+}
+
+export interface ChurnView {
+  /** Per night with a run record: customers by status and the shares of the customers with orders. */
+  readonly nights: readonly ChurnNight[];
+  readonly reactivation: Reactivation;
+  readonly calibration: {
+    readonly maxHorizonDays: number;
+    /** The nights whose stored model was compared with what followed; empty while every night used the rule. */
+    readonly nights: readonly CalibrationNight[];
+  };
+}
+
+export interface ReasonGroup extends ReasonTally {
+  /** Customers chosen whose purchases are no longer those of that night: they ordered since (their reasons are moot). */
+  readonly orderedSince: number;
+}
+
+export interface ReasonsView {
+  readonly feedback: FeedbackDistribution;
+  readonly codes: {
+    /** Every customer at risk or lost as of the latest night of record, classified as that night would. */
+    readonly now: ReasonTally & { readonly asOf: CalendarDate | null; readonly byStatus: Readonly<Record<'at_risk' | 'lost', ReasonTally>> };
+    /** The customers each campaign chose in range, with their reasons as of the night that chose them. */
+    readonly byCampaign: readonly (ReasonGroup & { readonly campaignId: string })[];
+    readonly byNight: readonly (ReasonGroup & { readonly night: CalendarDate })[];
+  };
 }
 
 const earliest = '0000-01-01';
@@ -178,7 +239,8 @@ export async function buildReport(deps: ReportDependencies, options: ReportOptio
   if (from > to) throw new RangeError(`--from ${from} is after --to ${to}`);
 
   // The guard's window reaches back before --from: read that much more of the ledger.
-  const scanned = await deps.source.ledgerEntries(options.from ? addDays(options.from, -(settings.windowDays + 1)) : earliest, to);
+  const records = await deps.source.records(options.from ? addDays(options.from, -(settings.windowDays + 1)) : earliest, to);
+  const scanned = records.sends;
   const inRange = scanned.filter((send) => send.asOf >= from && send.asOf <= to);
   const configured = new Map(config.campaigns.map((campaign) => [campaign.id, campaign]));
   const campaignIds = [...configured.keys(), ...[...new Set(inRange.map((send) => send.campaignId))].filter((id) => !configured.has(id)).sort()];
@@ -189,7 +251,8 @@ export async function buildReport(deps: ReportDependencies, options: ReportOptio
   const reported = inRange.filter((send) => chosen.includes(send.campaignId));
 
   const metrics = campaignMetrics(reported, estimate);
-  const outcomes = await outcomesOf(liftUnits(reported), deps.source, windowDays, estimate, options.concurrency ?? 16);
+  const history = historyOf(records, config, { from, to, now: deps.clock.now() }, options);
+  const { outcomes, ordersOf } = await outcomesOf(liftUnits(reported), history.reactivationUnits, deps.source, windowDays, estimate, options.concurrency ?? 16);
   const pauses = await deps.configs.pauses();
   // The guard's window ends with the latest night that sent anything up to --to: what the next night would judge.
   const lastNight = latestNight(scanned) ?? (options.to ?? deps.clock.now().toISOString().slice(0, 10));
@@ -238,25 +301,210 @@ export async function buildReport(deps: ReportDependencies, options: ReportOptio
       ...(shopPause ? { paused: pauseView(shopPause) } : {}),
     },
     campaigns,
-    notes: notes(config, estimate, liftSettings.minConversions),
+    churn: {
+      nights: history.churn.map((night) => ({ ...night, shares: { active: round(night.shares.active), atRisk: round(night.shares.atRisk), lost: round(night.shares.lost) } })),
+      reactivation: reactivationView(measureReactivation(history.reactivationUnits, ordersOf, attributedOrders(scanned), history.reactivationDays, history.dataEnd), history.reactivationDays),
+      calibration: { maxHorizonDays: history.calibrationDays, nights: history.calibration.map(calibrationView) },
+    },
+    reasons: {
+      feedback: feedbackDistribution(reported, options.commentLimit ?? 200),
+      codes: reasonCodes(records, reported, config, history),
+    },
+    notes: notes(config, estimate, liftSettings.minConversions, history),
   };
 }
 
-async function outcomesOf(units: readonly LiftUnit[], source: ReportSource, windowDays: number, estimate: DiscountEstimate, concurrency: number) {
-  // One read per customer, over the union of their units' windows.
+async function outcomesOf(
+  units: readonly LiftUnit[],
+  reactivation: readonly ReactivationUnit[],
+  source: ReportSource,
+  windowDays: number,
+  estimate: DiscountEstimate,
+  concurrency: number,
+) {
+  // One read per customer, over the union of the windows that matter to them: the lift's and the reactivation's.
   const spans = new Map<string, { since: string; until: string }>();
-  for (const unit of units) {
-    for (const at of unit.exposures) {
-      const end = new Date(Date.parse(at) + windowDays * dayMs).toISOString();
-      const span = spans.get(unit.customerId);
-      spans.set(unit.customerId, span ? { since: at < span.since ? at : span.since, until: end > span.until ? end : span.until } : { since: at, until: end });
-    }
-  }
+  const widen = (customerId: string, since: string, until: string) => {
+    const span = spans.get(customerId);
+    spans.set(customerId, span ? { since: since < span.since ? since : span.since, until: until > span.until ? until : span.until } : { since, until });
+  };
+  for (const unit of units) for (const at of unit.exposures) widen(unit.customerId, at, new Date(Date.parse(at) + windowDays * dayMs).toISOString());
+  for (const unit of reactivation) widen(unit.customerId, unit.from, unit.until);
   const limit = pLimit(concurrency);
   const ordersByCustomer = new Map<string, ReportOrder[]>(
     await Promise.all([...spans].map(([customerId, span]) => limit(async () => [customerId, await source.ordersOf(customerId, span.since, span.until)] as const))),
   );
-  return units.map((unit): { unit: LiftUnit; outcome: UnitOutcome } => ({ unit, outcome: unitOutcome(unit, ordersByCustomer.get(unit.customerId) ?? [], windowDays, estimate) }));
+  return {
+    outcomes: units.map((unit): { unit: LiftUnit; outcome: UnitOutcome } => ({ unit, outcome: unitOutcome(unit, ordersByCustomer.get(unit.customerId) ?? [], windowDays, estimate) })),
+    ordersOf: (customerId: string): readonly ReportOrder[] => ordersByCustomer.get(customerId) ?? [],
+  };
+}
+
+interface History {
+  readonly churn: ChurnNight[];
+  readonly reactivationUnits: ReactivationUnit[];
+  readonly reactivationDays: number;
+  /** The latest instant the data covers: now, or the latest night of record when the nights are replayed ahead of it. */
+  readonly dataEnd: string;
+  readonly calibration: CalibrationNight[];
+  readonly calibrationDays: number;
+  /** Run records that stand, by night, and the night's instant. */
+  readonly nights: ReadonlyMap<CalendarDate, NightRecord>;
+  readonly instantOf: (night: CalendarDate) => string;
+  readonly latestNight: CalendarDate | undefined;
+}
+
+/**
+ * Churn over time from the run records, the customers to follow for reactivation, and the calibration of the nights'
+ * stored models against the purchase days their customers then made. The end of the data is the latest night of
+ * record: at that night the orders before it were known, and nights replayed ahead of the clock stay comparable.
+ */
+function historyOf(records: ReportRecords, config: CampaignConfig, range: { from: CalendarDate; to: CalendarDate; now: Date }, options: ReportOptions): History {
+  const timeZone = config.shop.timeZone;
+  const stood = nightsOfRecord(records.runs.filter((run) => run.asOf >= range.from && run.asOf <= range.to));
+  const nights = new Map(stood.map((run) => [run.asOf, run]));
+  const reservedAt = new Map<CalendarDate, string>();
+  for (const send of records.sends) if (!reservedAt.has(send.asOf)) reservedAt.set(send.asOf, send.reservedAt);
+  // A replayed night runs at 03:00 shop time: without a run record, that is the best guess of its instant.
+  const instantOf = (night: CalendarDate) => nights.get(night)?.nightAt ?? reservedAt.get(night) ?? instantAt(night, 180, timeZone).toISOString();
+  const latestNight = stood.at(-1)?.asOf;
+  const now = range.now.toISOString();
+  const lastInstant = latestNight ? instantOf(latestNight) : now;
+  const dataEnd = lastInstant > now ? lastInstant : now;
+  const reactivationDays = options.reactivationDays ?? defaultReactivationDays;
+  const sends = records.sends.filter((send) => send.asOf >= range.from && send.asOf <= range.to);
+  const decisions = records.decisions.filter((decision) => decision.asOf >= range.from && decision.asOf <= range.to);
+  const calibrationDays = options.calibrationDays ?? defaultCalibrationDays;
+  const calibration: CalibrationNight[] = [];
+  if (latestNight) {
+    const models = new Map<CalendarDate, FittedPurchaseModel>();
+    for (const run of stood) {
+      const model = run.scoring?.used === 'model' ? purchaseModelOf(run.scoring.model) : undefined;
+      if (model) models.set(run.asOf, model);
+    }
+    for (const night of calibrationNights([...models.keys()], latestNight, options.calibrationNights ?? defaultCalibrationNightCount)) {
+      calibration.push(calibrateNight(models.get(night)!, night, Math.min(calibrationDays, daysBetween(night, latestNight)), records.customers, timeZone));
+    }
+  }
+  return {
+    churn: churnByNight(stood),
+    reactivationUnits: reactivationUnits(sends, decisions, instantOf, reactivationDays),
+    reactivationDays,
+    dataEnd,
+    calibration,
+    calibrationDays,
+    nights,
+    instantOf,
+    latestNight,
+  };
+}
+
+const defaultReactivationDays = 30;
+const defaultCalibrationDays = 90;
+const defaultCalibrationNightCount = 12;
+
+function purchaseModelOf(stored: unknown): FittedPurchaseModel | undefined {
+  if (stored === undefined) return undefined;
+  try {
+    const model = parseFittedModel(stored);
+    return isPurchaseModel(model) ? model : undefined;
+  } catch {
+    // A stored model that no longer reads is left out, as the read API falls back to the rule for it.
+    return undefined;
+  }
+}
+
+/** Classifies as the given night did: with its fitted model when it used one, else with the cadence rule and its pace. */
+function classifierFor(run: NightRecord | undefined, config: CampaignConfig): (customer: Customer, asOf: CalendarDate) => Classification {
+  const pace = run?.shopPace ?? { secondOrderGapDays: config.classification.fallbackSecondOrderGapDays, measuredOn: 0 };
+  const timeZone = config.shop.timeZone;
+  const purchases = run?.scoring?.used === 'model' ? purchaseModelOf(run.scoring.model) : undefined;
+  if (!purchases) return (customer, asOf) => classify(customer, asOf, pace, config.classification, timeZone);
+  let spend: FittedGammaGamma | undefined;
+  try {
+    const stored = (run!.scoring as { spendModel?: unknown }).spendModel;
+    const parsed = stored === undefined ? undefined : parseFittedModel(stored);
+    spend = parsed?.model === 'gamma-gamma' && parsed.converged ? (parsed as FittedGammaGamma) : undefined;
+  } catch {
+    spend = undefined;
+  }
+  const model = { purchases, ...(spend ? { spend } : {}), atRiskBelowPAlive: config.classification.model.atRiskBelowPAlive, lostBelowPAlive: config.classification.model.lostBelowPAlive };
+  return (customer, asOf) => classifyWithModel(customer, asOf, pace, config.classification, timeZone, model);
+}
+
+/**
+ * Data-derived reason codes are never stored per customer: they are a function of the profile and the night's model.
+ * "Now" classifies every profile as the latest night of record would. Per campaign and night, a customer the campaign
+ * chose is classified as of that night, with that night's model, but only while their purchases are still those of
+ * that night (no order since): a customer who ordered again is counted apart, as the reasons no longer apply.
+ */
+function reasonCodes(records: ReportRecords, reported: readonly SendRecord[], config: CampaignConfig, history: History): ReasonsView['codes'] {
+  const latestRun = history.latestNight ? history.nights.get(history.latestNight) : records.latestRun;
+  const asOf = latestRun?.asOf ?? null;
+  const observations: ReasonObservation[] = [];
+  if (asOf) {
+    const classifyNow = classifierFor(latestRun, config);
+    for (const customer of records.customers) {
+      const classification = classifyNow(customer, asOf);
+      if (classification.status === 'at_risk' || classification.status === 'lost') observations.push({ status: classification.status, reasonCodes: classification.reasonCodes ?? [] });
+    }
+  }
+
+  const profiles = new Map(records.customers.map((customer) => [customer.customerId, customer]));
+  const classifiers = new Map<CalendarDate, ReturnType<typeof classifierFor>>();
+  const classifierOf = (night: CalendarDate) => classifiers.get(night) ?? classifiers.set(night, classifierFor(history.nights.get(night) ?? records.latestRun, config)).get(night)!;
+  type Group = { customers: Set<string>; orderedSince: number; observations: ReasonObservation[] };
+  const byCampaign = new Map<string, Group>();
+  const byNight = new Map<CalendarDate, Group>();
+  const groupOf = <K>(map: Map<K, Group>, key: K) => map.get(key) ?? map.set(key, { customers: new Set(), orderedSince: 0, observations: [] }).get(key)!;
+  for (const send of reported) {
+    if (send.status !== 'sent' && send.status !== 'scheduled' && send.status !== 'held_out') continue;
+    const customer = profiles.get(send.customerId);
+    if (!customer) continue;
+    const groups = [groupOf(byCampaign, send.campaignId), groupOf(byNight, send.asOf)].filter((group) => !group.customers.has(send.customerId));
+    if (groups.length === 0) continue;
+    for (const group of groups) group.customers.add(send.customerId);
+    if (!unchangedSince(customer, history.instantOf(send.asOf))) {
+      for (const group of groups) group.orderedSince += 1;
+      continue;
+    }
+    const classification = classifierOf(send.asOf)(customer, send.asOf);
+    if (classification.status !== 'at_risk' && classification.status !== 'lost') continue;
+    for (const group of groups) group.observations.push({ status: classification.status, reasonCodes: classification.reasonCodes ?? [] });
+  }
+  const view = (group: Group): ReasonGroup => {
+    const { byStatus: _byStatus, ...tally } = tallyReasons(group.observations);
+    return { ...tally, orderedSince: group.orderedSince };
+  };
+  return {
+    now: { asOf, ...tallyReasons(observations) },
+    byCampaign: [...byCampaign].map(([campaignId, group]) => ({ campaignId, ...view(group) })),
+    byNight: [...byNight].sort(([a], [b]) => (a < b ? -1 : 1)).map(([night, group]) => ({ night, ...view(group) })),
+  };
+}
+
+function attributedOrders(sends: readonly SendRecord[]): Set<string> {
+  return new Set(sends.flatMap((send) => (send.attribution ? [send.attribution.orderId] : [])));
+}
+
+function reactivationView(reactivation: Reactivation, windowDays: number): Reactivation {
+  const rated = <T extends { rate: number }>(row: T): T => ({ ...row, rate: round(row.rate) });
+  return {
+    ...rated(reactivation),
+    windowDays,
+    byContact: { emailed: rated(reactivation.byContact.emailed), held_out: rated(reactivation.byContact.held_out), not_emailed: rated(reactivation.byContact.not_emailed) },
+    byNight: reactivation.byNight.map(rated),
+  };
+}
+
+function calibrationView(night: CalibrationNight): CalibrationNight {
+  const two = (value: number) => Math.round(value * 100) / 100;
+  return {
+    ...night,
+    predicted: two(night.predicted),
+    error: night.error === null ? null : round(night.error),
+    bins: night.bins.map((bin) => ({ ...bin, predicted: two(bin.predicted) })),
+  };
 }
 
 function variantRows(
@@ -364,13 +612,17 @@ function latestNight(sends: readonly SendRecord[]): CalendarDate | undefined {
   return found;
 }
 
-function notes(config: CampaignConfig, estimate: DiscountEstimate, minConversions: number): Report['notes'] {
+function notes(config: CampaignConfig, estimate: DiscountEstimate, minConversions: number, history: History): Report['notes'] {
   const currency = config.shop.currency;
   return {
     opened: 'Opens are inflated by mail privacy features (Apple Mail Privacy Protection and image proxies open every email): shown for completeness, never used for a verdict. Clicks, orders and lift are what count.',
     conversions: `Conversions and revenue are orders attributed to an email (its coupon, else a click, else the latest email within ${config.attribution.windowDays} days): they include orders that would have happened anyway.`,
     lift: `Customers emailed against the holdout (never emailed, recorded as "would have been sent") chosen on the same nights: a customer converts with any counted order within ${config.attribution.windowDays} days after a night that chose them. 95% interval: Newcombe's hybrid score (Wilson) interval for the difference of two proportions, no continuity correction. Fewer than ${minConversions} conversions in both groups together is "too early to tell".`,
     discountCost: `An estimate: a percent coupon of p on a paid total T cost T x p / (100 - p); a fixed amount its value; free shipping ${estimate.freeShippingMinor > 0 ? `${toDecimalString(estimate.freeShippingMinor, currency)} ${currency} per order (--free-shipping-estimate)` : 'is counted as 0 (set --free-shipping-estimate)'}. Order totals are after the discount, so the net incremental revenue already excludes it.`,
+    churn: 'Per night with a run record: customers by status as that night classified them (the cadence rule or the fitted model: a change of method moves the shares by itself), as shares of the customers who have ordered.',
+    reactivation: `Customers the nights recorded as at risk or lost in the range (chosen by a campaign: emailed, scheduled or held out; or skipped for a logged reason such as consent or the campaign's window), each once, from the first such night; reactivated when they placed a counted order within ${history.reactivationDays} days after that night. Customers left alone for the same reason since before the range have no record in it and are not counted. Nights whose window is still open are marked incomplete.`,
+    calibration: `For each night that classified with a fitted model (at most ${defaultCalibrationNightCount} by default, spread over the range): every customer who had bought before it, their expected purchase days over the following days (up to ${history.calibrationDays}, and never beyond the latest night of record) against the purchase days that followed, by prior repeat purchase days. Histories are rebuilt from the purchase days the profiles keep.`,
+    reasons: 'Feedback: answers to the survey in the win-back emails of the nights in range (so from at-risk and lost customers), by campaign and by the night of the email. Reason codes: derived from the data (never stored); "now" is every customer at risk or lost as of the latest night of record; per campaign and night, the customers chosen, classified as of that night with that night\'s model, unless they ordered since (feedback or a complaint given since does count).',
     deliverability: `Bounce and complaint rates over the emails sent on the ${config.guardrails.deliverability.windowDays} nights up to the latest night that sent (every bounce counts, transient too); at least ${config.guardrails.deliverability.minVolume} sends, a bounce rate of ${config.guardrails.deliverability.bounceRatePause * 100}% or a complaint rate of ${Number((config.guardrails.deliverability.complaintRatePause * 100).toFixed(4))}% pauses the campaign (or all sending) at the start of the next night; resume with winback campaigns resume ID|shop.`,
   };
 }

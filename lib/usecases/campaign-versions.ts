@@ -41,6 +41,23 @@ export async function rollbackConfig(version: number, appliedBy: string, deps: {
   return applyCampaignConfig(earlier.raw, appliedBy, deps, `rollback to version ${version}`);
 }
 
+export interface ProposedChange {
+  /** The live version the proposal was compared with; null when no config is stored yet. */
+  readonly liveVersion: number | null;
+  readonly changes: ConfigChange[];
+}
+
+/**
+ * What applying `raw` would change against the live config, by path. It is validated first, exactly as apply
+ * validates it (InvalidCampaignConfigError with every problem), and compared in its parsed form, defaults filled in,
+ * so a default spelled out is no change.
+ */
+export async function diffAgainstLive(raw: unknown, configs: CampaignConfigStore): Promise<ProposedChange> {
+  const proposed = parseCampaignConfig(raw);
+  const live = await currentConfig(configs);
+  return { liveVersion: live?.version ?? null, changes: diffConfigs(live?.config, proposed) };
+}
+
 export async function currentConfig(configs: CampaignConfigStore): Promise<{ version: number; config: CampaignConfig } | undefined> {
   const latest = await configs.latest();
   return latest ? { version: latest.version, config: parseCampaignConfig(latest.raw) } : undefined;

@@ -2,7 +2,9 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { signFeedbackToken } from '../../lib/domain/unsubscribe-token.js';
 import { applyCampaignConfig } from '../../lib/usecases/apply-campaign-config.js';
+import { recordFeedback } from '../../lib/usecases/record-feedback.js';
 import { runNight } from '../../lib/usecases/run-night.js';
 import { customerFrom, testConfig } from '../support/customers.js';
 import { localApi } from '../support/http.js';
@@ -12,6 +14,8 @@ const chromiumPath = '/usr/bin/chromium';
 const artifacts = fileURLToPath(new URL('./artifacts/', import.meta.url));
 const adminToken = 'test-admin-token-console-0123456789';
 const lostOrderDays = ['2026-03-01', '2026-04-01', '2026-05-01'];
+/** Markup in a comment must reach the page as text: the console never parses data as HTML. */
+const feedbackComment = 'Shipping took <b>three</b> weeks';
 
 if (!existsSync(chromiumPath)) {
   console.warn(`Skipping the console's browser tests: ${chromiumPath} is missing (apt-get install chromium; .ci/run does).`);
@@ -38,6 +42,9 @@ describe.skipIf(!existsSync(chromiumPath))('the console, in headless Chromium', 
     await shop.deps.customers.putMany(customers);
     customerEmail = customers[0]!.customer.email!;
     await runNight(shop.deps, { asOf: '2026-11-22' });
+    const sends = (await Promise.all(customers.map(({ customer }) => shop.deps.ledger.sendsOf(customer.customerId)))).flat();
+    const sent = sends.find((send) => send.status === 'sent')!;
+    expect(await recordFeedback(signFeedbackToken(sent, testUnsubscribeSecret), 'delivery', feedbackComment, { ...shop.deps, secret: testUnsubscribeSecret })).toBe('recorded');
     vi.stubEnv('TABLE_NAME', shop.tableName);
     vi.stubEnv('AWS_ENDPOINT_URL_DYNAMODB', shop.dynamoEndpoint);
     vi.stubEnv('AWS_ENDPOINT_URL_SESV2', shop.sesEndpoint);
@@ -90,6 +97,23 @@ describe.skipIf(!existsSync(chromiumPath))('the console, in headless Chromium', 
     expect(await page.locator('#login').isHidden()).toBe(true);
   });
 
+  it('shows churn over time and why customers leave on the dashboard, comments as text', async () => {
+    // Prepare: the dashboard the previous test opened
+    const churn = page.getByRole('region', { name: 'Churn over time' });
+    const reasons = page.getByRole('region', { name: 'Why customers leave' });
+    // Act
+    await churn.getByRole('img', { name: /^Share of customers active, at risk and lost on 1 nights/ }).waitFor();
+    // Assess: 8 lost customers were chosen on the one night, and none has ordered since
+    expect(await page.locator('#reactivation-line').textContent()).toMatch(/^0 of 8 \(0\.0%\) customers recorded as at risk or lost ordered again/);
+    expect(await reasons.getByRole('img', { name: /^Feedback answers: .*Delivery 1/ }).count()).toBe(1);
+    const comments = page.locator('#feedback-comments');
+    expect(await comments.textContent()).toContain(`delivery: ${feedbackComment}`);
+    expect(await comments.locator('b').count()).toBe(0);
+    expect(await reasons.getByRole('table', { name: /^Customers by reason code/ }).textContent()).toContain('overdue own cadence');
+    await page.locator('#dashboard-churn').screenshot({ path: `${artifacts}dashboard-churn.png` });
+    await page.locator('#dashboard-reasons').screenshot({ path: `${artifacts}dashboard-reasons.png` });
+  });
+
   it('shows the validation problem beside the editor, then applies the fixed campaign as a new version', async () => {
     // Prepare
     await page.getByRole('tab', { name: 'Campaigns' }).click();
@@ -114,6 +138,34 @@ describe.skipIf(!existsSync(chromiumPath))('the console, in headless Chromium', 
     await page.locator('#campaign-history li[data-version="2"]').waitFor();
     expect(await page.locator('#campaign-history li[data-version="2"]').textContent()).toContain('Lost customers, second chance');
     await page.screenshot({ path: `${artifacts}campaign-applied.png`, fullPage: true });
+  });
+
+  it('compares an edit with the live version without storing it, then rolls back to version 1 from the history', async () => {
+    // Prepare: the campaigns tab, with version 2 live from the previous test
+    const panel = page.getByRole('tabpanel', { name: 'Campaigns' });
+    const editor = panel.getByLabel('Campaign settings (JSON)');
+    await expect.poll(() => editor.inputValue(), { timeout: 10_000 }).toContain('Lost customers, second chance');
+    const edited = JSON.parse(await editor.inputValue()) as { name: string; priority: number };
+    // Act: compare an edit
+    await editor.fill(JSON.stringify({ ...edited, priority: edited.priority + 5 }, null, 2));
+    await page.getByRole('button', { name: 'Compare with live' }).click();
+    // Assess: the one change, against version 2, and nothing stored
+    const diff = page.getByRole('region', { name: 'Changes against live version 2' });
+    await diff.waitFor();
+    expect(await diff.getByRole('listitem').allTextContents()).toEqual([expect.stringMatching(new RegExp(`^campaigns\\[\\d\\]\\.priority: ${edited.priority} → ${edited.priority + 5}$`))]);
+    expect(await page.locator('#campaign-history li[data-version]').first().getAttribute('data-version')).toBe('2');
+    await page.screenshot({ path: `${artifacts}campaign-diff.png`, fullPage: true });
+    // Act: roll back, by keyboard
+    const rollback = page.getByRole('button', { name: 'Roll back to version 1' });
+    await rollback.focus();
+    await page.keyboard.press('Enter');
+    // Assess: version 1's settings are live again as version 3, and the editor shows them
+    await expect.poll(() => page.locator('#rollback-result').textContent(), { timeout: 10_000 }).toBe('Rolled back: version 1 is live again as version 3.');
+    await page.locator('#campaign-history li[data-version="3"]').waitFor();
+    expect(await page.locator('#campaign-history li[data-version="3"]').textContent()).toContain('rollback to version 1');
+    await expect.poll(() => editor.inputValue(), { timeout: 10_000 }).not.toContain('Lost customers, second chance');
+    expect(await page.locator('#rollback-problem').textContent()).toBe('');
+    await page.screenshot({ path: `${artifacts}campaign-rolled-back.png`, fullPage: true });
   });
 
   it('runs a preview of a night and shows the counts and a sample email', async () => {

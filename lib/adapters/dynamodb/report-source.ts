@@ -1,10 +1,13 @@
 import { QueryCommand, ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { Customer } from '../../domain/customer.js';
 import type { ReportOrder } from '../../domain/report.js';
+import type { LoggedDecision, NightRecord } from '../../domain/report-churn.js';
 import type { SendRecord } from '../../domain/sends.js';
-import type { ReportSource } from '../../ports/report-source.js';
-import { keys } from './table.js';
+import type { ReportRecords, ReportSource } from '../../ports/report-source.js';
+import { toCustomer } from './customers.js';
+import { keys, ttlAttribute } from './table.js';
 
-/** Parallel scan segments for the report's read of the ledger. */
+/** Parallel scan segments for the report's read of the table. */
 const scanSegments = 4;
 
 export class DynamoReportSource implements ReportSource {
@@ -14,15 +17,21 @@ export class DynamoReportSource implements ReportSource {
   ) {}
 
   /**
-   * A parallel Scan of the base table filtered to ledger entries (`entity = 'send'`). Ledger entries live under each
-   * customer's partition, and holdouts carry no message id, so no index holds them all: the scan reads the whole table
-   * (DynamoDB charges for what it reads, not what the filter keeps), which is acceptable for an on-demand report but
-   * not for anything that runs per event. A ledger index by night would make this a query if reports get frequent.
+   * One parallel Scan of the base table, filtered to ledger entries, decision log entries and run records in range,
+   * and customer profiles. Ledger and decision entries live under each customer's partition, and holdouts carry no
+   * message id, so no index holds them all: the scan reads the whole table (DynamoDB charges for what it reads, not
+   * what the filter keeps). Reading the profiles and the run records in the same pass therefore costs nothing more.
+   * Acceptable for an on-demand report, not for anything that runs per event; an index by night would make the ledger
+   * a query if reports get frequent.
    */
-  async ledgerEntries(from: string, to: string): Promise<SendRecord[]> {
-    const segments = await Promise.all(
+  async records(from: string, to: string): Promise<ReportRecords> {
+    const sends: SendRecord[] = [];
+    const decisions: LoggedDecision[] = [];
+    const runs: NightRecord[] = [];
+    const customers: Customer[] = [];
+    let latestRun: NightRecord | undefined;
+    await Promise.all(
       Array.from({ length: scanSegments }, async (_, segment) => {
-        const found: SendRecord[] = [];
         let start: Record<string, unknown> | undefined;
         do {
           const page = await this.client.send(
@@ -30,18 +39,28 @@ export class DynamoReportSource implements ReportSource {
               TableName: this.tableName,
               Segment: segment,
               TotalSegments: scanSegments,
-              FilterExpression: 'entity = :send AND asOf BETWEEN :from AND :to',
-              ExpressionAttributeValues: { ':send': 'send', ':from': from, ':to': to },
+              FilterExpression: '(entity IN (:send, :decision, :run) AND asOf BETWEEN :from AND :to) OR entity = :customer OR pk = :latest',
+              ExpressionAttributeValues: { ':send': 'send', ':decision': 'decision', ':run': 'run', ':customer': 'customer', ':latest': keys.latestRun.pk, ':from': from, ':to': to },
               ...(start ? { ExclusiveStartKey: start } : {}),
             }),
           );
-          for (const { pk: _pk, sk: _sk, entity: _entity, ...record } of page.Items ?? []) found.push(record as unknown as SendRecord);
+          for (const item of page.Items ?? []) {
+            const { pk, sk: _sk, entity, [ttlAttribute]: _ttl, ...record } = item;
+            if (pk === keys.latestRun.pk) latestRun = record as unknown as NightRecord;
+            else if (entity === 'send') sends.push(record as unknown as SendRecord);
+            else if (entity === 'decision') decisions.push({ ...(record as unknown as Omit<LoggedDecision, 'customerId'>), customerId: String(pk).slice('CUST#'.length) });
+            else if (entity === 'run') runs.push(record as unknown as NightRecord);
+            else if (entity === 'customer') {
+              // A damaged profile is skipped here as the night skips it.
+              const customer = toCustomer(item);
+              if (customer) customers.push(customer);
+            }
+          }
           start = page.LastEvaluatedKey;
         } while (start);
-        return found;
       }),
     );
-    return segments.flat();
+    return { sends, decisions, runs, customers, ...(latestRun ? { latestRun } : {}) };
   }
 
   /** A key-range query: orders sort by placedAt under the customer's partition. */
