@@ -26,6 +26,8 @@ export interface WinbackFunctionProps {
   readonly timeout: Duration;
   readonly memorySize?: number;
   readonly environment: Record<string, string>;
+  /** A folder of the repository copied into the bundle (the handler reads it at run time). */
+  readonly copyIntoBundle?: { readonly from: string; readonly to: string };
 }
 
 /**
@@ -67,6 +69,15 @@ export class WinbackFunction extends Construct {
         banner: esmRequireBanner,
         minify: true,
         forceDockerBundling: false,
+        ...(props.copyIntoBundle
+          ? {
+              commandHooks: {
+                beforeBundling: () => [],
+                beforeInstall: () => [],
+                afterBundling: (inputDir: string, outputDir: string) => [`cp -R "${inputDir}/${props.copyIntoBundle!.from}" "${outputDir}/${props.copyIntoBundle!.to}"`],
+              },
+            }
+          : {}),
       },
     });
 

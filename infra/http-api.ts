@@ -9,7 +9,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 
 /** The handlers behind the API, by their folder under functions/. */
-export const apiHandlers = ['webhook-shopify', 'webhook-woocommerce', 'webhook-generic', 'unsubscribe', 'feedback', 'admin-api'] as const;
+export const apiHandlers = ['webhook-shopify', 'webhook-woocommerce', 'webhook-generic', 'unsubscribe', 'feedback', 'admin-api', 'console'] as const;
 export type ApiHandler = (typeof apiHandlers)[number];
 export type HttpApiFunctions = Record<ApiHandler, lambda.IFunction>;
 
@@ -17,6 +17,8 @@ export interface WinbackHttpApiProps {
   readonly shopName: string;
   readonly rateLimit: number;
   readonly burstLimit: number;
+  /** The prefix of the user pool's hosted login domain (<prefix>.auth.<region>.amazoncognito.com): unique in the region. */
+  readonly signInDomainPrefix: string;
 }
 
 /** How a route is protected: by the marketers' JWT, or by what the handler itself verifies. */
@@ -36,6 +38,13 @@ const webhook = (path: string, target: ApiHandler, scheme: string): RouteSpec =>
   access: { public: `the shop platform calls it without a user; the handler verifies ${scheme} over the raw body before anything is stored` },
 });
 
+const consoleFile = (path: string): RouteSpec => ({
+  method: apigw.HttpMethod.GET,
+  path,
+  target: 'console',
+  access: { public: 'the console\'s static page, script, styles and sign-in settings, with no data; every API call the page makes goes through the JWT authorizer' },
+});
+
 const tokenRoute = (path: string, target: ApiHandler, what: string): RouteSpec => ({
   method: apigw.HttpMethod.ANY,
   path,
@@ -51,7 +60,10 @@ export const routes: readonly RouteSpec[] = [
   tokenRoute('/unsubscribe/{token}', 'unsubscribe', 'a recipient unsubscribes'),
   tokenRoute('/feedback/{token}', 'feedback', 'a recipient answers the feedback question'),
   { method: apigw.HttpMethod.GET, path: '/health', target: 'admin-api', access: { public: 'a liveness probe that answers {"ok":true} and reads nothing' } },
+  consoleFile('/'),
+  consoleFile('/console/{file}'),
   { method: apigw.HttpMethod.GET, path: '/api/customers', target: 'admin-api', access: 'marketers' },
+  { method: apigw.HttpMethod.GET, path: '/api/report', target: 'admin-api', access: 'marketers' },
   { method: apigw.HttpMethod.GET, path: '/api/campaigns', target: 'admin-api', access: 'marketers' },
   { method: apigw.HttpMethod.ANY, path: '/api/campaigns/{proxy+}', target: 'admin-api', access: 'marketers' },
 ];
@@ -65,6 +77,8 @@ export class WinbackHttpApi extends Construct {
   readonly stage: apigw.HttpStage;
   readonly userPool: cognito.UserPool;
   readonly userPoolClient: cognito.UserPoolClient;
+  /** The hosted login the console sends marketers to. */
+  readonly signInDomain: cognito.UserPoolDomain;
   readonly accessLogs: logs.LogGroup;
 
   constructor(scope: Construct, id: string, functions: HttpApiFunctions, props: WinbackHttpApiProps) {
@@ -86,24 +100,32 @@ export class WinbackHttpApi extends Construct {
       deletionProtection: true,
       removalPolicy: RemovalPolicy.RETAIN,
     });
+    this.api = new apigw.HttpApi(this, 'Api', {
+      apiName: `${Stack.of(this).stackName}-api`,
+      description: `Winback for ${props.shopName}: webhooks, unsubscribe, feedback, admin API, console`,
+      createDefaultStage: false,
+    });
+
+    // The console signs marketers in through the pool's hosted login: authorization code with PKCE, back to the
+    // console's own page; no implicit grant, no client secret (a browser could not keep one).
+    this.signInDomain = this.userPool.addDomain('SignIn', { cognitoDomain: { domainPrefix: props.signInDomainPrefix } });
+    const consoleUrl = `${this.api.apiEndpoint}/`;
     this.userPoolClient = this.userPool.addClient('Console', {
-      // A browser or CLI client: no secret it could not keep; SRP so the password never leaves the client.
       generateSecret: false,
       authFlows: { userSrp: true },
-      // No hosted UI: no OAuth flows (and so no implicit grant) until a console needs them.
-      disableOAuth: true,
+      oAuth: {
+        flows: { authorizationCodeGrant: true },
+        scopes: [cognito.OAuthScope.OPENID, cognito.OAuthScope.EMAIL],
+        callbackUrls: [consoleUrl],
+        logoutUrls: [consoleUrl],
+      },
+      supportedIdentityProviders: [cognito.UserPoolClientIdentityProvider.COGNITO],
       preventUserExistenceErrors: true,
       accessTokenValidity: Duration.hours(1),
       idTokenValidity: Duration.hours(1),
       refreshTokenValidity: Duration.days(30),
     });
     const authorizer = new HttpUserPoolAuthorizer('Marketers', this.userPool, { userPoolClients: [this.userPoolClient] });
-
-    this.api = new apigw.HttpApi(this, 'Api', {
-      apiName: `${Stack.of(this).stackName}-api`,
-      description: `Winback for ${props.shopName}: webhooks, unsubscribe, feedback, admin API`,
-      createDefaultStage: false,
-    });
 
     this.accessLogs = new logs.LogGroup(this, 'AccessLogs', { retention: logs.RetentionDays.THREE_MONTHS });
     this.stage = new apigw.HttpStage(this, 'DefaultStage', {

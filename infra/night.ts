@@ -30,7 +30,7 @@ export class WinbackNight extends Construct {
 
     const start = new tasks.LambdaInvoke(this, 'StartNight', {
       lambdaFunction: props.start,
-      payload: sfn.TaskInput.fromJsonPathAt('$'),
+      // No payload: the schedule's input goes to the function as it is.
       payloadResponseOnly: true,
       resultPath: '$.night',
     });

@@ -60,6 +60,15 @@ export const settingsSchema = z
     sesMaxSendRate: wholeNumber(1, 10_000, 'must be a whole number from 1 to 10000 (the SES MaxSendRate)').default(14),
     /** Segment workers the night runs at once (each scans one segment). */
     nightMaxConcurrency: wholeNumber(1, 40, 'must be a whole number from 1 to 40 (an inline Map runs at most 40 at once)').default(20),
+    /**
+     * The prefix of the console's Cognito hosted login domain, <prefix>.auth.<region>.amazoncognito.com: unique in
+     * the region. Default: winback-<account id>; set it when two stacks share an account.
+     */
+    signInDomainPrefix: z
+      .string()
+      .regex(/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/, 'must be lowercase letters, digits and hyphens, 1 to 63 characters')
+      .refine((prefix) => !/aws|amazon|cognito/.test(prefix), 'must not contain "aws", "amazon" or "cognito" (Cognito refuses them)')
+      .optional(),
     /** Steady-state requests per second the HTTP API accepts before answering 429. */
     apiRateLimit: wholeNumber(1, 10_000, 'must be a whole number from 1 to 10000').default(50),
     /** Requests the HTTP API accepts in a burst above the rate. */

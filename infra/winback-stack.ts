@@ -1,4 +1,4 @@
-import { CfnOutput, Duration, RemovalPolicy, Stack, TimeZone, Validations, type StackProps } from 'aws-cdk-lib';
+import { Aws, CfnOutput, Duration, Fn, RemovalPolicy, Stack, TimeZone, Validations, type StackProps } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -183,16 +183,32 @@ export class WinbackStack extends Stack {
       environment: adminEnvironment,
       secrets: [unsubscribeSigningKey, adminToken],
       runsNight: true,
+      scansTable: true,
+    });
+
+    // The console's page and files: copied next to its handler in the bundle; it reads no data and holds no secret.
+    const consoleFiles = this.fn('Console', 'console', 'GET / and /console/{file}: the marketers\' console (static files and sign-in settings)', {
+      timeout: Duration.seconds(5),
+      environment: { ...common },
+      copyIntoBundle: { from: 'lib/console', to: 'console' },
+      noTable: true,
     });
 
     this.httpApi = new WinbackHttpApi(
       this,
       'Http',
-      { 'webhook-shopify': webhookShopify, 'webhook-woocommerce': webhookWooCommerce, 'webhook-generic': webhookGeneric, unsubscribe, feedback, 'admin-api': adminApi },
-      { shopName: settings.shopName, rateLimit: settings.apiRateLimit, burstLimit: settings.apiBurstLimit },
+      { 'webhook-shopify': webhookShopify, 'webhook-woocommerce': webhookWooCommerce, 'webhook-generic': webhookGeneric, unsubscribe, feedback, 'admin-api': adminApi, console: consoleFiles },
+      {
+        shopName: settings.shopName,
+        rateLimit: settings.apiRateLimit,
+        burstLimit: settings.apiBurstLimit,
+        signInDomainPrefix: settings.signInDomainPrefix ?? Fn.join('-', ['winback', Aws.ACCOUNT_ID]),
+      },
     );
     const unsubscribeBaseUrl = settings.unsubscribeBaseUrl ?? this.httpApi.url;
     adminApi.addEnvironment('UNSUBSCRIBE_BASE_URL', unsubscribeBaseUrl);
+    consoleFiles.addEnvironment('CONSOLE_SIGN_IN_URL', this.httpApi.signInDomain.baseUrl());
+    consoleFiles.addEnvironment('CONSOLE_CLIENT_ID', this.httpApi.userPoolClient.userPoolClientId);
 
     // ---- the night: a state machine fans the scan out to one worker per segment; sends go through a queue -------
     const sendFailures = this.deadLetterQueue('SendFailures', 'a queued send failed on every receive: its ledger entry stays scheduled, so the due sender sends it after the grace period unless it was taken', {
@@ -316,6 +332,8 @@ export class WinbackStack extends Stack {
     output('UnsubscribeBaseUrl', unsubscribeBaseUrl, 'Base of the unsubscribe and feedback links in every email');
     output('UserPoolId', this.httpApi.userPool.userPoolId, 'Cognito user pool of the marketers (admin-create-user invites one)');
     output('UserPoolClientId', this.httpApi.userPoolClient.userPoolClientId, 'Cognito app client of the console; the JWT audience');
+    output('ConsoleUrl', `${this.httpApi.url}/`, 'The marketers\' console (sign in with a Cognito user of the pool)');
+    output('SignInUrl', this.httpApi.signInDomain.baseUrl(), 'Cognito hosted login of the console');
     output('ConfigurationSetName', this.email.configurationSet.configurationSetName, 'SES configuration set that publishes the email events');
     output('ShopifyWebhookSecretArn', shopifyWebhookSecret.secretArn, 'Put the Shopify app client secret here');
     output('WooCommerceWebhookSecretArn', wooCommerceWebhookSecret.secretArn, 'The WooCommerce webhook secret');
@@ -373,6 +391,12 @@ export class WinbackStack extends Stack {
       findsSendsByMessage?: boolean;
       sends?: boolean;
       async?: { retryAttempts: number; onFailure: sqs.IQueue };
+      /** The admin API's report reads every item once (sends, decisions, runs, profiles) in one parallel scan. */
+      scansTable?: boolean;
+      /** Files the handler reads at run time, copied next to it in the bundle. */
+      copyIntoBundle?: { from: string; to: string };
+      /** A function that never touches the table (the console's static files). */
+      noTable?: boolean;
     },
   ): nodejs.NodejsFunction {
     const { function: fn, role } = new WinbackFunction(this, id, {
@@ -381,9 +405,11 @@ export class WinbackStack extends Stack {
       timeout: options.timeout,
       ...(options.memorySize ? { memorySize: options.memorySize } : {}),
       environment: options.environment,
+      ...(options.copyIntoBundle ? { copyIntoBundle: options.copyIntoBundle } : {}),
     });
     const tableArn = this.table.tableArn;
-    role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: tableItemActions, resources: [tableArn] }));
+    if (!options.noTable) role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: tableItemActions, resources: [tableArn] }));
+    if (options.scansTable) role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['dynamodb:Scan'], resources: [tableArn] }));
     if (options.runsNight) {
       role.addToPrincipalPolicy(
         new iam.PolicyStatement({ actions: ['dynamodb:Scan'], resources: [`${tableArn}/index/${customerScanIndex.name}`, `${tableArn}/index/${messageIndex.name}`] }),

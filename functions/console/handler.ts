@@ -1,4 +1,6 @@
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { z } from 'zod';
 import { methodNotAllowed, notFound } from '../../lib/http/errors.js';
 import { httpHandler } from '../../lib/http/middleware.js';
 import type { HttpResult } from '../../lib/http/responses.js';
@@ -10,28 +12,52 @@ const files: Readonly<Record<string, { readonly file: string; readonly contentTy
   '/console/app.js': { file: 'app.js', contentType: 'text/javascript; charset=utf-8' },
   '/console/style.css': { file: 'style.css', contentType: 'text/css; charset=utf-8' },
 };
-const consoleDir = new URL('../../lib/console/', import.meta.url);
+
+/** In the Lambda bundle the files sit next to the handler (infra copies them there); in the repository, in lib/. */
+const bundled = new URL('./console/', import.meta.url);
+const consoleDir = existsSync(new URL('index.html', bundled)) ? bundled : new URL('../../lib/console/', import.meta.url);
 
 /**
- * Only this origin's own script, styles and API; no inline script or style, no frames. The page holds the admin
- * token in sessionStorage, so anything injected could read it: the CSP is the second line after escaping.
+ * How marketers sign in. On AWS the admin API sits behind a Cognito JWT authorizer, so the console signs in through
+ * the user pool's hosted login (authorization code with PKCE); locally it asks for the admin token once.
  */
-const contentSecurityPolicy = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+const signInSchema = z.object({
+  CONSOLE_SIGN_IN_URL: z.url({ protocol: /^https$/, error: 'expected the https:// base URL of the Cognito domain' }).optional(),
+  CONSOLE_CLIENT_ID: z.string().regex(/^[a-z0-9]{1,128}$/, 'expected a Cognito app client id').optional(),
+});
 
-/** `GET /` and `GET /console/{file}`: the marketers' console. It needs no token itself; every API call it makes does. */
+function signIn(): { readonly kind: 'token' } | { readonly kind: 'cognito'; readonly url: string; readonly clientId: string } {
+  const settings = signInSchema.parse(process.env);
+  if (settings.CONSOLE_SIGN_IN_URL && settings.CONSOLE_CLIENT_ID) return { kind: 'cognito', url: settings.CONSOLE_SIGN_IN_URL.replace(/\/+$/, ''), clientId: settings.CONSOLE_CLIENT_ID };
+  return { kind: 'token' };
+}
+
+/**
+ * Only this origin's own script, styles and API (and, on AWS, Cognito's token endpoint); no inline script or style,
+ * no frames. The page holds its token in sessionStorage, so anything injected could read it: the CSP is the second
+ * line after escaping.
+ */
+function contentSecurityPolicy(connectTo: string | undefined): string {
+  return `default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'${connectTo ? ` ${connectTo}` : ''}; base-uri 'none'; form-action 'self'; frame-ancestors 'none'`;
+}
+
+/**
+ * `GET /`, `GET /console/{file}` and `GET /console/config.json` (how to sign in): the marketers' console. The
+ * page needs no token itself; every API call it makes does.
+ */
 export const handler = httpHandler(async (event): Promise<HttpResult> => {
   if (method(event) !== 'GET') throw methodNotAllowed();
+  const how = signIn();
+  const headers = {
+    'content-security-policy': contentSecurityPolicy(how.kind === 'cognito' ? how.url : undefined),
+    'x-content-type-options': 'nosniff',
+    'referrer-policy': 'no-referrer',
+    'cache-control': 'no-cache',
+  };
+  if (event.rawPath === '/console/config.json') {
+    return { statusCode: 200, headers: { ...headers, 'content-type': 'application/json' }, body: JSON.stringify({ signIn: how }) };
+  }
   const entry = files[event.rawPath ?? '/'];
   if (!entry) throw notFound();
-  return {
-    statusCode: 200,
-    headers: {
-      'content-type': entry.contentType,
-      'content-security-policy': contentSecurityPolicy,
-      'x-content-type-options': 'nosniff',
-      'referrer-policy': 'no-referrer',
-      'cache-control': 'no-cache',
-    },
-    body: await readFile(new URL(entry.file, consoleDir), 'utf8'),
-  };
+  return { statusCode: 200, headers: { ...headers, 'content-type': entry.contentType }, body: await readFile(new URL(entry.file, consoleDir), 'utf8') };
 });

@@ -43,7 +43,7 @@ async function api(method, path, body) {
   }
   if (response.status === 401) {
     sessionStorage.removeItem(tokenKey);
-    showLogin('That token was not accepted. Enter the admin token again.');
+    showLogin(signIn.kind === 'cognito' ? 'Your session has ended. Sign in again.' : 'That token was not accepted. Enter the admin token again.');
   }
   if (!response.ok) throw new ApiError(response.status, data);
   return data;
@@ -59,12 +59,71 @@ const when = (iso) => (iso ? new Date(iso).toLocaleString(shop.locale, { dateSty
 const show = (value) => (value === undefined || value === null ? '–' : typeof value === 'object' ? JSON.stringify(value) : String(value));
 
 // Sign-in and tabs ---------------------------------------------------------------------------------------------
+/** How to sign in, from /console/config.json: the admin token (locally), or the shop's Cognito user pool (on AWS). */
+let signIn = { kind: 'token' };
+
 function showLogin(problem = '') {
   $('app').hidden = true;
   $('sign-out').hidden = true;
   $('login').hidden = false;
   $('login-problem').textContent = problem;
-  $('token').focus();
+  const cognito = signIn.kind === 'cognito';
+  $('token-sign-in').hidden = cognito;
+  $('token').required = !cognito;
+  $('cognito-sign-in').hidden = !cognito;
+  (cognito ? $('cognito-sign-in') : $('token')).focus();
+}
+
+// Cognito's hosted login, authorization code with PKCE (RFC 7636), written here because the page has no build step
+// and the flow is three requests; the code verifier never leaves this tab.
+const pkceKey = 'winback.pkce';
+const base64url = (bytes) => btoa(String.fromCharCode(...new Uint8Array(bytes))).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+const redirectUri = () => `${location.origin}/`;
+
+async function startCognitoSignIn() {
+  const verifier = base64url(crypto.getRandomValues(new Uint8Array(32)));
+  const state = base64url(crypto.getRandomValues(new Uint8Array(16)));
+  sessionStorage.setItem(pkceKey, JSON.stringify({ verifier, state }));
+  const challenge = base64url(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(verifier)));
+  const query = new URLSearchParams({ response_type: 'code', client_id: signIn.clientId, redirect_uri: redirectUri(), scope: 'openid email', state, code_challenge: challenge, code_challenge_method: 'S256' });
+  location.assign(`${signIn.url}/oauth2/authorize?${query}`);
+}
+
+/** Back from the hosted login with ?code=&state=: trades the code for tokens, then cleans the address bar. */
+async function finishCognitoSignIn() {
+  const query = new URLSearchParams(location.search);
+  const code = query.get('code');
+  if (!code) return false;
+  history.replaceState(null, '', location.pathname);
+  const started = JSON.parse(sessionStorage.getItem(pkceKey) ?? 'null');
+  sessionStorage.removeItem(pkceKey);
+  if (!started || started.state !== query.get('state')) {
+    showLogin('That sign-in did not start here. Sign in again.');
+    return true;
+  }
+  const response = await fetch(`${signIn.url}/oauth2/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ grant_type: 'authorization_code', client_id: signIn.clientId, code, redirect_uri: redirectUri(), code_verifier: started.verifier }),
+  });
+  const tokens = response.ok ? await response.json() : null;
+  if (!tokens || !tokens.access_token) {
+    showLogin('The sign-in could not be completed. Sign in again.');
+    return true;
+  }
+  // The access token is what the API's JWT authorizer checks (its client_id is this console's app client).
+  sessionStorage.setItem(tokenKey, tokens.access_token);
+  openApp();
+  return true;
+}
+
+function signOut() {
+  sessionStorage.removeItem(tokenKey);
+  if (signIn.kind === 'cognito') {
+    location.assign(`${signIn.url}/logout?${new URLSearchParams({ client_id: signIn.clientId, logout_uri: redirectUri() })}`);
+    return;
+  }
+  showLogin();
 }
 
 function openApp() {
@@ -545,17 +604,15 @@ function recordTable(caption, heads, rows) {
 }
 
 // Wiring -------------------------------------------------------------------------------------------------------
-document.addEventListener('DOMContentLoaded', () => {
+document.addEventListener('DOMContentLoaded', async () => {
   $('login').addEventListener('submit', async (event) => {
     event.preventDefault();
+    if (signIn.kind === 'cognito') return startCognitoSignIn();
     sessionStorage.setItem(tokenKey, $('token').value.trim());
     $('token').value = '';
     openApp();
   });
-  $('sign-out').addEventListener('click', () => {
-    sessionStorage.removeItem(tokenKey);
-    showLogin();
-  });
+  $('sign-out').addEventListener('click', signOut);
   const tablist = document.querySelector('[role="tablist"]');
   tablist.addEventListener('click', (event) => {
     const tab = event.target.closest('[role="tab"]');
@@ -582,6 +639,16 @@ document.addEventListener('DOMContentLoaded', () => {
   });
   $('preview-form').addEventListener('submit', runPreview);
   $('customer-form').addEventListener('submit', lookUpCustomer);
+  try {
+    const config = await fetch('/console/config.json');
+    if (config.ok) signIn = (await config.json()).signIn ?? signIn;
+  } catch {
+    // Without the file the console falls back to the admin token, which the local server always accepts.
+  }
+  if (signIn.kind === 'cognito') {
+    $('sign-out').textContent = 'Sign out';
+    if (await finishCognitoSignIn()) return;
+  }
   if (sessionStorage.getItem(tokenKey)) openApp();
   else showLogin();
 });

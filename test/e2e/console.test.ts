@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
@@ -214,5 +215,46 @@ describe.skipIf(!existsSync(chromiumPath))('the console, in headless Chromium', 
     // Assess
     expect(await card.textContent()).toMatch(/Paused since .*complaint rate 0\.250% \(2 of 800\)/);
     await page.screenshot({ path: `${artifacts}dashboard-paused.png`, fullPage: true });
+  });
+
+  it("signs in through the shop's Cognito hosted login with PKCE when deployed, and calls the API with the access token", async () => {
+    // Prepare: the settings infra passes on AWS, and Cognito's two endpoints played by the browser's router
+    const cognito = 'https://winback-test.auth.eu-west-1.amazoncognito.com';
+    vi.stubEnv('CONSOLE_SIGN_IN_URL', cognito);
+    vi.stubEnv('CONSOLE_CLIENT_ID', 'consoleclient123');
+    const context = await browser.newContext();
+    const signInPage = await context.newPage();
+    signInPage.setDefaultTimeout(10_000);
+    let authorize: URLSearchParams | undefined;
+    let exchange: URLSearchParams | undefined;
+    await signInPage.route(`${cognito}/oauth2/authorize?*`, async (route) => {
+      authorize = new URL(route.request().url()).searchParams;
+      await route.fulfill({ status: 302, headers: { location: `${authorize.get('redirect_uri')}?code=one-time-code&state=${authorize.get('state')}` } });
+    });
+    await signInPage.route(`${cognito}/oauth2/token`, async (route) => {
+      exchange = new URLSearchParams(route.request().postData() ?? '');
+      // The local server accepts the admin token where API Gateway would check the Cognito JWT.
+      await route.fulfill({ status: 200, headers: { 'access-control-allow-origin': '*' }, contentType: 'application/json', body: JSON.stringify({ access_token: adminToken, token_type: 'Bearer', expires_in: 3600 }) });
+    });
+    try {
+      // Act
+      await signInPage.goto(`${api.base}/`);
+      await signInPage.getByRole('button', { name: 'Sign in with your marketer account' }).click();
+      const card = signInPage.locator('article[data-campaign="lost-winback"]');
+      await card.waitFor();
+      // Assess: a code flow with S256 PKCE whose verifier matches its challenge, and a clean address bar after
+      expect(Object.fromEntries(authorize!)).toMatchObject({ response_type: 'code', client_id: 'consoleclient123', redirect_uri: `${api.base}/`, code_challenge_method: 'S256', scope: 'openid email' });
+      const challenge = createHash('sha256').update(exchange!.get('code_verifier')!).digest('base64url');
+      expect(authorize!.get('code_challenge')).toBe(challenge);
+      expect(Object.fromEntries(exchange!)).toMatchObject({ grant_type: 'authorization_code', client_id: 'consoleclient123', code: 'one-time-code', redirect_uri: `${api.base}/` });
+      expect(signInPage.url()).toBe(`${api.base}/`);
+      const index = await api.request('GET', '/');
+      expect(index.headers.get('content-security-policy')).toContain(`connect-src 'self' ${cognito}`);
+      await signInPage.screenshot({ path: `${artifacts}cognito-signed-in.png`, fullPage: true });
+    } finally {
+      await context.close();
+      vi.stubEnv('CONSOLE_SIGN_IN_URL', undefined);
+      vi.stubEnv('CONSOLE_CLIENT_ID', undefined);
+    }
   });
 });

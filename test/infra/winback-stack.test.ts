@@ -23,6 +23,7 @@ const handlers = [
   'unsubscribe',
   'feedback',
   'admin-api',
+  'console',
 ] as const;
 
 /** The routes the handlers serve, written out independently of infra/http-api.ts. */
@@ -33,7 +34,10 @@ const expectedRoutes = [
   { routeKey: 'ANY /unsubscribe/{token}', handler: 'unsubscribe', authorized: false },
   { routeKey: 'ANY /feedback/{token}', handler: 'feedback', authorized: false },
   { routeKey: 'GET /health', handler: 'admin-api', authorized: false },
+  { routeKey: 'GET /', handler: 'console', authorized: false },
+  { routeKey: 'GET /console/{file}', handler: 'console', authorized: false },
   { routeKey: 'GET /api/customers', handler: 'admin-api', authorized: true },
+  { routeKey: 'GET /api/report', handler: 'admin-api', authorized: true },
   { routeKey: 'GET /api/campaigns', handler: 'admin-api', authorized: true },
   { routeKey: 'ANY /api/campaigns/{proxy+}', handler: 'admin-api', authorized: true },
 ] as const;
@@ -330,8 +334,13 @@ describe('WinbackStack', () => {
       synthesized.template.hasResourceProperties('AWS::Cognito::UserPoolClient', {
         GenerateSecret: false,
         ExplicitAuthFlows: ['ALLOW_USER_SRP_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH'],
-        AllowedOAuthFlows: Match.absent(),
+        // The console's hosted login: the code flow only (with PKCE in the page), back to the console itself.
+        AllowedOAuthFlows: ['code'],
+        AllowedOAuthFlowsUserPoolClient: true,
+        AllowedOAuthScopes: ['openid', 'email'],
+        CallbackURLs: [{ 'Fn::Join': ['', [Match.anyValue(), '/']] }],
       });
+      synthesized.template.hasResourceProperties('AWS::Cognito::UserPoolDomain', { Domain: { 'Fn::Join': ['-', ['winback', { Ref: 'AWS::AccountId' }]] } });
     });
 
     it('throttles the default stage and writes JSON access logs that name the route, never the tokened path', () => {
@@ -440,7 +449,7 @@ describe('WinbackStack', () => {
       for (const role of Object.values(resources('AWS::IAM::Role'))) expect(role.Properties.ManagedPolicyArns).toBeUndefined();
     });
 
-    it('lets only the night and the admin preview scan, and only the two sparse indexes, never the table', () => {
+    it('lets only the night and the admin API scan the two sparse indexes, and only the admin API\'s report the table', () => {
       // Prepare
       const scanners = handlers.filter((handler) => statementsOfFunction(synthesized, handler).some((statement) => actionsOf(statement).includes('dynamodb:Scan')));
       const scan = statementsOfFunction(synthesized, 'segment-worker').filter((statement) => actionsOf(statement).includes('dynamodb:Scan'));
@@ -451,6 +460,10 @@ describe('WinbackStack', () => {
       expect(scan[0]!.Resource).toEqual(
         [customerScanIndex.name, messageIndex.name].map((index) => ({ 'Fn::Join': ['', [arnTo('Table'), `/index/${index}`]] })),
       );
+      const tableScanners = handlers.filter((handler) =>
+        statementsOfFunction(synthesized, handler).some((statement) => actionsOf(statement).includes('dynamodb:Scan') && /^\{"Fn::GetAtt":\["Table[0-9A-F]{8}","Arn"\]\}$/.test(JSON.stringify(statement.Resource))),
+      );
+      expect(tableScanners).toEqual(['admin-api']);
     });
 
     it('lets the events function query the messages index to find a send, and only the night and preview scan it', () => {
@@ -484,6 +497,7 @@ describe('WinbackStack', () => {
         unsubscribe: ['UnsubscribeSigningKey'],
         feedback: ['UnsubscribeSigningKey'],
         'admin-api': ['AdminToken', 'UnsubscribeSigningKey'],
+        console: [],
       });
     });
 
@@ -496,7 +510,8 @@ describe('WinbackStack', () => {
         const actions = statements.flatMap(actionsOf);
         // Assess
         expect(logs.Resource, handler).toEqual({ 'Fn::GetAtt': [ownLogGroup, 'Arn'] });
-        expect(actions, handler).toContain('dynamodb:PutItem');
+        if (handler === 'console') expect(actions.filter((action) => action.startsWith('dynamodb:')), handler).toEqual([]);
+        else expect(actions, handler).toContain('dynamodb:PutItem');
         expect(actions.filter((action) => /dynamodb:(CreateTable|DeleteTable|UpdateTable|UpdateTimeToLive)/.test(action)), handler).toEqual([]);
       }
     });
