@@ -2,13 +2,19 @@ import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { readFile } from 'node:fs/promises';
 import { InvalidCampaignConfigError, parseCampaignConfig } from '../config/campaign-config.js';
 import { isCalendarDate } from '../domain/dates.js';
+import { isDeliverableAddress, normalizeEmail } from '../domain/email.js';
+import type { OrderSource } from '../domain/orders/incoming-order.js';
+import { DynamoCustomerRepository } from '../adapters/dynamodb/customers.js';
+import { DynamoSuppressionList } from '../adapters/dynamodb/suppressions.js';
+import { emailForLogs, logger } from '../observability.js';
+import { forgetCustomer } from '../usecases/customer-changes.js';
 import { DynamoCampaignConfigStore } from '../adapters/dynamodb/campaign-configs.js';
 import { createDocumentClient } from '../adapters/dynamodb/client.js';
 import { systemClock } from '../ports/clock.js';
 import { applyCampaignConfig } from '../usecases/apply-campaign-config.js';
 import { defaultSimulationSeed, simulate, type SimulateOptions } from './simulate.js';
 import { registerModelCommands } from './model.js';
-import { registerCampaignCommands } from './campaigns.js';
+import { registerCampaignCommands, withTable } from './campaigns.js';
 import { registerReportCommands } from './report.js';
 import { start, type StartOptions } from './start.js';
 
@@ -98,7 +104,33 @@ function buildProgram(): Command {
       process.stdout.write(applied.unchanged ? `unchanged: version ${applied.version} is already this config\n` : `applied as version ${applied.version}\n`);
     });
   registerModelCommands(program);
+  registerCustomerCommands(program);
   return program;
+}
+
+/** `winback customers forget EMAIL`: the GDPR erasure Shopify's customers/redact triggers, on request. */
+function registerCustomerCommands(program: Command): void {
+  program
+    .command('customers')
+    .description('Customers: forget one on request (right to erasure)')
+    .command('forget <email>')
+    .description('delete the customer with this address, their orders and sends; keep only a hashed-address suppression so they are never emailed again')
+    .option('--aws', 'use the table in AWS (TABLE_NAME, AWS credentials) instead of the local stack')
+    .option('--port <port>', 'the local stack base port (DynamoDB Local answers on port+2)', parseWholeNumber(1024, 65_533), 8787)
+    .action(async (email: string, options: { aws?: boolean; port: number }) => {
+      if (!isDeliverableAddress(email)) throw new Error(`"${email}" is not an email address`);
+      await withTable(options, async ({ client, tableName }) => {
+        const deps = { customers: new DynamoCustomerRepository(client, tableName), suppressions: new DynamoSuppressionList(client, tableName), clock: systemClock };
+        // Not an order source, but the suppression record names where the request came from: "cli:redact".
+        const { itemsDeleted } = await forgetCustomer({ source: 'cli' as string as OrderSource, email }, deps);
+        logger.info('customer forgotten', { email: emailForLogs(email), itemsDeleted, by: 'cli' });
+        process.stdout.write(
+          itemsDeleted > 0
+            ? `forgot ${normalizeEmail(email)}: ${itemsDeleted} items deleted; only a hashed-address suppression is kept\n`
+            : `no customer with ${normalizeEmail(email)}; the hashed address is suppressed, so it is never emailed\n`,
+        );
+      });
+    });
 }
 
 /** Runs the CLI and returns the exit code; bad input gets a message naming what is wrong and a non-zero code. */
