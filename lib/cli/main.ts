@@ -3,7 +3,6 @@ import { readFile } from 'node:fs/promises';
 import { InvalidCampaignConfigError, parseCampaignConfig } from '../config/campaign-config.js';
 import { isCalendarDate } from '../domain/dates.js';
 import { isDeliverableAddress, normalizeEmail } from '../domain/email.js';
-import type { OrderSource } from '../domain/orders/incoming-order.js';
 import { DynamoCustomerRepository } from '../adapters/dynamodb/customers.js';
 import { DynamoSuppressionList } from '../adapters/dynamodb/suppressions.js';
 import { emailForLogs, logger } from '../observability.js';
@@ -122,7 +121,7 @@ function registerCustomerCommands(program: Command): void {
       await withTable(options, async ({ client, tableName }) => {
         const deps = { customers: new DynamoCustomerRepository(client, tableName), suppressions: new DynamoSuppressionList(client, tableName), clock: systemClock };
         // Not an order source, but the suppression record names where the request came from: "cli:redact".
-        const { itemsDeleted } = await forgetCustomer({ source: 'cli' as string as OrderSource, email }, deps);
+        const { itemsDeleted } = await forgetCustomer({ source: 'cli', email }, deps);
         logger.info('customer forgotten', { email: emailForLogs(email), itemsDeleted, by: 'cli' });
         process.stdout.write(
           itemsDeleted > 0

@@ -114,6 +114,10 @@ export function formatReport(report: Report): string {
   });
   for (const campaign of report.campaigns) funnel.push([campaign.id, ...funnelCells(campaign, money)]);
   lines.push('', funnel.toString(), '* Opens are inflated by mail privacy features: shown, never decided on. Conversions and revenue are orders attributed to an email.');
+  for (const campaign of report.campaigns) {
+    const { unconfirmed } = campaign;
+    if (unconfirmed > 0) lines.push(`${campaign.id}: ${unconfirmed} send${unconfirmed === 1 ? '' : 's'} never confirmed (a crash or timeout between reserving and SES's answer): SES may have sent ${unconfirmed === 1 ? 'it' : 'them'}; never resent, so nobody gets a second copy.`);
+  }
 
   const lift = new Table({
     head: ['Lift vs holdout', 'emailed: ordered', 'holdout: ordered', 'lift', '95% interval', 'relative', 'extra orders', 'extra revenue, net'],

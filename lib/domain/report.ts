@@ -64,8 +64,13 @@ export interface Metrics {
   heldOut: number;
   sent: number;
   scheduled: number;
-  /** SES refused it, or never confirmed it: chosen, but no email is known to have gone. */
+  /** SES refused it: chosen, but no email went. */
   failed: number;
+  /**
+   * Reserved, then never confirmed (a crash or a timeout between reserving and SES's answer): SES may have sent it.
+   * Never resent, so nobody gets it twice; left out of the sent, bounce and lift figures, shown so someone can look.
+   */
+  unconfirmed: number;
   delivered: number;
   bounced: number;
   complained: number;
@@ -89,6 +94,7 @@ export function emptyMetrics(): Metrics {
     sent: 0,
     scheduled: 0,
     failed: 0,
+    unconfirmed: 0,
     delivered: 0,
     bounced: 0,
     complained: 0,
@@ -119,8 +125,11 @@ export function countSend(metrics: Metrics, send: SendRecord, estimate: Discount
       metrics.eligible += 1;
       return;
     case 'failed':
+      if (send.errorCode?.startsWith('unconfirmed:')) metrics.unconfirmed += 1;
+      else metrics.failed += 1;
+      return;
     case 'reserved':
-      metrics.failed += 1;
+      metrics.unconfirmed += 1;
       return;
     case 'cancelled':
       return;

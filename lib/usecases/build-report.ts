@@ -92,6 +92,8 @@ export interface MetricsView {
   readonly sent: number;
   readonly scheduled: number;
   readonly failed: number;
+  /** Reserved but never confirmed: SES may have sent them; never resent. */
+  readonly unconfirmed: number;
   readonly delivered: number;
   readonly bounced: number;
   readonly complained: number;
@@ -533,6 +535,7 @@ function metricsView(metrics: Metrics | undefined, currency: string): MetricsVie
     sent: m.sent,
     scheduled: m.scheduled,
     failed: m.failed,
+    unconfirmed: m.unconfirmed,
     delivered: m.delivered,
     bounced: m.bounced,
     complained: m.complained,

@@ -125,6 +125,8 @@ function mergeDecisions(logged: readonly DecisionRecord[], sends: readonly SendR
     asOf: send.asOf,
     outcome: send.status === 'held_out' ? 'held_out' : send.status === 'scheduled' ? 'scheduled' : send.status === 'sent' ? 'sent' : 'skipped',
     ...(send.status === 'failed' || send.status === 'cancelled' ? { reason: send.errorCode ?? send.status } : {}),
+    // Reserved and never confirmed: SES may have sent it, and it is never sent again.
+    ...(send.status === 'reserved' ? { reason: 'send_unconfirmed' } : {}),
     campaignId: send.campaignId,
     step: send.step,
     ...(send.arm ? { arm: send.arm } : {}),

@@ -1,3 +1,5 @@
+import { DynamoReportSource } from '../../lib/adapters/dynamodb/report-source.js';
+import { buildReport } from '../../lib/usecases/build-report.js';
 import { describe, expect, it } from 'vitest';
 import type { EmailSender, OutgoingEmail } from '../../lib/ports/email-sender.js';
 import type { SendLedger } from '../../lib/ports/send-ledger.js';
@@ -97,6 +99,13 @@ describe('a crash between reserving a send and calling SES', () => {
     const view = await shop.view('Ada');
     expect(view!.sends).toEqual([expect.objectContaining({ status: 'reserved', step: 0 })]);
     expect(view!.sends[0]!.messageId).toBeUndefined();
+    expect(view!.decisions).toContainEqual(expect.objectContaining({ outcome: 'skipped', reason: 'send_unconfirmed', step: 0 }));
+    // The report shows the ambiguous send apart: neither sent nor failed.
+    const report = await buildReport({ source: new DynamoReportSource(shop.client, shop.tableName), configs: shop.deps.configs, clock: shop.deps.clock });
+    const campaign = report.campaigns.find((entry) => entry.id === 'lost-winback')!;
+    expect(campaign.unconfirmed).toBe(1);
+    expect(campaign.sent).toBe(names.length - 1);
+    expect(campaign.failed).toBe(0);
   });
 });
 

@@ -48,7 +48,8 @@ export interface IncomingCustomerUpdate {
 
 /** A request to forget a customer (Shopify customers/redact, GDPR erasure). */
 export interface IncomingRedaction {
-  readonly source: OrderSource;
+  /** Who asked: a platform's webhook, or the shop's own `winback customers forget`. */
+  readonly source: OrderSource | 'cli';
   readonly platformCustomerId?: string;
   readonly email?: string;
 }
