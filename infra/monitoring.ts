@@ -102,6 +102,15 @@ export class WinbackMonitoring extends Construct {
       3_600,
       'Winback: a queued send has waited an hour: the sender is failing or SES is throttling or paused. The entries stay on the due list; check the SendWorker logs and the SES account status.',
     );
+    // The handlers' own metrics (Powertools EMF, namespace Winback, dimension service).
+    const winback = (metricName: string, period = Duration.minutes(5)) =>
+      new cloudwatch.Metric({ namespace: 'Winback', metricName, dimensionsMap: { service: 'winback' }, period, statistic: cloudwatch.Stats.SUM });
+    alarm(
+      'SendingStopped',
+      winback('SendingStopped'),
+      1,
+      'Winback: SES refused to send (SendingPausedException, AccountSuspendedException or AccessDenied): the night or the sender stopped and its sends wait on the due list. Check the SES account status and the identity; sending resumes by itself once SES accepts mail again, with nobody emailed twice.',
+    );
     alarm(
       'Api5xx',
       props.api.metricServerError({ period: Duration.minutes(5), statistic: cloudwatch.Stats.SUM }),
@@ -132,6 +141,15 @@ export class WinbackMonitoring extends Construct {
         right: [props.sendQueue.metricApproximateAgeOfOldestMessage({ statistic: cloudwatch.Stats.MAXIMUM })],
         width: 8,
       }),
+    );
+    this.dashboard.addWidgets(
+      new cloudwatch.GraphWidget({
+        title: 'Nights: customers scanned, emails queued, sent and held out',
+        left: [winback('CustomersScanned', Duration.days(1))],
+        right: ['EmailsQueued', 'EmailsSent', 'HeldOut'].map((name) => winback(name, Duration.days(1))),
+        width: 12,
+      }),
+      new cloudwatch.GraphWidget({ title: 'Webhook and API answers', left: ['Responses2xx', 'Responses4xx', 'Responses5xx'].map((name) => winback(name)), width: 12 }),
     );
     this.dashboard.addWidgets(
       new cloudwatch.GraphWidget({ title: 'Queued sends: sender runs and errors', left: fnMetrics(props.sendWorker), width: 12 }),

@@ -1,4 +1,10 @@
 import { Logger } from '@aws-lambda-powertools/logger';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import { Tracer } from '@aws-lambda-powertools/tracer';
+import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
+import type { MiddlewareObj } from '@middy/core';
 import { hashEmail } from './domain/email.js';
 
 /**
@@ -47,3 +53,26 @@ export function redactForLogs(key: string, value: unknown): unknown {
 
 /** The one logger, created once per process; handlers add the Lambda context to it. Every line passes the redactor. */
 export const logger = new Logger({ serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'winback', jsonReplacerFn: redactForLogs });
+
+/**
+ * The one metrics emitter (CloudWatch EMF through standard output), created once per process. Dimensions are the
+ * service only: never a customer, an address or an id, so no personal data reaches CloudWatch metrics. Locally the
+ * runner sets POWERTOOLS_METRICS_DISABLED, so the terminal shows the night, not EMF lines.
+ */
+export const metrics = new Metrics({ namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? 'Winback', serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'winback', logger });
+
+/** The one tracer (X-Ray; active tracing is on for every function). Outside Lambda it does nothing. */
+export const tracer = new Tracer({ serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'winback' });
+
+/** Counts something that happened, in this invocation's metrics. */
+export function count(name: string, value = 1): void {
+  if (value > 0) metrics.addMetric(name, MetricUnit.Count, value);
+}
+
+/**
+ * The middlewares every handler shares, in the order Powertools documents: the logger's Lambda context, the trace
+ * segment, and the metrics flushed once at the end (with a cold-start metric).
+ */
+export function instrumentation(): MiddlewareObj[] {
+  return [injectLambdaContext(logger), captureLambdaHandler(tracer), logMetrics(metrics, { captureColdStartMetric: true })] as MiddlewareObj[];
+}

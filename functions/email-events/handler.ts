@@ -1,9 +1,8 @@
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import { readEnvironment } from '../../lib/config/environment.js';
 import { parseSesEvent } from '../../lib/domain/ses-events.js';
 import { HttpError } from '../../lib/http/errors.js';
-import { logger } from '../../lib/observability.js';
+import { count, instrumentation, logger } from '../../lib/observability.js';
 import { recordEmailEvent, type EmailEventResult } from '../../lib/usecases/record-email-event.js';
 import { perContainer, tableAdapters } from '../../lib/wiring.js';
 
@@ -22,7 +21,12 @@ export const handler = middy(async (envelope: unknown): Promise<EmailEventOutcom
   } catch (error) {
     if (!(error instanceof HttpError)) throw error;
     logger.warn('SES event ignored', { field: error.details.field, problem: error.details.problem });
+    count('EmailEventsIgnored');
     return { ignored: error.details.problem ?? error.message, ...(error.details.field ? { field: error.details.field } : {}) };
   }
-  return recordEmailEvent(event, await dependencies());
-}).use(injectLambdaContext(logger));
+  const result = await recordEmailEvent(event, await dependencies());
+  // By SES's event type (Bounce, Complaint, Open ...): a fixed set, nothing about the recipient.
+  count(`EmailEvent${event.type.replace(/[^A-Za-z]/g, '')}`);
+  if (result.suppressed > 0) count('AddressesSuppressed', result.suppressed);
+  return result;
+}).use(instrumentation());

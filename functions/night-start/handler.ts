@@ -1,8 +1,7 @@
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import { readEnvironment } from '../../lib/config/environment.js';
 import { describeIssues, nightInputSchema, nightWhen } from '../../lib/lambda/night-inputs.js';
-import { logger } from '../../lib/observability.js';
+import { count, instrumentation, logger } from '../../lib/observability.js';
 import { startNight } from '../../lib/usecases/run-night.js';
 import { fanOutDependencies, perContainer } from '../../lib/wiring.js';
 
@@ -21,6 +20,7 @@ export const handler = middy(async (event: unknown): Promise<NightStarted> => {
   const input = nightInputSchema.safeParse(event ?? {});
   if (!input.success) throw new Error(`invalid night input: ${describeIssues(input.error)}`);
   const plan = await startNight(await dependencies(), nightWhen(input.data.asOf));
+  count('NightsStarted');
   logger.info('night started', { runId: plan.runId, asOf: plan.asOf, totalSegments: plan.totalSegments, scoring: plan.scoring.used, paused: plan.paused });
   return {
     runId: plan.runId,
@@ -28,4 +28,4 @@ export const handler = middy(async (event: unknown): Promise<NightStarted> => {
     totalSegments: plan.totalSegments,
     segments: Array.from({ length: plan.totalSegments }, (_, segment) => ({ runId: plan.runId, segment })),
   };
-}).use(injectLambdaContext(logger));
+}).use(instrumentation());

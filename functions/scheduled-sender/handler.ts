@@ -1,8 +1,7 @@
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import { z } from 'zod';
 import { readEnvironment } from '../../lib/config/environment.js';
-import { logger } from '../../lib/observability.js';
+import { count, instrumentation, logger } from '../../lib/observability.js';
 import { sendDue, type SendDueSummary } from '../../lib/usecases/send-due.js';
 import { nightDependencies, perContainer } from '../../lib/wiring.js';
 
@@ -21,5 +20,14 @@ export const handler = middy(async (event: unknown): Promise<SendDueSummary> => 
   const { deps, concurrency } = await dependencies();
   const summary = await sendDue(input.data.upTo ? new Date(input.data.upTo) : new Date(), deps, concurrency);
   logger.info('due emails sent', { summary });
+  count('SenderRuns');
+  count('EmailsSent', summary.sent);
+  count('SendsCancelled', summary.cancelled);
+  count('SendsFailed', summary.failed);
+  count('SendsRescheduled', summary.rescheduled);
+  if (summary.stoppedBy) {
+    count('SendingStopped');
+    logger.error('SES stopped the due sends', { stoppedBy: summary.stoppedBy });
+  }
   return summary;
-}).use(injectLambdaContext(logger));
+}).use(instrumentation());

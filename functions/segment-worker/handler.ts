@@ -1,9 +1,8 @@
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { readEnvironment } from '../../lib/config/environment.js';
 import { describeIssues, segmentInputSchema } from '../../lib/lambda/night-inputs.js';
-import { logger } from '../../lib/observability.js';
+import { count, instrumentation, logger } from '../../lib/observability.js';
 import { workSegment } from '../../lib/usecases/run-night.js';
 import { fanOutDependencies, perContainer } from '../../lib/wiring.js';
 
@@ -33,6 +32,10 @@ export const handler = middy(async (event: unknown, context: Context): Promise<S
   const { deps, sendConcurrency } = await dependencies();
   const shouldStop = () => context.getRemainingTimeInMillis() < handOverMarginMs;
   const { nextCursor } = await workSegment(runId, segment, deps, { ...(cursor ? { cursor } : {}), shouldStop }, sendConcurrency);
-  if (nextCursor) logger.info('segment handed over', { runId, segment });
+  count('SegmentInvocations');
+  if (nextCursor) {
+    count('SegmentHandovers');
+    logger.info('segment handed over', { runId, segment });
+  }
   return { runId, segment, ...(nextCursor ? { cursor: nextCursor } : {}) };
-}).use(injectLambdaContext(logger));
+}).use(instrumentation());

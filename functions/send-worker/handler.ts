@@ -1,12 +1,11 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import pThrottle from 'p-throttle';
 import { readEnvironment } from '../../lib/config/environment.js';
 import { describeIssues, queuedSendSchema } from '../../lib/lambda/night-inputs.js';
 import { parseJsonText } from '../../lib/domain/webhooks/raw-json.js';
-import { logger } from '../../lib/observability.js';
+import { count, instrumentation, logger } from '../../lib/observability.js';
 import { queuedSender, type QueuedSendOutcome } from '../../lib/usecases/send-due.js';
 import { nightDependencies, perContainer } from '../../lib/wiring.js';
 
@@ -36,11 +35,15 @@ export const handler = middy(async (event: SQSEvent, context: Context): Promise<
       if (!key.success) throw new Error(`invalid send message ${record.messageId}: ${describeIssues(key.error)}`);
       const outcome = await send(key.data);
       outcomes[outcome] = (outcomes[outcome] ?? 0) + 1;
-      if (outcome === 'paused') logger.warn('send waits: sending is paused', { campaignId: key.data.campaignId });
     },
     processor,
     { context },
   );
   logger.info('send batch done', { received: event.Records.length, outcomes, failures: result.batchItemFailures.length });
+  const metricNames: Record<QueuedSendOutcome, string> = { sent: 'EmailsSent', cancelled: 'SendsCancelled', failed: 'SendsFailed', rescheduled: 'SendsRescheduled', paused: 'SendingStopped', campaign_paused: 'SendsHeldByPause', taken: 'SendsAlreadyTaken' };
+  count('SendBatches');
+  for (const [outcome, times] of Object.entries(outcomes)) count(metricNames[outcome as QueuedSendOutcome], times);
+  count('SendMessagesFailed', result.batchItemFailures.length);
+  if (outcomes.paused) logger.error('SES stopped sending: queued sends wait on the due list', { paused: outcomes.paused });
   return result;
-}).use(injectLambdaContext(logger));
+}).use(instrumentation());

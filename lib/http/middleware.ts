@@ -1,7 +1,6 @@
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy, { type MiddlewareObj } from '@middy/core';
 import type { Context } from 'aws-lambda';
-import { logger } from '../observability.js';
+import { count, instrumentation, logger } from '../observability.js';
 import { HttpError } from './errors.js';
 import { json, type HttpEvent, type HttpResult } from './responses.js';
 
@@ -24,7 +23,13 @@ export function httpErrors(): MiddlewareObj<HttpEvent, HttpResult> {
   };
 }
 
+/** Answers by class (`Responses2xx`, `Responses4xx` ...): a webhook's refusals and failures show on the dashboard. */
+export function countResponses(): MiddlewareObj<HttpEvent, HttpResult> {
+  const counted = (request: { response: HttpResult | undefined | null }) => count(`Responses${String(request.response?.statusCode ?? 500).charAt(0)}xx`);
+  return { after: async (request) => counted(request), onError: async (request) => counted(request) };
+}
+
 /** The middy stack every HTTP API handler shares. */
 export function httpHandler(handler: (event: HttpEvent, context: Context) => Promise<HttpResult>) {
-  return middy<HttpEvent, HttpResult>(handler).use(injectLambdaContext(logger)).use(httpErrors());
+  return middy<HttpEvent, HttpResult>(handler).use(instrumentation()).use(countResponses()).use(httpErrors());
 }

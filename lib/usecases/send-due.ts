@@ -73,7 +73,8 @@ async function pausedNow(deps: SendDueDependencies): Promise<(campaignId: string
   return (campaignId) => pauses.some((scope) => scope.kind === 'shop' || scope.campaignId === campaignId);
 }
 
-export type QueuedSendOutcome = 'sent' | 'cancelled' | 'failed' | 'rescheduled' | 'paused' | 'taken';
+/** `campaign_paused`: the deliverability guard holds it (it waits on the due list); `paused`: SES stopped sending. */
+export type QueuedSendOutcome = 'sent' | 'cancelled' | 'failed' | 'rescheduled' | 'paused' | 'campaign_paused' | 'taken';
 
 /**
  * The send queue's sender for one batch: reads the config and the pauses once, then sends each queued key now. A
@@ -87,7 +88,7 @@ export async function queuedSender(deps: SendDueDependencies): Promise<(key: Sen
   return async (key) => {
     const entry = await deps.ledger.get(key);
     if (entry?.status !== 'scheduled') return 'taken';
-    if (paused(entry.campaignId)) return 'paused';
+    if (paused(entry.campaignId)) return 'campaign_paused';
     if (!(await deps.ledger.claimScheduled(entry))) return 'taken';
     const now = deps.clock.now();
     const outcome = await sendOne(entry, config, deps, now, now);

@@ -547,6 +547,13 @@ describe('WinbackStack', () => {
         ComparisonOperator: 'GreaterThanOrEqualToThreshold',
       });
       synthesized.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        Namespace: 'Winback',
+        MetricName: 'SendingStopped',
+        Dimensions: [{ Name: 'service', Value: 'winback' }],
+        Threshold: 1,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      });
+      synthesized.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
         Namespace: 'AWS/SQS',
         MetricName: 'ApproximateAgeOfOldestMessage',
         Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [Match.stringLikeRegexp('^SendQueue'), 'QueueName'] } }],
@@ -578,8 +585,8 @@ describe('WinbackStack', () => {
       const topicId = Object.keys(resources('AWS::SNS::Topic'))[0]!;
       const alarms = Object.values(resources('AWS::CloudWatch::Alarm'));
       // Assess
-      // One per dead-letter queue (4), the night, stuck sends, API 5xx, bounce and complaint rates.
-      expect(alarms).toHaveLength(4 + 5);
+      // One per dead-letter queue (4), the night, stuck sends, SES stopping the sending, API 5xx, bounce and complaint rates.
+      expect(alarms).toHaveLength(4 + 6);
       for (const alarm of alarms) expect(alarm.Properties.AlarmActions).toEqual([{ Ref: topicId }]);
       synthesized.template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'ops@fietsen.example', TopicArn: { Ref: topicId } });
       synthesized.template.hasResourceProperties('AWS::SNS::TopicPolicy', {
