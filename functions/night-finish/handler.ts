@@ -2,24 +2,11 @@ import middy from '@middy/core';
 import { readEnvironment } from '../../lib/config/environment.js';
 import { describeIssues, finishInputSchema } from '../../lib/lambda/night-inputs.js';
 import { count, instrumentation, logger } from '../../lib/observability.js';
-import { failNight, finishNight, type NightSummary } from '../../lib/usecases/run-night.js';
+import { countNight } from '../../lib/lambda/night-metrics.js';
+import { failNight, finishNight } from '../../lib/usecases/run-night.js';
 import { fanOutDependencies, perContainer } from '../../lib/wiring.js';
 
 const dependencies = perContainer(async () => fanOutDependencies(readEnvironment()));
-
-/** The night's figures as metrics: what the dashboard graphs and the SES-stopped alarm watches. */
-function countNight(summary: NightSummary): void {
-  count('NightsFinished');
-  count('CustomersScanned', summary.customersScanned);
-  count('EmailsSent', summary.emailsSent);
-  count('EmailsQueued', summary.emailsQueued);
-  count('EmailsScheduled', summary.emailsScheduled);
-  count('HeldOut', summary.heldOut);
-  if (summary.stoppedBy) {
-    count('SendingStopped');
-    logger.error('SES stopped the night\'s sending', { stoppedBy: summary.stoppedBy, runId: summary.runId });
-  }
-}
 
 /**
  * The night's last step: sums the segments' tallies into the run record, or, given the Catch's `error`, records

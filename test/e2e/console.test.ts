@@ -9,7 +9,7 @@ import { recordFeedback } from '../../lib/usecases/record-feedback.js';
 import { runNight } from '../../lib/usecases/run-night.js';
 import { customerFrom, testConfig } from '../support/customers.js';
 import { localApi } from '../support/http.js';
-import { localShop, testUnsubscribeSecret } from '../support/local-aws.js';
+import { localShop, testUnsubscribeSecret, useShopEnvironment } from '../support/local-aws.js';
 
 const chromiumPath = '/usr/bin/chromium';
 const artifacts = fileURLToPath(new URL('./artifacts/', import.meta.url));
@@ -46,12 +46,7 @@ describe.skipIf(!existsSync(chromiumPath))('the console, in headless Chromium', 
     const sends = (await Promise.all(customers.map(({ customer }) => shop.deps.ledger.sendsOf(customer.customerId)))).flat();
     const sent = sends.find((send) => send.status === 'sent')!;
     expect(await recordFeedback(signFeedbackToken(sent, testUnsubscribeSecret), 'delivery', feedbackComment, { ...shop.deps, secret: testUnsubscribeSecret })).toBe('recorded');
-    vi.stubEnv('TABLE_NAME', shop.tableName);
-    vi.stubEnv('AWS_ENDPOINT_URL_DYNAMODB', shop.dynamoEndpoint);
-    vi.stubEnv('AWS_ENDPOINT_URL_SESV2', shop.sesEndpoint);
-    vi.stubEnv('UNSUBSCRIBE_SECRET', testUnsubscribeSecret);
-    vi.stubEnv('UNSUBSCRIBE_BASE_URL', 'https://shop.example/winback');
-    vi.stubEnv('WINBACK_ADMIN_TOKEN', adminToken);
+    useShopEnvironment(shop, { WINBACK_ADMIN_TOKEN: adminToken });
     api = await localApi();
     mkdirSync(artifacts, { recursive: true });
     browser = await chromium.launch({

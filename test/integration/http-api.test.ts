@@ -8,7 +8,7 @@ import { applyCampaignConfig } from '../../lib/usecases/apply-campaign-config.js
 import { runNight } from '../../lib/usecases/run-night.js';
 import { customerFrom, testConfig } from '../support/customers.js';
 import { fixtureHeaders, fixtureText, localApi } from '../support/http.js';
-import { localShop, testUnsubscribeSecret } from '../support/local-aws.js';
+import { localShop, testUnsubscribeSecret, useShopEnvironment } from '../support/local-aws.js';
 
 const secrets = {
   shopify: 'test-shopify-webhook-secret-0123',
@@ -23,15 +23,7 @@ let shop: Awaited<ReturnType<typeof localShop>>;
 beforeAll(async () => {
   shop = await localShop();
   await applyCampaignConfig(testConfig(), 'test', shop.deps);
-  vi.stubEnv('TABLE_NAME', shop.tableName);
-  vi.stubEnv('AWS_ENDPOINT_URL_DYNAMODB', shop.dynamoEndpoint);
-  vi.stubEnv('AWS_ENDPOINT_URL_SESV2', shop.sesEndpoint);
-  vi.stubEnv('UNSUBSCRIBE_SECRET', testUnsubscribeSecret);
-  vi.stubEnv('UNSUBSCRIBE_BASE_URL', 'https://shop.example/winback');
-  vi.stubEnv('SHOPIFY_WEBHOOK_SECRET', `${secrets.shopify},an-older-shopify-secret-still-active`);
-  vi.stubEnv('WOOCOMMERCE_WEBHOOK_SECRET', secrets.woocommerce);
-  vi.stubEnv('WEBHOOK_SECRET', secrets.generic);
-  vi.stubEnv('WINBACK_ADMIN_TOKEN', secrets.admin);
+  useShopEnvironment(shop, { SHOPIFY_WEBHOOK_SECRET: `${secrets.shopify},an-older-shopify-secret-still-active`, WOOCOMMERCE_WEBHOOK_SECRET: secrets.woocommerce, WEBHOOK_SECRET: secrets.generic, WINBACK_ADMIN_TOKEN: secrets.admin });
   api = await localApi();
 });
 afterAll(async () => {

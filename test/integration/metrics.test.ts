@@ -1,9 +1,8 @@
-import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { readFileSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { signShopify } from '../../lib/domain/webhooks/signatures.js';
 import { localLambdaContext } from '../../lib/local/lambda-context.js';
-import { fixtureHeaders, fixtureText } from '../support/http.js';
+import { apiGatewayEvent, fixtureHeaders, fixtureText } from '../support/http.js';
 import { localShop } from '../support/local-aws.js';
 
 const secret = 'test-shopify-webhook-secret-0123';
@@ -69,16 +68,7 @@ describe('metrics (CloudWatch EMF) from the handlers', () => {
     const { handler } = await import('../../functions/webhook-shopify/handler.js');
     const body = fixtureText('shopify', 'orders-create.json');
     const headers = { ...fixtureHeaders('shopify', 'orders-create.headers.json'), 'X-Shopify-Hmac-Sha256': signShopify(`${body} `, secret) };
-    const event = {
-      version: '2.0',
-      routeKey: 'POST /webhooks/shopify',
-      rawPath: '/webhooks/shopify',
-      rawQueryString: '',
-      headers: Object.fromEntries(Object.entries(headers).map(([name, value]) => [name.toLowerCase(), value])),
-      body,
-      isBase64Encoded: false,
-      requestContext: { http: { method: 'POST', path: '/webhooks/shopify' } },
-    } as unknown as APIGatewayProxyEventV2;
+    const event = apiGatewayEvent('POST', '/webhooks/shopify', { headers, body });
     // Act
     let status: number | undefined;
     const lines = await emfPrintedBy(async () => {

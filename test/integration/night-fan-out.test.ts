@@ -10,7 +10,9 @@ import type { SendQueue } from '../../lib/ports/send-queue.js';
 import { applyCampaignConfig } from '../../lib/usecases/apply-campaign-config.js';
 import { finishNight, startNight, workSegment, type FanOutDependencies } from '../../lib/usecases/run-night.js';
 import { customerFrom, testConfig } from '../support/customers.js';
-import { inboxOf, localShop, testUnsubscribeSecret } from '../support/local-aws.js';
+import { inboxOf, localShop, useShopEnvironment } from '../support/local-aws.js';
+
+const sendQueueUrl = 'https://sqs.eu-west-1.amazonaws.com/123456789012/WinbackSendQueue';
 
 const fixture = (path: string): unknown => JSON.parse(readFileSync(new URL(`../fixtures/${path}`, import.meta.url), 'utf8'));
 const context = (name: string, remainingMs = 900_000) => ({ ...localLambdaContext(name), getRemainingTimeInMillis: () => remainingMs });
@@ -36,15 +38,6 @@ async function fanOutShop(change?: Parameters<typeof testConfig>[0]) {
   return { ...shop, deps, queue };
 }
 
-function useShopEnvironment(shop: { tableName: string; dynamoEndpoint: string; sesEndpoint: string }): void {
-  vi.stubEnv('TABLE_NAME', shop.tableName);
-  vi.stubEnv('AWS_ENDPOINT_URL_DYNAMODB', shop.dynamoEndpoint);
-  vi.stubEnv('AWS_ENDPOINT_URL_SESV2', shop.sesEndpoint);
-  vi.stubEnv('UNSUBSCRIBE_BASE_URL', 'https://shop.example/winback');
-  vi.stubEnv('UNSUBSCRIBE_SECRET', testUnsubscribeSecret);
-  vi.stubEnv('SEND_QUEUE_URL', 'https://sqs.eu-west-1.amazonaws.com/123456789012/WinbackSendQueue');
-}
-
 const sqs = mockClient(SQSClient);
 
 beforeEach(() => {
@@ -61,7 +54,7 @@ describe('the night fanned out: start, segment workers, send queue, finish', () 
     const shop = await fanOutShop();
     const customers = ['Ada', 'Ben', 'Cleo', 'Dev', 'Eli'].map(lapsed);
     await shop.deps.customers.putMany(customers);
-    useShopEnvironment(shop);
+    useShopEnvironment(shop, { SEND_QUEUE_URL: sendQueueUrl });
     const start = (await import('../../functions/night-start/handler.js')).handler;
     const worker = (await import('../../functions/segment-worker/handler.js')).handler;
     const sender = (await import('../../functions/send-worker/handler.js')).handler;
@@ -153,7 +146,7 @@ describe('the night fanned out: start, segment workers, send queue, finish', () 
   it('records a night the state machine caught failing, with its error', async () => {
     // Prepare
     const shop = await fanOutShop();
-    useShopEnvironment(shop);
+    useShopEnvironment(shop, { SEND_QUEUE_URL: sendQueueUrl });
     const plan = await startNight(shop.deps, { asOf: '2026-11-22' });
     const finish = (await import('../../functions/night-finish/handler.js')).handler;
     const caught = { ...(fixture('stepfunctions/valid-finish-caught.json') as object), runId: plan.runId };
@@ -170,7 +163,7 @@ describe('the night fanned out: start, segment workers, send queue, finish', () 
   it('refuses invalid worker and queue inputs, naming the field', async () => {
     // Prepare
     const shop = await fanOutShop();
-    useShopEnvironment(shop);
+    useShopEnvironment(shop, { SEND_QUEUE_URL: sendQueueUrl });
     const worker = (await import('../../functions/segment-worker/handler.js')).handler;
     const sender = (await import('../../functions/send-worker/handler.js')).handler;
 

@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { localLambdaContext } from '../../lib/local/lambda-context.js';
 import { applyCampaignConfig } from '../../lib/usecases/apply-campaign-config.js';
 import { customerFrom, testConfig } from '../support/customers.js';
-import { inboxOf, localShop, testUnsubscribeSecret } from '../support/local-aws.js';
+import { inboxOf, localShop, testUnsubscribeSecret, useShopEnvironment } from '../support/local-aws.js';
 
 const fixture = (name: string): unknown => JSON.parse(readFileSync(new URL(`../fixtures/scheduler/${name}`, import.meta.url), 'utf8'));
 
@@ -16,11 +16,7 @@ describe('the nightly coordinator Lambda handler', () => {
     await applyCampaignConfig(testConfig(), 'test', shop.deps);
     const lena = customerFrom({ name: 'Lena', orderDays: ['2026-03-01', '2026-04-01', '2026-05-01'] });
     await shop.deps.customers.putMany([lena]);
-    vi.stubEnv('TABLE_NAME', shop.tableName);
-    vi.stubEnv('AWS_ENDPOINT_URL_DYNAMODB', shop.dynamoEndpoint);
-    vi.stubEnv('AWS_ENDPOINT_URL_SESV2', shop.sesEndpoint);
-    vi.stubEnv('UNSUBSCRIBE_BASE_URL', 'https://shop.example/winback');
-    vi.stubEnv('UNSUBSCRIBE_SECRET', testUnsubscribeSecret);
+    useShopEnvironment(shop);
     const { handler } = await import('../../functions/nightly-coordinator/handler.js');
     // Act
     const summary = await handler(fixture('valid-scheduled-time.json'), localLambdaContext('nightly-coordinator-test'));

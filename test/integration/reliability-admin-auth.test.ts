@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { applyCampaignConfig } from '../../lib/usecases/apply-campaign-config.js';
 import { customerFrom, testConfig } from '../support/customers.js';
 import { localApi } from '../support/http.js';
-import { localShop, testUnsubscribeSecret } from '../support/local-aws.js';
+import { localShop, testUnsubscribeSecret, useShopEnvironment } from '../support/local-aws.js';
 
 const adminToken = 'test-admin-token-auth-0123456789abcdef';
 
@@ -17,12 +17,7 @@ beforeAll(async () => {
   const { customer } = customerFrom({ name: 'Kim', orderDays: ['2026-05-01'] });
   await shop.deps.customers.putMany([{ customer, orders: [] }]);
   knownEmail = customer.email!;
-  vi.stubEnv('TABLE_NAME', shop.tableName);
-  vi.stubEnv('AWS_ENDPOINT_URL_DYNAMODB', shop.dynamoEndpoint);
-  vi.stubEnv('AWS_ENDPOINT_URL_SESV2', shop.sesEndpoint);
-  vi.stubEnv('UNSUBSCRIBE_SECRET', testUnsubscribeSecret);
-  vi.stubEnv('UNSUBSCRIBE_BASE_URL', 'https://shop.example/winback');
-  vi.stubEnv('WINBACK_ADMIN_TOKEN', adminToken);
+  useShopEnvironment(shop, { WINBACK_ADMIN_TOKEN: adminToken });
   api = await localApi();
 });
 afterAll(async () => {

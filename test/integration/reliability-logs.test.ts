@@ -8,7 +8,7 @@ import { sesEventEnvelope } from '../../lib/local/ses-event-envelopes.js';
 import { applyCampaignConfig } from '../../lib/usecases/apply-campaign-config.js';
 import { customerFrom, testConfig } from '../support/customers.js';
 import { fixtureHeaders, fixtureText, localApi } from '../support/http.js';
-import { inboxOf, localShop, testUnsubscribeSecret } from '../support/local-aws.js';
+import { inboxOf, localShop, testUnsubscribeSecret, useShopEnvironment } from '../support/local-aws.js';
 
 // The most talkative level for the whole file: the Lambda middleware resets the logger to its initial level on each
 // invocation, so the level must be in force before the shared logger is created.
@@ -32,15 +32,7 @@ let shop: Awaited<ReturnType<typeof localShop>>;
 beforeAll(async () => {
   shop = await localShop();
   await applyCampaignConfig(testConfig(), 'test', shop.deps);
-  vi.stubEnv('TABLE_NAME', shop.tableName);
-  vi.stubEnv('AWS_ENDPOINT_URL_DYNAMODB', shop.dynamoEndpoint);
-  vi.stubEnv('AWS_ENDPOINT_URL_SESV2', shop.sesEndpoint);
-  vi.stubEnv('UNSUBSCRIBE_SECRET', secrets.unsubscribe);
-  vi.stubEnv('UNSUBSCRIBE_BASE_URL', 'https://shop.example/winback');
-  vi.stubEnv('SHOPIFY_WEBHOOK_SECRET', secrets.shopify);
-  vi.stubEnv('WOOCOMMERCE_WEBHOOK_SECRET', secrets.woocommerce);
-  vi.stubEnv('WEBHOOK_SECRET', secrets.generic);
-  vi.stubEnv('WINBACK_ADMIN_TOKEN', secrets.admin);
+  useShopEnvironment(shop, { UNSUBSCRIBE_SECRET: secrets.unsubscribe, SHOPIFY_WEBHOOK_SECRET: secrets.shopify, WOOCOMMERCE_WEBHOOK_SECRET: secrets.woocommerce, WEBHOOK_SECRET: secrets.generic, WINBACK_ADMIN_TOKEN: secrets.admin });
   api = await localApi();
 });
 afterAll(async () => {

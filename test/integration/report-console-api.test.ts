@@ -4,7 +4,7 @@ import { applyCampaignConfig } from '../../lib/usecases/apply-campaign-config.js
 import { runNight } from '../../lib/usecases/run-night.js';
 import { customerFrom, testConfig } from '../support/customers.js';
 import { localApi } from '../support/http.js';
-import { localShop, testUnsubscribeSecret } from '../support/local-aws.js';
+import { localShop, testUnsubscribeSecret, useShopEnvironment } from '../support/local-aws.js';
 
 const token = 'test-admin-token-report-console-0123';
 const admin = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
@@ -15,12 +15,7 @@ let shop: Awaited<ReturnType<typeof localShop>>;
 beforeAll(async () => {
   shop = await localShop();
   await applyCampaignConfig(testConfig(), 'test', shop.deps);
-  vi.stubEnv('TABLE_NAME', shop.tableName);
-  vi.stubEnv('AWS_ENDPOINT_URL_DYNAMODB', shop.dynamoEndpoint);
-  vi.stubEnv('AWS_ENDPOINT_URL_SESV2', shop.sesEndpoint);
-  vi.stubEnv('UNSUBSCRIBE_SECRET', testUnsubscribeSecret);
-  vi.stubEnv('UNSUBSCRIBE_BASE_URL', 'https://shop.example/winback');
-  vi.stubEnv('WINBACK_ADMIN_TOKEN', token);
+  useShopEnvironment(shop, { WINBACK_ADMIN_TOKEN: token });
   api = await localApi();
 });
 afterAll(async () => {

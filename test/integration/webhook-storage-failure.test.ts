@@ -1,10 +1,9 @@
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { signShopify } from '../../lib/domain/webhooks/signatures.js';
 import { localLambdaContext } from '../../lib/local/lambda-context.js';
-import { fixtureHeaders, fixtureText } from '../support/http.js';
+import { apiGatewayEvent, fixtureHeaders, fixtureText } from '../support/http.js';
 
 const secret = 'test-shopify-webhook-secret-0123';
 
@@ -23,16 +22,7 @@ describe('a storage failure while receiving a webhook', () => {
     const { handler } = await import('../../functions/webhook-shopify/handler.js');
     const body = fixtureText('shopify', 'orders-create.json');
     const headers = { ...fixtureHeaders('shopify', 'orders-create.headers.json'), 'X-Shopify-Hmac-Sha256': signShopify(body, secret) };
-    const event = {
-      version: '2.0',
-      routeKey: 'POST /webhooks/shopify',
-      rawPath: '/webhooks/shopify',
-      rawQueryString: '',
-      headers: Object.fromEntries(Object.entries(headers).map(([name, value]) => [name.toLowerCase(), value])),
-      body,
-      isBase64Encoded: false,
-      requestContext: { http: { method: 'POST', path: '/webhooks/shopify' } },
-    } as unknown as APIGatewayProxyEventV2;
+    const event = apiGatewayEvent('POST', '/webhooks/shopify', { headers, body });
     // Act
     const response = await handler(event, localLambdaContext('webhook-shopify-test'));
     // Assess

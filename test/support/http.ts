@@ -1,3 +1,4 @@
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { readFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { findFreePort } from '../../lib/local/stack.js';
@@ -28,4 +29,18 @@ export async function localApi() {
     return { status: response.status, text, json: json as Record<string, unknown>, headers: response.headers };
   };
   return { base, request, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+}
+
+/** An API Gateway HTTP API (payload 2.0) event, as Lambda receives it, for calling a handler directly. */
+export function apiGatewayEvent(method: string, path: string, options: { headers?: Record<string, string>; body?: string } = {}): APIGatewayProxyEventV2 {
+  return {
+    version: '2.0',
+    routeKey: `${method} ${path}`,
+    rawPath: path,
+    rawQueryString: '',
+    headers: Object.fromEntries(Object.entries(options.headers ?? {}).map(([name, value]) => [name.toLowerCase(), value])),
+    ...(options.body !== undefined ? { body: options.body } : {}),
+    isBase64Encoded: false,
+    requestContext: { http: { method, path } },
+  } as unknown as APIGatewayProxyEventV2;
 }

@@ -1,6 +1,6 @@
 import { SESv2Client } from '@aws-sdk/client-sesv2';
 import { randomUUID } from 'node:crypto';
-import { inject } from 'vitest';
+import { inject, vi } from 'vitest';
 import { ensureTable } from '../../lib/adapters/dynamodb/admin.js';
 import { DynamoCampaignConfigStore } from '../../lib/adapters/dynamodb/campaign-configs.js';
 import { createDocumentClient } from '../../lib/adapters/dynamodb/client.js';
@@ -52,4 +52,20 @@ export async function inboxOf(sesEndpoint: string, address: string): Promise<Sto
   const response = await fetch(`${sesEndpoint}/store`);
   const { emails } = (await response.json()) as { emails: StoredEmail[] };
   return emails.filter((email) => email.destination.to.includes(address));
+}
+
+/**
+ * The environment a handler reads at cold start, pointed at this shop's table and the local SES: what the local
+ * runner sets, with `extra` for the secrets a test's handlers need (each unstubbed by `vi.unstubAllEnvs`).
+ */
+export function useShopEnvironment(shop: { tableName: string; dynamoEndpoint: string; sesEndpoint: string }, extra: Record<string, string> = {}): void {
+  const environment: Record<string, string> = {
+    TABLE_NAME: shop.tableName,
+    AWS_ENDPOINT_URL_DYNAMODB: shop.dynamoEndpoint,
+    AWS_ENDPOINT_URL_SESV2: shop.sesEndpoint,
+    UNSUBSCRIBE_SECRET: testUnsubscribeSecret,
+    UNSUBSCRIBE_BASE_URL: 'https://shop.example/winback',
+    ...extra,
+  };
+  for (const [name, value] of Object.entries(environment)) vi.stubEnv(name, value);
 }
