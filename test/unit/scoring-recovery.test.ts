@@ -1,9 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { fitBgNbd } from '../../lib/domain/scoring/bgnbd.js';
 import { fitGammaGamma } from '../../lib/domain/scoring/gamma-gamma.js';
-import { fitMbgNbd } from '../../lib/domain/scoring/mbgnbd.js';
+import { fitMbgNbd, preparedMbgNbd } from '../../lib/domain/scoring/mbgnbd.js';
 import { fitParetoNbd } from '../../lib/domain/scoring/pareto-nbd.js';
+import { compress, foldSummaries } from '../../lib/domain/scoring/summary.js';
 import type { CustomerSummary, FittedModel } from '../../lib/domain/scoring/types.js';
+import { syntheticSummaries, syntheticTruth } from '../bench/synthetic.js';
 
 /**
  * mulberry32: a 32-bit seeded generator in a few lines. fast-check's generators are made for building and shrinking
@@ -171,5 +173,28 @@ describe('parameter recovery from each model\'s own generative process', () => {
     const fitted = fitGammaGamma(customers);
     // Assess
     expectRecovered(fitted, truth);
+  });
+});
+
+describe('recovery at scale, in whole days, from the bench\'s generator', () => {
+  it('MBG/NBD and Gamma-Gamma on 150,000 customers, the fit starting from a subsample of the distinct summaries', () => {
+    // Prepare
+    const data = syntheticSummaries(150_000, 9);
+    const customers = Array.from({ length: data.count }, (_, i): CustomerSummary => {
+      const x = data.x[i]!;
+      return x > 0 ? { x, tx: data.tx[i]!, T: data.T[i]!, monetary: data.monetary[i]! } : { x, tx: data.tx[i]!, T: data.T[i]! };
+    });
+    // Act
+    const fitted = fitMbgNbd(customers, { timeUnit: 'days' });
+    const spend = fitGammaGamma(customers);
+    // Assess: enough distinct summaries that the fit takes its warm start (above 50,000 rows), on every customer
+    expect(compress(customers).length).toBeGreaterThan(50_000);
+    expect(fitted.customers).toBe(150_000);
+    expectRecovered(fitted, syntheticTruth.purchases);
+    expectRecovered(spend, syntheticTruth.spend);
+    // ... and the estimate is the maximum of the likelihood over all of them, not over the subsample
+    const gradient = new Float64Array(4);
+    preparedMbgNbd(foldSummaries(customers))(fitted.params, gradient);
+    for (const component of gradient) expect(Math.abs(component) / fitted.customers).toBeLessThan(1e-6);
   });
 });

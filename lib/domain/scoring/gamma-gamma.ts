@@ -3,7 +3,7 @@
  * z ~ Gamma(p, nu), with nu ~ Gamma(q, gamma) across customers. Fitted on repeat customers only (x > 0), on their mean
  * spend per repeat purchase day m_x.
  */
-import { fitMaximumLikelihood, type LikelihoodSpec } from './fit.js';
+import { fitMaximumLikelihood, rowsData, type LikelihoodSpec } from './fit.js';
 import { digamma, gammaln } from './special.js';
 import type { CustomerSummary, FitOptions, FittedGammaGamma, GammaGammaParams, WeightedSummary } from './types.js';
 
@@ -59,7 +59,6 @@ export function gammaGammaExpectedSpend(params: GammaGammaParams, x: number, mon
 export const gammaGammaSpec: LikelihoodSpec<GammaGammaParams> = {
   model: 'gamma-gamma',
   paramNames: gammaGammaParamNames,
-  total: gammaGammaTotalLogLikelihood,
   analyticGradient: true,
 };
 
@@ -85,5 +84,5 @@ export function fitGammaGamma(rows: Iterable<CustomerSummary>, options: FitOptio
   if (customers === 0) throw new RangeError('gamma-gamma: no repeat customers with a positive monetary value to fit');
   const meanSpend = weighted.reduce((sum, row) => sum + row.weight * (row.monetary as number), 0) / customers;
   // p = 1, q = 2 makes the population mean p gamma / (q - 1) equal gamma: start it at the observed mean.
-  return fitMaximumLikelihood(gammaGammaSpec, weighted, { p: 1, q: 2, gamma: meanSpend }, options) as FittedGammaGamma;
+  return fitMaximumLikelihood(gammaGammaSpec, rowsData(weighted, gammaGammaTotalLogLikelihood), { p: 1, q: 2, gamma: meanSpend }, options) as FittedGammaGamma;
 }

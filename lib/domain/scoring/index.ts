@@ -17,6 +17,6 @@ export {
   InvalidFittedModelError,
   paramNamesOf,
 } from './models.js';
-export { scoreCustomer, customerLifetimeValue, discountedExpectedPurchases, type ClvOptions, type ScoreOptions, type CustomerScore } from './clv.js';
+export { scoreCustomer, customerScorer, customerLifetimeValue, discountedExpectedPurchases, type ClvOptions, type ScoreOptions, type CustomerScore, type CustomerScorer } from './clv.js';
 export { backtest, rocAuc, type BacktestOptions, type BacktestResult, type BacktestRow } from './backtest.js';
 export { CsvInputError, parseModelInput, readModelInput, type ModelInput } from './csv.js';

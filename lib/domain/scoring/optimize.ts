@@ -15,6 +15,11 @@ export interface MinimizeOptions {
   readonly relativeTolerance?: number;
   /** Largest change of any coordinate in one step (default 2: a parameter moves at most by a factor e^2 per step). */
   readonly maxStep?: number;
+  /**
+   * A starting approximation of the inverse Hessian (e.g. from a previous search on similar data); by default the
+   * identity, scaled after the first step.
+   */
+  readonly initialInverseHessian?: readonly Float64Array[];
 }
 
 export interface MinimizeResult {
@@ -25,6 +30,8 @@ export interface MinimizeResult {
   readonly converged: boolean;
   /** Why the search stopped, for logs and error messages. */
   readonly reason: 'gradient' | 'no further decrease' | 'iteration limit' | 'line search failed' | 'not finite';
+  /** The final BFGS approximation of the inverse Hessian. */
+  readonly inverseHessian: Float64Array[];
 }
 
 function maxAbs(v: Float64Array): number {
@@ -62,17 +69,17 @@ export function minimize(fg: ObjectiveWithGradient, x0: ArrayLike<number>, optio
   let x = Float64Array.from(x0);
   let g = new Float64Array(n);
   let f = fg(x, g);
+  let H = options.initialInverseHessian ? options.initialInverseHessian.map((row) => Float64Array.from(row)) : identity(n);
   if (!Number.isFinite(f) || !allFinite(g)) {
-    return { x, value: f, gradient: g, iterations: 0, converged: false, reason: 'not finite' };
+    return { x, value: f, gradient: g, iterations: 0, converged: false, reason: 'not finite', inverseHessian: H };
   }
-  let H = identity(n);
-  let fresh = true; // H is the identity: a failed line search cannot be cured by a reset
+  let fresh = options.initialInverseHessian === undefined; // H is the identity: a failed line search cannot be cured by a reset
   const direction = new Float64Array(n);
   const xNew = new Float64Array(n);
   let gNew = new Float64Array(n);
 
   for (let iteration = 1; iteration <= maxIterations; iteration++) {
-    if (maxAbs(g) <= gtol) return { x, value: f, gradient: g, iterations: iteration - 1, converged: true, reason: 'gradient' };
+    if (maxAbs(g) <= gtol) return { x, value: f, gradient: g, iterations: iteration - 1, converged: true, reason: 'gradient', inverseHessian: H };
 
     for (let i = 0; i < n; i++) {
       let d = 0;
@@ -115,7 +122,7 @@ export function minimize(fg: ObjectiveWithGradient, x0: ArrayLike<number>, optio
       }
       // No decrease along steepest descent either: stationary to machine precision, or stuck.
       const smallGradient = maxAbs(g) <= Math.sqrt(gtol);
-      return { x, value: f, gradient: g, iterations: iteration, converged: smallGradient, reason: smallGradient ? 'no further decrease' : 'line search failed' };
+      return { x, value: f, gradient: g, iterations: iteration, converged: smallGradient, reason: smallGradient ? 'no further decrease' : 'line search failed', inverseHessian: H };
     }
 
     const s = new Float64Array(n);
@@ -138,11 +145,11 @@ export function minimize(fg: ObjectiveWithGradient, x0: ArrayLike<number>, optio
     gNew = gOld;
     f = fNew;
     if (change <= ftol * Math.max(1, Math.abs(f)) && maxAbs(g) <= Math.sqrt(gtol)) {
-      return { x, value: f, gradient: g, iterations: iteration, converged: true, reason: 'no further decrease' };
+      return { x, value: f, gradient: g, iterations: iteration, converged: true, reason: 'no further decrease', inverseHessian: H };
     }
   }
   const converged = maxAbs(g) <= gtol;
-  return { x, value: f, gradient: g, iterations: maxIterations, converged, reason: converged ? 'gradient' : 'iteration limit' };
+  return { x, value: f, gradient: g, iterations: maxIterations, converged, reason: converged ? 'gradient' : 'iteration limit', inverseHessian: H };
 }
 
 /** H <- (I - rho s y') H (I - rho y s') + rho s s', rho = 1 / (y's): the inverse-Hessian BFGS update. */
@@ -184,8 +191,11 @@ export function numericGradient(f: (x: Float64Array) => number, x: Float64Array,
   return value;
 }
 
-/** Symmetric Hessian by central differences of the gradient. */
-export function numericHessian(fg: ObjectiveWithGradient, x: Float64Array, h = 1e-4): Float64Array[] {
+/**
+ * Symmetric Hessian by differences of the gradient: central ones (2n gradients), or, given the gradient at x itself,
+ * forward ones (n gradients, for when each gradient is expensive; truncation error of order h instead of h^2).
+ */
+export function numericHessian(fg: ObjectiveWithGradient, x: Float64Array, h = 1e-4, gradientAtX?: Float64Array): Float64Array[] {
   const n = x.length;
   const H = Array.from({ length: n }, () => new Float64Array(n));
   const probe = Float64Array.from(x);
@@ -195,6 +205,12 @@ export function numericHessian(fg: ObjectiveWithGradient, x: Float64Array, h = 1
     const xj = x[j] as number;
     probe[j] = xj + h;
     fg(probe, up);
+    if (gradientAtX) {
+      down.set(gradientAtX);
+      probe[j] = xj;
+      for (let i = 0; i < n; i++) (H[i] as Float64Array)[j] = ((up[i] as number) - (down[i] as number)) / h;
+      continue;
+    }
     probe[j] = xj - h;
     fg(probe, down);
     probe[j] = xj;

@@ -4,9 +4,9 @@
  * the Pareto/NBD model and related expressions"), evaluated in log space.
  */
 import { purchaseRateStart } from './bgnbd.js';
-import { fitMaximumLikelihood, type LikelihoodSpec } from './fit.js';
+import { fitMaximumLikelihood, rowsData, type LikelihoodSpec } from './fit.js';
 import { gammaln, hyp2f1, log1mExp, logAddExp, logisticOfMinus, oneMinusPowerOver } from './special.js';
-import { compress } from './summary.js';
+import { foldSummaries, rowsOf } from './summary.js';
 import type { CustomerSummary, FitOptions, FittedParetoNbd, ParetoNbdParams, WeightedSummary } from './types.js';
 
 export const paretoParamNames = ['r', 'alpha', 's', 'beta'] as const;
@@ -89,14 +89,15 @@ export function paretoUnconditionalExpectedPurchases(params: ParetoNbdParams, t:
 export const paretoSpec: LikelihoodSpec<ParetoNbdParams> = {
   model: 'pareto',
   paramNames: paretoParamNames,
-  total: (params, rows) => paretoTotalLogLikelihood(params, rows),
   analyticGradient: false,
 };
 
 export function fitParetoNbd(rows: Iterable<CustomerSummary>, options: FitOptions = {}): FittedParetoNbd {
-  const weighted = compress(rows);
+  const folded = foldSummaries(rows);
+  const weighted = rowsOf(folded);
   const customers = weighted.reduce((sum, row) => sum + row.weight, 0);
   const meanT = weighted.reduce((sum, row) => sum + row.weight * row.T, 0) / Math.max(customers, 1);
   // Start with a mean lifetime of about the observation window: s = 1, beta = mean T.
-  return fitMaximumLikelihood(paretoSpec, weighted, { ...purchaseRateStart(weighted), s: 1, beta: Math.max(meanT, 1e-3) }, options) as FittedParetoNbd;
+  const start = { ...purchaseRateStart(folded), s: 1, beta: Math.max(meanT, 1e-3) };
+  return fitMaximumLikelihood(paretoSpec, rowsData(weighted, paretoTotalLogLikelihood), start, options) as FittedParetoNbd;
 }

@@ -1,4 +1,5 @@
 import { isCalendarDate, toEpochDay, type CalendarDate } from '../dates.js';
+import { mixHash, tableCapacity } from './hashing.js';
 import { daysPerUnit, type CustomerSummary, type IdentifiedSummary, type TimeUnit, type WeightedSummary } from './types.js';
 
 /** One order in an event log: who, which calendar day, how much (currency units; a plain number is fine for modelling). */
@@ -107,17 +108,143 @@ export function assertValidSummary(summary: CustomerSummary, where: string): voi
   if (x === 0 && tx !== 0) throw new RangeError(`${where}: tx must be 0 when x is 0, got ${tx}`);
 }
 
+/** Weighted rows as columns (row i is x[i], tx[i], T[i] with weight[i]): what the fits evaluate, without an object per row. */
+export interface WeightedColumns {
+  readonly length: number;
+  readonly x: Float64Array;
+  readonly tx: Float64Array;
+  readonly T: Float64Array;
+  readonly weight: Float64Array;
+}
+
 /** Folds customers with identical (x, tx, T) into weighted rows (weights sum to the number of customers). */
 export function compress(rows: Iterable<CustomerSummary>): WeightedSummary[] {
-  const byKey = new Map<string, { x: number; tx: number; T: number; weight: number }>();
-  let index = 0;
-  for (const row of rows) {
-    const weight = 'weight' in row && typeof row.weight === 'number' ? row.weight : 1;
-    assertValidSummary(row, `customer summary #${index++}`);
-    const key = `${row.x}|${row.tx}|${row.T}`;
-    const existing = byKey.get(key);
-    if (existing) existing.weight += weight;
-    else byKey.set(key, { x: row.x, tx: row.tx, T: row.T, weight });
+  return rowsOf(foldSummaries(rows));
+}
+
+/**
+ * {@link compress} into columns: rows grouped by x (ascending), within a group in the order each summary first appears.
+ * Grouping first keeps the fold's hash table the size of one group (a million customers have a few hundred distinct x),
+ * small enough to stay in the processor's cache, where one table over all of them would miss it on nearly every row;
+ * and nothing per row is left for the garbage collector. Several times faster than a Map keyed by strings.
+ */
+export function foldSummaries(rows: Iterable<CustomerSummary>): WeightedColumns {
+  const list: readonly CustomerSummary[] = Array.isArray(rows) ? rows : Array.from(rows);
+  const n = list.length;
+  // Pass 1: validate, and count the rows of each x.
+  const groupOfRow = new Int32Array(n);
+  const groupOfSmallX = new Int32Array(smallX).fill(-1);
+  const groupOfLargeX = new Map<number, number>();
+  const groupX: number[] = [];
+  const groupSize: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const row = list[i] as CustomerSummary;
+    const { x, tx, T } = row;
+    // The message (a string per row) only when a row is invalid.
+    if (!(Number.isInteger(x) && x >= 0 && tx >= 0 && T >= tx && Number.isFinite(T) && (x > 0 || tx === 0))) assertValidSummary(row, `customer summary #${i}`);
+    let g = x < smallX ? (groupOfSmallX[x] as number) : (groupOfLargeX.get(x) ?? -1);
+    if (g < 0) {
+      g = groupX.length;
+      groupX.push(x);
+      groupSize.push(0);
+      if (x < smallX) groupOfSmallX[x] = g;
+      else groupOfLargeX.set(x, g);
+    }
+    groupOfRow[i] = g;
+    groupSize[g] = (groupSize[g] as number) + 1;
   }
-  return [...byKey.values()];
+  const groups = groupX.length;
+  const order = groupX.map((_, g) => g).sort((p, q) => (groupX[p] as number) - (groupX[q] as number));
+  const offset = new Int32Array(groups);
+  let largest = 0;
+  for (let k = 0, at = 0; k < groups; k++) {
+    const g = order[k] as number;
+    offset[g] = at;
+    at += groupSize[g] as number;
+    largest = Math.max(largest, groupSize[g] as number);
+  }
+  // Pass 2: each row's (tx, T, weight) into its group's range.
+  const byGroupTx = new Float64Array(n);
+  const byGroupT = new Float64Array(n);
+  const byGroupWeight = new Float64Array(n);
+  const next = offset.slice();
+  for (let i = 0; i < n; i++) {
+    const row = list[i] as CustomerSummary;
+    const at = next[groupOfRow[i] as number] as number;
+    next[groupOfRow[i] as number] = at + 1;
+    byGroupTx[at] = row.tx;
+    byGroupT[at] = row.T;
+    byGroupWeight[at] = 'weight' in row && typeof row.weight === 'number' ? row.weight : 1;
+  }
+  // Pass 3: fold each group on (tx, T), writing the distinct rows over the grouped ones: a row is written at or before
+  // the position it was read from, so nothing unread is overwritten, and no second set of columns is allocated (large
+  // allocations are what make the garbage collector walk every summary object in the heap).
+  const tx = byGroupTx;
+  const T = byGroupT;
+  const weight = byGroupWeight;
+  const groupEnds = new Int32Array(groups);
+  const slots = new Int32Array(tableCapacity(largest));
+  let distinct = 0;
+  for (let k = 0; k < groups; k++) {
+    const g = order[k] as number;
+    const groupStart = offset[g] as number;
+    const groupEnd = groupStart + (groupSize[g] as number);
+    const capacity = tableCapacity(groupEnd - groupStart);
+    const mask = capacity - 1;
+    slots.fill(-1, 0, capacity);
+    for (let i = groupStart; i < groupEnd; i++) {
+      const rowTx = tx[i] as number;
+      const rowT = T[i] as number;
+      const rowWeight = weight[i] as number;
+      let slot = mixHash(mixHash(0, rowTx), rowT) & mask;
+      for (;;) {
+        const at = slots[slot] as number;
+        if (at < 0) {
+          slots[slot] = distinct;
+          tx[distinct] = rowTx;
+          T[distinct] = rowT;
+          weight[distinct] = rowWeight;
+          distinct++;
+          break;
+        }
+        // Compared as numbers: -0 and 0 are the same time.
+        if (tx[at] === rowTx && T[at] === rowT) {
+          weight[at] = (weight[at] as number) + rowWeight;
+          break;
+        }
+        slot = (slot + 1) & mask;
+      }
+    }
+    groupEnds[k] = distinct;
+  }
+  const x = new Float64Array(distinct);
+  for (let k = 0, at = 0; k < groups; k++) {
+    const value = groupX[order[k] as number] as number;
+    for (const end = groupEnds[k] as number; at < end; at++) x[at] = value;
+  }
+  return { length: distinct, x, tx: tx.subarray(0, distinct), T: T.subarray(0, distinct), weight: weight.subarray(0, distinct) };
+}
+
+/** Purchase counts below this find their group through an array, the rest (rare) through a Map. */
+const smallX = 4096;
+
+/** The columns as summary objects. */
+export function rowsOf(columns: WeightedColumns): WeightedSummary[] {
+  const { x, tx, T, weight } = columns;
+  const result: WeightedSummary[] = new Array(columns.length);
+  for (let i = 0; i < columns.length; i++) result[i] = { x: x[i] as number, tx: tx[i] as number, T: T[i] as number, weight: weight[i] as number };
+  return result;
+}
+
+/** Summary objects that are already weighted rows, as columns (no folding). */
+export function columnsOf(rows: readonly WeightedSummary[]): WeightedColumns {
+  const n = rows.length;
+  const columns = { length: n, x: new Float64Array(n), tx: new Float64Array(n), T: new Float64Array(n), weight: new Float64Array(n) };
+  rows.forEach((row, i) => {
+    columns.x[i] = row.x;
+    columns.tx[i] = row.tx;
+    columns.T[i] = row.T;
+    columns.weight[i] = row.weight;
+  });
+  return columns;
 }
