@@ -5,8 +5,30 @@ import { feedbackAnswers, feedbackQuestion } from './feedback.js';
  * Liquid, the language Shopify merchants already write themes in. Strict variables and filters, so a typo in a
  * template fails validation instead of sending "Hi ," at 2 a.m.
  */
-const strictEngine = new Liquid({ strictVariables: true, strictFilters: true, cache: 200 });
-const htmlEngine = new Liquid({ strictVariables: true, strictFilters: true, outputEscape: 'escape', cache: 200 });
+const strictEngine = new Liquid({ strictVariables: true, strictFilters: true });
+const htmlEngine = new Liquid({ strictVariables: true, strictFilters: true, outputEscape: 'escape' });
+
+/**
+ * Parsed templates by source text. Liquid's own `cache` option only caches templates read from files, so every
+ * email parsed its campaign's templates again; a night renders a handful of templates thousands of times.
+ */
+const parsedLimit = 500;
+const parsed = new Map<Liquid, Map<string, ReturnType<Liquid['parse']>>>([
+  [strictEngine, new Map()],
+  [htmlEngine, new Map()],
+]);
+
+function render(engine: Liquid, source: string, context: Record<string, unknown>): string {
+  const cache = parsed.get(engine)!;
+  let template = cache.get(source);
+  if (!template) {
+    template = engine.parse(source);
+    // Config versions come and go: a bounded cache that starts over rather than grows.
+    if (cache.size >= parsedLimit) cache.clear();
+    cache.set(source, template);
+  }
+  return engine.renderSync(template, context) as string;
+}
 
 export interface EmailContent {
   readonly subject: string;
@@ -33,12 +55,12 @@ export interface RenderedEmail {
 
 export function renderEmail(content: EmailContent, variables: TemplateVariables): RenderedEmail {
   const context = variables as unknown as Record<string, unknown>;
-  const preheader = content.preheader ? strictEngine.parseAndRenderSync(content.preheader, context) : '';
-  const body = htmlEngine.parseAndRenderSync(content.html, context);
+  const preheader = content.preheader ? render(strictEngine, content.preheader, context) : '';
+  const body = render(htmlEngine, content.html, context);
   return {
-    subject: singleLine(strictEngine.parseAndRenderSync(content.subject, context)),
+    subject: singleLine(render(strictEngine, content.subject, context)),
     html: preheader ? `${hiddenPreheader(preheader)}${body}` : body,
-    text: strictEngine.parseAndRenderSync(content.text, context),
+    text: render(strictEngine, content.text, context),
   };
 }
 

@@ -1,11 +1,11 @@
-import pLimit from 'p-limit';
 import type { CampaignConfig } from '../config/campaign-config.js';
 import { classify, type Classification, type LifecycleStatus, type ShopPace } from '../domain/classification.js';
 import type { Customer, DecisionRecord } from '../domain/customer.js';
 import { decide, type Decision, type SkipReason } from '../domain/decisions.js';
 import { isPaused, type PausedScopes } from '../domain/deliverability.js';
 import { hashEmail } from '../domain/email.js';
-import type { CustomerRepository } from '../ports/customers.js';
+import type { CustomerPage, CustomerRepository } from '../ports/customers.js';
+import { EmailSendError } from '../ports/email-sender.js';
 import type { SuppressionList } from '../ports/suppressions.js';
 import { addDays } from '../domain/dates.js';
 import { resolveOffer } from '../domain/offers.js';
@@ -103,21 +103,73 @@ export function emptyTally(): SegmentTally {
 }
 
 /**
- * One scan segment, page by page: score, decide, check suppression, then run the step. Only one page of customers
- * is in memory at a time, so a segment's memory does not grow with the customer base. It starts at `from.cursor`
- * and, when `from.shouldStop` says so between pages, returns where it stopped instead of finishing.
+ * One scan segment, page by page: score, decide, check suppression, then run the step. The next page is read while
+ * this one's steps run, and a page's steps start before the previous page's last ones have finished, so neither the
+ * scan nor the sends wait for each other at page boundaries. At most about three pages of customers are in memory
+ * (the one read ahead, the one being decided, the one whose steps finish), so a segment's memory does not grow with
+ * the customer base. It starts at `from.cursor` and, when `from.shouldStop` says so between pages, finishes the steps
+ * it started and returns where it stopped instead of finishing.
  */
 export async function scoreSegment(segment: number, night: NightContext, deps: SegmentDependencies, from: SegmentPosition = {}): Promise<SegmentResult> {
   const tally = emptyTally();
-  const limit = pLimit(night.sendConcurrency);
-  let cursor = from.cursor;
-  do {
-    const page = await deps.customers.scanPage({ segment, totalSegments: night.totalSegments, ...(cursor ? { cursor } : {}), ...(from.pageSize ? { limit: from.pageSize } : {}) });
-    cursor = page.nextCursor;
+  // A step holds one of `sendConcurrency` slots from before its reservation until SES has answered (or, without a
+  // send, to its end): at most that many entries are ever reserved and not yet settled, which is all a crash can leave
+  // ambiguous. Marking the email sent and updating the profile happen after the slot is free, so those writes of many
+  // steps overlap and travel together (see the DynamoDB adapters) while the next steps already use SES.
+  const slots = fifoSlots(night.sendConcurrency);
+  const stepDeps = (release: () => void): SegmentDependencies => ({
+    ...deps,
+    email: {
+      async send(email) {
+        try {
+          // A step that reaches SES after the account was paused tonight is answered as SES would: not taken.
+          if (night.stop.reason) throw new EmailSendError('paused', night.stop.reason);
+          return await deps.email.send(email);
+        } catch (error) {
+          // One refusal is enough: the steps waiting for a slot must not ask SES again.
+          if (error instanceof EmailSendError && error.kind === 'paused') night.stop.reason ??= error.code;
+          throw error;
+        } finally {
+          release();
+        }
+      },
+    },
+  });
+  const inFlight = new Set<Promise<void>>();
+  let failure: { error: unknown } | undefined;
+  const track = (work: Promise<void>): Promise<void> => {
+    const tracked: Promise<void> = work.then(
+      () => void inFlight.delete(tracked),
+      (error: unknown) => {
+        failure ??= { error };
+        inFlight.delete(tracked);
+      },
+    );
+    inFlight.add(tracked);
+    return tracked;
+  };
+  /** Every step started has finished (a failed one fails the segment, after the others are done). */
+  const settle = async () => {
+    while (inFlight.size > 0) await Promise.all(inFlight);
+    if (failure) throw failure.error;
+  };
+  const read = (cursor: string | undefined): Promise<CustomerPage> => {
+    const page = deps.customers.scanPage({ segment, totalSegments: night.totalSegments, ...(cursor ? { cursor } : {}), ...(from.pageSize ? { limit: from.pageSize } : {}) });
+    // A page read ahead and then not used (the worker hands over) must not become an unhandled rejection.
+    page.catch(() => {});
+    return page;
+  };
+
+  let previousPage: Promise<unknown> = Promise.resolve();
+  let ahead: Promise<CustomerPage> | undefined = read(from.cursor);
+  while (ahead) {
+    const page: CustomerPage = await ahead;
+    const cursor = page.nextCursor;
+    ahead = cursor ? read(cursor) : undefined;
     count(tally, 'unreadable_record', page.unreadable);
 
     const candidates: { customer: Customer; decision: Extract<Decision, { kind: 'send' | 'hold' }>; classification: Classification }[] = [];
-    const settled: Promise<void>[] = [];
+    const pageWork: Promise<void>[] = [];
     for (const customer of page.customers) {
       tally.customersScanned += 1;
       const classification = night.score?.(customer) ?? classify(customer, night.asOf, night.pace, night.config.classification, night.config.shop.timeZone);
@@ -125,7 +177,7 @@ export async function scoreSegment(segment: number, night: NightContext, deps: S
       const decision = decide(customer, classification, night.config, night.asOf, night.nightAt);
       if (decision.kind === 'skip') {
         count(tally, decision.reason);
-        if (!night.samples) settled.push(logIfChanged(customer, { asOf: night.asOf, outcome: 'skipped', reason: decision.reason, ...(decision.campaignId ? { campaignId: decision.campaignId } : {}) }, night, deps));
+        if (!night.samples) pageWork.push(track(logIfChanged(customer, { asOf: night.asOf, outcome: 'skipped', reason: decision.reason, ...(decision.campaignId ? { campaignId: decision.campaignId } : {}) }, night, deps)));
       } else {
         candidates.push({ customer, decision, classification });
       }
@@ -134,47 +186,86 @@ export async function scoreSegment(segment: number, night: NightContext, deps: S
     candidates.sort((a, b) => b.classification.priority - a.classification.priority);
 
     const suppressed = await deps.suppressions.suppressedAmong(candidates.map((candidate) => hashEmail(candidate.customer.email!)));
-    await Promise.all([
-      ...settled,
-      ...candidates.map(({ customer, decision, classification }) =>
-        limit(async () => {
-          const skipped = (reason: SkipReason) => {
-            count(tally, reason);
-            return logIfChanged(customer, { asOf: night.asOf, outcome: 'skipped', reason, campaignId: decision.campaign.id, step: decision.step }, night, deps);
-          };
-          if (suppressed.has(hashEmail(customer.email!))) return skipped('suppressed');
-          // Holdouts pause too: a holdout that keeps growing while nobody is emailed would skew the lift.
-          if (isPaused(night.paused, decision.campaign.id)) return skipped('campaign_paused');
-          if (night.stop.reason) return skipped('sending_paused');
-          if (decision.kind === 'send' && !(await night.budget.take())) return skipped('daily_cap');
-          const request: StepRequest = {
-            kind: decision.kind,
-            customer: customer as StepRequest['customer'],
-            campaign: decision.campaign,
-            episode: decision.episode,
-            step: decision.step,
-            arm: decision.arm,
-            journey: decision.journey,
-            valueAtStakeMinor: classification.valueAtStakeMinor,
-            runId: night.runId,
-            asOf: night.asOf,
-            nightAt: night.nightAt,
-          };
-          const result = night.samples ? previewStep(request, night, deps) : await runStep(request, night.config, deps);
-          if (decision.kind === 'send' && !spendsBudget(result)) await night.budget.giveBack();
-          if (result.outcome === 'paused') night.stop.reason ??= result.errorCode;
-          record(tally, decision.campaign.id, decision.arm, result);
-          const outcome = outcomeOf(result);
-          const entry = { asOf: night.asOf, ...outcome, campaignId: decision.campaign.id, step: decision.step, arm: decision.arm };
-          // A step taken is its own record: the ledger entry (sent, scheduled, held out) and lastDecision on the profile.
-          if (outcome.outcome === 'skipped' && !night.samples) await logIfChanged(customer, entry, night, deps);
-        }),
-      ),
-    ]);
+    for (const { customer, decision, classification } of candidates) {
+      const slot = slots.acquire();
+      pageWork.push(
+        track(
+          slot.then(async (release) => {
+            try {
+              const skipped = (reason: SkipReason) => {
+                count(tally, reason);
+                return logIfChanged(customer, { asOf: night.asOf, outcome: 'skipped', reason, campaignId: decision.campaign.id, step: decision.step }, night, deps);
+              };
+              if (suppressed.has(hashEmail(customer.email!))) return skipped('suppressed');
+              // Holdouts pause too: a holdout that keeps growing while nobody is emailed would skew the lift.
+              if (isPaused(night.paused, decision.campaign.id)) return skipped('campaign_paused');
+              if (night.stop.reason) return skipped('sending_paused');
+              if (decision.kind === 'send' && !(await night.budget.take())) return skipped('daily_cap');
+              const request: StepRequest = {
+                kind: decision.kind,
+                customer: customer as StepRequest['customer'],
+                campaign: decision.campaign,
+                episode: decision.episode,
+                step: decision.step,
+                arm: decision.arm,
+                journey: decision.journey,
+                valueAtStakeMinor: classification.valueAtStakeMinor,
+                runId: night.runId,
+                asOf: night.asOf,
+                nightAt: night.nightAt,
+              };
+              const result = night.samples ? previewStep(request, night, deps) : await runStep(request, night.config, stepDeps(release));
+              if (decision.kind === 'send' && !spendsBudget(result)) await night.budget.giveBack();
+              if (result.outcome === 'paused') night.stop.reason ??= result.errorCode;
+              record(tally, decision.campaign.id, decision.arm, result);
+              const outcome = outcomeOf(result);
+              const entry = { asOf: night.asOf, ...outcome, campaignId: decision.campaign.id, step: decision.step, arm: decision.arm };
+              // A step taken is its own record: the ledger entry (sent, scheduled, held out) and lastDecision on the profile.
+              if (outcome.outcome === 'skipped' && !night.samples) await logIfChanged(customer, entry, night, deps);
+            } finally {
+              release();
+            }
+          }),
+        ),
+      );
+    }
+    // This page's steps are queued behind the previous page's: wait for that one only, so the sends never run dry.
+    await previousPage;
+    previousPage = Promise.all(pageWork);
+    if (failure) break;
     // At least one page per invocation, so a worker that starts late still makes progress.
-    if (cursor && from.shouldStop?.()) return { tally, nextCursor: cursor };
-  } while (cursor);
+    if (cursor && from.shouldStop?.()) {
+      await settle();
+      return { tally, nextCursor: cursor };
+    }
+  }
+  await settle();
   return { tally };
+}
+
+/** A counting semaphore that hands out its slots in the order they were asked for (priority order, for the cap). */
+function fifoSlots(size: number): { acquire(): Promise<() => void> } {
+  let free = size;
+  const waiting: (() => void)[] = [];
+  const releaser = () => {
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      const next = waiting.shift();
+      if (next) next();
+      else free += 1;
+    };
+  };
+  return {
+    acquire() {
+      if (free > 0) {
+        free -= 1;
+        return Promise.resolve(releaser());
+      }
+      return new Promise((resolve) => waiting.push(() => resolve(releaser())));
+    },
+  };
 }
 
 function spendsBudget(result: StepResult): boolean {

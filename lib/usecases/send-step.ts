@@ -121,12 +121,11 @@ export async function runStep(request: StepRequest, config: CampaignConfig, deps
 
   const reserved = await deps.ledger.reserve(reservation);
   if (!reserved.reserved) return { outcome: 'skipped', reason: reserved.heldAs === 'failed' ? 'failed_before' : 'already_sent' };
-  const result = await deliver(key, email, deps, request.nightAt);
-  if (result.outcome === 'sent') {
-    const lastSend = { campaignId: key.campaignId, episode: key.episode, step: key.step, at };
-    await remember(deps, key, { journey: request.journey, recentEmails, lastSend, lastDecision: decisionOf(request, 'sent'), ...(exit ? { exit } : {}) });
-  }
-  return result;
+  const lastSend = { campaignId: key.campaignId, episode: key.episode, step: key.step, at };
+  // The profile is updated alongside the ledger's "sent" (two items, so one request when batched), never before SES took it.
+  return deliver(key, email, deps, request.nightAt, {
+    onSent: () => remember(deps, key, { journey: request.journey, recentEmails, lastSend, lastDecision: decisionOf(request, 'sent'), ...(exit ? { exit } : {}) }),
+  });
 }
 
 /**
@@ -141,7 +140,7 @@ export async function deliver(
   deps: Pick<SendDependencies, 'ledger' | 'email' | 'clock' | 'log'>,
   sentAt: Date,
   /** A scheduled send keeps its entry when SES did not take it: the sender puts it back on the due list. */
-  { releaseWhenNotTaken = true }: { releaseWhenNotTaken?: boolean } = {},
+  { releaseWhenNotTaken = true, onSent }: { releaseWhenNotTaken?: boolean; /** Runs once SES took the email, alongside marking it sent; must not throw. */ onSent?: () => Promise<void> } = {},
 ): Promise<StepResult> {
   let messageId: string;
   try {
@@ -156,12 +155,11 @@ export async function deliver(
     await deps.ledger.complete(key, { status: 'failed', errorCode: failure.kind === 'rejected' ? failure.code : `unconfirmed:${failure.code}`, at });
     return { outcome: 'skipped', reason: failure.kind === 'rejected' ? 'send_failed' : 'send_unconfirmed' };
   }
-  try {
-    await deps.ledger.complete(key, { status: 'sent', messageId, at: sentAt.toISOString() });
-  } catch (error) {
+  const recording = deps.ledger.complete(key, { status: 'sent', messageId, at: sentAt.toISOString() }).catch((error: unknown) => {
     // The email went out; the reservation alone already keeps it from going twice, so the night carries on.
     deps.log?.error('sent, but recording it failed', { campaignId: key.campaignId, customerId: key.customerId, messageId, error: (error as Error).message });
-  }
+  });
+  await Promise.all([recording, onSent?.()]);
   return { outcome: 'sent', messageId };
 }
 
@@ -234,8 +232,13 @@ export function composeEmail(
 
 /** "6 December 2026": a date as the shop's customers read it. */
 function formatDay(date: string, locale: string): string {
-  return new Intl.DateTimeFormat(locale, { day: 'numeric', month: 'long', year: 'numeric', timeZone: 'UTC' }).format(new Date(`${date}T00:00:00Z`));
+  let format = dayFormats.get(locale);
+  // Building a DateTimeFormat costs far more than using one: one per locale.
+  if (!format) dayFormats.set(locale, (format = new Intl.DateTimeFormat(locale, { day: 'numeric', month: 'long', year: 'numeric', timeZone: 'UTC' })));
+  return format.format(new Date(`${date}T00:00:00Z`));
 }
+
+const dayFormats = new Map<string, Intl.DateTimeFormat>();
 
 /** A display name is quoted so commas and quotes in a shop's name cannot change the address. */
 function formatAddress(name: string, address: string): string {

@@ -19,8 +19,10 @@ import { generateDemoShop, type DemoCustomer } from '../../lib/domain/demo-shop.
 import { hashEmail } from '../../lib/domain/email.js';
 import { shopifyHeaders } from '../../lib/domain/orders/shopify.js';
 import { compress, fitModel, parseModelInput, scoreCustomer, type FittedGammaGamma, type FittedPurchaseModel, type CustomerSummary } from '../../lib/domain/scoring/index.js';
-import { bgnbdTotalLogLikelihood } from '../../lib/domain/scoring/bgnbd.js';
-import { mbgnbdTotalLogLikelihood } from '../../lib/domain/scoring/mbgnbd.js';
+import { preparedBgNbd } from '../../lib/domain/scoring/bgnbd.js';
+import { preparedMbgNbd } from '../../lib/domain/scoring/mbgnbd.js';
+import { foldSummaries } from '../../lib/domain/scoring/summary.js';
+import type { BgNbdParams, MbgNbdParams } from '../../lib/domain/scoring/types.js';
 import { probabilityAlive } from '../../lib/domain/scoring/models.js';
 import { shopifySignatureHeader, signShopify } from '../../lib/domain/webhooks/signatures.js';
 import { startLocalServer } from '../../lib/local/server.js';
@@ -29,7 +31,7 @@ import { findFreePort, startLocalStack } from '../../lib/local/stack.js';
 import { applyCampaignConfig } from '../../lib/usecases/apply-campaign-config.js';
 import { segmentsFor } from '../../lib/usecases/run-night.js';
 import type { OutgoingEmail } from '../../lib/ports/email-sender.js';
-import { syntheticSummaries } from './synthetic.js';
+import { syntheticSummaries, syntheticTruth } from './synthetic.js';
 
 // ---------- arguments ----------
 const argv = process.argv.slice(2);
@@ -101,16 +103,30 @@ function benchScoring(): void {
   let scored = 0;
   for (; scored < scoringCount; scored++) {
     const x = data.x[scored]!;
-    const score = scoreCustomer(model, spend, { x, tx: data.tx[scored]!, T: data.T[scored]!, ...(x > 0 ? { monetary: data.monetary[scored]! } : {}) }, options);
+    const tx = data.tx[scored]!;
+    const T = data.T[scored]!;
+    // A literal of either shape, as the nightly job builds it (a spread would time the harness, not the scoring).
+    const score = scoreCustomer(model, spend, x > 0 ? { x, tx, T, monetary: data.monetary[scored]! } : { x, tx, T }, options);
     sink += score.pAlive + (score.clv ?? 0);
     if ((scored & 0x3fff) === 0 && now() - start > scoringBudgetMs) break;
   }
   const seconds = (now() - start) / 1000;
   const rate = scored / seconds;
   if (scored < scoringCount) notes.push(`scoringPerSec: stopped after ${scoringBudgetMs / 1000} s at ${scored.toLocaleString('en')} of ${scoringCount.toLocaleString('en')} customers (rate is over those)`);
+  // The discounted CLV's hypergeometric terms depend on (x, T) only and are evaluated once per distinct pair (clv.ts).
+  const pairs = new Set<number>();
+  for (let i = 0; i < scored; i++) pairs.add(data.x[i]! * 1_000_000 + data.T[i]!);
+  const periods = Math.ceil(options.horizon / 30);
   record(
-    { figure: 'scoringPerSec', value: Math.round(rate), unit: 'customers/s', bound: `P(alive) alone: ${Math.round(pAliveRate).toLocaleString('en')}/s (1 core)`, target: '>= 2,000,000', meets: rate >= 2_000_000 },
-    { customers: scored, seconds, pAliveOnlyPerSec: Math.round(pAliveRate), clvPeriods: 13, checksum: sink },
+    {
+      figure: 'scoringPerSec',
+      value: Math.round(rate),
+      unit: 'customers/s',
+      bound: `P(alive) alone: ${Math.round(pAliveRate).toLocaleString('en')}/s (1 core); CLV's ${periods} periods once per distinct (x, T): ${pairs.size.toLocaleString('en')}`,
+      target: '>= 2,000,000',
+      meets: rate >= 2_000_000,
+    },
+    { customers: scored, seconds, pAliveOnlyPerSec: Math.round(pAliveRate), clvPeriods: periods, distinctXT: pairs.size, checksum: sink },
   );
 }
 
@@ -127,9 +143,10 @@ function benchFits(): void {
     if (i > 0) times.push(now() - start); // the first fit warms the JIT
   }
   const rowsCdnow = compress(input.summaries);
+  const cdnowLikelihood = preparedBgNbd(foldSummaries(input.summaries));
   const gradient = new Float64Array(4);
   const evalStart = now();
-  for (let i = 0; i < 200; i++) bgnbdTotalLogLikelihood(last!.params as never, rowsCdnow, gradient);
+  for (let i = 0; i < 200; i++) cdnowLikelihood(last!.params as BgNbdParams, gradient);
   const evalMs = (now() - evalStart) / 200;
   const fitMs = median(times);
   record(
@@ -141,19 +158,33 @@ function benchFits(): void {
   const data = syntheticSummaries(1_000_000, 2);
   const summaries: CustomerSummary[] = new Array(data.count);
   for (let i = 0; i < data.count; i++) summaries[i] = { x: data.x[i]!, tx: data.tx[i]!, T: data.T[i]! };
+  // The fit folds identical summaries itself (weighted rows), once; the fold is timed again on its own for the breakdown.
   const start = now();
-  const compressed = compress(summaries);
-  const compressMs = now() - start;
-  const fitted = fitModel('mbgnbd', compressed, { timeUnit: 'days' }) as FittedPurchaseModel;
+  const fitted = fitModel('mbgnbd', summaries, { timeUnit: 'days' }) as FittedPurchaseModel;
   const totalMs = now() - start;
+  const c0 = now();
+  const folded = foldSummaries(summaries);
+  const compressMs = now() - c0;
+  const millionLikelihood = preparedMbgNbd(folded);
   const g = new Float64Array(4);
   const e0 = now();
-  for (let i = 0; i < 20; i++) mbgnbdTotalLogLikelihood(fitted.params as never, compressed, g);
+  for (let i = 0; i < 20; i++) millionLikelihood(fitted.params as MbgNbdParams, g);
   const millionEvalMs = (now() - e0) / 20;
   if (!fitted.converged) notes.push(`fitMillionMs: the fit did not converge (${fitted.diagnostic ?? 'no diagnostic'})`);
+  // The synthetic customers come from MBG/NBD with known parameters: the estimate must land on them, not just be fast.
+  const truth = syntheticTruth.purchases;
+  const estimate = fitted.params as MbgNbdParams;
+  const maxRelativeError = Math.max(...(['r', 'alpha', 'a', 'b'] as const).map((name) => Math.abs(estimate[name] / truth[name] - 1)));
   record(
-    { figure: 'fitMillionMs', value: round(totalMs, 0), unit: 'ms (compress + fit)', bound: `compress ${round(compressMs, 0)} ms; ${fitted.iterations} it x ${round(millionEvalMs, 2)} ms on ${compressed.length.toLocaleString('en')} rows`, target: '<= 2000', meets: totalMs <= 2000 },
-    { compressMs, fitMs: totalMs - compressMs, rows: compressed.length, iterations: fitted.iterations, converged: fitted.converged, evalMs: millionEvalMs },
+    {
+      figure: 'fitMillionMs',
+      value: round(totalMs, 0),
+      unit: 'ms (compress + fit)',
+      bound: `compress ${round(compressMs, 0)} ms; ${fitted.iterations} it (after a warm start on a subsample) x ${round(millionEvalMs, 2)} ms on ${folded.length.toLocaleString('en')} rows; params within ${round(100 * maxRelativeError, 1)}% of the truth`,
+      target: '<= 2000',
+      meets: totalMs <= 2000,
+    },
+    { customers: fitted.customers, compressMs, fitMs: totalMs - compressMs, rows: folded.length, iterations: fitted.iterations, converged: fitted.converged, params: fitted.params, truth, maxRelativeError, evalMs: millionEvalMs },
   );
 }
 
@@ -221,6 +252,7 @@ async function bareScan(client: ReturnType<typeof createDocumentClient>, tableNa
 
 interface NightResult {
   ms: number;
+  cpuMs: number;
   baselineRss: number;
   peakRss: number;
   customersScanned: number;
@@ -403,21 +435,55 @@ async function benchStack(): Promise<void> {
     const totalSegments = segmentsFor(customers);
     log(`scan: bare parallel Scan, ${totalSegments} segments`);
     await bareScan(client, smallTableFor, segmentsFor(small)); // warm-up
-    const scan = await bareScan(client, bigTable, totalSegments);
-    const scanRate = scan.items / (scan.ms / 1000);
+    // DynamoDB Local's CPU time (a Java child of this process; Linux only), to show which side bounds the night.
+    const { execSync } = await import('node:child_process');
+    const dynamoPid = (() => {
+      try {
+        return execSync(`pgrep -P ${process.pid} java`).toString().trim().split('\n')[0];
+      } catch {
+        return undefined;
+      }
+    })();
+    const dynamoCpuMs = () => {
+      try {
+        const fields = readFileSync(`/proc/${dynamoPid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+        return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // clock ticks (USER_HZ = 100)
+      } catch {
+        return NaN;
+      }
+    };
+    // The bare scan runs right before and right after the night, on the same table with the same segments; the bound
+    // is their mean, so a machine that got busier or quieter during the night does not decide the ratio.
+    let cpu0 = dynamoCpuMs();
+    const scanBefore = await bareScan(client, bigTable, totalSegments);
+    const scanDynamoCpuMs = dynamoCpuMs() - cpu0;
 
     log('night: N/10 customers (child process)');
     const smallNight = await nightInChild(smallTableFor, segmentsFor(small), endpoints);
     log(`night: ${customers.toLocaleString('en')} customers (child process)`);
+    cpu0 = dynamoCpuMs();
     const night = await nightInChild(bigTable, totalSegments, endpoints);
+    const nightDynamoCpuMs = dynamoCpuMs() - cpu0;
+    const scanAfter = await bareScan(client, bigTable, totalSegments);
+    const scan = { items: scanBefore.items, ms: (scanBefore.ms + scanAfter.ms) / 2 };
+    const scanRate = scan.items / (scan.ms / 1000);
     const nightRate = night.customersScanned / (night.ms / 1000);
     if (night.stoppedBy) notes.push(`the night stopped early: ${night.stoppedBy}`);
     record(
-      { figure: 'pipelineVsScan', value: round(nightRate / scanRate, 3), unit: 'ratio', bound: `night ${round(nightRate, 0)}/s vs bare Scan ${round(scanRate, 0)}/s (${totalSegments} seg, N=${customers.toLocaleString('en')})`, target: '>= 0.7', meets: nightRate / scanRate >= 0.7 },
-      { customers, totalSegments, nightMs: night.ms, nightItemsPerSec: nightRate, scanItems: scan.items, scanMs: scan.ms, scanItemsPerSec: scanRate, emailsSent: night.emailsSent, heldOut: night.heldOut, skipped: night.skipped },
+      {
+        figure: 'pipelineVsScan',
+        value: round(nightRate / scanRate, 3),
+        unit: 'ratio',
+        bound: `night ${round(nightRate, 0)}/s vs bare Scan ${round(scanRate, 0)}/s (${totalSegments} seg, N=${customers.toLocaleString('en')}); DynamoDB Local CPU: night ${round(nightDynamoCpuMs / 1000, 1)} s, scan ${round(scanDynamoCpuMs / 1000, 1)} s; night process CPU ${round(night.cpuMs / 1000, 1)} s of ${round(night.ms / 1000, 1)} s`,
+        target: '>= 0.7',
+        meets: nightRate / scanRate >= 0.7,
+      },
+      { customers, totalSegments, nightMs: night.ms, nightCpuMs: night.cpuMs, nightItemsPerSec: nightRate, nightDynamoCpuMs, scanItems: scan.items, scanMs: scan.ms, scanMsBefore: scanBefore.ms, scanMsAfter: scanAfter.ms, scanDynamoCpuMs, scanItemsPerSec: scanRate, emailsSent: night.emailsSent, heldOut: night.heldOut, skipped: night.skipped },
     );
+    notes.push('pipelineVsScan: the bare Scan (same table, same segments, the sparse customers index) is timed right before and right after the night; the bound is the mean of the two');
 
-    // Sends: the night's own send rate (during its sending window, 8 per segment in flight) vs bare SendEmail at the same concurrency.
+    // Sends: the night's own send rate (during its sending window, at most 8 SES calls per segment in flight; its ledger
+    // and profile writes may run further ahead) vs bare SendEmail at the same concurrency, to the same local SES.
     const sendConcurrency = 8 * totalSegments;
     if (night.sampleEmail && night.sends.count > 0) {
       const nightSendRate = night.sends.count / (night.sends.windowMs / 1000);

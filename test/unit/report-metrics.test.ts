@@ -37,6 +37,9 @@ describe('funnel metrics', () => {
       entry({ customerId: 'd', status: 'held_out', arm: 'holdout' }),
       entry({ customerId: 'e', status: 'scheduled', arm: 'bigger-first-offer', asOf: '2026-10-02' }),
       entry({ customerId: 'f', status: 'failed', step: 1 }),
+      // Ambiguous: a run died between reserving and SES's answer, or SES timed out (never resent, shown apart).
+      entry({ customerId: 'h', status: 'reserved' }),
+      entry({ customerId: 'i', status: 'failed', errorCode: 'unconfirmed:TimeoutError' }),
       entry({ customerId: 'g', status: 'sent', completedAt: night, campaignId: 'at-risk-nudge', events: { delivered: night, unsubscribed: night } }),
     ];
     // Act
@@ -49,6 +52,7 @@ describe('funnel metrics', () => {
       sent: 3,
       scheduled: 1,
       failed: 1,
+      unconfirmed: 2,
       delivered: 2,
       bounced: 1,
       complained: 1,

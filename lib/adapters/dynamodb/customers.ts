@@ -1,20 +1,27 @@
 import { DescribeTableCommand } from '@aws-sdk/client-dynamodb';
-import { GetCommand, PutCommand, QueryCommand, ScanCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, QueryCommand, ScanCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Consent, Customer, DecisionRecord, Order } from '../../domain/customer.js';
 import type { CustomerPage, CustomerRepository, ScanPosition, StepRecord } from '../../ports/customers.js';
 import { hashEmail } from '../../domain/email.js';
 import { batchWrite, isConditionalCheckFailure, queryAll } from './client.js';
 import { customerScanIndex, keys, ttlAttribute } from './table.js';
+import { putBatcherFor, transactionBatcherFor, type PutBatcher, type TransactionBatcher } from './write-batches.js';
 
 /** Decisions are the answer to "why did (or didn't) Jane get an email?": kept half a year. */
 const decisionLogDays = 180;
 
 
 export class DynamoCustomerRepository implements CustomerRepository {
+  private readonly writes: TransactionBatcher;
+  private readonly decisions: PutBatcher;
+
   constructor(
     private readonly client: DynamoDBDocumentClient,
     private readonly tableName: string,
-  ) {}
+  ) {
+    this.writes = transactionBatcherFor(client);
+    this.decisions = putBatcherFor(client, tableName);
+  }
 
   async scanPage(position: ScanPosition): Promise<CustomerPage> {
     const page = await this.client.send(
@@ -74,42 +81,43 @@ export class DynamoCustomerRepository implements CustomerRepository {
       values[':noExits'] = {};
     }
     // The version moves too, so an order webhook that read the profile before this step retries instead of overwriting it.
-    await this.client.send(
-      new UpdateCommand({
-        TableName: this.tableName,
-        Key: keys.customer(customerId),
-        UpdateExpression: `SET ${sets.join(', ')}`,
-        ConditionExpression: 'attribute_exists(pk)',
-        ...(Object.keys(names).length > 0 ? { ExpressionAttributeNames: names } : {}),
-        ExpressionAttributeValues: values,
-      }),
-    );
-    if (step.exit) {
-      // A map key can only be set once the map exists: a second, small update.
-      await this.client.send(
-        new UpdateCommand({
+    // Concurrent steps travel in one request (see TransactionBatcher), each still conditional on its own profile.
+    await this.writes.write([
+      {
+        Update: {
           TableName: this.tableName,
           Key: keys.customer(customerId),
-          UpdateExpression: 'SET campaignExits.#campaign = :at',
-          ExpressionAttributeNames: { '#campaign': step.exit.campaignId },
-          ExpressionAttributeValues: { ':at': step.exit.at },
-        }),
-      );
+          UpdateExpression: `SET ${sets.join(', ')}`,
+          ConditionExpression: 'attribute_exists(pk)',
+          ...(Object.keys(names).length > 0 ? { ExpressionAttributeNames: names } : {}),
+          ExpressionAttributeValues: values,
+        },
+      },
+    ]);
+    if (step.exit) {
+      // A map key can only be set once the map exists: a second, small update.
+      await this.writes.write([
+        {
+          Update: {
+            TableName: this.tableName,
+            Key: keys.customer(customerId),
+            UpdateExpression: 'SET campaignExits.#campaign = :at',
+            ExpressionAttributeNames: { '#campaign': step.exit.campaignId },
+            ExpressionAttributeValues: { ':at': step.exit.at },
+          },
+        },
+      ]);
     }
   }
 
   async logDecision(customerId: string, decision: DecisionRecord & { readonly runId: string }): Promise<void> {
-    await this.client.send(
-      new PutCommand({
-        TableName: this.tableName,
-        Item: {
-          ...keys.decision(customerId, decision.asOf, decision.runId),
-          entity: 'decision',
-          ...decision,
-          [ttlAttribute]: Math.floor(Date.now() / 1000) + decisionLogDays * 86_400,
-        },
-      }),
-    );
+    // Unconditional puts: concurrent ones go out together as BatchWriteItem.
+    await this.decisions.put({
+      ...keys.decision(customerId, decision.asOf, decision.runId),
+      entity: 'decision',
+      ...decision,
+      [ttlAttribute]: Math.floor(Date.now() / 1000) + decisionLogDays * 86_400,
+    });
   }
 
   async recentDecisions(customerId: string, limit: number): Promise<(DecisionRecord & { readonly runId: string })[]> {

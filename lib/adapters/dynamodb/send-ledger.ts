@@ -1,43 +1,39 @@
-import { DeleteCommand, GetCommand, PutCommand, QueryCommand, ScanCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, QueryCommand, ScanCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { FeedbackAnswer, LedgerStatus, RecordedEmailEvent, SendRecord } from '../../domain/sends.js';
 import type { Reservation, SendKey, SendLedger, SendOutcome, SendReservation } from '../../ports/send-ledger.js';
 import { isConditionalCheckFailure } from './client.js';
 import { keys, messageIndex } from './table.js';
+import { transactionBatcherFor, type TransactionBatcher } from './write-batches.js';
 
 export class DynamoSendLedger implements SendLedger {
+  private readonly writes: TransactionBatcher;
+
   constructor(
     private readonly client: DynamoDBDocumentClient,
     private readonly tableName: string,
-  ) {}
+  ) {
+    this.writes = transactionBatcherFor(client);
+  }
 
   async reserve(reservation: SendReservation, status: 'reserved' | 'held_out' | 'scheduled' = 'reserved'): Promise<Reservation> {
     const entry = {
       TableName: this.tableName,
       Item: { ...ledgerKey(reservation), entity: 'send', status, events: {}, ...reservation },
       ConditionExpression: 'attribute_not_exists(pk)',
+      ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const,
     };
     try {
-      if (status === 'scheduled' && reservation.notBefore) {
-        // The entry and its place on the due list go together, or neither does.
-        await this.client.send(
-          new TransactWriteCommand({
-            TransactItems: [
-              { Put: { ...entry, ReturnValuesOnConditionCheckFailure: 'ALL_OLD' } },
-              { Put: { TableName: this.tableName, Item: { ...duePointer(reservation, reservation.notBefore), entity: 'due', key: sendKeyOf(reservation) } } },
-            ],
-          }),
-        );
-      } else {
-        await this.client.send(new PutCommand({ ...entry, ReturnValuesOnConditionCheckFailure: 'ALL_OLD' }));
-      }
+      // A scheduled entry and its place on the due list go together, or neither does. Concurrent reservations travel
+      // in one request (see TransactionBatcher), each still conditional on its own key.
+      await this.writes.write(
+        status === 'scheduled' && reservation.notBefore
+          ? [{ Put: entry }, { Put: { TableName: this.tableName, Item: { ...duePointer(reservation, reservation.notBefore), entity: 'due', key: sendKeyOf(reservation) } } }]
+          : [{ Put: entry }],
+      );
       return { reserved: true };
     } catch (error) {
       // Someone (an earlier night, or a concurrent one) holds this step: that is an answer, not a failure.
       if (isConditionalCheckFailure(error)) return { reserved: false, heldAs: heldAs((error as { Item?: Record<string, { S?: string }> }).Item?.status?.S) };
-      if ((error as Error).name === 'TransactionCanceledException') {
-        const reasons = (error as { CancellationReasons?: { Code?: string; Item?: Record<string, { S?: string }> }[] }).CancellationReasons ?? [];
-        if (reasons[0]?.Code === 'ConditionalCheckFailed') return { reserved: false, heldAs: heldAs(reasons[0].Item?.status?.S) };
-      }
       throw error;
     }
   }
@@ -109,11 +105,11 @@ export class DynamoSendLedger implements SendLedger {
           Limit: limit - found.length,
         }),
       );
-      for (const item of Items ?? []) {
-        const record = await this.get(item.key as SendKey);
-        if (record?.status === 'scheduled') found.push(record);
-        else await this.client.send(new DeleteCommand({ TableName: this.tableName, Key: { pk: item.pk, sk: item.sk } }));
-      }
+      // The entries are read together, not one after another: a sweep of 200 due sends was 200 round trips in a row.
+      const records = await Promise.all((Items ?? []).map((item) => this.get(item.key as SendKey)));
+      const stale: Record<string, unknown>[] = [];
+      records.forEach((record, index) => (record?.status === 'scheduled' ? found.push(record) : stale.push(Items![index]!)));
+      await Promise.all(stale.map((item) => this.client.send(new DeleteCommand({ TableName: this.tableName, Key: { pk: item.pk, sk: item.sk } }))));
     }
     return found;
   }
@@ -129,21 +125,23 @@ export class DynamoSendLedger implements SendLedger {
   async complete(key: SendKey, outcome: SendOutcome): Promise<void> {
     const detail = outcome.status === 'sent' ? { messageId: outcome.messageId } : { errorCode: outcome.errorCode };
     const names = Object.keys(detail);
-    await this.client.send(
-      new UpdateCommand({
-        TableName: this.tableName,
-        Key: ledgerKey(key),
-        UpdateExpression: `SET #status = :status, completedAt = :at, ${names.map((name) => `${name} = :${name}`).join(', ')}`,
-        ConditionExpression: '#status = :reserved',
-        ExpressionAttributeNames: { '#status': 'status' },
-        ExpressionAttributeValues: {
-          ':status': outcome.status,
-          ':at': outcome.at,
-          ':reserved': 'reserved',
-          ...Object.fromEntries(Object.entries(detail).map(([name, value]) => [`:${name}`, value])),
+    await this.writes.write([
+      {
+        Update: {
+          TableName: this.tableName,
+          Key: ledgerKey(key),
+          UpdateExpression: `SET #status = :status, completedAt = :at, ${names.map((name) => `${name} = :${name}`).join(', ')}`,
+          ConditionExpression: '#status = :reserved',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: {
+            ':status': outcome.status,
+            ':at': outcome.at,
+            ':reserved': 'reserved',
+            ...Object.fromEntries(Object.entries(detail).map(([name, value]) => [`:${name}`, value])),
+          },
         },
-      }),
-    );
+      },
+    ]);
   }
 
   async release(key: SendKey): Promise<void> {
