@@ -15,6 +15,11 @@ export interface SendReservation extends SendKey {
   readonly runId: string;
   readonly asOf: string;
   readonly reservedAt: string;
+  /**
+   * When the entry was taken, by the wall clock (reservedAt is the night's own instant, which a replayed night and
+   * its re-run share): tells a reservation a dead run left behind from one still in flight.
+   */
+  readonly heldSince?: string;
   /** The variant sent, or 'holdout' for a customer recorded as "would have been sent". */
   readonly arm?: string;
   readonly offer?: { readonly kind: string; readonly value: number };

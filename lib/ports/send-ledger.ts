@@ -6,7 +6,9 @@ export type SendOutcome =
   | { readonly status: 'sent'; readonly messageId: string; readonly at: string }
   | { readonly status: 'failed'; readonly errorCode: string; readonly at: string };
 
-export type Reservation = { readonly reserved: true } | { readonly reserved: false; readonly heldAs: LedgerStatus };
+export type Reservation =
+  | { readonly reserved: true }
+  | { readonly reserved: false; readonly heldAs: LedgerStatus; readonly holder?: { readonly runId?: string; readonly heldSince?: string } };
 
 export interface SendLedger {
   /**

@@ -11,7 +11,7 @@ import type { Clock } from '../ports/clock.js';
 import type { CouponProvider } from '../ports/coupons.js';
 import type { CustomerRepository } from '../ports/customers.js';
 import { EmailSendError, type EmailSender, type OutgoingEmail } from '../ports/email-sender.js';
-import type { SendKey, SendLedger } from '../ports/send-ledger.js';
+import type { Reservation, SendKey, SendLedger } from '../ports/send-ledger.js';
 import type { SendQueue } from '../ports/send-queue.js';
 
 export interface SendDependencies {
@@ -79,7 +79,7 @@ export async function runStep(request: StepRequest, config: CampaignConfig, deps
   const key: SendKey = { customerId: request.customer.customerId, campaignId: request.campaign.id, episode: request.episode, step: request.step };
   // Times are the night's: a replayed or simulated night records when it happened in its own calendar.
   const at = request.nightAt.toISOString();
-  const base = { ...key, runId: request.runId, asOf: request.asOf, reservedAt: at, arm: request.arm };
+  const base = { ...key, runId: request.runId, asOf: request.asOf, reservedAt: at, heldSince: deps.clock.now().toISOString(), arm: request.arm };
   const exit = request.journey.nextStep >= request.campaign.steps.length ? { campaignId: request.campaign.id, at: request.journey.lastStepAt } : undefined;
 
   if (request.kind === 'hold') {
@@ -106,7 +106,7 @@ export async function runStep(request: StepRequest, config: CampaignConfig, deps
     // A queued send goes on the due list too, a little later: should its queue message be lost, the due sender sends it.
     const dueAt = waits ? notBefore : new Date(request.nightAt.getTime() + queuedSendGraceMs);
     const scheduled = await deps.ledger.reserve({ ...reservation, notBefore: dueAt.toISOString() }, 'scheduled');
-    if (!scheduled.reserved) return { outcome: 'skipped', reason: scheduled.heldAs === 'failed' ? 'failed_before' : 'already_sent' };
+    if (!scheduled.reserved) return { outcome: 'skipped', reason: whyHeld(scheduled, request.runId, deps.clock.now()) };
     // lastSend is set now, at the time the email will go, so the sender needs no second write to the profile.
     const lastSend = { campaignId: key.campaignId, episode: key.episode, step: key.step, at: notBefore.toISOString() };
     await deps.customers.recordStep(key.customerId, { journey: request.journey, recentEmails, lastSend, lastDecision: decisionOf(request, waits ? 'scheduled' : 'sent'), ...(exit ? { exit } : {}) });
@@ -120,7 +120,7 @@ export async function runStep(request: StepRequest, config: CampaignConfig, deps
   }
 
   const reserved = await deps.ledger.reserve(reservation);
-  if (!reserved.reserved) return { outcome: 'skipped', reason: reserved.heldAs === 'failed' ? 'failed_before' : 'already_sent' };
+  if (!reserved.reserved) return { outcome: 'skipped', reason: whyHeld(reserved, request.runId, deps.clock.now()) };
   const lastSend = { campaignId: key.campaignId, episode: key.episode, step: key.step, at };
   // The profile is updated alongside the ledger's "sent" (two items, so one request when batched), never before SES took it.
   return deliver(key, email, deps, request.nightAt, {
@@ -161,6 +161,21 @@ export async function deliver(
   });
   await Promise.all([recording, onSent?.()]);
   return { outcome: 'sent', messageId };
+}
+
+/** Longer than any send takes (SES answers in seconds; the SDK gives up within a minute). */
+const sendTimeoutMs = 15 * 60_000;
+
+/**
+ * Why a step someone else holds is skipped. An entry still `reserved` by another run long after it was taken was
+ * left by a run that died between reserving and SES's answer: SES may have sent it, so it is never sent again,
+ * but it is counted as unconfirmed, not as sent. One taken moments ago belongs to a run still sending.
+ */
+function whyHeld(held: Extract<Reservation, { reserved: false }>, runId: string, now: Date): SkipReason {
+  if (held.heldAs === 'failed') return 'failed_before';
+  const since = held.holder?.heldSince ? Date.parse(held.holder.heldSince) : Number.NaN;
+  const abandoned = held.heldAs === 'reserved' && held.holder?.runId !== runId && now.getTime() - since > sendTimeoutMs;
+  return abandoned ? 'send_unconfirmed' : 'already_sent';
 }
 
 function decisionOf(request: StepRequest, outcome: 'sent' | 'held_out' | 'scheduled'): DecisionRecord {

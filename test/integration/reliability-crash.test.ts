@@ -85,9 +85,13 @@ describe('a crash between reserving a send and calling SES', () => {
     await expect(crashed).rejects.toThrow(SimulatedCrash);
     const afterCrash = new Map(await Promise.all(names.map(async (name) => [name, (await shop.entriesOf(name)).map((entry) => entry.status)] as const)));
     const inboxAfterCrash = new Map(await Promise.all(names.map(async (name) => [name, (await shop.inbox(name)).length] as const)));
-    const rerun = await runNight(shop.deps, { asOf });
+    // The operator re-runs the night an hour later.
+    const anHourLater = { now: () => new Date(Date.now() + 3_600_000) };
+    const rerun = await runNight({ ...shop.deps, clock: anHourLater }, { asOf });
     // Assess
     expect(afterCrash.get('Ada')).toEqual(['reserved']);
+    // The re-run counts Ada's step as unconfirmed (left by the dead run), not as sent.
+    expect(rerun.skipped.send_unconfirmed).toBe(1);
     expect(await shop.inbox('Ada')).toHaveLength(0);
     expect(await shop.entriesOf('Ada')).toEqual([expect.objectContaining({ status: 'reserved' })]);
     for (const name of names) {

@@ -33,7 +33,11 @@ export class DynamoSendLedger implements SendLedger {
       return { reserved: true };
     } catch (error) {
       // Someone (an earlier night, or a concurrent one) holds this step: that is an answer, not a failure.
-      if (isConditionalCheckFailure(error)) return { reserved: false, heldAs: heldAs((error as { Item?: Record<string, { S?: string }> }).Item?.status?.S) };
+      if (isConditionalCheckFailure(error)) {
+        const held = (error as { Item?: Record<string, { S?: string }> }).Item;
+        const holder = { ...(held?.runId?.S ? { runId: held.runId.S } : {}), ...(held?.heldSince?.S ? { heldSince: held.heldSince.S } : {}) };
+        return { reserved: false, heldAs: heldAs(held?.status?.S), holder };
+      }
       throw error;
     }
   }
