@@ -391,7 +391,7 @@ export class WinbackStack extends Stack {
       findsSendsByMessage?: boolean;
       sends?: boolean;
       async?: { retryAttempts: number; onFailure: sqs.IQueue };
-      /** The admin API's report reads every item once (sends, decisions, runs, profiles) in one parallel scan. */
+      /** The admin API's report reads the ledger, decisions and runs in one parallel scan of the table (profiles come from the customers index). */
       scansTable?: boolean;
       /** Files the handler reads at run time, copied next to it in the bundle. */
       copyIntoBundle?: { from: string; to: string };

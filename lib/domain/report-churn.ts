@@ -250,11 +250,59 @@ export interface CalibrationNight extends CalibrationRow {
   readonly bins: readonly (CalibrationRow & { readonly bin: CalibrationBin })[];
 }
 
+/** A night's calibration, fed one customer at a time so the report never holds the whole base. */
+export interface NightCalibration {
+  add(customer: Customer): void;
+  finish(): CalibrationNight;
+}
+
 /**
  * The night's stored model against what the customers then did: for every customer who had bought before the night,
  * the expected number of purchase days over the horizon (in the model's time unit) against the purchase days that
  * followed, summed, and by number of prior repeat purchase days.
  */
+export function nightCalibration(model: FittedPurchaseModel, night: CalendarDate, horizonDays: number, shopTimeZone: string): NightCalibration {
+  const unit = daysPerUnit(model.timeUnit);
+  const bins = calibrationBins.map((bin) => ({ bin, customers: 0, predicted: 0, actual: 0 }));
+  let skipped = 0;
+  return {
+    add(customer) {
+      if (customer.summary.purchaseDays === 0 || !customer.summary.firstOrderAt || calendarDateIn(customer.summary.firstOrderAt, shopTimeZone) >= night) return;
+      const summary = summaryAsOf(customer, night, shopTimeZone);
+      if (!summary) {
+        skipped += 1;
+        return;
+      }
+      const predicted = expectedPurchases(model, { x: summary.x, tx: summary.tx / unit, T: summary.T / unit }, horizonDays / unit);
+      if (!Number.isFinite(predicted)) {
+        skipped += 1;
+        return;
+      }
+      const row = bins[Math.min(summary.x, bins.length - 1)]!;
+      row.customers += 1;
+      row.predicted += predicted;
+      row.actual += purchaseDaysBetween(customer, night, horizonDays);
+    },
+    finish() {
+      const sum = (key: 'customers' | 'predicted' | 'actual') => bins.reduce((total, row) => total + row[key], 0);
+      const predicted = sum('predicted');
+      const actual = sum('actual');
+      return {
+        night,
+        model: model.model,
+        horizonDays,
+        customers: sum('customers'),
+        skipped,
+        predicted,
+        actual,
+        error: actual > 0 ? predicted / actual - 1 : null,
+        bins,
+      };
+    },
+  };
+}
+
+/** {@link nightCalibration} over customers already at hand. */
 export function calibrateNight(
   model: FittedPurchaseModel,
   night: CalendarDate,
@@ -262,40 +310,9 @@ export function calibrateNight(
   customers: Iterable<Customer>,
   shopTimeZone: string,
 ): CalibrationNight {
-  const unit = daysPerUnit(model.timeUnit);
-  const bins = calibrationBins.map((bin) => ({ bin, customers: 0, predicted: 0, actual: 0 }));
-  let skipped = 0;
-  for (const customer of customers) {
-    if (customer.summary.purchaseDays === 0 || !customer.summary.firstOrderAt || calendarDateIn(customer.summary.firstOrderAt, shopTimeZone) >= night) continue;
-    const summary = summaryAsOf(customer, night, shopTimeZone);
-    if (!summary) {
-      skipped += 1;
-      continue;
-    }
-    const predicted = expectedPurchases(model, { x: summary.x, tx: summary.tx / unit, T: summary.T / unit }, horizonDays / unit);
-    if (!Number.isFinite(predicted)) {
-      skipped += 1;
-      continue;
-    }
-    const row = bins[Math.min(summary.x, bins.length - 1)]!;
-    row.customers += 1;
-    row.predicted += predicted;
-    row.actual += purchaseDaysBetween(customer, night, horizonDays);
-  }
-  const sum = (key: 'customers' | 'predicted' | 'actual') => bins.reduce((total, row) => total + row[key], 0);
-  const predicted = sum('predicted');
-  const actual = sum('actual');
-  return {
-    night,
-    model: model.model,
-    horizonDays,
-    customers: sum('customers'),
-    skipped,
-    predicted,
-    actual,
-    error: actual > 0 ? predicted / actual - 1 : null,
-    bins,
-  };
+  const calibration = nightCalibration(model, night, horizonDays, shopTimeZone);
+  for (const customer of customers) calibration.add(customer);
+  return calibration.finish();
 }
 
 /**
@@ -371,18 +388,34 @@ export interface ReasonObservation {
   readonly reasonCodes: readonly string[];
 }
 
-export function tallyReasons(observations: Iterable<ReasonObservation>): ReasonTally & { readonly byStatus: Readonly<Record<'at_risk' | 'lost', ReasonTally>> } {
+export type ReasonTallies = ReasonTally & { readonly byStatus: Readonly<Record<'at_risk' | 'lost', ReasonTally>> };
+
+/** Reason tallies fed one observation at a time, so "now" can count the whole base as it streams past. */
+export interface ReasonCounter {
+  add(observation: ReasonObservation): void;
+  finish(): ReasonTallies;
+}
+
+export function reasonCounter(): ReasonCounter {
   const fresh = () => ({ customers: 0, withoutReason: 0, codes: {} as Record<string, number> });
   const total = fresh();
   const byStatus = { at_risk: fresh(), lost: fresh() };
-  for (const observation of observations) {
-    for (const row of [total, byStatus[observation.status]]) {
-      row.customers += 1;
-      if (observation.reasonCodes.length === 0) row.withoutReason += 1;
-      for (const code of new Set(observation.reasonCodes)) bump(row.codes, code);
-    }
-  }
-  return { ...total, byStatus };
+  return {
+    add(observation) {
+      for (const row of [total, byStatus[observation.status]]) {
+        row.customers += 1;
+        if (observation.reasonCodes.length === 0) row.withoutReason += 1;
+        for (const code of new Set(observation.reasonCodes)) bump(row.codes, code);
+      }
+    },
+    finish: () => ({ ...total, byStatus }),
+  };
+}
+
+export function tallyReasons(observations: Iterable<ReasonObservation>): ReasonTallies {
+  const counter = reasonCounter();
+  for (const observation of observations) counter.add(observation);
+  return counter.finish();
 }
 
 /** Whether the customer's purchases are as they were on the night: no order since its instant. */

@@ -13,13 +13,17 @@ export interface ReportRecords {
   readonly runs: readonly NightRecord[];
   /** The latest finished run, whatever its night: the pace and model customers are classified with now. */
   readonly latestRun?: NightRecord;
-  /** Every customer profile: reason codes and calibration are derived from them, never stored per customer. */
-  readonly customers: readonly Customer[];
 }
 
 export interface ReportSource {
-  /** The records whose night falls in [from, to], YYYY-MM-DD, and every customer profile. */
+  /** The records whose night falls in [from, to], YYYY-MM-DD. */
   records(from: string, to: string): Promise<ReportRecords>;
+  /**
+   * Every customer profile, handed to `visit` one page at a time: the next page of a segment is read only once `visit`
+   * has settled, and nothing is kept, so a base of any size is read in bounded memory. Reason codes and calibration
+   * are derived from the profiles, never stored per customer.
+   */
+  forEachCustomer(visit: (customers: readonly Customer[]) => void | Promise<void>): Promise<void>;
   /** A customer's orders placed after `since` and at or before `until` (UTC ISO-8601), counted or not. */
   ordersOf(customerId: string, since: string, until: string): Promise<ReportOrder[]>;
 }

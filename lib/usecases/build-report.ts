@@ -33,13 +33,14 @@ import {
   type Verdict,
 } from '../domain/report.js';
 import {
-  calibrateNight,
   calibrationNights,
   churnByNight,
   feedbackDistribution,
   measureReactivation,
+  nightCalibration,
   nightsOfRecord,
   reactivationUnits,
+  reasonCounter,
   tallyReasons,
   unchangedSince,
   type CalibrationNight,
@@ -49,6 +50,7 @@ import {
   type Reactivation,
   type ReactivationUnit,
   type ReasonObservation,
+  type ReasonTallies,
   type ReasonTally,
 } from '../domain/report-churn.js';
 import { isPurchaseModel, parseFittedModel } from '../domain/scoring/models.js';
@@ -226,8 +228,9 @@ const dayMs = 86_400_000;
 
 /**
  * The campaign report: the funnel from the ledger, the lift from the treated and holdout customers' orders, and the
- * deliverability guard's view, for the nights in range. Reads the ledger once (a scan) and, per customer in a
- * campaign, their orders in the windows that matter (a key-range query each).
+ * deliverability guard's view, for the nights in range. Reads the ledger once (a scan), then the customer profiles a
+ * page at a time (keeping only those of the customers the campaigns chose), and, per customer in a campaign, their
+ * orders in the windows that matter (a key-range query each).
  */
 export async function buildReport(deps: ReportDependencies, options: ReportOptions = {}): Promise<Report> {
   const stored = await deps.configs.latest();
@@ -254,6 +257,7 @@ export async function buildReport(deps: ReportDependencies, options: ReportOptio
 
   const metrics = campaignMetrics(reported, estimate);
   const history = historyOf(records, config, { from, to, now: deps.clock.now() }, options);
+  const profiles = await readProfiles(deps.source, records, reported, config, history);
   const { outcomes, ordersOf } = await outcomesOf(liftUnits(reported), history.reactivationUnits, deps.source, windowDays, estimate, options.concurrency ?? 16);
   const pauses = await deps.configs.pauses();
   // The guard's window ends with the latest night that sent anything up to --to: what the next night would judge.
@@ -306,11 +310,11 @@ export async function buildReport(deps: ReportDependencies, options: ReportOptio
     churn: {
       nights: history.churn.map((night) => ({ ...night, shares: { active: round(night.shares.active), atRisk: round(night.shares.atRisk), lost: round(night.shares.lost) } })),
       reactivation: reactivationView(measureReactivation(history.reactivationUnits, ordersOf, attributedOrders(scanned), history.reactivationDays, history.dataEnd), history.reactivationDays),
-      calibration: { maxHorizonDays: history.calibrationDays, nights: history.calibration.map(calibrationView) },
+      calibration: { maxHorizonDays: history.calibrationDays, nights: profiles.calibration.map(calibrationView) },
     },
     reasons: {
       feedback: feedbackDistribution(reported, options.commentLimit ?? 200),
-      codes: reasonCodes(records, reported, config, history),
+      codes: reasonCodes(records, reported, config, history, profiles),
     },
     notes: notes(config, estimate, liftSettings.minConversions, history),
   };
@@ -348,7 +352,8 @@ interface History {
   readonly reactivationDays: number;
   /** The latest instant the data covers: now, or the latest night of record when the nights are replayed ahead of it. */
   readonly dataEnd: string;
-  readonly calibration: CalibrationNight[];
+  /** The model nights to calibrate, each with its model and horizon: the profiles are read after the nights. */
+  readonly calibration: readonly { readonly night: CalendarDate; readonly model: FittedPurchaseModel; readonly horizonDays: number }[];
   readonly calibrationDays: number;
   /** Run records that stand, by night, and the night's instant. */
   readonly nights: ReadonlyMap<CalendarDate, NightRecord>;
@@ -357,8 +362,8 @@ interface History {
 }
 
 /**
- * Churn over time from the run records, the customers to follow for reactivation, and the calibration of the nights'
- * stored models against the purchase days their customers then made. The end of the data is the latest night of
+ * Churn over time from the run records, the customers to follow for reactivation, and which nights' stored models to
+ * calibrate against the purchase days their customers then made. The end of the data is the latest night of
  * record: at that night the orders before it were known, and nights replayed ahead of the clock stay comparable.
  */
 function historyOf(records: ReportRecords, config: CampaignConfig, range: { from: CalendarDate; to: CalendarDate; now: Date }, options: ReportOptions): History {
@@ -377,7 +382,7 @@ function historyOf(records: ReportRecords, config: CampaignConfig, range: { from
   const sends = records.sends.filter((send) => send.asOf >= range.from && send.asOf <= range.to);
   const decisions = records.decisions.filter((decision) => decision.asOf >= range.from && decision.asOf <= range.to);
   const calibrationDays = options.calibrationDays ?? defaultCalibrationDays;
-  const calibration: CalibrationNight[] = [];
+  const calibration: History['calibration'][number][] = [];
   if (latestNight) {
     const models = new Map<CalendarDate, FittedPurchaseModel>();
     for (const run of stood) {
@@ -385,7 +390,7 @@ function historyOf(records: ReportRecords, config: CampaignConfig, range: { from
       if (model) models.set(run.asOf, model);
     }
     for (const night of calibrationNights([...models.keys()], latestNight, options.calibrationNights ?? defaultCalibrationNightCount)) {
-      calibration.push(calibrateNight(models.get(night)!, night, Math.min(calibrationDays, daysBetween(night, latestNight)), records.customers, timeZone));
+      calibration.push({ night, model: models.get(night)!, horizonDays: Math.min(calibrationDays, daysBetween(night, latestNight)) });
     }
   }
   return {
@@ -434,25 +439,55 @@ function classifierFor(run: NightRecord | undefined, config: CampaignConfig): (c
   return (customer, asOf) => classifyWithModel(customer, asOf, pace, config.classification, timeZone, model);
 }
 
+/** What the report derives from the customer profiles, read in one pass a page at a time. */
+interface ProfileFindings {
+  readonly calibration: readonly CalibrationNight[];
+  /** The customers at risk or lost as of the latest night of record; absent without one. */
+  readonly now?: { readonly asOf: CalendarDate; readonly tallies: ReasonTallies };
+  /** The profiles of the customers the campaigns chose in range, and only those: the rest are counted and let go. */
+  readonly chosen: ReadonlyMap<string, Customer>;
+}
+
+/**
+ * One pass over the profiles, a page at a time, so a base of any size fits: what is counted over every customer (the
+ * calibration, the reasons "now") is counted as the profiles pass, and only the profiles of the customers chosen in
+ * range are kept, since their reasons are judged per send, as of the night that chose them.
+ */
+async function readProfiles(source: ReportSource, records: ReportRecords, reported: readonly SendRecord[], config: CampaignConfig, history: History): Promise<ProfileFindings> {
+  const timeZone = config.shop.timeZone;
+  const calibrations = history.calibration.map(({ model, night, horizonDays }) => nightCalibration(model, night, horizonDays, timeZone));
+  const latestRun = history.latestNight ? history.nights.get(history.latestNight) : records.latestRun;
+  const now = latestRun?.asOf ? { asOf: latestRun.asOf, classify: classifierFor(latestRun, config), counter: reasonCounter() } : undefined;
+  const chosenIds = new Set(reported.filter(isChosen).map((send) => send.customerId));
+  const chosen = new Map<string, Customer>();
+  await source.forEachCustomer((customers) => {
+    for (const customer of customers) {
+      for (const calibration of calibrations) calibration.add(customer);
+      if (now) {
+        const classification = now.classify(customer, now.asOf);
+        if (classification.status === 'at_risk' || classification.status === 'lost') now.counter.add({ status: classification.status, reasonCodes: classification.reasonCodes ?? [] });
+      }
+      if (chosenIds.has(customer.customerId)) chosen.set(customer.customerId, customer);
+    }
+  });
+  return {
+    calibration: calibrations.map((calibration) => calibration.finish()),
+    ...(now ? { now: { asOf: now.asOf, tallies: now.counter.finish() } } : {}),
+    chosen,
+  };
+}
+
+function isChosen(send: SendRecord): boolean {
+  return send.status === 'sent' || send.status === 'scheduled' || send.status === 'held_out';
+}
+
 /**
  * Data-derived reason codes are never stored per customer: they are a function of the profile and the night's model.
  * "Now" classifies every profile as the latest night of record would. Per campaign and night, a customer the campaign
  * chose is classified as of that night, with that night's model, but only while their purchases are still those of
  * that night (no order since): a customer who ordered again is counted apart, as the reasons no longer apply.
  */
-function reasonCodes(records: ReportRecords, reported: readonly SendRecord[], config: CampaignConfig, history: History): ReasonsView['codes'] {
-  const latestRun = history.latestNight ? history.nights.get(history.latestNight) : records.latestRun;
-  const asOf = latestRun?.asOf ?? null;
-  const observations: ReasonObservation[] = [];
-  if (asOf) {
-    const classifyNow = classifierFor(latestRun, config);
-    for (const customer of records.customers) {
-      const classification = classifyNow(customer, asOf);
-      if (classification.status === 'at_risk' || classification.status === 'lost') observations.push({ status: classification.status, reasonCodes: classification.reasonCodes ?? [] });
-    }
-  }
-
-  const profiles = new Map(records.customers.map((customer) => [customer.customerId, customer]));
+function reasonCodes(records: ReportRecords, reported: readonly SendRecord[], config: CampaignConfig, history: History, profiles: ProfileFindings): ReasonsView['codes'] {
   const classifiers = new Map<CalendarDate, ReturnType<typeof classifierFor>>();
   const classifierOf = (night: CalendarDate) => classifiers.get(night) ?? classifiers.set(night, classifierFor(history.nights.get(night) ?? records.latestRun, config)).get(night)!;
   type Group = { customers: Set<string>; orderedSince: number; observations: ReasonObservation[] };
@@ -460,8 +495,8 @@ function reasonCodes(records: ReportRecords, reported: readonly SendRecord[], co
   const byNight = new Map<CalendarDate, Group>();
   const groupOf = <K>(map: Map<K, Group>, key: K) => map.get(key) ?? map.set(key, { customers: new Set(), orderedSince: 0, observations: [] }).get(key)!;
   for (const send of reported) {
-    if (send.status !== 'sent' && send.status !== 'scheduled' && send.status !== 'held_out') continue;
-    const customer = profiles.get(send.customerId);
+    if (!isChosen(send)) continue;
+    const customer = profiles.chosen.get(send.customerId);
     if (!customer) continue;
     const groups = [groupOf(byCampaign, send.campaignId), groupOf(byNight, send.asOf)].filter((group) => !group.customers.has(send.customerId));
     if (groups.length === 0) continue;
@@ -479,7 +514,7 @@ function reasonCodes(records: ReportRecords, reported: readonly SendRecord[], co
     return { ...tally, orderedSince: group.orderedSince };
   };
   return {
-    now: { asOf, ...tallyReasons(observations) },
+    now: { asOf: profiles.now?.asOf ?? null, ...(profiles.now?.tallies ?? tallyReasons([])) },
     byCampaign: [...byCampaign].map(([campaignId, group]) => ({ campaignId, ...view(group) })),
     byNight: [...byNight].sort(([a], [b]) => (a < b ? -1 : 1)).map(([night, group]) => ({ night, ...view(group) })),
   };
