@@ -18,8 +18,8 @@ import type { FanOutDependencies, NightDependencies } from './usecases/run-night
 import type { SendDueDependencies } from './usecases/send-due.js';
 
 /** The table's adapters for one environment; handlers compose them once per cold start. */
-export function tableAdapters(environment: Environment) {
-  const client = createDocumentClient();
+export function tableAdapters(environment: Environment, options: { maxAttempts?: number } = {}) {
+  const client = createDocumentClient(options.maxAttempts ? { maxAttempts: options.maxAttempts } : {});
   const table = environment.TABLE_NAME;
   const configs = new DynamoCampaignConfigStore(client, table);
   return {

@@ -8,8 +8,15 @@ import { json, type HttpResult } from './responses.js';
 /** Shopify orders with hundreds of line items stay well under this; anything larger is not an order. */
 export const webhookBodyLimitBytes = 1024 * 1024;
 
+/**
+ * Fewer SDK attempts than the default 8: Shopify waits 5 seconds for an answer and retries a failed delivery for
+ * 48 hours, so a quick 503 serves better than backing off past the platform's patience (its retry finds the
+ * delivery marker and stores nothing twice).
+ */
+const webhookStorageAttempts = 3;
+
 export function deliveryDependencies(environment: Environment): DeliveryDependencies {
-  return tableAdapters(environment);
+  return tableAdapters(environment, { maxAttempts: webhookStorageAttempts });
 }
 
 /**

@@ -1,7 +1,10 @@
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { signShopify } from '../../lib/domain/webhooks/signatures.js';
+import { localLambdaContext } from '../../lib/local/lambda-context.js';
+import { apiGatewayEvent, fixtureHeaders, fixtureText } from '../support/http.js';
 import { createDocumentClient, isConditionalCheckFailure } from '../../lib/adapters/dynamodb/client.js';
 import { DynamoCustomerRepository } from '../../lib/adapters/dynamodb/customers.js';
 import { DynamoSendLedger } from '../../lib/adapters/dynamodb/send-ledger.js';
@@ -87,6 +90,8 @@ async function throughFaults(faultFor: (seen: SeenRequest, index: number) => Fau
   return { ...shop, proxy, ledger: new DynamoSendLedger(client, shop.tableName), customers: new DynamoCustomerRepository(client, shop.tableName) };
 }
 
+const webhookSecret = 'test-shopify-webhook-secret-throttled-0123';
+
 const reservation = (customerId: string) => ({ customerId, campaignId: 'lost-winback', episode: '2026-05-01', step: 0, runId: 'run-1', asOf: '2026-11-22', reservedAt: '2026-11-22T02:00:00.000Z' });
 
 describe('DynamoDB throttling and transient errors', () => {
@@ -123,7 +128,7 @@ describe('DynamoDB throttling and transient errors', () => {
     // Act
     const second = await shop.ledger.reserve({ ...reservation('9007199254740995'), runId: 'run-2' });
     // Assess
-    expect(second).toEqual({ reserved: false, heldAs: 'reserved' });
+    expect(second).toEqual({ reserved: false, heldAs: 'reserved', holder: { runId: 'run-1' } });
     expect(shop.proxy.attempts('PutItem') - before).toBe(1);
   });
 
@@ -135,7 +140,7 @@ describe('DynamoDB throttling and transient errors', () => {
     // Act
     const again = await shop.ledger.reserve({ ...reservation('9007199254740996'), runId: 'run-2' });
     // Assess
-    expect(again).toEqual({ reserved: false, heldAs: 'sent' });
+    expect(again).toEqual({ reserved: false, heldAs: 'sent', holder: { runId: 'run-1' } });
     expect(shop.proxy.attempts('PutItem')).toBe(3);
   });
 
@@ -160,5 +165,27 @@ describe('DynamoDB throttling and transient errors', () => {
     // Assess
     expect(error).toMatchObject({ name: 'ThrottlingException' });
     expect(isConditionalCheckFailure(error)).toBe(false);
+  });
+
+  it('answers a webhook 503 after three attempts when DynamoDB keeps throttling, well inside Shopify\'s 5 seconds', async () => {
+    // Prepare: every storage request throttled; the Shopify handler's own client, built from the environment
+    const shop = await throughFaults(() => 'ThrottlingException');
+    vi.resetModules();
+    vi.stubEnv('TABLE_NAME', shop.tableName);
+    vi.stubEnv('AWS_ENDPOINT_URL_DYNAMODB', shop.proxy.endpoint);
+    vi.stubEnv('SHOPIFY_WEBHOOK_SECRET', webhookSecret);
+    const { handler } = await import('../../functions/webhook-shopify/handler.js');
+    const body = fixtureText('shopify', 'orders-create.json');
+    const headers = { ...fixtureHeaders('shopify', 'orders-create.headers.json'), 'X-Shopify-Hmac-Sha256': signShopify(body, webhookSecret) };
+    try {
+      // Act
+      const response = await handler(apiGatewayEvent('POST', '/webhooks/shopify', { headers, body }), localLambdaContext('webhook-shopify-test'));
+      // Assess: the platform is told to retry, and the client gave up after its three attempts
+      expect(response.statusCode).toBe(503);
+      expect(shop.proxy.seen).toHaveLength(3);
+      expect(new Set(shop.proxy.seen.map((request) => request.operation)).size).toBe(1);
+    } finally {
+      vi.unstubAllEnvs();
+    }
   });
 });
