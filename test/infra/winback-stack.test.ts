@@ -55,7 +55,7 @@ describe('WinbackStack', () => {
   const environmentOf = (handler: string) =>
     (resources('AWS::Lambda::Function')[functionId(handler)]!.Properties.Environment as { Variables: Record<string, unknown> }).Variables;
 
-  // Synthesizing bundles all twelve handlers with esbuild (a few seconds), so the stack is built once for the file,
+  // Synthesizing bundles all thirteen handlers with esbuild (a few seconds), so the stack is built once for the file,
   // with cdk-nag's checks registered exactly as infra/app.ts registers them.
   beforeAll(() => {
     // Prepare + Act
