@@ -5,7 +5,7 @@
 import { columnsData, fitMaximumLikelihood, type LikelihoodSpec } from './fit.js';
 import { betaGeometricFactorByQuadrature } from './quadrature.js';
 import { digamma, gammaln, hyp2f1, logAddExp, logisticOfMinus } from './special.js';
-import { prepareRows } from './prepared-rows.js';
+import { alphaPlusTimes, prepareRows } from './prepared-rows.js';
 import { columnsOf, foldSummaries, type WeightedColumns } from './summary.js';
 import type { BgNbdParams, CustomerSummary, FitOptions, FittedBgNbd, WeightedSummary } from './types.js';
 
@@ -39,15 +39,10 @@ export function bgnbdTotalLogLikelihood(params: BgNbdParams, rows: readonly Weig
  */
 export function preparedBgNbd(rows: WeightedColumns): (params: BgNbdParams, gradient?: Float64Array) => number {
   const { xs, start, groupWeight, weight, txAt, TAt, times } = prepareRows(rows);
-  const lnAlphaPlus = new Float64Array(times.length);
-  const alphaOver = new Float64Array(times.length);
+  const timeTerms = alphaPlusTimes(times);
   return (params, gradient) => {
     const { r, alpha, a, b } = params;
-    for (let i = 0; i < times.length; i++) {
-      const value = alpha + (times[i] as number);
-      lnAlphaPlus[i] = Math.log(value);
-      if (gradient) alphaOver[i] = alpha / value;
-    }
+    const { lnAlphaPlus, alphaOver } = timeTerms(alpha, gradient !== undefined);
     const lnA = Math.log(a);
     const lnAlpha = Math.log(alpha);
     const lnGammaR = gammaln(r);

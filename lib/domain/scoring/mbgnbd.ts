@@ -5,7 +5,7 @@
 import { betaGeometricExpectationFactor, purchaseRateStart } from './bgnbd.js';
 import { columnsData, fitMaximumLikelihood, type LikelihoodSpec } from './fit.js';
 import { digamma, gammaln, logisticOfMinus } from './special.js';
-import { prepareRows } from './prepared-rows.js';
+import { alphaPlusTimes, prepareRows } from './prepared-rows.js';
 import { columnsOf, foldSummaries, type WeightedColumns } from './summary.js';
 import type { CustomerSummary, FitOptions, FittedMbgNbd, MbgNbdParams, WeightedSummary } from './types.js';
 
@@ -41,15 +41,10 @@ export function mbgnbdTotalLogLikelihood(params: MbgNbdParams, rows: readonly We
  */
 export function preparedMbgNbd(rows: WeightedColumns): (params: MbgNbdParams, gradient?: Float64Array) => number {
   const { xs, start, groupWeight, weight, txAt, TAt, times } = prepareRows(rows);
-  const lnAlphaPlus = new Float64Array(times.length);
-  const alphaOver = new Float64Array(times.length);
+  const timeTerms = alphaPlusTimes(times);
   return (params, gradient) => {
     const { r, alpha, a, b } = params;
-    for (let i = 0; i < times.length; i++) {
-      const value = alpha + (times[i] as number);
-      lnAlphaPlus[i] = Math.log(value);
-      if (gradient) alphaOver[i] = alpha / value;
-    }
+    const { lnAlphaPlus, alphaOver } = timeTerms(alpha, gradient !== undefined);
     const lnA = Math.log(a);
     const lnAlpha = Math.log(alpha);
     const lnGammaR = gammaln(r);

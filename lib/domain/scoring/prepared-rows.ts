@@ -94,3 +94,21 @@ class TimeTable {
     return this.list.slice(0, this.size);
   }
 }
+
+/**
+ * ln(alpha + t) and alpha / (alpha + t) for every distinct time, refilled in place at each evaluation: the two
+ * arrays the BG/NBD and MBG/NBD likelihoods read per row instead of taking a logarithm per row.
+ */
+export function alphaPlusTimes(times: Float64Array): (alpha: number, withGradient: boolean) => { readonly lnAlphaPlus: Float64Array; readonly alphaOver: Float64Array } {
+  const lnAlphaPlus = new Float64Array(times.length);
+  const alphaOver = new Float64Array(times.length);
+  const filled = { lnAlphaPlus, alphaOver };
+  return (alpha, withGradient) => {
+    for (let i = 0; i < times.length; i++) {
+      const value = alpha + (times[i] as number);
+      lnAlphaPlus[i] = Math.log(value);
+      if (withGradient) alphaOver[i] = alpha / value;
+    }
+    return filled;
+  };
+}
