@@ -420,7 +420,11 @@ async function loadCampaign() {
   $('campaign-problem').textContent = '';
 }
 
-async function applyCampaign() {
+/**
+ * Sends the editor's campaign with `send`: broken JSON is named before any request, and a refusal from the API is
+ * shown beside the editor, by path, as the CLI shows it.
+ */
+async function submitEditor(send) {
   const id = $('campaign-select').value;
   const editor = $('campaign-editor');
   $('campaign-problem').textContent = '';
@@ -433,10 +437,8 @@ async function applyCampaign() {
     return;
   }
   try {
-    const applied = await api('PUT', `/api/campaigns/${encodeURIComponent(id)}`, editor.value);
+    await send(id, editor.value);
     editor.removeAttribute('aria-invalid');
-    $('campaign-result').textContent = applied.unchanged ? `No change: version ${applied.version} stays live.` : `Applied: version ${applied.version} is live.`;
-    await Promise.all([loadHistory(), loadCampaignIds()]);
   } catch (error) {
     if (!(error instanceof ApiError) || error.status === 401) throw error;
     editor.setAttribute('aria-invalid', 'true');
@@ -445,35 +447,26 @@ async function applyCampaign() {
   }
 }
 
+function applyCampaign() {
+  return submitEditor(async (id, body) => {
+    const applied = await api('PUT', `/api/campaigns/${encodeURIComponent(id)}`, body);
+    $('campaign-result').textContent = applied.unchanged ? `No change: version ${applied.version} stays live.` : `Applied: version ${applied.version} is live.`;
+    await Promise.all([loadHistory(), loadCampaignIds()]);
+  });
+}
+
 /** What applying the editor's campaign would change against the live version; validated as apply validates. */
-async function diffCampaign() {
-  const id = $('campaign-select').value;
-  const editor = $('campaign-editor');
-  $('campaign-problem').textContent = '';
-  $('campaign-result').textContent = '';
+function diffCampaign() {
   $('campaign-diff').hidden = true;
-  try {
-    JSON.parse(editor.value);
-  } catch (error) {
-    editor.setAttribute('aria-invalid', 'true');
-    $('campaign-problem').textContent = `Not valid JSON: ${error.message}`;
-    return;
-  }
-  try {
-    const { liveVersion, changes } = await api('POST', `/api/campaigns/${encodeURIComponent(id)}/diff`, editor.value);
-    editor.removeAttribute('aria-invalid');
+  return submitEditor(async (id, body) => {
+    const { liveVersion, changes } = await api('POST', `/api/campaigns/${encodeURIComponent(id)}/diff`, body);
     const list = $('campaign-diff-list');
     clear(list);
     $('campaign-diff-heading').textContent = `Changes against live version ${liveVersion}`;
     if (!changes.length) list.append(el('li', { class: 'muted' }, 'No changes: applying this would store nothing.'));
     for (const change of changes) list.append(el('li', { class: change.change }, describeChange(change)));
     $('campaign-diff').hidden = false;
-  } catch (error) {
-    if (!(error instanceof ApiError) || error.status === 401) throw error;
-    editor.setAttribute('aria-invalid', 'true');
-    $('campaign-problem').textContent = error.body?.problem ?? error.message;
-    editor.focus();
-  }
+  });
 }
 
 async function rollBack(version) {
