@@ -4,7 +4,8 @@ import { customerLifetimeValue, customerScorer, discountedExpectedPurchases, sco
 import { gammaGammaExpectedSpend } from '../../lib/domain/scoring/gamma-gamma.js';
 import { expectedPurchases, probabilityAlive } from '../../lib/domain/scoring/models.js';
 import { PairMemo } from '../../lib/domain/scoring/pair-memo.js';
-import { daysPerUnit, type CustomerSummary, type FittedGammaGamma, type FittedPurchaseModel, type TimeUnit } from '../../lib/domain/scoring/types.js';
+import { publishedCdnowSpendModel } from '../support/scoring.js';
+import { daysPerUnit, type CustomerSummary, type FittedPurchaseModel, type TimeUnit } from '../../lib/domain/scoring/types.js';
 
 /**
  * The discounted expected purchases as the definition reads: each period's increment of the conditional expectation,
@@ -39,18 +40,7 @@ function fitted(model: 'bgnbd' | 'mbgnbd' | 'pareto', params: Record<string, num
   } as unknown as FittedPurchaseModel;
 }
 
-const spendModel: FittedGammaGamma = {
-  model: 'gamma-gamma',
-  params: { p: 6.25, q: 3.74, gamma: 15.44 },
-  logLikelihood: 0,
-  customers: 946,
-  iterations: 0,
-  converged: true,
-  ms: 0,
-  standardErrors: { p: Number.NaN, q: Number.NaN, gamma: Number.NaN },
-  timeUnit: 'weeks',
-  penalty: 0,
-};
+const spendModel = publishedCdnowSpendModel;
 
 /** Published CDNOW estimates (weeks) and day-scale parameters like a shop's, a > 1 included (the other 2F1 form). */
 const models: [string, () => FittedPurchaseModel, ScoreOptions[]][] = [

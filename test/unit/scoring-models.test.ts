@@ -9,7 +9,8 @@ import { mbgnbdTotalLogLikelihood } from '../../lib/domain/scoring/mbgnbd.js';
 import { expectedPurchases, fitModel, parseFittedModel } from '../../lib/domain/scoring/models.js';
 import { minimize } from '../../lib/domain/scoring/optimize.js';
 import { compress, summariesFromEvents } from '../../lib/domain/scoring/summary.js';
-import type { FittedGammaGamma, FittedMbgNbd, WeightedSummary } from '../../lib/domain/scoring/types.js';
+import type { FittedMbgNbd, WeightedSummary } from '../../lib/domain/scoring/types.js';
+import { publishedCdnowSpendModel } from '../support/scoring.js';
 
 const cdnow = (() => {
   const input = parseModelInput(readFileSync('test/fixtures/cdnow/cdnow_customers_summary.csv', 'utf8'));
@@ -139,18 +140,7 @@ describe('the optimiser never claims convergence it did not reach', () => {
 
 describe('scores, spend and CLV', () => {
   const model = fitModel('mbgnbd', cdnow, { timeUnit: 'weeks' }) as FittedMbgNbd;
-  const spend: FittedGammaGamma = {
-    model: 'gamma-gamma',
-    params: { p: 6.25, q: 3.74, gamma: 15.44 },
-    logLikelihood: 0,
-    customers: 946,
-    iterations: 0,
-    converged: true,
-    ms: 0,
-    standardErrors: { p: Number.NaN, q: Number.NaN, gamma: Number.NaN },
-    timeUnit: 'weeks',
-    penalty: 0,
-  };
+  const spend = publishedCdnowSpendModel;
 
   it('expected spend shrinks the observed mean towards the population mean', () => {
     // Act
