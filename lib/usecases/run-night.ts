@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import { availableParallelism } from 'node:os';
+import pLimit from 'p-limit';
 import { parseCampaignConfig, type CampaignConfig } from '../config/campaign-config.js';
 import { classifyWithModel, modelSummary, type NightModel, type ShopPace } from '../domain/classification.js';
 import type { Customer } from '../domain/customer.js';
@@ -24,6 +26,11 @@ export interface NightOptions {
   readonly runId?: string;
   readonly totalSegments?: number;
   readonly sendConcurrency?: number;
+  /**
+   * Segments scanned at once by a night in one process (the local runner); default `localSegmentConcurrency()`.
+   * More segments than this wait their turn, so memory follows this number, not the customer base.
+   */
+  readonly segmentConcurrency?: number;
 }
 
 /** A replayed night (an explicit --as-of) is taken to run at this shop-local time, like the schedule's default. */
@@ -91,6 +98,20 @@ export function segmentsFor(customerCount: number): number {
   return Math.min(maxSegments, Math.max(minSegments, Math.ceil(customerCount / customersPerSegment)));
 }
 
+/**
+ * Segments a night in one process works on at once: twice the cores, at least 4. Each holds a few pages and its send
+ * slots in memory, and past this many the local stack is busy anyway, so a shop ten times larger takes ten times
+ * longer in the same memory (on AWS every segment is its own worker instead).
+ */
+export function localSegmentConcurrency(cores = availableParallelism()): number {
+  return Math.max(4, 2 * cores);
+}
+
+async function eachSegment<T>(totalSegments: number, concurrency: number | undefined, work: (segment: number) => Promise<T>): Promise<T[]> {
+  const limit = pLimit(concurrency ?? localSegmentConcurrency());
+  return Promise.all(Array.from({ length: totalSegments }, (_, segment) => limit(() => work(segment))));
+}
+
 /** Tonight's job: scan every customer once, classify, decide and send, and leave a run record with the summary. */
 export async function runNight(deps: NightDependencies, options: NightOptions = {}): Promise<NightSummary> {
   const setup = await prepareNight(deps, options);
@@ -99,7 +120,7 @@ export async function runNight(deps: NightDependencies, options: NightOptions = 
   try {
     const plan = await planNight(setup, deps, { store: true });
     const night = contextOf(plan, setup.config, memoryBudget(setup.config.guardrails.dailySendCap), options.sendConcurrency);
-    const results = await Promise.all(Array.from({ length: plan.totalSegments }, (_, segment) => scoreSegment(segment, night, deps)));
+    const results = await eachSegment(plan.totalSegments, options.segmentConcurrency, (segment) => scoreSegment(segment, night, deps));
     const summary = summarize(plan, results.map((result) => result.tally), deps.clock.now(), night.stop.reason);
     await deps.runs.finished(summary);
     return summary;
@@ -125,7 +146,7 @@ export async function previewNight(deps: NightDependencies, options: NightOption
   const plan = await planNight(setup, deps, { store: false });
   const samples: NightPreview['samples'] = {};
   const night = { ...contextOf(plan, setup.config, memoryBudget(setup.config.guardrails.dailySendCap), options.sendConcurrency), samples };
-  const results = await Promise.all(Array.from({ length: plan.totalSegments }, (_, segment) => scoreSegment(segment, night, deps)));
+  const results = await eachSegment(plan.totalSegments, options.segmentConcurrency, (segment) => scoreSegment(segment, night, deps));
   return { summary: summarize(plan, results.map((result) => result.tally), deps.clock.now(), night.stop.reason), samples };
 }
 

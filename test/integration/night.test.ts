@@ -80,6 +80,29 @@ describe('the night, on DynamoDB Local and the local SES', () => {
     expect(await shop.inbox('Rita')).toHaveLength(1);
   });
 
+  it('works on at most segmentConcurrency segments at once and still scans every customer once', async () => {
+    // Prepare
+    const names = ['Lena', 'Rita', 'Mona', 'Ines', 'Omar', 'Yuki', 'Pia'];
+    const shop = await shopWith(names.map((name) => ({ name, orderDays: lost })));
+    const open = new Set<number>();
+    let mostOpen = 0;
+    const scanPage = shop.deps.customers.scanPage.bind(shop.deps.customers);
+    const customers = Object.assign(Object.create(shop.deps.customers) as typeof shop.deps.customers, {
+      async scanPage(position: Parameters<typeof scanPage>[0]) {
+        open.add(position.segment);
+        mostOpen = Math.max(mostOpen, open.size);
+        const page = await scanPage(position);
+        if (!page.nextCursor) open.delete(position.segment);
+        return page;
+      },
+    });
+    // Act
+    const summary = await runNight({ ...shop.deps, customers }, { asOf, totalSegments: 6, segmentConcurrency: 2 });
+    // Assess
+    expect(mostOpen).toBe(2);
+    expect(summary).toMatchObject({ totalSegments: 6, customersScanned: names.length, emailsSent: names.length });
+  });
+
   it('sends each customer at most one email when two runs start at the same moment', async () => {
     // Prepare
     const names = ['Ada', 'Ben', 'Cas', 'Dee', 'Eli', 'Fen', 'Gil', 'Hux'];
