@@ -1,17 +1,20 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { BatchWriteCommand, DynamoDBDocumentClient, QueryCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
+import { withoutSdkLogging } from '../sdk-logging.js';
 
 /**
  * One document client per process. The SDK honours AWS_ENDPOINT_URL_DYNAMODB, so the same code talks to
  * DynamoDB Local and to AWS. Adaptive retry mode backs off with jitter on throttling and transient errors.
  */
 export function createDocumentClient(options: { endpoint?: string; region?: string; maxAttempts?: number } = {}): DynamoDBDocumentClient {
-  const client = new DynamoDBClient({
-    region: options.region ?? process.env.AWS_REGION ?? 'eu-west-1',
-    ...(options.endpoint ? { endpoint: options.endpoint } : {}),
-    maxAttempts: options.maxAttempts ?? 8,
-    retryMode: 'adaptive',
-  });
+  const client = withoutSdkLogging(
+    new DynamoDBClient({
+      region: options.region ?? process.env.AWS_REGION ?? 'eu-west-1',
+      ...(options.endpoint ? { endpoint: options.endpoint } : {}),
+      maxAttempts: options.maxAttempts ?? 8,
+      retryMode: 'adaptive',
+    }),
+  );
   return DynamoDBDocumentClient.from(client, {
     marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },
   });

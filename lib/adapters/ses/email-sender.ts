@@ -1,5 +1,6 @@
 import { SESv2Client, SendEmailCommand } from '@aws-sdk/client-sesv2';
 import { EmailSendError, type EmailSender, type OutgoingEmail } from '../../ports/email-sender.js';
+import { withoutSdkLogging } from '../sdk-logging.js';
 
 // AccessDenied is a deployment problem (IAM, identity) that fails every message alike: stop, don't burn the ledger.
 const stopSendingErrors = new Set(['SendingPausedException', 'AccountSuspendedException', 'AccessDeniedException']);
@@ -17,13 +18,15 @@ export class SesEmailSender implements EmailSender {
   ) {}
 
   static create(options: { endpoint?: string; region?: string; configurationSetName?: string } = {}): SesEmailSender {
-    const client = new SESv2Client({
-      region: options.region ?? process.env.AWS_REGION ?? 'eu-west-1',
-      ...(options.endpoint ? { endpoint: options.endpoint } : {}),
-      // TooManyRequestsException is retried by the SDK with backoff and jitter before it reaches us.
-      maxAttempts: 6,
-      retryMode: 'adaptive',
-    });
+    const client = withoutSdkLogging(
+      new SESv2Client({
+        region: options.region ?? process.env.AWS_REGION ?? 'eu-west-1',
+        ...(options.endpoint ? { endpoint: options.endpoint } : {}),
+        // TooManyRequestsException is retried by the SDK with backoff and jitter before it reaches us.
+        maxAttempts: 6,
+        retryMode: 'adaptive',
+      }),
+    );
     return new SesEmailSender(client, options.configurationSetName);
   }
 

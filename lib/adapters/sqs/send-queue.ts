@@ -1,6 +1,7 @@
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { SendKey } from '../../domain/sends.js';
 import type { SendQueue } from '../../ports/send-queue.js';
+import { withoutSdkLogging } from '../sdk-logging.js';
 
 /** The night's send queue on SQS: one message per reserved send, its body the ledger key and nothing personal. */
 export class SqsSendQueue implements SendQueue {
@@ -10,7 +11,7 @@ export class SqsSendQueue implements SendQueue {
   ) {}
 
   static create(queueUrl: string): SqsSendQueue {
-    return new SqsSendQueue(new SQSClient({ maxAttempts: 5, retryMode: 'adaptive' }), queueUrl);
+    return new SqsSendQueue(withoutSdkLogging(new SQSClient({ maxAttempts: 5, retryMode: 'adaptive' })), queueUrl);
   }
 
   async enqueue(key: SendKey): Promise<void> {
