@@ -2,7 +2,6 @@
  * One nightly job in its own process, so its peak resident memory is its own: `runNight` on BENCH_TABLE with the local
  * SES, RSS sampled every 20 ms, the sends timed through a wrapper around the real SES sender. Prints one JSON line.
  */
-import { SESv2Client } from '@aws-sdk/client-sesv2';
 import { LocalCouponProvider } from '../../lib/adapters/coupons/local.js';
 import { DynamoCampaignConfigStore } from '../../lib/adapters/dynamodb/campaign-configs.js';
 import { createDocumentClient } from '../../lib/adapters/dynamodb/client.js';
@@ -22,7 +21,7 @@ const env = (name: string): string => {
 
 const tableName = env('BENCH_TABLE');
 const client = createDocumentClient({ endpoint: env('AWS_ENDPOINT_URL_DYNAMODB') });
-const ses = new SesEmailSender(new SESv2Client({ endpoint: env('AWS_ENDPOINT_URL_SESV2'), region: 'eu-west-1' }));
+const ses = SesEmailSender.create({ endpoint: env('AWS_ENDPOINT_URL_SESV2'), region: 'eu-west-1' });
 
 const sends = { count: 0, first: 0, last: 0, busyMs: 0, sample: undefined as OutgoingEmail | undefined };
 const timedSender: EmailSender = {

@@ -1,0 +1,134 @@
+/**
+ * The sender on its own, in its own process: the steps a night would send on BENCH_TABLE (a fresh shop) are decided
+ * first, untimed, then half of them go through `runStep` (reserve, coupon, render, headers, SES, confirm, profile)
+ * with the local SES, the other half through `runStep` with an SES that answers at once (the sender's own bound: its
+ * ledger and rendering alone), and a bare SendEmail loop runs before and after at the same concurrency, from this
+ * same process, to the same SES. Prints one JSON line.
+ */
+import { SESv2Client, SendEmailCommand } from '@aws-sdk/client-sesv2';
+import pLimit from 'p-limit';
+import { LocalCouponProvider } from '../../lib/adapters/coupons/local.js';
+import { DynamoCampaignConfigStore } from '../../lib/adapters/dynamodb/campaign-configs.js';
+import { createDocumentClient } from '../../lib/adapters/dynamodb/client.js';
+import { DynamoCustomerRepository } from '../../lib/adapters/dynamodb/customers.js';
+import { DynamoSendLedger } from '../../lib/adapters/dynamodb/send-ledger.js';
+import { DynamoSuppressionList } from '../../lib/adapters/dynamodb/suppressions.js';
+import { withoutSdkLogging } from '../../lib/adapters/sdk-logging.js';
+import { SesEmailSender } from '../../lib/adapters/ses/email-sender.js';
+import { parseCampaignConfig } from '../../lib/config/campaign-config.js';
+import { classify } from '../../lib/domain/classification.js';
+import { decide } from '../../lib/domain/decisions.js';
+import { hashEmail } from '../../lib/domain/email.js';
+import type { EmailSender, OutgoingEmail } from '../../lib/ports/email-sender.js';
+import { runStep, type StepRequest } from '../../lib/usecases/send-step.js';
+
+const env = (name: string): string => {
+  const value = process.env[name];
+  if (!value) throw new Error(`send-child: ${name} is not set`);
+  return value;
+};
+
+const tableName = env('BENCH_TABLE');
+const asOf = env('BENCH_AS_OF');
+const totalSegments = Number(env('BENCH_SEGMENTS'));
+const concurrency = Number(env('BENCH_SEND_CONCURRENCY'));
+const client = createDocumentClient({ endpoint: env('AWS_ENDPOINT_URL_DYNAMODB') });
+// One client for the sender and the bare loop, configured as the product's.
+const sesClient = withoutSdkLogging(new SESv2Client({ endpoint: env('AWS_ENDPOINT_URL_SESV2'), region: 'eu-west-1', maxAttempts: 6, retryMode: 'adaptive' }));
+const customers = new DynamoCustomerRepository(client, tableName);
+const suppressions = new DynamoSuppressionList(client, tableName);
+const stored = await new DynamoCampaignConfigStore(client, tableName).latest();
+if (!stored) throw new Error('send-child: no campaign config on the table');
+const config = parseCampaignConfig(stored.raw);
+const nightAt = new Date(`${asOf}T02:00:00Z`);
+
+// ---- untimed: what the night would send on this shop ----
+const requests: StepRequest[] = [];
+for (let segment = 0; segment < totalSegments; segment++) {
+  let cursor: string | undefined;
+  do {
+    const page = await customers.scanPage({ segment, totalSegments, ...(cursor ? { cursor } : {}) });
+    cursor = page.nextCursor;
+    const sends = page.customers.flatMap((customer) => {
+      const classification = classify(customer, asOf, { secondOrderGapDays: 60, measuredOn: 0 }, config.classification, config.shop.timeZone);
+      const decision = decide(customer, classification, config, asOf, nightAt);
+      return decision.kind === 'send' ? [{ customer, decision, classification }] : [];
+    });
+    const suppressed = await suppressions.suppressedAmong(sends.map(({ customer }) => hashEmail(customer.email!)));
+    for (const { customer, decision, classification } of sends) {
+      if (suppressed.has(hashEmail(customer.email!))) continue;
+      const { campaign, episode, step, arm, journey } = decision;
+      requests.push({ kind: 'send', customer: customer as StepRequest['customer'], campaign, episode, step, arm, journey, valueAtStakeMinor: classification.valueAtStakeMinor, runId: 'bench-sender', asOf, nightAt });
+    }
+  } while (cursor);
+}
+if (requests.length < 200) throw new Error(`send-child: only ${requests.length} sends to measure`);
+
+const secret = 'bench-unsubscribe-signing-key-0123456789abcdef';
+const stepDeps = (email: EmailSender) => ({
+  ledger: new DynamoSendLedger(client, tableName),
+  customers,
+  email,
+  coupons: new LocalCouponProvider(secret),
+  clock: { now: () => new Date() },
+  unsubscribe: { baseUrl: 'https://shop.example/winback', secret },
+});
+
+async function timeSteps(batch: readonly StepRequest[], email: EmailSender): Promise<{ count: number; sent: number; ms: number }> {
+  const limit = pLimit(concurrency);
+  const deps = stepDeps(email);
+  const start = performance.now();
+  const results = await Promise.all(batch.map((request) => limit(() => runStep(request, config, deps))));
+  return { count: batch.length, sent: results.filter((result) => result.outcome === 'sent').length, ms: performance.now() - start };
+}
+
+async function bareSends(template: OutgoingEmail, count: number): Promise<{ count: number; ms: number }> {
+  const limit = pLimit(concurrency);
+  const start = performance.now();
+  await Promise.all(
+    Array.from({ length: count }, (_, i) =>
+      limit(() =>
+        sesClient.send(
+          new SendEmailCommand({
+            FromEmailAddress: template.from,
+            Destination: { ToAddresses: [`bare-${i}@example.org`] },
+            ReplyToAddresses: template.replyTo ? [template.replyTo] : undefined,
+            Content: {
+              Simple: {
+                Subject: { Data: template.subject, Charset: 'UTF-8' },
+                Body: { Html: { Data: template.html, Charset: 'UTF-8' }, Text: { Data: template.text, Charset: 'UTF-8' } },
+                Headers: template.headers.map((h) => ({ Name: h.name, Value: h.value })),
+              },
+            },
+            EmailTags: Object.entries(template.tags).map(([Name, Value]) => ({ Name, Value })),
+          }),
+        ),
+      ),
+    ),
+  );
+  return { count, ms: performance.now() - start };
+}
+
+// The halves interleave the shop's customers, so neither gets the cheaper ones.
+const ledgerOnly = requests.filter((_, i) => i % 2 === 0);
+const withSes = requests.filter((_, i) => i % 2 === 1);
+const ses = new SesEmailSender(sesClient);
+let sample: OutgoingEmail | undefined;
+const recording: EmailSender = {
+  send(email) {
+    sample ??= email;
+    return ses.send(email);
+  },
+};
+// A warm-up through the real path gives the bare loop the night's own email (size, headers, tags).
+const warmUp = await timeSteps(withSes.slice(0, 20), recording);
+const bareBefore = await bareSends(sample!, withSes.length - 20);
+const sender = await timeSteps(withSes.slice(20), recording);
+const bareAfter = await bareSends(sample!, withSes.length - 20);
+let answered = 0;
+const instant: EmailSender = { send: async () => `bench-instant-${++answered}` };
+const bound = await timeSteps(ledgerOnly, instant);
+client.destroy();
+sesClient.destroy();
+process.stdout.write(`${JSON.stringify({ concurrency, decided: requests.length, warmUp: warmUp.count, sender, bareBefore, bareAfter, ledgerOnly: bound })}\n`);
+process.exit(0);
