@@ -33,14 +33,14 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   dynamo.stdout?.on('data', (chunk: Buffer) => (output = (output + chunk.toString()).slice(-2000)));
   dynamo.stderr?.on('data', (chunk: Buffer) => (output = (output + chunk.toString()).slice(-2000)));
   dynamo.on('error', (error: Error) => (exited = error.message));
-  dynamo.on('exit', (code: number | null) => {
-    exited ??= `exited with code ${code}`;
-    process.off('exit', stopDynamoWithUs);
-  });
   // A process that ends without stop() (process.exit, a crash) would leave DynamoDB Local running, holding gigabytes
   // and the port the next run needs. Only a signal can be sent from an exit listener, and that is all this takes.
   const stopDynamoWithUs = () => dynamo.kill('SIGKILL');
   process.once('exit', stopDynamoWithUs);
+  dynamo.on('exit', (code: number | null) => {
+    exited ??= `exited with code ${code}`;
+    process.off('exit', stopDynamoWithUs);
+  });
 
   const dynamoEndpoint = `http://127.0.0.1:${options.dynamoPort}`;
   try {
