@@ -3,7 +3,9 @@
  * first, untimed, then half of them go through `runStep` (reserve, coupon, render, headers, SES, confirm, profile)
  * with the local SES, the other half through `runStep` with an SES that answers at once (the sender's own bound: its
  * ledger and rendering alone), and a bare SendEmail loop runs before and after at the same concurrency, from this
- * same process, to the same SES. Prints one JSON line.
+ * same process, to the same SES. Last, the floor: SendEmail between one batched put before and one after, of a bare
+ * key, unconditional. No sender that records a send before SES takes it (never twice) and its message id after
+ * (attribution) can write less, so its rate is the most the sender could reach on this machine. Prints one JSON line.
  */
 import { SESv2Client, SendEmailCommand } from '@aws-sdk/client-sesv2';
 import pLimit from 'p-limit';
@@ -13,6 +15,7 @@ import { createDocumentClient } from '../../lib/adapters/dynamodb/client.js';
 import { DynamoCustomerRepository } from '../../lib/adapters/dynamodb/customers.js';
 import { DynamoSendLedger } from '../../lib/adapters/dynamodb/send-ledger.js';
 import { DynamoSuppressionList } from '../../lib/adapters/dynamodb/suppressions.js';
+import { putBatcherFor } from '../../lib/adapters/dynamodb/write-batches.js';
 import { withoutSdkLogging } from '../../lib/adapters/sdk-logging.js';
 import { SesEmailSender } from '../../lib/adapters/ses/email-sender.js';
 import { parseCampaignConfig } from '../../lib/config/campaign-config.js';
@@ -82,28 +85,44 @@ async function timeSteps(batch: readonly StepRequest[], email: EmailSender): Pro
   return { count: batch.length, sent: results.filter((result) => result.outcome === 'sent').length, ms: performance.now() - start };
 }
 
-async function bareSends(template: OutgoingEmail, count: number): Promise<{ count: number; ms: number }> {
+/** SendEmail of the night's own email (size, headers, tags) to a made-up address, as the SDK call alone. */
+function bareSend(template: OutgoingEmail, to: string): Promise<{ MessageId?: string }> {
+  return sesClient.send(
+    new SendEmailCommand({
+      FromEmailAddress: template.from,
+      Destination: { ToAddresses: [to] },
+      ReplyToAddresses: template.replyTo ? [template.replyTo] : undefined,
+      Content: {
+        Simple: {
+          Subject: { Data: template.subject, Charset: 'UTF-8' },
+          Body: { Html: { Data: template.html, Charset: 'UTF-8' }, Text: { Data: template.text, Charset: 'UTF-8' } },
+          Headers: template.headers.map((h) => ({ Name: h.name, Value: h.value })),
+        },
+      },
+      EmailTags: Object.entries(template.tags).map(([Name, Value]) => ({ Name, Value })),
+    }),
+  );
+}
+
+async function bareSends(template: OutgoingEmail, count: number, label = 'bare'): Promise<{ count: number; ms: number }> {
+  const limit = pLimit(concurrency);
+  const start = performance.now();
+  await Promise.all(Array.from({ length: count }, (_, i) => limit(() => bareSend(template, `${label}-${i}@example.org`))));
+  return { count, ms: performance.now() - start };
+}
+
+async function floorSends(template: OutgoingEmail, count: number): Promise<{ count: number; ms: number }> {
+  const puts = putBatcherFor(client, tableName);
   const limit = pLimit(concurrency);
   const start = performance.now();
   await Promise.all(
     Array.from({ length: count }, (_, i) =>
-      limit(() =>
-        sesClient.send(
-          new SendEmailCommand({
-            FromEmailAddress: template.from,
-            Destination: { ToAddresses: [`bare-${i}@example.org`] },
-            ReplyToAddresses: template.replyTo ? [template.replyTo] : undefined,
-            Content: {
-              Simple: {
-                Subject: { Data: template.subject, Charset: 'UTF-8' },
-                Body: { Html: { Data: template.html, Charset: 'UTF-8' }, Text: { Data: template.text, Charset: 'UTF-8' } },
-                Headers: template.headers.map((h) => ({ Name: h.name, Value: h.value })),
-              },
-            },
-            EmailTags: Object.entries(template.tags).map(([Name, Value]) => ({ Name, Value })),
-          }),
-        ),
-      ),
+      limit(async () => {
+        const key = { pk: `BENCH#floor-${i}`, sk: 'SEND' };
+        await puts.put({ ...key, status: 'reserved' });
+        const { MessageId } = await bareSend(template, `floor-${i}@example.org`);
+        await puts.put({ ...key, status: 'sent', messageId: MessageId });
+      }),
     ),
   );
   return { count, ms: performance.now() - start };
@@ -120,15 +139,19 @@ const recording: EmailSender = {
     return ses.send(email);
   },
 };
-// A warm-up through the real path gives the bare loop the night's own email (size, headers, tags).
+// A warm-up through the real path gives the bare loop the night's own email (size, headers, tags); the bare loop
+// warms up too, or its first timed run pays this process's compiling and the SES server's and looks slower than it is.
 const warmUp = await timeSteps(withSes.slice(0, 20), recording);
-const bareBefore = await bareSends(sample!, withSes.length - 20);
-const sender = await timeSteps(withSes.slice(20), recording);
-const bareAfter = await bareSends(sample!, withSes.length - 20);
+await bareSends(sample!, 500, 'warm');
+const timed = withSes.slice(20);
+const bareBefore = await bareSends(sample!, timed.length);
+const sender = await timeSteps(timed, recording);
+const bareAfter = await bareSends(sample!, timed.length);
+const floor = await floorSends(sample!, timed.length);
 let answered = 0;
 const instant: EmailSender = { send: async () => `bench-instant-${++answered}` };
 const bound = await timeSteps(ledgerOnly, instant);
 client.destroy();
 sesClient.destroy();
-process.stdout.write(`${JSON.stringify({ concurrency, decided: requests.length, warmUp: warmUp.count, sender, bareBefore, bareAfter, ledgerOnly: bound })}\n`);
+process.stdout.write(`${JSON.stringify({ concurrency, decided: requests.length, warmUp: warmUp.count, sender, bareBefore, bareAfter, floor, ledgerOnly: bound })}\n`);
 process.exit(0);
