@@ -33,13 +33,25 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   dynamo.stdout?.on('data', (chunk: Buffer) => (output = (output + chunk.toString()).slice(-2000)));
   dynamo.stderr?.on('data', (chunk: Buffer) => (output = (output + chunk.toString()).slice(-2000)));
   dynamo.on('error', (error: Error) => (exited = error.message));
-  // A process that ends without stop() (process.exit, a crash) would leave DynamoDB Local running, holding gigabytes
-  // and the port the next run needs. Only a signal can be sent from an exit listener, and that is all this takes.
+  // A process that ends without stop() (process.exit, a crash, a kill) would leave DynamoDB Local running, holding
+  // gigabytes and the port the next run needs. Only a signal can be sent from an exit listener, and that is all this
+  // takes. A signal nobody else handles ends Node without 'exit': it is caught here, then raised again.
   const stopDynamoWithUs = () => dynamo.kill('SIGKILL');
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (process.listenerCount(signal) > 1) return; // someone handles it, and will call stop()
+    stopDynamoWithUs();
+    forgetProcess();
+    process.kill(process.pid, signal);
+  };
+  const forgetProcess = () => {
+    process.off('exit', stopDynamoWithUs);
+    for (const signal of endingSignals) process.off(signal, onSignal);
+  };
   process.once('exit', stopDynamoWithUs);
+  for (const signal of endingSignals) process.on(signal, onSignal);
   dynamo.on('exit', (code: number | null) => {
     exited ??= `exited with code ${code}`;
-    process.off('exit', stopDynamoWithUs);
+    forgetProcess();
   });
 
   const dynamoEndpoint = `http://127.0.0.1:${options.dynamoPort}`;
@@ -67,6 +79,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     },
   };
 }
+
+/** The signals that end a Node process by default, and so skip its 'exit' listeners. */
+const endingSignals: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
 
 type StartSesLocal = (config: { host: string; port: number }) => Promise<Server>;
 /** The package is CommonJS with an ES-style default export: depending on the loader it arrives wrapped once more. */
