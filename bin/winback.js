@@ -3,7 +3,7 @@
 import { register } from 'tsx/esm/api';
 
 register();
-// Locally the handlers run in this process: their CloudWatch EMF lines would drown the night's own output.
-process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
+// Locally the handlers run in this process: their environment is set before anything imports them.
+await import('../lib/local/process-env.ts');
 const { main } = await import('../lib/cli/main.ts');
 process.exitCode = await main(process.argv.slice(2));

@@ -5,6 +5,6 @@
  * webhook buried the table under two thousand lines).
  */
 process.env.POWERTOOLS_LOG_LEVEL ??= 'ERROR';
-process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
+await import('../../lib/local/process-env.js');
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 await import('./run-bench.js');

@@ -6,6 +6,8 @@
  * The load generator is a bounded fetch loop (p-limit), not autocannon: the requests differ one from the next
  * (bodies, signatures, webhook ids), and the check afterwards needs to know exactly what was sent.
  */
+// First: Powertools and the X-Ray SDK read the local process's environment when they are imported.
+import '../../lib/local/process-env.js';
 import { randomUUID } from 'node:crypto';
 import pLimit from 'p-limit';
 import { ensureTable } from '../../lib/adapters/dynamodb/admin.js';
