@@ -36,7 +36,8 @@ interface Group {
  * - its group of actions is applied atomically (the transaction is), and only resolves once it is committed;
  * - a condition that fails rejects that caller with a ConditionalCheckFailedException carrying the item (when the
  *   action asked for ALL_OLD), exactly what a single PutItem or UpdateItem would throw;
- * - the others of a cancelled transaction are sent again without it; any other failure rejects every caller.
+ * - the others of a cancelled transaction are sent again without it; a request refused as invalid is sent again one
+ *   group at a time; any other failure rejects every caller.
  * A lone single-action write is sent as the plain PutItem, UpdateItem or DeleteItem: it costs what it did before.
  * Why: on DynamoDB Local (and in Lambda's CPU budget) a request costs far more than an item, so the night's ledger
  * and profile writes, one per customer, were its bottleneck. On AWS a transactional write costs two write units
@@ -110,6 +111,12 @@ export class TransactionBatcher {
     } catch (error) {
       const reasons = (error as { name?: string; CancellationReasons?: { Code?: string; Message?: string; Item?: unknown }[] }).CancellationReasons;
       if ((error as Error).name !== 'TransactionCanceledException' || !Array.isArray(reasons)) {
+        // One group can make the whole request invalid (an item over 400 KB, or more than 4 MB together): each is then
+        // sent on its own, so only the caller whose write is at fault hears of it.
+        if (groups.length > 1 && (error as Error).name === 'ValidationException') {
+          await Promise.all(groups.map((group) => this.commit([group])));
+          return;
+        }
         for (const group of groups) group.reject(error);
         return;
       }
