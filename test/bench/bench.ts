@@ -6,5 +6,4 @@
  */
 process.env.POWERTOOLS_LOG_LEVEL ??= 'ERROR';
 await import('../../lib/local/process-env.js');
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 await import('./run-bench.js');

@@ -1,4 +1,4 @@
-import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
 import { TransactionBatcher } from '../../lib/adapters/dynamodb/write-batches.js';
 import { localShop } from '../support/local-aws.js';
@@ -7,6 +7,11 @@ import { localShop } from '../support/local-aws.js';
 const newItem = (tableName: string, pk: string, extra: Record<string, unknown> = {}) => ({
   Put: { TableName: tableName, Item: { pk, sk: 'ITEM', ...extra }, ConditionExpression: 'attribute_not_exists(pk)' },
 });
+
+async function isStored(client: DynamoDBDocumentClient, tableName: string, pk: string): Promise<boolean> {
+  const { Item } = await client.send(new GetCommand({ TableName: tableName, Key: { pk, sk: 'ITEM' }, ConsistentRead: true }));
+  return Item !== undefined;
+}
 
 describe('TransactionBatcher on DynamoDB Local', () => {
   it('writes concurrent groups in one turn, each answered for its own condition', async () => {
@@ -23,8 +28,7 @@ describe('TransactionBatcher on DynamoDB Local', () => {
     // Assess
     expect(results.map((result) => result.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
     expect(((results[1] as PromiseRejectedResult).reason as Error).name).toBe('ConditionalCheckFailedException');
-    const stored = async (pk: string) => (await client.send(new GetCommand({ TableName: tableName, Key: { pk, sk: 'ITEM' }, ConsistentRead: true }))).Item !== undefined;
-    expect(await Promise.all(['A1', 'A2', 'B2', 'C1', 'C2'].map(stored))).toEqual([true, true, false, true, true]);
+    expect(await Promise.all(['A1', 'A2', 'B2', 'C1', 'C2'].map((pk) => isStored(client, tableName, pk)))).toEqual([true, true, false, true, true]);
   });
 
   it('lets an invalid group fail alone: the others batched with it are still written', async () => {
@@ -41,7 +45,6 @@ describe('TransactionBatcher on DynamoDB Local', () => {
     // Assess
     expect(results.map((result) => result.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
     expect(((results[1] as PromiseRejectedResult).reason as Error).name).toBe('ValidationException');
-    const stored = async (pk: string) => (await client.send(new GetCommand({ TableName: tableName, Key: { pk, sk: 'ITEM' }, ConsistentRead: true }))).Item !== undefined;
-    expect(await Promise.all(['GOOD1', 'GOOD1-POINTER', 'HUGE', 'HUGE-POINTER', 'GOOD2', 'GOOD2-POINTER'].map(stored))).toEqual([true, true, false, false, true, true]);
+    expect(await Promise.all(['GOOD1', 'GOOD1-POINTER', 'HUGE', 'HUGE-POINTER', 'GOOD2', 'GOOD2-POINTER'].map((pk) => isStored(client, tableName, pk)))).toEqual([true, true, false, false, true, true]);
   });
 });
