@@ -11,6 +11,7 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { customerScanIndex, messageIndex, tableKeys, ttlAttribute } from '../lib/adapters/dynamodb/table.js';
+import { adminApiTimeoutSeconds } from '../lib/http/route.js';
 import { WinbackEmail } from './email.js';
 import { WinbackFunction } from './function.js';
 import { WinbackHttpApi } from './http-api.js';
@@ -178,7 +179,7 @@ export class WinbackStack extends Stack {
     // Its environment needs the API's URL, so it is completed below; API Gateway waits at most 30 s for it.
     const adminEnvironment: Record<string, string> = { ...common, ...linkSigning, [secretArnVariables.adminToken]: adminToken.secretArn };
     const adminApi = this.fn('AdminApi', 'admin-api', 'The admin API: customers, campaigns, previews, health', {
-      timeout: Duration.seconds(29),
+      timeout: Duration.seconds(adminApiTimeoutSeconds),
       memorySize: 1024,
       environment: adminEnvironment,
       secrets: [unsubscribeSigningKey, adminToken],

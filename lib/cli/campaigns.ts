@@ -140,8 +140,9 @@ export function registerCampaignCommands(program: Command): void {
     .requiredOption('--as-of <date>', 'the night to preview, YYYY-MM-DD', parseCalendarDate)
     .option('--file <file>', 'preview this config instead of the one in force (it is not applied)')
     .option('--customers <n>', 'demo shop size if the local table is empty and gets seeded (default 5000)', parseWholeNumber(1, 5_000_000))
+    .option('--within <seconds>', 'answer within about this long: past it, estimate the night from the customers scanned so far', parseWholeNumber(1, 86_400))
     .option('--json', 'as JSON')
-    .action(async (options: StoreOptions & { asOf: string; file?: string; json?: boolean; customers?: number }) => {
+    .action(async (options: StoreOptions & { asOf: string; file?: string; json?: boolean; customers?: number; within?: number }) => {
       const config = options.file ? parseCampaignConfig(await readJsonFile(options.file)) : undefined;
       // A preview on a fresh machine seeds the demo shop up to that night, as `npm start` would.
       await withTable({ ...options, seedAsOf: options.asOf }, async ({ client, tableName }) => {
@@ -159,12 +160,20 @@ export function registerCampaignCommands(program: Command): void {
             clock: systemClock,
             unsubscribe: { baseUrl: process.env.UNSUBSCRIBE_BASE_URL ?? `http://localhost:${options.port}`, secret },
           },
-          { asOf: options.asOf, ...(config ? { config } : {}) },
+          { asOf: options.asOf, ...(config ? { config } : {}), ...(options.within ? { shouldStop: stopAfter(options.within * 1000) } : {}) },
         );
         if (options.json) return print(preview);
         say(`Preview of the night of ${options.asOf}: nothing was sent, reserved or recorded.`);
-        say(formatNightReport(preview.summary).replace(/Emails sent|sent /g, (match) => match.replace('sent', 'would send')));
+        const { coverage } = preview;
+        if (!coverage.complete) say(`Estimated from ${coverage.customersScanned.toLocaleString('en')} customers scanned (${coverage.segmentsScanned} of ${coverage.totalSegments} segments, ${(coverage.fraction * 100).toFixed(1)}%): counts are rounded estimates for the whole shop.`);
+        say(formatNightReport(preview.summary, { sentHeading: 'would send' }));
         for (const [key, sample] of Object.entries(preview.samples)) say(`\n--- sample ${key} (to ${sample.to})\nSubject: ${sample.subject}\n\n${sample.text}`);
       });
     });
+}
+
+/** True once `ms` have passed since it was made. */
+function stopAfter(ms: number): () => boolean {
+  const deadline = Date.now() + ms;
+  return () => Date.now() >= deadline;
 }

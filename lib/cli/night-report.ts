@@ -7,7 +7,7 @@ const number = new Intl.NumberFormat('en-IE');
 const plain = { head: [], border: [] };
 
 /** The run summary as a person reads it at the end of `npm start`. */
-export function formatNightReport(summary: NightSummary): string {
+export function formatNightReport(summary: NightSummary, { sentHeading = 'sent' }: { /** 'would send' in a preview */ sentHeading?: string } = {}): string {
   const lines: string[] = [];
   lines.push(
     `Night ${summary.asOf} · run ${summary.runId.slice(0, 8)} · config v${summary.configVersion} · ` +
@@ -38,7 +38,7 @@ export function formatNightReport(summary: NightSummary): string {
   }
   lines.push(statuses.toString());
 
-  const campaigns = new Table({ head: ['Campaign', 'sent', 'waiting for morning', 'held out', 'by variant'], colAligns: ['left', 'right', 'right', 'right', 'left'], style: plain });
+  const campaigns = new Table({ head: ['Campaign', sentHeading, 'waiting for morning', 'held out', 'by variant'], colAligns: ['left', 'right', 'right', 'right', 'left'], style: plain });
   for (const [id, campaign] of Object.entries(summary.campaigns ?? {}).sort()) {
     const variants = Object.entries(campaign.byVariant).map(([variant, value]) => `${variant} ${number.format(value)}`).join(', ');
     campaigns.push([id, number.format(campaign.sent), number.format(campaign.scheduled), number.format(campaign.heldOut), variants]);

@@ -539,6 +539,13 @@ async function runPreview(event) {
       ...Object.entries(preview.skipped).map(([reason, value]) => [`Removed by rule: ${reason}`, value]),
     ];
     for (const [label, value] of rows) counts.append(el('tr', {}, el('td', {}, label), el('td', { class: 'num' }, count(value))));
+    const { coverage } = preview;
+    // A large shop is previewed from a sample within the API's 30 seconds: say so before the numbers are read as exact.
+    if (coverage && !coverage.complete) {
+      result.append(
+        el('p', { class: 'estimate', role: 'note' }, `Estimated from ${count(coverage.customersScanned)} customers (${(coverage.fraction * 100).toFixed(1)}% of the shop, chosen at random): the counts are rounded estimates, and the night itself may differ a little.`),
+      );
+    }
     result.append(counts);
     const samples = Object.entries(preview.samples);
     if (!samples.length) result.append(el('p', { class: 'muted' }, 'No email would go out for this campaign that night.'));

@@ -11,3 +11,9 @@ export function pathToken(event: HttpEvent): string {
 export function method(event: HttpEvent): string {
   return event.requestContext?.http?.method?.toUpperCase() ?? 'GET';
 }
+
+/**
+ * The admin API's Lambda timeout: API Gateway waits at most 30 s for an integration, so the function stops first.
+ * The local server gives the handler the same time, so a preview samples locally as it would on AWS.
+ */
+export const adminApiTimeoutSeconds = 29;

@@ -12,6 +12,7 @@ import type { CampaignConfigStore } from '../ports/campaign-configs.js';
 import type { NightPlan, NightWork } from '../ports/night-work.js';
 import type { RunRecorder } from '../ports/runs.js';
 import { guardDeliverability } from './deliverability-guard.js';
+import { estimateFromSample, previewSegmentsFor, type PreviewCoverage } from './preview-sample.js';
 import { emptyTally, memoryBudget, scoreSegment, type CampaignTally, type NightContext, type SegmentDependencies, type SegmentPosition, type SegmentTally } from './score-segment.js';
 
 export interface NightDependencies extends SegmentDependencies {
@@ -131,23 +132,55 @@ export async function runNight(deps: NightDependencies, options: NightOptions = 
 }
 
 export interface NightPreview {
+  /** The night's counts; estimates for the whole shop when `coverage.complete` is false. */
   readonly summary: NightSummary;
   /** One rendered email per campaign and variant, from the first customer the night would send it to. */
   readonly samples: Record<string, { readonly to: string; readonly subject: string; readonly html: string; readonly text: string }>;
+  readonly coverage: PreviewCoverage;
+}
+
+export interface PreviewOptions extends NightOptions {
+  /** Previewed without being applied; absent, the config in force. */
+  readonly config?: CampaignConfig;
+  /**
+   * True when the preview must answer now (checked between pages). It then finishes the pages it started, leaves
+   * the segments it did not finish out and estimates the night from the others (see preview-sample.ts). Absent,
+   * every customer is scanned and the counts are exact.
+   */
+  readonly shouldStop?: () => boolean;
 }
 
 /**
  * A dry run of a night: the same decisions, counted and with a sample email per variant, but nothing reserved,
  * sent, logged or recorded. A config given here is previewed without being applied.
  */
-export async function previewNight(deps: NightDependencies, options: NightOptions & { config?: CampaignConfig } = {}): Promise<NightPreview> {
+export async function previewNight(deps: NightDependencies, options: PreviewOptions = {}): Promise<NightPreview> {
   const prepared = await prepareNight(deps, options);
   const setup = options.config ? { ...prepared, config: options.config } : prepared;
   const plan = await planNight(setup, deps, { store: false });
+  const { shouldStop } = options;
+  const totalSegments = shouldStop && options.totalSegments === undefined ? previewSegmentsFor(await deps.customers.approximateCount(), plan.totalSegments) : plan.totalSegments;
   const samples: NightPreview['samples'] = {};
-  const night = { ...contextOf(plan, setup.config, memoryBudget(setup.config.guardrails.dailySendCap), options.sendConcurrency), samples };
-  const results = await eachSegment(plan.totalSegments, options.segmentConcurrency, (segment) => scoreSegment(segment, night, deps));
-  return { summary: summarize(plan, results.map((result) => result.tally), deps.clock.now(), night.stop.reason), samples };
+  const night = { ...contextOf({ ...plan, totalSegments }, setup.config, memoryBudget(setup.config.guardrails.dailySendCap), options.sendConcurrency), samples };
+  const tallies = await eachSegment(totalSegments, options.segmentConcurrency, async (segment) => {
+    // The first segment always finishes, so even a preview out of time before it began has a sample to show.
+    if (segment === 0 || !shouldStop) return (await scoreSegment(segment, night, deps)).tally;
+    if (shouldStop()) return undefined;
+    const result = await scoreSegment(segment, night, deps, { shouldStop });
+    // A segment cut short is not a uniform share of the shop (its scan order is its keys' hash order, but its share
+    // of the key space is unknown): only whole segments count.
+    return result.nextCursor ? undefined : result.tally;
+  });
+  const finished = tallies.filter((tally): tally is SegmentTally => tally !== undefined);
+  const summary = summarize({ ...plan, totalSegments }, finished, deps.clock.now(), night.stop.reason);
+  const customersScanned = summary.customersScanned;
+  if (finished.length === totalSegments) return { summary, samples, coverage: { complete: true, segmentsScanned: totalSegments, totalSegments, fraction: 1, customersScanned } };
+  const fraction = finished.length / totalSegments;
+  return {
+    summary: estimateFromSample(summary, fraction, plan.dailySendCap),
+    samples,
+    coverage: { complete: false, segmentsScanned: finished.length, totalSegments, fraction, customersScanned },
+  };
 }
 
 // ---- The night fanned out on AWS: start, one worker per segment (in as many invocations as it takes), finish. ----

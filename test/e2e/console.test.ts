@@ -177,7 +177,25 @@ describe.skipIf(!existsSync(chromiumPath))('the console, in headless Chromium', 
     expect(await caption.textContent()).toBe('Night of 2026-11-22: lost-winback');
     expect(await page.locator('#preview-result').textContent()).toContain('Held out');
     expect(await page.locator('#preview-problem').textContent()).toBe('');
+    expect(await page.locator('#preview-result .estimate').count()).toBe(0);
     await page.screenshot({ path: `${artifacts}preview.png`, fullPage: true });
+  });
+
+  it('says a preview\'s counts are estimates when the API answered from a sample of a large shop', async () => {
+    // Prepare: the API's real answer, as a shop too large to scan in 30 seconds would get it
+    await page.route('**/api/campaigns/*/preview', async (route) => {
+      const response = await route.fetch();
+      const body = (await response.json()) as Record<string, unknown>;
+      await route.fulfill({ response, json: { ...body, coverage: { complete: false, segmentsScanned: 37, totalSegments: 500, fraction: 0.074, customersScanned: 73_912 } } });
+    });
+    // Act
+    await page.getByRole('button', { name: 'Run preview' }).click();
+    // Assess
+    const note = page.locator('#preview-result .estimate');
+    await note.waitFor();
+    expect(await note.getAttribute('role')).toBe('note');
+    expect(await note.textContent()).toContain('Estimated from 73,912 customers (7.4% of the shop');
+    await page.unroute('**/api/campaigns/*/preview');
   });
 
   it('looks up a customer and shows status, scores and decisions', async () => {

@@ -3,6 +3,7 @@ import { Match } from 'aws-cdk-lib/assertions';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { customerScanIndex, messageIndex, tableKeys, ttlAttribute } from '../../lib/adapters/dynamodb/table.js';
+import { adminApiTimeoutSeconds } from '../../lib/http/route.js';
 import { sesDetailTypes } from '../../infra/email.js';
 import { nodeRuntime } from '../../infra/function.js';
 import { reputationThresholds } from '../../infra/monitoring.js';
@@ -303,6 +304,17 @@ describe('WinbackStack', () => {
           IntegrationUri: { 'Fn::GetAtt': [functionId(handler), 'Arn'] },
         });
       }
+    });
+
+    it('gives every routed function less time than API Gateway waits, and the admin API the time its local server gives it', () => {
+      // Prepare
+      const functions = resources('AWS::Lambda::Function');
+      const apiGatewayWaitsSeconds = 30;
+      // Assess: a function that outlived the gateway would finish work nobody hears of (a preview answers in time)
+      for (const handler of new Set(expectedRoutes.map((route) => route.handler))) {
+        expect(functions[functionId(handler)]!.Properties.Timeout, handler).toBeLessThan(apiGatewayWaitsSeconds);
+      }
+      expect(functions[functionId('admin-api')]!.Properties.Timeout).toBe(adminApiTimeoutSeconds);
     });
 
     it('puts the Cognito JWT authorizer on every admin route and on no webhook or token route', () => {
