@@ -23,6 +23,7 @@ export interface WinbackMonitoringProps {
   readonly sendQueue: sqs.IQueue;
   readonly scheduledSender: lambda.IFunction;
   readonly emailEvents: lambda.IFunction;
+  readonly reportBuilder: lambda.IFunction;
   readonly webhooks: readonly lambda.IFunction[];
   readonly api: apigw.HttpApi;
   /** Dead-letter queues by what their messages mean. */
@@ -101,6 +102,12 @@ export class WinbackMonitoring extends Construct {
       props.sendQueue.metricApproximateAgeOfOldestMessage({ period: Duration.minutes(5), statistic: cloudwatch.Stats.MAXIMUM }),
       3_600,
       'Winback: a queued send has waited an hour: the sender is failing or SES is throttling or paused. The entries stay on the due list; check the SendWorker logs and the SES account status.',
+    );
+    alarm(
+      'ReportNotBuilt',
+      props.reportBuilder.metricErrors({ period: Duration.minutes(15), statistic: cloudwatch.Stats.SUM }),
+      1,
+      'Winback: the report could not be built after the night (the night itself finished). The console builds it on request when that fits in 30 seconds, else shows the previous one; check the ReportBuilder logs, then invoke that function with {} to build it again.',
     );
     // The handlers' own metrics (Powertools EMF, namespace Winback, dimension service).
     const winback = (metricName: string, period = Duration.minutes(5)) =>

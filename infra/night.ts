@@ -12,13 +12,16 @@ export interface WinbackNightProps {
   readonly segmentWorker: lambda.IFunction;
   /** functions/night-finish: sums the tallies, or records the night as failed. */
   readonly finish: lambda.IFunction;
+  /** functions/report-builder: after the night, the whole report built and stored for the console. */
+  readonly report: lambda.IFunction;
   /** Segment workers running at once (a new on-demand table serves 12,000 reads a second at first). */
   readonly maxConcurrency: number;
 }
 
 /**
  * The night as a Standard workflow: StartNight -> a Map over the scan segments, each a worker looped on its own
- * cursor and retried on its own -> FinishNight; a segment that fails every retry sends the run to FailNight.
+ * cursor and retried on its own -> FinishNight -> BuildReport; a segment that fails every retry sends the run to
+ * FailNight. A report that cannot be built leaves the night succeeded (ReportNotBuilt; its function's errors alarm).
  * Why Step Functions and an inline Map: infra/DEPLOYMENT.md, "The night's fan-out".
  */
 export class WinbackNight extends Construct {
@@ -61,6 +64,15 @@ export class WinbackNight extends Construct {
     });
     retried(finish);
 
+    // The night is done whatever happens here: the console falls back to building the report itself when it can.
+    const buildReport = new tasks.LambdaInvoke(this, 'BuildReport', {
+      lambdaFunction: props.report,
+      payload: sfn.TaskInput.fromObject({ runId: sfn.JsonPath.stringAt('$.runId') }),
+      payloadResponseOnly: true,
+    });
+    retried(buildReport);
+    buildReport.addCatch(new sfn.Pass(this, 'ReportNotBuilt'), { resultPath: '$.reportFailure' });
+
     const failNight = new tasks.LambdaInvoke(this, 'FailNight', {
       lambdaFunction: props.finish,
       payload: sfn.TaskInput.fromObject({ runId: sfn.JsonPath.stringAt('$.night.runId'), error: sfn.JsonPath.objectAt('$.failure') }),
@@ -74,7 +86,7 @@ export class WinbackNight extends Construct {
     this.logGroup = new logs.LogGroup(this, 'Logs', { retention: logs.RetentionDays.THREE_MONTHS });
     this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
       comment: 'Winback: the nightly run, one worker per scan segment',
-      definitionBody: sfn.DefinitionBody.fromChainable(start.next(segments).next(finish)),
+      definitionBody: sfn.DefinitionBody.fromChainable(start.next(segments).next(finish).next(buildReport)),
       // Far beyond any real night, short enough that a stuck one is noticed the next morning.
       timeout: Duration.hours(12),
       tracingEnabled: true,
@@ -83,7 +95,7 @@ export class WinbackNight extends Construct {
     // LambdaInvoke grants lambda:InvokeFunction on each function and on `<function ARN>:*` (its versions); the
     // tasks call the unqualified ARNs. Log delivery actions support no resource-level permissions.
     const policy = this.stateMachine.role.node.findChild('DefaultPolicy');
-    for (const fn of [props.start, props.segmentWorker, props.finish]) {
+    for (const fn of [props.start, props.segmentWorker, props.finish, props.report]) {
       const logicalId = Stack.of(this).getLogicalId(fn.node.defaultChild as CfnElement);
       Validations.of(policy).acknowledge({
         id: `AwsSolutions-IAM5[Resource::<${logicalId}.Arn>:*]`,

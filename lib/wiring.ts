@@ -3,6 +3,8 @@ import { createDocumentClient } from './adapters/dynamodb/client.js';
 import { DynamoCustomerRepository } from './adapters/dynamodb/customers.js';
 import { DynamoNightWork } from './adapters/dynamodb/night-work.js';
 import { DynamoOrderStore } from './adapters/dynamodb/orders.js';
+import { DynamoReportSnapshots } from './adapters/dynamodb/report-snapshots.js';
+import { DynamoReportSource } from './adapters/dynamodb/report-source.js';
 import { DynamoRunRecorder } from './adapters/dynamodb/runs.js';
 import { DynamoSendLedger } from './adapters/dynamodb/send-ledger.js';
 import { DynamoSuppressionList } from './adapters/dynamodb/suppressions.js';
@@ -36,6 +38,12 @@ export function tableAdapters(environment: Environment, options: { maxAttempts?:
 }
 
 export type TableAdapters = ReturnType<typeof tableAdapters>;
+
+/** What the report reads (the whole table, in parallel scans) and where its snapshot is kept. */
+export function reportAdapters(environment: Environment) {
+  const client = createDocumentClient();
+  return { reports: new DynamoReportSource(client, environment.TABLE_NAME), snapshots: new DynamoReportSnapshots(client, environment.TABLE_NAME) };
+}
 
 export async function nightDependencies(environment: Environment): Promise<NightDependencies & SendDueDependencies & Pick<FanOutDependencies, 'work'>> {
   const secret = await linkSigningSecret(environment);

@@ -1,26 +1,23 @@
 import { z } from 'zod';
-import { createDocumentClient } from '../../lib/adapters/dynamodb/client.js';
-import { DynamoReportSource } from '../../lib/adapters/dynamodb/report-source.js';
 import { adminToken } from '../../lib/adapters/secrets.js';
 import { readEnvironment } from '../../lib/config/environment.js';
 import { InvalidCampaignConfigError, parseCampaignConfig } from '../../lib/config/campaign-config.js';
 import { parseJsonText } from '../../lib/domain/webhooks/raw-json.js';
-import { badRequest, HttpError, methodNotAllowed, notFound } from '../../lib/http/errors.js';
+import { badRequest, HttpError, methodNotAllowed, notFound, reportTooSlow } from '../../lib/http/errors.js';
 import { requireBearer } from '../../lib/http/bearer.js';
 import { httpHandler } from '../../lib/http/middleware.js';
 import { json, rawBody, type HttpEvent } from '../../lib/http/responses.js';
 import { method } from '../../lib/http/route.js';
 import { applyCampaignConfig } from '../../lib/usecases/apply-campaign-config.js';
-import { buildReport } from '../../lib/usecases/build-report.js';
+import { reportWithin, ReportTooSlowError } from '../../lib/usecases/report-snapshot.js';
 import { configHistory, currentConfig, diffAgainstLive, rollbackConfig } from '../../lib/usecases/campaign-versions.js';
 import { viewCustomer } from '../../lib/usecases/customer-view.js';
 import { previewNight } from '../../lib/usecases/run-night.js';
-import { nightDependencies, perContainer } from '../../lib/wiring.js';
+import { nightDependencies, perContainer, reportAdapters } from '../../lib/wiring.js';
 
 const dependencies = perContainer(async () => {
   const environment = readEnvironment();
-  const reports = new DynamoReportSource(createDocumentClient(), environment.TABLE_NAME);
-  return { ...(await nightDependencies(environment)), reports, adminToken: await adminToken(environment) };
+  return { ...(await nightDependencies(environment)), ...reportAdapters(environment), adminToken: await adminToken(environment) };
 });
 
 const customerQuery = z.strictObject({ email: z.email('expected an email address') });
@@ -32,15 +29,16 @@ const reportQuery = z.strictObject({
 const previewBody = z.strictObject({ asOf: z.iso.date('expected a date as YYYY-MM-DD') });
 const rollbackBody = z.strictObject({ version: z.number('expected a version number').int('expected a whole version number').min(1, 'versions start at 1') });
 const configBodyLimitBytes = 512 * 1024;
-/** What a preview keeps of its time to finish the pages it started and answer. */
-const previewAnswerMarginMs = 10_000;
+/** What a preview or a report keeps of the function's time to finish what it started and answer. */
+const answerMarginMs = 10_000;
 
 /**
  * The admin API (bearer token): `GET /api/customers?email=`, the campaigns (`GET /api/campaigns`,
  * `GET|PUT /api/campaigns/{id}`, `GET /api/campaigns/history`, `POST /api/campaigns/{id}/preview`, the diff of a
  * proposal against the live version `POST /api/campaigns/diff` (a whole config) and `POST /api/campaigns/{id}/diff`
  * (one campaign, as PUT takes it), and `POST /api/campaigns/rollback` `{"version": N}`), the report
- * (`GET /api/report?from=&to=&campaign=`, the JSON of `winback report --json`) and `GET /health`.
+ * (`GET /api/report?from=&to=&campaign=`, the JSON of `winback report --json`, or for a shop too large to build it in
+ * time the snapshot stored after the night) and `GET /health`.
  * Config changes answer with the same messages as the CLI: every problem by path.
  */
 export const handler = httpHandler(async (event, context) => {
@@ -68,11 +66,17 @@ export const handler = httpHandler(async (event, context) => {
       throw badRequest(issue.code === 'unrecognized_keys' ? issue.keys.join(',') : issue.path.join('.'), issue.message);
     }
     const { from, to, campaign } = query.data;
-    const report = await buildReport(
-      { source: deps.reports, configs: deps.configs, clock: deps.clock },
-      { ...(from ? { from } : {}), ...(to ? { to } : {}), ...(campaign ? { campaignId: campaign } : {}) },
-    );
-    return json(200, report);
+    try {
+      const report = await reportWithin(
+        context.getRemainingTimeInMillis() - answerMarginMs,
+        { source: deps.reports, snapshots: deps.snapshots, configs: deps.configs, clock: deps.clock },
+        { ...(from ? { from } : {}), ...(to ? { to } : {}), ...(campaign ? { campaignId: campaign } : {}) },
+      );
+      return json(200, report);
+    } catch (error) {
+      if (error instanceof ReportTooSlowError) throw reportTooSlow(error);
+      throw error;
+    }
   }
 
   if (path === '/api/campaigns' && verb === 'GET') {
@@ -117,7 +121,7 @@ export const handler = httpHandler(async (event, context) => {
     const body = previewBody.safeParse(parseJsonText(rawBody(event, configBodyLimitBytes).toString('utf8') || '{}'));
     if (!body.success) throw badRequest(body.error.issues[0]!.path.join('.') || 'asOf', body.error.issues[0]!.message);
     // API Gateway gives up at 30 s: past a few hundred thousand customers the preview answers from a sample.
-    const result = await previewNight(deps, { asOf: body.data.asOf, shouldStop: () => context.getRemainingTimeInMillis() < previewAnswerMarginMs });
+    const result = await previewNight(deps, { asOf: body.data.asOf, shouldStop: () => context.getRemainingTimeInMillis() < answerMarginMs });
     return json(200, {
       asOf: body.data.asOf,
       coverage: result.coverage,

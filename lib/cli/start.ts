@@ -160,6 +160,9 @@ export async function start(options: StartOptions): Promise<void> {
       say(`Run summary written to ${options.report}`);
     }
     if (options.once) return;
+    // As the workflow does on AWS after FinishNight: the console's dashboard then answers at once, whatever the size.
+    const { handler: reportBuilder } = await import('../../functions/report-builder/handler.js');
+    await reportBuilder({ runId: summary.runId }, localLambdaContext('winback-report-builder'));
 
     const base = `http://localhost:${options.port}`;
     const server = await startLocalServer({ port: options.port, latestSummary: () => summary });

@@ -50,12 +50,13 @@ async function api(method, path, body) {
 }
 
 // Formatting ---------------------------------------------------------------------------------------------------
-let shop = { currency: 'EUR', locale: 'en-IE' };
+let shop = { currency: 'EUR', locale: 'en-IE', timeZone: 'UTC' };
 const count = (value) => new Intl.NumberFormat(shop.locale).format(value ?? 0);
 const money = (decimal) => (decimal === undefined || decimal === null ? '–' : new Intl.NumberFormat(shop.locale, { style: 'currency', currency: shop.currency }).format(Number(decimal)));
 const pct = (rate, digits = 1) => `${(rate * 100).toFixed(digits)}%`;
 const points = (difference) => `${difference >= 0 ? '+' : ''}${(difference * 100).toFixed(1)} pts`;
-const when = (iso) => (iso ? new Date(iso).toLocaleString(shop.locale, { dateStyle: 'medium', timeStyle: 'short', timeZone: 'UTC' }) + ' UTC' : '–');
+// Times are UTC inside; a marketer reads them in the shop's time zone, named.
+const when = (iso) => (iso ? new Date(iso).toLocaleString(shop.locale, { day: 'numeric', month: 'short', year: 'numeric', hour: '2-digit', minute: '2-digit', timeZone: shop.timeZone, timeZoneName: 'short' }) : '–');
 const show = (value) => (value === undefined || value === null ? '–' : typeof value === 'object' ? JSON.stringify(value) : String(value));
 
 // Sign-in and tabs ---------------------------------------------------------------------------------------------
@@ -156,11 +157,14 @@ const reportFailure = (name) => (error) => {
 async function loadDashboard() {
   $('dashboard-status').textContent = 'Loading the report …';
   const report = await api('GET', '/api/report');
-  shop = { currency: report.shop.currency, locale: report.shop.locale };
+  shop = { currency: report.shop.currency, locale: report.shop.locale, timeZone: report.shop.timeZone };
   $('shop-line').textContent = `${report.shop.name} · config version ${report.configVersion}`;
-  $('dashboard-status').textContent = report.range.from
-    ? `Nights ${report.range.from} to ${report.range.to} (${report.range.nights} with sends) · attribution window ${report.attributionWindowDays} days`
-    : 'No nights with sends yet.';
+  // A large shop's report is the one built after the night: say how old the figures are.
+  const asOf = report.servedFrom === 'snapshot' ? ` · figures as of ${when(report.generatedAt)}, built after the night` : '';
+  $('dashboard-status').textContent =
+    (report.range.from
+      ? `Nights ${report.range.from} to ${report.range.to} (${report.range.nights} with sends) · attribution window ${report.attributionWindowDays} days`
+      : 'No nights with sends yet.') + asOf;
   const pause = $('shop-pause');
   pause.hidden = !report.shop.paused;
   pause.textContent = report.shop.paused ? `All sending is paused since ${when(report.shop.paused.at)}: ${report.shop.paused.reason}` : '';

@@ -30,3 +30,5 @@ export const methodNotAllowed = () => new HttpError(405, 'method_not_allowed', '
 /** Storage failed: the platform must retry, so this is a 5xx, never a 2xx for what was not stored. */
 export const storageUnavailable = (cause: unknown) =>
   new HttpError(503, 'storage_unavailable', 'the delivery could not be stored; retry later', { problem: 'storage unavailable' }, { cause });
+/** The answer would take longer than the API may wait; the problem says what to do instead. */
+export const reportTooSlow = (cause: Error) => new HttpError(503, 'report_too_slow', cause.message, { problem: cause.message }, { cause });

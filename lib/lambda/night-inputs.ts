@@ -47,3 +47,6 @@ export const queuedSendSchema = z.strictObject({
 export function describeIssues(error: z.ZodError): string {
   return error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`).join('; ');
 }
+
+/** The report builder's input: the night it follows (the state machine's FinishNight output, or the local runner's). */
+export const reportInputSchema = z.looseObject({ runId: runId.optional() });

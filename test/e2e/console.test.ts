@@ -230,6 +230,22 @@ describe.skipIf(!existsSync(chromiumPath))('the console, in headless Chromium', 
     await page.screenshot({ path: `${artifacts}dashboard-paused.png`, fullPage: true });
   });
 
+  it('says how old the figures are when the report comes from the snapshot built after the night, in the shop\'s time zone', async () => {
+    // Prepare: the API's answer for a shop whose report takes longer to build than the API may wait
+    await page.route('**/api/report', async (route) => {
+      const response = await route.fetch();
+      const body = (await response.json()) as Record<string, unknown>;
+      await route.fulfill({ response, json: { ...body, servedFrom: 'snapshot', generatedAt: '2026-11-23T03:12:00.000Z' } });
+    });
+    // Act
+    await page.goto(`${api.base}/`);
+    const status = page.locator('#dashboard-status');
+    await expect.poll(() => status.textContent()).toContain('figures as of');
+    // Assess: 03:12 UTC is 04:12 in Amsterdam in November
+    expect(await status.textContent()).toMatch(/figures as of 23 Nov 2026, 04:12 (GMT\+1|CET), built after the night/);
+    await page.unroute('**/api/report');
+  });
+
   it("signs in through the shop's Cognito hosted login with PKCE when deployed, and calls the API with the access token", async () => {
     // Prepare: the settings infra passes on AWS, and Cognito's two endpoints played by the browser's router
     const cognito = 'https://winback-test.auth.eu-west-1.amazoncognito.com';

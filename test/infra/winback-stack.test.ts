@@ -25,6 +25,7 @@ const handlers = [
   'feedback',
   'admin-api',
   'console',
+  'report-builder',
 ] as const;
 
 /** The routes the handlers serve, written out independently of infra/http-api.ts. */
@@ -255,7 +256,14 @@ describe('WinbackStack', () => {
       const loop = processor.States[worker.Next!]!;
       expect(loop.Choices).toEqual([{ Variable: '$.cursor', IsPresent: true, Next: processor.StartAt }]);
       expect(processor.States[loop.Default!]!.Type).toBe('Succeed');
-      expect(functionOf(definition.States[map.Next!]!)).toBe('night-finish');
+      const finish = definition.States[map.Next!]!;
+      expect(functionOf(finish)).toBe('night-finish');
+      // The report follows the finished night; its failure is caught, so the night still succeeds.
+      const buildReport = definition.States[finish.Next!]!;
+      expect(functionOf(buildReport)).toBe('report-builder');
+      expect(buildReport.Parameters).toMatchObject({ 'runId.$': '$.runId' });
+      expect(buildReport.Retry).toEqual(expect.arrayContaining([expect.objectContaining({ ErrorEquals: ['States.ALL'], MaxAttempts: 3 })]));
+      expect(definition.States[buildReport.Catch![0]!.Next]!.Type).toBe('Pass');
       const failNight = definition.States[map.Catch![0]!.Next]!;
       expect(functionOf(failNight)).toBe('night-finish');
       expect(failNight.Parameters).toMatchObject({ 'error.$': '$.failure' });
@@ -461,21 +469,25 @@ describe('WinbackStack', () => {
       for (const role of Object.values(resources('AWS::IAM::Role'))) expect(role.Properties.ManagedPolicyArns).toBeUndefined();
     });
 
-    it('lets only the night and the admin API scan the two sparse indexes, and only the admin API\'s report the table', () => {
+    it('lets only the night, the admin API and the report builder scan the sparse indexes, and only the report\'s readers the table', () => {
       // Prepare
       const scanners = handlers.filter((handler) => statementsOfFunction(synthesized, handler).some((statement) => actionsOf(statement).includes('dynamodb:Scan')));
       const scan = statementsOfFunction(synthesized, 'segment-worker').filter((statement) => actionsOf(statement).includes('dynamodb:Scan'));
       // Assess
-      expect(scanners.sort()).toEqual(['admin-api', 'night-start', 'segment-worker']);
+      expect(scanners.sort()).toEqual(['admin-api', 'night-start', 'report-builder', 'segment-worker']);
       expect(scan).toHaveLength(1);
       expect(actionsOf(scan[0]!)).toEqual(['dynamodb:Scan']);
       expect(scan[0]!.Resource).toEqual(
         [customerScanIndex.name, messageIndex.name].map((index) => ({ 'Fn::Join': ['', [arnTo('Table'), `/index/${index}`]] })),
       );
       const tableScanners = handlers.filter((handler) =>
-        statementsOfFunction(synthesized, handler).some((statement) => actionsOf(statement).includes('dynamodb:Scan') && /^\{"Fn::GetAtt":\["Table[0-9A-F]{8}","Arn"\]\}$/.test(JSON.stringify(statement.Resource))),
+        statementsOfFunction(synthesized, handler).some(
+          (statement) => actionsOf(statement).includes('dynamodb:Scan') && [statement.Resource].flat().some((resource) => /^\{"Fn::GetAtt":\["Table[0-9A-F]{8}","Arn"\]\}$/.test(JSON.stringify(resource))),
+        ),
       );
-      expect(tableScanners).toEqual(['admin-api']);
+      expect(tableScanners.sort()).toEqual(['admin-api', 'report-builder']);
+      const reportScan = statementsOfFunction(synthesized, 'report-builder').filter((statement) => actionsOf(statement).includes('dynamodb:Scan'));
+      expect(reportScan.map((statement) => statement.Resource)).toEqual([[arnTo('Table'), { 'Fn::Join': ['', [arnTo('Table'), `/index/${customerScanIndex.name}`]] }]]);
     });
 
     it('lets the events function query the messages index to find a send, and only the night and preview scan it', () => {
@@ -510,6 +522,7 @@ describe('WinbackStack', () => {
         feedback: ['UnsubscribeSigningKey'],
         'admin-api': ['AdminToken', 'UnsubscribeSigningKey'],
         console: [],
+        'report-builder': [],
       });
     });
 
@@ -597,8 +610,8 @@ describe('WinbackStack', () => {
       const topicId = Object.keys(resources('AWS::SNS::Topic'))[0]!;
       const alarms = Object.values(resources('AWS::CloudWatch::Alarm'));
       // Assess
-      // One per dead-letter queue (4), the night, stuck sends, SES stopping the sending, API 5xx, bounce and complaint rates.
-      expect(alarms).toHaveLength(4 + 6);
+      // One per dead-letter queue (4), the night, the report after it, stuck sends, SES stopping the sending, API 5xx, bounce and complaint rates.
+      expect(alarms).toHaveLength(4 + 7);
       for (const alarm of alarms) expect(alarm.Properties.AlarmActions).toEqual([{ Ref: topicId }]);
       synthesized.template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'ops@fietsen.example', TopicArn: { Ref: topicId } });
       synthesized.template.hasResourceProperties('AWS::SNS::TopicPolicy', {

@@ -18,6 +18,8 @@
  * | platform order id     | ORDER#<source>#<orderId>| ORDER                                     |
  * | webhook delivery seen | DELIVERY#<source>#<id>  | DELIVERY  (expires after 30 days)         |
  * | fanned-out night      | NIGHT#<runId>           | PLAN, BUDGET, TALLY#<segment>#<start>     |
+ * | report snapshot part  | REPORT#<snapshotId>     | PART#<n, 4 digits>  (expires after 35 days)|
+ * | latest report         | REPORT#latest           | LATEST                                    |
  *
  * The sparse GSI `customers` holds only profiles (only they carry `customerScanKey`), so the night's parallel
  * scan reads customers and none of their orders or ledger entries.
@@ -52,4 +54,7 @@ export const keys = {
   nightPlan: (runId: string) => ({ pk: `NIGHT#${runId}`, sk: 'PLAN' }),
   nightBudget: (runId: string) => ({ pk: `NIGHT#${runId}`, sk: 'BUDGET' }),
   nightTally: (runId: string, segment: number, start: string) => ({ pk: `NIGHT#${runId}`, sk: `TALLY#${String(segment).padStart(5, '0')}#${start}` }),
+  reportSnapshotPartition: (snapshotId: string) => `REPORT#${snapshotId}`,
+  reportSnapshotPart: (snapshotId: string, part: number) => ({ pk: `REPORT#${snapshotId}`, sk: `PART#${String(part).padStart(4, '0')}` }),
+  latestReport: { pk: 'REPORT#latest', sk: 'LATEST' },
 } as const;

@@ -1,0 +1,54 @@
+import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { randomUUID } from 'node:crypto';
+import { gunzipSync, gzipSync } from 'node:zlib';
+import type { ReportSnapshots, StoredReport } from '../../ports/report-snapshots.js';
+import { queryAll } from './client.js';
+import { keys, ttlAttribute } from './table.js';
+
+/** Under DynamoDB's 400 KB item limit, with room for the keys. */
+const partBytes = 350_000;
+/** Parts outlive any gap between nights a shop would leave its dashboard on; a reader never races their deletion. */
+const partsKeptDays = 35;
+
+/**
+ * A report as gzipped JSON in parts of one partition, then a pointer to them: the pointer is written last, so a reader
+ * sees the previous snapshot or this one whole, never half of one. Old parts are left to expire (TTL).
+ */
+export class DynamoReportSnapshots implements ReportSnapshots {
+  constructor(
+    private readonly client: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  async save(snapshot: StoredReport): Promise<void> {
+    const body = gzipSync(JSON.stringify(snapshot.report));
+    const snapshotId = `${snapshot.report.generatedAt}#${randomUUID().slice(0, 8)}`;
+    const parts = Math.max(1, Math.ceil(body.length / partBytes));
+    const expiresAt = Math.floor(Date.parse(snapshot.report.generatedAt) / 1000) + partsKeptDays * 86_400;
+    for (let part = 0; part < parts; part += 1) {
+      const chunk = body.subarray(part * partBytes, (part + 1) * partBytes);
+      await this.client.send(new PutCommand({ TableName: this.tableName, Item: { ...keys.reportSnapshotPart(snapshotId, part), entity: 'report-part', body: chunk, [ttlAttribute]: expiresAt } }));
+    }
+    await this.client.send(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: { ...keys.latestReport, entity: 'report', snapshotId, parts, bytes: body.length, generatedAt: snapshot.report.generatedAt, buildMs: snapshot.buildMs },
+      }),
+    );
+  }
+
+  async latest(): Promise<StoredReport | undefined> {
+    const { Item: pointer } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: keys.latestReport, ConsistentRead: true }));
+    if (!pointer) return undefined;
+    const parts = await queryAll(this.client, {
+      TableName: this.tableName,
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': keys.reportSnapshotPartition(String(pointer.snapshotId)) },
+      ConsistentRead: true,
+    });
+    const chunks = parts.map((part) => part.body as Uint8Array);
+    // Parts gone (a shop without a night for longer than they are kept) mean no snapshot, not a broken one.
+    if (chunks.length !== pointer.parts) return undefined;
+    return { report: JSON.parse(gunzipSync(Buffer.concat(chunks)).toString('utf8')), buildMs: Number(pointer.buildMs) };
+  }
+}

@@ -1,0 +1,14 @@
+import type { Report } from '../usecases/build-report.js';
+
+/** A report stored whole for later readers: a large shop's report takes longer to build than an API may wait. */
+export interface StoredReport {
+  readonly report: Report;
+  /** How long building it took, so a reader knows whether building it again would fit its own time. */
+  readonly buildMs: number;
+}
+
+export interface ReportSnapshots {
+  /** Stores it as the latest; until it is stored whole, readers get the one before. */
+  save(snapshot: StoredReport): Promise<void>;
+  latest(): Promise<StoredReport | undefined>;
+}

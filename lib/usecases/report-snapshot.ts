@@ -1,0 +1,54 @@
+import type { ReportSnapshots, StoredReport } from '../ports/report-snapshots.js';
+import { buildReport, type Report, type ReportDependencies, type ReportOptions } from './build-report.js';
+
+export interface ReportSnapshotDependencies extends ReportDependencies {
+  readonly snapshots: ReportSnapshots;
+}
+
+/** After a night: the whole report (every night, every campaign) built and stored for the console to read at once. */
+export async function refreshReportSnapshot(deps: ReportSnapshotDependencies): Promise<StoredReport> {
+  const started = deps.clock.now().getTime();
+  const report = await buildReport(deps);
+  const snapshot = { report, buildMs: deps.clock.now().getTime() - started };
+  await deps.snapshots.save(snapshot);
+  return snapshot;
+}
+
+/** Where the answer came from: built now, or the snapshot of `report.generatedAt`. */
+export type ServedReport = Report & { readonly servedFrom: 'live' | 'snapshot' };
+
+export class ReportTooSlowError extends Error {
+  constructor(budgetMs: number, whole: boolean) {
+    super(
+      `the report takes longer than the ${Math.round(budgetMs / 1000)} s this request may wait` +
+        (whole ? ', and no snapshot is stored yet: one is built after every night' : ': only the whole report (no from, to or campaign) is kept ready after every night') +
+        '; winback report --aws builds any report without a time limit',
+    );
+    this.name = 'ReportTooSlowError';
+  }
+}
+
+/**
+ * The report for a reader that must answer within `budgetMs` (the admin API, inside API Gateway's 30 s). Built now
+ * when it can be. The whole report (no range, no campaign) of a shop whose last snapshot took longer than the budget
+ * to build is that snapshot, at once; any other is built now, and the whole report falls back to the snapshot should
+ * building outrun the budget after all.
+ */
+export async function reportWithin(budgetMs: number, deps: ReportSnapshotDependencies, options: ReportOptions = {}): Promise<ServedReport> {
+  const whole = options.from === undefined && options.to === undefined && options.campaignId === undefined;
+  const stored = whole ? await deps.snapshots.latest() : undefined;
+  if (stored && stored.buildMs > budgetMs) return { ...stored.report, servedFrom: 'snapshot' };
+  let timer: NodeJS.Timeout | undefined;
+  const outOfTime = new Promise<'out_of_time'>((resolve) => (timer = setTimeout(() => resolve('out_of_time'), Math.max(0, budgetMs))));
+  const building = buildReport(deps, options);
+  // A build that loses the race still runs to its end (it only reads); its failure must not go unhandled.
+  building.catch(() => {});
+  try {
+    const first = await Promise.race([building, outOfTime]);
+    if (first !== 'out_of_time') return { ...first, servedFrom: 'live' };
+  } finally {
+    clearTimeout(timer);
+  }
+  if (stored) return { ...stored.report, servedFrom: 'snapshot' };
+  throw new ReportTooSlowError(budgetMs, whole);
+}
