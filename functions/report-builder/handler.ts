@@ -1,7 +1,7 @@
 import middy from '@middy/core';
 import { readEnvironment } from '../../lib/config/environment.js';
 import { describeIssues, reportInputSchema } from '../../lib/lambda/night-inputs.js';
-import { instrumentation, logger } from '../../lib/observability.js';
+import { count, instrumentation, logger } from '../../lib/observability.js';
 import { refreshReportSnapshot } from '../../lib/usecases/report-snapshot.js';
 import { perContainer, reportAdapters, tableAdapters } from '../../lib/wiring.js';
 
@@ -22,5 +22,6 @@ export const handler = middy(async (event: unknown): Promise<{ runId?: string; g
   if (!input.success) throw new Error(`invalid report input: ${describeIssues(input.error)}`);
   const { report, buildMs } = await refreshReportSnapshot(await dependencies());
   logger.info('report snapshot stored', { runId: input.data.runId, generatedAt: report.generatedAt, buildMs });
+  count('ReportsBuilt');
   return { ...(input.data.runId ? { runId: input.data.runId } : {}), generatedAt: report.generatedAt, buildMs, campaigns: report.campaigns.length };
 }).use(instrumentation());

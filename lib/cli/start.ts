@@ -72,8 +72,6 @@ export async function openLocalSession(options: LocalSessionOptions) {
   const defaultedSecrets = useLocalSecrets();
   const admin = await localAdminToken(adminTokenFile);
   process.env.WINBACK_ADMIN_TOKEN = admin.token;
-  // The report is what a person reads locally; the JSON logs are for CloudWatch.
-  process.env.POWERTOOLS_LOG_LEVEL ??= 'WARN';
 
   say(`Starting the local stack (data in ${localDataDir}) ...`);
   const stack = await startLocalStack({ dataDir: localDataDir, sesPort: ports.ses, dynamoPort: ports.dynamo });
