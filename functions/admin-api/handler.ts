@@ -69,7 +69,7 @@ export const handler = httpHandler(async (event, context) => {
     try {
       const report = await reportWithin(
         context.getRemainingTimeInMillis() - answerMarginMs,
-        { source: deps.reports, snapshots: deps.snapshots, configs: deps.configs, clock: deps.clock },
+        { source: deps.reports, snapshots: deps.snapshots, configs: deps.configs, clock: deps.clock, log: deps.log },
         { ...(from ? { from } : {}), ...(to ? { to } : {}), ...(campaign ? { campaignId: campaign } : {}) },
       );
       return json(200, report);

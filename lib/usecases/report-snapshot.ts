@@ -1,8 +1,10 @@
 import type { ReportSnapshots, StoredReport } from '../ports/report-snapshots.js';
+import type { NightLog } from './send-step.js';
 import { buildReport, type Report, type ReportDependencies, type ReportOptions } from './build-report.js';
 
 export interface ReportSnapshotDependencies extends ReportDependencies {
   readonly snapshots: ReportSnapshots;
+  readonly log?: Pick<NightLog, 'warn'>;
 }
 
 /** After a night: the whole report (every night, every campaign) built and stored for the console to read at once. */
@@ -32,7 +34,7 @@ export class ReportTooSlowError extends Error {
  * The report for a reader that must answer within `budgetMs` (the admin API, inside API Gateway's 30 s). Built now
  * when it can be. The whole report (no range, no campaign) of a shop whose last snapshot took longer than the budget
  * to build is that snapshot, at once; any other is built now, and the whole report falls back to the snapshot should
- * building outrun the budget after all.
+ * building outrun the budget after all, or fail.
  */
 export async function reportWithin(budgetMs: number, deps: ReportSnapshotDependencies, options: ReportOptions = {}): Promise<ServedReport> {
   const whole = options.from === undefined && options.to === undefined && options.campaignId === undefined;
@@ -43,12 +45,18 @@ export async function reportWithin(budgetMs: number, deps: ReportSnapshotDepende
   const building = buildReport(deps, options);
   // A build that loses the race still runs to its end (it only reads); its failure must not go unhandled.
   building.catch(() => {});
+  let first: Report | 'out_of_time';
   try {
-    const first = await Promise.race([building, outOfTime]);
-    if (first !== 'out_of_time') return { ...first, servedFrom: 'live' };
+    first = await Promise.race([building, outOfTime]);
+  } catch (error) {
+    // A marketer is better served by last night's figures, dated, than by an error; the on-call engineer hears of it.
+    if (!stored) throw error;
+    deps.log?.warn('the report could not be built now; the snapshot answers', { error: (error as Error).message });
+    return { ...stored.report, servedFrom: 'snapshot' };
   } finally {
     clearTimeout(timer);
   }
+  if (first !== 'out_of_time') return { ...first, servedFrom: 'live' };
   if (stored) return { ...stored.report, servedFrom: 'snapshot' };
   throw new ReportTooSlowError(budgetMs, whole);
 }

@@ -100,6 +100,22 @@ describe('the report kept ready after the night', () => {
     expect(late).toEqual({ ...report, servedFrom: 'snapshot' });
   });
 
+  it('answers with the snapshot, and warns, when building the report now fails; without a snapshot the failure stands', async () => {
+    // Prepare: a table that refuses reads, and a log that keeps what it is told
+    const failing: ReportSource = { ...neverAnswers, records: () => Promise.reject(new Error('ProvisionedThroughputExceededException')) };
+    const warnings: string[] = [];
+    const log = { warn: (message: string) => void warnings.push(message) };
+    const { report } = (await snapshots.latest())!;
+    const empty = { ...deps(), snapshots: { save: async () => {}, latest: async () => undefined } };
+    // Act
+    const served = await reportWithin(20_000, { ...deps(), source: failing, log });
+    const unserved = reportWithin(20_000, { ...empty, source: failing, log });
+    // Assess
+    expect(served).toEqual({ ...report, servedFrom: 'snapshot' });
+    expect(warnings).toEqual(['the report could not be built now; the snapshot answers']);
+    await expect(unserved).rejects.toThrow('ProvisionedThroughputExceededException');
+  });
+
   it('never answers a report for a range or a campaign from the snapshot, and says what to do when it is too slow', async () => {
     // Act
     const ranged = await reportWithin(20_000, deps(), { from: '2026-11-22' });
