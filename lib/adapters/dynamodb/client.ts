@@ -1,5 +1,5 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { BatchWriteCommand, DynamoDBDocumentClient, QueryCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
+import { BatchWriteCommand, DynamoDBDocumentClient, QueryCommand, ScanCommand, type QueryCommandInput, type ScanCommandInput } from '@aws-sdk/lib-dynamodb';
 import { withoutSdkLogging } from '../sdk-logging.js';
 
 /**
@@ -68,4 +68,27 @@ export async function queryAll(client: DynamoDBDocumentClient, input: Omit<Query
     start = page.LastEvaluatedKey;
   } while (start);
   return items;
+}
+
+/**
+ * A parallel Scan: `segments` readers over disjoint shares of the table or index, each reading its next page only once
+ * `handle` has settled its last, so at most one page per segment is held. DynamoDB serves the segments at once, so a
+ * long scan takes about 1/segments of its sequential time.
+ */
+export async function parallelScan(
+  client: DynamoDBDocumentClient,
+  input: Omit<ScanCommandInput, 'Segment' | 'TotalSegments' | 'ExclusiveStartKey'>,
+  segments: number,
+  handle: (items: Record<string, unknown>[]) => void | Promise<void>,
+): Promise<void> {
+  await Promise.all(
+    Array.from({ length: segments }, async (_, segment) => {
+      let start: Record<string, unknown> | undefined;
+      do {
+        const page = await client.send(new ScanCommand({ ...input, Segment: segment, TotalSegments: segments, ...(start ? { ExclusiveStartKey: start } : {}) }));
+        await handle(page.Items ?? []);
+        start = page.LastEvaluatedKey;
+      } while (start);
+    }),
+  );
 }

@@ -1,9 +1,10 @@
-import { QueryCommand, ScanCommand, type DynamoDBDocumentClient, type ScanCommandInput } from '@aws-sdk/lib-dynamodb';
+import { QueryCommand, type DynamoDBDocumentClient, type ScanCommandInput } from '@aws-sdk/lib-dynamodb';
 import type { Customer } from '../../domain/customer.js';
 import type { ReportOrder } from '../../domain/report.js';
 import type { LoggedDecision, NightRecord } from '../../domain/report-churn.js';
 import type { SendRecord } from '../../domain/sends.js';
 import type { ReportRecords, ReportSource } from '../../ports/report-source.js';
+import { parallelScan } from './client.js';
 import { toCustomer } from './customers.js';
 import { customerScanIndex, keys, ttlAttribute } from './table.js';
 
@@ -66,18 +67,8 @@ export class DynamoReportSource implements ReportSource {
     });
   }
 
-  /** Each segment reads its next page only after the previous one was handled: at most one page per segment is held. */
-  private async scan(input: Omit<ScanCommandInput, 'Segment' | 'TotalSegments' | 'ExclusiveStartKey'>, handle: (items: Record<string, unknown>[]) => void | Promise<void>): Promise<void> {
-    await Promise.all(
-      Array.from({ length: scanSegments }, async (_, segment) => {
-        let start: Record<string, unknown> | undefined;
-        do {
-          const page = await this.client.send(new ScanCommand({ ...input, Segment: segment, TotalSegments: scanSegments, ...(start ? { ExclusiveStartKey: start } : {}) }));
-          await handle(page.Items ?? []);
-          start = page.LastEvaluatedKey;
-        } while (start);
-      }),
-    );
+  private scan(input: Omit<ScanCommandInput, 'Segment' | 'TotalSegments' | 'ExclusiveStartKey'>, handle: (items: Record<string, unknown>[]) => void | Promise<void>): Promise<void> {
+    return parallelScan(this.client, input, scanSegments, handle);
   }
 
   /** A key-range query: orders sort by placedAt under the customer's partition. */

@@ -1,9 +1,12 @@
-import { DeleteCommand, GetCommand, QueryCommand, ScanCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { FeedbackAnswer, LedgerStatus, RecordedEmailEvent, SendRecord } from '../../domain/sends.js';
 import type { Reservation, SendKey, SendLedger, SendOutcome, SendReservation } from '../../ports/send-ledger.js';
-import { isConditionalCheckFailure } from './client.js';
+import { isConditionalCheckFailure, parallelScan } from './client.js';
 import { keys, messageIndex } from './table.js';
 import { transactionBatcherFor, type TransactionBatcher } from './write-batches.js';
+
+/** Readers of the messages index at once for the deliverability guard. */
+const messageScanSegments = 8;
 
 export class DynamoSendLedger implements SendLedger {
   private readonly writes: TransactionBatcher;
@@ -219,24 +222,19 @@ export class DynamoSendLedger implements SendLedger {
 
   /**
    * A scan of the sparse `messages` index, which holds only sent entries: it reads every email ever sent, not the
-   * customers, orders or decision log. Once a night for the deliverability guard.
+   * customers, orders or decision log. Once a night for the deliverability guard, in parallel segments: what it reads
+   * grows with the emails of the shop's whole history (see README, "Scaling"), so it must not also be sequential.
    */
   async sentOnNights(firstNight: string, lastNight: string): Promise<SendRecord[]> {
     const found: SendRecord[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const page = await this.client.send(
-        new ScanCommand({
-          TableName: this.tableName,
-          IndexName: messageIndex.name,
-          FilterExpression: 'asOf BETWEEN :first AND :last',
-          ExpressionAttributeValues: { ':first': firstNight, ':last': lastNight },
-          ...(start ? { ExclusiveStartKey: start } : {}),
-        }),
-      );
-      for (const { pk: _pk, sk: _sk, entity: _entity, ...record } of page.Items ?? []) found.push(record as unknown as SendRecord);
-      start = page.LastEvaluatedKey;
-    } while (start);
+    await parallelScan(
+      this.client,
+      { TableName: this.tableName, IndexName: messageIndex.name, FilterExpression: 'asOf BETWEEN :first AND :last', ExpressionAttributeValues: { ':first': firstNight, ':last': lastNight } },
+      messageScanSegments,
+      (items) => {
+        for (const { pk: _pk, sk: _sk, entity: _entity, ...record } of items) found.push(record as unknown as SendRecord);
+      },
+    );
     return found;
   }
 }
