@@ -54,7 +54,8 @@ describe.skipIf(!existsSync(chromiumPath))('the console, in headless Chromium', 
       args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-quic', '--no-first-run', '--disable-component-update', '--disable-sync'],
     });
     page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-    page.setDefaultTimeout(10_000);
+    // A wait, not a speed target: generous, so a CI machine busy with other test files does not fail it.
+    page.setDefaultTimeout(30_000);
   });
   afterAll(async () => {
     await browser?.close();
@@ -116,20 +117,20 @@ describe.skipIf(!existsSync(chromiumPath))('the console, in headless Chromium', 
     const panel = page.getByRole('tabpanel', { name: 'Campaigns' });
     const editor = panel.getByLabel('Campaign settings (JSON)');
     await panel.getByLabel('Campaign', { exact: true }).selectOption('lost-winback');
-    await expect.poll(() => editor.inputValue(), { timeout: 10_000 }).toContain('"id": "lost-winback"');
+    await expect.poll(() => editor.inputValue(), { timeout: 30_000 }).toContain('"id": "lost-winback"');
     const original = JSON.parse(await editor.inputValue()) as Record<string, unknown>;
     // Act: a typo the schema refuses
     await editor.fill(JSON.stringify({ ...original, discuont: 1 }, null, 2));
     await page.getByRole('button', { name: 'Validate & apply' }).click();
     // Assess
-    await expect.poll(() => page.locator('#campaign-problem').textContent(), { timeout: 10_000 }).toContain('discuont');
+    await expect.poll(() => page.locator('#campaign-problem').textContent(), { timeout: 30_000 }).toContain('discuont');
     expect(await editor.getAttribute('aria-invalid')).toBe('true');
     await page.screenshot({ path: `${artifacts}campaign-invalid.png`, fullPage: true });
     // Act: the fix, a real change
     await editor.fill(JSON.stringify({ ...original, name: 'Lost customers, second chance' }, null, 2));
     await page.getByRole('button', { name: 'Validate & apply' }).click();
     // Assess
-    await expect.poll(() => page.locator('#campaign-result').textContent(), { timeout: 10_000 }).toMatch(/Applied: version 2 is live/);
+    await expect.poll(() => page.locator('#campaign-result').textContent(), { timeout: 30_000 }).toMatch(/Applied: version 2 is live/);
     expect(await page.locator('#campaign-problem').textContent()).toBe('');
     await page.locator('#campaign-history li[data-version="2"]').waitFor();
     expect(await page.locator('#campaign-history li[data-version="2"]').textContent()).toContain('Lost customers, second chance');
@@ -140,7 +141,7 @@ describe.skipIf(!existsSync(chromiumPath))('the console, in headless Chromium', 
     // Prepare: the campaigns tab, with version 2 live from the previous test
     const panel = page.getByRole('tabpanel', { name: 'Campaigns' });
     const editor = panel.getByLabel('Campaign settings (JSON)');
-    await expect.poll(() => editor.inputValue(), { timeout: 10_000 }).toContain('Lost customers, second chance');
+    await expect.poll(() => editor.inputValue(), { timeout: 30_000 }).toContain('Lost customers, second chance');
     const edited = JSON.parse(await editor.inputValue()) as { name: string; priority: number };
     // Act: compare an edit
     await editor.fill(JSON.stringify({ ...edited, priority: edited.priority + 5 }, null, 2));
@@ -156,10 +157,10 @@ describe.skipIf(!existsSync(chromiumPath))('the console, in headless Chromium', 
     await rollback.focus();
     await page.keyboard.press('Enter');
     // Assess: version 1's settings are live again as version 3, and the editor shows them
-    await expect.poll(() => page.locator('#rollback-result').textContent(), { timeout: 10_000 }).toBe('Rolled back: version 1 is live again as version 3.');
+    await expect.poll(() => page.locator('#rollback-result').textContent(), { timeout: 30_000 }).toBe('Rolled back: version 1 is live again as version 3.');
     await page.locator('#campaign-history li[data-version="3"]').waitFor();
     expect(await page.locator('#campaign-history li[data-version="3"]').textContent()).toContain('rollback to version 1');
-    await expect.poll(() => editor.inputValue(), { timeout: 10_000 }).not.toContain('Lost customers, second chance');
+    await expect.poll(() => editor.inputValue(), { timeout: 30_000 }).not.toContain('Lost customers, second chance');
     expect(await page.locator('#rollback-problem').textContent()).toBe('');
     await page.screenshot({ path: `${artifacts}campaign-rolled-back.png`, fullPage: true });
   });
@@ -253,7 +254,7 @@ describe.skipIf(!existsSync(chromiumPath))('the console, in headless Chromium', 
     vi.stubEnv('CONSOLE_CLIENT_ID', 'consoleclient123');
     const context = await browser.newContext();
     const signInPage = await context.newPage();
-    signInPage.setDefaultTimeout(10_000);
+    signInPage.setDefaultTimeout(30_000);
     let authorize: URLSearchParams | undefined;
     let exchange: URLSearchParams | undefined;
     await signInPage.route(`${cognito}/oauth2/authorize?*`, async (route) => {
