@@ -30,6 +30,7 @@ import { findFreePort, startLocalStack } from '../../lib/local/stack.js';
 import { applyCampaignConfig } from '../../lib/usecases/apply-campaign-config.js';
 import { segmentsFor } from '../../lib/usecases/run-night.js';
 import type { OutgoingEmail } from '../../lib/ports/email-sender.js';
+import { dynamoLocalCpuMs } from './dynamo-cpu.js';
 import { syntheticSummaries, syntheticTruth } from './synthetic.js';
 
 // ---------- arguments ----------
@@ -409,23 +410,8 @@ async function benchStack(): Promise<void> {
     const totalSegments = segmentsFor(customers);
     log(`scan: bare parallel Scan, ${totalSegments} segments`);
     await bareScan(client, smallTable, segmentsFor(small)); // warm-up
-    // DynamoDB Local's CPU time (a Java child of this process; Linux only), to show which side bounds the night.
-    const { execSync } = await import('node:child_process');
-    const dynamoPid = (() => {
-      try {
-        return execSync(`pgrep -P ${process.pid} java`).toString().trim().split('\n')[0];
-      } catch {
-        return undefined;
-      }
-    })();
-    const dynamoCpuMs = () => {
-      try {
-        const fields = readFileSync(`/proc/${dynamoPid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-        return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // clock ticks (USER_HZ = 100)
-      } catch {
-        return NaN;
-      }
-    };
+    // DynamoDB Local's CPU time, to show which side bounds the night.
+    const dynamoCpuMs = dynamoLocalCpuMs();
     // The bare scan runs right before and right after the nights, on the same table with the same segments; the bound
     // is their mean, so a machine that got busier or quieter meanwhile does not decide the ratio.
     let cpu0 = dynamoCpuMs();
