@@ -13,8 +13,10 @@ interface Route {
   readonly routeKey: string;
   readonly load: () => Promise<HttpLambda>;
   /** The function's timeout on AWS, when its handler reads the time it has left. */
-  readonly timeoutSeconds?: number;
+  readonly timeoutMs?: number;
 }
+
+const adminApiTimeoutMs = adminApiTimeoutSeconds * 1000;
 
 /** API Gateway's own limit is 10 MB; the handlers enforce tighter ones of their own. */
 const maxRequestBytes = 10 * 1024 * 1024;
@@ -25,9 +27,9 @@ const routes: readonly Route[] = [
   { method: 'POST', pattern: /^\/webhooks\/generic$/, routeKey: 'POST /webhooks/generic', load: async () => (await import('../../functions/webhook-generic/handler.js')).handler as unknown as HttpLambda },
   { method: 'GET_POST', pattern: /^\/unsubscribe\/[^/]+$/, routeKey: 'ANY /unsubscribe/{token}', load: async () => (await import('../../functions/unsubscribe/handler.js')).handler as unknown as HttpLambda },
   { method: 'GET_POST', pattern: /^\/feedback\/[^/]+$/, routeKey: 'ANY /feedback/{token}', load: async () => (await import('../../functions/feedback/handler.js')).handler as unknown as HttpLambda },
-  { method: 'GET_POST_PUT', pattern: /^\/api\/campaigns(\/[^/]+)*$/, routeKey: 'ANY /api/campaigns/{proxy+}', load: async () => (await import('../../functions/admin-api/handler.js')).handler as unknown as HttpLambda, timeoutSeconds: adminApiTimeoutSeconds },
-  { method: 'GET', pattern: /^\/api\/customers$/, routeKey: 'GET /api/customers', load: async () => (await import('../../functions/admin-api/handler.js')).handler as unknown as HttpLambda, timeoutSeconds: adminApiTimeoutSeconds },
-  { method: 'GET', pattern: /^\/api\/report$/, routeKey: 'GET /api/report', load: async () => (await import('../../functions/admin-api/handler.js')).handler as unknown as HttpLambda, timeoutSeconds: adminApiTimeoutSeconds },
+  { method: 'GET_POST_PUT', pattern: /^\/api\/campaigns(\/[^/]+)*$/, routeKey: 'ANY /api/campaigns/{proxy+}', load: async () => (await import('../../functions/admin-api/handler.js')).handler as unknown as HttpLambda, timeoutMs: adminApiTimeoutMs },
+  { method: 'GET', pattern: /^\/api\/customers$/, routeKey: 'GET /api/customers', load: async () => (await import('../../functions/admin-api/handler.js')).handler as unknown as HttpLambda, timeoutMs: adminApiTimeoutMs },
+  { method: 'GET', pattern: /^\/api\/report$/, routeKey: 'GET /api/report', load: async () => (await import('../../functions/admin-api/handler.js')).handler as unknown as HttpLambda, timeoutMs: adminApiTimeoutMs },
   { method: 'GET', pattern: /^\/(console\/[^/]+)?$/, routeKey: 'GET /console/{proxy+}', load: async () => (await import('../../functions/console/handler.js')).handler as unknown as HttpLambda },
   { method: 'GET', pattern: /^\/health$/, routeKey: 'GET /health', load: async () => (await import('../../functions/admin-api/handler.js')).handler as unknown as HttpLambda },
 ];
@@ -88,7 +90,7 @@ async function handle(request: IncomingMessage, response: ServerResponse, option
     return;
   }
   const handler = await route.load();
-  const result = await handler(toApiGatewayEvent(request, url, body, route.routeKey), localLambdaContext(`winback-${route.routeKey.split(' ')[1]!.split('/')[1]}`, route.timeoutSeconds && route.timeoutSeconds * 1000));
+  const result = await handler(toApiGatewayEvent(request, url, body, route.routeKey), localLambdaContext(`winback-${route.routeKey.split(' ')[1]!.split('/')[1]}`, route.timeoutMs));
   const headers = Object.fromEntries(Object.entries(result.headers ?? {}).map(([name, value]) => [name, String(value)]));
   response.writeHead(result.statusCode ?? 200, headers).end(result.isBase64Encoded ? Buffer.from(result.body ?? '', 'base64') : (result.body ?? ''));
 }

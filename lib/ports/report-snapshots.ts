@@ -10,5 +10,7 @@ export interface StoredReport {
 export interface ReportSnapshots {
   /** Stores it as the latest; until it is stored whole, readers get the one before. */
   save(snapshot: StoredReport): Promise<void>;
+  /** When the latest was built and how long that took, without reading the report itself. */
+  latestBuilt(): Promise<{ readonly generatedAt: string; readonly buildMs: number } | undefined>;
   latest(): Promise<StoredReport | undefined>;
 }

@@ -38,8 +38,16 @@ export class ReportTooSlowError extends Error {
  */
 export async function reportWithin(budgetMs: number, deps: ReportSnapshotDependencies, options: ReportOptions = {}): Promise<ServedReport> {
   const whole = options.from === undefined && options.to === undefined && options.campaignId === undefined;
-  const stored = whole ? await deps.snapshots.latest() : undefined;
-  if (stored && stored.buildMs > budgetMs) return { ...stored.report, servedFrom: 'snapshot' };
+  // Only the pointer is read up front: a shop whose report is built now never reads the stored one.
+  const built = whole ? await deps.snapshots.latestBuilt() : undefined;
+  const snapshot = async (): Promise<ServedReport | undefined> => {
+    const stored = built ? await deps.snapshots.latest() : undefined;
+    return stored ? { ...stored.report, servedFrom: 'snapshot' } : undefined;
+  };
+  if (built && built.buildMs > budgetMs) {
+    const stored = await snapshot();
+    if (stored) return stored;
+  }
   let timer: NodeJS.Timeout | undefined;
   const outOfTime = new Promise<'out_of_time'>((resolve) => (timer = setTimeout(() => resolve('out_of_time'), Math.max(0, budgetMs))));
   const building = buildReport(deps, options);
@@ -50,13 +58,15 @@ export async function reportWithin(budgetMs: number, deps: ReportSnapshotDepende
     first = await Promise.race([building, outOfTime]);
   } catch (error) {
     // A marketer is better served by last night's figures, dated, than by an error; the on-call engineer hears of it.
+    const stored = await snapshot();
     if (!stored) throw error;
     deps.log?.warn('the report could not be built now; the snapshot answers', { error: (error as Error).message });
-    return { ...stored.report, servedFrom: 'snapshot' };
+    return stored;
   } finally {
     clearTimeout(timer);
   }
   if (first !== 'out_of_time') return { ...first, servedFrom: 'live' };
-  if (stored) return { ...stored.report, servedFrom: 'snapshot' };
+  const stored = await snapshot();
+  if (stored) return stored;
   throw new ReportTooSlowError(budgetMs, whole);
 }

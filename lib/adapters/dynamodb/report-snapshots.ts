@@ -37,8 +37,13 @@ export class DynamoReportSnapshots implements ReportSnapshots {
     );
   }
 
+  async latestBuilt(): Promise<{ generatedAt: string; buildMs: number } | undefined> {
+    const pointer = await this.pointer();
+    return pointer ? { generatedAt: String(pointer.generatedAt), buildMs: Number(pointer.buildMs) } : undefined;
+  }
+
   async latest(): Promise<StoredReport | undefined> {
-    const { Item: pointer } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: keys.latestReport, ConsistentRead: true }));
+    const pointer = await this.pointer();
     if (!pointer) return undefined;
     const parts = await queryAll(this.client, {
       TableName: this.tableName,
@@ -50,5 +55,10 @@ export class DynamoReportSnapshots implements ReportSnapshots {
     // Parts gone (a shop without a night for longer than they are kept) mean no snapshot, not a broken one.
     if (chunks.length !== pointer.parts) return undefined;
     return { report: JSON.parse(gunzipSync(Buffer.concat(chunks)).toString('utf8')), buildMs: Number(pointer.buildMs) };
+  }
+
+  private async pointer(): Promise<Record<string, unknown> | undefined> {
+    const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: keys.latestReport, ConsistentRead: true }));
+    return Item;
   }
 }
