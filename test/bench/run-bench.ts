@@ -269,14 +269,25 @@ function nightInChild(tableName: string, night: string, totalSegments: number, e
   return inChild<NightResult>('night-child.ts', { BENCH_TABLE: tableName, BENCH_AS_OF: night, BENCH_SEGMENTS: String(totalSegments) }, endpoints);
 }
 
+/** CPU in ms of a phase of the send child: the child itself, DynamoDB Local, and the local SES (the bench's process). */
+interface CpuSplit {
+  node: number;
+  dynamo: number;
+  ses: number;
+}
 interface SenderResult {
   concurrency: number;
   decided: number;
-  sender: { count: number; sent: number; ms: number };
-  ledgerOnly: { count: number; sent: number; ms: number };
-  bareBefore: { count: number; ms: number };
-  bareAfter: { count: number; ms: number };
-  floor: { count: number; ms: number };
+  sender: { count: number; sent: number; ms: number; cpu: CpuSplit };
+  ledgerOnly: { count: number; sent: number; ms: number; cpu: CpuSplit };
+  bareBefore: { count: number; ms: number; cpu: CpuSplit };
+  bareAfter: { count: number; ms: number; cpu: CpuSplit };
+  floor: { count: number; ms: number; cpu: CpuSplit };
+}
+
+/** "node 1.2 + DynamoDB 2.5 + SES 0.4 ms": a phase's CPU per email, by process. */
+function cpuPerEmail(cpu: CpuSplit, emails: number): string {
+  return `node ${round(cpu.node / emails, 2)} + DynamoDB ${round(cpu.dynamo / emails, 2)} + SES ${round(cpu.ses / emails, 2)} ms`;
 }
 
 function sendInChild(tableName: string, totalSegments: number, concurrency: number, endpoints: { dynamo: string; ses: string }): Promise<SenderResult> {
@@ -285,7 +296,9 @@ function sendInChild(tableName: string, totalSegments: number, concurrency: numb
 
 /** A bench child in its own process (its memory and CPU are its own), printing one JSON line. */
 async function inChild<T>(script: string, variables: Record<string, string>, endpoints: { dynamo: string; ses: string }): Promise<T> {
-  const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL(`./${script}`, import.meta.url))], {
+  // BENCH_PROFILE_DIR=DIR writes a V8 CPU profile of each child there (Node refuses --cpu-prof in NODE_OPTIONS).
+  const profile = process.env.BENCH_PROFILE_DIR ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_PROFILE_DIR] : [];
+  const child = spawn(process.execPath, [...profile, '--import', 'tsx', fileURLToPath(new URL(`./${script}`, import.meta.url))], {
     env: { ...process.env, ...variables, AWS_ENDPOINT_URL_DYNAMODB: endpoints.dynamo, AWS_ENDPOINT_URL_SESV2: endpoints.ses },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -480,7 +493,7 @@ async function benchStack(): Promise<void> {
         figure: 'sendVsBare',
         value: round(senderRate / bareRate, 3),
         unit: 'ratio',
-        bound: `sender ${round(senderRate, 0)} emails/s vs bare SendEmail ${round(bareRate, 0)}/s (c=${sendConcurrency}, one process). Ceilings: SendEmail between one batched put before and one after (the least a ledger can write) ${round(floorRate, 0)}/s = ${round(floorRate / bareRate, 3)}; the sender with an SES that answers at once ${round(ledgerOnlyRate, 0)}/s = ${round(ledgerOnlyRate / bareRate, 3)}`,
+        bound: `sender ${round(senderRate, 0)} emails/s vs bare SendEmail ${round(bareRate, 0)}/s (c=${sendConcurrency}, one process). Ceilings: SendEmail between one batched put before and one after (the least a ledger can write) ${round(floorRate, 0)}/s = ${round(floorRate / bareRate, 3)}; the sender with an SES that answers at once ${round(ledgerOnlyRate, 0)}/s = ${round(ledgerOnlyRate / bareRate, 3)}. CPU per email: sender ${cpuPerEmail(sender.sender.cpu, sender.sender.sent)}; bare ${cpuPerEmail(sender.bareAfter.cpu, sender.bareAfter.count)}; floor ${cpuPerEmail(sender.floor.cpu, sender.floor.count)}`,
         target: '>= 0.8',
         meets: senderRate / bareRate >= 0.8,
       },

@@ -24,6 +24,7 @@ import { decide } from '../../lib/domain/decisions.js';
 import { hashEmail } from '../../lib/domain/email.js';
 import type { EmailSender, OutgoingEmail } from '../../lib/ports/email-sender.js';
 import { runStep, type StepRequest } from '../../lib/usecases/send-step.js';
+import { dynamoLocalCpuMs, processCpuMs } from './dynamo-cpu.js';
 
 const env = (name: string): string => {
   const value = process.env[name];
@@ -77,12 +78,36 @@ const stepDeps = (email: EmailSender) => ({
   unsubscribe: { baseUrl: 'https://shop.example/winback', secret },
 });
 
-async function timeSteps(batch: readonly StepRequest[], email: EmailSender): Promise<{ count: number; sent: number; ms: number }> {
+/**
+ * Where a phase's CPU went, in ms: this process (the sender or the loop), DynamoDB Local, and the local SES, which
+ * runs in the bench's own process (the parent), so its figure is the parent's.
+ */
+interface CpuSplit {
+  readonly node: number;
+  readonly dynamo: number;
+  readonly ses: number;
+}
+const dynamoCpu = dynamoLocalCpuMs(process.ppid);
+const cpuNow = (): CpuSplit => {
+  const own = process.cpuUsage();
+  return { node: (own.user + own.system) / 1000, dynamo: dynamoCpu(), ses: processCpuMs(process.ppid) };
+};
+async function measured<T extends object>(run: () => Promise<T>): Promise<T & { ms: number; cpu: CpuSplit }> {
+  const before = cpuNow();
+  const start = performance.now();
+  const result = await run();
+  const ms = performance.now() - start;
+  const after = cpuNow();
+  return { ...result, ms, cpu: { node: after.node - before.node, dynamo: after.dynamo - before.dynamo, ses: after.ses - before.ses } };
+}
+
+function timeSteps(batch: readonly StepRequest[], email: EmailSender) {
   const limit = pLimit(concurrency);
   const deps = stepDeps(email);
-  const start = performance.now();
-  const results = await Promise.all(batch.map((request) => limit(() => runStep(request, config, deps))));
-  return { count: batch.length, sent: results.filter((result) => result.outcome === 'sent').length, ms: performance.now() - start };
+  return measured(async () => {
+    const results = await Promise.all(batch.map((request) => limit(() => runStep(request, config, deps))));
+    return { count: batch.length, sent: results.filter((result) => result.outcome === 'sent').length };
+  });
 }
 
 /** SendEmail of the night's own email (size, headers, tags) to a made-up address, as the SDK call alone. */
@@ -104,28 +129,30 @@ function bareSend(template: OutgoingEmail, to: string): Promise<{ MessageId?: st
   );
 }
 
-async function bareSends(template: OutgoingEmail, count: number, label = 'bare'): Promise<{ count: number; ms: number }> {
+function bareSends(template: OutgoingEmail, count: number, label = 'bare') {
   const limit = pLimit(concurrency);
-  const start = performance.now();
-  await Promise.all(Array.from({ length: count }, (_, i) => limit(() => bareSend(template, `${label}-${i}@example.org`))));
-  return { count, ms: performance.now() - start };
+  return measured(async () => {
+    await Promise.all(Array.from({ length: count }, (_, i) => limit(() => bareSend(template, `${label}-${i}@example.org`))));
+    return { count };
+  });
 }
 
-async function floorSends(template: OutgoingEmail, count: number): Promise<{ count: number; ms: number }> {
+function floorSends(template: OutgoingEmail, count: number) {
   const puts = putBatcherFor(client, tableName);
   const limit = pLimit(concurrency);
-  const start = performance.now();
-  await Promise.all(
-    Array.from({ length: count }, (_, i) =>
-      limit(async () => {
-        const key = { pk: `BENCH#floor-${i}`, sk: 'SEND' };
-        await puts.put({ ...key, status: 'reserved' });
-        const { MessageId } = await bareSend(template, `floor-${i}@example.org`);
-        await puts.put({ ...key, status: 'sent', messageId: MessageId });
-      }),
-    ),
-  );
-  return { count, ms: performance.now() - start };
+  return measured(async () => {
+    await Promise.all(
+      Array.from({ length: count }, (_, i) =>
+        limit(async () => {
+          const key = { pk: `BENCH#floor-${i}`, sk: 'SEND' };
+          await puts.put({ ...key, status: 'reserved' });
+          const { MessageId } = await bareSend(template, `floor-${i}@example.org`);
+          await puts.put({ ...key, status: 'sent', messageId: MessageId });
+        }),
+      ),
+    );
+    return { count };
+  });
 }
 
 // The halves interleave the shop's customers, so neither gets the cheaper ones.
