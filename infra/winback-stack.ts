@@ -10,7 +10,7 @@ import * as schedulerTargets from 'aws-cdk-lib/aws-scheduler-targets';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
-import { customerScanIndex, messageIndex, tableKeys, ttlAttribute } from '../lib/adapters/dynamodb/table.js';
+import { customerScanIndex, messageIndex, sentNightIndex, tableKeys, ttlAttribute } from '../lib/adapters/dynamodb/table.js';
 import { adminApiTimeoutSeconds } from '../lib/http/route.js';
 import { WinbackEmail } from './email.js';
 import { WinbackFunction } from './function.js';
@@ -108,6 +108,14 @@ export class WinbackStack extends Stack {
       indexName: messageIndex.name,
       partitionKey: { name: messageIndex.partitionKey, type: dynamodb.AttributeType.STRING },
       projectionType: dynamodb.ProjectionType.ALL,
+    });
+    // Added to a deployed table by the next deploy (one new index per deploy, as CloudFormation allows); the guard
+    // reads it once it covers its window (SHOP / SENT_NIGHTS), and scans the messages index until then.
+    this.table.addGlobalSecondaryIndex({
+      indexName: sentNightIndex.name,
+      partitionKey: { name: sentNightIndex.partitionKey, type: dynamodb.AttributeType.STRING },
+      projectionType: dynamodb.ProjectionType.INCLUDE,
+      nonKeyAttributes: [...sentNightIndex.projected],
     });
 
     // ---- secrets: values never appear in the template; the functions get ARNs -------------------------------------
@@ -393,8 +401,9 @@ export class WinbackStack extends Stack {
       environment: Record<string, string>;
       secrets?: secretsmanager.ISecret[];
       /**
-       * The night and its preview: the parallel scan of the sparse customers index, the deliverability guard's scan
-       * of the sparse messages index (recent sends), and the table's size. Never a scan of the whole table.
+       * The night and its preview: the parallel scan of the sparse customers index, the deliverability guard's
+       * queries of the sparse nights index (its window's sends; a scan of the messages index on a table the nights
+       * index does not cover yet), and the table's size. Never a scan of the whole table.
        */
       runsNight?: boolean;
       /** SES events name the message: the sparse messages index finds its send. */
@@ -424,6 +433,7 @@ export class WinbackStack extends Stack {
       role.addToPrincipalPolicy(
         new iam.PolicyStatement({ actions: ['dynamodb:Scan'], resources: [`${tableArn}/index/${customerScanIndex.name}`, `${tableArn}/index/${messageIndex.name}`] }),
       );
+      role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['dynamodb:Query'], resources: [`${tableArn}/index/${sentNightIndex.name}`] }));
       role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['dynamodb:DescribeTable'], resources: [tableArn] }));
     }
     if (options.findsSendsByMessage) {

@@ -1,6 +1,6 @@
 import type { CampaignConfig } from '../config/campaign-config.js';
 import { addDays, type CalendarDate } from './dates.js';
-import type { SendRecord } from './sends.js';
+import type { SentEntry } from './sends.js';
 
 /**
  * The deliverability guard: rolling bounce and complaint rates over recent sends, and the decision to pause a
@@ -78,7 +78,7 @@ export function guardWindow(lastNight: CalendarDate, settings: Pick<Deliverabili
 }
 
 /** Bounce and complaint rates of the emails sent in the window. */
-export function measureDeliverability(sends: Iterable<SendRecord>, window: GuardWindow): DeliverabilityRates {
+export function measureDeliverability(sends: Iterable<SentEntry>, window: GuardWindow): DeliverabilityRates {
   let sent = 0;
   let bounced = 0;
   let complained = 0;
@@ -137,7 +137,7 @@ export function isPaused(paused: PausedScopes | undefined, campaignId: string): 
  * the window (a campaign removed from the config pauses nothing, but is measured for the shop's rate all the same).
  */
 export function evaluateGuard(input: {
-  readonly sends: readonly SendRecord[];
+  readonly sends: readonly SentEntry[];
   readonly pauses: readonly PauseRecord[];
   readonly settings: DeliverabilitySettings;
   readonly campaignIds: readonly string[];

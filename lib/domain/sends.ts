@@ -67,6 +67,9 @@ export interface SendRecord extends SendReservation {
   readonly feedback?: FeedbackAnswer;
 }
 
+/** What the deliverability guard reads of a sent email: its key, night, outcome and events. */
+export type SentEntry = Pick<SendRecord, 'customerId' | 'campaignId' | 'episode' | 'step' | 'asOf' | 'status' | 'completedAt' | 'messageId' | 'events'>;
+
 export interface AttributableOrder {
   readonly orderId: string;
   readonly placedAt: string;

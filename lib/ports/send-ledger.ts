@@ -1,9 +1,10 @@
-import type { FeedbackAnswer, LedgerStatus, RecordedEmailEvent, SendKey, SendRecord, SendReservation } from '../domain/sends.js';
+import type { FeedbackAnswer, LedgerStatus, RecordedEmailEvent, SendKey, SendRecord, SendReservation, SentEntry } from '../domain/sends.js';
 
 export type { LedgerStatus, SendKey, SendRecord, SendReservation };
 
 export type SendOutcome =
-  | { readonly status: 'sent'; readonly messageId: string; readonly at: string }
+  /** `night` is the entry's own (its asOf): the deliverability guard finds a night's emails by it. */
+  | { readonly status: 'sent'; readonly messageId: string; readonly at: string; readonly night: string }
   | { readonly status: 'failed'; readonly errorCode: string; readonly at: string };
 
 export type Reservation =
@@ -34,5 +35,7 @@ export interface SendLedger {
   recordFeedback(key: SendKey, feedback: FeedbackAnswer): Promise<boolean>;
   sendsOf(customerId: string): Promise<SendRecord[]>;
   /** Sent entries of the nights (asOf) from `firstNight` to `lastNight`, with their events: what the deliverability guard measures. */
-  sentOnNights(firstNight: string, lastNight: string): Promise<SendRecord[]>;
+  sentOnNights(firstNight: string, lastNight: string): Promise<SentEntry[]>;
+  /** A night (asOf) begins and will send: from it on, the ledger can answer `sentOnNights` without reading its whole history. */
+  beginNight(asOf: string): Promise<void>;
 }

@@ -6,7 +6,7 @@ import type { SendLedger } from '../ports/send-ledger.js';
 import type { NightLog } from './send-step.js';
 
 export interface GuardDependencies {
-  readonly ledger: Pick<SendLedger, 'sentOnNights'>;
+  readonly ledger: Pick<SendLedger, 'sentOnNights' | 'beginNight'>;
   readonly configs: Pick<CampaignConfigStore, 'pauses' | 'pause'>;
   readonly log?: NightLog;
 }
@@ -33,6 +33,7 @@ export async function guardDeliverability(
   const sends = await deps.ledger.sentOnNights(window.firstNight, window.lastNight);
   const evaluation = evaluateGuard({ sends, pauses, settings, campaignIds: config.campaigns.map((campaign) => campaign.id), lastNight, at: night.at.toISOString() });
   if (!options.store) return evaluation;
+  await deps.ledger.beginNight(night.asOf);
   for (const record of evaluation.newPauses) {
     const stored = await deps.configs.pause(record);
     // An error, not a warning: sending stopped by itself and someone has to look and resume it on purpose.

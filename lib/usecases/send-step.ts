@@ -123,7 +123,7 @@ export async function runStep(request: StepRequest, config: CampaignConfig, deps
   if (!reserved.reserved) return { outcome: 'skipped', reason: whyHeld(reserved, request.runId, deps.clock.now()) };
   const lastSend = { campaignId: key.campaignId, episode: key.episode, step: key.step, at };
   // The profile is updated alongside the ledger's "sent" (two items, so one request when batched), never before SES took it.
-  return deliver(key, email, deps, request.nightAt, {
+  return deliver({ ...key, asOf: request.asOf }, email, deps, request.nightAt, {
     onSent: () => remember(deps, key, { journey: request.journey, recentEmails, lastSend, lastDecision: decisionOf(request, 'sent'), ...(exit ? { exit } : {}) }),
   });
 }
@@ -135,7 +135,8 @@ export async function runStep(request: StepRequest, config: CampaignConfig, deps
  * - anything else (a timeout, a crash): SES may have sent it, so the entry stays and nobody gets a second copy.
  */
 export async function deliver(
-  key: SendKey,
+  /** The entry's key and night. */
+  key: SendKey & { readonly asOf: string },
   email: OutgoingEmail,
   deps: Pick<SendDependencies, 'ledger' | 'email' | 'clock' | 'log'>,
   sentAt: Date,
@@ -155,7 +156,7 @@ export async function deliver(
     await deps.ledger.complete(key, { status: 'failed', errorCode: failure.kind === 'rejected' ? failure.code : `unconfirmed:${failure.code}`, at });
     return { outcome: 'skipped', reason: failure.kind === 'rejected' ? 'send_failed' : 'send_unconfirmed' };
   }
-  const recording = deps.ledger.complete(key, { status: 'sent', messageId, at: sentAt.toISOString() }).catch((error: unknown) => {
+  const recording = deps.ledger.complete(key, { status: 'sent', messageId, at: sentAt.toISOString(), night: key.asOf }).catch((error: unknown) => {
     // The email went out; the reservation alone already keeps it from going twice, so the night carries on.
     deps.log?.error('sent, but recording it failed', { campaignId: key.campaignId, customerId: key.customerId, messageId, error: (error as Error).message });
   });

@@ -2,7 +2,7 @@ import { rmSync } from 'node:fs';
 import { Match } from 'aws-cdk-lib/assertions';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { customerScanIndex, messageIndex, tableKeys, ttlAttribute } from '../../lib/adapters/dynamodb/table.js';
+import { customerScanIndex, messageIndex, sentNightIndex, tableKeys, ttlAttribute } from '../../lib/adapters/dynamodb/table.js';
 import { adminApiTimeoutSeconds } from '../../lib/http/route.js';
 import { sesDetailTypes } from '../../infra/email.js';
 import { nodeRuntime } from '../../infra/function.js';
@@ -94,6 +94,11 @@ describe('WinbackStack', () => {
           GlobalSecondaryIndexes: [
             { IndexName: customerScanIndex.name, KeySchema: [{ AttributeName: customerScanIndex.partitionKey, KeyType: 'HASH' }], Projection: { ProjectionType: 'ALL' } },
             { IndexName: messageIndex.name, KeySchema: [{ AttributeName: messageIndex.partitionKey, KeyType: 'HASH' }], Projection: { ProjectionType: 'ALL' } },
+            {
+              IndexName: sentNightIndex.name,
+              KeySchema: [{ AttributeName: sentNightIndex.partitionKey, KeyType: 'HASH' }],
+              Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: [...sentNightIndex.projected] },
+            },
           ],
           TimeToLiveSpecification: { AttributeName: ttlAttribute, Enabled: true },
           PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
@@ -488,6 +493,17 @@ describe('WinbackStack', () => {
       expect(tableScanners.sort()).toEqual(['admin-api', 'report-builder']);
       const reportScan = statementsOfFunction(synthesized, 'report-builder').filter((statement) => actionsOf(statement).includes('dynamodb:Scan'));
       expect(reportScan.map((statement) => statement.Resource)).toEqual([[arnTo('Table'), { 'Fn::Join': ['', [arnTo('Table'), `/index/${customerScanIndex.name}`]] }]]);
+    });
+
+    it('lets only the night and the preview query the sent-nights index', () => {
+      // Prepare
+      const indexUsers = handlers.filter((handler) => JSON.stringify(statementsOfFunction(synthesized, handler)).includes(`/index/${sentNightIndex.name}`));
+      const query = statementsOfFunction(synthesized, 'night-start').filter((statement) => JSON.stringify(statement.Resource).includes(`/index/${sentNightIndex.name}`));
+      // Assess
+      expect(indexUsers.sort()).toEqual(['admin-api', 'night-start', 'segment-worker']);
+      expect(query).toHaveLength(1);
+      expect(actionsOf(query[0]!)).toEqual(['dynamodb:Query']);
+      expect(query[0]!.Resource).toEqual({ 'Fn::Join': ['', [arnTo('Table'), `/index/${sentNightIndex.name}`]] });
     });
 
     it('lets the events function query the messages index to find a send, and only the night and preview scan it', () => {

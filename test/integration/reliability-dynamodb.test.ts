@@ -136,7 +136,7 @@ describe('DynamoDB throttling and transient errors', () => {
     // Prepare: the step is already held, and the table throttles the second attempt to reserve it
     const shop = await throughFaults((request, index) => (request.operation === 'PutItem' && index === 1 ? 'ThrottlingException' : undefined));
     await shop.ledger.reserve(reservation('9007199254740996'));
-    await shop.ledger.complete(reservation('9007199254740996'), { status: 'sent', messageId: 'm-1', at: '2026-11-22T02:00:01.000Z' });
+    await shop.ledger.complete(reservation('9007199254740996'), { status: 'sent', messageId: 'm-1', at: '2026-11-22T02:00:01.000Z', night: '2026-11-22' });
     // Act
     const again = await shop.ledger.reserve({ ...reservation('9007199254740996'), runId: 'run-2' });
     // Assess

@@ -6,6 +6,7 @@ import type { SendRecord } from '../../domain/sends.js';
 import type { ReportRecords, ReportSource } from '../../ports/report-source.js';
 import { parallelScan } from './client.js';
 import { toCustomer } from './customers.js';
+import { sendRecordOf } from './send-ledger.js';
 import { customerScanIndex, keys, ttlAttribute } from './table.js';
 
 /** Parallel scan segments for the report's read of the table. */
@@ -39,7 +40,7 @@ export class DynamoReportSource implements ReportSource {
         for (const item of items) {
           const { pk, sk: _sk, entity, [ttlAttribute]: _ttl, ...record } = item;
           if (pk === keys.latestRun.pk) latestRun = record as unknown as NightRecord;
-          else if (entity === 'send') sends.push(record as unknown as SendRecord);
+          else if (entity === 'send') sends.push(sendRecordOf(item));
           else if (entity === 'decision') decisions.push({ ...(record as unknown as Omit<LoggedDecision, 'customerId'>), customerId: String(pk).slice('CUST#'.length) });
           else if (entity === 'run') runs.push(record as unknown as NightRecord);
         }

@@ -1,12 +1,17 @@
 import { DeleteCommand, GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { FeedbackAnswer, LedgerStatus, RecordedEmailEvent, SendRecord } from '../../domain/sends.js';
+import pLimit from 'p-limit';
+import { addDays } from '../../domain/dates.js';
+import type { FeedbackAnswer, LedgerStatus, RecordedEmailEvent, SendRecord, SentEntry } from '../../domain/sends.js';
 import type { Reservation, SendKey, SendLedger, SendOutcome, SendReservation } from '../../ports/send-ledger.js';
 import { isConditionalCheckFailure, parallelScan } from './client.js';
-import { keys, messageIndex } from './table.js';
+import { markSentNightsCoverage } from './admin.js';
+import { keys, messageIndex, sentNightIndex, sentNightKey, sentNightShards } from './table.js';
 import { transactionBatcherFor, type TransactionBatcher } from './write-batches.js';
 
-/** Readers of the messages index at once for the deliverability guard. */
+/** Readers of the messages index at once for the deliverability guard, on a table not yet covered by `nights`. */
 const messageScanSegments = 8;
+/** Queries of the `nights` index at once: a 7-night window is 112 (night, shard) partitions. */
+const sentNightQueriesAtOnce = 16;
 
 export class DynamoSendLedger implements SendLedger {
   private readonly writes: TransactionBatcher;
@@ -124,13 +129,13 @@ export class DynamoSendLedger implements SendLedger {
   async get(key: SendKey): Promise<SendRecord | undefined> {
     const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: ledgerKey(key), ConsistentRead: true }));
     if (!Item) return undefined;
-    const { pk: _pk, sk: _sk, entity: _entity, ...record } = Item;
-    return record as unknown as SendRecord;
+    return sendRecordOf(Item);
   }
 
 
   async complete(key: SendKey, outcome: SendOutcome): Promise<void> {
-    const detail = outcome.status === 'sent' ? { messageId: outcome.messageId } : { errorCode: outcome.errorCode };
+    // A sent entry is filed by its night in the sparse sent-nights index, where the deliverability guard reads it.
+    const detail = outcome.status === 'sent' ? { messageId: outcome.messageId, [sentNightIndex.partitionKey]: sentNightKey(outcome.night, key.customerId) } : { errorCode: outcome.errorCode };
     const names = Object.keys(detail);
     await this.writes.write([
       {
@@ -176,8 +181,7 @@ export class DynamoSendLedger implements SendLedger {
     );
     const item = Items?.[0];
     if (!item) return undefined;
-    const { pk: _pk, sk: _sk, entity: _entity, ...record } = item;
-    return record as unknown as SendRecord;
+    return sendRecordOf(item);
   }
 
   async recordEvent(key: SendKey, event: RecordedEmailEvent, at: string): Promise<void> {
@@ -221,18 +225,62 @@ export class DynamoSendLedger implements SendLedger {
   }
 
   /**
-   * A scan of the sparse `messages` index, which holds only sent entries: it reads every email ever sent, not the
-   * customers, orders or decision log. Once a night for the deliverability guard, in parallel segments: what it reads
-   * grows with the emails of the shop's whole history (see README, "Scaling"), so it must not also be sequential.
+   * The sent entries of the window's nights, from the sparse `nights` index: one query per night and shard, so what
+   * it reads grows with the window's emails, not the shop's history. Nights before the index covered every send (a
+   * table made by an earlier version) are read the old way, by a scan of the whole `messages` index.
    */
-  async sentOnNights(firstNight: string, lastNight: string): Promise<SendRecord[]> {
-    const found: SendRecord[] = [];
+  async sentOnNights(firstNight: string, lastNight: string): Promise<SentEntry[]> {
+    const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: keys.sentNightsCoverage, ConsistentRead: true }));
+    const coveredFrom = typeof Item?.since === 'string' ? Item.since : undefined;
+    if (coveredFrom === undefined || coveredFrom > firstNight) return this.scanSentOnNights(firstNight, lastNight);
+    const partitions: string[] = [];
+    for (let night = firstNight; night <= lastNight; night = addDays(night, 1)) {
+      for (let shard = 0; shard < sentNightShards; shard += 1) partitions.push(`${night}#${String(shard).padStart(2, '0')}`);
+    }
+    const limit = pLimit(sentNightQueriesAtOnce);
+    const pages = await Promise.all(partitions.map((partition) => limit(() => this.queryAll(sentNightIndex.name, sentNightIndex.partitionKey, partition))));
+    return pages.flat().map(sendRecordOf);
+  }
+
+  /**
+   * Called as a night begins, before it sends: every email of this night and later is filed by night (this version
+   * writes `sentNight`), so once the guard's window starts on or after it, the guard reads the index. The first
+   * claim stands. After a rollback to a version without the index, this item (SHOP / SENT_NIGHTS) must be deleted
+   * before upgrading again: the nights sent meanwhile were not filed by night.
+   */
+  async beginNight(asOf: string): Promise<void> {
+    await markSentNightsCoverage(this.client, this.tableName, asOf);
+  }
+
+  private async queryAll(indexName: string, partitionKey: string, value: string): Promise<Record<string, unknown>[]> {
+    const items: Record<string, unknown>[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await this.client.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          IndexName: indexName,
+          KeyConditionExpression: '#key = :value',
+          ExpressionAttributeNames: { '#key': partitionKey },
+          ExpressionAttributeValues: { ':value': value },
+          ...(start ? { ExclusiveStartKey: start } : {}),
+        }),
+      );
+      items.push(...(page.Items ?? []));
+      start = page.LastEvaluatedKey;
+    } while (start);
+    return items;
+  }
+
+  /** The whole `messages` index (every email ever sent), in parallel segments, kept to the window's nights. */
+  private async scanSentOnNights(firstNight: string, lastNight: string): Promise<SentEntry[]> {
+    const found: SentEntry[] = [];
     await parallelScan(
       this.client,
       { TableName: this.tableName, IndexName: messageIndex.name, FilterExpression: 'asOf BETWEEN :first AND :last', ExpressionAttributeValues: { ':first': firstNight, ':last': lastNight } },
       messageScanSegments,
       (items) => {
-        for (const { pk: _pk, sk: _sk, entity: _entity, ...record } of items) found.push(record as unknown as SendRecord);
+        for (const item of items) found.push(sendRecordOf(item));
       },
     );
     return found;
@@ -260,6 +308,12 @@ function ledgerKey(key: SendKey) {
   return keys.send(key.customerId, key.campaignId, key.episode, key.step);
 }
 
+/** A ledger item as the domain reads it: without the table's keys and the index attribute. */
+export function sendRecordOf(item: Record<string, unknown>): SendRecord {
+  const { pk: _pk, sk: _sk, entity: _entity, [sentNightIndex.partitionKey]: _night, ...record } = item;
+  return record as unknown as SendRecord;
+}
+
 /** A customer's ledger entries: their sends, with events, credits and feedback. */
 export async function sendsOf(client: DynamoDBDocumentClient, tableName: string, customerId: string): Promise<SendRecord[]> {
   const { Items } = await client.send(
@@ -270,6 +324,6 @@ export async function sendsOf(client: DynamoDBDocumentClient, tableName: string,
       ConsistentRead: true,
     }),
   );
-  return (Items ?? []).map(({ pk: _pk, sk: _sk, entity: _entity, ...record }) => record as unknown as SendRecord);
+  return (Items ?? []).map(sendRecordOf);
 }
 

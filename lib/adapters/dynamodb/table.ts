@@ -1,3 +1,5 @@
+import { unitHash } from '../../domain/assignment.js';
+
 /**
  * The single table. Every item has a partition key `pk` and a sort key `sk`:
  *
@@ -20,14 +22,35 @@
  * | fanned-out night      | NIGHT#<runId>           | PLAN, BUDGET, TALLY#<segment>#<start>     |
  * | report snapshot part  | REPORT#<snapshotId>     | PART#<n, 4 digits>  (expires after 35 days)|
  * | latest report         | REPORT#latest           | LATEST                                    |
+ * | sent-nights coverage  | SHOP                    | SENT_NIGHTS                               |
  *
  * The sparse GSI `customers` holds only profiles (only they carry `customerScanKey`), so the night's parallel
- * scan reads customers and none of their orders or ledger entries.
+ * scan reads customers and none of their orders or ledger entries. The sparse GSI `nights` holds only sent ledger
+ * entries, filed by their night and a shard of the customer id, so the deliverability guard reads its window's
+ * emails and not the shop's whole history.
  */
 export const tableKeys = { partition: 'pk', sort: 'sk' } as const;
 export const customerScanIndex = { name: 'customers', partitionKey: 'customerScanKey' } as const;
 /** Sparse GSI over sent ledger entries: SES events name the message, and this finds its send. */
 export const messageIndex = { name: 'messages', partitionKey: 'messageId' } as const;
+/**
+ * Sparse GSI over sent ledger entries by night: `sentNight` is `<asOf>#<shard>`, set when an entry is marked sent.
+ * The shard (a hash of the customer id) spreads a night's writes over `sentNightShards` partitions of the index, so
+ * a night that sends fast is not throttled by one hot key. It projects only what the guard measures.
+ */
+export const sentNightIndex = {
+  name: 'nights',
+  partitionKey: 'sentNight',
+  projected: ['customerId', 'campaignId', 'episode', 'step', 'asOf', 'status', 'completedAt', 'messageId', 'events'],
+} as const;
+export const sentNightShards = 16;
+
+/** `<asOf>#<shard>`: the sent-nights index key of a customer's email of that night. */
+export function sentNightKey(asOf: string, customerId: string): string {
+  const shard = Math.floor(unitHash(`sent-night.${customerId}`) * sentNightShards);
+  return `${asOf}#${String(shard).padStart(2, '0')}`;
+}
+
 /** Epoch seconds; DynamoDB's TTL deletes items past it. Enabled now for the items that expire in later issues (webhook dedupe keys, old decision logs). */
 export const ttlAttribute = 'expiresAt';
 
@@ -57,4 +80,6 @@ export const keys = {
   reportSnapshotPartition: (snapshotId: string) => `REPORT#${snapshotId}`,
   reportSnapshotPart: (snapshotId: string, part: number) => ({ pk: `REPORT#${snapshotId}`, sk: `PART#${String(part).padStart(4, '0')}` }),
   latestReport: { pk: 'REPORT#latest', sk: 'LATEST' },
+  /** Since which night every sent entry carries `sentNight` (tables older than the index lack it before then). */
+  sentNightsCoverage: { pk: 'SHOP', sk: 'SENT_NIGHTS' },
 } as const;
