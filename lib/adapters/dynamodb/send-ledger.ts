@@ -3,9 +3,9 @@ import pLimit from 'p-limit';
 import { addDays } from '../../domain/dates.js';
 import type { FeedbackAnswer, LedgerStatus, RecordedEmailEvent, SendRecord, SentEntry } from '../../domain/sends.js';
 import type { Reservation, SendKey, SendLedger, SendOutcome, SendReservation } from '../../ports/send-ledger.js';
-import { isConditionalCheckFailure, parallelScan } from './client.js';
+import { isConditionalCheckFailure, parallelScan, queryAll } from './client.js';
 import { markSentNightsCoverage } from './admin.js';
-import { keys, messageIndex, sentNightIndex, sentNightKey, sentNightShards } from './table.js';
+import { keys, messageIndex, sentNightIndex, sentNightKey, sentNightPartition, sentNightShards } from './table.js';
 import { transactionBatcherFor, type TransactionBatcher } from './write-batches.js';
 
 /** Readers of the messages index at once for the deliverability guard, on a table not yet covered by `nights`. */
@@ -235,10 +235,18 @@ export class DynamoSendLedger implements SendLedger {
     if (coveredFrom === undefined || coveredFrom > firstNight) return this.scanSentOnNights(firstNight, lastNight);
     const partitions: string[] = [];
     for (let night = firstNight; night <= lastNight; night = addDays(night, 1)) {
-      for (let shard = 0; shard < sentNightShards; shard += 1) partitions.push(`${night}#${String(shard).padStart(2, '0')}`);
+      for (let shard = 0; shard < sentNightShards; shard += 1) partitions.push(sentNightPartition(night, shard));
     }
     const limit = pLimit(sentNightQueriesAtOnce);
-    const pages = await Promise.all(partitions.map((partition) => limit(() => this.queryAll(sentNightIndex.name, sentNightIndex.partitionKey, partition))));
+    const query = (partition: string) =>
+      queryAll(this.client, {
+        TableName: this.tableName,
+        IndexName: sentNightIndex.name,
+        KeyConditionExpression: '#night = :night',
+        ExpressionAttributeNames: { '#night': sentNightIndex.partitionKey },
+        ExpressionAttributeValues: { ':night': partition },
+      });
+    const pages = await Promise.all(partitions.map((partition) => limit(() => query(partition))));
     return pages.flat().map(sendRecordOf);
   }
 
@@ -250,26 +258,6 @@ export class DynamoSendLedger implements SendLedger {
    */
   async beginNight(asOf: string): Promise<void> {
     await markSentNightsCoverage(this.client, this.tableName, asOf);
-  }
-
-  private async queryAll(indexName: string, partitionKey: string, value: string): Promise<Record<string, unknown>[]> {
-    const items: Record<string, unknown>[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const page = await this.client.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          IndexName: indexName,
-          KeyConditionExpression: '#key = :value',
-          ExpressionAttributeNames: { '#key': partitionKey },
-          ExpressionAttributeValues: { ':value': value },
-          ...(start ? { ExclusiveStartKey: start } : {}),
-        }),
-      );
-      items.push(...(page.Items ?? []));
-      start = page.LastEvaluatedKey;
-    } while (start);
-    return items;
   }
 
   /** The whole `messages` index (every email ever sent), in parallel segments, kept to the window's nights. */

@@ -47,7 +47,11 @@ export const sentNightShards = 16;
 
 /** `<asOf>#<shard>`: the sent-nights index key of a customer's email of that night. */
 export function sentNightKey(asOf: string, customerId: string): string {
-  const shard = Math.floor(unitHash(`sent-night.${customerId}`) * sentNightShards);
+  return sentNightPartition(asOf, Math.floor(unitHash(`sent-night.${customerId}`) * sentNightShards));
+}
+
+/** One partition of the sent-nights index: a night's share of its emails. */
+export function sentNightPartition(asOf: string, shard: number): string {
   return `${asOf}#${String(shard).padStart(2, '0')}`;
 }
 
