@@ -415,10 +415,16 @@ async function loadCampaigns() {
   await Promise.all([loadCampaign(), loadHistory()]);
 }
 
+let campaignLoads = 0;
+
 async function loadCampaign() {
   const id = $('campaign-select').value;
   if (!id) return;
+  const load = ++campaignLoads;
   const { campaign } = await api('GET', `/api/campaigns/${encodeURIComponent(id)}`);
+  // An answer that arrives after a later choice's (a slow first load, a quick change of campaign) must not put another
+  // campaign in the editor than the one selected: applying it would overwrite the selected campaign.
+  if (load !== campaignLoads) return;
   $('campaign-editor').value = JSON.stringify(campaign, null, 2);
   $('campaign-editor').removeAttribute('aria-invalid');
   $('campaign-problem').textContent = '';

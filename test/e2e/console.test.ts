@@ -165,6 +165,33 @@ describe.skipIf(!existsSync(chromiumPath))('the console, in headless Chromium', 
     await page.screenshot({ path: `${artifacts}campaign-rolled-back.png`, fullPage: true });
   });
 
+  it('keeps the selected campaign in the editor when the answer for one chosen before it arrives last', async () => {
+    // Prepare: the answer for at-risk-nudge is held back until lost-winback has been chosen and shown
+    const panel = page.getByRole('tabpanel', { name: 'Campaigns' });
+    const editor = panel.getByLabel('Campaign settings (JSON)');
+    const select = panel.getByLabel('Campaign', { exact: true });
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    await page.route('**/api/campaigns/at-risk-nudge', async (route) => {
+      const response = await route.fetch();
+      await released;
+      await route.fulfill({ response });
+    });
+    // Act: choose at-risk-nudge, then lost-winback before the first answer is in
+    await select.selectOption('at-risk-nudge');
+    await select.selectOption('lost-winback');
+    await expect.poll(() => editor.inputValue(), { timeout: 30_000 }).toContain('"id": "lost-winback"');
+    const late = page.waitForEvent('requestfinished', (request) => request.url().endsWith('/api/campaigns/at-risk-nudge'));
+    release();
+    await late;
+    // The page has the whole late answer; a moment more for its handler to run.
+    await page.evaluate(() => new Promise((resolve) => setTimeout(resolve, 200)));
+    // Assess
+    expect(await select.inputValue()).toBe('lost-winback');
+    expect(await editor.inputValue()).toContain('"id": "lost-winback"');
+    await page.unroute('**/api/campaigns/at-risk-nudge');
+  });
+
   it('runs a preview of a night and shows the counts and a sample email', async () => {
     // Act
     await page.getByRole('tab', { name: 'Preview' }).click();
