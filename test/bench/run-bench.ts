@@ -47,6 +47,7 @@ const rssCustomers = rssIndex >= 0 ? Number(argv[rssIndex + 1]) : customers * (q
 if (!Number.isInteger(rssCustomers) || rssCustomers <= customers) throw new Error('--rss-customers must be a whole number above --customers');
 const scoringCount = 1_000_000;
 const scoringBudgetMs = quick ? 8_000 : 30_000;
+const scoringPasses = 5;
 const webhookRequests = quick ? 500 : 2_000;
 const webhookConcurrency = 32;
 const asOf = '2026-11-22';
@@ -89,30 +90,41 @@ function benchScoring(): void {
   const spend = fitModel('gamma-gamma', sample.filter((s) => s.x > 0), { timeUnit: 'days', penalty: 0.01 }) as FittedGammaGamma;
   if (!model.converged || !spend.converged) notes.push(`scoring models: mbgnbd converged=${model.converged}, gamma-gamma converged=${spend.converged}`);
   const options = { t: 90, horizon: 365 };
-  // The bound: P(alive) alone, the cheapest closed form every score needs, over the same rows.
+  // One pass over a million takes a third of a second, so a moment of the machine's own load moves it by half: each
+  // side runs `scoringPasses` times and the median pass counts. Each pass scores with a copy of the models, because
+  // the scorer keeps its per-(x, T) terms by model: a night scores each customer once, with a cold scorer.
   let sink = 0;
-  const boundStart = now();
-  let boundCount = 0;
-  for (; boundCount < scoringCount; boundCount++) {
-    sink += probabilityAlive(model, { x: data.x[boundCount]!, tx: data.tx[boundCount]!, T: data.T[boundCount]! });
-    if ((boundCount & 0xffff) === 0 && now() - boundStart > scoringBudgetMs) break;
+  const pAliveRates: number[] = [];
+  const scoreRates: number[] = [];
+  let scored = scoringCount;
+  for (let pass = 0; pass < scoringPasses; pass++) {
+    const passModel = structuredClone(model);
+    const boundStart = now();
+    let boundCount = 0;
+    for (; boundCount < scoringCount; boundCount++) {
+      sink += probabilityAlive(passModel, { x: data.x[boundCount]!, tx: data.tx[boundCount]!, T: data.T[boundCount]! });
+      if ((boundCount & 0xffff) === 0 && now() - boundStart > scoringBudgetMs) break;
+    }
+    pAliveRates.push(boundCount / ((now() - boundStart) / 1000));
+    if (pass === 0) log(`scoring: scoreCustomer over the summaries, ${scoringPasses} passes`);
+    const passSpend = structuredClone(spend);
+    const start = now();
+    let count = 0;
+    for (; count < scoringCount; count++) {
+      const x = data.x[count]!;
+      const tx = data.tx[count]!;
+      const T = data.T[count]!;
+      // A literal of either shape, as the nightly job builds it (a spread would time the harness, not the scoring).
+      const score = scoreCustomer(passModel, passSpend, x > 0 ? { x, tx, T, monetary: data.monetary[count]! } : { x, tx, T }, options);
+      sink += score.pAlive + (score.clv ?? 0);
+      if ((count & 0x3fff) === 0 && now() - start > scoringBudgetMs) break;
+    }
+    scoreRates.push(count / ((now() - start) / 1000));
+    scored = Math.min(scored, count);
   }
-  const pAliveRate = boundCount / ((now() - boundStart) / 1000);
-  log('scoring: scoreCustomer over the summaries');
-  const start = now();
-  let scored = 0;
-  for (; scored < scoringCount; scored++) {
-    const x = data.x[scored]!;
-    const tx = data.tx[scored]!;
-    const T = data.T[scored]!;
-    // A literal of either shape, as the nightly job builds it (a spread would time the harness, not the scoring).
-    const score = scoreCustomer(model, spend, x > 0 ? { x, tx, T, monetary: data.monetary[scored]! } : { x, tx, T }, options);
-    sink += score.pAlive + (score.clv ?? 0);
-    if ((scored & 0x3fff) === 0 && now() - start > scoringBudgetMs) break;
-  }
-  const seconds = (now() - start) / 1000;
-  const rate = scored / seconds;
-  if (scored < scoringCount) notes.push(`scoringPerSec: stopped after ${scoringBudgetMs / 1000} s at ${scored.toLocaleString('en')} of ${scoringCount.toLocaleString('en')} customers (rate is over those)`);
+  const rate = median(scoreRates);
+  const pAliveRate = median(pAliveRates);
+  if (scored < scoringCount) notes.push(`scoringPerSec: a pass stopped after ${scoringBudgetMs / 1000} s at ${scored.toLocaleString('en')} of ${scoringCount.toLocaleString('en')} customers (its rate is over those)`);
   // The discounted CLV's hypergeometric terms depend on (x, T) only and are evaluated once per distinct pair (clv.ts).
   const pairs = new Set<number>();
   for (let i = 0; i < scored; i++) pairs.add(data.x[i]! * 1_000_000 + data.T[i]!);
@@ -122,11 +134,11 @@ function benchScoring(): void {
       figure: 'scoringPerSec',
       value: Math.round(rate),
       unit: 'customers/s',
-      bound: `P(alive) alone: ${Math.round(pAliveRate).toLocaleString('en')}/s (1 core); CLV's ${periods} periods once per distinct (x, T): ${pairs.size.toLocaleString('en')}`,
+      bound: `P(alive) alone: ${Math.round(pAliveRate).toLocaleString('en')}/s (1 core); median of ${scoringPasses} passes each; CLV's ${periods} periods once per distinct (x, T): ${pairs.size.toLocaleString('en')}`,
       target: '>= 2,000,000',
       meets: rate >= 2_000_000,
     },
-    { customers: scored, seconds, pAliveOnlyPerSec: Math.round(pAliveRate), clvPeriods: periods, distinctXT: pairs.size, checksum: sink },
+    { customers: scored, passes: scoreRates.map(Math.round), pAliveOnlyPasses: pAliveRates.map(Math.round), pAliveOnlyPerSec: Math.round(pAliveRate), clvPeriods: periods, distinctXT: pairs.size, checksum: sink },
   );
 }
 
