@@ -257,9 +257,10 @@ export class WinbackStack extends Stack {
     });
     this.reportBuilder = this.fn('ReportBuilder', 'report-builder', 'After the night: builds the whole report and stores it, so the console answers at once at any size', {
       // A million customers' report reads the whole table (about 3.5 GB with five orders each) in a few minutes. It
-      // holds the ledger entries of the shop's whole history: `npm run bench:report` measured 680 bytes of heap per
-      // entry and up to 1.6 KB of resident memory at the peak, so 2 GB would fail after 1.2 to 2.4 million entries
-      // (two to four months of 20,000 emails a night); 4 GB holds 2.5 to 4.7 million, about what 15 minutes can read.
+      // holds the ledger entries of the shop's whole history: `npm run bench:report` measured 480 bytes of heap kept per
+      // entry and up to 1.75 KB of resident memory per entry at the report's peak, so 2 GB would fail after 1.0 to 3.3
+      // million entries (two to five months of 20,000 emails a night); 4 GB holds 2.3 to 6.6 million, about what its
+      // 15 minutes can read.
       timeout: Duration.minutes(15),
       memorySize: 4096,
       environment: { ...common },

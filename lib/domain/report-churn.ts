@@ -4,7 +4,7 @@ import { feedbackAnswers } from './feedback.js';
 import type { ReportOrder } from './report.js';
 import { expectedPurchases } from './scoring/models.js';
 import { daysPerUnit, type CustomerSummary, type FittedPurchaseModel } from './scoring/types.js';
-import type { SendRecord } from './sends.js';
+import type { ReportedSend } from './sends.js';
 
 /**
  * Churn over time and why customers leave: pure counting over what the report reads (run records, the ledger, the
@@ -113,7 +113,7 @@ export interface ReactivationUnit {
  * the customers the nights recorded as lapsed. The contact is the strongest within the window: emailed, else held out.
  */
 export function reactivationUnits(
-  sends: readonly SendRecord[],
+  sends: readonly ReportedSend[],
   decisions: readonly LoggedDecision[],
   instantOf: (night: CalendarDate) => string,
   windowDays: number,
@@ -351,7 +351,7 @@ export interface FeedbackDistribution {
 }
 
 /** Survey answers on the ledger entries: every one came from a win-back email, so from an at-risk or lost customer. */
-export function feedbackDistribution(sends: readonly SendRecord[], commentLimit: number): FeedbackDistribution {
+export function feedbackDistribution(sends: readonly ReportedSend[], commentLimit: number): FeedbackDistribution {
   const counts = new Map<string, number>();
   const byCampaign: Record<string, Record<string, number>> = {};
   const byNight = new Map<CalendarDate, Record<string, number>>();

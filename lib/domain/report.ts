@@ -1,6 +1,6 @@
 import { daysBetweenInstants, type CalendarDate } from './dates.js';
 import { divideRoundHalfEven, formatMoney } from './money.js';
-import type { SendRecord } from './sends.js';
+import type { ReportedSend } from './sends.js';
 
 /**
  * Campaign results: the funnel per campaign, variant, step and night, and the lift against the holdout. Pure: the
@@ -42,7 +42,7 @@ export interface DiscountEstimate {
 }
 
 /** What the coupon of an offer gave away on an order whose customer paid `paidMinor`. */
-export function estimateDiscountMinor(offer: SendRecord['offer'], paidMinor: number, estimate: DiscountEstimate): number {
+export function estimateDiscountMinor(offer: ReportedSend['offer'], paidMinor: number, estimate: DiscountEstimate): number {
   switch (offer?.kind) {
     case 'percent':
       return offer.value > 0 && offer.value < 100 ? divideRoundHalfEven(paidMinor * offer.value, 100 - offer.value) : 0;
@@ -110,7 +110,7 @@ export function emptyMetrics(): Metrics {
 }
 
 /** Adds one ledger entry to the metrics (in place). */
-export function countSend(metrics: Metrics, send: SendRecord, estimate: DiscountEstimate): void {
+export function countSend(metrics: Metrics, send: ReportedSend, estimate: DiscountEstimate): void {
   switch (send.status) {
     case 'sent':
       metrics.sent += 1;
@@ -160,7 +160,7 @@ export interface CampaignMetrics {
 }
 
 /** The funnel per campaign, and within it per variant (arm, 'holdout' included), step and night. */
-export function campaignMetrics(sends: readonly SendRecord[], estimate: DiscountEstimate): Map<string, CampaignMetrics> {
+export function campaignMetrics(sends: readonly ReportedSend[], estimate: DiscountEstimate): Map<string, CampaignMetrics> {
   const campaigns = new Map<string, CampaignMetrics>();
   for (const send of sends) {
     let campaign = campaigns.get(send.campaignId);
@@ -231,7 +231,7 @@ export interface LiftUnit {
   /** The nights' instants that chose the customer (sent or held out): each opens a window. */
   readonly exposures: readonly string[];
   /** Coupon code (upper case) -> the offer it carried. */
-  readonly coupons: ReadonlyMap<string, SendRecord['offer']>;
+  readonly coupons: ReadonlyMap<string, ReportedSend['offer']>;
 }
 
 /**
@@ -240,8 +240,8 @@ export interface LiftUnit {
  * (or deliberately not reached) yet. The night's instant (reservedAt) opens the window for both groups alike, so a
  * quiet-hours send that went out hours later is not measured from a later start than its holdout twin.
  */
-export function liftUnits(sends: readonly SendRecord[]): LiftUnit[] {
-  const units = new Map<string, { customerId: string; campaignId: string; arm: string; holdout: boolean; exposures: string[]; coupons: Map<string, SendRecord['offer']> }>();
+export function liftUnits(sends: readonly ReportedSend[]): LiftUnit[] {
+  const units = new Map<string, { customerId: string; campaignId: string; arm: string; holdout: boolean; exposures: string[]; coupons: Map<string, ReportedSend['offer']> }>();
   for (const send of sends) {
     if (send.status !== 'sent' && send.status !== 'held_out') continue;
     const key = `${send.customerId}\u0000${send.campaignId}\u0000${send.episode}`;

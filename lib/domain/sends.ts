@@ -67,6 +67,13 @@ export interface SendRecord extends SendReservation {
   readonly feedback?: FeedbackAnswer;
 }
 
+/**
+ * What the report reads of a ledger entry: all but what only the sender and the event handlers need. The report holds
+ * every entry of its range at once (the whole history, for the snapshot kept ready), so each field left out here is
+ * memory per entry (`npm run bench:report`).
+ */
+export type ReportedSend = Omit<SendRecord, 'runId' | 'heldSince' | 'notBefore' | 'offerExpiresOn' | 'messageId'>;
+
 /** What the deliverability guard reads of a sent email: its key, night, outcome and events. */
 export type SentEntry = Pick<SendRecord, 'customerId' | 'campaignId' | 'episode' | 'step' | 'asOf' | 'status' | 'completedAt' | 'messageId' | 'events'>;
 

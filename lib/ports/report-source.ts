@@ -1,12 +1,12 @@
 import type { Customer } from '../domain/customer.js';
 import type { ReportOrder } from '../domain/report.js';
 import type { LoggedDecision, NightRecord } from '../domain/report-churn.js';
-import type { SendRecord } from '../domain/sends.js';
+import type { ReportedSend } from '../domain/sends.js';
 
 /** What the report counts, read together: the ledger, the decision log and the run records of the nights in range. */
 export interface ReportRecords {
   /** Every ledger entry (any status, holdouts included) whose night falls in the range. */
-  readonly sends: readonly SendRecord[];
+  readonly sends: readonly ReportedSend[];
   /** Decision log entries (skips the night recorded because they changed) whose night falls in the range. */
   readonly decisions: readonly LoggedDecision[];
   /** Run records of the nights in range, every run of a night (the report keeps the one that stands). */

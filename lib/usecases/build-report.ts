@@ -55,7 +55,7 @@ import {
 } from '../domain/report-churn.js';
 import { isPurchaseModel, parseFittedModel } from '../domain/scoring/models.js';
 import type { FittedGammaGamma, FittedPurchaseModel } from '../domain/scoring/types.js';
-import type { SendRecord } from '../domain/sends.js';
+import type { ReportedSend } from '../domain/sends.js';
 import type { CampaignConfigStore } from '../ports/campaign-configs.js';
 import type { Clock } from '../ports/clock.js';
 import type { ReportRecords, ReportSource } from '../ports/report-source.js';
@@ -453,7 +453,7 @@ interface ProfileFindings {
  * calibration, the reasons "now") is counted as the profiles pass, and only the profiles of the customers chosen in
  * range are kept, since their reasons are judged per send, as of the night that chose them.
  */
-async function readProfiles(source: ReportSource, records: ReportRecords, reported: readonly SendRecord[], config: CampaignConfig, history: History): Promise<ProfileFindings> {
+async function readProfiles(source: ReportSource, records: ReportRecords, reported: readonly ReportedSend[], config: CampaignConfig, history: History): Promise<ProfileFindings> {
   const timeZone = config.shop.timeZone;
   const calibrations = history.calibration.map(({ model, night, horizonDays }) => nightCalibration(model, night, horizonDays, timeZone));
   const latestRun = history.latestNight ? history.nights.get(history.latestNight) : records.latestRun;
@@ -477,7 +477,7 @@ async function readProfiles(source: ReportSource, records: ReportRecords, report
   };
 }
 
-function isChosen(send: SendRecord): boolean {
+function isChosen(send: ReportedSend): boolean {
   return send.status === 'sent' || send.status === 'scheduled' || send.status === 'held_out';
 }
 
@@ -487,7 +487,7 @@ function isChosen(send: SendRecord): boolean {
  * chose is classified as of that night, with that night's model, but only while their purchases are still those of
  * that night (no order since): a customer who ordered again is counted apart, as the reasons no longer apply.
  */
-function reasonCodes(records: ReportRecords, reported: readonly SendRecord[], config: CampaignConfig, history: History, profiles: ProfileFindings): ReasonsView['codes'] {
+function reasonCodes(records: ReportRecords, reported: readonly ReportedSend[], config: CampaignConfig, history: History, profiles: ProfileFindings): ReasonsView['codes'] {
   const classifiers = new Map<CalendarDate, ReturnType<typeof classifierFor>>();
   const classifierOf = (night: CalendarDate) => classifiers.get(night) ?? classifiers.set(night, classifierFor(history.nights.get(night) ?? records.latestRun, config)).get(night)!;
   type Group = { customers: Set<string>; orderedSince: number; observations: ReasonObservation[] };
@@ -520,7 +520,7 @@ function reasonCodes(records: ReportRecords, reported: readonly SendRecord[], co
   };
 }
 
-function attributedOrders(sends: readonly SendRecord[]): Set<string> {
+function attributedOrders(sends: readonly ReportedSend[]): Set<string> {
   return new Set(sends.flatMap((send) => (send.attribution ? [send.attribution.orderId] : [])));
 }
 
@@ -613,7 +613,7 @@ function liftView(lift: Lift, currency: string): LiftView {
   };
 }
 
-function deliverabilityView(sends: readonly SendRecord[], scope: PauseScope, pauses: readonly PauseRecord[], settings: DeliverabilitySettings, lastNight: CalendarDate): DeliverabilityView {
+function deliverabilityView(sends: readonly ReportedSend[], scope: PauseScope, pauses: readonly PauseRecord[], settings: DeliverabilitySettings, lastNight: CalendarDate): DeliverabilityView {
   const own = pauses.find((record) => scopeKey(record.scope) === scopeKey(scope));
   const shop = pauses.find((record) => record.scope.kind === 'shop');
   const window = guardWindow(lastNight, settings, scope.kind === 'shop' ? [own?.resumedAt] : [own?.resumedAt, shop?.resumedAt]);
@@ -644,7 +644,7 @@ function pauseView(record: PauseRecord): PauseView {
   return { scope: record.scope.kind, at: record.at, reason: record.reason, reasons: record.reasons, rates: record.rates };
 }
 
-function latestNight(sends: readonly SendRecord[]): CalendarDate | undefined {
+function latestNight(sends: readonly ReportedSend[]): CalendarDate | undefined {
   let found: CalendarDate | undefined;
   for (const send of sends) if (send.status === 'sent' && (found === undefined || send.asOf > found)) found = send.asOf;
   return found;

@@ -266,7 +266,7 @@ describe('WinbackStack', () => {
       // The report follows the finished night; its failure is caught, so the night still succeeds.
       const buildReport = definition.States[finish.Next!]!;
       expect(functionOf(buildReport)).toBe('report-builder');
-      // It holds the whole history's ledger entries: 2 GB fails after 1.2 to 2.4 million of them (npm run bench:report).
+      // It holds the whole history's ledger entries: 2 GB fails after 1.0 to 3.3 million of them (npm run bench:report).
       expect(resources('AWS::Lambda::Function')[functionId('report-builder')]!.Properties.MemorySize).toBeGreaterThanOrEqual(4096);
       expect(buildReport.Parameters).toMatchObject({ 'runId.$': '$.runId' });
       expect(buildReport.Retry).toEqual(expect.arrayContaining([expect.objectContaining({ ErrorEquals: ['States.ALL'], MaxAttempts: 3 })]));

@@ -143,4 +143,17 @@ describe('the campaign report, on DynamoDB Local', () => {
     expect(after.shop).not.toHaveProperty('paused');
     expect(after.campaigns.find((candidate) => candidate.id === 'lost-winback')!.deliverability).toMatchObject({ state: 'ok', complained: 0, resumed: { by: 'test' } });
   });
+  it('reads of each ledger entry only what the report uses, so the whole history it holds at once stays small', async () => {
+    // Prepare: one entry reserved with everything the sender writes (run, hold time, due time, offer expiry), then sent
+    const s = await shop(() => {});
+    const key = { customerId: '9007199254740993', campaignId: 'lost-winback', episode: '2026-05-01', step: 0 };
+    await s.deps.ledger.reserve({ ...key, runId: 'run-1', asOf: '2026-11-22', reservedAt: '2026-11-22T02:00:00.000Z', heldSince: '2026-11-22T02:00:01.000Z', arm: 'control', offer: { kind: 'percent', value: 10 }, offerCode: 'BACK-ABCDEFGH', offerExpiresOn: '2026-12-06', notBefore: '2026-11-22T07:00:00.000Z' });
+    await s.deps.ledger.complete(key, { status: 'sent', messageId: 'ses-message-1', at: '2026-11-22T07:00:02.000Z', night: '2026-11-22' });
+    // Act
+    const { sends } = await new DynamoReportSource(s.client, s.tableName).records('2026-11-01', '2026-11-30');
+    // Assess: what the report counts is there; what only the sender and the event handlers need is not
+    expect(sends).toHaveLength(1);
+    expect(sends[0]).toMatchObject({ ...key, asOf: '2026-11-22', status: 'sent', arm: 'control', offer: { kind: 'percent', value: 10 }, offerCode: 'BACK-ABCDEFGH', completedAt: '2026-11-22T07:00:02.000Z' });
+    for (const field of ['runId', 'heldSince', 'notBefore', 'offerExpiresOn', 'messageId', 'pk', 'sk', 'entity', 'sentNight']) expect(sends[0], field).not.toHaveProperty(field);
+  });
 });

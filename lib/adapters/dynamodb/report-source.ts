@@ -2,7 +2,7 @@ import { QueryCommand, type DynamoDBDocumentClient, type ScanCommandInput } from
 import type { Customer } from '../../domain/customer.js';
 import type { ReportOrder } from '../../domain/report.js';
 import type { LoggedDecision, NightRecord } from '../../domain/report-churn.js';
-import type { SendRecord } from '../../domain/sends.js';
+import type { ReportedSend } from '../../domain/sends.js';
 import type { ReportRecords, ReportSource } from '../../ports/report-source.js';
 import { parallelScan } from './client.js';
 import { toCustomer } from './customers.js';
@@ -26,7 +26,7 @@ export class DynamoReportSource implements ReportSource {
    * a query if reports get frequent.
    */
   async records(from: string, to: string): Promise<ReportRecords> {
-    const sends: SendRecord[] = [];
+    const sends: ReportedSend[] = [];
     const decisions: LoggedDecision[] = [];
     const runs: NightRecord[] = [];
     let latestRun: NightRecord | undefined;
@@ -40,7 +40,7 @@ export class DynamoReportSource implements ReportSource {
         for (const item of items) {
           const { pk, sk: _sk, entity, [ttlAttribute]: _ttl, ...record } = item;
           if (pk === keys.latestRun.pk) latestRun = record as unknown as NightRecord;
-          else if (entity === 'send') sends.push(sendRecordOf(item));
+          else if (entity === 'send') sends.push(reportedSendOf(item));
           else if (entity === 'decision') decisions.push({ ...(record as unknown as Omit<LoggedDecision, 'customerId'>), customerId: String(pk).slice('CUST#'.length) });
           else if (entity === 'run') runs.push(record as unknown as NightRecord);
         }
@@ -96,4 +96,10 @@ export class DynamoReportSource implements ReportSource {
     } while (start);
     return orders;
   }
+}
+
+/** A ledger entry as the report reads it: what it does not read stays behind, as it holds every entry at once. */
+function reportedSendOf(item: Record<string, unknown>): ReportedSend {
+  const { runId: _runId, heldSince: _heldSince, notBefore: _notBefore, offerExpiresOn: _offerExpiresOn, messageId: _messageId, ...send } = sendRecordOf(item);
+  return send;
 }
