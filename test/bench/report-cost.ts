@@ -18,7 +18,7 @@ import { DynamoSuppressionList } from '../../lib/adapters/dynamodb/suppressions.
 import { putBatcherFor } from '../../lib/adapters/dynamodb/write-batches.js';
 import { keys, messageIndex, sentNightIndex, sentNightKey } from '../../lib/adapters/dynamodb/table.js';
 import { runLocalNight } from '../../lib/cli/start.js';
-import { addDays } from '../../lib/domain/dates.js';
+import { addDays, isCalendarDate } from '../../lib/domain/dates.js';
 import { useLocalSecrets } from '../../lib/local/defaults.js';
 import { findFreePort, startLocalStack } from '../../lib/local/stack.js';
 import { systemClock } from '../../lib/ports/clock.js';
@@ -134,7 +134,7 @@ function earlierCopy(entry: Record<string, unknown>, weeks: number): Record<stri
 
 function shiftTimes(value: unknown, days: number): unknown {
   if (typeof value === 'string') {
-    if (/^\d{4}-\d{2}-\d{2}$/.test(value)) return addDays(value, -days);
+    if (isCalendarDate(value)) return addDays(value, -days);
     if (/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/.test(value)) return new Date(Date.parse(value) - days * 86_400_000).toISOString();
     return value;
   }

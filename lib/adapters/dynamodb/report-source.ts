@@ -37,12 +37,13 @@ export class DynamoReportSource implements ReportSource {
         ExpressionAttributeValues: { ':send': 'send', ':decision': 'decision', ':run': 'run', ':latest': keys.latestRun.pk, ':from': from, ':to': to },
       },
       (items) => {
+        // Ledger entries are most of what this reads: each is copied once, by reportedSendOf, and by nothing else.
         for (const item of items) {
-          const { pk, sk: _sk, entity, [ttlAttribute]: _ttl, ...record } = item;
-          if (pk === keys.latestRun.pk) latestRun = record as unknown as NightRecord;
+          const { pk, entity } = item;
+          if (pk === keys.latestRun.pk) latestRun = storedFieldsOf(item) as unknown as NightRecord;
           else if (entity === 'send') sends.push(reportedSendOf(item));
-          else if (entity === 'decision') decisions.push({ ...(record as unknown as Omit<LoggedDecision, 'customerId'>), customerId: String(pk).slice('CUST#'.length) });
-          else if (entity === 'run') runs.push(record as unknown as NightRecord);
+          else if (entity === 'decision') decisions.push({ ...(storedFieldsOf(item) as unknown as Omit<LoggedDecision, 'customerId'>), customerId: String(pk).slice('CUST#'.length) });
+          else if (entity === 'run') runs.push(storedFieldsOf(item) as unknown as NightRecord);
         }
       },
     );
@@ -102,4 +103,10 @@ export class DynamoReportSource implements ReportSource {
 function reportedSendOf(item: Record<string, unknown>): ReportedSend {
   const { runId: _runId, heldSince: _heldSince, notBefore: _notBefore, offerExpiresOn: _offerExpiresOn, messageId: _messageId, ...send } = sendRecordOf(item);
   return send;
+}
+
+/** A decision log entry or run record without the table's own attributes. */
+function storedFieldsOf(item: Record<string, unknown>): Record<string, unknown> {
+  const { pk: _pk, sk: _sk, entity: _entity, [ttlAttribute]: _ttl, ...record } = item;
+  return record;
 }
