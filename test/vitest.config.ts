@@ -2,14 +2,23 @@ import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 import { localProcessEnv } from '../lib/local/process-env.js';
 
+const env = { ...localProcessEnv, POWERTOOLS_LOG_LEVEL: 'ERROR', POWERTOOLS_DEV: 'false' };
+// DynamoDB Local and the local SES start once per tier that needs them; every test file gets its own table.
+const emulators = ['test/support/global-setup.ts'];
+
+/**
+ * Three tiers: `unit` starts no emulator and bundles nothing (seconds), `integration` runs against the emulators and
+ * synthesizes the CDK app, `e2e` drives the CLI and the console as a person would. `npm test` runs all three.
+ */
 export default defineConfig({
   root: fileURLToPath(new URL('..', import.meta.url)),
   test: {
-    include: ['test/**/*.test.ts'],
-    // DynamoDB Local and the local SES start once for the whole run; every test file gets its own table.
-    globalSetup: ['test/support/global-setup.ts'],
     testTimeout: 60_000,
     hookTimeout: 120_000,
-    env: { ...localProcessEnv, POWERTOOLS_LOG_LEVEL: 'ERROR', POWERTOOLS_DEV: 'false' },
+    projects: [
+      { extends: true, test: { name: 'unit', include: ['test/unit/**/*.test.ts'], env } },
+      { extends: true, test: { name: 'integration', include: ['test/integration/**/*.test.ts', 'test/infra/**/*.test.ts'], globalSetup: emulators, env } },
+      { extends: true, test: { name: 'e2e', include: ['test/e2e/**/*.test.ts'], globalSetup: emulators, env } },
+    ],
   },
 });
