@@ -29,6 +29,7 @@ export function tableAdapters(environment: Environment, options: { maxAttempts?:
     ledger: new DynamoSendLedger(client, table),
     suppressions: new DynamoSuppressionList(client, table),
     orders: new DynamoOrderStore(client, table),
+    snapshots: new DynamoReportSnapshots(client, table),
     runs: new DynamoRunRecorder(client, table),
     work: new DynamoNightWork(client, table),
     configs,
@@ -62,6 +63,23 @@ export async function nightDependencies(environment: Environment): Promise<Night
 /** The fanned-out night's workers: the night's dependencies, with sends handed to the send queue. */
 export async function fanOutDependencies(environment: Environment): Promise<FanOutDependencies & SendDueDependencies> {
   return { ...(await nightDependencies(environment)), queue: SqsSendQueue.create(required(environment, 'SEND_QUEUE_URL', 'for the sends the segment workers reserve')) };
+}
+
+/**
+ * The local runner's seam (lib/local/night-workflow.ts). Lambda gives each function its own process; the local runner
+ * invokes the same handlers in one, so what SQS and the wall clock do on AWS is played here instead: the night's
+ * sends go to the queue it plays, and a test wraps what a handler builds (a faulty SES, a throttled table). Each
+ * handler passes the dependencies it built through `asBuiltFor(itsFolder, deps)`; unset (on Lambda) that is all.
+ */
+export type DependencyOverride = <T extends object>(handler: string, deps: T) => T;
+let override: DependencyOverride | undefined;
+
+export function overrideDependencies(next: DependencyOverride | undefined): void {
+  override = next;
+}
+
+export function asBuiltFor<T extends object>(handler: string, deps: T): T {
+  return override ? override(handler, deps) : deps;
 }
 
 /** The table and the key that signs unsubscribe and feedback links: what the signed-link handlers need. */

@@ -5,6 +5,8 @@ import { isCalendarDate } from '../domain/dates.js';
 import { isDeliverableAddress, normalizeEmail } from '../domain/email.js';
 import { DynamoCustomerRepository } from '../adapters/dynamodb/customers.js';
 import { DynamoSuppressionList } from '../adapters/dynamodb/suppressions.js';
+import { DynamoReportSnapshots } from '../adapters/dynamodb/report-snapshots.js';
+import { DynamoSendLedger } from '../adapters/dynamodb/send-ledger.js';
 import { emailForLogs, logger } from '../observability.js';
 import { forgetCustomer } from '../usecases/customer-changes.js';
 import { DynamoCampaignConfigStore } from '../adapters/dynamodb/campaign-configs.js';
@@ -119,7 +121,13 @@ function registerCustomerCommands(program: Command): void {
     .action(async (email: string, options: { aws?: boolean; port: number }) => {
       if (!isDeliverableAddress(email)) throw new Error(`"${email}" is not an email address`);
       await withTable(options, async ({ client, tableName }) => {
-        const deps = { customers: new DynamoCustomerRepository(client, tableName), suppressions: new DynamoSuppressionList(client, tableName), clock: systemClock };
+        const deps = {
+          customers: new DynamoCustomerRepository(client, tableName),
+          suppressions: new DynamoSuppressionList(client, tableName),
+          ledger: new DynamoSendLedger(client, tableName),
+          snapshots: new DynamoReportSnapshots(client, tableName),
+          clock: systemClock,
+        };
         // Not an order source, but the suppression record names where the request came from: "cli:redact".
         const { itemsDeleted } = await forgetCustomer({ source: 'cli', email }, deps);
         logger.info('customer forgotten', { email: emailForLogs(email), itemsDeleted, by: 'cli' });

@@ -6,10 +6,11 @@ import { DynamoCustomerRepository } from '../adapters/dynamodb/customers.js';
 import { DynamoSendLedger } from '../adapters/dynamodb/send-ledger.js';
 import { addDays, type CalendarDate } from '../domain/dates.js';
 import type { Customer } from '../domain/customer.js';
+import { platformCustomerIdOf } from '../domain/identity.js';
 import { formatMoney } from '../domain/money.js';
 import { shopifyHeaders } from '../domain/orders/shopify.js';
 import { shopifySignatureHeader, signShopify } from '../domain/webhooks/signatures.js';
-import { startLocalServer } from '../local/server.js';
+import { localEventsHeaders, startLocalServer } from '../local/server.js';
 import { sesEventEnvelope, type SimulatedEvent } from '../local/ses-event-envelopes.js';
 import { shopifyOrderCreatedBody } from '../local/shopify-order-payload.js';
 import { emailLinks, nightCohorts, planNight, type Cohort, type EmailedCustomer, type NightPlan, type PlannedOrder } from '../local/simulation.js';
@@ -236,7 +237,7 @@ class SimulationRun {
           for (const event of events) {
             const answer = await this.request(figures, `SES ${event.type}${event.bounceType ? ` (${event.bounceType})` : ''} ${event.messageId}`, `${this.base}/local/ses-events`, {
               body: JSON.stringify(sesEventEnvelope(event)),
-              headers: { 'content-type': 'application/json' },
+              headers: { ...localEventsHeaders },
             });
             if (!answer) continue;
             // The endpoint answers 200 for an envelope it could not read or a message it does not know: for our own
@@ -292,7 +293,8 @@ class SimulationRun {
       timeZone: this.session.config.shop.timeZone,
       currency: this.session.config.shop.currency,
       customer: {
-        id: customer.customerId,
+        // Profiles stored before ids were namespaced carry the bare platform id.
+        id: platformCustomerIdOf(customer.customerId, 'shopify') ?? customer.customerId,
         ...(customer.email ? { email: customer.email } : {}),
         ...(customer.firstName ? { firstName: customer.firstName } : {}),
         ...(customer.lastName ? { lastName: customer.lastName } : {}),

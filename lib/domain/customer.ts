@@ -61,6 +61,8 @@ export interface PurchaseSummary {
 export interface Customer {
   readonly customerId: string;
   readonly email?: string;
+  /** Hashes of the addresses the customer had before `email` (oldest first, bounded): erasure suppresses them too. */
+  readonly previousEmailHashes?: readonly string[];
   readonly firstName?: string;
   readonly lastName?: string;
   readonly country?: string;

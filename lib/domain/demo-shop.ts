@@ -1,6 +1,7 @@
 import { Faker, en } from '@faker-js/faker';
 import { applyOrder, emptySummary, type Consent, type Customer, type LineItem, type Order } from './customer.js';
 import { fromEpochDay, instantAt, isCalendarDate, isTimeZone, toEpochDay, type CalendarDate } from './dates.js';
+import { customerKey } from './identity.js';
 import { minorDigits } from './money.js';
 
 export interface DemoShopOptions {
@@ -122,7 +123,8 @@ function buildCatalogue(faker: Faker, seed: number, currency: string): Product[]
 
 function demoCustomer(faker: Faker, generation: Generation, index: number): DemoCustomer {
   faker.seed([generation.seed, customerStream, index]);
-  const customerId = (firstCustomerId + BigInt(index) * customerIdStep).toString();
+  // The demo shop plays a Shopify shop (the simulator posts its orders as Shopify webhooks): its customers are Shopify's.
+  const customerId = customerKey('shopify', (firstCustomerId + BigInt(index) * customerIdStep).toString());
   const firstName = faker.person.firstName();
   const lastName = faker.person.lastName();
   const { country, timeZone } = faker.helpers.weightedArrayElement(countryMix);

@@ -2,6 +2,15 @@ import type { Consent, Customer, DecisionRecord, Journey, LastSend, Order } from
 
 export type { LastSend };
 
+export interface AddressChange {
+  /** The profile's address fields after the change (see `withAddress`). */
+  readonly customer: Pick<Customer, 'email' | 'previousEmailHashes'>;
+  /** The address the change was decided from; absent when the profile had none. */
+  readonly expectedEmail?: string;
+  /** False when the new address already names another profile: that pointer is left alone. */
+  readonly claimPointer: boolean;
+}
+
 export interface StepRecord {
   readonly journey?: Journey;
   readonly lastSend?: LastSend;
@@ -47,7 +56,16 @@ export interface CustomerRepository {
   /** Sets the consent state when it is newer than the stored one; false for an unknown customer. */
   updateConsent(customerId: string, consent: Consent): Promise<boolean>;
   recordFeedback(customerId: string, feedback: NonNullable<Customer['feedback']>): Promise<boolean>;
-  /** Forgets a customer: profile, orders, sends and the email pointer are deleted. */
-  forget(customerId: string): Promise<number>;
+  /**
+   * Forgets a customer: profile, orders, sends, decisions, and every pointer to them (the platform order ids, places
+   * on the due list, and the email pointers of every address they had, plus `emailHashes`, while these still name
+   * them) are deleted. Returns how many items were deleted.
+   */
+  forget(customerId: string, emailHashes?: readonly string[]): Promise<number>;
+  /**
+   * Gives the profile its new current address (and the earlier ones as hashes), if it still has `expectedEmail`;
+   * points the address at it when `claimPointer`. False when the profile is gone or its address changed meanwhile.
+   */
+  changeAddress(customerId: string, change: AddressChange): Promise<boolean>;
   customerIdForEmail(emailHash: string): Promise<string | undefined>;
 }

@@ -13,4 +13,9 @@ export interface ReportSnapshots {
   /** When the latest was built and how long that took, without reading the report itself. */
   latestBuilt(): Promise<{ readonly generatedAt: string; readonly buildMs: number } | undefined>;
   latest(): Promise<StoredReport | undefined>;
+  /**
+   * Stores it as the latest and deletes every snapshot stored before it that is still kept: erasure, after which no
+   * stored snapshot may hold what was taken out of this one.
+   */
+  replace(snapshot: StoredReport): Promise<void>;
 }

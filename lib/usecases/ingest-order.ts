@@ -1,5 +1,6 @@
 import { applyOrder, emptySummary, type Customer, type PurchaseSummary } from '../domain/customer.js';
 import { hashEmail, isDeliverableAddress, normalizeEmail } from '../domain/email.js';
+import { customerKey, guestCustomerKey, profileForOrder } from '../domain/identity.js';
 import type { IncomingCustomer, IncomingOrder } from '../domain/orders/incoming-order.js';
 import { attributeOrder, type SendKey } from '../domain/sends.js';
 import type { Clock } from '../ports/clock.js';
@@ -114,28 +115,31 @@ export async function ingestOrder(order: IncomingOrder, deliveryId: string, deps
   throw new Error(`order ${order.source}/${order.orderId}: the customer kept changing under ${maxAttempts} attempts; the platform will retry`);
 }
 
-/** The customer an order belongs to: the platform's customer id, else whoever holds that email, else a new guest. */
+/**
+ * The customer an order belongs to (see `profileForOrder`): the platform customer's profile under its source-namespaced
+ * key when the order's address is theirs, else whoever holds that address, else a profile of its own.
+ */
 async function locate(order: IncomingOrder, deliveryId: string, emailHash: string | undefined, orders: OrderStore): Promise<{ customerId: string; view: OrderIngestView }> {
   const platformId = order.customer.platformCustomerId;
-  let customerId = platformId ?? (await orders.customerIdForEmail(emailHash!)) ?? guestCustomerId(emailHash!);
-  let view = await orders.view(customerId, order.source, order.orderId, deliveryId);
+  const keyedId = platformId !== undefined ? customerKey(order.source, platformId) : undefined;
+  const [keyedView, emailOwner] = await Promise.all([
+    keyedId !== undefined ? orders.view(keyedId, order.source, order.orderId, deliveryId) : undefined,
+    emailHash !== undefined ? orders.customerIdForEmail(emailHash) : undefined,
+  ]);
+  const keyed = keyedId !== undefined ? { customerId: keyedId, ...(keyedView?.customer ? { profile: keyedView.customer.customer } : {}) } : undefined;
+  let customerId = profileForOrder({ ...(keyed ? { keyed } : {}), ...(emailHash !== undefined ? { emailHash } : {}), ...(emailOwner !== undefined ? { emailOwner } : {}) })!;
+  let view = keyedView && customerId === keyedId ? keyedView : await orders.view(customerId, order.source, order.orderId, deliveryId);
   if (view.pointer && view.pointer.customerId !== customerId) {
     // The order was filed under another customer before (a guest who registered since): it stays where it is.
     customerId = view.pointer.customerId;
     view = await orders.view(customerId, order.source, order.orderId, deliveryId);
-  } else if (!view.customer && platformId && emailHash) {
-    const byEmail = await orders.customerIdForEmail(emailHash);
-    if (byEmail && byEmail !== customerId) {
-      customerId = byEmail;
-      view = await orders.view(customerId, order.source, order.orderId, deliveryId);
-    }
   }
   return { customerId, view };
 }
 
 /** Guests have no platform id; the email's hash names them, so their next order finds them again. */
 export function guestCustomerId(emailHash: string): string {
-  return `guest-${emailHash.slice(0, 24)}`;
+  return guestCustomerKey(emailHash);
 }
 
 async function summaryWithout(orderId: string, customerId: string, orders: OrderStore, timeZone: string): Promise<PurchaseSummary> {

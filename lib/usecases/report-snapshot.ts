@@ -70,3 +70,26 @@ export async function reportWithin(budgetMs: number, deps: ReportSnapshotDepende
   if (stored) return stored;
   throw new ReportTooSlowError(budgetMs, whole);
 }
+
+/** A survey comment as the ledger holds it: enough to find it again in a stored report. */
+export interface ErasedComment {
+  readonly at: string;
+  readonly campaignId: string;
+  readonly comment: string;
+}
+
+/**
+ * Erasure: the stored report without these comments becomes the latest, and every snapshot before it is deleted
+ * (only the newest comments are listed, so an earlier snapshot may hold one the latest does not). Returns how many
+ * were taken out of the latest.
+ */
+export async function removeFeedbackComments(comments: readonly ErasedComment[], deps: { readonly snapshots: Pick<ReportSnapshots, 'latest' | 'replace'> }): Promise<number> {
+  if (comments.length === 0) return 0;
+  const stored = await deps.snapshots.latest();
+  if (!stored) return 0;
+  const erased = (listed: ErasedComment) => comments.some((comment) => comment.at === listed.at && comment.campaignId === listed.campaignId && comment.comment === listed.comment);
+  const { feedback } = stored.report.reasons;
+  const kept = feedback.comments.filter((listed) => !erased(listed));
+  await deps.snapshots.replace({ ...stored, report: { ...stored.report, reasons: { ...stored.report.reasons, feedback: { ...feedback, comments: kept } } } });
+  return feedback.comments.length - kept.length;
+}

@@ -106,7 +106,7 @@ describe('the report kept ready after the night', () => {
     const warnings: string[] = [];
     const log = { warn: (message: string) => void warnings.push(message) };
     const { report } = (await snapshots.latest())!;
-    const empty = { ...deps(), snapshots: { save: async () => {}, latestBuilt: async () => undefined, latest: async () => undefined } };
+    const empty = { ...deps(), snapshots: { save: async () => {}, latestBuilt: async () => undefined, latest: async () => undefined, replace: async () => {} } };
     // Act
     const served = await reportWithin(20_000, { ...deps(), source: failing, log });
     const unserved = reportWithin(20_000, { ...empty, source: failing, log });

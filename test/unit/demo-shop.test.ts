@@ -107,11 +107,12 @@ describe('generateDemoShop', () => {
     expect(customers.filter(({ bounced, customer }) => bounced && customer.email === undefined)).toEqual([]);
   });
 
-  it('uses digit-string ids above 2^53 for customers and orders, never twice', () => {
+  it('uses digit-string ids above 2^53 for customers (namespaced as Shopify\'s) and orders, never twice', () => {
     // Act
     const customers = twoThousandCustomers();
     // Assess
-    const ids = customers.flatMap(({ customer, orders }) => [customer.customerId, ...orders.map((order) => order.orderId)]);
+    expect(customers.every(({ customer }) => customer.customerId.startsWith('shopify:'))).toBe(true);
+    const ids = customers.flatMap(({ customer, orders }) => [customer.customerId.slice('shopify:'.length), ...orders.map((order) => order.orderId)]);
     for (const id of ids) {
       expect(id).toMatch(/^\d+$/);
       expect(BigInt(id) > maxSafeInteger).toBe(true);

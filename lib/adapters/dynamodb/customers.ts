@@ -1,9 +1,11 @@
 import { DescribeTableCommand } from '@aws-sdk/client-dynamodb';
-import { GetCommand, QueryCommand, ScanCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, QueryCommand, ScanCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Consent, Customer, DecisionRecord, Order } from '../../domain/customer.js';
-import type { CustomerPage, CustomerRepository, ScanPosition, StepRecord } from '../../ports/customers.js';
+import type { AddressChange, CustomerPage, CustomerRepository, ScanPosition, StepRecord } from '../../ports/customers.js';
 import { hashEmail } from '../../domain/email.js';
+import { knownEmailHashes } from '../../domain/identity.js';
 import { batchWrite, isConditionalCheckFailure, queryAll } from './client.js';
+import { duePointer, sendRecordOf } from './send-ledger.js';
 import { customerScanIndex, keys, ttlAttribute } from './table.js';
 import { putBatcherFor, transactionBatcherFor, type PutBatcher, type TransactionBatcher } from './write-batches.js';
 
@@ -142,17 +144,68 @@ export class DynamoCustomerRepository implements CustomerRepository {
     return this.updateProfile(customerId, 'SET feedback = :feedback', { ':feedback': feedback });
   }
 
-  async forget(customerId: string): Promise<number> {
+  async forget(customerId: string, emailHashes: readonly string[] = []): Promise<number> {
     const profile = await this.get(customerId);
-    const itemKeys = (await queryAll(this.client, {
+    const items = await queryAll(this.client, {
       TableName: this.tableName,
       KeyConditionExpression: 'pk = :pk',
       ExpressionAttributeValues: { ':pk': keys.customer(customerId).pk },
-      ProjectionExpression: 'pk, sk',
-    })).map((item) => ({ pk: String(item.pk), sk: String(item.sk) }));
-    if (profile?.email) itemKeys.push(keys.emailPointer(hashEmail(profile.email)));
+      ConsistentRead: true,
+    });
+    const itemKeys = items.map((item) => ({ pk: String(item.pk), sk: String(item.sk) }));
+    for (const item of items) {
+      // Every pointer to the customer goes too: the platform order ids filed under them, their places on the due list.
+      if (item.entity === 'order' && typeof item.source === 'string' && typeof item.orderId === 'string') itemKeys.push(keys.orderPointer(item.source, item.orderId));
+      if (item.entity === 'send' && typeof item.notBefore === 'string') itemKeys.push(duePointer(sendRecordOf(item), item.notBefore));
+    }
     await batchWrite(this.client, this.tableName, itemKeys.map((Key) => ({ DeleteRequest: { Key } })), 'forgetting a customer');
-    return itemKeys.length;
+    let emailPointers = 0;
+    for (const emailHash of new Set([...(profile ? knownEmailHashes(profile) : []), ...emailHashes])) {
+      // Only pointers that still name this customer: an address may have moved on to someone else's profile since.
+      try {
+        await this.client.send(
+          new DeleteCommand({ TableName: this.tableName, Key: keys.emailPointer(emailHash), ConditionExpression: 'customerId = :id', ExpressionAttributeValues: { ':id': customerId } }),
+        );
+        emailPointers += 1;
+      } catch (error) {
+        if (!isConditionalCheckFailure(error)) throw error;
+      }
+    }
+    return itemKeys.length + emailPointers;
+  }
+
+  async changeAddress(customerId: string, change: AddressChange): Promise<boolean> {
+    const { customer, expectedEmail, claimPointer } = change;
+    try {
+      await this.client.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Update: {
+                TableName: this.tableName,
+                Key: keys.customer(customerId),
+                UpdateExpression: 'SET email = :email, previousEmailHashes = :previous, version = if_not_exists(version, :zero) + :one',
+                ConditionExpression: expectedEmail === undefined ? 'attribute_exists(pk) AND attribute_not_exists(email)' : 'attribute_exists(pk) AND email = :expected',
+                ExpressionAttributeValues: {
+                  ':email': customer.email,
+                  ':previous': customer.previousEmailHashes ?? [],
+                  ':zero': 0,
+                  ':one': 1,
+                  ...(expectedEmail === undefined ? {} : { ':expected': expectedEmail }),
+                },
+              },
+            },
+            ...(claimPointer && customer.email
+              ? [{ Put: { TableName: this.tableName, Item: { ...keys.emailPointer(hashEmail(customer.email)), entity: 'email-pointer', customerId } } }]
+              : []),
+          ],
+        }),
+      );
+      return true;
+    } catch (error) {
+      if ((error as Error).name === 'TransactionCanceledException') return false;
+      throw error;
+    }
   }
 
   async customerIdForEmail(emailHash: string): Promise<string | undefined> {

@@ -2,13 +2,23 @@ import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/li
 import { randomUUID } from 'node:crypto';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import type { ReportSnapshots, StoredReport } from '../../ports/report-snapshots.js';
-import { queryAll } from './client.js';
+import { batchWrite, queryAll } from './client.js';
 import { keys, ttlAttribute } from './table.js';
 
 /** Under DynamoDB's 400 KB item limit, with room for the keys. */
 const partBytes = 350_000;
 /** Parts outlive any gap between nights a shop would leave its dashboard on; a reader never races their deletion. */
 const partsKeptDays = 35;
+/** A snapshot a night and a few rebuilds: the list stays a few KB in the pointer item. */
+const maxEarlierListed = 200;
+/** DynamoDB's TTL deletes expired items within days, not at once. */
+const ttlLagDays = 7;
+
+interface KeptSnapshot {
+  readonly snapshotId: string;
+  readonly parts: number;
+  readonly expiresAt: number;
+}
 
 /**
  * A report as gzipped JSON in parts of one partition, then a pointer to them: the pointer is written last, so a reader
@@ -21,6 +31,18 @@ export class DynamoReportSnapshots implements ReportSnapshots {
   ) {}
 
   async save(snapshot: StoredReport): Promise<void> {
+    await this.store(snapshot);
+  }
+
+  async replace(snapshot: StoredReport): Promise<void> {
+    const superseded = await this.store(snapshot);
+    // Nobody reads a snapshot once the pointer moved on, but until its parts expire it still holds what was erased.
+    const partKeys = superseded.flatMap(({ snapshotId, parts }) => Array.from({ length: parts }, (_, part) => keys.reportSnapshotPart(snapshotId, part)));
+    await batchWrite(this.client, this.tableName, partKeys.map((Key) => ({ DeleteRequest: { Key } })), 'deleting superseded report snapshots');
+  }
+
+  /** Writes the parts, then the pointer; returns the snapshots it supersedes (the latest before it and those it listed). */
+  private async store(snapshot: StoredReport): Promise<KeptSnapshot[]> {
     const body = gzipSync(JSON.stringify(snapshot.report));
     const snapshotId = `${snapshot.report.generatedAt}#${randomUUID().slice(0, 8)}`;
     const parts = Math.max(1, Math.ceil(body.length / partBytes));
@@ -29,12 +51,31 @@ export class DynamoReportSnapshots implements ReportSnapshots {
       const chunk = body.subarray(part * partBytes, (part + 1) * partBytes);
       await this.client.send(new PutCommand({ TableName: this.tableName, Item: { ...keys.reportSnapshotPart(snapshotId, part), entity: 'report-part', body: chunk, [ttlAttribute]: expiresAt } }));
     }
+    const before = await this.pointer();
+    // The pointer lists the snapshots whose parts may still exist (TTL deletes up to days late), so an erasure can
+    // find and delete them all. Pointers written before this list existed name only themselves.
+    const stillKept = expiresAt - (partsKeptDays + ttlLagDays) * 86_400;
+    const superseded: KeptSnapshot[] = [
+      ...(before ? [{ snapshotId: String(before.snapshotId), parts: Number(before.parts), expiresAt: Number(before.expiresAtOfParts ?? expiresAt) }] : []),
+      ...(Array.isArray(before?.earlier) ? (before.earlier as KeptSnapshot[]) : []),
+    ].filter((kept) => kept.expiresAt > stillKept && kept.snapshotId !== snapshotId);
     await this.client.send(
       new PutCommand({
         TableName: this.tableName,
-        Item: { ...keys.latestReport, entity: 'report', snapshotId, parts, bytes: body.length, generatedAt: snapshot.report.generatedAt, buildMs: snapshot.buildMs },
+        Item: {
+          ...keys.latestReport,
+          entity: 'report',
+          snapshotId,
+          parts,
+          bytes: body.length,
+          generatedAt: snapshot.report.generatedAt,
+          buildMs: snapshot.buildMs,
+          expiresAtOfParts: expiresAt,
+          earlier: superseded.slice(0, maxEarlierListed),
+        },
       }),
     );
+    return superseded;
   }
 
   async latestBuilt(): Promise<{ generatedAt: string; buildMs: number } | undefined> {

@@ -288,7 +288,7 @@ function dueBucket(instant: string): string {
 }
 
 /** The due-list entry of a scheduled send: filed under its UTC hour, sorted by the instant it may go. */
-function duePointer(key: SendKey, notBefore: string) {
+export function duePointer(key: SendKey, notBefore: string) {
   return { pk: dueBucket(notBefore), sk: `${notBefore}#${key.customerId}#${key.campaignId}#${key.episode}#${key.step}` };
 }
 
