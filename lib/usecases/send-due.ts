@@ -1,6 +1,7 @@
 import pLimit from 'p-limit';
 import { emailableConsentStates } from '../domain/customer.js';
 import { hashEmail, isDeliverableAddress } from '../domain/email.js';
+import { RenderBreaker } from '../domain/render-breaker.js';
 import type { SendKey, SendRecord } from '../domain/sends.js';
 import type { CampaignConfigStore } from '../ports/campaign-configs.js';
 import type { SuppressionList } from '../ports/suppressions.js';
@@ -37,6 +38,8 @@ const retryAfterMs = 15 * 60_000;
 export async function sendDue(upTo: Date, deps: SendDueDependencies, concurrency = 8): Promise<SendDueSummary> {
   const config = await deps.config();
   const paused = await pausedNow(deps);
+  // One run of the sender; a later run (minutes later) tries again, so a fixed template is not held back for long.
+  const renders = new RenderBreaker();
   const limit = pLimit(concurrency);
   const totals = { sent: 0, cancelled: 0, failed: 0, rescheduled: 0 };
   const sentByCampaign: Record<string, number> = {};
@@ -49,7 +52,7 @@ export async function sendDue(upTo: Date, deps: SendDueDependencies, concurrency
       entries.map((entry) =>
         limit(async () => {
           if (stoppedBy || !(await deps.ledger.claimScheduled(entry))) return;
-          const outcome = await sendOne(entry, config, deps, upTo);
+          const outcome = await sendOne(entry, config, deps, upTo, renders);
           if (outcome === 'sent') {
             totals.sent += 1;
             sentByCampaign[entry.campaignId] = (sentByCampaign[entry.campaignId] ?? 0) + 1;
@@ -85,18 +88,26 @@ export type QueuedSendOutcome = 'sent' | 'cancelled' | 'failed' | 'rescheduled' 
 export async function queuedSender(deps: SendDueDependencies): Promise<(key: SendKey) => Promise<QueuedSendOutcome>> {
   const config = await deps.config();
   const paused = await pausedNow(deps);
+  const renders = new RenderBreaker();
   return async (key) => {
     const entry = await deps.ledger.get(key);
     if (entry?.status !== 'scheduled') return 'taken';
     if (paused(entry.campaignId)) return 'campaign_paused';
     if (!(await deps.ledger.claimScheduled(entry))) return 'taken';
     const now = deps.clock.now();
-    const outcome = await sendOne(entry, config, deps, now, now);
+    const outcome = await sendOne(entry, config, deps, now, renders, now);
     return outcome.startsWith('paused:') ? 'paused' : (outcome as QueuedSendOutcome);
   };
 }
 
-async function sendOne(entry: SendRecord, config: Awaited<ReturnType<ActiveConfig>>, deps: SendDueDependencies, now: Date, sentAt = entry.notBefore ? new Date(entry.notBefore) : now): Promise<string> {
+async function sendOne(
+  entry: SendRecord,
+  config: Awaited<ReturnType<ActiveConfig>>,
+  deps: SendDueDependencies,
+  now: Date,
+  renders: RenderBreaker,
+  sentAt = entry.notBefore ? new Date(entry.notBefore) : now,
+): Promise<string> {
   const customer = await deps.customers.get(entry.customerId);
   const campaign = config.campaigns.find((candidate) => candidate.id === entry.campaignId);
   const stillAllowed =
@@ -114,10 +125,17 @@ async function sendOne(entry: SendRecord, config: Awaited<ReturnType<ActiveConfi
     offerCode: entry.offerCode ?? '',
     offerExpiresOn: entry.offerExpiresOn ?? '',
   };
+  // A campaign whose emails keep failing to render is not tried again in this run: its sends wait for the next one.
+  if (renders.isOpen(entry.campaignId)) {
+    await deps.ledger.reschedule(entry, new Date(now.getTime() + retryAfterMs).toISOString());
+    return 'rescheduled';
+  }
   let email;
   try {
     email = composeEmail({ ...customer, email: customer.email! }, campaign, entry, personalisation, config, deps.unsubscribe);
-  } catch {
+    renders.rendered(entry.campaignId);
+  } catch (error) {
+    if (renders.failed(entry.campaignId)) deps.log?.error('campaign stopped for this run of the sender: its emails keep failing to render', { campaignId: entry.campaignId, error: (error as Error).message });
     await deps.ledger.cancelScheduled(entry, 'render_failed');
     return 'cancelled';
   }

@@ -2,8 +2,10 @@ import type { Campaign, CampaignConfig } from '../config/campaign-config.js';
 import { recentEmailsKept, type Customer, type DecisionRecord, type Journey } from '../domain/customer.js';
 import { addDays, nextAllowedInstant } from '../domain/dates.js';
 import type { SkipReason } from '../domain/decisions.js';
-import { hashEmail, normalizeEmail } from '../domain/email.js';
+import { formatMailbox, hashEmail, normalizeEmail } from '../domain/email.js';
+import { greetingName } from '../domain/names.js';
 import { describeOffer, resolveOffer, type ResolvedOffer } from '../domain/offers.js';
+import { RenderBreaker } from '../domain/render-breaker.js';
 import type { SendReservation } from '../domain/sends.js';
 import { feedbackVariables, renderEmail } from '../domain/templating.js';
 import { signFeedbackToken, signUnsubscribeToken } from '../domain/unsubscribe-token.js';
@@ -27,6 +29,8 @@ export interface SendDependencies {
    * sender keeps under SES's rate. Absent (the local runner), the night sends inline.
    */
   readonly queue?: SendQueue;
+  /** Stops a campaign whose emails keep failing to render; absent, the night's own in this process (see nightBreaker). */
+  readonly renderBreaker?: RenderBreaker;
 }
 
 /** The slice of a logger the night uses; Powertools' Logger fits it. */
@@ -81,6 +85,9 @@ export async function runStep(request: StepRequest, config: CampaignConfig, deps
   const at = request.nightAt.toISOString();
   const base = { ...key, runId: request.runId, asOf: request.asOf, reservedAt: at, heldSince: deps.clock.now().toISOString(), arm: request.arm };
   const exit = request.journey.nextStep >= request.campaign.steps.length ? { campaignId: request.campaign.id, at: request.journey.lastStepAt } : undefined;
+  const breaker = deps.renderBreaker ?? nightBreaker(request.runId);
+  // Holdouts stop too: a holdout that keeps growing while nobody is emailed would skew the lift.
+  if (breaker.isOpen(key.campaignId)) return { outcome: 'skipped', reason: 'render_paused' };
 
   if (request.kind === 'hold') {
     const held = await deps.ledger.reserve(base, 'held_out');
@@ -95,8 +102,12 @@ export async function runStep(request: StepRequest, config: CampaignConfig, deps
     email = composeEmail(request.customer, request.campaign, key, personalisation, config, deps.unsubscribe);
   } catch (error) {
     deps.log?.warn('email did not render', { campaignId: key.campaignId, customerId: key.customerId, error: (error as Error).message });
+    if (breaker.failed(key.campaignId)) {
+      deps.log?.error('campaign stopped for the rest of the night: its emails keep failing to render', { campaignId: key.campaignId, runId: request.runId, error: (error as Error).message });
+    }
     return { outcome: 'skipped', reason: 'render_failed' };
   }
+  breaker.rendered(key.campaignId);
   const reservation: SendReservation = { ...base, offer: personalisation.offer, ...(personalisation.offerCode ? { offerCode: personalisation.offerCode, offerExpiresOn: personalisation.offerExpiresOn } : {}) };
   const notBefore = nextAllowedInstant(request.nightAt, request.customer.timeZone ?? config.shop.timeZone, config.guardrails.quietHours);
   const recentEmails = [...(request.customer.recentEmails ?? []), notBefore.toISOString()].slice(-recentEmailsKept);
@@ -127,6 +138,24 @@ export async function runStep(request: StepRequest, config: CampaignConfig, deps
     onSent: () => remember(deps, key, { journey: request.journey, recentEmails, lastSend, lastDecision: decisionOf(request, 'sent'), ...(exit ? { exit } : {}) }),
   });
 }
+
+/**
+ * The night's render breaker in this process, by run id. The night's segments run in parallel, locally in one process
+ * and on AWS in several workers, each of which may take several segments: each process counts its own renders, so a
+ * broken campaign stops after the threshold in every worker that meets it rather than once for the whole night. That
+ * still bounds the time spent to a few failed renders per worker instead of one per customer.
+ */
+export function nightBreaker(runId: string): RenderBreaker {
+  let breaker = nightBreakers.get(runId);
+  if (!breaker) {
+    // A worker's container outlives its night: keep the latest few nights only.
+    if (nightBreakers.size >= 8) nightBreakers.delete(nightBreakers.keys().next().value!);
+    nightBreakers.set(runId, (breaker = new RenderBreaker()));
+  }
+  return breaker;
+}
+
+const nightBreakers = new Map<string, RenderBreaker>();
 
 /**
  * Calls SES for a reserved entry and settles it. What happens when it fails:
@@ -217,7 +246,8 @@ export function composeEmail(
   const unsubscribeUrl = `${base}/unsubscribe/${token}`;
   const feedbackToken = signFeedbackToken(key, links.secret);
   const rendered = renderEmail(variant?.subject ? { ...step.content, subject: variant.subject } : step.content, {
-    customer: { first_name: customer.firstName?.trim() || 'there', last_products: customer.summary.lastProducts },
+    // A name that cannot be shown as written (a URL, bidirectional overrides, 255 characters) greets like no name.
+    customer: { first_name: greetingName(customer.firstName) ?? 'there', last_products: customer.summary.lastProducts },
     offer: {
       kind: personalisation.offer.kind,
       value: personalisation.offer.value,
@@ -231,7 +261,7 @@ export function composeEmail(
     feedback: feedbackVariables((answer) => `${base}/feedback/${feedbackToken}?answer=${answer}`),
   });
   return {
-    from: formatAddress(campaign.sender.fromName, campaign.sender.fromAddress),
+    from: formatMailbox(campaign.sender.fromName, campaign.sender.fromAddress),
     replyTo: campaign.sender.replyTo,
     to: normalizeEmail(customer.email),
     subject: rendered.subject,
@@ -255,9 +285,3 @@ function formatDay(date: string, locale: string): string {
 }
 
 const dayFormats = new Map<string, Intl.DateTimeFormat>();
-
-/** A display name is quoted so commas and quotes in a shop's name cannot change the address. */
-function formatAddress(name: string, address: string): string {
-  const safeName = name.replace(/[\r\n"\\]/g, ' ').trim();
-  return safeName ? `"${safeName}" <${address}>` : address;
-}
