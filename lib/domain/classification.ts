@@ -64,12 +64,16 @@ export function modelSummary(customer: Customer, asOf: CalendarDate, shopTimeZon
   if (!summary.firstOrderAt || !summary.lastOrderAt || summary.purchaseDays === 0) return undefined;
   const firstDay = calendarDateIn(summary.firstOrderAt, shopTimeZone);
   const T = daysBetween(firstDay, asOf);
-  if (T < 0) return undefined;
+  // Not a number when a date does not read (a year past 9999 in the shop's zone): such a row would stop the fit.
+  if (!(T >= 0) || !Number.isInteger(summary.purchaseDays)) return undefined;
   const x = summary.purchaseDays - 1;
   const tx = Math.min(T, Math.max(0, daysBetween(firstDay, calendarDateIn(summary.lastOrderAt, shopTimeZone))));
+  if (!Number.isFinite(tx)) return undefined;
   // Money in major units for the spend model: it is a modelling input, never summed back into accounts.
   const repeatSpend = summary.totalSpendMinor - (summary.firstDaySpendMinor ?? summary.averageOrderValueMinor);
-  return x > 0 ? { x, tx, T, monetary: Math.max(0, repeatSpend) / x / 100 } : { x: 0, tx: 0, T };
+  const monetary = Math.max(0, repeatSpend) / x / 100;
+  if (x > 0 && !Number.isFinite(monetary)) return undefined;
+  return x > 0 ? { x, tx, T, monetary } : { x: 0, tx: 0, T };
 }
 
 export interface NightModel {

@@ -7,6 +7,7 @@ import type { NightSummary } from './run-night.js';
 import { calendarDateIn } from '../domain/dates.js';
 import { hashEmail, normalizeEmail } from '../domain/email.js';
 import { toDecimalString } from '../domain/money.js';
+import { unreadableProblem } from '../domain/unreadable-record.js';
 import type { SendRecord } from '../domain/sends.js';
 import type { Clock } from '../ports/clock.js';
 import type { CustomerRepository } from '../ports/customers.js';
@@ -24,7 +25,8 @@ export interface CustomerViewDependencies {
   readonly config: ActiveConfig;
 }
 
-export type CustomerStatus = LifecycleStatus | 'won_back';
+/** `unreadable`: the stored record cannot be scored (see unreadable-record.ts); the night skips it too. */
+export type CustomerStatus = LifecycleStatus | 'won_back' | 'unreadable';
 
 /** What the read API shows about one customer; money as exact decimal strings, times in UTC. */
 export interface CustomerView {
@@ -38,6 +40,8 @@ export interface CustomerView {
   readonly lastOrderAt?: string;
   readonly consent: Customer['consent'];
   readonly suppressed: boolean;
+  /** Why the record cannot be scored, when it cannot: the night skips it as `unreadable_record`. */
+  readonly unreadable?: string;
   readonly wonBack?: Customer['wonBack'] & { readonly revenue: string };
   readonly feedback?: Customer['feedback'];
   /** Tonight's scores as of now, with the latest night's fitted model (or the cadence rule). */
@@ -71,28 +75,34 @@ export async function viewCustomer(email: string, deps: CustomerViewDependencies
     deps.customers.recentDecisions(customer.customerId, 20),
   ]);
   const currency = customer.summary.currency ?? config.shop.currency;
-  const classification = classificationOf(customer, config, latestRun, deps.clock.now());
+  const now = deps.clock.now();
+  const unreadable = unreadableProblem(customer, now, config.shop.timeZone);
+  // An unreadable record is shown as it is, with no score: a number derived from it would be made up (or NaN).
+  const classification: Classification = unreadable ? { status: 'no_orders', valueAtStakeMinor: 0, priority: 0 } : classificationOf(customer, config, latestRun, now);
+  const status: CustomerStatus = unreadable ? 'unreadable' : customer.wonBack && (!customer.lastSend || customer.lastSend.at <= customer.wonBack.at) ? 'won_back' : classification.status;
   return {
     customerId: customer.customerId,
     email: normalizeEmail(customer.email ?? email),
     ...(customer.firstName ? { firstName: customer.firstName } : {}),
-    status: customer.wonBack && (!customer.lastSend || customer.lastSend.at <= customer.wonBack.at) ? 'won_back' : classification.status,
-    orderCount: customer.summary.orderCount,
-    totalSpent: toDecimalString(customer.summary.totalSpendMinor, currency),
+    status,
+    orderCount: Number.isSafeInteger(customer.summary.orderCount) ? customer.summary.orderCount : 0,
+    totalSpent: Number.isSafeInteger(customer.summary.totalSpendMinor) ? toDecimalString(customer.summary.totalSpendMinor, currency) : toDecimalString(0, currency),
     currency,
     ...(customer.summary.lastOrderAt ? { lastOrderAt: customer.summary.lastOrderAt } : {}),
     consent: customer.consent,
     suppressed: suppressed.has(emailHash),
+    ...(unreadable ? { unreadable } : {}),
     ...(customer.wonBack ? { wonBack: { ...customer.wonBack, revenue: toDecimalString(customer.wonBack.revenueMinor, customer.wonBack.currency) } } : {}),
     ...(customer.feedback ? { feedback: customer.feedback } : {}),
     scores: {
-      classifiedBy: classification.pAlive === undefined ? 'rule' : 'model',
-      ...(classification.pAlive !== undefined ? { pAlive: classification.pAlive } : {}),
-      ...(classification.expectedOrders90 !== undefined ? { expectedOrders90: classification.expectedOrders90 } : {}),
-      ...(classification.clvMinor !== undefined ? { clv: toDecimalString(classification.clvMinor, currency) } : {}),
-      valueAtStake: toDecimalString(classification.valueAtStakeMinor, currency),
-      ...(classification.daysSinceLastOrder !== undefined ? { daysSinceLastOrder: classification.daysSinceLastOrder } : {}),
-      ...(classification.expectedGapDays !== undefined ? { expectedGapDays: classification.expectedGapDays } : {}),
+      classifiedBy: Number.isFinite(classification.pAlive) ? 'model' : 'rule',
+      // Only finite figures are shown: JSON would write NaN as null, and a money string of it as "N.aN".
+      ...(Number.isFinite(classification.pAlive) ? { pAlive: classification.pAlive } : {}),
+      ...(Number.isFinite(classification.expectedOrders90) ? { expectedOrders90: classification.expectedOrders90 } : {}),
+      ...(Number.isSafeInteger(classification.clvMinor) ? { clv: toDecimalString(classification.clvMinor!, currency) } : {}),
+      valueAtStake: toDecimalString(Number.isSafeInteger(classification.valueAtStakeMinor) ? classification.valueAtStakeMinor : 0, currency),
+      ...(Number.isFinite(classification.daysSinceLastOrder) ? { daysSinceLastOrder: classification.daysSinceLastOrder } : {}),
+      ...(Number.isFinite(classification.expectedGapDays) ? { expectedGapDays: classification.expectedGapDays } : {}),
       reasonCodes: classification.reasonCodes ?? [],
     },
     ...(customer.journey ? { journey: customer.journey } : {}),

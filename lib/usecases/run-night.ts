@@ -11,6 +11,7 @@ import type { SkipReason } from '../domain/decisions.js';
 import type { CampaignConfigStore } from '../ports/campaign-configs.js';
 import type { NightPlan, NightWork } from '../ports/night-work.js';
 import type { RunRecorder } from '../ports/runs.js';
+import { unreadableProblem } from '../domain/unreadable-record.js';
 import { guardDeliverability } from './deliverability-guard.js';
 import { estimateFromSample, previewSegmentsFor, type PreviewCoverage } from './preview-sample.js';
 import { emptyTally, memoryBudget, scoreSegment, type CampaignTally, type NightContext, type SegmentDependencies, type SegmentPosition, type SegmentTally } from './score-segment.js';
@@ -352,6 +353,8 @@ async function studyShop(deps: NightDependencies, config: CampaignConfig, totalS
       const page = await deps.customers.scanPage({ segment, totalSegments, ...(cursor ? { cursor } : {}) });
       cursor = page.nextCursor;
       for (const customer of page.customers) {
+        // Left out of the fit as the segments leave it out of the night (counted there as unreadable_record).
+        if (unreadableProblem(customer, deps.clock.now(), config.shop.timeZone)) continue;
         seen += 1;
         if (gaps.length < paceSampleSize && customer.summary.firstRepeatGapDays !== undefined) gaps.push(customer.summary.firstRepeatGapDays);
         const summary = wantModel ? modelSummary(customer, asOf, config.shop.timeZone) : undefined;

@@ -4,6 +4,7 @@ import type { Customer, DecisionRecord } from '../domain/customer.js';
 import { decide, type Decision, type SkipReason } from '../domain/decisions.js';
 import { isPaused, type PausedScopes } from '../domain/deliverability.js';
 import { hashEmail } from '../domain/email.js';
+import { unreadableProblem } from '../domain/unreadable-record.js';
 import type { CustomerPage, CustomerRepository } from '../ports/customers.js';
 import { EmailSendError } from '../ports/email-sender.js';
 import type { SuppressionList } from '../ports/suppressions.js';
@@ -170,11 +171,16 @@ export async function scoreSegment(segment: number, night: NightContext, deps: S
 
     const candidates: { customer: Customer; decision: Extract<Decision, { kind: 'send' | 'hold' }>; classification: Classification }[] = [];
     const pageWork: Promise<void>[] = [];
+    const now = deps.clock.now();
     for (const customer of page.customers) {
+      const judged = judge(customer, night, now, deps);
+      if (!judged) {
+        count(tally, 'unreadable_record');
+        continue;
+      }
+      const { classification, decision } = judged;
       tally.customersScanned += 1;
-      const classification = night.score?.(customer) ?? classify(customer, night.asOf, night.pace, night.config.classification, night.config.shop.timeZone);
       tally.statuses[classification.status] += 1;
-      const decision = decide(customer, classification, night.config, night.asOf, night.nightAt);
       if (decision.kind === 'skip') {
         count(tally, decision.reason);
         if (!night.samples) pageWork.push(track(logIfChanged(customer, { asOf: night.asOf, outcome: 'skipped', reason: decision.reason, ...(decision.campaignId ? { campaignId: decision.campaignId } : {}) }, night, deps)));
@@ -241,6 +247,27 @@ export async function scoreSegment(segment: number, night: NightContext, deps: S
   }
   await settle();
   return { tally };
+}
+
+/**
+ * The customer's classification and tonight's decision, or undefined for a record the night cannot read (see
+ * unreadable-record.ts): that customer is skipped and logged by id, and the night goes on. Whatever else one record
+ * makes scoring throw is treated the same way, so no single customer can stop everyone's night.
+ */
+function judge(customer: Customer, night: NightContext, now: Date, deps: SegmentDependencies): { classification: Classification; decision: Decision } | undefined {
+  const customerId = typeof customer.customerId === 'string' ? customer.customerId : '(no id)';
+  const problem = unreadableProblem(customer, now, night.config.shop.timeZone);
+  if (problem) {
+    deps.log?.warn('customer record unreadable; skipped tonight', { customerId, problem });
+    return undefined;
+  }
+  try {
+    const classification = night.score?.(customer) ?? classify(customer, night.asOf, night.pace, night.config.classification, night.config.shop.timeZone);
+    return { classification, decision: decide(customer, classification, night.config, night.asOf, night.nightAt) };
+  } catch (error) {
+    deps.log?.warn('customer record unreadable; skipped tonight', { customerId, problem: (error as Error).message });
+    return undefined;
+  }
 }
 
 /** A counting semaphore that hands out its slots in the order they were asked for (priority order, for the cap). */
