@@ -4,9 +4,9 @@ import { describeIssues, finishInputSchema } from '../../lib/lambda/night-inputs
 import { count, instrumentation, logger } from '../../lib/observability.js';
 import { countNight } from '../../lib/lambda/night-metrics.js';
 import { failNight, finishNight } from '../../lib/usecases/run-night.js';
-import { fanOutDependencies, perContainer } from '../../lib/wiring.js';
+import { asBuiltFor, fanOutDependencies, perContainer } from '../../lib/wiring.js';
 
-const dependencies = perContainer(async () => fanOutDependencies(readEnvironment()));
+const dependencies = perContainer(async () => asBuiltFor('night-finish', await fanOutDependencies(readEnvironment())));
 
 /**
  * The night's last step: sums the segments' tallies into the run record, or, given the Catch's `error`, records

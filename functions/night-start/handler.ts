@@ -3,9 +3,9 @@ import { readEnvironment } from '../../lib/config/environment.js';
 import { describeIssues, nightInputSchema, nightWhen } from '../../lib/lambda/night-inputs.js';
 import { count, instrumentation, logger } from '../../lib/observability.js';
 import { startNight } from '../../lib/usecases/run-night.js';
-import { fanOutDependencies, perContainer } from '../../lib/wiring.js';
+import { asBuiltFor, fanOutDependencies, perContainer } from '../../lib/wiring.js';
 
-const dependencies = perContainer(async () => fanOutDependencies(readEnvironment()));
+const dependencies = perContainer(async () => asBuiltFor('night-start', await fanOutDependencies(readEnvironment())));
 
 export interface NightStarted {
   readonly runId: string;

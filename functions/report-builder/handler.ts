@@ -3,13 +3,13 @@ import { readEnvironment } from '../../lib/config/environment.js';
 import { describeIssues, reportInputSchema } from '../../lib/lambda/night-inputs.js';
 import { count, instrumentation, logger } from '../../lib/observability.js';
 import { refreshReportSnapshot } from '../../lib/usecases/report-snapshot.js';
-import { perContainer, reportAdapters, tableAdapters } from '../../lib/wiring.js';
+import { asBuiltFor, perContainer, reportAdapters, tableAdapters } from '../../lib/wiring.js';
 
 const dependencies = perContainer(async () => {
   const environment = readEnvironment();
   const { configs, clock } = tableAdapters(environment);
   const { reports, snapshots } = reportAdapters(environment);
-  return { source: reports, snapshots, configs, clock };
+  return asBuiltFor('report-builder', { source: reports, snapshots, configs, clock });
 });
 
 /**

@@ -3,11 +3,11 @@ import { z } from 'zod';
 import { readEnvironment } from '../../lib/config/environment.js';
 import { count, instrumentation, logger } from '../../lib/observability.js';
 import { sendDue, type SendDueSummary } from '../../lib/usecases/send-due.js';
-import { nightDependencies, perContainer } from '../../lib/wiring.js';
+import { asBuiltFor, nightDependencies, perContainer } from '../../lib/wiring.js';
 
 const dependencies = perContainer(async () => {
   const environment = readEnvironment();
-  return { deps: await nightDependencies(environment), concurrency: environment.SEND_CONCURRENCY };
+  return { deps: asBuiltFor('scheduled-sender', await nightDependencies(environment)), concurrency: environment.SEND_CONCURRENCY };
 });
 
 /** A Scheduler rate target's Input: `upTo` is the <aws.scheduler.scheduled-time> (locally: the end of the replayed day). */

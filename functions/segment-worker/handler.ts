@@ -4,11 +4,11 @@ import { readEnvironment } from '../../lib/config/environment.js';
 import { describeIssues, segmentInputSchema } from '../../lib/lambda/night-inputs.js';
 import { count, instrumentation, logger } from '../../lib/observability.js';
 import { workSegment } from '../../lib/usecases/run-night.js';
-import { fanOutDependencies, perContainer } from '../../lib/wiring.js';
+import { asBuiltFor, fanOutDependencies, perContainer } from '../../lib/wiring.js';
 
 const dependencies = perContainer(async () => {
   const environment = readEnvironment();
-  return { deps: await fanOutDependencies(environment), sendConcurrency: environment.SEND_CONCURRENCY };
+  return { deps: asBuiltFor('segment-worker', await fanOutDependencies(environment)), sendConcurrency: environment.SEND_CONCURRENCY };
 });
 
 /**

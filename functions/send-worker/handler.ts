@@ -7,14 +7,14 @@ import { describeIssues, queuedSendSchema } from '../../lib/lambda/night-inputs.
 import { parseJsonText } from '../../lib/domain/webhooks/raw-json.js';
 import { count, instrumentation, logger } from '../../lib/observability.js';
 import { queuedSender, type QueuedSendOutcome } from '../../lib/usecases/send-due.js';
-import { nightDependencies, perContainer } from '../../lib/wiring.js';
+import { asBuiltFor, nightDependencies, perContainer } from '../../lib/wiring.js';
 
 const dependencies = perContainer(async () => {
   const environment = readEnvironment();
   // Paced per container: the event source's maximum concurrency times this rate stays under SES's MaxSendRate, so
   // SES's own throttle (which puts a send back on the due list for later) stays a safety net, not the pace.
   const pace = pThrottle({ limit: Math.max(1, Math.floor(environment.SEND_RATE_PER_SECOND)), interval: 1_000 * Math.max(1, Math.floor(environment.SEND_RATE_PER_SECOND)) / environment.SEND_RATE_PER_SECOND });
-  return { deps: await nightDependencies(environment), pace };
+  return { deps: asBuiltFor('send-worker', await nightDependencies(environment)), pace };
 });
 const processor = new BatchProcessor(EventType.SQS);
 

@@ -15,7 +15,11 @@ export class SqsSendQueue implements SendQueue {
   }
 
   async enqueue(key: SendKey): Promise<void> {
-    const body = { customerId: key.customerId, campaignId: key.campaignId, episode: key.episode, step: key.step };
-    await this.client.send(new SendMessageCommand({ QueueUrl: this.queueUrl, MessageBody: JSON.stringify(body) }));
+    await this.client.send(new SendMessageCommand({ QueueUrl: this.queueUrl, MessageBody: sendMessageBody(key) }));
   }
+}
+
+/** A send's message body: its ledger key and nothing else (the local runner's queue sends the same text). */
+export function sendMessageBody(key: SendKey): string {
+  return JSON.stringify({ customerId: key.customerId, campaignId: key.campaignId, episode: key.episode, step: key.step });
 }

@@ -1,0 +1,117 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { DynamoRunRecorder } from '../../lib/adapters/dynamodb/runs.js';
+import { LambdaServiceError, runNightWorkflow } from '../../lib/local/night-workflow.js';
+import type { SendLedger } from '../../lib/ports/send-ledger.js';
+import { applyCampaignConfig } from '../../lib/usecases/apply-campaign-config.js';
+import { customerFrom, testConfig } from '../support/customers.js';
+import { inboxOf, localShop, useShopEnvironment } from '../support/local-aws.js';
+
+const lapsed = (name: string) => customerFrom({ name, orderDays: ['2026-03-01', '2026-04-01', '2026-05-01'] });
+const night = { source: 'winback.local', asOf: '2026-11-22' };
+
+async function workflowShop(names: readonly string[]) {
+  const shop = await localShop();
+  await applyCampaignConfig(testConfig(), 'test', shop.deps);
+  const customers = names.map(lapsed);
+  await shop.deps.customers.putMany(customers);
+  useShopEnvironment(shop);
+  return { ...shop, customers };
+}
+
+/** The segment a ScoreSegment payload is about, from the Map's item (or the worker's own output, looped back). */
+const segmentOf = (payload: unknown) => (payload as { segment: number }).segment;
+
+beforeEach(() => {
+  // Each test's handlers build their dependencies at their own cold start, from that test's table.
+  vi.resetModules();
+});
+afterEach(() => vi.unstubAllEnvs());
+
+describe('the local night executes the synthesized state machine', () => {
+  it('runs StartNight, a ScoreSegment per segment, FinishNight and BuildReport, and the send queue into SES', async () => {
+    // Prepare
+    const shop = await workflowShop(['Ada', 'Ben', 'Cleo', 'Dev', 'Eli']);
+
+    // Act
+    const run = await runNightWorkflow(night);
+
+    // Assess
+    expect(run.status).toBe('SUCCEEDED');
+    expect(run.states).toEqual({ StartNight: 1, Segments: 1, ScoreSegment: 4, 'MoreOfSegment?': 4, SegmentDone: 4, FinishNight: 1, BuildReport: 1 });
+    expect(run.retried).toEqual({});
+    expect(run.summary).toMatchObject({ runId: run.runId, asOf: '2026-11-22', customersScanned: 5, lost: 5, emailsQueued: 5 });
+    expect(run.sendQueue).toMatchObject({ enqueued: 5, sent: 5, failedReceives: 0, deadLetters: [] });
+    for (const { customer } of shop.customers) expect(await inboxOf(shop.sesEndpoint, customer.email!)).toHaveLength(1);
+  });
+
+  it('retries a throttled segment and finishes the night, scanning it once', async () => {
+    // Prepare: Lambda throttles the first invocation of segment 2
+    const shop = await workflowShop(['Fay', 'Gus', 'Hal']);
+    let throttled = 0;
+    const aroundTask = async (state: string, payload: unknown, invoke: () => Promise<unknown>) => {
+      if (state === 'ScoreSegment' && segmentOf(payload) === 2 && throttled++ === 0) throw new LambdaServiceError('Lambda.TooManyRequestsException', 'Rate Exceeded.');
+      return invoke();
+    };
+
+    // Act
+    const run = await runNightWorkflow(night, { aroundTask });
+
+    // Assess
+    expect(run.status).toBe('SUCCEEDED');
+    expect(run.retried).toEqual({ ScoreSegment: 1 });
+    expect(run.states).toMatchObject({ StartNight: 1, ScoreSegment: 4, FinishNight: 1, BuildReport: 1 });
+    expect(run.states.FailNight).toBeUndefined();
+    expect(run.summary).toMatchObject({ customersScanned: 3, emailsQueued: 3 });
+    for (const { customer } of shop.customers) expect(await inboxOf(shop.sesEndpoint, customer.email!)).toHaveLength(1);
+  });
+
+  it('ends in FailNight when a segment fails on every retry, recording the night as failed with its error', async () => {
+    // Prepare: segment 1's function fails every time (a bug, not a throttle)
+    const shop = await workflowShop(['Ivy', 'Jo']);
+    const aroundTask = async (state: string, payload: unknown, invoke: () => Promise<unknown>) => {
+      if (state === 'ScoreSegment' && segmentOf(payload) === 1) throw new RangeError('the table is unreadable');
+      return invoke();
+    };
+
+    // Act
+    const run = await runNightWorkflow(night, { aroundTask });
+
+    // Assess: the function error retried as the definition says, then caught by the Map
+    expect(run.status).toBe('FAILED');
+    expect(run.error).toMatchObject({ Error: 'NightFailed', Cause: expect.stringContaining('the table is unreadable') });
+    expect(run.states).toMatchObject({ StartNight: 1, Segments: 1, FailNight: 1, NightFailed: 1 });
+    expect(run.states.FinishNight).toBeUndefined();
+    expect(run.retried.ScoreSegment).toBe(3);
+    const runs = await new DynamoRunRecorder(shop.client, shop.tableName).runsOf('2026-11-22');
+    expect(runs[0]).toMatchObject({ runId: run.runId, status: 'failed', error: expect.stringContaining('RangeError') });
+  });
+
+  it('plays partial batch failures as SQS does: a failed record is received again, one that always fails goes to the dead letters', async () => {
+    // Prepare: the sender's ledger read fails twice for one customer and always for another
+    const shop = await workflowShop(['Kit', 'Lu', 'Mo']);
+    const [flaky, broken] = shop.customers.map(({ customer }) => customer.customerId);
+    const failures = new Map<string, number>();
+    const dependencies = <T extends object>(handler: string, deps: T): T => {
+      if (handler !== 'send-worker') return deps;
+      const ledger = (deps as unknown as { ledger: SendLedger }).ledger;
+      const faulty: SendLedger = Object.create(ledger) as SendLedger;
+      faulty.get = async (key) => {
+        const seen = (failures.get(key.customerId) ?? 0) + 1;
+        failures.set(key.customerId, seen);
+        if (key.customerId === broken || (key.customerId === flaky && seen <= 2)) throw new Error('ProvisionedThroughputExceededException');
+        return ledger.get(key);
+      };
+      return { ...deps, ledger: faulty };
+    };
+
+    // Act
+    const run = await runNightWorkflow(night, { dependencies });
+
+    // Assess: 2 failed receives of the flaky one, 5 (maxReceiveCount) of the broken one
+    expect(run.status).toBe('SUCCEEDED');
+    expect(run.sendQueue).toMatchObject({ enqueued: 3, sent: 2, failedReceives: 7 });
+    expect(run.sendQueue.deadLetters).toHaveLength(1);
+    expect(run.sendQueue.deadLetters[0]).toMatchObject({ eventSource: 'aws:sqs', attributes: { ApproximateReceiveCount: '5' }, body: expect.stringContaining(broken!) });
+    expect(failures.get(flaky!)).toBe(3);
+  });
+});
