@@ -15,16 +15,17 @@ export type EmailEventOutcome = EmailEventResult | { readonly ignored: string; r
  * it); a storage failure throws, so EventBridge retries and finally dead-letters it: nothing is silently lost.
  */
 export const handler = middy(async (envelope: unknown): Promise<EmailEventOutcome> => {
+  const deps = await dependencies();
   let event;
   try {
-    event = parseSesEvent(envelope);
+    event = parseSesEvent(envelope, deps.clock.now());
   } catch (error) {
     if (!(error instanceof HttpError)) throw error;
     logger.warn('SES event ignored', { field: error.details.field, problem: error.details.problem });
     count('EmailEventsIgnored');
     return { ignored: error.details.problem ?? error.message, ...(error.details.field ? { field: error.details.field } : {}) };
   }
-  const result = await recordEmailEvent(event, await dependencies());
+  const result = await recordEmailEvent(event, deps);
   // By SES's event type (Bounce, Complaint, Open ...): a fixed set, nothing about the recipient.
   count(`EmailEvent${event.type.replace(/[^A-Za-z]/g, '')}`);
   if (result.suppressed > 0) count('AddressesSuppressed', result.suppressed);

@@ -19,5 +19,5 @@ export const handler = httpHandler(async (event) => {
   const body = rawBody(event, webhookBodyLimitBytes);
   const verification = verifyStandardWebhook(body, standardWebhookHeaderValues(event.headers ?? {}), secrets, deps.clock.now());
   if (!verification.ok) throw unauthorized(verification.problem);
-  return storeDelivery(parseGenericDelivery(body, event.headers ?? {}), deps);
+  return storeDelivery(parseGenericDelivery(body, event.headers ?? {}, deps.clock.now()), deps);
 });

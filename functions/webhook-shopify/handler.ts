@@ -18,5 +18,5 @@ export const handler = httpHandler(async (event) => {
   const { deps, secrets } = await dependencies();
   const body = rawBody(event, webhookBodyLimitBytes);
   if (!verifyShopifySignature(body, header(event, shopifySignatureHeader), secrets)) throw unauthorized();
-  return storeDelivery(parseShopifyDelivery(body, event.headers ?? {}), deps);
+  return storeDelivery(parseShopifyDelivery(body, event.headers ?? {}, deps.clock.now()), deps);
 });

@@ -22,7 +22,7 @@ export const handler = httpHandler(async (event) => {
   const body = rawBody(event, webhookBodyLimitBytes);
   if (isWooCommercePing(body, event.headers ?? {})) return json(200, { status: 'ok', kind: 'ping' });
   if (!verifyWooCommerceSignature(body, header(event, wooCommerceSignatureHeader), secrets)) throw unauthorized();
-  const delivery = parseWooCommerceDelivery(body, event.headers ?? {});
+  const delivery = parseWooCommerceDelivery(body, event.headers ?? {}, deps.clock.now());
   if (delivery.kind === 'ping') return json(200, { status: 'ok', kind: 'ping' });
   return storeDelivery(delivery, deps);
 });

@@ -3,6 +3,7 @@ import { badRequest } from '../http/errors.js';
 import { isCalendarDate } from './dates.js';
 import { normalizeEmail } from './email.js';
 import { formatPath } from './field-path.js';
+import { plausibleTimeAt } from './webhooks/raw-json.js';
 import type { EmailEvent, EmailEventType } from './email-events.js';
 
 /**
@@ -162,9 +163,10 @@ type SesDetail = z.infer<typeof detailSchema>;
 
 /**
  * Reads one SES email event as EventBridge delivers it (the same envelope `POST /local/ses-events` accepts) and
- * reduces it to an EmailEvent. Anything that is not such an event throws `badRequest(field, problem)`.
+ * reduces it to an EmailEvent. Anything that is not such an event throws `badRequest(field, problem)`, as does an
+ * envelope `time` or event timestamp before 1995 or later than `receivedAt` plus 10 minutes of clock skew.
  */
-export function parseSesEvent(envelope: unknown): EmailEvent {
+export function parseSesEvent(envelope: unknown, receivedAt: Date): EmailEvent {
   const result = envelopeSchema.safeParse(envelope);
   if (!result.success) {
     const issue = result.error.issues[0];
@@ -177,14 +179,16 @@ export function parseSesEvent(envelope: unknown): EmailEvent {
   }
   const { mail } = detail;
   const base = { eventId: id, type: detail.eventType, messageId: mail.messageId, tags: flattenTags(mail.tags) };
-  const at = (own: string | undefined) => new Date(own ?? time).toISOString();
+  // A time ahead of receipt (beyond clock skew) would let a forged open or click outrank what really happened later.
+  plausibleTimeAt('time', new Date(time).toISOString(), receivedAt);
+  const at = (own: string | undefined, field?: string) => plausibleTimeAt(own === undefined || !field ? 'time' : field, new Date(own ?? time).toISOString(), receivedAt);
 
   switch (detail.eventType) {
     case 'Bounce': {
       const { bounce } = detail;
       return {
         ...base,
-        at: at(bounce.timestamp),
+        at: at(bounce.timestamp, 'detail.bounce.timestamp'),
         recipients: unique(bounce.bouncedRecipients.map((recipient) => recipient.emailAddress)),
         bounce: { type: bounce.bounceType, ...(bounce.bounceSubType ? { subType: bounce.bounceSubType } : {}) },
       };
@@ -193,25 +197,25 @@ export function parseSesEvent(envelope: unknown): EmailEvent {
       const { complaint } = detail;
       return {
         ...base,
-        at: at(complaint.timestamp),
+        at: at(complaint.timestamp, 'detail.complaint.timestamp'),
         recipients: unique(complaint.complainedRecipients.map((recipient) => recipient.emailAddress)),
         complaint: complaint.complaintFeedbackType ? { feedbackType: complaint.complaintFeedbackType } : {},
       };
     }
     case 'Delivery':
-      return { ...base, at: at(detail.delivery?.timestamp), recipients: unique(detail.delivery?.recipients ?? mail.destination) };
+      return { ...base, at: at(detail.delivery?.timestamp, 'detail.delivery.timestamp'), recipients: unique(detail.delivery?.recipients ?? mail.destination) };
     case 'DeliveryDelay': {
       const delayed = detail.deliveryDelay?.delayedRecipients?.map((recipient) => recipient.emailAddress);
-      return { ...base, at: at(detail.deliveryDelay?.timestamp), recipients: unique(delayed ?? mail.destination) };
+      return { ...base, at: at(detail.deliveryDelay?.timestamp, 'detail.deliveryDelay.timestamp'), recipients: unique(delayed ?? mail.destination) };
     }
     case 'Open':
-      return { ...base, at: at(detail.open?.timestamp), recipients: unique(mail.destination) };
+      return { ...base, at: at(detail.open?.timestamp, 'detail.open.timestamp'), recipients: unique(mail.destination) };
     case 'Click':
-      return { ...base, at: at(detail.click.timestamp), recipients: unique(mail.destination), click: { link: detail.click.link } };
+      return { ...base, at: at(detail.click.timestamp, 'detail.click.timestamp'), recipients: unique(mail.destination), click: { link: detail.click.link } };
     case 'Subscription':
       return {
         ...base,
-        at: at(detail.subscription.timestamp),
+        at: at(detail.subscription.timestamp, 'detail.subscription.timestamp'),
         recipients: unique(mail.destination),
         subscription: { unsubscribedAll: detail.subscription.newTopicPreferences.unsubscribeAll },
       };

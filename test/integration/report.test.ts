@@ -29,7 +29,7 @@ async function shop(change: (raw: RawConfig) => void) {
   const orders = new DynamoOrderStore(local.client, local.tableName);
   const active = activeConfig(local.deps.configs, local.deps.clock);
   const event = (customer: Customer, messageId: string, type: SimulatedEvent['type'], at: Date, extra: Partial<SimulatedEvent> = {}) =>
-    recordEmailEvent(parseSesEvent(sesEventEnvelope({ type, messageId, recipient: customer.email!, at, ...extra })), local.deps);
+    recordEmailEvent(parseSesEvent(sesEventEnvelope({ type, messageId, recipient: customer.email!, at, ...extra }), new Date()), local.deps);
   const order = (customer: Customer, placedAt: Date, totalMinor: number, couponCodes: string[] = []) =>
     ingestOrder(incomingOrder({ customerId: customer.customerId, email: customer.email!, placedAt: placedAt.toISOString(), totalMinor, couponCodes }), randomUUID(), { orders, clock: local.deps.clock, config: active });
   const report = (options: Parameters<typeof buildReport>[1] = {}) => buildReport({ source: new DynamoReportSource(local.client, local.tableName), configs: local.deps.configs, clock: local.deps.clock }, options);

@@ -29,7 +29,7 @@ async function emailedShop(names: readonly string[]) {
     ),
   );
   const event = (name: string, type: SimulatedEvent['type'], extra: Partial<SimulatedEvent> = {}) =>
-    recordEmailEvent(parseSesEvent(sesEventEnvelope({ type, messageId: people.get(name)!.send.messageId!, recipient: people.get(name)!.customer.email!, at: new Date(), ...extra })), shop.deps);
+    recordEmailEvent(parseSesEvent(sesEventEnvelope({ type, messageId: people.get(name)!.send.messageId!, recipient: people.get(name)!.customer.email!, at: new Date(), ...extra }), new Date()), shop.deps);
   const suppressed = async (name: string) => (await shop.deps.suppressions.suppressedAmong([hashEmail(people.get(name)!.customer.email!)])).size === 1;
   return { ...shop, people, event, suppressed };
 }
@@ -81,7 +81,7 @@ describe('SES events', () => {
     const shop = await emailedShop([]);
     const envelope = sesEventEnvelope({ type: 'Bounce', messageId: 'not-ours-1', recipient: 'stranger@example.org', at: new Date() });
     // Act
-    const result = await recordEmailEvent(parseSesEvent(envelope), shop.deps);
+    const result = await recordEmailEvent(parseSesEvent(envelope, new Date()), shop.deps);
     // Assess
     expect(result).toEqual({ matchedSend: false, suppressed: 1 });
     expect((await shop.deps.suppressions.suppressedAmong([hashEmail('stranger@example.org')])).size).toBe(1);

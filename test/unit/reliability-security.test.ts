@@ -21,6 +21,9 @@ import { requireBearer } from '../../lib/http/bearer.js';
 import { composeEmail } from '../../lib/usecases/send-step.js';
 import { customerFrom, testConfig } from '../support/customers.js';
 
+/** When the deliveries arrived: pinned, after every fixture's times (the parsers refuse times later than receipt). */
+const receivedAt = new Date('2026-12-01T00:00:00.000Z');
+
 // The comparisons must go through node's constant-time compare; a spy on it shows they do, without timing anything.
 vi.mock('node:crypto', async (importOriginal) => {
   const original = await importOriginal<typeof import('node:crypto')>();
@@ -155,9 +158,9 @@ describe('prototype-pollution keys in webhook bodies do nothing', () => {
   const polluting = (text: string) => text.replace(/^\{/, '{"__proto__": {"polluted": "yes"}, "constructor": {"prototype": {"polluted": "yes"}},');
 
   it.each([
-    ['Shopify', () => parseShopifyDelivery(Buffer.from(polluting(fixture('shopify', 'orders-create.json').toString('utf8'))), JSON.parse(fixture('shopify', 'orders-create.headers.json').toString('utf8')) as Record<string, string>)],
-    ['WooCommerce', () => parseWooCommerceDelivery(Buffer.from(polluting(fixture('woocommerce', 'order-created-guest.json').toString('utf8'))), JSON.parse(fixture('woocommerce', 'order-created-guest.headers.json').toString('utf8')) as Record<string, string>)],
-    ['generic', () => parseGenericDelivery(Buffer.from(polluting(fixture('generic', 'order.json').toString('utf8'))), { 'webhook-id': 'msg_1' })],
+    ['Shopify', () => parseShopifyDelivery(Buffer.from(polluting(fixture('shopify', 'orders-create.json').toString('utf8'))), JSON.parse(fixture('shopify', 'orders-create.headers.json').toString('utf8')) as Record<string, string>, receivedAt)],
+    ['WooCommerce', () => parseWooCommerceDelivery(Buffer.from(polluting(fixture('woocommerce', 'order-created-guest.json').toString('utf8'))), JSON.parse(fixture('woocommerce', 'order-created-guest.headers.json').toString('utf8')) as Record<string, string>, receivedAt)],
+    ['generic', () => parseGenericDelivery(Buffer.from(polluting(fixture('generic', 'order.json').toString('utf8'))), { 'webhook-id': 'msg_1' }, receivedAt)],
   ])('%s: the order is read as usual and no object gains a property', (_name, parse) => {
     // Act
     const delivery = parse();

@@ -5,6 +5,9 @@ import { emailEventTypes, type EmailEvent } from '../../lib/domain/email-events.
 import { isPermanentFailure, parseSesEvent, sesDetailTypeByEventType, sesEventDetailTypes } from '../../lib/domain/ses-events.js';
 import { HttpError } from '../../lib/http/errors.js';
 
+/** When the deliveries arrived: pinned, after every fixture's times (the parsers refuse times later than receipt). */
+const receivedAt = new Date('2026-12-01T00:00:00.000Z');
+
 const directory = new URL('../fixtures/ses/', import.meta.url);
 const fixtureNames = readdirSync(directory).filter((name) => name.endsWith('.json'));
 const fixture = (name: string): unknown => JSON.parse(readFileSync(new URL(name, directory), 'utf8'));
@@ -17,7 +20,7 @@ const messageId = (n: number) => `01070123456789${n.toString(16).padStart(2, '0'
 /** Runs the parser and returns the HttpError it threw, failing the test on success or on any other throw. */
 function refusal(input: unknown): HttpError {
   try {
-    parseSesEvent(input);
+    parseSesEvent(input, receivedAt);
   } catch (error) {
     if (error instanceof HttpError) return error;
     throw new Error(`expected an HttpError, got ${String(error)}`, { cause: error });
@@ -42,7 +45,7 @@ describe('SES detail-types', () => {
 describe('parseSesEvent on real-shaped fixtures', () => {
   it('has a valid fixture for every SES event type', () => {
     // Act
-    const types = validFixtures.map((name) => parseSesEvent(fixture(name)).type);
+    const types = validFixtures.map((name) => parseSesEvent(fixture(name), receivedAt).type);
     // Assess
     expect(new Set(types)).toEqual(new Set(emailEventTypes));
   });
@@ -121,7 +124,7 @@ describe('parseSesEvent on real-shaped fixtures', () => {
     // Prepare
     const envelope = fixture(name);
     // Act
-    const event = parseSesEvent(envelope);
+    const event = parseSesEvent(envelope, receivedAt);
     // Assess
     expect(event).toStrictEqual({ ...expected, tags: winbackTags });
   });
@@ -137,6 +140,7 @@ describe('parseSesEvent on real-shaped fixtures', () => {
     ['invalid-not-an-object.json', '(root)'],
     ['invalid-detail-type-mismatch.json', 'detail-type'],
     ['invalid-proto-pollution.json', 'source'],
+    ['invalid-click-timestamp-future.json', 'detail.click.timestamp'],
   ])('refuses %s with a 400 naming %s', (name, field) => {
     // Prepare
     const envelope = fixture(name);
@@ -150,7 +154,7 @@ describe('parseSesEvent on real-shaped fixtures', () => {
   });
 
   it('has an expectation for every invalid fixture', () => {
-    expect(fixtureNames.filter((name) => name.startsWith('invalid-'))).toHaveLength(6);
+    expect(fixtureNames.filter((name) => name.startsWith('invalid-'))).toHaveLength(7);
   });
 });
 
@@ -163,7 +167,7 @@ describe('parseSesEvent details', () => {
       '"__proto__":["polluted"],"constructor":["polluted"],"prototype":["x"],"with space":["x"],"empty":[],"email":["ana@example.org"],"many":["first","second"],"campaign":',
     );
     // Act
-    const event = parseSesEvent(JSON.parse(text));
+    const event = parseSesEvent(JSON.parse(text), receivedAt);
     // Assess
     expect(event.tags).toStrictEqual({ ...winbackTags, many: 'first' });
     expect(Object.getPrototypeOf(event.tags)).toBe(Object.prototype);
@@ -174,7 +178,7 @@ describe('parseSesEvent details', () => {
     // Prepare
     const envelope = JSON.parse(JSON.stringify(bounceEnvelope()).replace('"detail":{', '"__proto__":{"isAdmin":true},"detail":{"__proto__":{"eventType":"Complaint"},'));
     // Act
-    const event = parseSesEvent(envelope);
+    const event = parseSesEvent(envelope, receivedAt);
     // Assess
     expect(event.type).toBe('Bounce');
     expect(isPermanentFailure(event)).toBe(true);
@@ -188,8 +192,8 @@ describe('parseSesEvent details', () => {
     const missing = bounceEnvelope();
     delete (missing.detail['bounce'] as { [key: string]: Json })['timestamp'];
     // Act / Assess
-    expect(parseSesEvent(offset).at).toBe('2026-11-22T08:00:05.700Z');
-    expect(parseSesEvent(missing).at).toBe('2026-11-22T08:00:06.000Z');
+    expect(parseSesEvent(offset, receivedAt).at).toBe('2026-11-22T08:00:05.700Z');
+    expect(parseSesEvent(missing, receivedAt).at).toBe('2026-11-22T08:00:06.000Z');
   });
 
   it.each([
@@ -213,7 +217,7 @@ describe('parseSesEvent details', () => {
       { emailAddress: ' eva@example.org ' },
     ];
     // Act
-    const event = parseSesEvent(envelope);
+    const event = parseSesEvent(envelope, receivedAt);
     // Assess
     expect(event.recipients).toEqual(['bruno@example.net', 'eva@example.org']);
   });
@@ -256,7 +260,7 @@ describe('parseSesEvent details', () => {
     const envelope = fixture('valid-subscription.json') as { detail: { subscription: { newTopicPreferences: { unsubscribeAll: boolean } } } };
     envelope.detail.subscription.newTopicPreferences.unsubscribeAll = false;
     // Act / Assess
-    expect(parseSesEvent(envelope).subscription).toEqual({ unsubscribedAll: false });
+    expect(parseSesEvent(envelope, receivedAt).subscription).toEqual({ unsubscribedAll: false });
   });
 });
 
@@ -288,7 +292,7 @@ describe('isPermanentFailure', () => {
 
   it('agrees with the fixtures: suppress a permanent bounce and a complaint, not a transient bounce', () => {
     // Act
-    const verdicts = Object.fromEntries(validFixtures.map((name) => [name, isPermanentFailure(parseSesEvent(fixture(name)))]));
+    const verdicts = Object.fromEntries(validFixtures.map((name) => [name, isPermanentFailure(parseSesEvent(fixture(name), receivedAt))]));
     // Assess
     expect(Object.entries(verdicts).filter(([, permanent]) => permanent).map(([name]) => name).sort()).toEqual(['valid-bounce-permanent.json', 'valid-complaint.json']);
   });
@@ -299,7 +303,7 @@ describe('parseSesEvent never throws anything but a 400', () => {
   function outcome(input: unknown): void {
     let event: EmailEvent;
     try {
-      event = parseSesEvent(input);
+      event = parseSesEvent(input, receivedAt);
     } catch (error) {
       expect(error).toBeInstanceOf(HttpError);
       expect((error as HttpError).status).toBe(400);

@@ -6,6 +6,9 @@ import type { IncomingOrder, WebhookDelivery } from '../../lib/domain/orders/inc
 import { signStandardWebhook, standardWebhookHeaderValues, verifyStandardWebhook } from '../../lib/domain/webhooks/signatures.js';
 import { expectReadOrRefused, orderOf, thrownBy } from '../support/webhooks.js';
 
+/** When the deliveries arrived: pinned, after every fixture's times (the parsers refuse times later than receipt). */
+const receivedAt = new Date('2026-12-01T00:00:00.000Z');
+
 const fixtureText = (name: string): string => readFileSync(new URL(`../fixtures/generic/${name}`, import.meta.url), 'utf8');
 const fixture = (name: string): Buffer => readFileSync(new URL(`../fixtures/generic/${name}`, import.meta.url));
 const headers = { 'webhook-id': 'msg_2p5jXN8AQM9LWM0D4loKWxJek' };
@@ -16,7 +19,7 @@ const headers = { 'webhook-id': 'msg_2p5jXN8AQM9LWM0D4loKWxJek' };
 describe('generic orders', () => {
   it('reads a documented order, ignoring unknown extra fields', () => {
     // Act
-    const delivery = parseGenericDelivery(fixture('order.json'), headers);
+    const delivery = parseGenericDelivery(fixture('order.json'), headers, receivedAt);
     // Assess
     expect(delivery).toEqual({
       kind: 'order',
@@ -48,7 +51,7 @@ describe('generic orders', () => {
 
   it('reads a refunded guest order: not counted, matched by email, updatedAt defaulting to placedAt', () => {
     // Act
-    const order = orderOf(parseGenericDelivery(fixture('order-refunded-guest.json'), headers));
+    const order = orderOf(parseGenericDelivery(fixture('order-refunded-guest.json'), headers, receivedAt));
     // Assess
     expect(order).toEqual({
       source: 'generic',
@@ -69,7 +72,7 @@ describe('generic orders', () => {
     // Prepare
     const text = fixtureText('order.json').replace('"status": "paid"', `"status": "${status}"`);
     // Act
-    const order = orderOf(parseGenericDelivery(Buffer.from(text), headers));
+    const order = orderOf(parseGenericDelivery(Buffer.from(text), headers, receivedAt));
     // Assess
     expect([order.counts, order.notCountedBecause]).toEqual([counts, counts ? undefined : status]);
   });
@@ -78,7 +81,7 @@ describe('generic orders', () => {
     // Prepare
     const text = fixtureText('order.json').replace(',\n      "marketingConsentUpdatedAt": "2026-01-05T09:00:00+01:00"', '');
     // Act
-    const order = orderOf(parseGenericDelivery(Buffer.from(text), headers));
+    const order = orderOf(parseGenericDelivery(Buffer.from(text), headers, receivedAt));
     // Assess
     expect(order.customer.consent).toEqual({ state: 'subscribed', updatedAt: '2026-11-22T10:20:00.000Z' });
   });
@@ -92,7 +95,7 @@ describe('generic orders', () => {
     const eventHeaders = { 'webhook-id': 'msg_1', 'webhook-timestamp': String(timestamp), 'webhook-signature': signStandardWebhook('msg_1', timestamp, body, secret) };
     // Act
     const verification = verifyStandardWebhook(body, standardWebhookHeaderValues(eventHeaders), [secret], now);
-    const delivery = parseGenericDelivery(body, eventHeaders);
+    const delivery = parseGenericDelivery(body, eventHeaders, receivedAt);
     // Assess
     expect(verification).toEqual({ ok: true });
     expect(delivery).toMatchObject({ kind: 'order', deliveryId: 'msg_1', order: { orderId: '9007199254740993123' } });
@@ -107,14 +110,14 @@ describe('generic deliveries we cannot read', () => {
     ['invalid-email.json', 'order.customer.email', 'not a valid email address'],
   ])('refuses %s with a 400 naming %s', (name, field, problem) => {
     // Act
-    const error = thrownBy(() => parseGenericDelivery(fixture(name), headers));
+    const error = thrownBy(() => parseGenericDelivery(fixture(name), headers, receivedAt));
     // Assess
     expect(error.status).toBe(400);
     expect(error.body()).toEqual({ error: 'invalid_body', field, problem });
   });
 
   it('refuses malformed JSON with a 400 malformed_json', () => {
-    expect(thrownBy(() => parseGenericDelivery(fixture('invalid-malformed.txt'), headers)).code).toBe('malformed_json');
+    expect(thrownBy(() => parseGenericDelivery(fixture('invalid-malformed.txt'), headers, receivedAt)).code).toBe('malformed_json');
   });
 
   it.each([
@@ -131,11 +134,11 @@ describe('generic deliveries we cannot read', () => {
     // Prepare
     const text = fixtureText('order.json').replace(from, to);
     // Act / Assess
-    expect(thrownBy(() => parseGenericDelivery(Buffer.from(text), headers)).details.field).toBe(field);
+    expect(thrownBy(() => parseGenericDelivery(Buffer.from(text), headers, receivedAt)).details.field).toBe(field);
   });
 
   it('names a body that is not an object as the body', () => {
-    expect(thrownBy(() => parseGenericDelivery(Buffer.from('[]'), headers)).details.field).toBe('body');
+    expect(thrownBy(() => parseGenericDelivery(Buffer.from('[]'), headers, receivedAt)).details.field).toBe('body');
   });
 
   it('refuses more than 500 line items', () => {
@@ -143,21 +146,21 @@ describe('generic deliveries we cannot read', () => {
     const body = JSON.parse(fixtureText('order.json')) as { order: { lineItems: unknown[] } };
     body.order.lineItems = Array.from({ length: 501 }, () => ({ title: 'x', quantity: 1, price: '1.00' }));
     // Act / Assess
-    expect(thrownBy(() => parseGenericDelivery(Buffer.from(JSON.stringify(body)), headers)).details.field).toBe('order.lineItems');
+    expect(thrownBy(() => parseGenericDelivery(Buffer.from(JSON.stringify(body)), headers, receivedAt)).details.field).toBe('order.lineItems');
   });
 
   it('names the missing webhook-id header', () => {
-    expect(thrownBy(() => parseGenericDelivery(fixture('order.json'), {})).details).toEqual({ field: 'webhook-id', problem: 'missing header' });
+    expect(thrownBy(() => parseGenericDelivery(fixture('order.json'), {}, receivedAt)).details).toEqual({ field: 'webhook-id', problem: 'missing header' });
   });
 });
 
 describe('generic parsing never fails with anything but a 400', () => {
   it('on arbitrary bytes', () => {
-    fc.assert(fc.property(fc.uint8Array({ maxLength: 600 }), (bytes) => expectReadOrRefused(() => parseGenericDelivery(Buffer.from(bytes), headers))));
+    fc.assert(fc.property(fc.uint8Array({ maxLength: 600 }), (bytes) => expectReadOrRefused(() => parseGenericDelivery(Buffer.from(bytes), headers, receivedAt))));
   });
 
   it('on arbitrary JSON values', () => {
-    fc.assert(fc.property(fc.jsonValue(), (value) => expectReadOrRefused(() => parseGenericDelivery(Buffer.from(JSON.stringify(value)), headers))));
+    fc.assert(fc.property(fc.jsonValue(), (value) => expectReadOrRefused(() => parseGenericDelivery(Buffer.from(JSON.stringify(value)), headers, receivedAt))));
   });
 
   it('on a valid order with any one field replaced by any JSON value', () => {
@@ -172,7 +175,7 @@ describe('generic parsing never fails with anything but a 400', () => {
     fc.assert(
       fc.property(fc.constantFrom(...paths), fc.jsonValue(), (path, value) => {
         const body = Buffer.from(JSON.stringify(replaced(base, path, value)));
-        expectReadOrRefused(() => parseGenericDelivery(body, headers));
+        expectReadOrRefused(() => parseGenericDelivery(body, headers, receivedAt));
       }),
       { numRuns: 500 },
     );
@@ -181,7 +184,7 @@ describe('generic parsing never fails with anything but a 400', () => {
   it('on arbitrary header values', () => {
     fc.assert(
       fc.property(fc.dictionary(fc.constantFrom('webhook-id', 'Webhook-Id', 'other'), fc.string({ unit: 'binary', maxLength: 300 })), (given) =>
-        expectReadOrRefused(() => parseGenericDelivery(fixture('order.json'), given)),
+        expectReadOrRefused(() => parseGenericDelivery(fixture('order.json'), given, receivedAt)),
       ),
     );
   });

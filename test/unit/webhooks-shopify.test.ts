@@ -7,6 +7,9 @@ import { maxJsonDepth, parseJsonBody, parseJsonText, quoteUnsafeIntegers } from 
 import { HttpError } from '../../lib/http/errors.js';
 import { expectReadOrRefused, orderOf, thrownBy } from '../support/webhooks.js';
 
+/** When the deliveries arrived: pinned, after every fixture's times (the parsers refuse times later than receipt). */
+const receivedAt = new Date('2026-12-01T00:00:00.000Z');
+
 const fixtureText = (name: string): string => readFileSync(new URL(`../fixtures/shopify/${name}`, import.meta.url), 'utf8');
 const fixture = (name: string): Buffer => readFileSync(new URL(`../fixtures/shopify/${name}`, import.meta.url));
 const fixtureHeaders = (name: string): Record<string, string> => JSON.parse(fixtureText(name.replace(/\.json$/, '.headers.json'))) as Record<string, string>;
@@ -20,7 +23,7 @@ describe('Shopify orders', () => {
     // Prepare
     const body = fixture('orders-create.json');
     // Act
-    const delivery = parseShopifyDelivery(body, fixtureHeaders('orders-create.json'));
+    const delivery = parseShopifyDelivery(body, fixtureHeaders('orders-create.json'), receivedAt);
     // Assess
     expect(delivery).toEqual({
       kind: 'order',
@@ -54,7 +57,7 @@ describe('Shopify orders', () => {
     // Prepare: customer null, email null, lowercased header names, only X-Shopify-Event-Id
     const body = fixture('orders-create-guest.json');
     // Act
-    const delivery = parseShopifyDelivery(body, fixtureHeaders('orders-create-guest.json'));
+    const delivery = parseShopifyDelivery(body, fixtureHeaders('orders-create-guest.json'), receivedAt);
     // Assess
     expect(delivery.deliveryId).toBe('1f0c9a2e-3b44-4d8e-9a71-5d2b7e0c6f11');
     expect(orderOf(delivery)).toEqual({
@@ -73,7 +76,7 @@ describe('Shopify orders', () => {
 
   it('does not count a cancelled test order, and says it was a test', () => {
     // Act
-    const order = orderOf(parseShopifyDelivery(fixture('orders-cancelled-test.json'), fixtureHeaders('orders-cancelled-test.json')));
+    const order = orderOf(parseShopifyDelivery(fixture('orders-cancelled-test.json'), fixtureHeaders('orders-cancelled-test.json'), receivedAt));
     // Assess
     expect(order).toMatchObject({ orderId: '820982911946154508', counts: false, notCountedBecause: 'test', totalMinor: 39800, currency: 'USD' });
     expect(order.customer).toEqual({
@@ -91,7 +94,7 @@ describe('Shopify orders', () => {
     // Prepare
     const text = fixtureText('orders-cancelled-test.json').replace('"test": true', '"test": false');
     // Act
-    const order = orderOf(parseShopifyDelivery(Buffer.from(text), orderHeaders));
+    const order = orderOf(parseShopifyDelivery(Buffer.from(text), orderHeaders, receivedAt));
     // Assess
     expect(order).toMatchObject({ counts: false, notCountedBecause: 'cancelled' });
   });
@@ -102,14 +105,14 @@ describe('Shopify orders', () => {
       .replace('"test": true', '"test": false')
       .replace('"cancelled_at": "2026-11-24T12:00:00+01:00"', '"cancelled_at": null');
     // Act
-    const order = orderOf(parseShopifyDelivery(Buffer.from(text), orderHeaders));
+    const order = orderOf(parseShopifyDelivery(Buffer.from(text), orderHeaders, receivedAt));
     // Assess
     expect(order).toMatchObject({ counts: false, notCountedBecause: 'voided' });
   });
 
   it('does not count a refunded order; a consent without its own time dates from the customer record', () => {
     // Act
-    const order = orderOf(parseShopifyDelivery(fixture('orders-refunded.json'), fixtureHeaders('orders-refunded.json')));
+    const order = orderOf(parseShopifyDelivery(fixture('orders-refunded.json'), fixtureHeaders('orders-refunded.json'), receivedAt));
     // Assess
     expect(order).toMatchObject({ orderId: '5012345678901', counts: false, notCountedBecause: 'refunded', totalMinor: 1999 });
     expect(order.customer).toEqual({
@@ -125,15 +128,15 @@ describe('Shopify orders', () => {
     // Prepare
     const text = fixtureText('orders-refunded.json').replace('"financial_status": "refunded"', '"financial_status": "partially_refunded"');
     // Act / Assess
-    expect(orderOf(parseShopifyDelivery(Buffer.from(text), orderHeaders))).toMatchObject({ counts: true });
-    expect(orderOf(parseShopifyDelivery(Buffer.from(text), orderHeaders)).notCountedBecause).toBeUndefined();
+    expect(orderOf(parseShopifyDelivery(Buffer.from(text), orderHeaders, receivedAt))).toMatchObject({ counts: true });
+    expect(orderOf(parseShopifyDelivery(Buffer.from(text), orderHeaders, receivedAt)).notCountedBecause).toBeUndefined();
   });
 
   it('keeps an order whose email is invalid, without the email', () => {
     // Prepare
     const text = fixtureText('orders-create-guest.json').replace('"watanabe.haruka@example.jp"', '"watanabe at example"');
     // Act
-    const order = orderOf(parseShopifyDelivery(Buffer.from(text), orderHeaders));
+    const order = orderOf(parseShopifyDelivery(Buffer.from(text), orderHeaders, receivedAt));
     // Assess
     expect(order.customer).toEqual({ firstName: '遥', lastName: '渡辺', country: 'JP' });
     expect(order.counts).toBe(true);
@@ -145,7 +148,7 @@ describe('Shopify orders', () => {
       .replace('"email": "ana.lopes@example.org",\n  "financial_status"', '"email": 42,\n  "financial_status"')
       .replace('"email": "ana.lopes@example.org",\n    "created_at"', `"email": "${'a'.repeat(400)}@example.org",\n    "created_at"`);
     // Act
-    const order = orderOf(parseShopifyDelivery(Buffer.from(text), orderHeaders));
+    const order = orderOf(parseShopifyDelivery(Buffer.from(text), orderHeaders, receivedAt));
     // Assess
     expect(order.customer.email).toBeUndefined();
     expect(order.customer.platformCustomerId).toBe('7012345678901');
@@ -154,7 +157,7 @@ describe('Shopify orders', () => {
   it('reads every order topic as an order', () => {
     for (const topic of shopifyOrderTopics) {
       // Act
-      const delivery = parseShopifyDelivery(fixture('orders-refunded.json'), { 'X-Shopify-Topic': topic, 'X-Shopify-Webhook-Id': 'w-1' });
+      const delivery = parseShopifyDelivery(fixture('orders-refunded.json'), { 'X-Shopify-Topic': topic, 'X-Shopify-Webhook-Id': 'w-1' }, receivedAt);
       // Assess
       expect(delivery.kind).toBe('order');
     }
@@ -164,7 +167,7 @@ describe('Shopify orders', () => {
 describe('Shopify customers', () => {
   it('reads a consent change from customers/update', () => {
     // Act
-    const delivery = parseShopifyDelivery(fixture('customers-update-unsubscribed.json'), fixtureHeaders('customers-update-unsubscribed.json'));
+    const delivery = parseShopifyDelivery(fixture('customers-update-unsubscribed.json'), fixtureHeaders('customers-update-unsubscribed.json'), receivedAt);
     // Assess
     expect(delivery).toEqual({
       kind: 'customer-update',
@@ -185,7 +188,7 @@ describe('Shopify customers', () => {
 
   it('reads customers/redact as a request to forget', () => {
     // Act
-    const delivery = parseShopifyDelivery(fixture('customers-redact.json'), fixtureHeaders('customers-redact.json'));
+    const delivery = parseShopifyDelivery(fixture('customers-redact.json'), fixtureHeaders('customers-redact.json'), receivedAt);
     // Assess
     expect(delivery).toEqual({
       kind: 'redaction',
@@ -198,7 +201,7 @@ describe('Shopify customers', () => {
     // Prepare
     const body = Buffer.from('{"shop_id": 1, "customer": {"id": null, "email": null}, "orders_to_redact": []}');
     // Act
-    const error = thrownBy(() => parseShopifyDelivery(body, { 'X-Shopify-Topic': 'customers/redact', 'X-Shopify-Webhook-Id': 'w' }));
+    const error = thrownBy(() => parseShopifyDelivery(body, { 'X-Shopify-Topic': 'customers/redact', 'X-Shopify-Webhook-Id': 'w' }, receivedAt));
     // Assess
     expect([error.status, error.details.field]).toEqual([400, 'customer']);
   });
@@ -219,7 +222,7 @@ describe('Shopify customers', () => {
 describe('Shopify deliveries we do not use or cannot read', () => {
   it('ignores a topic it does not use without reading the body', () => {
     // Act
-    const delivery = parseShopifyDelivery(Buffer.from('not even json'), { 'X-Shopify-Topic': 'products/update', 'X-Shopify-Webhook-Id': 'w-2' });
+    const delivery = parseShopifyDelivery(Buffer.from('not even json'), { 'X-Shopify-Topic': 'products/update', 'X-Shopify-Webhook-Id': 'w-2' }, receivedAt);
     // Assess
     expect(delivery).toEqual({ kind: 'ignored', deliveryId: 'w-2', reason: 'topic "products/update" is not used' });
   });
@@ -230,7 +233,7 @@ describe('Shopify deliveries we do not use or cannot read', () => {
     ['invalid-line-items-not-array.json', 'line_items'],
   ])('refuses %s with a 400 naming %s', (name, field) => {
     // Act
-    const error = thrownBy(() => parseShopifyDelivery(fixture(name), orderHeaders));
+    const error = thrownBy(() => parseShopifyDelivery(fixture(name), orderHeaders, receivedAt));
     // Assess
     expect(error.status).toBe(400);
     expect(error.code).toBe('invalid_body');
@@ -240,7 +243,7 @@ describe('Shopify deliveries we do not use or cannot read', () => {
 
   it('refuses malformed JSON with a 400 malformed_json', () => {
     // Act
-    const error = thrownBy(() => parseShopifyDelivery(fixture('invalid-malformed.txt'), orderHeaders));
+    const error = thrownBy(() => parseShopifyDelivery(fixture('invalid-malformed.txt'), orderHeaders, receivedAt));
     // Assess
     expect([error.status, error.code]).toEqual([400, 'malformed_json']);
   });
@@ -249,7 +252,7 @@ describe('Shopify deliveries we do not use or cannot read', () => {
     // Prepare
     const text = fixtureText('orders-create-guest.json').replace('"total_price": "3300"', '"total_price": "3300.50"');
     // Act
-    const error = thrownBy(() => parseShopifyDelivery(Buffer.from(text), orderHeaders));
+    const error = thrownBy(() => parseShopifyDelivery(Buffer.from(text), orderHeaders, receivedAt));
     // Assess
     expect([error.status, error.details.field]).toEqual([400, 'total_price']);
   });
@@ -258,11 +261,11 @@ describe('Shopify deliveries we do not use or cannot read', () => {
     // Prepare
     const text = fixtureText('orders-refunded.json').replace('"quantity": 1', '"quantity": 0');
     // Act / Assess
-    expect(thrownBy(() => parseShopifyDelivery(Buffer.from(text), orderHeaders)).details.field).toBe('line_items[0].quantity');
+    expect(thrownBy(() => parseShopifyDelivery(Buffer.from(text), orderHeaders, receivedAt)).details.field).toBe('line_items[0].quantity');
   });
 
   it('names the missing topic header', () => {
-    expect(thrownBy(() => parseShopifyDelivery(fixture('orders-refunded.json'), { 'X-Shopify-Webhook-Id': 'w' })).details).toEqual({
+    expect(thrownBy(() => parseShopifyDelivery(fixture('orders-refunded.json'), { 'X-Shopify-Webhook-Id': 'w' }, receivedAt)).details).toEqual({
       field: 'X-Shopify-Topic',
       problem: 'missing header',
     });
@@ -270,13 +273,13 @@ describe('Shopify deliveries we do not use or cannot read', () => {
 
   it('names the missing delivery id header when neither X-Shopify-Webhook-Id nor X-Shopify-Event-Id is there', () => {
     // Act
-    const error = thrownBy(() => parseShopifyDelivery(fixture('orders-refunded.json'), { 'X-Shopify-Topic': 'orders/create' }));
+    const error = thrownBy(() => parseShopifyDelivery(fixture('orders-refunded.json'), { 'X-Shopify-Topic': 'orders/create' }, receivedAt));
     // Assess
     expect([error.status, error.details.field]).toEqual([400, 'X-Shopify-Webhook-Id']);
   });
 
   it('refuses a body that is not UTF-8', () => {
-    expect(thrownBy(() => parseShopifyDelivery(Buffer.from([0x7b, 0xff, 0x7d]), orderHeaders)).code).toBe('malformed_json');
+    expect(thrownBy(() => parseShopifyDelivery(Buffer.from([0x7b, 0xff, 0x7d]), orderHeaders, receivedAt)).code).toBe('malformed_json');
   });
 });
 
@@ -360,11 +363,11 @@ describe('Shopify parsing never fails with anything but a 400', () => {
   const headersFor = (topic: string) => ({ 'X-Shopify-Topic': topic, 'X-Shopify-Webhook-Id': 'fuzz' });
 
   it('on arbitrary bytes', () => {
-    fc.assert(fc.property(topics, fc.uint8Array({ maxLength: 600 }), (topic, bytes) => expectReadOrRefused(() => parseShopifyDelivery(Buffer.from(bytes), headersFor(topic)))));
+    fc.assert(fc.property(topics, fc.uint8Array({ maxLength: 600 }), (topic, bytes) => expectReadOrRefused(() => parseShopifyDelivery(Buffer.from(bytes), headersFor(topic), receivedAt))));
   });
 
   it('on arbitrary JSON values', () => {
-    fc.assert(fc.property(topics, fc.jsonValue(), (topic, value) => expectReadOrRefused(() => parseShopifyDelivery(Buffer.from(JSON.stringify(value)), headersFor(topic)))));
+    fc.assert(fc.property(topics, fc.jsonValue(), (topic, value) => expectReadOrRefused(() => parseShopifyDelivery(Buffer.from(JSON.stringify(value)), headersFor(topic), receivedAt))));
   });
 
   it('on a real order with any one field replaced by any JSON value', () => {
@@ -381,7 +384,7 @@ describe('Shopify parsing never fails with anything but a 400', () => {
     fc.assert(
       fc.property(fc.constantFrom(...paths), fc.jsonValue(), (path, value) => {
         const body = Buffer.from(JSON.stringify(replaced(base, path, value)));
-        expectReadOrRefused(() => parseShopifyDelivery(body, headersFor('orders/create')));
+        expectReadOrRefused(() => parseShopifyDelivery(body, headersFor('orders/create'), receivedAt));
       }),
       { numRuns: 500 },
     );
@@ -390,7 +393,7 @@ describe('Shopify parsing never fails with anything but a 400', () => {
   it('on arbitrary header values', () => {
     fc.assert(
       fc.property(fc.dictionary(fc.constantFrom('X-Shopify-Topic', 'x-shopify-webhook-id', 'X-Shopify-Event-Id', 'content-type', 'other'), fc.string({ unit: 'binary', maxLength: 300 })), (headers) =>
-        expectReadOrRefused(() => parseShopifyDelivery(fixture('orders-refunded.json'), headers)),
+        expectReadOrRefused(() => parseShopifyDelivery(fixture('orders-refunded.json'), headers, receivedAt)),
       ),
     );
   });

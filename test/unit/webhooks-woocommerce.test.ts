@@ -7,6 +7,9 @@ import { parseDecimalAmount } from '../../lib/domain/money.js';
 import { parseJsonText } from '../../lib/domain/webhooks/raw-json.js';
 import { expectReadOrRefused, orderOf, thrownBy } from '../support/webhooks.js';
 
+/** When the deliveries arrived: pinned, after every fixture's times (the parsers refuse times later than receipt). */
+const receivedAt = new Date('2026-12-01T00:00:00.000Z');
+
 const fixtureText = (name: string): string => readFileSync(new URL(`../fixtures/woocommerce/${name}`, import.meta.url), 'utf8');
 const fixture = (name: string): Buffer => readFileSync(new URL(`../fixtures/woocommerce/${name}`, import.meta.url));
 const fixtureHeaders = (name: string): Record<string, string> => JSON.parse(fixtureText(name.replace(/\.(json|txt)$/, '.headers.json'))) as Record<string, string>;
@@ -18,7 +21,7 @@ const orderHeaders = { 'X-WC-Webhook-Topic': 'order.updated', 'X-WC-Webhook-Deli
 describe('WooCommerce orders', () => {
   it('reads order.created for a guest (customer_id 0): exact ids, UTC times, numeric prices as decimals', () => {
     // Act
-    const delivery = parseWooCommerceDelivery(fixture('order-created-guest.json'), fixtureHeaders('order-created-guest.json'));
+    const delivery = parseWooCommerceDelivery(fixture('order-created-guest.json'), fixtureHeaders('order-created-guest.json'), receivedAt);
     // Assess
     expect(delivery).toEqual({
       kind: 'order',
@@ -45,7 +48,7 @@ describe('WooCommerce orders', () => {
 
   it('reads order.updated cancelled: not counted, the registered customer by id, an invalid email dropped', () => {
     // Act
-    const order = orderOf(parseWooCommerceDelivery(fixture('order-updated-cancelled.json'), fixtureHeaders('order-updated-cancelled.json')));
+    const order = orderOf(parseWooCommerceDelivery(fixture('order-updated-cancelled.json'), fixtureHeaders('order-updated-cancelled.json'), receivedAt));
     // Assess
     expect(order).toEqual({
       source: 'woocommerce',
@@ -77,7 +80,7 @@ describe('WooCommerce orders', () => {
     // Prepare
     const text = fixtureText('order-updated-cancelled.json').replace('"status": "cancelled"', `"status": "${status}"`);
     // Act
-    const order = orderOf(parseWooCommerceDelivery(Buffer.from(text), orderHeaders));
+    const order = orderOf(parseWooCommerceDelivery(Buffer.from(text), orderHeaders, receivedAt));
     // Assess
     expect(order.counts).toBe(counts);
     expect(order.notCountedBecause).toBe(counts ? undefined : status);
@@ -87,7 +90,7 @@ describe('WooCommerce orders', () => {
     // Prepare
     const text = fixtureText('order-updated-cancelled.json').replace('"price": 12.5 }', '"price": "12.505" }').replace('"total": "12.50"', '"total": "12.504"');
     // Act
-    const order = orderOf(parseWooCommerceDelivery(Buffer.from(text), orderHeaders));
+    const order = orderOf(parseWooCommerceDelivery(Buffer.from(text), orderHeaders, receivedAt));
     // Assess
     expect([order.totalMinor, order.lineItems[0]?.priceMinor]).toEqual([1250, 1251]);
   });
@@ -96,7 +99,7 @@ describe('WooCommerce orders', () => {
     // Prepare
     const text = fixtureText('order-updated-cancelled.json').replace('"date_modified_gmt": "2026-11-21T08:00:00"', '"date_modified_gmt": null');
     // Act / Assess
-    expect(orderOf(parseWooCommerceDelivery(Buffer.from(text), orderHeaders)).updatedAt).toBe('2026-11-20T18:02:11.000Z');
+    expect(orderOf(parseWooCommerceDelivery(Buffer.from(text), orderHeaders, receivedAt)).updatedAt).toBe('2026-11-20T18:02:11.000Z');
   });
 });
 
@@ -108,7 +111,7 @@ describe('the WooCommerce creation ping', () => {
     expect(isWooCommercePing(body, fixtureHeaders('ping.txt'))).toBe(true);
     expect(isWooCommercePing(body, { 'content-type': 'application/x-www-form-urlencoded; charset=UTF-8' })).toBe(true);
     expect(isWooCommercePing(body, {})).toBe(true);
-    expect(parseWooCommerceDelivery(body, fixtureHeaders('ping.txt'))).toEqual({ kind: 'ping' });
+    expect(parseWooCommerceDelivery(body, fixtureHeaders('ping.txt'), receivedAt)).toEqual({ kind: 'ping' });
   });
 
   it.each([
@@ -123,7 +126,7 @@ describe('the WooCommerce creation ping', () => {
 
 describe('WooCommerce deliveries we do not use or cannot read', () => {
   it('ignores other topics without reading the body', () => {
-    expect(parseWooCommerceDelivery(Buffer.from('{}'), { 'X-WC-Webhook-Topic': 'product.updated', 'X-WC-Webhook-Delivery-ID': 'd-1' })).toEqual({
+    expect(parseWooCommerceDelivery(Buffer.from('{}'), { 'X-WC-Webhook-Topic': 'product.updated', 'X-WC-Webhook-Delivery-ID': 'd-1' }, receivedAt)).toEqual({
       kind: 'ignored',
       deliveryId: 'd-1',
       reason: 'topic "product.updated" is not used',
@@ -137,27 +140,27 @@ describe('WooCommerce deliveries we do not use or cannot read', () => {
     ['invalid-customer-id.json', 'customer_id'],
   ])('refuses %s with a 400 naming %s', (name, field) => {
     // Act
-    const error = thrownBy(() => parseWooCommerceDelivery(fixture(name), orderHeaders));
+    const error = thrownBy(() => parseWooCommerceDelivery(fixture(name), orderHeaders, receivedAt));
     // Assess
     expect([error.status, error.code, error.details.field]).toEqual([400, 'invalid_body', field]);
   });
 
   it('refuses malformed JSON with a 400 malformed_json', () => {
-    expect(thrownBy(() => parseWooCommerceDelivery(fixture('invalid-malformed.txt'), orderHeaders)).code).toBe('malformed_json');
+    expect(thrownBy(() => parseWooCommerceDelivery(fixture('invalid-malformed.txt'), orderHeaders, receivedAt)).code).toBe('malformed_json');
   });
 
   it('refuses a date that does not exist', () => {
     // Prepare
     const text = fixtureText('order-updated-cancelled.json').replace('"date_created_gmt": "2026-11-20T18:02:11"', '"date_created_gmt": "2026-02-30T18:02:11"');
     // Act / Assess
-    expect(thrownBy(() => parseWooCommerceDelivery(Buffer.from(text), orderHeaders)).details.field).toBe('date_created_gmt');
+    expect(thrownBy(() => parseWooCommerceDelivery(Buffer.from(text), orderHeaders, receivedAt)).details.field).toBe('date_created_gmt');
   });
 
   it.each([
     [{ 'X-WC-Webhook-Delivery-ID': 'd' }, 'X-WC-Webhook-Topic'],
     [{ 'X-WC-Webhook-Topic': 'order.created' }, 'X-WC-Webhook-Delivery-ID'],
   ])('names the missing header in %j', (headers, field) => {
-    expect(thrownBy(() => parseWooCommerceDelivery(fixture('order-updated-cancelled.json'), headers)).details.field).toBe(field);
+    expect(thrownBy(() => parseWooCommerceDelivery(fixture('order-updated-cancelled.json'), headers, receivedAt)).details.field).toBe(field);
   });
 });
 
@@ -202,19 +205,19 @@ describe('WooCommerce parsing never fails with anything but a 400', () => {
   const headersFor = (topic: string) => ({ 'X-WC-Webhook-Topic': topic, 'X-WC-Webhook-Delivery-ID': 'fuzz' });
 
   it('on arbitrary bytes', () => {
-    fc.assert(fc.property(topics, fc.uint8Array({ maxLength: 600 }), (topic, bytes) => expectReadOrRefused(() => parseWooCommerceDelivery(Buffer.from(bytes), headersFor(topic)))));
+    fc.assert(fc.property(topics, fc.uint8Array({ maxLength: 600 }), (topic, bytes) => expectReadOrRefused(() => parseWooCommerceDelivery(Buffer.from(bytes), headersFor(topic), receivedAt))));
   });
 
   it('on arbitrary strings, form bodies included', () => {
     fc.assert(
       fc.property(fc.oneof(fc.string({ unit: 'binary', maxLength: 100 }), fc.string().map((text) => `webhook_id=${text}`)), (text) =>
-        expectReadOrRefused(() => parseWooCommerceDelivery(Buffer.from(text), { 'content-type': 'application/x-www-form-urlencoded', ...headersFor('order.created') })),
+        expectReadOrRefused(() => parseWooCommerceDelivery(Buffer.from(text), { 'content-type': 'application/x-www-form-urlencoded', ...headersFor('order.created') }, receivedAt)),
       ),
     );
   });
 
   it('on arbitrary JSON values', () => {
-    fc.assert(fc.property(fc.jsonValue(), (value) => expectReadOrRefused(() => parseWooCommerceDelivery(Buffer.from(JSON.stringify(value)), headersFor('order.created')))));
+    fc.assert(fc.property(fc.jsonValue(), (value) => expectReadOrRefused(() => parseWooCommerceDelivery(Buffer.from(JSON.stringify(value)), headersFor('order.created'), receivedAt))));
   });
 
   it('on a real order with any one field replaced by any JSON value', () => {
@@ -228,7 +231,7 @@ describe('WooCommerce parsing never fails with anything but a 400', () => {
     fc.assert(
       fc.property(fc.constantFrom(...paths), fc.jsonValue(), (path, value) => {
         const body = Buffer.from(JSON.stringify(replaced(base, path, value)));
-        expectReadOrRefused(() => parseWooCommerceDelivery(body, headersFor('order.created')));
+        expectReadOrRefused(() => parseWooCommerceDelivery(body, headersFor('order.created'), receivedAt));
       }),
       { numRuns: 500 },
     );
@@ -237,7 +240,7 @@ describe('WooCommerce parsing never fails with anything but a 400', () => {
   it('on arbitrary header values', () => {
     fc.assert(
       fc.property(fc.dictionary(fc.constantFrom('X-WC-Webhook-Topic', 'x-wc-webhook-delivery-id', 'Content-Type', 'other'), fc.string({ unit: 'binary', maxLength: 300 })), (headers) =>
-        expectReadOrRefused(() => parseWooCommerceDelivery(fixture('order-updated-cancelled.json'), headers)),
+        expectReadOrRefused(() => parseWooCommerceDelivery(fixture('order-updated-cancelled.json'), headers, receivedAt)),
       ),
     );
   });

@@ -43,6 +43,10 @@
  * }
  * ```
  *
+ * Every time must lie between 1995-01-01 and the time of receipt plus 10 minutes of clock skew (400 naming the field
+ * otherwise); a consent time within that skew is taken as the time of receipt, so a consent is never dated after it
+ * arrived.
+ *
  * Unknown extra fields are allowed and ignored. A body that breaks these rules gets 400 with the field named:
  * `{"error": "invalid_body", "field": "order.lineItems[0].price", "problem": "expected a decimal string like \"19.99\""}`.
  * Malformed JSON gets 400 `malformed_json`; a missing or wrong signature 401.
@@ -51,7 +55,8 @@ import { z } from 'zod';
 import { badRequest } from '../../http/errors.js';
 import { consentStates } from '../customer.js';
 import { isDeliverableAddress, normalizeEmail } from '../email.js';
-import { decimalTextSchema, minorUnitsAt, offsetDateTimeSchema, parseJsonBody, requiredHeader, validateBody } from '../webhooks/raw-json.js';
+import { notAfter } from '../unreadable-record.js';
+import { decimalTextSchema, minorUnitsAt, offsetDateTimeSchema, optionalPlausibleTimeAt, parseJsonBody, plausibleTimeAt, requiredHeader, validateBody } from '../webhooks/raw-json.js';
 import { standardWebhookHeaders, type HttpHeaders } from '../webhooks/signatures.js';
 import type { IncomingOrder, WebhookDelivery } from './incoming-order.js';
 
@@ -107,22 +112,24 @@ export const genericOrderBodySchema = z.object({
 export type GenericOrderBody = z.input<typeof genericOrderBodySchema>;
 
 /** Reads a verified generic delivery. Throws `badRequest`/`malformedJson` (400) for anything that breaks the schema. */
-export function parseGenericDelivery(rawBody: Buffer, headers: HttpHeaders): WebhookDelivery {
+export function parseGenericDelivery(rawBody: Buffer, headers: HttpHeaders, receivedAt: Date): WebhookDelivery {
   const deliveryId = requiredHeader(headers, standardWebhookHeaders.id);
   // Ids must be strings here, so a big number is not quoted into one: it stays a number and is refused as such.
   const body = validateBody(genericOrderBodySchema, parseJsonBody(rawBody, { exactIntegers: false }));
-  return { kind: 'order', deliveryId, order: toIncomingOrder(body.order) };
+  return { kind: 'order', deliveryId, order: toIncomingOrder(body.order, receivedAt) };
 }
 
-function toIncomingOrder(order: z.output<typeof genericOrderBodySchema>['order']): IncomingOrder {
+function toIncomingOrder(order: z.output<typeof genericOrderBodySchema>['order'], receivedAt: Date): IncomingOrder {
   const { customer, currency } = order;
   if (customer.id === undefined && customer.email === undefined) throw badRequest('order.customer', 'needs an id or an email');
-  const updatedAt = order.updatedAt ?? order.placedAt;
+  const placedAt = plausibleTimeAt('order.placedAt', order.placedAt, receivedAt);
+  const updatedAt = optionalPlausibleTimeAt('order.updatedAt', order.updatedAt, receivedAt) ?? placedAt;
+  const consentUpdatedAt = optionalPlausibleTimeAt('order.customer.marketingConsentUpdatedAt', customer.marketingConsentUpdatedAt, receivedAt);
   const counts = order.status === 'paid';
   return {
     source: 'generic',
     orderId: order.id,
-    placedAt: order.placedAt,
+    placedAt,
     updatedAt,
     totalMinor: minorUnitsAt('order.total', order.total, currency),
     currency,
@@ -142,7 +149,7 @@ function toIncomingOrder(order: z.output<typeof genericOrderBodySchema>['order']
       ...(customer.lastName ? { lastName: customer.lastName } : {}),
       ...(customer.country !== undefined ? { country: customer.country } : {}),
       ...(customer.marketingConsent !== undefined
-        ? { consent: { state: customer.marketingConsent, updatedAt: customer.marketingConsentUpdatedAt ?? updatedAt } }
+        ? { consent: { state: customer.marketingConsent, updatedAt: notAfter(consentUpdatedAt ?? updatedAt, receivedAt) } }
         : {}),
     },
   };

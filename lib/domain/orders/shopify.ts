@@ -9,10 +9,13 @@ import {
   numericIdSchema,
   offsetDateTimeSchema,
   optionalHeader,
+  optionalPlausibleTimeAt,
   parseJsonBody,
+  plausibleTimeAt,
   requiredHeader,
   validateBody,
 } from '../webhooks/raw-json.js';
+import { notAfter } from '../unreadable-record.js';
 import type { HttpHeaders } from '../webhooks/signatures.js';
 import type { IncomingCustomer, IncomingOrder, WebhookDelivery } from './incoming-order.js';
 
@@ -29,6 +32,9 @@ import type { IncomingCustomer, IncomingOrder, WebhookDelivery } from './incomin
  * - Unknown extra fields are allowed (Shopify adds fields in every API version); the fields used are checked and a
  *   failure is a 400 naming the field as Shopify's docs do (`line_items[0].price`).
  * - An invalid email does not reject an order (the purchase still happened); it is dropped.
+ * - Every time read (`created_at`, `updated_at`, `cancelled_at`, the customer's and consent's times) must lie between
+ *   1995 and the time of receipt plus 10 minutes of clock skew, else 400 naming it; a consent time within the skew is
+ *   taken as the time of receipt, so a consent can never be dated after it arrived.
  */
 
 export const shopifyHeaders = {
@@ -123,15 +129,15 @@ type ShopifyOrder = z.output<typeof orderSchema>;
 type ShopifyCustomer = z.output<typeof customerSchema>;
 
 /** Reads a verified Shopify delivery. Throws `badRequest`/`malformedJson` (400) for anything it cannot use. */
-export function parseShopifyDelivery(rawBody: Buffer, headers: HttpHeaders): WebhookDelivery {
+export function parseShopifyDelivery(rawBody: Buffer, headers: HttpHeaders, receivedAt: Date): WebhookDelivery {
   const topic = requiredHeader(headers, shopifyHeaders.topic);
   const deliveryId = shopifyDeliveryId(headers);
   if ((shopifyOrderTopics as readonly string[]).includes(topic)) {
-    return { kind: 'order', deliveryId, order: toIncomingOrder(validateBody(orderSchema, parseJsonBody(rawBody))) };
+    return { kind: 'order', deliveryId, order: toIncomingOrder(validateBody(orderSchema, parseJsonBody(rawBody)), receivedAt) };
   }
   if (topic === 'customers/update') {
     const customer = validateBody(customerUpdateSchema, parseJsonBody(rawBody));
-    return { kind: 'customer-update', deliveryId, update: { source: 'shopify', customer: toIncomingCustomer(customer, undefined, undefined) } };
+    return { kind: 'customer-update', deliveryId, update: { source: 'shopify', customer: toIncomingCustomer(customer, undefined, undefined, receivedAt, '') } };
   }
   if (topic === 'customers/redact') {
     const payload = validateBody(redactionSchema, parseJsonBody(rawBody));
@@ -168,15 +174,17 @@ export function shopifyConsentState(state: string): ConsentState {
   }
 }
 
-function toIncomingOrder(order: ShopifyOrder): IncomingOrder {
+function toIncomingOrder(order: ShopifyOrder, receivedAt: Date): IncomingOrder {
   const currency = order.currency;
-  const placedAt = order.created_at;
+  const placedAt = plausibleTimeAt('created_at', order.created_at, receivedAt);
+  const updatedAt = optionalPlausibleTimeAt('updated_at', order.updated_at, receivedAt) ?? placedAt;
+  optionalPlausibleTimeAt('cancelled_at', order.cancelled_at, receivedAt);
   const notCountedBecause = reasonNotCounted(order);
   return {
     source: 'shopify',
     orderId: fromGid(order.admin_graphql_api_id, 'Order') ?? order.id,
     placedAt,
-    updatedAt: order.updated_at ?? placedAt,
+    updatedAt,
     totalMinor: minorUnitsAt('total_price', order.total_price, currency),
     currency,
     lineItems: order.line_items.map((item, index) => ({
@@ -188,7 +196,7 @@ function toIncomingOrder(order: ShopifyOrder): IncomingOrder {
     couponCodes: (order.discount_codes ?? []).map((discount) => discount.code.trim()).filter((code) => code !== ''),
     counts: notCountedBecause === undefined,
     ...(notCountedBecause !== undefined ? { notCountedBecause } : {}),
-    customer: toIncomingCustomer(order.customer ?? undefined, order, order.billing_address ?? undefined),
+    customer: toIncomingCustomer(order.customer ?? undefined, order, order.billing_address ?? undefined, receivedAt, 'customer.'),
   };
 }
 
@@ -201,12 +209,20 @@ function reasonNotCounted(order: ShopifyOrder): string | undefined {
   return undefined;
 }
 
-/** The customer of an order (which may be a guest: no customer object) or of a customers/update delivery. */
+/**
+ * The customer of an order (which may be a guest: no customer object) or of a customers/update delivery; `at` is
+ * where the customer object sits in the body (`customer.` in an order, nothing in customers/update), for field names.
+ */
 function toIncomingCustomer(
   customer: ShopifyCustomer | undefined,
   order: Pick<ShopifyOrder, 'email' | 'contact_email'> | undefined,
   billing: NonNullable<ShopifyOrder['billing_address']> | undefined,
+  receivedAt: Date,
+  at: string,
 ): IncomingCustomer {
+  const createdAt = optionalPlausibleTimeAt(`${at}created_at`, customer?.created_at, receivedAt);
+  optionalPlausibleTimeAt(`${at}updated_at`, customer?.updated_at, receivedAt);
+  const consentUpdatedAt = optionalPlausibleTimeAt(`${at}email_marketing_consent.consent_updated_at`, customer?.email_marketing_consent?.consent_updated_at, receivedAt);
   const email = customer?.email ?? order?.email ?? order?.contact_email;
   const firstName = present(customer?.first_name) ?? present(billing?.first_name);
   const lastName = present(customer?.last_name) ?? present(billing?.last_name);
@@ -224,8 +240,9 @@ function toIncomingCustomer(
           consent: {
             state: shopifyConsentState(consent.state),
             // No consent_updated_at means no change since the customer was created; never "now", which would let a
-            // stale "subscribed" override a newer unsubscribe.
-            updatedAt: consent.consent_updated_at ?? customer?.created_at ?? unknownConsentTime,
+            // stale "subscribed" override a newer unsubscribe. A time a little ahead of ours (clock skew) is taken
+            // as the time of receipt, so no consent is ever dated after it arrived.
+            updatedAt: notAfter(consentUpdatedAt ?? createdAt ?? unknownConsentTime, receivedAt),
           },
         }
       : {}),

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { minorDigits } from '../money.js';
-import { droppableEmailSchema, isPlausibleUtcTime, minorUnitsAt, numericIdSchema, parseJsonBody, requiredHeader, validateBody } from '../webhooks/raw-json.js';
+import { droppableEmailSchema, isPlausibleUtcTime, minorUnitsAt, numericIdSchema, optionalPlausibleTimeAt, parseJsonBody, plausibleTimeAt, requiredHeader, validateBody } from '../webhooks/raw-json.js';
 import { header, type HttpHeaders } from '../webhooks/signatures.js';
 import type { IncomingOrder, WebhookDelivery } from './incoming-order.js';
 
@@ -15,6 +15,7 @@ import type { IncomingOrder, WebhookDelivery } from './incoming-order.js';
  * - `status` decides whether the order counts: completed, processing and on-hold do; any other status (cancelled,
  *   refunded, failed, trash, pending, checkout-draft, or a plugin's own) does not, and is the reason.
  * - `date_created_gmt` is UTC written without a suffix; `customer_id` 0 is a guest, matched by `billing.email`.
+ *   It and `date_modified_gmt` must lie between 1995 and the time of receipt plus 10 minutes, else 400 naming it.
  * - WooCommerce never retries and disables a webhook after more than 5 failures in a row, so amounts are read
  *   leniently: `line_items[].price` is a JSON number computed as total / quantity (33.333333333333336 happens) and a
  *   store may be set to more decimals than its currency has. Amounts are read as decimal text (a number through its
@@ -106,17 +107,19 @@ export function isWooCommercePing(rawBody: Buffer, headers: HttpHeaders): boolea
 }
 
 /** Reads a WooCommerce delivery (verified, or the ping). Throws `badRequest`/`malformedJson` (400) for what it cannot use. */
-export function parseWooCommerceDelivery(rawBody: Buffer, headers: HttpHeaders): WebhookDelivery | { readonly kind: 'ping' } {
+export function parseWooCommerceDelivery(rawBody: Buffer, headers: HttpHeaders, receivedAt: Date): WebhookDelivery | { readonly kind: 'ping' } {
   if (isWooCommercePing(rawBody, headers)) return { kind: 'ping' };
   const topic = requiredHeader(headers, wooCommerceHeaders.topic);
   const deliveryId = requiredHeader(headers, wooCommerceHeaders.deliveryId);
   if (!(wooCommerceOrderTopics as readonly string[]).includes(topic)) {
     return { kind: 'ignored', deliveryId, reason: `topic ${JSON.stringify(topic)} is not used` };
   }
-  return { kind: 'order', deliveryId, order: toIncomingOrder(validateBody(orderSchema, parseJsonBody(rawBody))) };
+  return { kind: 'order', deliveryId, order: toIncomingOrder(validateBody(orderSchema, parseJsonBody(rawBody)), receivedAt) };
 }
 
-function toIncomingOrder(order: WooCommerceOrder): IncomingOrder {
+function toIncomingOrder(order: WooCommerceOrder, receivedAt: Date): IncomingOrder {
+  const placedAt = plausibleTimeAt('date_created_gmt', order.date_created_gmt, receivedAt);
+  const updatedAt = optionalPlausibleTimeAt('date_modified_gmt', order.date_modified_gmt, receivedAt) ?? placedAt;
   const currency = order.currency;
   const digits = minorDigits(currency);
   const status = order.status.trim();
@@ -128,8 +131,8 @@ function toIncomingOrder(order: WooCommerceOrder): IncomingOrder {
   return {
     source: 'woocommerce',
     orderId: order.id,
-    placedAt: order.date_created_gmt,
-    updatedAt: order.date_modified_gmt ?? order.date_created_gmt,
+    placedAt,
+    updatedAt,
     totalMinor: minorUnitsAt('total', roundHalfUp(order.total, digits), currency),
     currency,
     lineItems: order.line_items.map((item, index) => ({

@@ -3,6 +3,7 @@ import { formatPath } from '../field-path.js';
 import { badRequest, malformedJson } from '../../http/errors.js';
 import { isDeliverableAddress, normalizeEmail } from '../email.js';
 import { parseDecimalAmount } from '../money.js';
+import { clockSkewMs, earliestPlausibleTime, implausibleTimeProblem } from '../unreadable-record.js';
 import { header, type HttpHeaders } from './signatures.js';
 
 /**
@@ -135,6 +136,22 @@ export const offsetDateTimeSchema = z.iso
     }
     return iso;
   });
+
+/**
+ * A time from a delivery, checked against its receipt: before {@link earliestPlausibleTime} or later than `receivedAt`
+ * plus {@link clockSkewMs} is a 400 naming the field. Such a time is a sender's bug or a forgery, and stored it would
+ * outrank every later real change (and a date past the year 9999 in the shop's zone would not even read).
+ */
+export function plausibleTimeAt(field: string, iso: string, receivedAt: Date): string {
+  const problem = implausibleTimeProblem(iso, receivedAt);
+  if (problem) throw badRequest(field, problem);
+  return iso;
+}
+
+/** {@link plausibleTimeAt} for an optional time. */
+export function optionalPlausibleTimeAt(field: string, iso: string | null | undefined, receivedAt: Date): string | undefined {
+  return iso === null || iso === undefined ? undefined : plausibleTimeAt(field, iso, receivedAt);
+}
 
 /** A `toISOString()` result in the years 1970-9999, so that times compare correctly as text. */
 export function isPlausibleUtcTime(iso: string): boolean {
