@@ -12,7 +12,7 @@ import { parseCampaignConfig } from '../config/campaign-config.js';
 import { calendarDateIn } from '../domain/dates.js';
 import { assertPortFree, startLocalStack } from '../local/stack.js';
 import { localAdminToken, useLocalSecrets } from '../local/defaults.js';
-import { localLambdaContext } from '../local/lambda-context.js';
+import { invokeWithQueue, runNightWorkflow } from '../local/night-workflow.js';
 import { startLocalServer } from '../local/server.js';
 import { systemClock } from '../ports/clock.js';
 import { applyCampaignConfig } from '../usecases/apply-campaign-config.js';
@@ -115,34 +115,59 @@ export async function openLocalSession(options: LocalSessionOptions) {
 export interface LocalNightSummary extends NightSummary {
   /** Of emailsSent, how many waited out their customers' quiet hours and went out later that day. */
   readonly sentAfterQuietHours: number;
+  /** The workflow's states and how many times each ran (a Map's inner states once per iteration and loop). */
+  readonly states: Record<string, number>;
+  /** Retries of each state, when any. */
+  readonly retried?: Record<string, number>;
+  /** Queued sends that failed every receive: on AWS, in the send queue's dead-letter queue. */
+  readonly deadLetters?: number;
 }
 
 /**
- * The night, then its day: the same handlers Lambda runs, with the payloads EventBridge Scheduler delivers. On AWS
- * the sender runs every few minutes; locally it runs once, through the end of the replayed day, so the emails
- * that waited for the customers' mornings go out too and count in the summary.
+ * The night, then its day, as AWS runs them: the state machine the CDK app synthesizes, executed in process with
+ * each Task backed by its real handler, the send queue played into the send worker (lib/local/night-workflow.ts);
+ * then the scheduled sender with the payload EventBridge Scheduler delivers. On AWS that sender runs every few
+ * minutes; locally it runs once, through the end of the replayed day, so the emails that waited for the customers'
+ * mornings go out too and count in the summary.
  */
 export async function runLocalNight(asOf: string): Promise<LocalNightSummary> {
-  const { handler: night } = await import('../../functions/nightly-coordinator/handler.js');
-  const summary = (await night({ source: 'winback.local', asOf }, localLambdaContext('winback-nightly-coordinator'))) as NightSummary;
-  const { handler: sender } = await import('../../functions/scheduled-sender/handler.js');
+  // The local SES has no MaxSendRate: the sender's AWS pace (a few emails a second) would only make the demo slow.
+  process.env.SEND_RATE_PER_SECOND ??= '500';
+  const night = await runNightWorkflow({ source: 'winback.local', asOf });
+  if (night.status === 'FAILED' || !night.summary) {
+    throw new Error(`the night failed in the workflow (${formatStates(night.states)}): ${night.error ? `${night.error.Error}: ${night.error.Cause}` : 'it left no run record'}`);
+  }
+  const summary = night.summary;
   const upTo = new Date(Date.parse(summary.nightAt) + 86_400_000).toISOString();
-  const due = (await sender({ source: 'winback.local', upTo }, localLambdaContext('winback-scheduled-sender'))) as SendDueSummary;
+  const day = await invokeWithQueue('scheduled-sender', { source: 'winback.local', upTo });
+  const due = day.result as SendDueSummary;
+  const dueSent = due.sent + day.sendQueue.sent;
   const campaigns = Object.fromEntries(
     Object.entries(summary.campaigns).map(([id, campaign]) => {
-      const later = due.sentByCampaign[id] ?? 0;
-      return [id, { ...campaign, sent: campaign.sent + later, scheduled: Math.max(0, campaign.scheduled - later) }];
+      const queuedSent = night.sendQueue.sentByCampaign[id] ?? 0;
+      const later = (due.sentByCampaign[id] ?? 0) + (day.sendQueue.sentByCampaign[id] ?? 0);
+      return [id, { ...campaign, sent: campaign.sent + queuedSent + later, queued: Math.max(0, (campaign.queued ?? 0) - queuedSent), scheduled: Math.max(0, campaign.scheduled - later) }];
     }),
   );
+  const deadLetters = night.sendQueue.deadLetters.length + day.sendQueue.deadLetters.length;
   return {
     ...summary,
     campaigns,
     sentByCampaign: Object.fromEntries(Object.entries(campaigns).map(([id, campaign]) => [id, campaign.sent])),
-    emailsSent: summary.emailsSent + due.sent,
-    emailsScheduled: Math.max(0, summary.emailsScheduled - due.sent - due.cancelled - due.failed),
-    sentAfterQuietHours: due.sent,
+    emailsSent: summary.emailsSent + night.sendQueue.sent + dueSent,
+    emailsQueued: Math.max(0, summary.emailsQueued - night.sendQueue.sent),
+    emailsScheduled: Math.max(0, summary.emailsScheduled - dueSent - due.cancelled - due.failed),
+    sentAfterQuietHours: dueSent,
+    states: night.states,
+    ...(Object.keys(night.retried).length > 0 ? { retried: night.retried } : {}),
+    ...(deadLetters > 0 ? { deadLetters } : {}),
     ...(due.stoppedBy && !summary.stoppedBy ? { stoppedBy: due.stoppedBy } : {}),
   };
+}
+
+/** "StartNight 1, ScoreSegment 12, ...": which states ran, in the order they first ran. */
+export function formatStates(states: Record<string, number>): string {
+  return Object.entries(states).map(([state, times]) => `${state} ${times}`).join(', ');
 }
 
 export async function start(options: StartOptions): Promise<void> {
@@ -153,14 +178,13 @@ export async function start(options: StartOptions): Promise<void> {
     const summary = await runLocalNight(asOf);
     say('');
     say(formatNightReport(summary));
+    say(`Workflow states: ${formatStates(summary.states)}${summary.retried ? ` · retried: ${formatStates(summary.retried)}` : ''}`);
     if (options.report) {
       await writeFile(options.report, `${JSON.stringify(summary, null, 2)}\n`);
       say(`Run summary written to ${options.report}`);
     }
+    // The workflow's BuildReport state has stored the report: the console's dashboard answers at once.
     if (options.once) return;
-    // As the workflow does on AWS after FinishNight: the console's dashboard then answers at once, whatever the size.
-    const { handler: reportBuilder } = await import('../../functions/report-builder/handler.js');
-    await reportBuilder({ runId: summary.runId }, localLambdaContext('winback-report-builder'));
 
     const base = `http://localhost:${options.port}`;
     const server = await startLocalServer({ port: options.port, latestSummary: () => summary });

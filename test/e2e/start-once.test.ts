@@ -28,6 +28,9 @@ describe('npm start -- --once (the CLI on its own embedded stack)', { timeout: 2
     expect(first.stdout).toMatch(/Not emailed because/);
     expect(second.stdout).not.toContain('Seeded');
     expect(r).toMatchObject({ asOf: '2026-11-22', customersScanned: 400 });
+    // The night ran as the synthesized state machine: every segment scored, finished, its report built
+    expect(r.states).toMatchObject({ StartNight: 1, Segments: 1, ScoreSegment: r.totalSegments, FinishNight: 1, BuildReport: 1 });
+    expect(first.stdout).toMatch(/Workflow states: StartNight 1, Segments 1, ScoreSegment \d+/);
     expect(r.atRisk).toBeGreaterThan(0);
     expect(r.lost).toBeGreaterThan(0);
     expect(r.emailsSent).toBeGreaterThan(0);

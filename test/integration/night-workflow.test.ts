@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { DynamoRunRecorder } from '../../lib/adapters/dynamodb/runs.js';
 import { LambdaServiceError, runNightWorkflow } from '../../lib/local/night-workflow.js';
@@ -8,6 +9,7 @@ import { inboxOf, localShop, useShopEnvironment } from '../support/local-aws.js'
 
 const lapsed = (name: string) => customerFrom({ name, orderDays: ['2026-03-01', '2026-04-01', '2026-05-01'] });
 const night = { source: 'winback.local', asOf: '2026-11-22' };
+const scheduled = (name: string) => JSON.parse(readFileSync(new URL(`../fixtures/scheduler/${name}`, import.meta.url), 'utf8')) as { asOf?: string };
 
 async function workflowShop(names: readonly string[]) {
   const shop = await localShop();
@@ -113,5 +115,32 @@ describe('the local night executes the synthesized state machine', () => {
     expect(run.sendQueue.deadLetters).toHaveLength(1);
     expect(run.sendQueue.deadLetters[0]).toMatchObject({ eventSource: 'aws:sqs', attributes: { ApproximateReceiveCount: '5' }, body: expect.stringContaining(broken!) });
     expect(failures.get(flaky!)).toBe(3);
+  });
+
+  it("runs the night of the scheduled time's date in the shop's time zone, from the Scheduler target's input", async () => {
+    // Prepare: 02:00 UTC on 22 Nov is 03:00 in Amsterdam, the night of 22 Nov
+    const shop = await workflowShop(['Lena']);
+
+    // Act
+    const run = await runNightWorkflow(scheduled('valid-scheduled-time.json'));
+
+    // Assess
+    expect(run.summary).toMatchObject({ asOf: '2026-11-22', customersScanned: 1, lost: 1, emailsQueued: 1 });
+    expect(await inboxOf(shop.sesEndpoint, shop.customers[0]!.customer.email!)).toHaveLength(1);
+  });
+
+  it('fails in StartNight on a malformed input, naming the field, before touching anything', async () => {
+    // Prepare
+    const shop = await workflowShop(['Nia']);
+
+    // Act
+    const run = await runNightWorkflow(scheduled('invalid-date.json'));
+
+    // Assess: Lambda's error envelope, after the function-error retries; no segment ran
+    expect(run.status).toBe('FAILED');
+    expect(run.error).toMatchObject({ Error: 'Error', Cause: expect.stringContaining('invalid night input: asOf: expected YYYY-MM-DD') });
+    expect(run.states).toEqual({ StartNight: 1 });
+    expect(run.runId).toBeUndefined();
+    expect(await shop.deps.runs.latest()).toBeUndefined();
   });
 });
