@@ -1,3 +1,4 @@
+import { HttpError } from './errors.js';
 import type { HttpEvent } from './responses.js';
 
 /** The `{token}` path parameter; API Gateway fills pathParameters, and the raw path serves when it did not. */
@@ -5,7 +6,12 @@ export function pathToken(event: HttpEvent): string {
   const fromRoute = event.pathParameters?.token;
   if (fromRoute) return fromRoute;
   const segments = (event.rawPath ?? '').split('/').filter(Boolean);
-  return decodeURIComponent(segments.at(-1) ?? '');
+  try {
+    return decodeURIComponent(segments.at(-1) ?? '');
+  } catch (error) {
+    // A malformed percent-escape is the sender's mistake: 400, not the URIError as a 500.
+    throw new HttpError(400, 'invalid_path', 'token: malformed percent-escape', { field: 'token', problem: 'malformed percent-escape in the link' }, { cause: error });
+  }
 }
 
 export function method(event: HttpEvent): string {

