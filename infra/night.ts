@@ -7,14 +7,14 @@ import { Construct } from 'constructs';
 
 export interface WinbackNightProps {
   /** functions/night-start: plans the night and lists its segments. */
-  readonly start: lambda.IFunction;
+  readonly start: lambda.Function;
   /** functions/segment-worker: one segment, handing over its cursor when it nears the time limit. */
-  readonly segmentWorker: lambda.IFunction;
+  readonly segmentWorker: lambda.Function;
   /** functions/night-finish: sums the tallies, or records the night as failed. */
-  readonly finish: lambda.IFunction;
+  readonly finish: lambda.Function;
   /** functions/report-builder: after the night, the whole report built and stored for the console. */
-  readonly report: lambda.IFunction;
-  /** Segment workers running at once (a new on-demand table serves 12,000 reads a second at first). */
+  readonly report: lambda.Function;
+  /** Segment workers running at once: `nightConcurrency(settings)` (infra/settings.ts). */
   readonly maxConcurrency: number;
 }
 
@@ -32,7 +32,7 @@ export class WinbackNight extends Construct {
     super(scope, id);
 
     const start = new tasks.LambdaInvoke(this, 'StartNight', {
-      lambdaFunction: props.start,
+      ...invoking(props.start),
       // No payload: the schedule's input goes to the function as it is.
       payloadResponseOnly: true,
       resultPath: '$.night',
@@ -40,7 +40,7 @@ export class WinbackNight extends Construct {
     retried(start);
 
     const worker = new tasks.LambdaInvoke(this, 'ScoreSegment', {
-      lambdaFunction: props.segmentWorker,
+      ...invoking(props.segmentWorker),
       payloadResponseOnly: true,
     });
     // Each segment on its own: a retry repeats only this invocation, from the cursor it was given.
@@ -58,7 +58,7 @@ export class WinbackNight extends Construct {
     segments.itemProcessor(worker);
 
     const finish = new tasks.LambdaInvoke(this, 'FinishNight', {
-      lambdaFunction: props.finish,
+      ...invoking(props.finish),
       payload: sfn.TaskInput.fromObject({ runId: sfn.JsonPath.stringAt('$.night.runId') }),
       payloadResponseOnly: true,
     });
@@ -66,7 +66,7 @@ export class WinbackNight extends Construct {
 
     // The night is done whatever happens here: the console falls back to building the report itself when it can.
     const buildReport = new tasks.LambdaInvoke(this, 'BuildReport', {
-      lambdaFunction: props.report,
+      ...invoking(props.report),
       payload: sfn.TaskInput.fromObject({ runId: sfn.JsonPath.stringAt('$.runId') }),
       payloadResponseOnly: true,
     });
@@ -74,7 +74,7 @@ export class WinbackNight extends Construct {
     buildReport.addCatch(new sfn.Pass(this, 'ReportNotBuilt'), { resultPath: '$.reportFailure' });
 
     const failNight = new tasks.LambdaInvoke(this, 'FailNight', {
-      lambdaFunction: props.finish,
+      ...invoking(props.finish),
       payload: sfn.TaskInput.fromObject({ runId: sfn.JsonPath.stringAt('$.night.runId'), error: sfn.JsonPath.objectAt('$.failure') }),
       payloadResponseOnly: true,
       resultPath: sfn.JsonPath.DISCARD,
@@ -109,7 +109,36 @@ export class WinbackNight extends Construct {
   }
 }
 
-/** Lambda's own transient errors and the function's failures, with backoff and jitter, three times. */
+/**
+ * Errors of the Lambda service rather than of the function: throttling (the account's concurrency is shared with
+ * every other function in it, and a new account may have as little as 10) and Lambda's own transient failures.
+ */
+export const lambdaServiceErrors = ['Lambda.TooManyRequestsException', 'Lambda.ServiceException', 'Lambda.AWSLambdaException', 'Lambda.SdkClientException', 'Lambda.ClientExecutionTimeoutException'];
+
+/**
+ * How long a throttled task keeps trying: 30 s, doubling to at most 10 minutes between attempts, 20 attempts with full
+ * jitter: up to about 2.7 hours of waiting (half that on average), inside the night's 12 hours. A throttled segment
+ * waits for concurrency to free up instead of failing the night; each attempt costs 3 history events.
+ */
+export const serviceRetry = { interval: Duration.seconds(30), backoffRate: 2, maxDelay: Duration.minutes(10), maxAttempts: 20 } as const;
+
+/** The function's own failures: three more attempts, a few seconds apart (a bug does not heal by waiting longer). */
+export const functionRetry = { interval: Duration.seconds(5), backoffRate: 3, maxAttempts: 3 } as const;
+
+/**
+ * Lambda's errors first (the first matching retrier wins), then the function's. CDK's default retrier (6 attempts
+ * over about a minute, no throttling) is replaced: it would fail a throttled night in a minute.
+ */
 function retried(task: tasks.LambdaInvoke): void {
-  task.addRetry({ errors: ['States.ALL'], interval: Duration.seconds(5), maxAttempts: 3, backoffRate: 3, jitterStrategy: sfn.JitterType.FULL });
+  task.addRetry({ errors: lambdaServiceErrors, ...serviceRetry, jitterStrategy: sfn.JitterType.FULL });
+  task.addRetry({ errors: ['States.ALL'], ...functionRetry, jitterStrategy: sfn.JitterType.FULL });
+}
+
+/**
+ * The function a task invokes, without CDK's default retrier, and a task timeout a minute past the function's own:
+ * Step Functions' default would wait for a lost invocation for a year.
+ */
+function invoking(fn: lambda.Function): Pick<tasks.LambdaInvokeProps, 'lambdaFunction' | 'retryOnServiceExceptions' | 'taskTimeout'> {
+  const seconds = (fn.timeout ?? Duration.seconds(3)).toSeconds() + 60;
+  return { lambdaFunction: fn, retryOnServiceExceptions: false, taskTimeout: sfn.Timeout.duration(Duration.seconds(seconds)) };
 }

@@ -58,8 +58,16 @@ export const settingsSchema = z
      * request). The send queue's sender keeps to 90% of it.
      */
     sesMaxSendRate: wholeNumber(1, 10_000, 'must be a whole number from 1 to 10000 (the SES MaxSendRate)').default(14),
-    /** Segment workers the night runs at once (each scans one segment). */
+    /**
+     * Segment workers the night runs at most at once (each scans one segment): the table's read rate bounds it (a new
+     * on-demand table serves 12,000 reads a second at first). The account's concurrency may bound it lower.
+     */
     nightMaxConcurrency: wholeNumber(1, 40, 'must be a whole number from 1 to 40 (an inline Map runs at most 40 at once)').default(20),
+    /**
+     * The account's Lambda concurrent executions quota in this region (Service Quotas, "Concurrent executions"): 1,000
+     * by default, as little as 10 on a new account. The night takes at most half of it (nightConcurrency).
+     */
+    accountLambdaConcurrency: wholeNumber(10, 1_000_000, 'must be a whole number of at least 10 (the account\'s Lambda concurrent executions quota)').default(1_000),
     /**
      * The prefix of the console's Cognito hosted login domain, <prefix>.auth.<region>.amazoncognito.com: unique in
      * the region. Default: winback-<account id>; set it when two stacks share an account.
@@ -96,6 +104,14 @@ export function readSettings(scope: Construct): WinbackSettings {
     return `context "${key}": ${issue.message} (got ${JSON.stringify(raw[key])})`;
   });
   throw new Error(`Invalid Winback settings:\n  ${problems.join('\n  ')}\nSet them in cdk.json "context" or with \`cdk synth -c key=value\`.`);
+}
+
+/**
+ * Segment workers at once: `nightMaxConcurrency`, but never more than half the account's Lambda concurrency, so the
+ * webhooks, the API and the senders (and whatever else the account runs) keep the other half while the night runs.
+ */
+export function nightConcurrency(settings: Pick<WinbackSettings, 'nightMaxConcurrency' | 'accountLambdaConcurrency'>): number {
+  return Math.max(1, Math.min(settings.nightMaxConcurrency, Math.floor(settings.accountLambdaConcurrency / 2)));
 }
 
 /** The domain part of the sender address. */

@@ -17,7 +17,7 @@ import { WinbackFunction } from './function.js';
 import { WinbackHttpApi } from './http-api.js';
 import { WinbackMonitoring } from './monitoring.js';
 import { WinbackNight } from './night.js';
-import { sesIdentity, type WinbackSettings } from './settings.js';
+import { nightConcurrency, sesIdentity, type WinbackSettings } from './settings.js';
 
 export interface WinbackStackProps extends StackProps {
   readonly settings: WinbackSettings;
@@ -266,7 +266,7 @@ export class WinbackStack extends Stack {
       environment: { ...common },
       scansTable: true,
     });
-    this.night = new WinbackNight(this, 'Night', { start: nightStart, segmentWorker, finish: nightFinish, report: this.reportBuilder, maxConcurrency: settings.nightMaxConcurrency });
+    this.night = new WinbackNight(this, 'Night', { start: nightStart, segmentWorker, finish: nightFinish, report: this.reportBuilder, maxConcurrency: nightConcurrency(settings) });
     new scheduler.Schedule(this, 'NightlySchedule', {
       description: `Winback: the nightly run at ${settings.scheduleHour}:00 ${settings.timeZone}`,
       schedule: scheduler.ScheduleExpression.cron({ minute: '0', hour: String(settings.scheduleHour), timeZone: TimeZone.of(settings.timeZone) }),

@@ -16,6 +16,7 @@ describe('readSettings', () => {
       sendConcurrency: 8,
       sesMaxSendRate: 14,
       nightMaxConcurrency: 20,
+      accountLambdaConcurrency: 1000,
       apiRateLimit: 50,
       apiBurstLimit: 100,
     });
@@ -67,6 +68,7 @@ describe('readSettings', () => {
     ['apiBurstLimit', 'lots'],
     ['sesMaxSendRate', '0'],
     ['nightMaxConcurrency', '41'],
+    ['accountLambdaConcurrency', '9'],
   ])('refuses a bad %s (%j) and names the context key', (key, value) => {
     // Prepare
     const app = appWith({ [key]: value });
