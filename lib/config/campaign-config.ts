@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { isTimeZone } from '../domain/dates.js';
 import { formatPath } from '../domain/field-path.js';
+import { exchangeRatePattern } from '../domain/money.js';
 import { reasonCodes } from '../domain/reasons.js';
 
 export { formatPath };
@@ -16,6 +17,13 @@ const shopSchema = z.strictObject({
   timeZone: z.string().refine(isTimeZone, 'not an IANA time zone such as "Europe/Amsterdam"'),
   currency: z.string().regex(/^[A-Z]{3}$/, 'an ISO 4217 code such as "EUR"'),
   locale: z.string().min(2).default('en-IE'),
+  /**
+   * Units of `currency` one unit of another currency is worth (`{"JPY": "0.0061"}`): orders paid in it count in the
+   * shop's totals at that rate. An order in a currency without a rate is still a purchase, its amount in no total.
+   */
+  exchangeRates: z
+    .record(z.string().regex(/^[A-Z]{3}$/, 'an ISO 4217 code such as "JPY"'), z.string().regex(exchangeRatePattern, 'a positive decimal string such as "0.0061"').refine((rate) => /[1-9]/.test(rate), 'must be above zero'))
+    .optional(),
 });
 
 export const classificationPolicies = ['rule', 'model', 'auto'] as const;

@@ -1,5 +1,5 @@
 import { calendarDateIn, daysBetween, median, type CalendarDate } from './dates.js';
-import { divideRoundHalfEven } from './money.js';
+import { divideRoundHalfEven, inShopCurrency, type ShopMoney } from './money.js';
 
 export const consentStates = ['subscribed', 'soft_opt_in', 'not_subscribed', 'pending', 'unsubscribed', 'unknown'] as const;
 export type ConsentState = (typeof consentStates)[number];
@@ -56,6 +56,11 @@ export interface PurchaseSummary {
   readonly lastOrderMinor?: number;
   /** Orders that redeemed a coupon: a customer who only buys with a discount is a reason of its own. */
   readonly couponOrders?: number;
+  /**
+   * Orders paid in another currency than the shop's, with no rate for it in the config: purchases (they count for
+   * recency and frequency) whose amounts are in no total, and which the average order value leaves out.
+   */
+  readonly unpricedOrders?: number;
 }
 
 export interface Customer {
@@ -136,40 +141,49 @@ export const emptySummary: PurchaseSummary = {
   lastProducts: [],
 };
 
-/** Folds one order into a summary; orders may arrive late or out of order. */
-export function applyOrder(summary: PurchaseSummary, order: Order, shopTimeZone: string): PurchaseSummary {
+/**
+ * Folds one order into a summary; orders may arrive late or out of order. With `shop`, amounts are kept in the
+ * shop's currency: an order in another one is converted at the config's rate, or (no rate) counted as a purchase
+ * whose amount is in no total (see {@link inShopCurrency}). Without it every amount is taken as it is.
+ */
+export function applyOrder(summary: PurchaseSummary, order: Order, shopTimeZone: string, shop?: ShopMoney): PurchaseSummary {
   const day = calendarDateIn(order.placedAt, shopTimeZone);
   const isNewDay = !summary.recentPurchaseDays.includes(day) && !isOlderThanKeptDays(summary, day);
   const recentPurchaseDays = isNewDay
     ? [...summary.recentPurchaseDays, day].sort().slice(-recentPurchaseDaysKept)
     : summary.recentPurchaseDays;
+  const amount = shop ? inShopCurrency(order.totalMinor, order.currency, shop) : order.totalMinor;
+  const spend = amount ?? 0;
+  const unpricedOrders = (summary.unpricedOrders ?? 0) + (amount === undefined ? 1 : 0);
   const orderCount = summary.orderCount + 1;
-  const totalSpendMinor = summary.totalSpendMinor + order.totalMinor;
+  const totalSpendMinor = summary.totalSpendMinor + spend;
   const isLatest = !summary.lastOrderAt || order.placedAt >= summary.lastOrderAt;
   const firstOrderAt = !summary.firstOrderAt || order.placedAt < summary.firstOrderAt ? order.placedAt : summary.firstOrderAt;
+  const lastOrderMinor = amount !== undefined && (isLatest || summary.lastOrderMinor === undefined) ? amount : summary.lastOrderMinor;
   return {
     orderCount,
     purchaseDays: summary.purchaseDays + (isNewDay ? 1 : 0),
     firstOrderAt,
     lastOrderAt: isLatest ? order.placedAt : summary.lastOrderAt,
     totalSpendMinor,
-    averageOrderValueMinor: divideRoundHalfEven(totalSpendMinor, orderCount),
-    currency: summary.currency ?? order.currency,
+    averageOrderValueMinor: divideRoundHalfEven(totalSpendMinor, orderCount - unpricedOrders),
+    currency: shop?.currency ?? summary.currency ?? order.currency,
     typicalGapDays: typicalGap(recentPurchaseDays),
     firstRepeatGapDays: firstRepeatGap(summary, recentPurchaseDays, firstOrderAt, shopTimeZone),
     recentPurchaseDays,
     lastProducts: isLatest ? order.lineItems.slice(0, 3).map((item) => item.title) : summary.lastProducts,
-    firstDaySpendMinor: firstDaySpend(summary, order, day, shopTimeZone),
-    lastOrderMinor: isLatest ? order.totalMinor : (summary.lastOrderMinor ?? order.totalMinor),
+    firstDaySpendMinor: firstDaySpend(summary, spend, day, shopTimeZone),
+    ...(lastOrderMinor !== undefined ? { lastOrderMinor } : {}),
     couponOrders: (summary.couponOrders ?? 0) + ((order.couponCodes?.length ?? 0) > 0 ? 1 : 0),
+    ...(unpricedOrders > 0 ? { unpricedOrders } : {}),
   };
 }
 
-function firstDaySpend(summary: PurchaseSummary, order: Order, day: CalendarDate, shopTimeZone: string): number {
-  if (!summary.firstOrderAt) return order.totalMinor;
+function firstDaySpend(summary: PurchaseSummary, spend: number, day: CalendarDate, shopTimeZone: string): number {
+  if (!summary.firstOrderAt) return spend;
   const firstDay = calendarDateIn(summary.firstOrderAt, shopTimeZone);
-  if (day < firstDay) return order.totalMinor;
-  if (day === firstDay) return (summary.firstDaySpendMinor ?? 0) + order.totalMinor;
+  if (day < firstDay) return spend;
+  if (day === firstDay) return (summary.firstDaySpendMinor ?? 0) + spend;
   return summary.firstDaySpendMinor ?? 0;
 }
 

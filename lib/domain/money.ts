@@ -59,3 +59,56 @@ export function formatMoney(money: Money, locale = 'en-IE'): string {
     maximumFractionDigits: digits,
   }).format(money.minor / 10 ** digits);
 }
+
+/** What the shop's totals are kept in: its currency and, optionally, rates for orders paid in others. */
+export interface ShopMoney {
+  readonly currency: string;
+  /** Units of the shop's currency one unit of the keyed currency is worth, as decimal text: `{"JPY": "0.0061"}`. */
+  readonly exchangeRates?: Readonly<Record<string, string>>;
+}
+
+/** An exchange rate as the config writes it: a positive decimal string. */
+export const exchangeRatePattern = /^(?:0|[1-9]\d{0,8})(?:\.\d{1,12})?$/;
+
+/**
+ * Converts minor units of `from` into minor units of `to` at `rate` (units of `to` per unit of `from`, decimal
+ * text), exactly in integers, rounding half to even. `1000` JPY at "0.0061" into EUR is 610 (6.10 EUR).
+ */
+export function convertMinor(minor: number, from: string, to: string, rate: string): number {
+  const match = exchangeRatePattern.exec(rate);
+  if (!match || !Number.isSafeInteger(minor)) throw new RangeError(`cannot convert ${minor} ${from} at rate ${JSON.stringify(rate)}`);
+  const [whole = '0', fraction = ''] = rate.split('.');
+  const numerator = BigInt(minor) * BigInt(whole + fraction) * 10n ** BigInt(minorDigits(to));
+  const denominator = 10n ** BigInt(minorDigits(from) + fraction.length);
+  const result = Number(divideBigHalfEven(numerator, denominator));
+  if (!Number.isSafeInteger(result)) throw new RangeError(`${minor} ${from} at ${rate} is too large in ${to}`);
+  return result;
+}
+
+function divideBigHalfEven(numerator: bigint, denominator: bigint): bigint {
+  const negative = numerator < 0n;
+  const magnitude = negative ? -numerator : numerator;
+  let quotient = magnitude / denominator;
+  const twice = (magnitude % denominator) * 2n;
+  if (twice > denominator || (twice === denominator && quotient % 2n === 1n)) quotient += 1n;
+  return negative ? -quotient : quotient;
+}
+
+/**
+ * An amount in the shop's currency, or undefined when it was paid in another one that the config gives no rate
+ * for: such an order is still a purchase (recency, frequency), but its money is in no shop-currency total.
+ */
+export function inShopCurrency(minor: number, currency: string, shop: ShopMoney): number | undefined {
+  if (currency === shop.currency) return minor;
+  const rate = shop.exchangeRates?.[currency];
+  return rate === undefined ? undefined : convertMinor(minor, currency, shop.currency, rate);
+}
+
+/** Beyond these (in major units of the shop's currency) an amount is a mistake or an attack, never a real sale. */
+export const maxOrderMajorUnits = 1_000_000;
+export const maxCustomerTotalMajorUnits = 100_000_000;
+
+/** A ceiling in major units as minor units of `currency`. */
+export function ceilingMinor(majorUnits: number, currency: string): number {
+  return majorUnits * 10 ** minorDigits(currency);
+}

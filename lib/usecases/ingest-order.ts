@@ -1,11 +1,14 @@
 import { applyOrder, emptySummary, type Customer, type PurchaseSummary } from '../domain/customer.js';
 import { hashEmail, isDeliverableAddress, normalizeEmail } from '../domain/email.js';
 import { customerKey, guestCustomerKey, profileForOrder } from '../domain/identity.js';
+import { checkCustomerTotal, shopAmountOf } from '../domain/orders/amounts.js';
 import type { IncomingCustomer, IncomingOrder } from '../domain/orders/incoming-order.js';
 import { attributeOrder, type SendKey } from '../domain/sends.js';
 import type { Clock } from '../ports/clock.js';
 import type { OrderCommit, OrderIngestView, OrderStore, StoredOrder } from '../ports/orders.js';
 import type { ActiveConfig } from './active-config.js';
+
+type ActiveShop = Awaited<ReturnType<ActiveConfig>>['shop'];
 
 export interface IngestDependencies {
   readonly orders: OrderStore;
@@ -29,6 +32,8 @@ const conflictBackoff = (attempt: number) => new Promise((resolve) => setTimeout
  */
 export async function ingestOrder(order: IncomingOrder, deliveryId: string, deps: IngestDependencies): Promise<IngestResult> {
   const config = await deps.config();
+  // Checked before anything is read or written: an absurd amount is refused, another currency kept out of totals.
+  const shopAmount = shopAmountOf(order, config.shop);
   const email = isDeliverableAddress(order.customer.email) ? normalizeEmail(order.customer.email) : undefined;
   const emailHash = email ? hashEmail(email) : undefined;
   if (!order.customer.platformCustomerId && !emailHash) return { outcome: 'ignored', reason: 'the order names no customer and no email' };
@@ -64,10 +69,11 @@ export async function ingestOrder(order: IncomingOrder, deliveryId: string, deps
     };
     const takenBack = !order.counts && pointer?.counts === true;
     const summary = order.counts
-      ? applyOrder(before.summary, stored, config.shop.timeZone)
+      ? applyOrder(before.summary, stored, config.shop.timeZone, config.shop)
       : takenBack
-        ? await summaryWithout(order.orderId, customerId, deps.orders, config.shop.timeZone)
+        ? await summaryWithout(order.orderId, customerId, deps.orders, config.shop)
         : before.summary;
+    if (order.counts) checkCustomerTotal(summary, order, config.shop);
 
     const credit = order.counts ? attributeOrder(stored, view.sends, config.attribution.windowDays) : undefined;
     const uncredit: SendKey[] = takenBack ? view.sends.filter((send) => send.attribution?.orderId === order.orderId) : [];
@@ -78,7 +84,7 @@ export async function ingestOrder(order: IncomingOrder, deliveryId: string, deps
     if (credit) {
       customer = {
         ...customer,
-        wonBack: { at: stored.placedAt, campaignId: credit.send.campaignId, orderId: stored.orderId, revenueMinor: stored.totalMinor, currency: stored.currency },
+        wonBack: { at: stored.placedAt, campaignId: credit.send.campaignId, orderId: stored.orderId, revenueMinor: shopAmount ?? 0, currency: config.shop.currency },
       };
     } else if (takenBack && customer.wonBack?.orderId === order.orderId) {
       const { wonBack: _removed, ...rest } = customer;
@@ -97,7 +103,7 @@ export async function ingestOrder(order: IncomingOrder, deliveryId: string, deps
         ? {
             credit: {
               send: credit.send,
-              attribution: { orderId: stored.orderId, revenueMinor: stored.totalMinor, currency: stored.currency, placedAt: stored.placedAt, by: credit.by },
+              attribution: { orderId: stored.orderId, revenueMinor: shopAmount ?? 0, currency: config.shop.currency, placedAt: stored.placedAt, by: credit.by },
             },
           }
         : {}),
@@ -142,9 +148,9 @@ export function guestCustomerId(emailHash: string): string {
   return guestCustomerKey(emailHash);
 }
 
-async function summaryWithout(orderId: string, customerId: string, orders: OrderStore, timeZone: string): Promise<PurchaseSummary> {
+async function summaryWithout(orderId: string, customerId: string, orders: OrderStore, shop: ActiveShop): Promise<PurchaseSummary> {
   const remaining = (await orders.countedOrders(customerId)).filter((order) => order.orderId !== orderId).sort((a, b) => (a.placedAt < b.placedAt ? -1 : 1));
-  return remaining.reduce((summary, order) => applyOrder(summary, order, timeZone), emptySummary);
+  return remaining.reduce((summary, order) => applyOrder(summary, order, shop.timeZone, shop), emptySummary);
 }
 
 function newCustomer(customerId: string, incoming: IncomingCustomer, email: string | undefined, source: string, now: string): Customer {
