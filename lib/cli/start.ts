@@ -9,6 +9,7 @@ import { DynamoCustomerRepository } from '../adapters/dynamodb/customers.js';
 import { DynamoSuppressionList } from '../adapters/dynamodb/suppressions.js';
 import { ensureTable, readShopMeta, writeShopMeta } from '../adapters/dynamodb/admin.js';
 import { parseCampaignConfig } from '../config/campaign-config.js';
+import { readEnvironment } from '../config/environment.js';
 import { calendarDateIn } from '../domain/dates.js';
 import { assertPortFree, startLocalStack } from '../local/stack.js';
 import { localAdminToken, useLocalSecrets } from '../local/defaults.js';
@@ -65,13 +66,16 @@ export async function openLocalSession(options: LocalSessionOptions) {
   await assertPortFree(ports.server, 'Winback');
   await assertPortFree(ports.ses, 'the local SES');
   await assertPortFree(ports.dynamo, 'DynamoDB Local');
-  if (options.reset) await rm(localDataDir, { recursive: true, force: true });
   const demoCustomers = options.customers ?? defaultDemoCustomers;
   process.env.TABLE_NAME ??= 'winback';
   process.env.UNSUBSCRIBE_BASE_URL ??= `http://localhost:${options.port}`;
   const defaultedSecrets = useLocalSecrets();
   const admin = await localAdminToken(adminTokenFile);
   process.env.WINBACK_ADMIN_TOKEN = admin.token;
+  // Fail fast: every handler reads this environment at cold start; a bad secret found there would surface only
+  // after the stack, the seeding and the night. Checked before --reset wipes anything too.
+  readEnvironment();
+  if (options.reset) await rm(localDataDir, { recursive: true, force: true });
 
   say(`Starting the local stack (data in ${localDataDir}) ...`);
   const stack = await startLocalStack({ dataDir: localDataDir, sesPort: ports.ses, dynamoPort: ports.dynamo });
