@@ -135,7 +135,8 @@ function openApp() {
 }
 
 const tabs = () => [...document.querySelectorAll('[role="tab"]')];
-const loaders = { dashboard: loadDashboard, campaigns: loadCampaigns, preview: loadPreviewChoices, customer: () => {} };
+/** What each tab loads when opened; Customer lookup loads nothing until its form is sent. */
+const loaders = { dashboard: loadDashboard, campaigns: loadCampaigns, preview: loadPreviewChoices, customer: async () => {} };
 
 function selectTab(name, focus = false) {
   for (const tab of tabs()) {
@@ -145,7 +146,8 @@ function selectTab(name, focus = false) {
     $(tab.getAttribute('aria-controls')).hidden = !selected;
     if (selected && focus) tab.focus();
   }
-  loaders[name]().catch(reportFailure(name));
+  // Through a promise whatever the loader returns or throws: one tab's failure is shown in its panel, never thrown.
+  Promise.resolve().then(() => loaders[name]()).catch(reportFailure(name));
 }
 
 const reportFailure = (name) => (error) => {

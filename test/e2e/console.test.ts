@@ -226,6 +226,27 @@ describe.skipIf(!existsSync(chromiumPath))('the console, in headless Chromium', 
     await page.unroute('**/api/campaigns/*/preview');
   });
 
+  it('opens every tab, Customer lookup included, without an error in the page', async () => {
+    // Prepare
+    const errors: string[] = [];
+    const onError = (error: Error) => errors.push(error.message);
+    page.on('pageerror', onError);
+    try {
+      // Act
+      for (const name of ['Customer lookup', 'Dashboard', 'Campaigns', 'Preview', 'Customer lookup']) {
+        await page.getByRole('tab', { name, exact: true }).click();
+        await page.getByRole('tabpanel', { name, exact: true }).waitFor();
+      }
+      // The error comes from a promise chain: give it a turn of the event loop to surface
+      await page.evaluate(() => new Promise((resolve) => setTimeout(resolve, 100)));
+    } finally {
+      page.off('pageerror', onError);
+    }
+    // Assess
+    expect(errors).toEqual([]);
+    expect(await page.locator('#customer-problem').textContent()).toBe('');
+  });
+
   it('looks up a customer and shows status, scores and decisions', async () => {
     // Act
     await page.getByRole('tab', { name: 'Customer lookup' }).click();
