@@ -304,12 +304,14 @@ export class WinbackStack extends Stack {
     // they rarely overlap at all (each would add its own sending concurrency).
     this.scheduledSender = this.fn('ScheduledSender', 'scheduled-sender', 'Every 5 minutes: sends the emails whose quiet hours are over', {
       timeout: Duration.minutes(4),
-      environment: { ...common, ...linkSigning, ...sending, UNSUBSCRIBE_BASE_URL: unsubscribeBaseUrl, SEND_CONCURRENCY: String(settings.sendConcurrency) },
+      environment: { ...common, ...linkSigning, ...sending, UNSUBSCRIBE_BASE_URL: unsubscribeBaseUrl, SEND_CONCURRENCY: String(settings.sendConcurrency), SEND_QUEUE_URL: sendQueue.queueUrl },
       secrets: [unsubscribeSigningKey],
       sends: true,
       // The next tick picks up whatever this one left, so a failed tick is not retried, only recorded.
       async: { retryAttempts: 0, onFailure: senderFailures },
     });
+    // It hands due sends to the send queue: the queue's sender is the one caller of SES, at one rate.
+    sendQueue.grantSendMessages(this.scheduledSender.role!);
     new scheduler.Schedule(this, 'SenderSchedule', {
       description: 'Winback: sends the emails that waited out quiet hours, every 5 minutes',
       schedule: scheduler.ScheduleExpression.rate(Duration.minutes(5)),

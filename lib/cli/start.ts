@@ -18,7 +18,6 @@ import { startLocalServer } from '../local/server.js';
 import { systemClock } from '../ports/clock.js';
 import { applyCampaignConfig } from '../usecases/apply-campaign-config.js';
 import type { NightSummary } from '../usecases/run-night.js';
-import type { SendDueSummary } from '../usecases/send-due.js';
 import { seedDemoShop } from '../usecases/seed-demo-shop.js';
 import { readJsonFile } from './main.js';
 import { formatNightReport } from './night-report.js';
@@ -144,12 +143,11 @@ export async function runLocalNight(asOf: string): Promise<LocalNightSummary> {
   const summary = night.summary;
   const upTo = new Date(Date.parse(summary.nightAt) + 86_400_000).toISOString();
   const day = await invokeWithQueue('scheduled-sender', { source: 'winback.local', upTo });
-  const due = day.result as SendDueSummary;
-  const dueSent = due.sent + day.sendQueue.sent;
+  const dueSent = day.sendQueue.sent;
   const campaigns = Object.fromEntries(
     Object.entries(summary.campaigns).map(([id, campaign]) => {
       const queuedSent = night.sendQueue.sentByCampaign[id] ?? 0;
-      const later = (due.sentByCampaign[id] ?? 0) + (day.sendQueue.sentByCampaign[id] ?? 0);
+      const later = day.sendQueue.sentByCampaign[id] ?? 0;
       return [id, { ...campaign, sent: campaign.sent + queuedSent + later, queued: Math.max(0, (campaign.queued ?? 0) - queuedSent), scheduled: Math.max(0, campaign.scheduled - later) }];
     }),
   );
@@ -160,12 +158,11 @@ export async function runLocalNight(asOf: string): Promise<LocalNightSummary> {
     sentByCampaign: Object.fromEntries(Object.entries(campaigns).map(([id, campaign]) => [id, campaign.sent])),
     emailsSent: summary.emailsSent + night.sendQueue.sent + dueSent,
     emailsQueued: Math.max(0, summary.emailsQueued - night.sendQueue.sent),
-    emailsScheduled: Math.max(0, summary.emailsScheduled - dueSent - due.cancelled - due.failed),
+    emailsScheduled: Math.max(0, summary.emailsScheduled - dueSent),
     sentAfterQuietHours: dueSent,
     states: night.states,
     ...(Object.keys(night.retried).length > 0 ? { retried: night.retried } : {}),
     ...(deadLetters > 0 ? { deadLetters } : {}),
-    ...(due.stoppedBy && !summary.stoppedBy ? { stoppedBy: due.stoppedBy } : {}),
   };
 }
 

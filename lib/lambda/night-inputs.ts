@@ -41,6 +41,8 @@ export const queuedSendSchema = z.strictObject({
   campaignId: z.string().min(1).max(48),
   episode: z.string().min(1).max(64),
   step: z.number().int().min(0).max(20),
+  /** Set by the scheduled sender: the instant the send fell due (after the customer's quiet hours). */
+  dueAt: z.iso.datetime({ offset: true }).optional(),
 });
 
 /** "path: problem; path: problem": every problem of an invalid input, each by its field. */

@@ -77,7 +77,7 @@ const current: {
 const replayClock = { now: () => (current.night ? new Date(current.night.at + (Date.now() - current.night.learntAt)) : new Date()) };
 
 const forwardingQueue = {
-  enqueue: async (key: SendKey) => {
+  enqueue: async (key: SendKey & { readonly dueAt?: string }) => {
     if (!current.queue) throw new Error('no local night is running: the send queue is played only during one');
     await current.queue.enqueue(key);
   },

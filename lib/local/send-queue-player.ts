@@ -54,7 +54,7 @@ export class PlayedSendQueue implements SendQueue {
     private readonly queue: { readonly arn: string; readonly region: string; readonly senderId: string },
   ) {}
 
-  async enqueue(key: SendKey): Promise<void> {
+  async enqueue(key: SendKey & { readonly dueAt?: string }): Promise<void> {
     this.waiting.push({ messageId: randomUUID(), body: sendMessageBody(key), sentAt: Date.now(), receiveCount: 0 });
     this.counts.enqueued += 1;
     this.pump();

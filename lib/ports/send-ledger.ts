@@ -21,6 +21,11 @@ export interface SendLedger {
   claimScheduled(entry: SendRecord): Promise<boolean>;
   /** Puts a claimed send back on the due list (SES paused or throttled it): it goes at the next chance, once. */
   reschedule(entry: SendRecord, notBefore: string): Promise<void>;
+  /**
+   * Moves a scheduled send's place on the due list to `notBefore` (it was handed to the send queue: it falls due again
+   * only if that message is lost); false when it is no longer scheduled.
+   */
+  deferDue(entry: SendRecord, notBefore: string): Promise<boolean>;
   /** A scheduled send that must not go any more (the customer opted out meanwhile). */
   cancelScheduled(key: SendKey, reason: string): Promise<void>;
   /** Scheduled sends due by this instant, oldest first, at most `limit`. */

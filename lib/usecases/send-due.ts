@@ -6,7 +6,8 @@ import type { SendKey, SendRecord } from '../domain/sends.js';
 import type { CampaignConfigStore } from '../ports/campaign-configs.js';
 import type { SuppressionList } from '../ports/suppressions.js';
 import type { ActiveConfig } from './active-config.js';
-import { composeEmail, deliver, type SendDependencies } from './send-step.js';
+import type { SendQueue } from '../ports/send-queue.js';
+import { composeEmail, deliver, queuedSendGraceMs, type SendDependencies } from './send-step.js';
 
 export interface SendDueDependencies extends SendDependencies {
   readonly suppressions: SuppressionList;
@@ -70,6 +71,44 @@ export async function sendDue(upTo: Date, deps: SendDueDependencies, concurrency
   return { ...totals, sentByCampaign, ...(stoppedBy ? { stoppedBy } : {}) };
 }
 
+export interface DispatchDueSummary {
+  /** Due sends handed to the send queue. */
+  readonly dispatched: number;
+  /** Due sends whose message could not be queued: due again after the grace period. */
+  readonly notQueued: number;
+}
+
+/**
+ * The scheduled sender on AWS: the sends whose quiet hours are over go to the send queue, so that its sender, paced
+ * under SES's MaxSendRate, is the only caller of SES (at 08:00 a whole night's worth of mornings falls due at once).
+ * Each entry's place on the due list moves past the grace period first: the next sweeps leave it to its message, and
+ * if the message is lost it falls due again. The queue's sender claims it, checks consent again and sends it once.
+ */
+export async function dispatchDue(upTo: Date, deps: SendDueDependencies & { readonly queue: SendQueue }): Promise<DispatchDueSummary> {
+  const paused = await pausedNow(deps);
+  // Past both the sweep's end and now, so this sweep does not meet its own entries again.
+  const deferTo = new Date(Math.max(upTo.getTime(), deps.clock.now().getTime()) + queuedSendGraceMs).toISOString();
+  const totals = { dispatched: 0, notQueued: 0 };
+  for (;;) {
+    const entries = (await deps.ledger.due(upTo, batchSize)).filter((entry) => !paused(entry.campaignId));
+    if (entries.length === 0) break;
+    await Promise.all(
+      entries.map(async (entry) => {
+        const dueAt = entry.notBefore;
+        if (!(await deps.ledger.deferDue(entry, deferTo))) return;
+        try {
+          await deps.queue.enqueue({ customerId: entry.customerId, campaignId: entry.campaignId, episode: entry.episode, step: entry.step, ...(dueAt ? { dueAt } : {}) });
+          totals.dispatched += 1;
+        } catch (error) {
+          totals.notQueued += 1;
+          deps.log?.warn('due send not queued; it falls due again after the grace period', { campaignId: entry.campaignId, customerId: entry.customerId, error: (error as Error).message });
+        }
+      }),
+    );
+  }
+  return totals;
+}
+
 /** The deliverability guard may have paused a campaign (or the shop) since the night decided: those sends wait. */
 async function pausedNow(deps: SendDueDependencies): Promise<(campaignId: string) => boolean> {
   const pauses = (await deps.configs.pauses()).filter((record) => record.state === 'paused').map((record) => record.scope);
@@ -85,7 +124,7 @@ export type QueuedSendOutcome = 'sent' | 'cancelled' | 'failed' | 'rescheduled' 
  * period): nothing to do. A paused campaign's send stays on the due list and goes when it is resumed; SES
  * throttling or a paused account puts it back there too. A storage error throws, so the queue redelivers.
  */
-export async function queuedSender(deps: SendDueDependencies): Promise<(key: SendKey) => Promise<QueuedSendOutcome>> {
+export async function queuedSender(deps: SendDueDependencies): Promise<(key: SendKey & { readonly dueAt?: string }) => Promise<QueuedSendOutcome>> {
   const config = await deps.config();
   const paused = await pausedNow(deps);
   const renders = new RenderBreaker();
@@ -95,7 +134,9 @@ export async function queuedSender(deps: SendDueDependencies): Promise<(key: Sen
     if (paused(entry.campaignId)) return 'campaign_paused';
     if (!(await deps.ledger.claimScheduled(entry))) return 'taken';
     const now = deps.clock.now();
-    const outcome = await sendOne(entry, config, deps, now, renders, now);
+    // Never recorded before it fell due: a replayed day's clock may run behind the mornings its sends waited for.
+    const sentAt = key.dueAt && Date.parse(key.dueAt) > now.getTime() ? new Date(key.dueAt) : now;
+    const outcome = await sendOne(entry, config, deps, now, renders, sentAt);
     return outcome.startsWith('paused:') ? 'paused' : (outcome as QueuedSendOutcome);
   };
 }

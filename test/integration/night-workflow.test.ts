@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { DynamoRunRecorder } from '../../lib/adapters/dynamodb/runs.js';
-import { LambdaServiceError, runNightWorkflow } from '../../lib/local/night-workflow.js';
-import type { SendLedger } from '../../lib/ports/send-ledger.js';
+import { invokeWithQueue, LambdaServiceError, runNightWorkflow } from '../../lib/local/night-workflow.js';
+import type { SendLedger, SendOutcome } from '../../lib/ports/send-ledger.js';
 import { applyCampaignConfig } from '../../lib/usecases/apply-campaign-config.js';
 import { customerFrom, testConfig } from '../support/customers.js';
 import { inboxOf, localShop, useShopEnvironment } from '../support/local-aws.js';
@@ -11,9 +11,9 @@ const lapsed = (name: string) => customerFrom({ name, orderDays: ['2026-03-01', 
 const night = { source: 'winback.local', asOf: '2026-11-22' };
 const scheduled = (name: string) => JSON.parse(readFileSync(new URL(`../fixtures/scheduler/${name}`, import.meta.url), 'utf8')) as { asOf?: string };
 
-async function workflowShop(names: readonly string[]) {
+async function workflowShop(names: readonly string[], change?: Parameters<typeof testConfig>[0]) {
   const shop = await localShop();
-  await applyCampaignConfig(testConfig(), 'test', shop.deps);
+  await applyCampaignConfig(testConfig(change), 'test', shop.deps);
   const customers = names.map(lapsed);
   await shop.deps.customers.putMany(customers);
   useShopEnvironment(shop);
@@ -142,5 +142,41 @@ describe('the local night executes the synthesized state machine', () => {
     expect(run.states).toEqual({ StartNight: 1 });
     expect(run.runId).toBeUndefined();
     expect(await shop.deps.runs.latest()).toBeUndefined();
+  });
+
+});
+
+describe('one SES rate: the mornings go through the send queue too', () => {
+  it('hands the sends that waited out quiet hours to the queue, whose sender records them when they fell due, once', async () => {
+    // Prepare: 03:00 in Amsterdam is inside the quiet hours (21:00-08:00), so the night schedules both emails
+    const shop = await workflowShop(['Oli', 'Pam'], (raw) => {
+      (raw.guardrails as { quietHours?: unknown }).quietHours = { start: '21:00', end: '08:00' };
+    });
+    const completed: SendOutcome[] = [];
+    const dependencies = <T extends object>(handler: string, deps: T): T => {
+      if (handler !== 'send-worker') return deps;
+      const ledger = (deps as unknown as { ledger: SendLedger }).ledger;
+      const watched: SendLedger = Object.create(ledger) as SendLedger;
+      watched.complete = async (key, outcome) => {
+        completed.push(outcome);
+        return ledger.complete(key, outcome);
+      };
+      return { ...deps, ledger: watched };
+    };
+    const run = await runNightWorkflow(night, { dependencies });
+    const sweep = { source: 'winback.local', upTo: '2026-11-23T02:00:00.000Z' };
+
+    // Act
+    const morning = await invokeWithQueue('scheduled-sender', sweep, { dependencies });
+    const again = await invokeWithQueue('scheduled-sender', sweep, { dependencies });
+
+    // Assess: nothing reached SES but through the queue's sender, at 08:00 Amsterdam (07:00 UTC)
+    expect(run.summary).toMatchObject({ emailsScheduled: 2, emailsQueued: 0 });
+    expect(run.sendQueue.sent).toBe(0);
+    expect(morning.result).toEqual({ dispatched: 2, notQueued: 0 });
+    expect(morning.sendQueue).toMatchObject({ enqueued: 2, sent: 2 });
+    expect(again.result).toEqual({ dispatched: 0, notQueued: 0 });
+    expect(completed).toEqual([expect.objectContaining({ status: 'sent', at: '2026-11-22T07:00:00.000Z' }), expect.objectContaining({ status: 'sent', at: '2026-11-22T07:00:00.000Z' })]);
+    for (const { customer } of shop.customers) expect(await inboxOf(shop.sesEndpoint, customer.email!)).toHaveLength(1);
   });
 });

@@ -92,6 +92,35 @@ export class DynamoSendLedger implements SendLedger {
     );
   }
 
+  async deferDue(entry: SendRecord, notBefore: string): Promise<boolean> {
+    const key = sendKeyOf(entry);
+    try {
+      await this.client.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Update: {
+                TableName: this.tableName,
+                Key: ledgerKey(key),
+                UpdateExpression: 'SET notBefore = :notBefore',
+                ConditionExpression: '#status = :scheduled',
+                ExpressionAttributeNames: { '#status': 'status' },
+                ExpressionAttributeValues: { ':scheduled': 'scheduled', ':notBefore': notBefore },
+              },
+            },
+            ...(entry.notBefore ? [{ Delete: { TableName: this.tableName, Key: duePointer(key, entry.notBefore) } }] : []),
+            { Put: { TableName: this.tableName, Item: { ...duePointer(key, notBefore), entity: 'due', key } } },
+          ],
+        }),
+      );
+      return true;
+    } catch (error) {
+      const reasons = (error as { CancellationReasons?: { Code?: string }[] }).CancellationReasons ?? [];
+      if (reasons.some((reason) => reason.Code === 'ConditionalCheckFailed')) return false;
+      throw error;
+    }
+  }
+
   async cancelScheduled(key: SendKey, reason: string): Promise<void> {
     await this.client.send(
       new UpdateCommand({

@@ -14,12 +14,12 @@ export class SqsSendQueue implements SendQueue {
     return new SqsSendQueue(withoutSdkLogging(new SQSClient({ maxAttempts: 5, retryMode: 'adaptive' })), queueUrl);
   }
 
-  async enqueue(key: SendKey): Promise<void> {
+  async enqueue(key: SendKey & { readonly dueAt?: string }): Promise<void> {
     await this.client.send(new SendMessageCommand({ QueueUrl: this.queueUrl, MessageBody: sendMessageBody(key) }));
   }
 }
 
 /** A send's message body: its ledger key and nothing else (the local runner's queue sends the same text). */
-export function sendMessageBody(key: SendKey): string {
-  return JSON.stringify({ customerId: key.customerId, campaignId: key.campaignId, episode: key.episode, step: key.step });
+export function sendMessageBody(key: SendKey & { readonly dueAt?: string }): string {
+  return JSON.stringify({ customerId: key.customerId, campaignId: key.campaignId, episode: key.episode, step: key.step, ...(key.dueAt ? { dueAt: key.dueAt } : {}) });
 }
