@@ -83,7 +83,7 @@ describe('the logs of a night, a webhook, an SES event and an unsubscribe', () =
     // Assess: every step did its work, so its logs had the chance to leak
     expect(night.sendQueue.sent).toBe(2);
     expect([stored.status, forged.status, unsubscribed.status, bounced.status, unreadable.status, read.status]).toEqual([200, 401, 200, 200, 200, 200]);
-    for (const line of ['night finished', 'due emails sent', 'SES event ignored']) expect(printed).toContain(line);
+    for (const line of ['night finished', 'due sends queued', 'SES event ignored']) expect(printed).toContain(line);
     const addresses = [...customers.map(({ customer }) => customer.email!), webhookEmail];
     for (const address of addresses) {
       for (const form of [address, address.toLowerCase(), encodeURIComponent(address), hashEmail(address)]) expect(printed).not.toContain(form);
