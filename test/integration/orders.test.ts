@@ -28,8 +28,8 @@ describe('ingesting orders', () => {
     // Act
     const result = await s.ingest(order);
     // Assess
-    expect(result).toMatchObject({ outcome: 'stored', customerId: '9007199254740993123', counted: true });
-    expect(await s.view('zoe@example.org')).toMatchObject({ customerId: '9007199254740993123', orderCount: 1, totalSpent: '42.50', consent: { state: 'unknown' } });
+    expect(result).toMatchObject({ outcome: 'stored', customerId: 'shopify:9007199254740993123', counted: true });
+    expect(await s.view('zoe@example.org')).toMatchObject({ customerId: 'shopify:9007199254740993123', orderCount: 1, totalSpent: '42.50', consent: { state: 'unknown' } });
   });
 
   it('changes nothing when the same delivery or the same order arrives again', async () => {
