@@ -41,36 +41,62 @@ export class DynamoNightWork implements NightWork {
     return items.map((item) => item.tally as SegmentTally);
   }
 
+  /**
+   * The cap split over up to `budgetShards` items in their own partitions (a 100,000-email night's takes would
+   * queue behind one item's 1,000 writes a second): a take tries the shards from a random one until one has room,
+   * so the cap is exact. A shard that refused is not asked again by this worker unless it gave one back to it.
+   */
   budget(runId: string, cap: number): SendBudget {
-    const key = keys.nightBudget(runId);
+    const shards = Math.max(1, Math.min(budgetShards, cap));
+    const capOf = (shard: number) => Math.floor(cap / shards) + (shard < cap % shards ? 1 : 0);
+    const full = new Set<number>();
+    const takenFrom: number[] = [];
+    const takeFrom = async (shard: number): Promise<boolean> => {
+      try {
+        await this.client.send(
+          new UpdateCommand({
+            TableName: this.tableName,
+            Key: keys.nightBudget(runId, shard),
+            UpdateExpression: 'ADD taken :one SET entity = :entity, #ttl = if_not_exists(#ttl, :ttl)',
+            ConditionExpression: 'attribute_not_exists(taken) OR taken < :cap',
+            ExpressionAttributeNames: { '#ttl': ttlAttribute },
+            ExpressionAttributeValues: { ':one': 1, ':cap': capOf(shard), ':entity': 'night-budget', ':ttl': expiry() },
+          }),
+        );
+        return true;
+      } catch (error) {
+        // This shard's share is taken: an answer, not a failure.
+        if (isConditionalCheckFailure(error)) return false;
+        throw error;
+      }
+    };
     return {
       take: async () => {
-        try {
-          await this.client.send(
-            new UpdateCommand({
-              TableName: this.tableName,
-              Key: key,
-              UpdateExpression: 'ADD taken :one SET entity = :entity, #ttl = if_not_exists(#ttl, :ttl)',
-              ConditionExpression: 'attribute_not_exists(taken) OR taken < :cap',
-              ExpressionAttributeNames: { '#ttl': ttlAttribute },
-              ExpressionAttributeValues: { ':one': 1, ':cap': cap, ':entity': 'night-budget', ':ttl': expiry() },
-            }),
-          );
-          return true;
-        } catch (error) {
-          // The cap is reached: an answer, not a failure.
-          if (isConditionalCheckFailure(error)) return false;
-          throw error;
+        const first = Math.floor(Math.random() * shards);
+        for (let step = 0; step < shards; step += 1) {
+          const shard = (first + step) % shards;
+          if (full.has(shard) || capOf(shard) === 0) continue;
+          if (await takeFrom(shard)) {
+            takenFrom.push(shard);
+            return true;
+          }
+          full.add(shard);
         }
+        return false;
       },
       giveBack: async () => {
+        const shard = takenFrom.pop() ?? 0;
+        full.delete(shard);
         await this.client.send(
-          new UpdateCommand({ TableName: this.tableName, Key: key, UpdateExpression: 'ADD taken :minusOne', ExpressionAttributeValues: { ':minusOne': -1 } }),
+          new UpdateCommand({ TableName: this.tableName, Key: keys.nightBudget(runId, shard), UpdateExpression: 'ADD taken :minusOne', ExpressionAttributeValues: { ':minusOne': -1 } }),
         );
       },
     };
   }
 }
+
+/** Items the night's daily cap is split over (never more than the cap itself). */
+export const budgetShards = 16;
 
 function expiry(): number {
   return Math.floor(Date.now() / 1000) + keptDays * 86_400;

@@ -1,5 +1,6 @@
 import { DeleteCommand, GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import pLimit from 'p-limit';
+import { unitHash } from '../../domain/assignment.js';
 import { addDays } from '../../domain/dates.js';
 import type { FeedbackAnswer, LedgerStatus, RecordedEmailEvent, SendRecord, SentEntry } from '../../domain/sends.js';
 import type { Reservation, SendKey, SendLedger, SendOutcome, SendReservation } from '../../ports/send-ledger.js';
@@ -138,14 +139,24 @@ export class DynamoSendLedger implements SendLedger {
     const found: SendRecord[] = [];
     // Due sends are filed by the UTC hour they may go; two days back covers any sweep that was missed.
     for (let hour = Math.floor(upTo.getTime() / 3_600_000) - 48; hour <= Math.floor(upTo.getTime() / 3_600_000) && found.length < limit; hour += 1) {
-      const { Items } = await this.client.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression: 'pk = :pk AND sk <= :upTo',
-          ExpressionAttributeValues: { ':pk': dueBucket(new Date(hour * 3_600_000).toISOString()), ':upTo': `${upTo.toISOString()}~` },
-          Limit: limit - found.length,
-        }),
+      const instant = new Date(hour * 3_600_000).toISOString();
+      // An hour's shards together (and the unsharded bucket older versions wrote), oldest first across them.
+      const buckets = [dueBucket(instant), ...Array.from({ length: dueShards }, (_, shard) => dueBucket(instant, shard))];
+      const pages = await Promise.all(
+        buckets.map((bucket) =>
+          this.client.send(
+            new QueryCommand({
+              TableName: this.tableName,
+              KeyConditionExpression: 'pk = :pk AND sk <= :upTo',
+              ExpressionAttributeValues: { ':pk': bucket, ':upTo': `${upTo.toISOString()}~` },
+              Limit: limit - found.length,
+            }),
+          ),
+        ),
       );
+      // One send in two buckets (filed before sharding, deferred after) is one send: its keys are the same.
+      const bySk = new Map((pages.flatMap((page) => page.Items ?? [])).map((item) => [String(item.sk), item]));
+      const Items = [...bySk.values()].sort((a, b) => (String(a.sk) < String(b.sk) ? -1 : String(a.sk) > String(b.sk) ? 1 : 0)).slice(0, limit - found.length);
       // The entries are read together, not one after another: a sweep of 200 due sends was 200 round trips in a row.
       const records = await Promise.all((Items ?? []).map((item) => this.get(item.key as SendKey)));
       const stale: Record<string, unknown>[] = [];
@@ -312,13 +323,22 @@ function sendKeyOf(key: SendKey): SendKey {
   return { customerId: key.customerId, campaignId: key.campaignId, episode: key.episode, step: key.step };
 }
 
-function dueBucket(instant: string): string {
-  return `DUE#${instant.slice(0, 13)}`;
+/**
+ * Partitions an hour of the due list is spread over. Quiet hours end at the same minute for most customers, so a
+ * 100,000-email night files nearly all its sends under one hour: in one partition, its writes would queue behind
+ * DynamoDB's 1,000 writes a second per partition while the segment workers reserve.
+ */
+export const dueShards = 8;
+
+/** `DUE#<UTC hour>#<shard>`; without a shard, the bucket of the versions before sharding (still read, never written). */
+function dueBucket(instant: string, shard?: number): string {
+  return shard === undefined ? `DUE#${instant.slice(0, 13)}` : `DUE#${instant.slice(0, 13)}#${shard}`;
 }
 
-/** The due-list entry of a scheduled send: filed under its UTC hour, sorted by the instant it may go. */
+/** The due-list entry of a scheduled send: filed under its UTC hour and its customer's shard, sorted by the instant it may go. */
 export function duePointer(key: SendKey, notBefore: string) {
-  return { pk: dueBucket(notBefore), sk: `${notBefore}#${key.customerId}#${key.campaignId}#${key.episode}#${key.step}` };
+  const shard = Math.floor(unitHash(`due.${key.customerId}`) * dueShards);
+  return { pk: dueBucket(notBefore, shard), sk: `${notBefore}#${key.customerId}#${key.campaignId}#${key.episode}#${key.step}` };
 }
 
 function ledgerKey(key: SendKey) {

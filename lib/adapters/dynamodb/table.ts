@@ -9,7 +9,7 @@ import { unitHash } from '../../domain/assignment.js';
  * | order                 | CUST#<customerId>       | ORDER#<placedAt>#<orderId>                |
  * | send ledger entry     | CUST#<customerId>       | SEND#<campaignId>#<episode>#<step>        |
  * | decision (180 days)   | CUST#<customerId>       | DECISION#<asOf>#<runId>                   |
- * | scheduled send, due   | DUE#<UTC hour>          | <notBefore>#<customerId>#<campaign>#...   |
+ * | scheduled send, due   | DUE#<UTC hour>#<shard>  | <notBefore>#<customerId>#<campaign>#...   |
  * | suppression           | SUPPRESS#<sha256(email)>| SUPPRESSION                               |
  * | campaign config       | CONFIG#campaigns        | V#<version, 10 digits>                    |
  * | deliverability pause  | PAUSE                   | SHOP or CAMPAIGN#<campaignId>             |
@@ -19,7 +19,8 @@ import { unitHash } from '../../domain/assignment.js';
  * | email -> customer     | EMAIL#<sha256(email)>   | CUSTOMER                                  |
  * | platform order id     | ORDER#<source>#<orderId>| ORDER                                     |
  * | webhook delivery seen | DELIVERY#<source>#<id>  | DELIVERY  (expires after 30 days)         |
- * | fanned-out night      | NIGHT#<runId>           | PLAN, BUDGET, TALLY#<segment>#<start>     |
+ * | fanned-out night      | NIGHT#<runId>           | PLAN, TALLY#<segment>#<start>             |
+ * | night's cap, a shard  | NIGHT#<runId>#BUDGET#<n>| BUDGET                                    |
  * | report snapshot part  | REPORT#<snapshotId>     | PART#<n, 4 digits>  (expires after 35 days)|
  * | latest report         | REPORT#latest           | LATEST                                    |
  * | sent-nights coverage  | SHOP                    | SENT_NIGHTS                               |
@@ -79,7 +80,8 @@ export const keys = {
   orderPointer: (source: string, orderId: string) => ({ pk: `ORDER#${source}#${orderId}`, sk: 'ORDER' }),
   delivery: (source: string, deliveryId: string) => ({ pk: `DELIVERY#${source}#${deliveryId}`, sk: 'DELIVERY' }),
   nightPlan: (runId: string) => ({ pk: `NIGHT#${runId}`, sk: 'PLAN' }),
-  nightBudget: (runId: string) => ({ pk: `NIGHT#${runId}`, sk: 'BUDGET' }),
+  /** One shard of the night's daily cap: in its own partition, so the workers' takes spread over several. */
+  nightBudget: (runId: string, shard: number) => ({ pk: `NIGHT#${runId}#BUDGET#${String(shard).padStart(2, '0')}`, sk: 'BUDGET' }),
   nightTally: (runId: string, segment: number, start: string) => ({ pk: `NIGHT#${runId}`, sk: `TALLY#${String(segment).padStart(5, '0')}#${start}` }),
   reportSnapshotPartition: (snapshotId: string) => `REPORT#${snapshotId}`,
   reportSnapshotPart: (snapshotId: string, part: number) => ({ pk: `REPORT#${snapshotId}`, sk: `PART#${String(part).padStart(4, '0')}` }),
