@@ -97,6 +97,8 @@ export async function runStep(request: StepRequest, config: CampaignConfig, deps
   }
 
   const personalisation = await personalise(request, config, deps.coupons);
+  // Again after the wait for a coupon: the steps in flight meanwhile may have stopped the campaign.
+  if (breaker.isOpen(key.campaignId)) return { outcome: 'skipped', reason: 'render_paused' };
   let email: OutgoingEmail;
   try {
     email = composeEmail(request.customer, request.campaign, key, personalisation, config, deps.unsubscribe);
