@@ -1,6 +1,7 @@
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { readFile } from 'node:fs/promises';
 import { InvalidCampaignConfigError, parseCampaignConfig } from '../config/campaign-config.js';
+import { describeJsonSyntaxError } from '../domain/json-syntax.js';
 import { isCalendarDate } from '../domain/dates.js';
 import { isDeliverableAddress, normalizeEmail } from '../domain/email.js';
 import { DynamoCustomerRepository } from '../adapters/dynamodb/customers.js';
@@ -42,10 +43,12 @@ export async function readJsonFile(path: string): Promise<unknown> {
     const code = (error as NodeJS.ErrnoException).code;
     throw new Error(`cannot read ${path}: ${code === 'ENOENT' ? 'no such file' : (error as Error).message}`);
   }
+  // Editors on Windows may start the file with a byte-order mark, which JSON.parse refuses.
+  const json = text.startsWith('\uFEFF') ? text.slice(1) : text;
   try {
-    return JSON.parse(text);
+    return JSON.parse(json);
   } catch (error) {
-    throw new Error(`${path} is not valid JSON: ${(error as Error).message}`);
+    throw new Error(`${path} is not valid JSON: ${describeJsonSyntaxError(json, error)}`);
   }
 }
 

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { isTimeZone } from '../domain/dates.js';
 import { formatPath } from '../domain/field-path.js';
+import { describeJsonSyntaxError } from '../domain/json-syntax.js';
 import { exchangeRatePattern } from '../domain/money.js';
 import { reasonCodes } from '../domain/reasons.js';
 
@@ -14,9 +15,21 @@ const shopSchema = z.strictObject({
   name: nonBlank.max(100),
   /** CAN-SPAM: every marketing email carries the sender's physical postal address. */
   postalAddress: z.string().trim().min(10, 'a full postal address is required in every marketing email').max(300),
-  timeZone: z.string().refine(isTimeZone, 'not an IANA time zone such as "Europe/Amsterdam"'),
-  currency: z.string().regex(/^[A-Z]{3}$/, 'an ISO 4217 code such as "EUR"'),
-  locale: z.string().min(2).default('en-IE'),
+  // Node 24 (Lambda) also takes UTC offsets such as "+01:00" where Node 20 does not: only IANA names work in both.
+  timeZone: z.string().refine((name) => isTimeZone(name) && !/^[+-]/.test(name), 'not an IANA time zone such as "Europe/Amsterdam"'),
+  currency: z
+    .string()
+    .regex(/^[A-Z]{3}$/, 'an ISO 4217 code such as "EUR"')
+    .refine((code) => knownCurrencies().has(code), 'not a currency code in use (ISO 4217), such as "EUR"'),
+  /** A BCP 47 language tag ("en-IE", "de-DE"): dates and money in every email are written for it. */
+  locale: z
+    .string()
+    .default('en-IE')
+    .superRefine((tag, context) => {
+      const problem = localeProblem(tag);
+      if (problem) context.addIssue({ code: 'custom', message: problem });
+    })
+    .transform((tag) => Intl.getCanonicalLocales(tag)[0]!),
   /**
    * Units of `currency` one unit of another currency is worth (`{"JPY": "0.0061"}`): orders paid in it count in the
    * shop's totals at that rate. An order in a currency without a rate is still a purchase, its amount in no total.
@@ -24,7 +37,35 @@ const shopSchema = z.strictObject({
   exchangeRates: z
     .record(z.string().regex(/^[A-Z]{3}$/, 'an ISO 4217 code such as "JPY"'), z.string().regex(exchangeRatePattern, 'a positive decimal string such as "0.0061"').refine((rate) => /[1-9]/.test(rate), 'must be above zero'))
     .optional(),
+}).superRefine((shop, context) => {
+  // Each part may be valid alone and still fail together: the very formats every email of the night is written with.
+  // A part that is invalid alone has its own problem listed already.
+  if (localeProblem(shop.locale) || !isTimeZone(shop.timeZone) || !knownCurrencies().has(shop.currency)) return;
+  try {
+    new Intl.NumberFormat(shop.locale, { style: 'currency', currency: shop.currency }).format(1);
+    new Intl.DateTimeFormat(shop.locale, { timeZone: shop.timeZone, dateStyle: 'long' }).format(0);
+  } catch (error) {
+    context.addIssue({ code: 'custom', path: ['locale'], message: `cannot format ${shop.currency} amounts and dates for "${shop.locale}": ${(error as Error).message}` });
+  }
 });
+
+let currencies: ReadonlySet<string> | undefined;
+const knownCurrencies = () => (currencies ??= new Set(Intl.supportedValuesOf('currency')));
+
+/** Why this text cannot be the shop's locale, or undefined when emails can be formatted for it. */
+function localeProblem(tag: string): string | undefined {
+  let canonical: string;
+  try {
+    canonical = Intl.getCanonicalLocales(tag)[0]!;
+  } catch {
+    return `not a BCP 47 language tag such as "en-US"${tag.includes('_') ? ' (a dash, not an underscore)' : ''}`;
+  }
+  if (canonical === undefined) return 'not a BCP 47 language tag such as "en-US"';
+  if (Intl.DateTimeFormat.supportedLocalesOf([canonical]).length === 0 || Intl.NumberFormat.supportedLocalesOf([canonical]).length === 0) {
+    return `no date and number formats for "${canonical}": use a language the runtime knows, such as "en-US" or "de-DE"`;
+  }
+  return undefined;
+}
 
 export const classificationPolicies = ['rule', 'model', 'auto'] as const;
 export const scoringModels = ['mbgnbd', 'pareto', 'bgnbd'] as const;
@@ -198,42 +239,6 @@ export const campaignConfigSchema = z
     guardrails: guardrailsSchema.prefault({}),
     attribution: attributionSchema.prefault({}),
     campaigns: z.array(campaignSchema).min(1, 'at least one campaign is required').max(50),
-  })
-  .superRefine((config, context) => {
-    const seen = new Set<string>();
-    config.campaigns.forEach((campaign, index) => {
-      if (seen.has(campaign.id)) {
-        context.addIssue({ code: 'custom', path: ['campaigns', index, 'id'], message: `duplicate campaign id "${campaign.id}"` });
-      }
-      seen.add(campaign.id);
-      campaign.steps.forEach((step, stepIndex) => {
-        const previous = campaign.steps[stepIndex - 1];
-        if (stepIndex === 0 && step.delayDays !== 0) {
-          context.addIssue({ code: 'custom', path: ['campaigns', index, 'steps', 0, 'delayDays'], message: 'the first step is day 0' });
-        }
-        if (previous && step.delayDays <= previous.delayDays) {
-          context.addIssue({ code: 'custom', path: ['campaigns', index, 'steps', stepIndex, 'delayDays'], message: 'each step comes after the one before' });
-        }
-        if (step.offer.kind !== 'none' && !campaign.coupon) {
-          context.addIssue({ code: 'custom', path: ['campaigns', index, 'coupon'], message: `step ${stepIndex + 1} has an offer: a coupon prefix is required` });
-        }
-        checkTemplates(step.content, campaign, config.shop, ['campaigns', index, 'steps', stepIndex, 'content'], context);
-      });
-      const variantIds = new Set<string>();
-      campaign.experiment.variants.forEach((variant, variantIndex) => {
-        if (variantIds.has(variant.id)) {
-          context.addIssue({ code: 'custom', path: ['campaigns', index, 'experiment', 'variants', variantIndex, 'id'], message: `duplicate variant id "${variant.id}"` });
-        }
-        variantIds.add(variant.id);
-        const percentSteps = campaign.steps.some((step) => step.offer.kind === 'percent');
-        if (variant.offerValue !== undefined && percentSteps && (variant.offerValue < 1 || variant.offerValue > 90)) {
-          context.addIssue({ code: 'custom', path: ['campaigns', index, 'experiment', 'variants', variantIndex, 'offerValue'], message: 'this campaign has percent offers: 1 to 90' });
-        }
-        if (variant.subject) {
-          checkTemplates({ ...campaign.steps[0]!.content, subject: variant.subject }, campaign, config.shop, ['campaigns', index, 'experiment', 'variants', variantIndex], context, ['subject']);
-        }
-      });
-    });
   });
 
 export type CampaignConfig = z.output<typeof campaignConfigSchema>;
@@ -257,11 +262,11 @@ const sampleUnsubscribeUrl = 'https://winback.invalid/u/sample-token';
  * config error, not a 2 a.m. surprise.
  */
 function checkTemplates(
-  content: Campaign['steps'][number]['content'],
-  campaign: Campaign,
+  content: Partial<Campaign['steps'][number]['content']>,
+  campaign: Pick<Campaign, 'id' | 'name'>,
   shop: CampaignConfig['shop'],
   base: (string | number)[],
-  context: z.RefinementCtx,
+  context: IssueSink,
   fields: readonly TemplatePart[] = ['subject', 'preheader', 'html', 'text'],
 ): void {
   const variables = sampleVariables(campaign, shop);
@@ -304,16 +309,172 @@ export class InvalidCampaignConfigError extends Error {
 }
 
 
-/** Every problem is listed, by path, so one round of fixes is enough. */
-export function parseCampaignConfig(input: unknown): CampaignConfig {
-  const result = campaignConfigSchema.safeParse(input);
-  if (result.success) return result.data;
-  throw new InvalidCampaignConfigError(result.error.issues.flatMap(describeIssue));
+interface Issue {
+  readonly path: readonly PropertyKey[];
+  readonly message: string;
+}
+/** Where the checks across fields put what they find (the shape of zod's refinement context, for checkTemplates). */
+interface IssueSink {
+  addIssue(issue: { code: 'custom'; path: PropertyKey[]; message: string }): void;
 }
 
-function describeIssue(issue: z.core.$ZodIssue): ConfigProblem[] {
-  if (issue.code === 'unrecognized_keys') {
-    return issue.keys.map((key) => ({ path: formatPath([...issue.path, key]), problem: 'unknown key (a typo?)' }));
+/**
+ * A campaign as far as it can be read: the parts that parse alone, so that a typo in one step still lets the
+ * other steps' templates, the step order and the coupon be checked in the same round.
+ */
+interface CampaignParts {
+  readonly id: string;
+  readonly name: string;
+  readonly steps: readonly (CampaignStep | undefined)[];
+  readonly hasCoupon: boolean;
+  readonly variants: readonly (Variant | undefined)[];
+}
+
+const asRecord = (value: unknown): Record<string, unknown> | undefined =>
+  typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+
+function campaignParts(raw: unknown, index: number): CampaignParts | undefined {
+  const parsed = campaignSchema.safeParse(raw);
+  if (parsed.success) return { ...parsed.data, hasCoupon: parsed.data.coupon !== undefined, variants: parsed.data.experiment.variants };
+  const campaign = asRecord(raw);
+  if (!campaign) return undefined;
+  const rawSteps = Array.isArray(campaign.steps) ? campaign.steps : [];
+  const rawVariants = asRecord(campaign.experiment)?.variants;
+  return {
+    id: typeof campaign.id === 'string' ? campaign.id : `#${index + 1}`,
+    name: typeof campaign.name === 'string' ? campaign.name : '',
+    steps: rawSteps.map((step) => stepSchema.safeParse(step).data),
+    hasCoupon: campaign.coupon !== undefined,
+    variants: Array.isArray(rawVariants) ? rawVariants.map((variant) => variantSchema.safeParse(variant).data) : [],
+  };
+}
+
+/** The shop the templates are rendered with: the config's own when it is valid, else a stand-in (its problems are listed already). */
+function shopForTemplates(raw: unknown): CampaignConfig['shop'] {
+  const parsed = shopSchema.safeParse(raw);
+  if (parsed.success) return parsed.data;
+  const shop = asRecord(raw);
+  return {
+    name: typeof shop?.name === 'string' ? shop.name : 'The shop',
+    postalAddress: typeof shop?.postalAddress === 'string' ? shop.postalAddress : '1 Sample Street, 1000 AA Sample Town',
+    timeZone: 'UTC',
+    currency: 'EUR',
+    locale: 'en-IE',
+  };
+}
+
+/**
+ * The checks across fields and campaigns. They run on whatever parts of the file can be read, whether or not the
+ * rest is valid: a refinement on the whole schema would run only once every field is valid, so one typo would hide
+ * every one of these problems until the next round.
+ */
+function crossChecks(input: unknown): Issue[] {
+  const issues: Issue[] = [];
+  const sink: IssueSink = { addIssue: ({ path, message }) => issues.push({ path, message }) };
+  const config = asRecord(input);
+  const rawCampaigns = Array.isArray(config?.campaigns) ? config.campaigns : [];
+  const shop = shopForTemplates(config?.shop);
+  const seen = new Set<string>();
+  rawCampaigns.forEach((raw, index) => {
+    const rawId = asRecord(raw)?.id;
+    if (typeof rawId === 'string') {
+      if (seen.has(rawId)) sink.addIssue({ code: 'custom', path: ['campaigns', index, 'id'], message: `duplicate campaign id "${rawId}"` });
+      seen.add(rawId);
+    }
+    const campaign = campaignParts(raw, index);
+    if (!campaign) return;
+    campaign.steps.forEach((step, stepIndex) => {
+      if (!step) return;
+      const previous = campaign.steps[stepIndex - 1];
+      if (stepIndex === 0 && step.delayDays !== 0) {
+        sink.addIssue({ code: 'custom', path: ['campaigns', index, 'steps', 0, 'delayDays'], message: 'the first step is day 0' });
+      }
+      if (previous && step.delayDays <= previous.delayDays) {
+        sink.addIssue({ code: 'custom', path: ['campaigns', index, 'steps', stepIndex, 'delayDays'], message: 'each step comes after the one before' });
+      }
+      if (step.offer.kind !== 'none' && !campaign.hasCoupon) {
+        sink.addIssue({ code: 'custom', path: ['campaigns', index, 'coupon'], message: `step ${stepIndex + 1} has an offer: a coupon prefix is required` });
+      }
+      checkTemplates(step.content, campaign, shop, ['campaigns', index, 'steps', stepIndex, 'content'], sink);
+    });
+    const variantIds = new Set<string>();
+    const percentSteps = campaign.steps.some((step) => step?.offer.kind === 'percent');
+    campaign.variants.forEach((variant, variantIndex) => {
+      if (!variant) return;
+      if (variantIds.has(variant.id)) {
+        sink.addIssue({ code: 'custom', path: ['campaigns', index, 'experiment', 'variants', variantIndex, 'id'], message: `duplicate variant id "${variant.id}"` });
+      }
+      variantIds.add(variant.id);
+      if (variant.offerValue !== undefined && percentSteps && (variant.offerValue < 1 || variant.offerValue > 90)) {
+        sink.addIssue({ code: 'custom', path: ['campaigns', index, 'experiment', 'variants', variantIndex, 'offerValue'], message: 'this campaign has percent offers: 1 to 90' });
+      }
+      if (variant.subject) checkTemplates({ subject: variant.subject }, campaign, shop, ['campaigns', index, 'experiment', 'variants', variantIndex], sink, ['subject']);
+    });
+  });
+  return issues;
+}
+
+export type CampaignConfigCheck = { readonly config: CampaignConfig; readonly problems?: undefined } | { readonly config?: undefined; readonly problems: readonly ConfigProblem[] };
+
+/**
+ * Every problem of a config at once, by path: the schema's and the checks across fields, each campaign named by
+ * its id (`campaigns[lost-winback].steps[1].content.subject`), so one round of fixes is enough. Never throws.
+ */
+export function checkCampaignConfig(input: unknown): CampaignConfigCheck {
+  const result = campaignConfigSchema.safeParse(input);
+  const issues: Issue[] = [...(result.success ? [] : result.error.issues.flatMap(expandIssue)), ...crossChecks(input)];
+  if (issues.length === 0 && result.success) return { config: result.data };
+  const label = campaignLabels(input);
+  const seen = new Set<string>();
+  const problems: ConfigProblem[] = [];
+  for (const issue of issues) {
+    const problem = { path: formatConfigPath(issue.path, label), problem: issue.message };
+    const key = `${problem.path}\u0000${problem.problem}`;
+    if (!seen.has(key)) problems.push(problem);
+    seen.add(key);
   }
-  return [{ path: formatPath(issue.path), problem: issue.message }];
+  return { problems };
+}
+
+/** The same for the text of a config file: a JSON syntax error by line and column. Never throws. */
+export function checkCampaignConfigText(text: string): CampaignConfigCheck {
+  const withoutBom = text.startsWith('\uFEFF') ? text.slice(1) : text;
+  let input: unknown;
+  try {
+    input = JSON.parse(withoutBom);
+  } catch (error) {
+    return { problems: [{ path: '(file)', problem: `not valid JSON: ${describeJsonSyntaxError(withoutBom, error)}` }] };
+  }
+  return checkCampaignConfig(input);
+}
+
+/** Every problem is listed, by path, so one round of fixes is enough. */
+export function parseCampaignConfig(input: unknown): CampaignConfig {
+  const checked = checkCampaignConfig(input);
+  if (checked.problems) throw new InvalidCampaignConfigError(checked.problems);
+  return checked.config;
+}
+
+/** A campaign in a path: by its id when that names it alone (`campaigns[lost-winback]`), else by its place. */
+function campaignLabels(input: unknown): (index: number) => string | number {
+  const campaigns = asRecord(input)?.campaigns;
+  const ids = Array.isArray(campaigns) ? campaigns.map((campaign) => asRecord(campaign)?.id) : [];
+  return (index) => {
+    const id = ids[index];
+    const unique = typeof id === 'string' && slug.safeParse(id).success && ids.indexOf(id) === ids.lastIndexOf(id);
+    return unique ? id : index;
+  };
+}
+
+function formatConfigPath(path: readonly PropertyKey[], label: (index: number) => string | number): string {
+  if (path[0] !== 'campaigns' || typeof path[1] !== 'number') return formatPath(path);
+  const rest = formatPath(path.slice(2));
+  return `campaigns[${label(path[1])}]${path.length === 2 ? '' : rest.startsWith('[') ? rest : `.${rest}`}`;
+}
+
+function expandIssue(issue: z.core.$ZodIssue): Issue[] {
+  if (issue.code === 'unrecognized_keys') {
+    return issue.keys.map((key) => ({ path: [...issue.path, key], message: 'unknown key (a typo?)' }));
+  }
+  return [{ path: issue.path, message: issue.message }];
 }

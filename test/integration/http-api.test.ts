@@ -290,7 +290,7 @@ describe('the campaigns admin API', () => {
     // Assess
     expect(current.status).toBe(200);
     expect(typo.status).toBe(400);
-    expect(typo.json).toMatchObject({ error: 'invalid_config', field: 'campaigns[1].discuont' });
+    expect(typo.json).toMatchObject({ error: 'invalid_config', field: 'campaigns[lost-winback].discuont' });
     expect(good.status).toBe(200);
     expect(good.json).toMatchObject({ version: (current.json.configVersion as number) + 1, unchanged: false });
     const versions = history.json.versions as { version: number; changes: { path: string }[] }[];

@@ -52,7 +52,7 @@ describe('the campaign config', () => {
     // Prepare
     const raw = { ...structuredClone(defaultCampaignConfig), campaigns: [{ ...structuredClone(defaultCampaignConfig.campaigns[0]!), discuont: 10 }] };
     // Act / Assess
-    expect(problemsOf(raw)).toEqual([{ path: 'campaigns[0].discuont', problem: 'unknown key (a typo?)' }]);
+    expect(problemsOf(raw)).toEqual([{ path: 'campaigns[at-risk-nudge].discuont', problem: 'unknown key (a typo?)' }]);
   });
 
   it('refuses a template that does not render against a sample customer', () => {
@@ -62,7 +62,7 @@ describe('the campaign config', () => {
     // Act
     const problems = problemsOf(raw);
     // Assess
-    expect(problems).toEqual([{ path: 'campaigns[0].steps[0].content.subject', problem: expect.stringContaining('customer.frist_name') }]);
+    expect(problems).toEqual([{ path: 'campaigns[at-risk-nudge].steps[0].content.subject', problem: expect.stringContaining('customer.frist_name') }]);
   });
 
   it('requires the unsubscribe link and the postal address in both bodies', () => {
@@ -72,7 +72,7 @@ describe('the campaign config', () => {
     // Act
     const problems = problemsOf(raw);
     // Assess
-    expect(problems.map((problem) => problem.path)).toEqual(['campaigns[1].steps[2].content.text', 'campaigns[1].steps[2].content.text']);
+    expect(problems.map((problem) => problem.path)).toEqual(['campaigns[lost-winback].steps[2].content.text', 'campaigns[lost-winback].steps[2].content.text']);
     expect(problems.map((problem) => problem.problem).join(' ')).toMatch(/unsubscribe_url.*postal_address/);
   });
 
@@ -106,7 +106,7 @@ describe('the campaign config', () => {
     const problems = problemsOf(raw);
     // Assess
     expect(problems.map((problem) => problem.path)).toEqual(
-      expect.arrayContaining(['campaigns[0].steps[0].delayDays', 'campaigns[0].steps[2].delayDays', 'campaigns[1].coupon']),
+      expect.arrayContaining(['campaigns[at-risk-nudge].steps[0].delayDays', 'campaigns[at-risk-nudge].steps[2].delayDays', 'campaigns[lost-winback].coupon']),
     );
   });
 
@@ -133,8 +133,8 @@ describe('the campaign config', () => {
     const tooBig = structuredClone(defaultCampaignConfig) as Raw;
     tooBig.campaigns[1]!.experiment.variants[1]!.offerValue = 150;
     // Act / Assess
-    expect(problemsOf(typo).map((problem) => problem.path)).toEqual(['campaigns[0].audience.reasonCodes[0]']);
-    expect(problemsOf(tooBig).map((problem) => problem.path)).toEqual(['campaigns[1].experiment.variants[1].offerValue']);
+    expect(problemsOf(typo).map((problem) => problem.path)).toEqual(['campaigns[at-risk-nudge].audience.reasonCodes[0]']);
+    expect(problemsOf(tooBig).map((problem) => problem.path)).toEqual(['campaigns[lost-winback].experiment.variants[1].offerValue']);
   });
 
   it('ignores prototype-pollution keys instead of obeying them', () => {

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { formatPath } from '../field-path.js';
 import { badRequest, malformedJson } from '../../http/errors.js';
+import { describeJsonSyntaxError } from '../json-syntax.js';
 import { isDeliverableAddress, normalizeEmail } from '../email.js';
 import { parseDecimalAmount } from '../money.js';
 import { clockSkewMs, earliestPlausibleTime, implausibleTimeProblem } from '../unreadable-record.js';
@@ -205,11 +206,12 @@ function dropDangerousKeys(key: string, value: unknown): unknown {
 }
 
 /** The parser's own message, from the original text so that positions are right. */
+/** By line and column in the text as sent (the big-integer quoting moves offsets), whatever JSON.parse said. */
 function syntaxProblem(original: string, error: unknown): string {
   try {
     JSON.parse(original);
   } catch (originalError) {
-    return originalError instanceof Error ? originalError.message : 'syntax error';
+    return describeJsonSyntaxError(original, originalError);
   }
   return error instanceof Error ? error.message : 'syntax error';
 }
