@@ -67,18 +67,19 @@ export async function forgetCustomer(redaction: IncomingRedaction, deps: Custome
   const at = deps.clock.now().toISOString();
   const suppress = (hash: string) => deps.suppressions.add({ emailHash: hash, reason: 'forgotten', source: `${redaction.source}:redact`, at });
   if (emailHash) await suppress(emailHash);
-  let itemsDeleted = 0;
   const comments: { at: string; campaignId: string; comment: string }[] = [];
   for (const id of ids) {
     const customer = await deps.customers.get(id);
     const hashes = customer ? knownEmailHashes(customer).filter((hash) => hash !== emailHash) : [];
-    // Suppressed before anything is deleted: should the deletion fail half way, the addresses are already safe.
     for (const hash of hashes) await suppress(hash);
     for (const send of await deps.ledger.sendsOf(id)) {
       if (send.feedback?.comment) comments.push({ at: send.feedback.at, campaignId: send.campaignId, comment: send.feedback.comment });
     }
-    itemsDeleted += await deps.customers.forget(id, emailHash ? [emailHash] : []);
   }
+  // Suppressed and scrubbed before anything is deleted: a request that fails half way (a platform's retry redoes it)
+  // still finds the profile and its comments, and its addresses are already safe meanwhile.
   await removeFeedbackComments(comments, deps);
+  let itemsDeleted = 0;
+  for (const id of ids) itemsDeleted += await deps.customers.forget(id, emailHash ? [emailHash] : []);
   return { itemsDeleted };
 }
