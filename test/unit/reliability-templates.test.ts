@@ -89,14 +89,14 @@ describe('templates read no files', () => {
     // Act
     const problems = problemsOf(raw);
     // Assess
-    expect(problems).toEqual([{ path: 'campaigns[0].steps[0].content.html', problem: expect.stringMatching(new RegExp(`at-risk-nudge.*\\{% ${tag} %\\} is not allowed`)) }]);
+    expect(problems).toEqual([{ path: 'campaigns[at-risk-nudge].steps[0].content.html', problem: expect.stringMatching(new RegExp(`at-risk-nudge.*\\{% ${tag} %\\} is not allowed`)) }]);
   });
 
   it('refuses a file tag hidden in a branch the sample customer never takes', () => {
     // Act
     const problems = problemsOf(withTemplate('text', `{% if customer.first_name != "Sam" %}{% include 'package.json' %}{% endif %}${footer}`));
     // Assess
-    expect(problems.map((problem) => problem.path)).toEqual(['campaigns[0].steps[0].content.text']);
+    expect(problems.map((problem) => problem.path)).toEqual(['campaigns[at-risk-nudge].steps[0].content.text']);
   });
 
   it('renders nothing at send time from a stored template that includes a file: the email fails as render_failed', async () => {
@@ -136,7 +136,7 @@ describe('templates run within limits', () => {
     // Act
     const problems = problemsOf(withTemplate('text', `{% for i in (1..100000000) %}x{% endfor %}${footer}`));
     // Assess
-    expect(problems).toEqual([{ path: 'campaigns[0].steps[0].content.text', problem: expect.stringContaining('limit exceeded') }]);
+    expect(problems).toEqual([{ path: 'campaigns[at-risk-nudge].steps[0].content.text', problem: expect.stringContaining('limit exceeded') }]);
   });
 
   it('skips a campaign whose emails keep failing as render_paused, without issuing coupons or rendering again', async () => {
@@ -208,7 +208,7 @@ describe('the unsubscribe link and the postal address are checked on every branc
       // Act
       const problems = problemsOf(withTemplate(field, template));
       // Assess
-      expect(problems.map((problem) => problem.path)).toContain(`campaigns[0].steps[0].content.${field}`);
+      expect(problems.map((problem) => problem.path)).toContain(`campaigns[at-risk-nudge].steps[0].content.${field}`);
       expect(problems.map((problem) => problem.problem).join(' ')).toMatch(/at-risk-nudge.*(every branch|must not assign)/);
     }
   });
