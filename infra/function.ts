@@ -64,6 +64,12 @@ export class WinbackFunction extends Construct {
       tracing: lambda.Tracing.ACTIVE,
       environment: props.environment,
       bundling: {
+        // Everything the handler imports goes into its bundle, the AWS SDK and @smithy included. The default leaves
+        // @aws-sdk/* (and, with cdk.json's sdkV3ExcludeSmithyPackages flag, @smithy/*) to the runtime's preinstalled
+        // copy, whose version we do not control and which lacks @smithy packages the X-Ray SDK behind the Tracer
+        // requires at load (aws/aws-cdk#33099): such a bundle fails with Runtime.ImportModuleError.
+        // test/infra/bundles.test.ts loads each bundle alone under Node 24 to prove it.
+        externalModules: [],
         format: nodejs.OutputFormat.ESM,
         mainFields: ['module', 'main'],
         banner: esmRequireBanner,
