@@ -16,6 +16,7 @@ import { systemClock } from '../ports/clock.js';
 import { applyCampaignConfig } from '../usecases/apply-campaign-config.js';
 import { defaultSimulationSeed, simulate, type SimulateOptions } from './simulate.js';
 import { registerModelCommands } from './model.js';
+import { registerUpliftCommands } from './uplift.js';
 import { registerCampaignCommands, withTable } from './campaigns.js';
 import { registerReportCommands } from './report.js';
 import { start, type StartOptions } from './start.js';
@@ -108,6 +109,7 @@ function buildProgram(): Command {
       process.stdout.write(applied.unchanged ? `unchanged: version ${applied.version} is already this config\n` : `applied as version ${applied.version}\n`);
     });
   registerModelCommands(program);
+  registerUpliftCommands(program);
   registerCustomerCommands(program);
   return program;
 }

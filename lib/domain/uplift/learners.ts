@@ -21,7 +21,7 @@
 import { binCount, binRows, binner, buildFeatureSpecs, type BinnedRows, type FeatureKind, type FeatureSpec, type FeatureValue } from './features.js';
 import { fitGbm, predictStaged, truncateGbm, type Gbm, type GbmData, type GbmParams, type Loss, type Tree } from './gbm.js';
 import { qiniCoefficient } from './evaluation.js';
-import { seededRandom, stratifiedFolds } from './random.js';
+import { randomFor, seededRandom, stratifiedFolds } from './random.js';
 
 export interface UpliftRow {
   readonly features: readonly FeatureValue[];
@@ -247,9 +247,9 @@ function mean(values: readonly number[]): number {
 }
 
 /** Cross-validates the candidates; each candidate expands into one result per tree count. */
-function crossValidate(p: Prepared, candidates: readonly Candidate[], folds: number, treeCounts: readonly number[], random: () => number): CandidateResult[] {
+function crossValidate(p: Prepared, candidates: readonly Candidate[], folds: number, treeCounts: readonly number[], seed: number): CandidateResult[] {
   const n = p.outcome.length;
-  const fold = stratifiedFolds(Array.from(p.treated), folds, random);
+  const fold = stratifiedFolds(Array.from(p.treated), folds, seededRandom(seed));
   const results = new Map<string, { candidate: Candidate; byFold: (number | null)[] }>();
   for (let k = 0; k < folds; k++) {
     const train: number[] = [];
@@ -261,6 +261,8 @@ function crossValidate(p: Prepared, candidates: readonly Candidate[], folds: num
     const treated = Array.from(validRows, (row) => p.treated[row] === 1);
     for (const candidate of candidates) {
       const counts = [...new Set([...treeCounts.filter((count) => count < candidate.params.trees), candidate.params.trees])].sort((a, b) => a - b);
+      // Each candidate and fold draws from its own stream, so a candidate's figures do not depend on which others ran.
+      const random = randomFor(`${seed}|${k}|${JSON.stringify(candidate)}`);
       const { uplift } = fitComponent(p, trainRows, p.outcome, 'logistic', candidate, random, validRows, counts);
       counts.forEach((trees, c) => {
         const expanded: Candidate = { method: candidate.method, params: { ...candidate.params, trees } };
@@ -278,6 +280,27 @@ function crossValidate(p: Prepared, candidates: readonly Candidate[], folds: num
   });
 }
 
+/**
+ * The choice: the best settings of the two-model learner (the well-understood baseline) stand unless another method's
+ * best beats them by more than one standard error of the per-fold differences. Qini differences between learners on
+ * real data are often within fold-to-fold noise, and a choice made on noise would not hold on new rows.
+ */
+function pick(results: readonly CandidateResult[], folds: number): { best: CandidateResult; why: string } | null {
+  const ranked = results.filter((result) => result.cvQini !== null).sort((a, b) => (b.cvQini as number) - (a.cvQini as number));
+  const top = ranked[0];
+  if (!top) return null;
+  const baseline = ranked.find((result) => result.method === 'two-model');
+  if (!baseline || top.method === 'two-model') return { best: top, why: 'the highest mean' };
+  const differences = top.cvQiniByFold.map((value, k) => (value as number) - (baseline.cvQiniByFold[k] as number));
+  const meanDifference = mean(differences);
+  const variance = differences.reduce((sum, d) => sum + (d - meanDifference) ** 2, 0) / Math.max(1, folds - 1);
+  const standardError = Math.sqrt(variance / folds);
+  const margin = `${top.method} ${meanDifference >= 0 ? '+' : ''}${meanDifference.toFixed(4)} over the best two-model, standard error ${standardError.toFixed(4)}`;
+  return meanDifference > standardError
+    ? { best: top, why: `beats the best two-model by more than one standard error (${margin})` }
+    : { best: baseline, why: `the best other method is within one standard error of it (${margin})` };
+}
+
 /** Fits an uplift model, choosing the method and its settings by cross-validated Qini (see the file's comment). */
 export function fitUplift(data: UpliftData, options: FitOptions = {}): UpliftModel {
   const seed = options.seed ?? 1;
@@ -288,7 +311,6 @@ export function fitUplift(data: UpliftData, options: FitOptions = {}): UpliftMod
   const { treatedRows, controlRows } = split(all, p.treated);
   if (treatedRows.length === 0) throw new UpliftDataError('no treated rows: an uplift model needs both treated and control rows');
   if (controlRows.length === 0) throw new UpliftDataError('no control rows: an uplift model needs both treated and control rows');
-  const random = seededRandom(seed);
 
   const candidates = options.candidates ?? defaultCandidates(requested);
   if (candidates.length === 0) throw new UpliftDataError(`no candidate settings for method ${requested}`);
@@ -299,21 +321,20 @@ export function fitUplift(data: UpliftData, options: FitOptions = {}): UpliftMod
     chosen = requested === 'auto' || requested === fallback.method ? fallback : { method: requested, params: fallback.params };
     note = `too few rows to choose on evidence (${treatedRows.length} treated, ${controlRows.length} control; ${folds * minRowsPerArmPerFold} of each needed): used ${chosen.method} at cautious settings`;
   } else {
-    results = crossValidate(p, candidates, folds, options.treeCounts ?? defaultTreeCounts, random);
-    // Highest mean Qini; on a tie the earlier (simpler) candidate.
-    const ranked = results.filter((result) => result.cvQini !== null).sort((a, b) => (b.cvQini as number) - (a.cvQini as number));
-    const best = ranked[0];
-    if (best) {
+    results = crossValidate(p, candidates, folds, options.treeCounts ?? defaultTreeCounts, seed);
+    const picked = pick(results, folds);
+    if (picked) {
+      const best = picked.best;
       chosen = { method: best.method, params: best.params };
-      note = `chose ${best.method} (depth ${best.params.depth}, ${best.params.trees} trees): mean out-of-fold Qini ${best.cvQini?.toFixed(4)} over ${folds} folds, best of ${results.length} settings`;
+      note = `chose ${best.method} (depth ${best.params.depth}, ${best.params.trees} trees): mean out-of-fold Qini ${best.cvQini?.toFixed(4)} over ${folds} folds, of ${results.length} settings tried; ${picked.why}`;
     } else {
       chosen = requested === 'auto' ? fallback : { method: requested, params: fallback.params };
       note = `no candidate had a computable Qini (no responders in a fold?): used ${chosen.method} at cautious settings`;
     }
   }
 
-  const { component } = fitComponent(p, all, p.outcome, 'logistic', chosen, random, new Int32Array(0), [chosen.params.trees]);
-  const value = p.value ? fitComponent(p, all, p.value, 'squared', chosen, random, new Int32Array(0), [chosen.params.trees]).component : null;
+  const { component } = fitComponent(p, all, p.outcome, 'logistic', chosen, randomFor(`${seed}|final`), new Int32Array(0), [chosen.params.trees]);
+  const value = p.value ? fitComponent(p, all, p.value, 'squared', chosen, randomFor(`${seed}|value`), new Int32Array(0), [chosen.params.trees]).component : null;
   let treatedSum = 0;
   let controlSum = 0;
   for (const row of treatedRows) treatedSum += p.outcome[row]!;

@@ -68,3 +68,13 @@ export function stratifiedSplit(strata: readonly (string | number | boolean)[], 
   }
   return first;
 }
+
+/** A generator seeded by text (FNV-1a of it): one independent stream per purpose, e.g. per candidate and fold. */
+export function randomFor(key: string): () => number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < key.length; i++) {
+    hash ^= key.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193) >>> 0;
+  }
+  return seededRandom(hash);
+}
