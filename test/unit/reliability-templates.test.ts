@@ -83,7 +83,7 @@ async function stepOutcome(config: CampaignConfig, campaign: Campaign, renderBre
 }
 
 describe('templates read no files', () => {
-  it.each(['include', 'render', 'layout'])('refuses {%% %s %%} at validation, naming the campaign and the field', (tag) => {
+  it.each(['include', 'render', 'layout'])('refuses the %s tag at validation, naming the campaign and the field', (tag) => {
     // Prepare
     const raw = withTemplate('html', `{% ${tag} 'package.json' %}<p>${footer}</p>`);
     // Act
