@@ -39,6 +39,15 @@ export const settingsSchema = z
       .toLowerCase()
       .refine((value) => domainName.test(value) || z.email().safeParse(value).success, 'must be a domain such as "shop.example" or an email address')
       .optional(),
+    /**
+     * The public Route 53 hosted zone of the sending domain (its id and its name, which must be the SES identity's
+     * domain): given both, the stack writes the identity's three Easy DKIM CNAMEs and its MAIL FROM MX and SPF records
+     * there. Without them the stack outputs the records to add wherever the domain's DNS lives.
+     */
+    hostedZoneId: z.string().regex(/^Z[A-Z0-9]{1,31}$/, 'expected a Route 53 hosted zone id such as "Z0123456789ABCDEFGHIJ"').optional(),
+    hostedZoneName: z.string().trim().toLowerCase().transform((name) => name.replace(/\.$/, '')).refine((name) => domainName.test(name), 'must be a domain such as "shop.example"').optional(),
+    /** The custom MAIL FROM domain is <mailFromSubdomain>.<identity domain>: bounces and SPF align with the sender's domain. */
+    mailFromSubdomain: z.string().regex(/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/, 'must be one DNS label: lowercase letters, digits and hyphens').default('bounce'),
     scheduleHour: hourOfDay.default(3),
     /**
      * The public base of the unsubscribe and feedback routes (links are <base>/unsubscribe/<token>). Default: the
@@ -83,6 +92,12 @@ export const settingsSchema = z
     apiBurstLimit: wholeNumber(1, 5_000, 'must be a whole number from 1 to 5000').default(100),
   })
   .superRefine((settings, context) => {
+    if ((settings.hostedZoneId === undefined) !== (settings.hostedZoneName === undefined)) {
+      context.addIssue({ code: 'custom', path: [settings.hostedZoneId === undefined ? 'hostedZoneId' : 'hostedZoneName'], message: 'give both hostedZoneId and hostedZoneName, or neither' });
+    }
+    if (settings.hostedZoneName !== undefined && settings.hostedZoneName !== sesIdentity(settings)) {
+      context.addIssue({ code: 'custom', path: ['hostedZoneName'], message: `must be the SES identity's domain "${sesIdentity(settings)}" (the zone that holds its DKIM and MAIL FROM records)` });
+    }
     const identity = settings.sesIdentity;
     if (identity === undefined) return;
     const sender = settings.senderAddress.toLowerCase();

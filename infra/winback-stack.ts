@@ -147,7 +147,12 @@ export class WinbackStack extends Stack {
     const emailEventFailures = this.deadLetterQueue('EmailEventFailures', 'an SES event could not be recorded after every retry');
 
     // ---- email ---------------------------------------------------------------------------------------------------
-    this.email = new WinbackEmail(this, 'Email', { identity: sesIdentity(settings) });
+    this.email = new WinbackEmail(this, 'Email', {
+      identity: sesIdentity(settings),
+      senderAddress: settings.senderAddress,
+      mailFromSubdomain: settings.mailFromSubdomain,
+      ...(settings.hostedZoneId && settings.hostedZoneName ? { hostedZone: { id: settings.hostedZoneId, name: settings.hostedZoneName } } : {}),
+    });
 
     // ---- functions -------------------------------------------------------------------------------------------------
     const common = {

@@ -11,6 +11,7 @@ describe('readSettings', () => {
       shopName: 'My shop',
       timeZone: 'Europe/Amsterdam',
       senderAddress: 'winback@example.com',
+      mailFromSubdomain: 'bounce',
       scheduleHour: 3,
       logLevel: 'INFO',
       sendConcurrency: 8,
