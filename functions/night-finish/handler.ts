@@ -3,6 +3,7 @@ import { readEnvironment } from '../../lib/config/environment.js';
 import { describeIssues, finishInputSchema } from '../../lib/lambda/night-inputs.js';
 import { count, instrumentation, logger } from '../../lib/observability.js';
 import { countNight } from '../../lib/lambda/night-metrics.js';
+import { describeStepFailure } from '../../lib/lambda/step-failure.js';
 import { failNight, finishNight } from '../../lib/usecases/run-night.js';
 import { asBuiltFor, fanOutDependencies, perContainer } from '../../lib/wiring.js';
 
@@ -18,8 +19,8 @@ export const handler = middy(async (event: unknown): Promise<{ runId: string; st
   const { runId, error } = input.data;
   const deps = await dependencies();
   if (error) {
-    const reason = [error.Error, error.Cause].filter(Boolean).join(': ') || 'a step of the night failed';
-    await failNight(runId, reason.slice(0, 2_000), deps);
+    const reason = describeStepFailure(error);
+    await failNight(runId, reason, deps);
     logger.error('night failed', { runId, error: reason });
     count('NightsFailed');
     return { runId, status: 'failed' };
