@@ -9,7 +9,8 @@ import { withoutSdkLogging } from '../sdk-logging.js';
 export function createDocumentClient(options: { endpoint?: string; region?: string; maxAttempts?: number } = {}): DynamoDBDocumentClient {
   const client = withoutSdkLogging(
     new DynamoDBClient({
-      region: options.region ?? process.env.AWS_REGION ?? 'eu-west-1',
+      // The SDK's default chain otherwise (AWS_REGION in Lambda, the profile elsewhere): no region of ours.
+      ...(options.region ? { region: options.region } : {}),
       ...(options.endpoint ? { endpoint: options.endpoint } : {}),
       maxAttempts: options.maxAttempts ?? 8,
       retryMode: 'adaptive',

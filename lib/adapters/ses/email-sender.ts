@@ -20,7 +20,8 @@ export class SesEmailSender implements EmailSender {
   static create(options: { endpoint?: string; region?: string; configurationSetName?: string } = {}): SesEmailSender {
     const client = withoutSdkLogging(
       new SESv2Client({
-        region: options.region ?? process.env.AWS_REGION ?? 'eu-west-1',
+        // The SDK's default chain otherwise (AWS_REGION in Lambda, the profile elsewhere): no region of ours.
+        ...(options.region ? { region: options.region } : {}),
         ...(options.endpoint ? { endpoint: options.endpoint } : {}),
         // TooManyRequestsException is retried by the SDK with backoff and jitter before it reaches us.
         maxAttempts: 6,
