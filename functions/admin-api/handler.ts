@@ -17,7 +17,8 @@ import { nightDependencies, perContainer, reportAdapters } from '../../lib/wirin
 
 const dependencies = perContainer(async () => {
   const environment = readEnvironment();
-  return { ...(await nightDependencies(environment)), ...reportAdapters(environment), adminToken: await adminToken(environment) };
+  // The token is read on every request through Powertools' cache (five minutes), so a replaced one takes effect.
+  return { ...(await nightDependencies(environment)), ...reportAdapters(environment), adminToken: () => adminToken(environment) };
 });
 
 const customerQuery = z.strictObject({ email: z.email('expected an email address') });
@@ -45,7 +46,7 @@ export const handler = httpHandler(async (event, context) => {
   const path = event.rawPath ?? '';
   if (path === '/health') return json(200, { ok: true });
   const deps = await dependencies();
-  requireBearer(event, deps.adminToken);
+  requireBearer(event, await deps.adminToken());
   const verb = method(event);
 
   if (path === '/api/customers' && verb === 'GET') {

@@ -8,15 +8,17 @@ import { header, rawBody } from '../../lib/http/responses.js';
 import { deliveryDependencies, storeDelivery, webhookBodyLimitBytes } from '../../lib/http/webhooks.js';
 import { perContainer } from '../../lib/wiring.js';
 
+// The secrets are read on every delivery, through Powertools' cache (five minutes): a rotated secret takes effect
+// within minutes in warm containers too, not only after their next cold start.
 const dependencies = perContainer(async () => {
   const environment = readEnvironment();
-  return { deps: deliveryDependencies(environment), secrets: await webhookSecrets(environment, 'SHOPIFY_WEBHOOK_SECRET') };
+  return { deps: deliveryDependencies(environment), secrets: () => webhookSecrets(environment, 'SHOPIFY_WEBHOOK_SECRET') };
 });
 
 /** `POST /webhooks/shopify`: HMAC over the raw bytes first, then the body, then storage. */
 export const handler = httpHandler(async (event) => {
   const { deps, secrets } = await dependencies();
   const body = rawBody(event, webhookBodyLimitBytes);
-  if (!verifyShopifySignature(body, header(event, shopifySignatureHeader), secrets)) throw unauthorized();
+  if (!verifyShopifySignature(body, header(event, shopifySignatureHeader), await secrets())) throw unauthorized();
   return storeDelivery(parseShopifyDelivery(body, event.headers ?? {}, deps.clock.now()), deps);
 });

@@ -8,9 +8,11 @@ import { header, json, rawBody } from '../../lib/http/responses.js';
 import { deliveryDependencies, storeDelivery, webhookBodyLimitBytes } from '../../lib/http/webhooks.js';
 import { perContainer } from '../../lib/wiring.js';
 
+// The secrets are read on every delivery, through Powertools' cache (five minutes): a rotated secret takes effect
+// within minutes in warm containers too, not only after their next cold start.
 const dependencies = perContainer(async () => {
   const environment = readEnvironment();
-  return { deps: deliveryDependencies(environment), secrets: await webhookSecrets(environment, 'WOOCOMMERCE_WEBHOOK_SECRET') };
+  return { deps: deliveryDependencies(environment), secrets: () => webhookSecrets(environment, 'WOOCOMMERCE_WEBHOOK_SECRET') };
 });
 
 /**
@@ -21,7 +23,7 @@ export const handler = httpHandler(async (event) => {
   const { deps, secrets } = await dependencies();
   const body = rawBody(event, webhookBodyLimitBytes);
   if (isWooCommercePing(body, event.headers ?? {})) return json(200, { status: 'ok', kind: 'ping' });
-  if (!verifyWooCommerceSignature(body, header(event, wooCommerceSignatureHeader), secrets)) throw unauthorized();
+  if (!verifyWooCommerceSignature(body, header(event, wooCommerceSignatureHeader), await secrets())) throw unauthorized();
   const delivery = parseWooCommerceDelivery(body, event.headers ?? {}, deps.clock.now());
   if (delivery.kind === 'ping') return json(200, { status: 'ok', kind: 'ping' });
   return storeDelivery(delivery, deps);
