@@ -18,6 +18,7 @@ import { WinbackHttpApi } from './http-api.js';
 import { WinbackMonitoring } from './monitoring.js';
 import { WinbackNight } from './night.js';
 import { nightConcurrency, sesIdentity, type WinbackSettings } from './settings.js';
+import { standardWebhookSecret } from './standard-webhook-secret.js';
 
 export interface WinbackStackProps extends StackProps {
   readonly settings: WinbackSettings;
@@ -132,9 +133,12 @@ export class WinbackStack extends Stack {
     const wooCommerceWebhookSecret = this.secret('WooCommerceWebhookSecret', 'WooCommerce webhook secret (copy this value into the WooCommerce webhook, or put yours here)', {
       noRotation: issuedByPlatform('the WooCommerce webhook settings'),
     });
-    const genericWebhookSecret = this.secret('GenericWebhookSecret', 'Standard Webhooks signing secret, whsec_<base64> (put the sending system\'s value after deploying)', {
-      noRotation: issuedByPlatform('the system that sends the generic webhooks'),
-    });
+    const genericWebhookSecret = standardWebhookSecret(
+      this,
+      'GenericWebhookSecret',
+      'Standard Webhooks signing secret, whsec_<base64> (put the sending system\'s value after deploying)',
+      issuedByPlatform('the system that sends the generic webhooks'),
+    );
     const adminToken = this.secret('AdminToken', 'Bearer token of the admin API (in addition to the Cognito JWT)', {
       noRotation: 'The admin API clients hold this token; it is replaced by hand together with them (a scheduled rotation would lock them out). Marketers authenticate with Cognito first.',
     });
