@@ -225,6 +225,26 @@ const campaignSchema = z.strictObject({
       /** Share of the campaign's customers who get nothing, recorded as "would have been sent", for true lift. */
       holdoutPercent: z.number().min(0).max(50).default(10),
       variants: z.array(variantSchema).min(1).max(10).default([{ id: 'control', weight: 1 }]),
+      /** `thompson`: new customers go to the variant most likely to earn the most margin in their segment (docs/uplift.md). */
+      allocation: z.enum(['fixed', 'thompson']).default('fixed'),
+      /** Under `thompson`, no variant gets less than this share of a segment's new customers. */
+      minVariantPercent: z.number().min(0).max(50).default(10),
+    })
+    .prefault({}),
+  /** `uplift`: email only the customers the email is expected to earn margin on (docs/uplift.md); `everyone`: every eligible one. */
+  targeting: z.enum(['everyone', 'uplift']).default('everyone'),
+  /** What uplift targeting and offer sizing weigh. */
+  economics: z
+    .strictObject({
+      /** The shop's margin on an order, before any discount, as a percentage of its value. */
+      orderMarginPercent: z.number().min(1).max(100).default(40),
+      /** What one email costs (sending, and the wear on the list), in minor units. */
+      costPerEmailMinor: z.number().min(0).max(100_000).default(1),
+      /** Uplift targeting starts once the ledger holds this many emailed and held-out customers with closed windows. */
+      minTreated: z.number().int().min(20).max(1_000_000).default(200),
+      minHoldout: z.number().int().min(20).max(1_000_000).default(100),
+      /** Share of the customers uplift targeting would skip who are chosen anyway, so learning covers them too. */
+      explorationPercent: z.number().min(0).max(50).default(10),
     })
     .prefault({}),
 });

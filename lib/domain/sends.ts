@@ -1,4 +1,5 @@
 import { daysBetweenInstants } from './dates.js';
+import type { DecisionFeatures } from './uplift/targeting.js';
 
 export interface SendKey {
   readonly customerId: string;
@@ -28,6 +29,8 @@ export interface SendReservation extends SendKey {
   readonly offerExpiresOn?: string;
   /** For a send waiting out the customer's quiet hours: when it may go. */
   readonly notBefore?: string;
+  /** What the night knew of the customer when it chose them (step 0): the uplift learner's training features. */
+  readonly features?: DecisionFeatures;
 }
 
 /**

@@ -1,0 +1,178 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { parseCampaignConfig, type Campaign } from '../../lib/config/campaign-config.js';
+import defaultConfig from '../../lib/config/default-campaign-config.json' with { type: 'json' };
+import type { ReportedSend } from '../../lib/domain/sends.js';
+import { campaignHistories, ledgerUnits, offerSegment } from '../../lib/domain/uplift/ledger-training.js';
+import { customerPolicy, featuresFor, planCampaignPolicy, variantFor } from '../../lib/domain/uplift/night-policy.js';
+import { addToArm, allocateOffers, emptyArm, type ArmStats } from '../../lib/domain/uplift/offer-allocation.js';
+import { expectedIncrementalMargin, featureVector, targetingVerdict, type DecisionFeatures } from '../../lib/domain/uplift/targeting.js';
+import { simulatePolicies } from '../../lib/local/policy-simulation.js';
+
+const features: DecisionFeatures = { recencyDays: 200, orders: 2, spendMinor: 8000, averageOrderMinor: 4000, pAlive: null, clvMinor: null, status: 'lost', reasons: 'overdue_own_cadence', offerValue: 15, daysSinceLastEmail: null };
+const economics = { orderMarginMinor: 2000, offerCostMinor: 600, emailCostMinor: 10 };
+
+function campaign(overrides: Partial<Campaign> = {}): Campaign {
+  const lost = parseCampaignConfig(defaultConfig).campaigns.find((c) => c.id === 'lost-winback')!;
+  return { ...lost, ...overrides };
+}
+
+describe('uplift targeting: the expected incremental margin and the reason a customer is skipped', () => {
+  it('emails a persuadable customer: the orders it adds pay for the offer and the email', () => {
+    // Act
+    const verdict = targetingVerdict({ pTreated: 0.15, pControl: 0.03, ...economics });
+    // Assess: 0.15 x (2000 - 600) - 0.03 x 2000 - 10 = 140
+    expect(verdict).toEqual({ email: true, marginMinor: expect.closeTo(140, 6) });
+  });
+
+  it('skips a sure thing: the offer would mostly pay people who come back anyway', () => {
+    const verdict = targetingVerdict({ pTreated: 0.32, pControl: 0.3, ...economics });
+    expect(verdict).toMatchObject({ email: false, reason: 'sure_thing' });
+    // The discount not given away: 0.3 x 600.
+    expect(verdict.email === false && verdict.discountSavedMinor).toBeCloseTo(180, 6);
+  });
+
+  it('skips a lost cause: the few orders it adds do not pay for the email', () => {
+    expect(targetingVerdict({ pTreated: 0.012, pControl: 0.004, ...economics })).toMatchObject({ email: false, reason: 'lost_cause' });
+  });
+
+  it('skips a do-not-disturb customer: the email lowers their chance of ordering', () => {
+    expect(targetingVerdict({ pTreated: 0.04, pControl: 0.1, ...economics })).toMatchObject({ email: false, reason: 'do_not_disturb' });
+  });
+
+  it('emails exactly when the expected incremental margin is positive, whatever the inputs', () => {
+    fc.assert(
+      fc.property(fc.double({ min: 0, max: 1, noNaN: true }), fc.double({ min: 0, max: 1, noNaN: true }), fc.integer({ min: 0, max: 100_000 }), fc.integer({ min: 0, max: 100_000 }), fc.integer({ min: 0, max: 1000 }), (pTreated, pControl, orderMarginMinor, offerCostMinor, emailCostMinor) => {
+        const inputs = { pTreated, pControl, orderMarginMinor, offerCostMinor, emailCostMinor };
+        const verdict = targetingVerdict(inputs);
+        expect(verdict.email).toBe(expectedIncrementalMargin(inputs) > 0);
+        if (!verdict.email && pTreated < pControl) expect(verdict.reason).toBe('do_not_disturb');
+      }),
+    );
+  });
+
+  it('turns unreadable stored features into missing values, never into numbers', () => {
+    const vector = featureVector({ ...features, recencyDays: Number.NaN, status: 7 as unknown as string });
+    expect(vector[0]).toBeNull();
+    expect(vector[6]).toBeNull();
+  });
+});
+
+describe('learning from the ledger: sends and holdouts with closed windows', () => {
+  const send = (customerId: string, status: 'sent' | 'held_out', reservedAt: string, extra: Partial<ReportedSend> = {}): ReportedSend => ({
+    customerId,
+    campaignId: 'lost-winback',
+    episode: '2026-01-01',
+    step: 0,
+    asOf: reservedAt.slice(0, 10),
+    reservedAt,
+    status,
+    arm: status === 'held_out' ? 'holdout' : 'control',
+    features,
+    ...extra,
+  });
+
+  it('makes one row per customer and campaign: treated when emailed, control when held out, outcome an order in the window', () => {
+    // Prepare
+    const sends = [send('a', 'sent', '2026-03-01T03:00:00Z', { offerCode: 'WB-A', offer: { kind: 'percent', value: 20 } }), send('b', 'held_out', '2026-03-01T03:00:00Z'), send('c', 'sent', '2026-03-01T03:00:00Z')];
+    const orders: Record<string, { customerId: string; orderId: string; placedAt: string; totalMinor: number; currency: string; couponCodes?: string[] }[]> = {
+      a: [{ customerId: 'a', orderId: '1', placedAt: '2026-03-03T10:00:00Z', totalMinor: 8000, currency: 'EUR', couponCodes: ['WB-A'] }],
+      b: [{ customerId: 'b', orderId: '2', placedAt: '2026-03-20T10:00:00Z', totalMinor: 5000, currency: 'EUR' }],
+    };
+    // Act
+    const units = ledgerUnits(sends, 7, '2026-04-01T00:00:00Z');
+    const history = campaignHistories(units, (id) => orders[id] ?? [], 7, () => 40, { freeShippingMinor: 0 }).get('lost-winback')!;
+    // Assess
+    expect(history.treated).toBe(2);
+    expect(history.control).toBe(1);
+    expect(history.rows.map((row) => [row.treated, row.outcome, row.value])).toEqual([
+      [true, 1, 6000], // 8000 paid with 20% off: 2000 given away
+      [false, 0, 0], // ordered, but after the 7-day window
+      [true, 0, 0],
+    ]);
+    expect(history.arms[offerSegment(features)]!.control!.customers).toBe(2);
+  });
+
+  it('leaves out customers whose window is still open and entries recorded without features', () => {
+    const units = ledgerUnits([send('a', 'sent', '2026-03-28T03:00:00Z'), send('b', 'held_out', '2026-03-01T03:00:00Z', { features: undefined })], 7, '2026-04-01T00:00:00Z');
+    expect(units).toEqual([]);
+  });
+});
+
+describe('the night plan: uplift targeting falls back to everyone with too little data, and says so', () => {
+  it('uses everyone under uplift while the ledger holds fewer emailed or held-out customers than required', () => {
+    // Act
+    const plan = planCampaignPolicy(campaign({ targeting: 'uplift' }), { rows: [], treated: 150, control: 20, arms: {} });
+    // Assess
+    expect(plan.used).toBe('everyone');
+    expect(plan.reason).toMatch(/too little data for uplift targeting: 150 emailed and 20 held-out .* needs 200 and 100/);
+    expect(customerPolicy({ 'lost-winback': plan }).target(campaign(), {} as never, {} as never, campaign().experiment.variants[0]!, features)).toBeUndefined();
+  });
+
+  it('never fits a model for a campaign that emails everyone', () => {
+    const plan = planCampaignPolicy(campaign({ targeting: 'everyone' }), { rows: [], treated: 5000, control: 5000, arms: {} });
+    expect(plan).toMatchObject({ used: 'everyone' });
+    expect(plan.reason).toBeUndefined();
+    expect(plan.model).toBeUndefined();
+  });
+
+  it('keeps a holdout customer on the variant they would have got, so the features record that offer', () => {
+    const c = campaign();
+    const ids = Array.from({ length: 200 }, (_, i) => `c${i}`);
+    const offers = new Set(ids.map((id) => variantFor(id, c).id));
+    expect(offers).toEqual(new Set(['control', 'bigger-first-offer']));
+    const customer = { customerId: 'x', consent: { state: 'subscribed', source: 't', updatedAt: '' }, summary: { orderCount: 1, purchaseDays: 1, totalSpendMinor: 3000, averageOrderValueMinor: 3000, recentPurchaseDays: [], lastProducts: [] }, createdAt: '' } as const;
+    expect(featuresFor(customer, { status: 'lost', valueAtStakeMinor: 0, priority: 0 }, c, c.experiment.variants[1]!, new Date()).offerValue).toBe(20);
+  });
+});
+
+describe('offer sizing by Thompson sampling', () => {
+  const arm = (customers: number, meanMinor: number, sdMinor: number): ArmStats => {
+    let stats = emptyArm();
+    for (let i = 0; i < customers; i++) stats = addToArm(stats, meanMinor + (i % 2 === 0 ? sdMinor : -sdMinor));
+    return stats;
+  };
+
+  it('gives most new customers to the variant that clearly earns more margin, never less than the floor to the other', () => {
+    // Act
+    const allocation = allocateOffers({ small: arm(3000, 120, 600), big: arm(3000, 60, 600) }, arm(500, 20, 400), { minShare: 0.1 });
+    // Assess
+    expect(allocation.leader).toBe('small');
+    expect(allocation.shares.big).toBeCloseTo(0.1, 2);
+    expect(allocation.shares.small).toBeCloseTo(0.9, 2);
+    expect(allocation.leaderIncrementalMinor).toBeCloseTo(120 * 3000 / 3010 - 20, 0);
+  });
+
+  it('splits evenly while there is no evidence either way', () => {
+    const allocation = allocateOffers({ a: emptyArm(), b: emptyArm() }, undefined, { minShare: 0.1 });
+    expect(allocation.shares.a).toBeGreaterThan(0.4);
+    expect(allocation.shares.b).toBeGreaterThan(0.4);
+  });
+
+  it('keeps every share at or above the floor and the shares summing to 1', () => {
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.integer({ min: 0, max: 500 }), fc.integer({ min: -1000, max: 1000 })), { minLength: 1, maxLength: 5 }), fc.double({ min: 0, max: 0.2, noNaN: true }), (arms, minShare) => {
+        const variants = Object.fromEntries(arms.map(([n, mean], i) => [`v${i}`, arm(n, mean, 300)]));
+        const { shares } = allocateOffers(variants, undefined, { minShare, draws: 200 });
+        const values = Object.values(shares);
+        expect(values.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 9);
+        for (const share of values) expect(share).toBeGreaterThanOrEqual(Math.min(minShare, 1 / values.length) - 1e-12);
+      }),
+      { numRuns: 50 },
+    );
+  });
+});
+
+describe('the policy simulation: customers with known responses', () => {
+  it('earns more incremental margin with uplift targeting than emailing everyone, and less than the oracle', () => {
+    // Act: a short run (the bench runs 60 nights of 400 customers)
+    const result = simulatePolicies({ nights: 21, customersPerNight: 200, seed: 3 });
+    // Assess
+    const { everyone, uplift, best } = result.policies;
+    expect(result.upliftNights).toBeGreaterThan(0);
+    expect(uplift.expectedMarginMinor).toBeGreaterThan(everyone.expectedMarginMinor);
+    expect(best.expectedMarginMinor).toBeGreaterThan(uplift.expectedMarginMinor);
+    expect(Object.keys(uplift.skipped).every((reason) => ['sure_thing', 'lost_cause', 'do_not_disturb'].includes(reason))).toBe(true);
+    expect(uplift.heldOut).toBeGreaterThan(0);
+  }, 60_000);
+});
