@@ -64,6 +64,7 @@ export const routes: readonly RouteSpec[] = [
   consoleFile('/console/{file}'),
   { method: apigw.HttpMethod.GET, path: '/api/customers', target: 'admin-api', access: 'marketers' },
   { method: apigw.HttpMethod.GET, path: '/api/report', target: 'admin-api', access: 'marketers' },
+  { method: apigw.HttpMethod.GET, path: '/api/segments', target: 'admin-api', access: 'marketers' },
   { method: apigw.HttpMethod.GET, path: '/api/campaigns', target: 'admin-api', access: 'marketers' },
   { method: apigw.HttpMethod.ANY, path: '/api/campaigns/{proxy+}', target: 'admin-api', access: 'marketers' },
 ];

@@ -7,15 +7,20 @@ export class HttpError extends Error {
     readonly status: number,
     readonly code: string,
     message: string,
-    readonly details: { readonly field?: string; readonly problem?: string } = {},
+    readonly details: { readonly field?: string; readonly problem?: string; readonly problems?: readonly { readonly path: string; readonly problem: string }[] } = {},
     options?: { cause?: unknown },
   ) {
     super(message, options);
     this.name = 'HttpError';
   }
 
-  body(): Record<string, string> {
-    return { error: this.code, ...(this.details.field ? { field: this.details.field } : {}), ...(this.details.problem ? { problem: this.details.problem } : {}) };
+  body(): Record<string, unknown> {
+    return {
+      error: this.code,
+      ...(this.details.field ? { field: this.details.field } : {}),
+      ...(this.details.problem ? { problem: this.details.problem } : {}),
+      ...(this.details.problems ? { problems: this.details.problems } : {}),
+    };
   }
 }
 

@@ -29,6 +29,7 @@ const routes: readonly Route[] = [
   { method: 'GET_POST', pattern: /^\/feedback\/[^/]+$/, routeKey: 'ANY /feedback/{token}', load: async () => (await import('../../functions/feedback/handler.js')).handler as unknown as HttpLambda },
   { method: 'GET_POST_PUT', pattern: /^\/api\/campaigns(\/[^/]+)*$/, routeKey: 'ANY /api/campaigns/{proxy+}', load: async () => (await import('../../functions/admin-api/handler.js')).handler as unknown as HttpLambda, timeoutMs: adminApiTimeoutMs },
   { method: 'GET', pattern: /^\/api\/customers$/, routeKey: 'GET /api/customers', load: async () => (await import('../../functions/admin-api/handler.js')).handler as unknown as HttpLambda, timeoutMs: adminApiTimeoutMs },
+  { method: 'GET', pattern: /^\/api\/segments$/, routeKey: 'GET /api/segments', load: async () => (await import('../../functions/admin-api/handler.js')).handler as unknown as HttpLambda, timeoutMs: adminApiTimeoutMs },
   { method: 'GET', pattern: /^\/api\/report$/, routeKey: 'GET /api/report', load: async () => (await import('../../functions/admin-api/handler.js')).handler as unknown as HttpLambda, timeoutMs: adminApiTimeoutMs },
   { method: 'GET', pattern: /^\/(console\/[^/]+)?$/, routeKey: 'GET /console/{proxy+}', load: async () => (await import('../../functions/console/handler.js')).handler as unknown as HttpLambda },
   { method: 'GET', pattern: /^\/health$/, routeKey: 'GET /health', load: async () => (await import('../../functions/admin-api/handler.js')).handler as unknown as HttpLambda },

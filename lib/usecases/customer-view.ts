@@ -75,11 +75,7 @@ export async function viewCustomer(email: string, deps: CustomerViewDependencies
     deps.customers.recentDecisions(customer.customerId, 20),
   ]);
   const currency = customer.summary.currency ?? config.shop.currency;
-  const now = deps.clock.now();
-  const unreadable = unreadableProblem(customer, now, config.shop.timeZone);
-  // An unreadable record is shown as it is, with no score: a number derived from it would be made up (or NaN).
-  const classification: Classification = unreadable ? { status: 'no_orders', valueAtStakeMinor: 0, priority: 0 } : classificationOf(customer, config, latestRun, now);
-  const status: CustomerStatus = unreadable ? 'unreadable' : customer.wonBack && (!customer.lastSend || customer.lastSend.at <= customer.wonBack.at) ? 'won_back' : classification.status;
+  const { status, classification, unreadable } = statusNow(customer, config, latestRun, deps.clock.now());
   return {
     customerId: customer.customerId,
     email: normalizeEmail(customer.email ?? email),
@@ -109,6 +105,16 @@ export async function viewCustomer(email: string, deps: CustomerViewDependencies
     decisions: mergeDecisions(decisions, sends),
     sends: sends.map((send) => (send.attribution ? { ...send, attributedRevenue: toDecimalString(send.attribution.revenueMinor, send.attribution.currency) } : send)),
   };
+}
+
+/** A customer's status and scores as of `now`, as the read API and the segments show them. */
+export function statusNow(customer: Customer, config: CampaignConfig, latestRun: NightSummary | undefined, now: Date): { readonly status: CustomerStatus; readonly classification: Classification; readonly unreadable?: string } {
+  const unreadable = unreadableProblem(customer, now, config.shop.timeZone);
+  // An unreadable record is shown as it is, with no score: a number derived from it would be made up (or NaN).
+  if (unreadable) return { status: 'unreadable', classification: { status: 'no_orders', valueAtStakeMinor: 0, priority: 0 }, unreadable };
+  const classification = classificationOf(customer, config, latestRun, now);
+  const status: CustomerStatus = customer.wonBack && (!customer.lastSend || customer.lastSend.at <= customer.wonBack.at) ? 'won_back' : classification.status;
+  return { status, classification };
 }
 
 /** Classified as the night would now: with the latest night's fitted model when it used one, else the cadence rule. */

@@ -40,6 +40,7 @@ const expectedRoutes = [
   { routeKey: 'GET /console/{file}', handler: 'console', authorized: false },
   { routeKey: 'GET /api/customers', handler: 'admin-api', authorized: true },
   { routeKey: 'GET /api/report', handler: 'admin-api', authorized: true },
+  { routeKey: 'GET /api/segments', handler: 'admin-api', authorized: true },
   { routeKey: 'GET /api/campaigns', handler: 'admin-api', authorized: true },
   { routeKey: 'ANY /api/campaigns/{proxy+}', handler: 'admin-api', authorized: true },
 ] as const;

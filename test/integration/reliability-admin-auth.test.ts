@@ -40,6 +40,10 @@ async function adminRoutes() {
     { method: 'GET', path: '/api/campaigns/no-such-campaign' },
     { method: 'PUT', path: '/api/campaigns/lost-winback', body: JSON.stringify({ ...campaign, priority: campaign.priority + 1 }) },
     { method: 'POST', path: '/api/campaigns/lost-winback/preview', body: JSON.stringify({ asOf: '2026-11-22' }) },
+    { method: 'GET', path: '/api/segments?status=lost' },
+    { method: 'GET', path: '/api/segments?format=csv' },
+    { method: 'POST', path: '/api/campaigns/lost-winback/preview', body: JSON.stringify({ asOf: '2026-11-22', campaign: { ...campaign, priority: campaign.priority + 2 } }) },
+    { method: 'POST', path: '/api/campaigns/lost-winback/test-send', body: JSON.stringify({ to: 'marketer@example.org' }) },
   ];
 }
 
@@ -89,7 +93,7 @@ describe('hostile query strings and link tokens', () => {
       text.map((raw) => encodeURI(raw).replace(/#/g, '%23')),
     );
     await fc.assert(
-      fc.asyncProperty(fc.constantFrom('/api/customers', '/api/report'), query, text, async (path, search, token) => {
+      fc.asyncProperty(fc.constantFrom('/api/customers', '/api/report', '/api/segments'), query, text, async (path, search, token) => {
         const read = await api.request('GET', `${path}?${search}`, { headers: { authorization: `Bearer ${adminToken}` } });
         const link = await api.request('POST', `/unsubscribe/${encodeURIComponent(token) || 'x'}`, { body: 'List-Unsubscribe=One-Click', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
         expect(read.status).toBeLessThan(500);
