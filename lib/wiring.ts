@@ -8,7 +8,7 @@ import { DynamoReportSource } from './adapters/dynamodb/report-source.js';
 import { DynamoRunRecorder } from './adapters/dynamodb/runs.js';
 import { DynamoSendLedger } from './adapters/dynamodb/send-ledger.js';
 import { DynamoSuppressionList } from './adapters/dynamodb/suppressions.js';
-import { LocalCouponProvider } from './adapters/coupons/local.js';
+import { couponProviders } from './adapters/coupons/wiring.js';
 import { linkSigningSecret } from './adapters/secrets.js';
 import { SesEmailSender } from './adapters/ses/email-sender.js';
 import { SqsSendQueue } from './adapters/sqs/send-queue.js';
@@ -51,7 +51,7 @@ export async function nightDependencies(environment: Environment): Promise<Night
   return {
     ...tableAdapters(environment),
     email: SesEmailSender.create(environment.SES_CONFIGURATION_SET ? { configurationSetName: environment.SES_CONFIGURATION_SET } : {}),
-    coupons: new LocalCouponProvider(secret),
+    coupons: couponProviders(secret),
     unsubscribe: { baseUrl: required(environment, 'UNSUBSCRIBE_BASE_URL', 'for the links in every email'), secret },
     log: {
       warn: (message, attributes = {}) => logger.warn(message, attributes),

@@ -116,6 +116,8 @@ export function formatReport(report: Report): string {
   lines.push('', funnel.toString(), '* Opens are inflated by mail privacy features: shown, never decided on. Conversions and revenue are orders attributed to an email.');
   for (const campaign of report.campaigns) {
     const { unconfirmed } = campaign;
+    const { couponUnavailable } = campaign;
+    if (couponUnavailable > 0) lines.push(`${campaign.id}: ${couponUnavailable} email${couponUnavailable === 1 ? '' : 's'} not sent: the shop's platform never confirmed ${couponUnavailable === 1 ? 'its' : 'their'} coupon code (coupon_unavailable); no email goes with a code that does not work.`);
     if (unconfirmed > 0) lines.push(`${campaign.id}: ${unconfirmed} send${unconfirmed === 1 ? '' : 's'} never confirmed (a crash or timeout between reserving and SES's answer): SES may have sent ${unconfirmed === 1 ? 'it' : 'them'}; never resent, so nobody gets a second copy.`);
   }
 

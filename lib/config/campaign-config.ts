@@ -37,6 +37,15 @@ const shopSchema = z.strictObject({
   exchangeRates: z
     .record(z.string().regex(/^[A-Z]{3}$/, 'an ISO 4217 code such as "JPY"'), z.string().regex(exchangeRatePattern, 'a positive decimal string such as "0.0061"').refine((rate) => /[1-9]/.test(rate), 'must be above zero'))
     .optional(),
+  /** The shop's NAME.myshopify.com address: where coupon.provider "shopify" creates the codes. */
+  shopifyDomain: z
+    .string()
+    .trim()
+    .toLowerCase()
+    .regex(/^[a-z0-9][a-z0-9-]{0,62}\.myshopify\.com$/, 'the shop\'s NAME.myshopify.com address, such as "my-shop.myshopify.com"')
+    .optional(),
+  /** The WooCommerce site (https), whose REST API is under /wp-json/wc/v3: where coupon.provider "woocommerce" creates the codes. */
+  woocommerceUrl: httpsUrl.optional(),
 }).superRefine((shop, context) => {
   // Each part may be valid alone and still fail together: the very formats every email of the night is written with.
   // A part that is invalid alone has its own problem listed already.
@@ -142,6 +151,7 @@ const attributionSchema = z.strictObject({
 export const audiences = ['at_risk', 'lost'] as const;
 export type Audience = (typeof audiences)[number];
 
+export const couponProviders = ['shopify', 'woocommerce', 'local'] as const;
 export const offerKinds = ['none', 'percent', 'fixed_amount', 'free_shipping'] as const;
 
 const offerSchema = z
@@ -218,6 +228,11 @@ const campaignSchema = z.strictObject({
       /** Each recipient gets a unique code: PREFIX-XXXXXXXX (eight letters and digits). */
       prefix: z.string().regex(/^[A-Z0-9]{2,12}$/, '2-12 capital letters or digits'),
       expiresInDays: z.number().int().min(1).max(365).default(14),
+      /**
+       * Where the codes are made: in the shop's platform (they work at checkout before the email goes), or `local`
+       * (Winback makes them alone: for tests, the demo and shops that load their codes into the platform themselves).
+       */
+      provider: z.enum(couponProviders).default('local'),
     })
     .optional(),
   experiment: z
@@ -403,6 +418,14 @@ function crossChecks(input: unknown): Issue[] {
     }
     const campaign = campaignParts(raw, index);
     if (!campaign) return;
+    const provider = asRecord(asRecord(raw)?.coupon)?.provider;
+    const rawShop = asRecord(config?.shop);
+    if (provider === 'shopify' && rawShop?.shopifyDomain === undefined) {
+      sink.addIssue({ code: 'custom', path: ['campaigns', index, 'coupon', 'provider'], message: 'codes made in Shopify need the shop\'s address: set shop.shopifyDomain (NAME.myshopify.com)' });
+    }
+    if (provider === 'woocommerce' && rawShop?.woocommerceUrl === undefined) {
+      sink.addIssue({ code: 'custom', path: ['campaigns', index, 'coupon', 'provider'], message: 'codes made in WooCommerce need the site\'s address: set shop.woocommerceUrl' });
+    }
     campaign.steps.forEach((step, stepIndex) => {
       if (!step) return;
       const previous = campaign.steps[stepIndex - 1];

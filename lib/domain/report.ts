@@ -71,6 +71,8 @@ export interface Metrics {
    * Never resent, so nobody gets it twice; left out of the sent, bounce and lift figures, shown so someone can look.
    */
   unconfirmed: number;
+  /** Never sent: the shop's platform did not confirm its coupon code within the offer's validity. */
+  couponUnavailable: number;
   delivered: number;
   bounced: number;
   complained: number;
@@ -95,6 +97,7 @@ export function emptyMetrics(): Metrics {
     scheduled: 0,
     failed: 0,
     unconfirmed: 0,
+    couponUnavailable: 0,
     delivered: 0,
     bounced: 0,
     complained: 0,
@@ -132,6 +135,7 @@ export function countSend(metrics: Metrics, send: ReportedSend, estimate: Discou
       metrics.unconfirmed += 1;
       return;
     case 'cancelled':
+      if (send.errorCode === 'coupon_unavailable') metrics.couponUnavailable += 1;
       return;
   }
   const events = send.events ?? {};

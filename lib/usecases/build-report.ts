@@ -96,6 +96,8 @@ export interface MetricsView {
   readonly failed: number;
   /** Reserved but never confirmed: SES may have sent them; never resent. */
   readonly unconfirmed: number;
+  /** Never sent: the shop's platform did not confirm the coupon code in time (docs/coupons.md). */
+  readonly couponUnavailable: number;
   readonly delivered: number;
   readonly bounced: number;
   readonly complained: number;
@@ -571,6 +573,7 @@ function metricsView(metrics: Metrics | undefined, currency: string): MetricsVie
     scheduled: m.scheduled,
     failed: m.failed,
     unconfirmed: m.unconfirmed,
+    couponUnavailable: m.couponUnavailable,
     delivered: m.delivered,
     bounced: m.bounced,
     complained: m.complained,

@@ -7,6 +7,7 @@ import type { CampaignConfigStore } from '../ports/campaign-configs.js';
 import type { SuppressionList } from '../ports/suppressions.js';
 import type { ActiveConfig } from './active-config.js';
 import type { SendQueue } from '../ports/send-queue.js';
+import { confirmWaitingCoupon } from './coupon-wait.js';
 import { composeEmail, deliver, queuedSendGraceMs, type SendDependencies } from './send-step.js';
 
 export interface SendDueDependencies extends SendDependencies {
@@ -160,10 +161,17 @@ async function sendOne(
     await deps.ledger.cancelScheduled(entry, stillAllowed ? 'campaign_changed' : 'opted_out');
     return 'cancelled';
   }
+  // An email that waits for its code goes only once the shop's platform confirms the code.
+  let offerCode = entry.offerCode ?? '';
+  if ((entry as { couponPending?: string }).couponPending) {
+    const confirmed = await confirmWaitingCoupon(entry, campaign, { ...customer, email: customer.email! }, config, deps, now);
+    if (confirmed === 'cancelled' || confirmed === 'rescheduled') return confirmed;
+    offerCode = confirmed.code;
+  }
   const personalisation = {
     arm: entry.arm ?? 'control',
     offer: (entry.offer as { kind: 'none' | 'percent' | 'fixed_amount' | 'free_shipping'; value: number } | undefined) ?? { kind: 'none' as const, value: 0 },
-    offerCode: entry.offerCode ?? '',
+    offerCode,
     offerExpiresOn: entry.offerExpiresOn ?? '',
   };
   // A campaign whose emails keep failing to render is not tried again in this run: its sends wait for the next one.

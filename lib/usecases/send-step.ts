@@ -10,11 +10,12 @@ import type { SendReservation } from '../domain/sends.js';
 import { feedbackVariables, renderEmail } from '../domain/templating.js';
 import { signFeedbackToken, signUnsubscribeToken } from '../domain/unsubscribe-token.js';
 import type { Clock } from '../ports/clock.js';
-import type { CouponProvider } from '../ports/coupons.js';
+import { CouponUnavailableError, type CouponProvider } from '../ports/coupons.js';
 import type { CustomerRepository } from '../ports/customers.js';
 import { EmailSendError, type EmailSender, type OutgoingEmail } from '../ports/email-sender.js';
 import type { Reservation, SendKey, SendLedger } from '../ports/send-ledger.js';
 import type { SendQueue } from '../ports/send-queue.js';
+import { couponContext, waitForCoupon } from './coupon-wait.js';
 
 export interface SendDependencies {
   readonly ledger: SendLedger;
@@ -96,7 +97,16 @@ export async function runStep(request: StepRequest, config: CampaignConfig, deps
     return { outcome: 'held_out' };
   }
 
-  const personalisation = await personalise(request, config, deps.coupons);
+  let personalisation: Personalisation;
+  try {
+    personalisation = await personalise(request, config, deps.coupons);
+  } catch (error) {
+    // Never a dead code: the platform did not confirm it, so the email waits for it (see coupon-wait.ts).
+    if (!(error instanceof CouponUnavailableError)) throw error;
+    const step = request.campaign.steps[request.step]!;
+    const variant = request.campaign.experiment.variants.find((candidate) => candidate.id === request.arm) ?? request.campaign.experiment.variants[0]!;
+    return waitForCoupon(request, config, deps, base, resolveOffer(step.offer, variant, request.valueAtStakeMinor), error, exit);
+  }
   // Again after the wait for a coupon: the steps in flight meanwhile may have stopped the campaign.
   if (breaker.isOpen(key.campaignId)) return { outcome: 'skipped', reason: 'render_paused' };
   let email: OutgoingEmail;
@@ -230,7 +240,7 @@ async function personalise(request: StepRequest, config: CampaignConfig, coupons
   if (offer.kind === 'none' || !coupon) return { arm: request.arm, offer, offerCode: '', offerExpiresOn: '' };
   const offerExpiresOn = addDays(request.asOf, coupon.expiresInDays);
   const send = { customerId: request.customer.customerId, campaignId: request.campaign.id, episode: request.episode, step: request.step };
-  return { arm: request.arm, offer, offerCode: await coupons.issue({ send, prefix: coupon.prefix, offer, expiresOn: offerExpiresOn }), offerExpiresOn };
+  return { arm: request.arm, offer, offerCode: await coupons.issue({ send, prefix: coupon.prefix, offer, expiresOn: offerExpiresOn, ...couponContext(request, config) }), offerExpiresOn };
 }
 
 export function composeEmail(

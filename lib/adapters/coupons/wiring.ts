@@ -1,0 +1,56 @@
+import type { CouponProvider, CouponRequest } from '../../ports/coupons.js';
+import { shopifyAdminToken, woocommerceCredentials } from '../platform-credentials.js';
+import { ShopifyAdminClient, shopifyEndpoint } from '../shopify/admin-client.js';
+import { ShopifyCoupons } from '../shopify/coupons.js';
+import { WooCommerceCoupons } from '../woocommerce/coupons.js';
+import { WooCommerceClient, woocommerceBase } from '../woocommerce/rest-client.js';
+import { LocalCouponProvider } from './local.js';
+import { PlatformCouponProvider, RoutingCouponProvider, type PlatformCode, type PlatformCoupons, type PlatformResult } from './platform.js';
+
+/**
+ * The night's coupon provider: each campaign's codes are made where its `coupon.provider` says. The platforms'
+ * credentials are read when a campaign first needs them (SHOPIFY_ADMIN_TOKEN / WOOCOMMERCE_CONSUMER_KEY and _SECRET
+ * locally, their _ARN secrets on AWS); the endpoints can point elsewhere for tests and staging (SHOPIFY_ADMIN_API_URL,
+ * the full GraphQL endpoint; WOOCOMMERCE_API_URL, the REST base).
+ */
+export function couponProviders(secret: string, source: NodeJS.ProcessEnv = process.env): CouponProvider {
+  return new RoutingCouponProvider({
+    local: new LocalCouponProvider(secret),
+    shopify: (request) => new PlatformCouponProvider(lazily('shopify', 250, () => shopifyCoupons(request, secret, source)), secret),
+    woocommerce: (request) => new PlatformCouponProvider(lazily('woocommerce', 100, () => woocommerceCoupons(request, source)), secret),
+  });
+}
+
+export async function shopifyCoupons(request: Pick<CouponRequest, 'shop'>, secret: string, source: NodeJS.ProcessEnv = process.env): Promise<ShopifyCoupons> {
+  const domain = request.shop?.shopifyDomain;
+  if (!domain && !source.SHOPIFY_ADMIN_API_URL) throw new Error('shop.shopifyDomain is not set');
+  const client = new ShopifyAdminClient({ endpoint: shopifyEndpoint(domain ?? '', source.SHOPIFY_ADMIN_API_URL), token: await shopifyAdminToken(source) });
+  return new ShopifyCoupons(client, { secret, timeZone: request.shop?.timeZone ?? 'UTC', currency: request.shop?.currency ?? 'EUR' });
+}
+
+export async function woocommerceCoupons(request: Pick<CouponRequest, 'shop'>, source: NodeJS.ProcessEnv = process.env): Promise<WooCommerceCoupons> {
+  const site = request.shop?.woocommerceUrl;
+  if (!site && !source.WOOCOMMERCE_API_URL) throw new Error('shop.woocommerceUrl is not set');
+  const client = new WooCommerceClient({ base: woocommerceBase(site ?? '', source.WOOCOMMERCE_API_URL), credentials: await woocommerceCredentials(source) });
+  return new WooCommerceCoupons(client, { currency: request.shop?.currency ?? 'EUR' });
+}
+
+/** A platform built on first use; a build that fails (no credentials yet) fails those codes and is tried again next time. */
+function lazily(name: string, maxBatch: number, build: () => Promise<PlatformCoupons>): PlatformCoupons {
+  let built: Promise<PlatformCoupons> | undefined;
+  return {
+    name,
+    maxBatch,
+    async create(codes: readonly PlatformCode[]): Promise<Map<string, PlatformResult>> {
+      let platform: PlatformCoupons;
+      try {
+        platform = await (built ??= build());
+      } catch (error) {
+        built = undefined;
+        const reason = `${name}:${(error as Error).name === 'MissingCredentialsError' ? 'no_credentials' : 'not_configured'}`;
+        return new Map(codes.map((entry) => [entry.code, { ok: false, reason }]));
+      }
+      return platform.create(codes);
+    },
+  };
+}
