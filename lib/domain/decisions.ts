@@ -4,6 +4,8 @@ import type { Classification } from './classification.js';
 import { emailableConsentStates, type Customer, type Journey } from './customer.js';
 import { calendarDateIn, daysBetween, daysBetweenInstants, type CalendarDate } from './dates.js';
 import { isDeliverableAddress } from './email.js';
+import { featuresFor, variantFor, type CustomerPolicy } from './uplift/night-policy.js';
+import type { DecisionFeatures } from './uplift/targeting.js';
 
 /** Why a customer was not emailed tonight; every customer scanned ends with "sent", "held out" or one of these. */
 export const skipReasons = [
@@ -31,6 +33,9 @@ export const skipReasons = [
   'sending_paused',
   'campaign_paused',
   'unreadable_record',
+  'sure_thing',
+  'lost_cause',
+  'do_not_disturb',
 ] as const;
 export type SkipReason = (typeof skipReasons)[number];
 
@@ -60,6 +65,9 @@ export const skipReasonMeanings: Record<SkipReason, string> = {
   sending_paused: 'sending stopped for the night (SES paused or suspended the account, or IAM denied sending)',
   campaign_paused: 'the deliverability guard paused this campaign (or all sending) after too many bounces or complaints; resume with `winback campaigns resume`',
   unreadable_record: 'the stored customer record could not be read',
+  sure_thing: 'uplift targeting: likely to order anyway; the email (and its offer) would mostly give margin away',
+  lost_cause: 'uplift targeting: unlikely to order, emailed or not; the email would cost more than it brings',
+  do_not_disturb: 'uplift targeting: the email is expected to make them less likely to order',
 };
 
 export interface StepDecision {
@@ -70,18 +78,30 @@ export interface StepDecision {
   readonly arm: string;
   /** The journey after this step, to store on the customer once the step is recorded. */
   readonly journey: Journey;
+  /** Step 0: what the night knew of the customer, kept in the ledger for the uplift learner. */
+  readonly features?: DecisionFeatures;
+  /** Chosen although uplift targeting would have skipped them: the exploration share that keeps learning going. */
+  readonly explored?: boolean;
+}
+
+/** For a customer uplift targeting skipped: the expected incremental margin (negative) and the discount not given away. */
+export interface TargetingSaving {
+  readonly marginMinor: number;
+  readonly discountSavedMinor: number;
 }
 
 export type Decision =
-  | { readonly kind: 'skip'; readonly reason: SkipReason; readonly campaignId?: string }
+  | { readonly kind: 'skip'; readonly reason: SkipReason; readonly campaignId?: string; readonly targeting?: TargetingSaving }
   | ({ readonly kind: 'send' } & StepDecision)
   | ({ readonly kind: 'hold' } & StepDecision);
 
 /**
  * Tonight's decision for one customer, from their own item alone. The suppression list, the ledger, the daily
  * cap and quiet hours come after, because they need a read, a conditional write or the whole night's count.
+ * `policy` is the night's plan for uplift targeting and offer sizing (absent: every campaign emails everyone eligible,
+ * with its configured variant weights).
  */
-export function decide(customer: Customer, classification: Classification, config: CampaignConfig, asOf: CalendarDate, now: Date): Decision {
+export function decide(customer: Customer, classification: Classification, config: CampaignConfig, asOf: CalendarDate, now: Date, policy?: CustomerPolicy): Decision {
   if (classification.status === 'active' || classification.status === 'no_orders') return skip(classification.status);
   if (!isDeliverableAddress(customer.email)) return skip('no_email');
   if (customer.consent.state === 'unsubscribed') return skip('unsubscribed');
@@ -102,10 +122,16 @@ export function decide(customer: Customer, classification: Classification, confi
   if (open.length === 0) return skip('cooldown', eligible[0]!.id);
   const campaign = open[0]!;
   if (capReached(customer, now, config)) return skip('frequency_cap', campaign.id);
-  const assignment = assignArm(customer.customerId, campaign);
+  const assignment = assignArm(customer.customerId, policy?.campaignFor(campaign, customer, classification) ?? campaign);
+  // A holdout customer is judged on the offer they would have got, so both arms are chosen by the same rule and
+  // their comparison (the lift, the learner's rows) stays a randomized one.
+  const variant = assignment.arm === 'treatment' ? assignment.variant : variantFor(customer.customerId, campaign);
+  const features = featuresFor(customer, classification, campaign, variant, now);
+  const verdict = policy?.target(campaign, customer, classification, variant, features);
+  if (verdict && !verdict.email) return { kind: 'skip', reason: verdict.reason, campaignId: campaign.id, targeting: { marginMinor: verdict.marginMinor, discountSavedMinor: verdict.discountSavedMinor } };
   const arm = assignment.arm === 'holdout' ? 'holdout' : assignment.variant.id;
   const next: Journey = { campaignId: campaign.id, episode, arm, startedOn: asOf, nextStep: 1, lastStepAt: now.toISOString() };
-  return { kind: arm === 'holdout' ? 'hold' : 'send', campaign, episode, step: 0, arm, journey: next };
+  return { kind: arm === 'holdout' ? 'hold' : 'send', campaign, episode, step: 0, arm, journey: next, features, ...(verdict?.explored ? { explored: true } : {}) };
 }
 
 function continueJourney(journey: Journey, campaign: Campaign, asOf: CalendarDate, now: Date, customer: Customer, config: CampaignConfig): Decision {

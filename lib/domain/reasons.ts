@@ -1,7 +1,8 @@
 import type { Customer } from './customer.js';
 
 /**
- * Why a customer is slipping, from the data alone. Each code is explained in the README; audiences can filter on
+ * Why a customer is slipping, from the data alone. (Why a customer was not emailed tonight, uplift targeting's
+ * `sure_thing`, `lost_cause` and `do_not_disturb` among them, is `skipReasons` in decisions.ts.) Each code is explained in the README; audiences can filter on
  * them and templates can read them (`customer.reasons`).
  */
 export const reasonCodes = [

@@ -8,6 +8,11 @@ import { customerPolicy, featuresFor, planCampaignPolicy, variantFor } from '../
 import { addToArm, allocateOffers, emptyArm, type ArmStats } from '../../lib/domain/uplift/offer-allocation.js';
 import { expectedIncrementalMargin, featureVector, targetingVerdict, type DecisionFeatures } from '../../lib/domain/uplift/targeting.js';
 import { simulatePolicies } from '../../lib/local/policy-simulation.js';
+import { classify } from '../../lib/domain/classification.js';
+import { instantAt } from '../../lib/domain/dates.js';
+import { decide } from '../../lib/domain/decisions.js';
+import type { CustomerPolicy } from '../../lib/domain/uplift/night-policy.js';
+import { customerFrom, shopTimeZone, testConfig } from '../support/customers.js';
 
 const features: DecisionFeatures = { recencyDays: 200, orders: 2, spendMinor: 8000, averageOrderMinor: 4000, pAlive: null, clvMinor: null, status: 'lost', reasons: 'overdue_own_cadence', offerValue: 15, daysSinceLastEmail: null };
 const economics = { orderMarginMinor: 2000, offerCostMinor: 600, emailCostMinor: 10 };
@@ -175,4 +180,43 @@ describe('the policy simulation: customers with known responses', () => {
     expect(Object.keys(uplift.skipped).every((reason) => ['sure_thing', 'lost_cause', 'do_not_disturb'].includes(reason))).toBe(true);
     expect(uplift.heldOut).toBeGreaterThan(0);
   }, 60_000);
+});
+
+describe('deciding with the night policy', () => {
+  const asOf = '2026-11-22';
+  const pace = { secondOrderGapDays: 40, measuredOn: 100 };
+  const config = testConfig((raw) => {
+    for (const campaign of raw.campaigns) campaign.experiment.holdoutPercent = 20;
+  });
+  const { customer } = customerFrom({ name: 'Ana', orderDays: ['2026-03-01', '2026-04-01', '2026-05-01'] });
+  const decideWith = (policy: CustomerPolicy | undefined, id: string) => {
+    const one = { ...customer, customerId: id };
+    return decide(one, classify(one, asOf, pace, config.classification, shopTimeZone), config, asOf, instantAt(asOf, 180, shopTimeZone), policy);
+  };
+  const skipping = (email: boolean, explored = false): CustomerPolicy => ({
+    campaignFor: (c) => c,
+    target: () => (email ? { email: true, marginMinor: 50, ...(explored ? { explored: true } : {}) } : { email: false, reason: 'sure_thing', marginMinor: -120, discountSavedMinor: 90 }),
+  });
+
+  it('records what the night knew of the customer with every step-0 send or hold, policy or not', () => {
+    const decision = decideWith(undefined, 'c-1');
+    expect(decision.kind === 'skip' ? undefined : decision.features).toMatchObject({ status: 'lost', orders: 3, reasons: expect.any(String) });
+  });
+
+  it('skips a customer the policy would not email, holdout or not, with its reason and the margin it saves', () => {
+    const ids = Array.from({ length: 40 }, (_, i) => `c-${i}`);
+    const decisions = ids.map((id) => decideWith(skipping(false), id));
+    expect(decisions.every((d) => d.kind === 'skip' && d.reason === 'sure_thing' && d.targeting?.discountSavedMinor === 90)).toBe(true);
+  });
+
+  it('keeps the holdout under uplift targeting: the customers it chooses still split into holdout and variants', () => {
+    const decisions = Array.from({ length: 200 }, (_, i) => decideWith(skipping(true), `h-${i}`));
+    expect(decisions.filter((d) => d.kind === 'hold').length).toBeGreaterThan(5);
+    expect(decisions.filter((d) => d.kind === 'send').length).toBeGreaterThan(150);
+  });
+
+  it('marks a customer chosen for exploration', () => {
+    const decision = decideWith(skipping(true, true), 'x-1');
+    expect(decision.kind !== 'skip' && decision.explored).toBe(true);
+  });
 });
