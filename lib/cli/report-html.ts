@@ -350,7 +350,24 @@ ${table(['Variant', ...heads], campaign.byVariant.map((row) => [row.variant, ...
 ${table(['Step', ...heads], campaign.byStep.map((row) => [`${row.step + 1}${row.delayDays !== undefined ? ` (day ${row.delayDays})` : ''}`, ...cells(row)]))}
 <h3>By night</h3>
 ${table(['Night', 'eligible', ...heads], campaign.byNight.map((row) => [row.night, n(row.eligible), ...cells(row)]))}
+${upliftSection(campaign, money)}
 </section>`;
+}
+
+/** Uplift targeting and offer sizing (docs/uplift.md): whom the email moves, who was not emailed and why, what it saved. */
+function upliftSection(campaign: CampaignReport, money: (minor: number) => string): string {
+  const uplift = campaign.uplift;
+  if (!uplift) return '';
+  const latest = uplift.latest;
+  const used = latest ? ` Latest night ${latest.night}: ${latest.used}${latest.reason ? ` (${latest.reason})` : latest.cvQini !== undefined ? ` (model Qini ${latest.cvQini.toFixed(3)} on held-out folds)` : ''}.` : '';
+  const skipped = uplift.notEmailed;
+  const whole = (minor: number) => money(Math.round(minor));
+  return `<h3>Uplift: whom the email moves</h3>
+<p>Targeting: ${esc(uplift.targeting)}; offers: ${esc(uplift.allocation)}.${esc(used)}</p>
+<p>Not emailed by uplift targeting: ${n(skipped.sure_thing)} sure things (would order anyway), ${n(skipped.lost_cause)} lost causes, ${n(skipped.do_not_disturb)} do-not-disturb customers; ${n(uplift.nights.explored)} chosen anyway to keep learning. Expected margin saved ${esc(whole(uplift.nights.marginSavedMinor))}; discount not given away ${esc(whole(uplift.nights.discountSavedMinor))}.</p>
+${table(['Segment', 'emailed: ordered', 'holdout: ordered', 'uplift', '95% interval'], uplift.bySegment.map((row) => [row.segment, `${n(row.treated.converted)} / ${n(row.treated.customers)}`, `${n(row.holdout.converted)} / ${n(row.holdout.customers)}`, row.uplift === null ? '–' : pts(row.uplift), row.ci95 ? `${pts(row.ci95[0])} to ${pts(row.ci95[1])}` : '–']))}
+${uplift.offers.some((segment) => segment.variants.length > 1) ? `<h3>Which offer wins where</h3>
+${table(['Segment', 'variant', 'customers', 'margin per customer', 'vs holdout', '95% interval', 'P(best)', 'discount given'], uplift.offers.flatMap((segment) => segment.variants.map((row) => [segment.segment, `${row.variant}${row.variant === segment.leader ? ' (leads)' : ''}`, n(row.customers), whole(row.marginPerCustomerMinor), row.incrementalMinor === null ? '–' : whole(row.incrementalMinor), row.ci95Minor ? `${whole(row.ci95Minor[0])} to ${whole(row.ci95Minor[1])}` : '–', `${Math.round(row.winProbability * 100)}%`, money(row.discountGivenMinor)])))}` : ''}`;
 }
 
 function group(outcome: CampaignReport['treated']): string {

@@ -250,7 +250,36 @@ function campaignDetail(campaign: CampaignReport, money: (minor: number) => stri
   for (const row of campaign.byStep) steps.push([`${row.step + 1}${row.delayDays !== undefined ? ` (day ${row.delayDays})` : ''}`, ...cells(row)]);
   const nights = new Table({ head: ['Night', 'eligible', ...heads], colAligns: ['left', 'right', ...aligns.slice(1)], style: plain });
   for (const row of campaign.byNight) nights.push([row.night, number.format(row.eligible), ...cells(row)]);
-  return [title, variants.toString(), steps.toString(), nights.toString()];
+  return [title, variants.toString(), steps.toString(), nights.toString(), ...upliftLines(campaign, money)];
+}
+
+/** Uplift targeting and offer sizing (docs/uplift.md): whom the email moves, who was not emailed and why, what it saved. */
+function upliftLines(campaign: CampaignReport, money: (minor: number) => string): string[] {
+  const uplift = campaign.uplift;
+  if (!uplift) return [];
+  const latest = uplift.latest;
+  const lines = [
+    `Targeting: ${uplift.targeting}${latest ? ` (latest night ${latest.night}: ${latest.used}${latest.reason ? `, ${latest.reason}` : latest.cvQini !== undefined ? `, model Qini ${latest.cvQini.toFixed(3)} on held-out folds` : ''})` : ''}; offers: ${uplift.allocation}.`,
+  ];
+  const skipped = uplift.notEmailed;
+  if (uplift.targeting === 'uplift' || skipped.sure_thing + skipped.lost_cause + skipped.do_not_disturb > 0) {
+    lines.push(
+      `Not emailed by uplift targeting: ${number.format(skipped.sure_thing)} sure things, ${number.format(skipped.lost_cause)} lost causes, ${number.format(skipped.do_not_disturb)} do-not-disturb customers; ${number.format(uplift.nights.explored)} chosen anyway to keep learning. Expected margin saved ${money(Math.round(uplift.nights.marginSavedMinor))}, discount not given away ${money(Math.round(uplift.nights.discountSavedMinor))} (over ${uplift.nights.uplift} night${uplift.nights.uplift === 1 ? '' : 's'} that targeted; ${uplift.nights.everyone} fell back to everyone).`,
+    );
+  }
+  const segments = new Table({ head: ['Uplift by segment', 'emailed: ordered', 'holdout: ordered', 'uplift', '95% interval'], colAligns: ['left', 'right', 'right', 'right', 'right'], style: plain });
+  for (const row of uplift.bySegment) {
+    segments.push([row.segment, `${number.format(row.treated.converted)} / ${number.format(row.treated.customers)}`, `${number.format(row.holdout.converted)} / ${number.format(row.holdout.customers)}`, row.uplift === null ? '-' : points(row.uplift), row.ci95 ? `${points(row.ci95[0])} to ${points(row.ci95[1])}` : '-']);
+  }
+  if (uplift.bySegment.length > 0) lines.push(segments.toString());
+  const offers = new Table({ head: ['Offers by segment', 'variant', 'customers', 'margin per customer', 'vs holdout', '95% interval', 'P(best)', 'discount given'], colAligns: ['left', 'left', 'right', 'right', 'right', 'right', 'right', 'right'], style: plain });
+  for (const segment of uplift.offers) {
+    for (const row of segment.variants) {
+      offers.push([segment.segment, `${row.variant}${row.variant === segment.leader && segment.variants.length > 1 ? ' (leads)' : ''}`, number.format(row.customers), money(Math.round(row.marginPerCustomerMinor)), row.incrementalMinor === null ? '-' : money(Math.round(row.incrementalMinor)), row.ci95Minor ? `${money(Math.round(row.ci95Minor[0]))} to ${money(Math.round(row.ci95Minor[1]))}` : '-', pct(row.winProbability, 0), money(row.discountGivenMinor)]);
+    }
+  }
+  if (uplift.offers.some((segment) => segment.variants.length > 1)) lines.push(offers.toString());
+  return lines;
 }
 
 function funnelCells(row: MetricsView, money: (minor: number) => string): string[] {

@@ -56,6 +56,8 @@ import {
 import { isPurchaseModel, parseFittedModel } from '../domain/scoring/models.js';
 import type { FittedGammaGamma, FittedPurchaseModel } from '../domain/scoring/types.js';
 import type { ReportedSend } from '../domain/sends.js';
+import { ledgerUnits } from '../domain/uplift/ledger-training.js';
+import { campaignUpliftReport, type CampaignUpliftReport, type NightTargeting } from '../domain/uplift/uplift-report.js';
 import type { CampaignConfigStore } from '../ports/campaign-configs.js';
 import type { Clock } from '../ports/clock.js';
 import type { ReportRecords, ReportSource } from '../ports/report-source.js';
@@ -175,6 +177,18 @@ export interface CampaignReport extends MetricsView {
   readonly byVariant: readonly (MetricsView & { readonly variant: string; readonly treated?: GroupView; readonly lift?: LiftView; readonly verdict?: Verdict })[];
   readonly byStep: readonly (MetricsView & { readonly step: number; readonly delayDays?: number })[];
   readonly byNight: readonly (MetricsView & { readonly night: CalendarDate })[];
+  /**
+   * Uplift targeting and offer sizing (docs/uplift.md): present for a campaign under `targeting: "uplift"` or
+   * `allocation: "thompson"`, or whose ledger entries carry decision features.
+   */
+  readonly uplift?: UpliftView;
+}
+
+export interface UpliftView extends CampaignUpliftReport {
+  readonly targeting: 'everyone' | 'uplift';
+  readonly allocation: 'fixed' | 'thompson';
+  readonly marginSaved: string;
+  readonly discountSaved: string;
 }
 
 export interface Report {
@@ -267,6 +281,7 @@ export async function buildReport(deps: ReportDependencies, options: ReportOptio
   const currency = config.shop.currency;
   const liftSettings = { minConversions: options.minConversions ?? defaultMinConversions, currency, locale: config.shop.locale };
   const nights = [...new Set(reported.map((send) => send.asOf))].sort();
+  const featured = ledgerUnits(reported, windowDays);
 
   const campaigns = chosen.map((id): CampaignReport => {
     const campaign = configured.get(id);
@@ -291,6 +306,7 @@ export async function buildReport(deps: ReportDependencies, options: ReportOptio
       byVariant: variantRows(funnel, units, holdout, liftSettings, currency),
       byStep: [...funnel.byStep.entries()].sort(([a], [b]) => a - b).map(([step, row]) => ({ step, ...(campaign?.steps[step] ? { delayDays: campaign.steps[step].delayDays } : {}), ...metricsView(row, currency) })),
       byNight: [...funnel.byNight.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([night, row]) => ({ night, ...metricsView(row, currency) })),
+      ...upliftOf(id, campaign, featured, ordersOf, records, history, { windowDays, estimate, currency, from, to }),
     };
   });
 
@@ -320,6 +336,33 @@ export async function buildReport(deps: ReportDependencies, options: ReportOptio
     },
     notes: notes(config, estimate, liftSettings.minConversions, history),
   };
+}
+
+function upliftOf(
+  id: string,
+  campaign: CampaignConfig['campaigns'][number] | undefined,
+  featured: ReturnType<typeof ledgerUnits>,
+  ordersOf: (customerId: string) => readonly ReportOrder[],
+  records: ReportRecords,
+  history: History,
+  settings: { windowDays: number; estimate: DiscountEstimate; currency: string; from: CalendarDate; to: CalendarDate },
+): { uplift?: UpliftView } {
+  const units = featured.filter((unit) => unit.campaignId === id);
+  const targeting = campaign?.targeting ?? 'everyone';
+  const allocation = campaign?.experiment.allocation ?? 'fixed';
+  if (units.length === 0 && targeting === 'everyone' && allocation === 'fixed') return {};
+  const report = campaignUpliftReport({
+    units,
+    ordersOf,
+    windowDays: settings.windowDays,
+    marginPercent: campaign?.economics.orderMarginPercent ?? 100,
+    estimate: settings.estimate,
+    skips: records.decisions.filter((decision) => decision.campaignId === id && decision.asOf >= settings.from && decision.asOf <= settings.to),
+    nights: [...history.nights.values()].map((run) => ({ night: run.asOf, targeting: (run as { targeting?: Record<string, NightTargeting> }).targeting?.[id] })),
+    minVariantShare: (campaign?.experiment.minVariantPercent ?? 0) / 100,
+  });
+  const money = (minor: number) => toDecimalString(Math.round(minor), settings.currency);
+  return { uplift: { targeting, allocation, ...report, marginSaved: money(report.nights.marginSavedMinor), discountSaved: money(report.nights.discountSavedMinor) } };
 }
 
 async function outcomesOf(

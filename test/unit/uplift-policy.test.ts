@@ -8,6 +8,7 @@ import { customerPolicy, featuresFor, planCampaignPolicy, variantFor } from '../
 import { addToArm, allocateOffers, emptyArm, type ArmStats } from '../../lib/domain/uplift/offer-allocation.js';
 import { expectedIncrementalMargin, featureVector, targetingVerdict, type DecisionFeatures } from '../../lib/domain/uplift/targeting.js';
 import { simulatePolicies } from '../../lib/local/policy-simulation.js';
+import { campaignUpliftReport } from '../../lib/domain/uplift/uplift-report.js';
 import { classify } from '../../lib/domain/classification.js';
 import { instantAt } from '../../lib/domain/dates.js';
 import { decide } from '../../lib/domain/decisions.js';
@@ -218,5 +219,51 @@ describe('deciding with the night policy', () => {
   it('marks a customer chosen for exploration', () => {
     const decision = decideWith(skipping(true, true), 'x-1');
     expect(decision.kind !== 'skip' && decision.explored).toBe(true);
+  });
+});
+
+describe('the report: uplift by segment, offers, the customers not emailed and the margin saved', () => {
+  const unit = (customerId: string, arm: string, treated: boolean, orders: number) => ({
+    customerId,
+    campaignId: 'lost-winback',
+    arm,
+    treated,
+    features: { ...features, orders },
+    exposures: ['2026-03-01T03:00:00Z'],
+    coupons: new Map(),
+  });
+
+  it('shows uplift per segment with its interval, the leading offer, skips by reason (distinct customers) and the nights’ savings', () => {
+    // Prepare: repeat buyers, 40 emailed per variant (small: 20 ordered, big: 10), 40 held out (4 ordered)
+    const units = [
+      ...Array.from({ length: 40 }, (_, i) => unit(`s${i}`, 'small', true, 3)),
+      ...Array.from({ length: 40 }, (_, i) => unit(`b${i}`, 'big', true, 3)),
+      ...Array.from({ length: 40 }, (_, i) => unit(`h${i}`, 'holdout', false, 3)),
+    ];
+    const bought = new Set([...Array.from({ length: 20 }, (_, i) => `s${i}`), ...Array.from({ length: 10 }, (_, i) => `b${i}`), ...Array.from({ length: 4 }, (_, i) => `h${i}`)]);
+    const ordersOf = (customerId: string) => (bought.has(customerId) ? [{ customerId, orderId: customerId, placedAt: '2026-03-02T10:00:00Z', totalMinor: 5000, currency: 'EUR' }] : []);
+    // Act
+    const report = campaignUpliftReport({
+      units,
+      ordersOf,
+      windowDays: 7,
+      marginPercent: 40,
+      estimate: { freeShippingMinor: 0 },
+      skips: [{ customerId: 'x', reason: 'sure_thing' }, { customerId: 'x', reason: 'sure_thing' }, { customerId: 'y', reason: 'do_not_disturb' }, { customerId: 'z', reason: 'cooldown' }],
+      nights: [
+        { night: '2026-03-01', targeting: { targeting: 'uplift', used: 'everyone', reason: 'too little data', treated: 0, control: 0 } },
+        { night: '2026-03-02', targeting: { targeting: 'uplift', used: 'uplift', cvQini: 0.08, treated: 300, control: 120, explored: 3, marginSavedMinor: 1500, discountSavedMinor: 700 } },
+      ],
+    });
+    // Assess
+    const segment = report.bySegment[0]!;
+    expect(segment).toMatchObject({ segment: 'lost/repeat', treated: { customers: 80, converted: 30 }, holdout: { customers: 40, converted: 4 } });
+    expect(segment.uplift).toBeCloseTo(30 / 80 - 4 / 40, 9);
+    expect(segment.ci95![0]).toBeGreaterThan(0);
+    expect(report.offers[0]!.leader).toBe('small');
+    expect(report.offers[0]!.variants.find((row) => row.variant === 'small')!.incrementalMinor).toBeCloseTo((20 * 2000) / 40 - (4 * 2000) / 40, 6);
+    expect(report.notEmailed).toEqual({ sure_thing: 1, lost_cause: 0, do_not_disturb: 1 });
+    expect(report.nights).toEqual({ uplift: 1, everyone: 1, explored: 3, marginSavedMinor: 1500, discountSavedMinor: 700 });
+    expect(report.latest).toMatchObject({ night: '2026-03-02', used: 'uplift' });
   });
 });

@@ -25,8 +25,11 @@ export interface LedgerUnit {
   readonly coupons: ReadonlyMap<string, ReportedSend['offer']>;
 }
 
-/** Units with stored features whose last window closed by `now`; entries without features (older nights) are left out. */
-export function ledgerUnits(sends: readonly ReportedSend[], windowDays: number, now: string): LedgerUnit[] {
+/**
+ * Units with stored features whose last window closed by `now` (every unit without `now`: the report shows open
+ * windows too, as its lift does); entries without features (nights before features were stored) are left out.
+ */
+export function ledgerUnits(sends: readonly ReportedSend[], windowDays: number, now?: string): LedgerUnit[] {
   const units = new Map<string, { customerId: string; campaignId: string; arm: string; treated: boolean; features?: DecisionFeatures; exposures: string[]; coupons: Map<string, ReportedSend['offer']> }>();
   for (const send of sends) {
     if (send.status !== 'sent' && send.status !== 'held_out') continue;
@@ -37,7 +40,7 @@ export function ledgerUnits(sends: readonly ReportedSend[], windowDays: number, 
     if (send.step === 0 && send.features) unit.features = send.features;
     if (send.offerCode) unit.coupons.set(send.offerCode.toUpperCase(), send.offer);
   }
-  const closed = (unit: { exposures: string[] }) => unit.exposures.every((at) => daysBetweenInstants(at, now) > windowDays);
+  const closed = (unit: { exposures: string[] }) => now === undefined || unit.exposures.every((at) => daysBetweenInstants(at, now) > windowDays);
   return [...units.values()].filter((unit): unit is LedgerUnit & { exposures: string[]; coupons: Map<string, ReportedSend['offer']> } => unit.features !== undefined && closed(unit));
 }
 
