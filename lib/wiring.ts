@@ -30,6 +30,8 @@ export function tableAdapters(environment: Environment, options: { maxAttempts?:
     suppressions: new DynamoSuppressionList(client, table),
     orders: new DynamoOrderStore(client, table),
     snapshots: new DynamoReportSnapshots(client, table),
+    // Read only by a night with a campaign under uplift targeting or Thompson allocation (docs/uplift.md).
+    history: new DynamoReportSource(client, table),
     runs: new DynamoRunRecorder(client, table),
     work: new DynamoNightWork(client, table),
     configs,

@@ -1,4 +1,5 @@
 import type { NightModel, ShopPace } from '../domain/classification.js';
+import type { PolicyPlan } from '../domain/uplift/night-policy.js';
 import type { NightScoring } from '../usecases/run-night.js';
 import type { SegmentTally, SendBudget } from '../usecases/score-segment.js';
 
@@ -14,6 +15,8 @@ export interface NightPlan {
   readonly pace: ShopPace;
   readonly scoring: NightScoring;
   readonly model?: NightModel;
+  /** Per campaign under uplift targeting or Thompson allocation: what is in force tonight, the model, the offer shares. */
+  readonly policy?: PolicyPlan;
   /** The deliverability guard's pauses at the start of the night. */
   readonly paused: { readonly shop: boolean; readonly campaigns: readonly string[] };
 }

@@ -12,6 +12,9 @@ import type { CampaignConfigStore } from '../ports/campaign-configs.js';
 import type { NightPlan, NightWork } from '../ports/night-work.js';
 import type { RunRecorder } from '../ports/runs.js';
 import { unreadableProblem } from '../domain/unreadable-record.js';
+import { customerPolicy } from '../domain/uplift/night-policy.js';
+import type { NightTargeting } from '../domain/uplift/uplift-report.js';
+import { emptyTargetingTally, mergeTargetingTally, planTargeting, targetingSummary, type TargetingHistory } from './plan-targeting.js';
 import { guardDeliverability } from './deliverability-guard.js';
 import { estimateFromSample, previewSegmentsFor, type PreviewCoverage } from './preview-sample.js';
 import { emptyTally, memoryBudget, scoreSegment, type CampaignTally, type NightContext, type SegmentDependencies, type SegmentPosition, type SegmentTally } from './score-segment.js';
@@ -19,6 +22,8 @@ import { emptyTally, memoryBudget, scoreSegment, type CampaignTally, type NightC
 export interface NightDependencies extends SegmentDependencies {
   readonly configs: CampaignConfigStore;
   readonly runs: RunRecorder;
+  /** The ledger and orders the night learns uplift targeting and offer sizing from (docs/uplift.md); absent, it cannot. */
+  readonly history?: TargetingHistory;
 }
 
 export interface NightOptions {
@@ -70,6 +75,8 @@ export interface NightSummary {
   readonly stoppedBy?: string;
   /** What the deliverability guard held paused tonight: `shop` (all sending) and campaign ids; absent when nothing. */
   readonly paused?: readonly string[];
+  /** Per campaign under uplift targeting or Thompson allocation: what was in force and why, what it skipped and saved. */
+  readonly targeting?: Readonly<Record<string, NightTargeting>>;
 }
 
 export interface NightScoring {
@@ -272,6 +279,7 @@ async function planNight(setup: NightSetup, deps: NightDependencies, { store }: 
   // Before any email goes out: a scope over the guard's thresholds is paused now, and the night skips it.
   const guard = await guardDeliverability(deps, config, { asOf: setup.asOf, at: nightAt }, { store });
   const { pace, scoring, model } = await studyShop(deps, config, totalSegments, setup.asOf);
+  const policy = await planTargeting(deps.history, config, setup.asOf, nightAt);
   return {
     runId: setup.runId,
     asOf: setup.asOf,
@@ -283,6 +291,7 @@ async function planNight(setup: NightSetup, deps: NightDependencies, { store }: 
     pace,
     scoring,
     ...(model ? { model } : {}),
+    ...(policy ? { policy } : {}),
     paused: { shop: guard.paused.shop, campaigns: [...guard.paused.campaigns].sort() },
   };
 }
@@ -300,6 +309,7 @@ function contextOf(plan: NightPlan, config: CampaignConfig, budget: NightContext
     stop: {},
     budget,
     paused: { shop: plan.paused.shop, campaigns: new Set(plan.paused.campaigns) },
+    ...(plan.policy ? { policy: customerPolicy(plan.policy) } : {}),
     ...(model ? { score: (customer: Customer) => classifyWithModel(customer, plan.asOf, plan.pace, config.classification, config.shop.timeZone, model) } : {}),
   };
 }
@@ -332,6 +342,7 @@ function summarize(plan: NightPlan, tallies: readonly SegmentTally[], finishedAt
     skipped: total.skipped,
     ...(stoppedBy ? { stoppedBy } : {}),
     ...(pausedScopes.length > 0 ? { paused: pausedScopes } : {}),
+    ...(plan.policy ? { targeting: targetingSummary(plan.policy, total.campaigns)! } : {}),
   };
 }
 
@@ -405,6 +416,7 @@ function mergeTallies(into: SegmentTally, from: SegmentTally): SegmentTally {
     target.scheduled += campaign.scheduled;
     target.heldOut += campaign.heldOut;
     for (const [variant, value] of Object.entries(campaign.byVariant)) target.byVariant[variant] = (target.byVariant[variant] ?? 0) + value;
+    if (campaign.targeting) target.targeting = mergeTargetingTally(target.targeting ?? emptyTargetingTally(), campaign.targeting);
   }
   return into;
 }

@@ -3,6 +3,8 @@ import { classify, type Classification, type LifecycleStatus, type ShopPace } fr
 import type { Customer, DecisionRecord } from '../domain/customer.js';
 import { decide, type Decision, type SkipReason } from '../domain/decisions.js';
 import { isPaused, type PausedScopes } from '../domain/deliverability.js';
+import type { CustomerPolicy } from '../domain/uplift/night-policy.js';
+import { emptyTargetingTally, type TargetingTally } from './plan-targeting.js';
 import { hashEmail } from '../domain/email.js';
 import { unreadableProblem } from '../domain/unreadable-record.js';
 import type { CustomerPage, CustomerRepository } from '../ports/customers.js';
@@ -36,6 +38,8 @@ export interface NightContext {
   readonly budget: SendBudget;
   /** What the deliverability guard holds paused tonight: those campaigns neither send nor hold out. */
   readonly paused?: PausedScopes;
+  /** Uplift targeting and offer sizing, from the night's plan (docs/uplift.md); absent, every campaign emails everyone eligible. */
+  readonly policy?: CustomerPolicy;
   /** Set for a preview: nothing is reserved, sent or logged; one sample email per campaign and variant is kept. */
   readonly samples?: Record<string, { to: string; subject: string; html: string; text: string }>;
 }
@@ -86,6 +90,8 @@ export interface CampaignTally {
   scheduled: number;
   heldOut: number;
   byVariant: Record<string, number>;
+  /** Under uplift targeting: customers skipped or explored, and what the skips saved. */
+  targeting?: TargetingTally;
 }
 
 export interface SegmentTally {
@@ -183,8 +189,15 @@ export async function scoreSegment(segment: number, night: NightContext, deps: S
       tally.statuses[classification.status] += 1;
       if (decision.kind === 'skip') {
         count(tally, decision.reason);
+        if (decision.targeting && decision.campaignId) {
+          const targeting = targetingTally(tally, decision.campaignId);
+          targeting.skipped[decision.reason as keyof TargetingTally['skipped']] += 1;
+          targeting.marginSavedMinor -= decision.targeting.marginMinor;
+          targeting.discountSavedMinor += decision.targeting.discountSavedMinor;
+        }
         if (!night.samples) pageWork.push(track(logIfChanged(customer, { asOf: night.asOf, outcome: 'skipped', reason: decision.reason, ...(decision.campaignId ? { campaignId: decision.campaignId } : {}) }, night, deps)));
       } else {
+        if (decision.explored) targetingTally(tally, decision.campaign.id).explored += 1;
         candidates.push({ customer, decision, classification });
       }
     }
@@ -219,6 +232,7 @@ export async function scoreSegment(segment: number, night: NightContext, deps: S
                 runId: night.runId,
                 asOf: night.asOf,
                 nightAt: night.nightAt,
+                ...(decision.features ? { features: decision.features } : {}),
               };
               const result = night.samples ? previewStep(request, night, deps) : await runStep(request, night.config, stepDeps(release));
               if (decision.kind === 'send' && !spendsBudget(result)) await night.budget.giveBack();
@@ -263,7 +277,7 @@ function judge(customer: Customer, night: NightContext, now: Date, deps: Segment
   }
   try {
     const classification = night.score?.(customer) ?? classify(customer, night.asOf, night.pace, night.config.classification, night.config.shop.timeZone);
-    return { classification, decision: decide(customer, classification, night.config, night.asOf, night.nightAt) };
+    return { classification, decision: decide(customer, classification, night.config, night.asOf, night.nightAt, night.policy) };
   } catch (error) {
     deps.log?.warn('customer record unreadable; skipped tonight', { customerId, problem: (error as Error).message });
     return undefined;
@@ -383,6 +397,11 @@ async function logIfChanged(customer: Customer, decision: DecisionRecord, night:
     // The log explains; it must never stop a night that is otherwise fine.
     deps.log?.warn('decision not logged', { customerId: customer.customerId, error: (error as Error).message });
   }
+}
+
+function targetingTally(tally: SegmentTally, campaignId: string): TargetingTally {
+  const campaign = (tally.campaigns[campaignId] ??= { sent: 0, queued: 0, scheduled: 0, heldOut: 0, byVariant: {} });
+  return (campaign.targeting ??= emptyTargetingTally());
 }
 
 function count(tally: SegmentTally, reason: SkipReason, by = 1): void {

@@ -7,6 +7,7 @@ import { greetingName } from '../domain/names.js';
 import { describeOffer, resolveOffer, type ResolvedOffer } from '../domain/offers.js';
 import { RenderBreaker } from '../domain/render-breaker.js';
 import type { SendReservation } from '../domain/sends.js';
+import type { DecisionFeatures } from '../domain/uplift/targeting.js';
 import { feedbackVariables, renderEmail } from '../domain/templating.js';
 import { signFeedbackToken, signUnsubscribeToken } from '../domain/unsubscribe-token.js';
 import type { Clock } from '../ports/clock.js';
@@ -54,6 +55,8 @@ export interface StepRequest {
   readonly asOf: string;
   /** The night's instant: quiet hours and the frequency cap are measured from it. */
   readonly nightAt: Date;
+  /** Step 0: what the night knew of the customer, kept in the ledger entry for the uplift learner. */
+  readonly features?: DecisionFeatures;
 }
 
 export type StepResult =
@@ -84,7 +87,7 @@ export async function runStep(request: StepRequest, config: CampaignConfig, deps
   const key: SendKey = { customerId: request.customer.customerId, campaignId: request.campaign.id, episode: request.episode, step: request.step };
   // Times are the night's: a replayed or simulated night records when it happened in its own calendar.
   const at = request.nightAt.toISOString();
-  const base = { ...key, runId: request.runId, asOf: request.asOf, reservedAt: at, heldSince: deps.clock.now().toISOString(), arm: request.arm };
+  const base = { ...key, runId: request.runId, asOf: request.asOf, reservedAt: at, heldSince: deps.clock.now().toISOString(), arm: request.arm, ...(request.features ? { features: request.features } : {}) };
   const exit = request.journey.nextStep >= request.campaign.steps.length ? { campaignId: request.campaign.id, at: request.journey.lastStepAt } : undefined;
   const breaker = deps.renderBreaker ?? nightBreaker(request.runId);
   // Holdouts stop too: a holdout that keeps growing while nobody is emailed would skew the lift.
