@@ -96,7 +96,7 @@ export function fitMaximumLikelihood<P>(spec: LikelihoodSpec<P>, data: Likelihoo
           for (let i = 0; i < n; i++) gradient[i] = -(gradient[i] as number) / count + 2 * penalty * (theta[i] as number);
           return value;
         }
-      : // No analytic gradient (Pareto/NBD): central differences in log-parameter space.
+      : // A model without an analytic gradient: central differences in log-parameter space.
         (theta, gradient) => numericGradient(meanObjective, theta, gradient);
   };
   const objective = objectiveOf(data);
