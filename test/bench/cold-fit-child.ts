@@ -1,0 +1,34 @@
+/**
+ * One cold fit, in a process of its own (run-bench.ts starts five per model): CDNOW's summaries are read into memory
+ * first, then the clock runs from them to the estimates and standard errors, the first fit this process makes. That is
+ * what a night, a Lambda and `winback model fit` each do once; a warm fit (fitCdnowMs) hides the JIT's start.
+ * Prints one JSON line: { model, ms, cpuMs, loadMs, iterations, params, standardErrors, logLikelihood, converged }.
+ */
+import { createReadStream, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { fitModel, parseModelInput, readModelInput, type CustomerSummary, type ModelName } from '../../lib/domain/scoring/index.js';
+
+const model = (process.argv[2] ?? process.env.BENCH_MODEL) as ModelName;
+if (!['bgnbd', 'mbgnbd', 'pareto', 'gamma-gamma'].includes(model)) throw new Error(`unknown model ${model}`);
+const loadMs = performance.now();
+const fixture = (name: string) => fileURLToPath(new URL(`../fixtures/cdnow/${name}`, import.meta.url));
+let summaries: CustomerSummary[];
+if (model === 'gamma-gamma') {
+  // Spend needs the event log: the published summary has no monetary column.
+  const events = await readModelInput(createReadStream(fixture('cdnow_events.csv')));
+  if (events.format !== 'events') throw new Error('CDNOW events: unexpected format');
+  summaries = events.log.summaries('1997-09-30', 'weeks');
+} else {
+  const input = parseModelInput(readFileSync(fixture('cdnow_customers_summary.csv'), 'utf8'));
+  if (input.format !== 'summary') throw new Error('CDNOW summary: unexpected format');
+  summaries = input.summaries;
+}
+const cpu = process.cpuUsage();
+const start = performance.now();
+const fitted = fitModel(model, summaries, { timeUnit: 'weeks' });
+const ms = performance.now() - start;
+const used = process.cpuUsage(cpu);
+const cpuMs = (used.user + used.system) / 1000;
+process.stdout.write(
+  `${JSON.stringify({ model, ms, cpuMs, loadMs, iterations: fitted.iterations, converged: fitted.converged, params: fitted.params, standardErrors: fitted.standardErrors, logLikelihood: fitted.logLikelihood })}\n`,
+);
