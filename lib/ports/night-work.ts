@@ -1,7 +1,8 @@
 import type { NightModel, ShopPace } from '../domain/classification.js';
 import type { PolicyPlan } from '../domain/uplift/night-policy.js';
 import type { NightScoring } from '../usecases/run-night.js';
-import type { SegmentTally, SendBudget } from '../usecases/score-segment.js';
+import type { SendBudget } from '../usecases/night-context.js';
+import type { SegmentTally } from '../usecases/segment-tally.js';
 
 /** What a fanned-out night decides once, before any customer, so that every segment worker agrees. */
 export interface NightPlan {

@@ -17,7 +17,9 @@ import type { NightTargeting } from '../domain/uplift/uplift-report.js';
 import { emptyTargetingTally, mergeTargetingTally, planTargeting, targetingSummary, type TargetingHistory } from './plan-targeting.js';
 import { guardDeliverability } from './deliverability-guard.js';
 import { estimateFromSample, previewSegmentsFor, type PreviewCoverage } from './preview-sample.js';
-import { emptyTally, memoryBudget, scoreSegment, type CampaignTally, type NightContext, type SegmentDependencies, type SegmentPosition, type SegmentTally } from './score-segment.js';
+import { memoryBudget, type NightContext, type SegmentDependencies } from './night-context.js';
+import { scoreSegment, type SegmentPosition } from './score-segment.js';
+import { emptyTally, type CampaignTally, type SegmentTally } from './segment-tally.js';
 
 export interface NightDependencies extends SegmentDependencies {
   readonly configs: CampaignConfigStore;
