@@ -117,6 +117,14 @@ export function parseWooCommerceDelivery(rawBody: Buffer, headers: HttpHeaders, 
   return { kind: 'order', deliveryId, order: toIncomingOrder(validateBody(orderSchema, parseJsonBody(rawBody)), receivedAt) };
 }
 
+/**
+ * One order as the REST API returns it (`GET /wp-json/wc/v3/orders`, the same shape its webhooks send), already parsed
+ * with exact big ids: the history import reads saved pages and the API through this. Throws `badRequest` naming the field.
+ */
+export function wooCommerceOrderFrom(value: unknown, receivedAt: Date): IncomingOrder {
+  return toIncomingOrder(validateBody(orderSchema, value), receivedAt);
+}
+
 function toIncomingOrder(order: WooCommerceOrder, receivedAt: Date): IncomingOrder {
   const placedAt = plausibleTimeAt('date_created_gmt', order.date_created_gmt, receivedAt);
   const updatedAt = optionalPlausibleTimeAt('date_modified_gmt', order.date_modified_gmt, receivedAt) ?? placedAt;
