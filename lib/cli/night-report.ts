@@ -1,6 +1,6 @@
 import Table from 'cli-table3';
 import { skipReasonMeanings, type SkipReason } from '../domain/decisions.js';
-import type { NightSummary } from '../usecases/run-night.js';
+import type { NightSummary } from '../ports/runs.js';
 
 const number = new Intl.NumberFormat('en-IE');
 /** No colour codes: the report is also read in CI logs and files. */

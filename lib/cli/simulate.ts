@@ -14,7 +14,7 @@ import { localEventsHeaders, startLocalServer } from '../local/server.js';
 import { sesEventEnvelope, type SimulatedEvent } from '../local/ses-event-envelopes.js';
 import { shopifyOrderCreatedBody } from '../local/shopify-order-payload.js';
 import { emailLinks, nightCohorts, planNight, type Cohort, type EmailedCustomer, type NightPlan, type PlannedOrder } from '../local/simulation.js';
-import type { NightSummary } from '../usecases/run-night.js';
+import type { NightSummary } from '../ports/runs.js';
 import { openLocalSession, runLocalNight, say } from './start.js';
 
 export interface SimulateOptions {

@@ -17,7 +17,7 @@ import { invokeWithQueue, runNightWorkflow } from '../local/night-workflow.js';
 import { startLocalServer } from '../local/server.js';
 import { systemClock } from '../ports/clock.js';
 import { applyCampaignConfig } from '../usecases/apply-campaign-config.js';
-import type { NightSummary } from '../usecases/run-night.js';
+import type { NightSummary } from '../ports/runs.js';
 import { seedDemoShop } from '../usecases/seed-demo-shop.js';
 import { readJsonFile } from './main.js';
 import { formatNightReport } from './night-report.js';

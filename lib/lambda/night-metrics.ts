@@ -1,5 +1,5 @@
 import { count, logger } from '../observability.js';
-import type { NightSummary } from '../usecases/run-night.js';
+import type { NightSummary } from '../ports/runs.js';
 
 /** The night's figures as metrics: what the dashboard graphs and the SES-stopped alarm watches. */
 export function countNight(summary: NightSummary): void {

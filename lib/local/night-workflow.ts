@@ -2,7 +2,7 @@ import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import workflow from './night-workflow.generated.json' with { type: 'json' };
 import type { SendKey } from '../domain/sends.js';
 import type { EmailSender } from '../ports/email-sender.js';
-import type { NightSummary } from '../usecases/run-night.js';
+import type { NightSummary } from '../ports/runs.js';
 import { localLambdaContext } from './lambda-context.js';
 import { PlayedSendQueue, type SendQueuePlayed } from './send-queue-player.js';
 

@@ -1,8 +1,7 @@
-import type { NightModel, ShopPace } from '../domain/classification.js';
+import type { LifecycleStatus, NightModel, ShopPace } from '../domain/classification.js';
+import type { SkipReason } from '../domain/decisions.js';
+import type { AnyFittedModel } from '../domain/scoring/types.js';
 import type { PolicyPlan } from '../domain/uplift/night-policy.js';
-import type { NightScoring } from '../usecases/run-night.js';
-import type { SendBudget } from '../usecases/night-context.js';
-import type { SegmentTally } from '../usecases/segment-tally.js';
 
 /** What a fanned-out night decides once, before any customer, so that every segment worker agrees. */
 export interface NightPlan {
@@ -34,4 +33,54 @@ export interface NightWork {
   tallies(runId: string): Promise<SegmentTally[]>;
   /** The night's daily cap, counted atomically across every worker. */
   budget(runId: string, cap: number): SendBudget;
+}
+
+export interface NightScoring {
+  readonly policy: 'rule' | 'model' | 'auto';
+  readonly used: 'rule' | 'model';
+  /** Why the rule was used under `model` or `auto` (too little history, a fit that did not converge ...). */
+  readonly reason?: string;
+  readonly sampleSize: number;
+  readonly repeatCustomers: number;
+  readonly model?: AnyFittedModel;
+  readonly spendModel?: AnyFittedModel;
+}
+
+/**
+ * The shop's daily cap as the segments share it. `take` answers whether one more email may go; `giveBack` returns
+ * a send that did not happen (already sent, rejected), so the cap counts emails, not attempts.
+ */
+export interface SendBudget {
+  take(): Promise<boolean>;
+  giveBack(): Promise<void>;
+}
+
+/** What a campaign's targeting counted tonight (summed over the segments). */
+export interface TargetingTally {
+  skipped: { sure_thing: number; lost_cause: number; do_not_disturb: number };
+  explored: number;
+  marginSavedMinor: number;
+  discountSavedMinor: number;
+}
+
+export interface CampaignTally {
+  sent: number;
+  /** Handed to the send queue (AWS): the queue's sender sends them within minutes. */
+  queued: number;
+  scheduled: number;
+  heldOut: number;
+  byVariant: Record<string, number>;
+  /** Under uplift targeting: customers skipped or explored, and what the skips saved. */
+  targeting?: TargetingTally;
+}
+
+export interface SegmentTally {
+  customersScanned: number;
+  statuses: Record<LifecycleStatus, number>;
+  emailsSent: number;
+  queued: number;
+  scheduled: number;
+  heldOut: number;
+  skipped: Partial<Record<SkipReason, number>>;
+  campaigns: Record<string, CampaignTally>;
 }

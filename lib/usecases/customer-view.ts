@@ -3,7 +3,6 @@ import { classify, classifyWithModel, type Classification, type LifecycleStatus 
 import type { Customer, DecisionRecord } from '../domain/customer.js';
 import { parseFittedModel } from '../domain/scoring/models.js';
 import type { FittedGammaGamma, FittedPurchaseModel } from '../domain/scoring/types.js';
-import type { NightSummary } from './run-night.js';
 import { calendarDateIn } from '../domain/dates.js';
 import { hashEmail, normalizeEmail } from '../domain/email.js';
 import { toDecimalString } from '../domain/money.js';
@@ -11,7 +10,7 @@ import { unreadableProblem } from '../domain/unreadable-record.js';
 import type { SendRecord } from '../domain/sends.js';
 import type { Clock } from '../ports/clock.js';
 import type { CustomerRepository } from '../ports/customers.js';
-import type { RunRecorder } from '../ports/runs.js';
+import type { NightSummary, RunRecorder } from '../ports/runs.js';
 import type { SendLedger } from '../ports/send-ledger.js';
 import type { SuppressionList } from '../ports/suppressions.js';
 import type { ActiveConfig } from './active-config.js';

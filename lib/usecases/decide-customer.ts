@@ -7,9 +7,10 @@ import { decide, type Decision, type SkipReason } from '../domain/decisions.js';
 import { isPaused } from '../domain/deliverability.js';
 import { resolveOffer } from '../domain/offers.js';
 import { unreadableProblem } from '../domain/unreadable-record.js';
+import type { SegmentTally, TargetingTally } from '../ports/night-work.js';
 import type { NightContext, SegmentDependencies } from './night-context.js';
-import { emptyTargetingTally, type TargetingTally } from './plan-targeting.js';
-import { countSkip, tallyStep, type SegmentTally } from './segment-tally.js';
+import { emptyTargetingTally } from './plan-targeting.js';
+import { countSkip, tallyStep } from './segment-tally.js';
 import { composeEmail, runStep, type StepRequest, type StepResult } from './send-step.js';
 
 /** A customer whose decision tonight is a step: a send or a holdout. */

@@ -4,6 +4,7 @@ import type { Customer } from '../domain/customer.js';
 import type { PausedScopes } from '../domain/deliverability.js';
 import type { CustomerPolicy } from '../domain/uplift/night-policy.js';
 import type { CustomerRepository } from '../ports/customers.js';
+import type { SendBudget } from '../ports/night-work.js';
 import type { SuppressionList } from '../ports/suppressions.js';
 import type { SendDependencies } from './send-step.js';
 
@@ -35,15 +36,6 @@ export interface NightContext {
   readonly policy?: CustomerPolicy;
   /** Set for a preview: nothing is reserved, sent or logged; one sample email per campaign and variant is kept. */
   readonly samples?: Record<string, { to: string; subject: string; html: string; text: string }>;
-}
-
-/**
- * The shop's daily cap as the segments share it. `take` answers whether one more email may go; `giveBack` returns
- * a send that did not happen (already sent, rejected), so the cap counts emails, not attempts.
- */
-export interface SendBudget {
-  take(): Promise<boolean>;
-  giveBack(): Promise<void>;
 }
 
 /** The budget of one process: every segment of a local night runs in it. */

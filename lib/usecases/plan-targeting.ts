@@ -5,6 +5,7 @@ import type { ReportOrder } from '../domain/report.js';
 import { campaignHistories, ledgerUnits, type CampaignHistory } from '../domain/uplift/ledger-training.js';
 import { planCampaignPolicy, type PolicyPlan } from '../domain/uplift/night-policy.js';
 import type { NightTargeting } from '../domain/uplift/uplift-report.js';
+import type { TargetingTally } from '../ports/night-work.js';
 import type { ReportSource } from '../ports/report-source.js';
 
 /** The ledger and the orders, as the night's start reads them to learn whom the email moves. */
@@ -13,14 +14,6 @@ export type TargetingHistory = Pick<ReportSource, 'records' | 'ordersOf'>;
 /** How far back the night learns from: a year of sends and holdouts (older customers and offers have moved on). */
 export const targetingHistoryNights = 365;
 const dayMs = 86_400_000;
-
-/** What a campaign's targeting counted tonight (summed over the segments). */
-export interface TargetingTally {
-  skipped: { sure_thing: number; lost_cause: number; do_not_disturb: number };
-  explored: number;
-  marginSavedMinor: number;
-  discountSavedMinor: number;
-}
 
 export const emptyTargetingTally = (): TargetingTally => ({ skipped: { sure_thing: 0, lost_cause: 0, do_not_disturb: 0 }, explored: 0, marginSavedMinor: 0, discountSavedMinor: 0 });
 

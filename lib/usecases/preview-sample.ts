@@ -1,6 +1,6 @@
 import type { SkipReason } from '../domain/decisions.js';
-import type { NightSummary } from './run-night.js';
-import type { CampaignTally } from './segment-tally.js';
+import type { CampaignTally } from '../ports/night-work.js';
+import type { NightSummary } from '../ports/runs.js';
 
 /**
  * How a preview that must answer in time (the admin API's, inside API Gateway's 30 seconds) covers a large shop:

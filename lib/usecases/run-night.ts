@@ -9,8 +9,8 @@ import type { AnyFittedModel, CustomerSummary, FittedGammaGamma } from '../domai
 import { calendarDateIn, instantAt, isCalendarDate, median, parseClockTime, type CalendarDate } from '../domain/dates.js';
 import type { SkipReason } from '../domain/decisions.js';
 import type { CampaignConfigStore } from '../ports/campaign-configs.js';
-import type { NightPlan, NightWork } from '../ports/night-work.js';
-import type { RunRecorder } from '../ports/runs.js';
+import type { CampaignTally, NightPlan, NightScoring, NightWork, SegmentTally } from '../ports/night-work.js';
+import type { NightSummary, RunRecorder } from '../ports/runs.js';
 import { unreadableProblem } from '../domain/unreadable-record.js';
 import { customerPolicy } from '../domain/uplift/night-policy.js';
 import type { NightTargeting } from '../domain/uplift/uplift-report.js';
@@ -19,7 +19,7 @@ import { guardDeliverability } from './deliverability-guard.js';
 import { estimateFromSample, previewSegmentsFor, type PreviewCoverage } from './preview-sample.js';
 import { memoryBudget, type NightContext, type SegmentDependencies } from './night-context.js';
 import { scoreSegment, type SegmentPosition } from './score-segment.js';
-import { emptyTally, type CampaignTally, type SegmentTally } from './segment-tally.js';
+import { emptyTally } from './segment-tally.js';
 
 export interface NightDependencies extends SegmentDependencies {
   readonly configs: CampaignConfigStore;
@@ -44,53 +44,6 @@ export interface NightOptions {
 
 /** A replayed night (an explicit --as-of) is taken to run at this shop-local time, like the schedule's default. */
 export const replayedNightTime = '03:00';
-
-export interface NightSummary {
-  readonly runId: string;
-  readonly asOf: CalendarDate;
-  readonly startedAt: string;
-  readonly finishedAt: string;
-  readonly durationMs: number;
-  readonly configVersion: number;
-  readonly totalSegments: number;
-  readonly shopPace: ShopPace;
-  readonly customersScanned: number;
-  readonly active: number;
-  readonly atRisk: number;
-  readonly lost: number;
-  readonly noOrders: number;
-  readonly emailsSent: number;
-  /** Emails handed to the send queue (AWS): its sender sends them within minutes. */
-  readonly emailsQueued: number;
-  /** Emails waiting out the customers' quiet hours; the sender sends them when due. */
-  readonly emailsScheduled: number;
-  /** Customers in a campaign's holdout: recorded as "would have been sent", sent nothing. */
-  readonly heldOut: number;
-  readonly sentByCampaign: Record<string, number>;
-  readonly campaigns: Record<string, CampaignTally>;
-  /** The instant the night was taken to run at (quiet hours and caps are measured from it). */
-  readonly nightAt: string;
-  /** How customers were classified tonight, and the fitted model when one was used (its version is the run). */
-  readonly scoring: NightScoring;
-  readonly skipped: Partial<Record<SkipReason, number>>;
-  /** Set when the night stopped sending early, e.g. SES paused the account. */
-  readonly stoppedBy?: string;
-  /** What the deliverability guard held paused tonight: `shop` (all sending) and campaign ids; absent when nothing. */
-  readonly paused?: readonly string[];
-  /** Per campaign under uplift targeting or Thompson allocation: what was in force and why, what it skipped and saved. */
-  readonly targeting?: Readonly<Record<string, NightTargeting>>;
-}
-
-export interface NightScoring {
-  readonly policy: 'rule' | 'model' | 'auto';
-  readonly used: 'rule' | 'model';
-  /** Why the rule was used under `model` or `auto` (too little history, a fit that did not converge ...). */
-  readonly reason?: string;
-  readonly sampleSize: number;
-  readonly repeatCustomers: number;
-  readonly model?: AnyFittedModel;
-  readonly spendModel?: AnyFittedModel;
-}
 
 export class NoCampaignConfigError extends Error {
   constructor() {

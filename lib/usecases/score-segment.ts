@@ -1,9 +1,10 @@
 import { hashEmail } from '../domain/email.js';
 import type { CustomerPage } from '../ports/customers.js';
 import { EmailSendError } from '../ports/email-sender.js';
+import type { SegmentTally } from '../ports/night-work.js';
 import { judgeCustomer, rankCandidates, takeStep, type Candidate } from './decide-customer.js';
 import type { NightContext, SegmentDependencies } from './night-context.js';
-import { countSkip, emptyTally, type SegmentTally } from './segment-tally.js';
+import { countSkip, emptyTally } from './segment-tally.js';
 
 /** Where a segment's scan starts (absent: its beginning) and when it must hand over to a fresh invocation. */
 export interface SegmentPosition {

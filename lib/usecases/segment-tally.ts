@@ -1,29 +1,6 @@
-import type { LifecycleStatus } from '../domain/classification.js';
 import type { SkipReason } from '../domain/decisions.js';
-import type { TargetingTally } from './plan-targeting.js';
+import type { SegmentTally } from '../ports/night-work.js';
 import type { StepResult } from './send-step.js';
-
-export interface CampaignTally {
-  sent: number;
-  /** Handed to the send queue (AWS): the queue's sender sends them within minutes. */
-  queued: number;
-  scheduled: number;
-  heldOut: number;
-  byVariant: Record<string, number>;
-  /** Under uplift targeting: customers skipped or explored, and what the skips saved. */
-  targeting?: TargetingTally;
-}
-
-export interface SegmentTally {
-  customersScanned: number;
-  statuses: Record<LifecycleStatus, number>;
-  emailsSent: number;
-  queued: number;
-  scheduled: number;
-  heldOut: number;
-  skipped: Partial<Record<SkipReason, number>>;
-  campaigns: Record<string, CampaignTally>;
-}
 
 export function emptyTally(): SegmentTally {
   return { customersScanned: 0, statuses: { active: 0, at_risk: 0, lost: 0, no_orders: 0 }, emailsSent: 0, queued: 0, scheduled: 0, heldOut: 0, skipped: {}, campaigns: {} };

@@ -1,8 +1,6 @@
 import { createHash } from 'node:crypto';
 import { GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { NightPlan, NightWork } from '../../ports/night-work.js';
-import type { SendBudget } from '../../usecases/night-context.js';
-import type { SegmentTally } from '../../usecases/segment-tally.js';
+import type { NightPlan, NightWork, SegmentTally, SendBudget } from '../../ports/night-work.js';
 import { isConditionalCheckFailure, queryAll } from './client.js';
 import { keys, ttlAttribute } from './table.js';
 

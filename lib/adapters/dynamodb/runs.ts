@@ -1,6 +1,5 @@
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { RunRecorder } from '../../ports/runs.js';
-import type { NightSummary } from '../../usecases/run-night.js';
+import type { NightSummary, RunRecorder } from '../../ports/runs.js';
 import { keys } from './table.js';
 
 export class DynamoRunRecorder implements RunRecorder {
