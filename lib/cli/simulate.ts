@@ -13,7 +13,8 @@ import { shopifySignatureHeader, signShopify } from '../domain/webhooks/signatur
 import { localEventsHeaders, startLocalServer } from '../local/server.js';
 import { sesEventEnvelope, type SimulatedEvent } from '../local/ses-event-envelopes.js';
 import { shopifyOrderCreatedBody } from '../local/shopify-order-payload.js';
-import { emailLinks, nightCohorts, planNight, type Cohort, type EmailedCustomer, type NightPlan, type PlannedOrder } from '../local/simulation.js';
+import { emailLinks, nightCohorts, planNight, simulatedResponseType, type Cohort, type EmailedCustomer, type NightPlan, type PlannedOrder } from '../local/simulation.js';
+import type { ResponseType } from '../local/response-types.js';
 import type { NightSummary } from '../ports/runs.js';
 import { openLocalSession, runLocalNight, say } from './start.js';
 
@@ -139,6 +140,8 @@ class SimulationRun {
   private readonly base: string;
   /** Everyone emailed during the simulation, and who of them bought through an email. */
   private readonly emailed = new Set<string>();
+  /** The emailed customers by their known response (response-types.ts), so uplift targeting can be judged on the truth. */
+  private readonly emailedByResponse: Record<ResponseType, number> = { persuadable: 0, sure_thing: 0, lost_cause: 0, do_not_disturb: 0 };
   private readonly emailedBuyers = new Set<string>();
   /** The comparison group: at-risk and lost customers never emailed, each drawn once. */
   private readonly comparable = new Set<string>();
@@ -160,7 +163,10 @@ class SimulationRun {
     const figures = emptyFigures(night, summary.emailsSent);
     const profiles = await this.allCustomers();
     const emailed = await this.emailedTonight(sentSince, profiles);
-    for (const email of emailed) this.emailed.add(email.customer.customerId);
+    for (const email of emailed) {
+      if (!this.emailed.has(email.customer.customerId)) this.emailedByResponse[simulatedResponseType(email.customer, night)] += 1;
+      this.emailed.add(email.customer.customerId);
+    }
     figures.emailsPlayed = emailed.length;
     const alreadyDrawn = new Set([...this.emailed, ...this.comparable]);
     const emailedTonight = new Set(emailed.map((email) => email.customer.customerId));
@@ -366,6 +372,7 @@ class SimulationRun {
     return {
       emailed: { customers: this.emailed.size, bought: this.emailedBuyers.size, rate: rate(this.emailedBuyers.size, this.emailed.size) },
       comparableNotEmailed: { customers: this.comparable.size, bought: this.comparableBuyers.size, rate: rate(this.comparableBuyers.size, this.comparable.size) },
+      emailedByResponse: { ...this.emailedByResponse },
     };
   }
 
@@ -409,7 +416,9 @@ class SimulationRun {
     conversion.push(['emailed', number.format(emailed.customers), number.format(emailed.bought), percent(emailed.rate)]);
     conversion.push(['comparable, not emailed', number.format(comparableNotEmailed.customers), number.format(comparableNotEmailed.bought), percent(comparableNotEmailed.rate)]);
     const lift = comparableNotEmailed.rate > 0 ? `Emailed customers bought ${(emailed.rate / comparableNotEmailed.rate).toFixed(1)}x as often as comparable customers who were not emailed.` : '';
-    return [table.toString(), conversion.toString(), lift].filter(Boolean).join('\n');
+    const kinds = this.emailedByResponse;
+    const known = `Emailed customers by their known response: ${number.format(kinds.persuadable)} persuadable, ${number.format(kinds.sure_thing)} sure things, ${number.format(kinds.lost_cause)} lost causes, ${number.format(kinds.do_not_disturb)} do-not-disturb (docs/uplift.md).`;
+    return [table.toString(), conversion.toString(), lift, known].filter(Boolean).join('\n');
   }
 }
 

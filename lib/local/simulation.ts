@@ -6,6 +6,7 @@ import type { Customer } from '../domain/customer.js';
 import { addDays, instantAt, toEpochDay, type CalendarDate } from '../domain/dates.js';
 import { feedbackAnswers } from '../domain/feedback.js';
 import { minorDigits } from '../domain/money.js';
+import { responseProbabilities, responseTypeOf, type ResponseType } from './response-types.js';
 import type { SimulatedEvent } from './ses-event-envelopes.js';
 
 /**
@@ -28,10 +29,11 @@ export const responseRates = {
   clicked: 0.08,
   unsubscribed: 0.005,
   answeredFeedback: 0.015,
-  /** Buying again within `orderAfterDays`: clicked, otherwise delivered, and comparable customers not emailed (or whose email bounced). */
-  buyAfterClick: 0.25,
-  buyAfterDelivery: 0.05,
-  buyNotEmailed: 0.015,
+  /**
+   * Buying again within `orderAfterDays` is the customer's own known response (response-types.ts: persuadable, sure
+   * thing, lost cause, do-not-disturb), emailed or not: so uplift targeting can be checked against the truth. A click
+   * does not change the chance, only the moment (after the click) and the attribution.
+   */
   /** Of the emailed customers who buy: how many type in the campaign's coupon code. */
   couponAfterClick: 0.7,
   couponOtherwise: 0.4,
@@ -178,13 +180,14 @@ export function planNight(input: NightInput): NightPlan {
       event('Bounce', landed, { bounceType: 'Permanent' });
       continue; // an address that does not exist buys nothing through it
     }
+    const response = responseProbabilities[simulatedResponseType(email.customer, input.night)];
     if (fate < responseRates.permanentBounce + responseRates.transientBounce) {
       event('Bounce', landed, { bounceType: 'Transient' });
-      maybeOrder(context, orders, 'emailed', email.customer, responseRates.buyNotEmailed, undefined);
+      maybeOrder(context, orders, 'emailed', email.customer, response.notEmailed, undefined);
       continue;
     }
     if (fate >= responseRates.permanentBounce + responseRates.transientBounce + responseRates.delivered) {
-      maybeOrder(context, orders, 'emailed', email.customer, responseRates.buyNotEmailed, undefined);
+      maybeOrder(context, orders, 'emailed', email.customer, response.notEmailed, undefined);
       continue; // no event has arrived yet
     }
     event('Delivery', landed);
@@ -208,12 +211,12 @@ export function planNight(input: NightInput): NightPlan {
       feedback.push({ customerId: email.customer.customerId, url: email.feedbackUrls.get(answer)!, answer, ...(comment ? { comment } : {}), at: later(faker, seenAt, 2, 30) });
     }
     const coupon = email.offerCode ? { code: email.offerCode, share: clickedAt ? responseRates.couponAfterClick : responseRates.couponOtherwise } : undefined;
-    maybeOrder(context, orders, 'emailed', email.customer, clickedAt ? responseRates.buyAfterClick : responseRates.buyAfterDelivery, coupon, clickedAt);
+    maybeOrder(context, orders, 'emailed', email.customer, response.emailed, coupon, clickedAt);
   }
 
   for (const customer of input.comparable) {
     faker.seed([input.seed, streams.comparable, day, ...customerWords(customer.customerId)]);
-    maybeOrder(context, orders, 'comparable', customer, responseRates.buyNotEmailed, undefined);
+    maybeOrder(context, orders, 'comparable', customer, responseProbabilities[simulatedResponseType(customer, input.night)].notEmailed, undefined);
   }
 
   for (const { customer, expectedGapDays } of input.active) {
@@ -230,6 +233,14 @@ export function planNight(input: NightInput): NightPlan {
     feedback: feedback.sort(byTime),
     orders: orders.sort((a, b) => a.placedAt.getTime() - b.placedAt.getTime() || (a.orderId < b.orderId ? -1 : 1)),
   };
+}
+
+/** A simulated customer's known response, from what the shop can see of them (see response-types.ts). */
+export function simulatedResponseType(customer: Customer, night: CalendarDate): ResponseType {
+  const { summary } = customer;
+  const recencyDays = summary.lastOrderAt ? Math.max(0, toEpochDay(night) - toEpochDay(summary.lastOrderAt.slice(0, 10))) : 365;
+  const discountOnly = (summary.orderCount >= 2 && (summary.couponOrders ?? 0) === summary.orderCount) || customer.consent.source === 'complaint';
+  return responseTypeOf(customer.customerId, { recencyDays, orders: summary.orderCount, discountOnly });
 }
 
 interface PlanContext {

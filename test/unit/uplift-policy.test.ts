@@ -8,6 +8,7 @@ import { customerPolicy, featuresFor, planCampaignPolicy, variantFor } from '../
 import { addToArm, allocateOffers, emptyArm, type ArmStats } from '../../lib/domain/uplift/offer-allocation.js';
 import { expectedIncrementalMargin, featureVector, targetingVerdict, type DecisionFeatures } from '../../lib/domain/uplift/targeting.js';
 import { simulatePolicies } from '../../lib/local/policy-simulation.js';
+import { planNight, simulatedResponseType } from '../../lib/local/simulation.js';
 import { campaignUpliftReport } from '../../lib/domain/uplift/uplift-report.js';
 import { classify } from '../../lib/domain/classification.js';
 import { instantAt } from '../../lib/domain/dates.js';
@@ -265,5 +266,23 @@ describe('the report: uplift by segment, offers, the customers not emailed and t
     expect(report.notEmailed).toEqual({ sure_thing: 1, lost_cause: 0, do_not_disturb: 1 });
     expect(report.nights).toEqual({ uplift: 1, everyone: 1, explored: 3, marginSavedMinor: 1500, discountSavedMinor: 700 });
     expect(report.latest).toMatchObject({ night: '2026-03-02', used: 'uplift' });
+  });
+});
+
+describe('winback simulate: customers with known responses', () => {
+  it('makes comparable customers buy at their kind’s rate: recent regulars often, long-gone one-time buyers rarely', () => {
+    // Prepare
+    const regular = customerFrom({ name: 'Reg', orderDays: ['2026-08-01', '2026-09-01', '2026-10-01', '2026-10-20'] }).customer;
+    const gone = customerFrom({ name: 'Gon', orderDays: ['2025-12-01'] }).customer;
+    const many = (customer: typeof regular, prefix: string) => Array.from({ length: 1500 }, (_, i) => ({ ...customer, customerId: `${prefix}-${i}` }));
+    const plan = (comparable: (typeof regular)[]) => planNight({ night: '2026-11-22', seed: 5, shopTimeZone, currency: 'EUR', emailed: [], comparable, active: [] });
+    // Act
+    const regulars = new Set(plan(many(regular, 'r')).orders.map((order) => order.customer.customerId)).size / 1500;
+    const goneOnes = new Set(plan(many(gone, 'g')).orders.map((order) => order.customer.customerId)).size / 1500;
+    // Assess: 75% follow the pattern (sure thing 30%, lost cause 1%), 25% are drawn at random (mean 11%)
+    expect(simulatedResponseType({ ...regular, customerId: 'x-pattern' }, '2026-11-22')).toMatch(/sure_thing|persuadable|lost_cause|do_not_disturb/);
+    expect(regulars).toBeGreaterThan(0.2);
+    expect(regulars).toBeLessThan(0.31);
+    expect(goneOnes).toBeLessThan(0.07);
   });
 });
