@@ -11,6 +11,38 @@ import { feedbackVariables, renderEmail, templateProblems, type TemplatePart, ty
 const slug = z.string().regex(/^[a-z0-9][a-z0-9-]{0,47}$/, 'use 1-48 lowercase letters, digits and dashes');
 const nonBlank = z.string().trim().min(1, 'must not be empty');
 
+const httpsUrl = z.url({ protocol: /^https$/, error: 'an https:// address such as "https://shop.example"' }).max(500);
+
+export const shopPlatforms = ['shopify', 'woocommerce', 'other'] as const;
+
+const brandingSchema = z
+  .strictObject({
+    /** An https image, shown at most 160 px wide at the top of every email and page. */
+    logoUrl: httpsUrl.optional(),
+    /** The button and accent colour, as #RRGGBB. */
+    brandColor: z.string().regex(/^#[0-9a-fA-F]{6}$/, 'a colour as #RRGGBB, such as "#1F4E3D"').default('#1F4E3D'),
+    /** A line under every email, above the postal address (opening hours, a slogan). */
+    footer: z.string().trim().max(300).optional(),
+  })
+  .prefault({});
+
+/**
+ * An optional product feed: what a line item alone cannot tell (its picture and page). Recommendations are computed
+ * from the shop's orders; a product found here by SKU or title gets its image, link and current price.
+ */
+const productFeedSchema = z
+  .array(
+    z.strictObject({
+      title: nonBlank.max(200),
+      sku: z.string().trim().min(1).max(255).optional(),
+      url: httpsUrl.optional(),
+      imageUrl: httpsUrl.optional(),
+      /** The price in minor units of the shop's currency. */
+      priceMinor: z.number().int().min(0).max(1_000_000_000).optional(),
+    }),
+  )
+  .max(2000);
+
 const shopSchema = z.strictObject({
   name: nonBlank.max(100),
   /** CAN-SPAM: every marketing email carries the sender's physical postal address. */
@@ -37,6 +69,12 @@ const shopSchema = z.strictObject({
   exchangeRates: z
     .record(z.string().regex(/^[A-Z]{3}$/, 'an ISO 4217 code such as "JPY"'), z.string().regex(exchangeRatePattern, 'a positive decimal string such as "0.0061"').refine((rate) => /[1-9]/.test(rate), 'must be above zero'))
     .optional(),
+  /** The storefront's home page (https): every link into the shop starts here and carries UTM tags. */
+  url: httpsUrl.optional(),
+  /** Where the shop runs: how a link applies a coupon code (Shopify's /discount/CODE, WooCommerce's ?coupon=). */
+  platform: z.enum(shopPlatforms).default('other'),
+  /** How the shipped email design and the unsubscribe and feedback pages look. */
+  branding: brandingSchema,
   /** The shop's NAME.myshopify.com address: where coupon.provider "shopify" creates the codes. */
   shopifyDomain: z
     .string()
@@ -131,6 +169,19 @@ const guardrailsSchema = z.strictObject({
    * or complaint rate reaches these pauses itself, and so does all sending when the shop's does. The defaults sit below
    * SES's review thresholds (bounce 5%, complaint 0.1%); a threshold above SES's own pause levels would guard nothing.
    */
+  /**
+   * A new shop or sending domain starts small: its first night emails at most `firstNight` people (the most valuable
+   * first), each later night at most `growth` times the most it sent on a night of the last `lookbackDays`, until the
+   * daily cap is reached. Mailbox providers judge a cold domain that sends thousands at once as a spammer.
+   */
+  warmUp: z
+    .strictObject({
+      enabled: z.boolean().default(true),
+      firstNight: z.number().int().min(1).max(1_000_000).default(500),
+      growth: z.number().min(1.1).max(10).default(2),
+      lookbackDays: z.number().int().min(1).max(90).default(14),
+    })
+    .prefault({}),
   deliverability: z
     .strictObject({
       bounceRatePause: z.number().gt(0).max(0.1, 'at most 0.1: SES may pause the account at a 10% bounce rate').default(0.04),
@@ -223,6 +274,11 @@ const campaignSchema = z.strictObject({
     replyTo: z.email('not a valid email address').optional(),
   }),
   steps: z.array(stepSchema).min(1, 'a campaign needs at least one step').max(8),
+  /**
+   * The one-question survey ("What made you stop?") under the email: on by default for lost customers only (an
+   * at-risk customer has not stopped). Absent, it follows the audience.
+   */
+  survey: z.boolean().optional(),
   coupon: z
     .strictObject({
       /** Each recipient gets a unique code: PREFIX-XXXXXXXX (eight letters and digits). */
@@ -273,6 +329,8 @@ export const campaignConfigSchema = z
     classification: classificationSchema.prefault({}),
     guardrails: guardrailsSchema.prefault({}),
     attribution: attributionSchema.prefault({}),
+    /** Optional: images, links and prices for the products recommended in emails (see docs/emails.md). */
+    products: productFeedSchema.optional(),
     campaigns: z.array(campaignSchema).min(1, 'at least one campaign is required').max(50),
   });
 
@@ -324,9 +382,22 @@ export function sampleVariables(campaign: Pick<Campaign, 'id' | 'name'>, shop: C
   return {
     customer: { first_name: 'Sam', last_products: ['Linen Shirt', 'Canvas Tote'] },
     offer: { kind: 'percent', value: 15, text: '15% off your next order', code: 'SAMPLE-7Q2K9X', expires_on: '6 December 2026' },
-    shop: { name: shop.name, postal_address: shop.postalAddress },
+    shop: {
+      name: shop.name,
+      postal_address: shop.postalAddress,
+      url: shop.url ?? '',
+      logo_url: shop.branding.logoUrl ?? '',
+      brand_color: shop.branding.brandColor,
+      footer: shop.branding.footer ?? '',
+    },
     campaign: { id: campaign.id, name: campaign.name },
     unsubscribe_url: sampleUnsubscribeUrl,
+    links: { shop: shop.url ?? '', cta: shop.url ?? '' },
+    recommendations: [
+      { title: 'Stoneware Mug, Sage', price: '€18.00', image_url: '', url: shop.url ?? '' },
+      { title: 'Linen Tea Towel Set', price: '€24.00', image_url: '', url: shop.url ?? '' },
+      { title: 'Beeswax Candle, Tall', price: '€12.50', image_url: '', url: shop.url ?? '' },
+    ],
     feedback: feedbackVariables((code) => `https://winback.invalid/f/sample-token?answer=${code}`),
   };
 }
@@ -395,6 +466,8 @@ function shopForTemplates(raw: unknown): CampaignConfig['shop'] {
     timeZone: 'UTC',
     currency: 'EUR',
     locale: 'en-IE',
+    platform: 'other',
+    branding: { brandColor: '#1F4E3D' },
   };
 }
 

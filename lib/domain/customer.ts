@@ -1,5 +1,6 @@
 import { calendarDateIn, daysBetween, median, type CalendarDate } from './dates.js';
 import { divideRoundHalfEven, inShopCurrency, type ShopMoney } from './money.js';
+import { productKey, type ProductLine } from './recommendations.js';
 
 export const consentStates = ['subscribed', 'soft_opt_in', 'not_subscribed', 'pending', 'unsubscribed', 'unknown'] as const;
 export type ConsentState = (typeof consentStates)[number];
@@ -50,6 +51,10 @@ export interface PurchaseSummary {
   readonly recentPurchaseDays: readonly CalendarDate[];
   /** Product titles of the latest order, for personalisation. */
   readonly lastProducts: readonly string[];
+  /** The latest order's lines (a few), for recommendations: what the shop sells, at what price, bought together. */
+  readonly lastItems?: readonly ProductLine[];
+  /** Every product bought (keys, see productKey; sorted, at most boughtProductsKept): never recommended again. */
+  readonly boughtProducts?: readonly string[];
   /** Spend on the first purchase day: the literature's monetary value is the mean over the repeat days only. */
   readonly firstDaySpendMinor?: number;
   /** The latest order's total, to see spend falling. */
@@ -172,11 +177,27 @@ export function applyOrder(summary: PurchaseSummary, order: Order, shopTimeZone:
     firstRepeatGapDays: firstRepeatGap(summary, recentPurchaseDays, firstOrderAt, shopTimeZone),
     recentPurchaseDays,
     lastProducts: isLatest ? order.lineItems.slice(0, 3).map((item) => item.title) : summary.lastProducts,
+    ...(isLatest && order.lineItems.length > 0 ? { lastItems: order.lineItems.slice(0, lastItemsKept).map(productLineOf) } : summary.lastItems ? { lastItems: summary.lastItems } : {}),
+    ...boughtProductsAfter(summary, order),
     firstDaySpendMinor: firstDaySpend(summary, spend, day, shopTimeZone),
     ...(lastOrderMinor !== undefined ? { lastOrderMinor } : {}),
     couponOrders: (summary.couponOrders ?? 0) + ((order.couponCodes?.length ?? 0) > 0 ? 1 : 0),
     ...(unpricedOrders > 0 ? { unpricedOrders } : {}),
   };
+}
+
+export const lastItemsKept = 5;
+export const boughtProductsKept = 50;
+
+function productLineOf(item: LineItem): ProductLine {
+  return { title: item.title, ...(item.sku ? { sku: item.sku } : {}), priceMinor: item.priceMinor, quantity: item.quantity };
+}
+
+function boughtProductsAfter(summary: PurchaseSummary, order: Order): Pick<PurchaseSummary, 'boughtProducts'> {
+  const keys = order.lineItems.map(productKey);
+  if (keys.length === 0) return summary.boughtProducts ? { boughtProducts: summary.boughtProducts } : {};
+  // Sorted, so the summary is the same whatever order the orders arrive in (a bound over arrival order would not be).
+  return { boughtProducts: [...new Set([...(summary.boughtProducts ?? []), ...keys])].sort().slice(0, boughtProductsKept) };
 }
 
 function firstDaySpend(summary: PurchaseSummary, spend: number, day: CalendarDate, shopTimeZone: string): number {

@@ -10,6 +10,15 @@ export const feedbackAnswers = [
   { code: 'other', label: 'Other' },
 ] as const;
 
+/**
+ * The answers an email offers: four one-click links fit on one line of a phone, where six wrapped into a block that
+ * read like a form. The feedback page still offers every answer, and links from older emails still count.
+ */
+export const emailFeedbackAnswers = feedbackAnswers.filter((answer) => ['prices', 'quality', 'found_better', 'other'].includes(answer.code));
+
+/** The question as an email asks it: short enough for one line. */
+export const emailFeedbackQuestion = 'Why did you stop ordering?';
+
 export type FeedbackAnswerCode = (typeof feedbackAnswers)[number]['code'];
 
 export const maxFeedbackCommentLength = 1_000;

@@ -27,6 +27,8 @@ export interface SendReservation extends SendKey {
   /** The unique coupon code the email carries; an order that redeems it is attributed to this send. */
   readonly offerCode?: string;
   readonly offerExpiresOn?: string;
+  /** The products the email recommends, as the night chose them (a scheduled send shows the same). */
+  readonly recommendations?: readonly { readonly title: string; readonly sku?: string; readonly priceMinor: number }[];
   /** For a send waiting out the customer's quiet hours: when it may go. */
   readonly notBefore?: string;
   /** What the night knew of the customer when it chose them (step 0): the uplift learner's training features. */

@@ -19,7 +19,7 @@ import {
   type TopLevelToken,
   type Value,
 } from 'liquidjs';
-import { feedbackAnswers, feedbackQuestion } from './feedback.js';
+import { emailFeedbackAnswers, emailFeedbackQuestion } from './feedback.js';
 
 /**
  * Tags that read other templates from a file system. A campaign template is the whole email: it never needs one, and
@@ -144,10 +144,22 @@ export interface EmailContent {
 export interface TemplateVariables {
   readonly customer: { readonly first_name: string; readonly last_products: readonly string[] };
   readonly offer: { readonly kind: string; readonly value: number; readonly text: string; readonly code: string; readonly expires_on: string };
-  readonly shop: { readonly name: string; readonly postal_address: string };
+  readonly shop: {
+    readonly name: string;
+    readonly postal_address: string;
+    /** The storefront's home page with UTM tags; '' when the config names none. */
+    readonly url: string;
+    readonly logo_url: string;
+    readonly brand_color: string;
+    readonly footer: string;
+  };
   readonly campaign: { readonly id: string; readonly name: string };
   readonly unsubscribe_url: string;
-  /** The one-question survey: each answer is a signed one-click link. */
+  /** Links into the shop, with UTM tags: `cta` applies the offer's code where the platform can (see shop-links.ts). */
+  readonly links: { readonly shop: string; readonly cta: string };
+  /** Products for this customer (see recommendations.ts); empty when the shop's orders name none yet. */
+  readonly recommendations: readonly { readonly title: string; readonly price: string; readonly image_url: string; readonly url: string }[];
+  /** The one-question survey: each answer is a signed one-click link; no answers when the campaign has it off. */
   readonly feedback: { readonly question: string; readonly answers: readonly { readonly code: string; readonly label: string; readonly url: string }[] };
 }
 
@@ -163,7 +175,7 @@ export function renderEmail(content: EmailContent, variables: TemplateVariables)
   const body = render(htmlEngine, content.html, context);
   return {
     subject: singleLine(render(strictEngine, content.subject, context)),
-    html: preheader ? `${hiddenPreheader(preheader)}${body}` : body,
+    html: preheader ? withPreheader(body, hiddenPreheader(preheader)) : body,
     text: render(strictEngine, content.text, context),
   };
 }
@@ -175,11 +187,22 @@ export function singleLine(text: string): string {
 
 function hiddenPreheader(text: string): string {
   const escaped = text.replace(/[&<>"']/g, (char) => `&#${char.charCodeAt(0)};`);
-  return `<div style="display:none;max-height:0;overflow:hidden">${escaped}</div>`;
+  // Mail clients show the first text of the body after the subject: padding keeps the body's own text out of it.
+  return `<div style="display:none;font-size:1px;line-height:1px;max-height:0;max-width:0;opacity:0;overflow:hidden;mso-hide:all">${escaped}${'&#847;&zwnj;&nbsp;'.repeat(40)}</div>`;
 }
 
-export function feedbackVariables(urlFor: (answerCode: string) => string): TemplateVariables['feedback'] {
-  return { question: feedbackQuestion, answers: feedbackAnswers.map((answer) => ({ code: answer.code, label: answer.label, url: urlFor(answer.code) })) };
+/** The preheader goes first in the body: right after `<body ...>` in a whole document, else before everything. */
+function withPreheader(body: string, preheader: string): string {
+  const start = /<body\b[^>]*>/i.exec(body);
+  if (!start) return `${preheader}${body}`;
+  const at = start.index + start[0].length;
+  return `${body.slice(0, at)}${preheader}${body.slice(at)}`;
+}
+
+/** The survey's question and answers; with `enabled` false, the question and no answers (templates test `feedback.answers.size`). */
+export function feedbackVariables(urlFor: (answerCode: string) => string, enabled = true): TemplateVariables['feedback'] {
+  if (!enabled) return { question: emailFeedbackQuestion, answers: [] };
+  return { question: emailFeedbackQuestion, answers: emailFeedbackAnswers.map((answer) => ({ code: answer.code, label: answer.label, url: urlFor(answer.code) })) };
 }
 
 /** What every marketing email must show, in its HTML and its text part alike (CAN-SPAM, RFC 8058, GDPR Art. 21). */

@@ -173,6 +173,7 @@ async function sendOne(
     offer: (entry.offer as { kind: 'none' | 'percent' | 'fixed_amount' | 'free_shipping'; value: number } | undefined) ?? { kind: 'none' as const, value: 0 },
     offerCode,
     offerExpiresOn: entry.offerExpiresOn ?? '',
+    ...(entry.recommendations ? { recommendations: entry.recommendations } : {}),
   };
   // A campaign whose emails keep failing to render is not tried again in this run: its sends wait for the next one.
   if (renders.isOpen(entry.campaignId)) {

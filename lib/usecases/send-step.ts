@@ -8,7 +8,10 @@ import { describeOffer, resolveOffer, type ResolvedOffer } from '../domain/offer
 import { RenderBreaker } from '../domain/render-breaker.js';
 import type { SendReservation } from '../domain/sends.js';
 import type { DecisionFeatures } from '../domain/uplift/targeting.js';
-import { feedbackVariables, renderEmail } from '../domain/templating.js';
+import { formatMoney } from '../domain/money.js';
+import { productKey, recommendFor, type ProductStats, type RecommendedProduct } from '../domain/recommendations.js';
+import { callToActionUrl, productSearchUrl, tagShopLinks, utmTags, withUtm, type UtmTags } from '../domain/shop-links.js';
+import { feedbackVariables, renderEmail, type TemplateVariables } from '../domain/templating.js';
 import { signFeedbackToken, signUnsubscribeToken } from '../domain/unsubscribe-token.js';
 import type { Clock } from '../ports/clock.js';
 import { CouponUnavailableError, type CouponProvider } from '../ports/coupons.js';
@@ -57,6 +60,8 @@ export interface StepRequest {
   readonly nightAt: Date;
   /** Step 0: what the night knew of the customer, kept in the ledger entry for the uplift learner. */
   readonly features?: DecisionFeatures;
+  /** What the shop sells and what sells together, learnt by the night: the email's recommendations come from it. */
+  readonly products?: ProductStats;
 }
 
 export type StepResult =
@@ -73,6 +78,8 @@ export interface Personalisation {
   readonly offer: ResolvedOffer;
   readonly offerCode: string;
   readonly offerExpiresOn: string;
+  /** Chosen by the night (it knows the shop's products) and kept in the ledger, so a scheduled send shows the same. */
+  readonly recommendations?: readonly RecommendedProduct[];
 }
 
 /** How long the queue's sender has before the due sender treats a queued send as lost and sends it itself. */
@@ -123,7 +130,12 @@ export async function runStep(request: StepRequest, config: CampaignConfig, deps
     return { outcome: 'skipped', reason: 'render_failed' };
   }
   breaker.rendered(key.campaignId);
-  const reservation: SendReservation = { ...base, offer: personalisation.offer, ...(personalisation.offerCode ? { offerCode: personalisation.offerCode, offerExpiresOn: personalisation.offerExpiresOn } : {}) };
+  const reservation: SendReservation = {
+    ...base,
+    offer: personalisation.offer,
+    ...(personalisation.offerCode ? { offerCode: personalisation.offerCode, offerExpiresOn: personalisation.offerExpiresOn } : {}),
+    ...(personalisation.recommendations?.length ? { recommendations: personalisation.recommendations } : {}),
+  };
   const notBefore = nextAllowedInstant(request.nightAt, request.customer.timeZone ?? config.shop.timeZone, config.guardrails.quietHours);
   const recentEmails = [...(request.customer.recentEmails ?? []), notBefore.toISOString()].slice(-recentEmailsKept);
 
@@ -240,10 +252,31 @@ async function personalise(request: StepRequest, config: CampaignConfig, coupons
   const variant = request.campaign.experiment.variants.find((candidate) => candidate.id === request.arm) ?? request.campaign.experiment.variants[0]!;
   const offer = resolveOffer(step.offer, variant, request.valueAtStakeMinor);
   const coupon = request.campaign.coupon;
-  if (offer.kind === 'none' || !coupon) return { arm: request.arm, offer, offerCode: '', offerExpiresOn: '' };
+  const recommendations = recommendationsFor(request.customer, request.products);
+  const chosen = recommendations.length > 0 ? { recommendations } : {};
+  if (offer.kind === 'none' || !coupon) return { arm: request.arm, offer, offerCode: '', offerExpiresOn: '', ...chosen };
   const offerExpiresOn = addDays(request.asOf, coupon.expiresInDays);
   const send = { customerId: request.customer.customerId, campaignId: request.campaign.id, episode: request.episode, step: request.step };
-  return { arm: request.arm, offer, offerCode: await coupons.issue({ send, prefix: coupon.prefix, offer, expiresOn: offerExpiresOn, ...couponContext(request, config) }), offerExpiresOn };
+  return { arm: request.arm, offer, offerCode: await coupons.issue({ send, prefix: coupon.prefix, offer, expiresOn: offerExpiresOn, ...couponContext(request, config) }), offerExpiresOn, ...chosen };
+}
+
+/** How many products an email can show; the shipped design shows three. */
+export const recommendationsPerEmail = 3;
+
+/** The customer's recommendations: never a product they bought (their summary keeps the products of every order). */
+export function recommendationsFor(customer: Customer, products: ProductStats | undefined): RecommendedProduct[] {
+  const summary = customer.summary;
+  const bought = [
+    ...(summary.lastItems ?? []),
+    ...summary.lastProducts.map((title) => ({ title })),
+    ...(summary.boughtProducts ?? []).map(lineOfKey),
+  ];
+  return recommendFor(products, bought, recommendationsPerEmail);
+}
+
+/** A key of boughtProducts back as a line: `sku:X` names the SKU, `title:x` the title. */
+function lineOfKey(key: string): { title: string; sku?: string } {
+  return key.startsWith('sku:') ? { title: '', sku: key.slice(4) } : { title: key.slice(6) };
 }
 
 export function composeEmail(
@@ -260,6 +293,10 @@ export function composeEmail(
   const base = links.baseUrl.replace(/\/+$/, '');
   const unsubscribeUrl = `${base}/unsubscribe/${token}`;
   const feedbackToken = signFeedbackToken(key, links.secret);
+  const shop = config.shop;
+  const utm = utmTags(campaign.id, key.step, personalisation.arm);
+  const shopUrl = shop.url ? (withUtm(shop.url, utm) ?? '') : '';
+  const surveyOn = campaign.survey ?? campaign.audience.status === 'lost';
   const rendered = renderEmail(variant?.subject ? { ...step.content, subject: variant.subject } : step.content, {
     // A name that cannot be shown as written (a URL, bidirectional overrides, 255 characters) greets like no name.
     customer: { first_name: greetingName(customer.firstName) ?? 'there', last_products: customer.summary.lastProducts },
@@ -270,18 +307,21 @@ export function composeEmail(
       code: personalisation.offerCode,
       expires_on: personalisation.offerExpiresOn ? formatDay(personalisation.offerExpiresOn, config.shop.locale) : '',
     },
-    shop: { name: config.shop.name, postal_address: config.shop.postalAddress },
+    shop: { name: shop.name, postal_address: shop.postalAddress, url: shopUrl, logo_url: shop.branding.logoUrl ?? '', brand_color: shop.branding.brandColor, footer: shop.branding.footer ?? '' },
     campaign: { id: campaign.id, name: campaign.name },
     unsubscribe_url: unsubscribeUrl,
-    feedback: feedbackVariables((answer) => `${base}/feedback/${feedbackToken}?answer=${answer}`),
+    links: { shop: shopUrl, cta: shop.url ? (callToActionUrl(shop.url, shop.platform, personalisation.offerCode, utm) ?? '') : '' },
+    recommendations: (personalisation.recommendations ?? []).map((product) => shownProduct(product, config, utm)),
+    feedback: feedbackVariables((answer) => `${base}/feedback/${feedbackToken}?answer=${answer}`, surveyOn),
   });
   return {
     from: formatMailbox(campaign.sender.fromName, campaign.sender.fromAddress),
     replyTo: campaign.sender.replyTo,
     to: normalizeEmail(customer.email),
     subject: rendered.subject,
-    html: rendered.html,
-    text: rendered.text,
+    // A marketer's own link into the shop gets the UTM tags too.
+    html: tagShopLinks(rendered.html, 'html', shop.url, utm),
+    text: tagShopLinks(rendered.text, 'text', shop.url, utm),
     headers: [
       { name: 'List-Unsubscribe', value: `<${unsubscribeUrl}>` },
       { name: 'List-Unsubscribe-Post', value: 'List-Unsubscribe=One-Click' },
@@ -289,6 +329,36 @@ export function composeEmail(
     // Only campaign facts: no personal data in tags (SES allows letters, digits, "_" and "-").
     tags: { campaign: campaign.id, step: String(key.step), variant: personalisation.arm },
   };
+}
+
+/** A recommended product as a template shows it: the feed's image, page and price when it has the product. */
+function shownProduct(product: RecommendedProduct, config: CampaignConfig, utm: UtmTags): TemplateVariables['recommendations'][number] {
+  const feed = feedEntry(config, product);
+  const page = feed?.url ?? (config.shop.url ? productSearchUrl(config.shop.url, config.shop.platform, product.title) : undefined);
+  return {
+    title: feed?.title ?? product.title,
+    price: formatMoney({ minor: feed?.priceMinor ?? product.priceMinor, currency: config.shop.currency }, config.shop.locale),
+    image_url: feed?.imageUrl ?? '',
+    url: page ? (withUtm(page, utm) ?? '') : '',
+  };
+}
+
+const feedIndexes = new WeakMap<object, Map<string, NonNullable<CampaignConfig['products']>[number]>>();
+
+function feedEntry(config: CampaignConfig, product: RecommendedProduct): NonNullable<CampaignConfig['products']>[number] | undefined {
+  const feed = config.products;
+  if (!feed || feed.length === 0) return undefined;
+  let index = feedIndexes.get(feed);
+  if (!index) {
+    index = new Map();
+    // By SKU and by title, so a line item without a SKU still finds its product.
+    for (const entry of feed) {
+      if (entry.sku) index.set(productKey({ title: entry.title, sku: entry.sku }), entry);
+      index.set(productKey({ title: entry.title }), entry);
+    }
+    feedIndexes.set(feed, index);
+  }
+  return (product.sku ? index.get(productKey(product)) : undefined) ?? index.get(productKey({ title: product.title }));
 }
 
 /** "6 December 2026": a date as the shop's customers read it. */
