@@ -16,7 +16,7 @@ import { EmailSendError } from '../ports/email-sender.js';
 import { applyCampaignConfig } from '../usecases/apply-campaign-config.js';
 import { configHistory, currentConfig, diffConfigs, rollbackConfig } from '../usecases/campaign-versions.js';
 import { previewNight } from '../usecases/run-night.js';
-import { parseCalendarDate, parseWholeNumber, readJsonFile } from './main.js';
+import { parseCalendarDate, parseWholeNumber, readJsonFile } from './arguments.js';
 import { formatNightReport } from './night-report.js';
 import { openLocalSession, say } from './start.js';
 

@@ -17,7 +17,7 @@ import {
   type ModelName,
   type TimeUnit,
 } from '../domain/scoring/types.js';
-import { parseCalendarDate } from './main.js';
+import { parseCalendarDate } from './arguments.js';
 
 /** No colour codes: output is also read in CI logs and files. */
 const plain = { head: [], border: [] };

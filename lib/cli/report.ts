@@ -8,7 +8,7 @@ import { formatMoney } from '../domain/money.js';
 import { systemClock } from '../ports/clock.js';
 import { buildReport, type CampaignReport, type DeliverabilityView, type MetricsView, type Report } from '../usecases/build-report.js';
 import { withTable } from './campaigns.js';
-import { parseCalendarDate, parseWholeNumber } from './main.js';
+import { parseCalendarDate, parseWholeNumber } from './arguments.js';
 import { reportHtml } from './report-html.js';
 
 interface TableOptions {

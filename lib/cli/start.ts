@@ -19,7 +19,7 @@ import { systemClock } from '../ports/clock.js';
 import { applyCampaignConfig } from '../usecases/apply-campaign-config.js';
 import type { NightSummary } from '../ports/runs.js';
 import { seedDemoShop } from '../usecases/seed-demo-shop.js';
-import { readJsonFile } from './main.js';
+import { readJsonFile } from './arguments.js';
 import { formatNightReport } from './night-report.js';
 
 export interface StartOptions {

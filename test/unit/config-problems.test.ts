@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import defaultCampaignConfig from '../../lib/config/default-campaign-config.json' with { type: 'json' };
 import { checkCampaignConfig, checkCampaignConfigText, parseCampaignConfig } from '../../lib/config/campaign-config.js';
-import { readJsonFile } from '../../lib/cli/main.js';
+import { readJsonFile } from '../../lib/cli/arguments.js';
 import { findJsonSyntaxError } from '../../lib/domain/json-syntax.js';
 import { parseJsonText } from '../../lib/domain/webhooks/raw-json.js';
 
