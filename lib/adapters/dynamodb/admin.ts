@@ -99,6 +99,8 @@ export async function markSentNightsCoverage(client: DynamoDBDocumentClient, tab
 }
 
 export interface ShopMeta {
+  /** Set when real customers were imported: the shop is no demo, and `start` never seeds one on top of it. */
+  readonly importedAt?: string;
   readonly seededAt: string;
   readonly demoCustomers: number;
   readonly demoEndDate: string;
@@ -112,4 +114,22 @@ export async function readShopMeta(client: DynamoDBDocumentClient, tableName: st
 
 export async function writeShopMeta(client: DynamoDBDocumentClient, tableName: string, meta: ShopMeta): Promise<void> {
   await client.send(new PutCommand({ TableName: tableName, Item: { ...keys.shopMeta, entity: 'shop', ...meta } }));
+}
+
+/**
+ * Marks the shop as real (its history was imported), unless it is marked already: `winback start` then never seeds
+ * the demo shop on top of real customers (`--reset` still wipes the data and seeds the demo).
+ */
+export async function markShopReal(client: DynamoDBDocumentClient, tableName: string, importedAt: string): Promise<void> {
+  try {
+    await client.send(
+      new PutCommand({
+        TableName: tableName,
+        Item: { ...keys.shopMeta, entity: 'shop', importedAt, seededAt: '', demoCustomers: 0, demoEndDate: '', demoSeed: 0 },
+        ConditionExpression: 'attribute_not_exists(pk)',
+      }),
+    );
+  } catch (error) {
+    if (!isConditionalCheckFailure(error)) throw error;
+  }
 }
