@@ -16,6 +16,7 @@ import { registerModelCommands } from './model.js';
 import { registerUpliftCommands } from './uplift.js';
 import { registerCampaignCommands, withTable } from './campaigns.js';
 import { registerReportCommands } from './report.js';
+import { registerConnectCommands } from './connect.js';
 import { start, type StartOptions } from './start.js';
 import { parseCalendarDate, parseWholeNumber, readJsonFile } from './arguments.js';
 
@@ -76,6 +77,7 @@ function buildProgram(): Command {
     });
   registerModelCommands(program);
   registerUpliftCommands(program);
+  registerConnectCommands(program);
   registerCustomerCommands(program);
   return program;
 }

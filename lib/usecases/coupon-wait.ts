@@ -3,7 +3,7 @@ import { recentEmailsKept, type Customer, type DecisionRecord, type Journey } fr
 import { addDays, calendarDateIn, daysBetween } from '../domain/dates.js';
 import type { SendRecord, SendReservation } from '../domain/sends.js';
 import { CouponUnavailableError, type CouponRequest } from '../ports/coupons.js';
-import type { SendDependencies, StepRequest, StepResult } from './send-step.js';
+import type { SendDependencies, StepRequest, StepResult } from './step-types.js';
 
 /**
  * Never a dead code: an email whose code the shop's platform has not confirmed does not go. It waits on the due list
@@ -47,7 +47,8 @@ export async function waitForCoupon(
 ): Promise<StepResult> {
   const coupon = request.campaign.coupon;
   const offerExpiresOn = coupon ? addDays(request.asOf, coupon.expiresInDays) : request.asOf;
-  const notBefore = new Date(Math.max(request.nightAt.getTime(), deps.clock.now().getTime()) + couponRetryMs).toISOString();
+  // In the night's own calendar, as its quiet-hours sends are: a replayed night's retries fall on its own day.
+  const notBefore = new Date(request.nightAt.getTime() + couponRetryMs).toISOString();
   const reservation: SendReservation & { couponPending: string } = {
     ...base,
     offer,

@@ -120,6 +120,12 @@ export class ShopifyGraphqlFake {
     return this;
   }
 
+  /** Drops the faults not played yet: the platform is back. */
+  clearFaults(): this {
+    this.faults.length = 0;
+    return this;
+  }
+
   /** Empties the bucket, as a burst from another app call would. */
   drain(points = this.maximumAvailable): void {
     this.refill();

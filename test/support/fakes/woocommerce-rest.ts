@@ -84,6 +84,12 @@ export class WooCommerceRestFake {
     return this;
   }
 
+  /** Drops the faults not played yet: the site is back. */
+  clearFaults(): this {
+    this.faults.length = 0;
+    return this;
+  }
+
   byCode(code: string): FakeCoupon | undefined {
     return [...this.coupons.values()].find((coupon) => coupon.code === code.toLowerCase());
   }
