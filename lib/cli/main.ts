@@ -17,6 +17,7 @@ import { registerUpliftCommands } from './uplift.js';
 import { registerCampaignCommands, withTable } from './campaigns.js';
 import { registerReportCommands } from './report.js';
 import { registerConnectCommands } from './connect.js';
+import { registerImportCommands } from './import.js';
 import { start, type StartOptions } from './start.js';
 import { parseCalendarDate, parseWholeNumber, readJsonFile } from './arguments.js';
 
@@ -79,6 +80,7 @@ function buildProgram(): Command {
   registerUpliftCommands(program);
   registerConnectCommands(program);
   registerCustomerCommands(program);
+  registerImportCommands(program);
   return program;
 }
 
