@@ -11,7 +11,8 @@ import type { SegmentTally, TargetingTally } from '../ports/night-work.js';
 import type { NightContext, SegmentDependencies } from './night-context.js';
 import { emptyTargetingTally } from './plan-targeting.js';
 import { countSkip, tallyStep } from './segment-tally.js';
-import { composeEmail, runStep, type StepRequest, type StepResult } from './send-step.js';
+import { composeEmail, runStep } from './send-step.js';
+import type { StepRequest, StepResult } from './step-types.js';
 
 /** A customer whose decision tonight is a step: a send or a holdout. */
 export interface Candidate {

@@ -3,7 +3,7 @@ import { addDays, type CalendarDate } from '../domain/dates.js';
 import { evaluateGuard, guardWindow, scopeName, type GuardEvaluation, type PauseScope } from '../domain/deliverability.js';
 import type { CampaignConfigStore } from '../ports/campaign-configs.js';
 import type { SendLedger } from '../ports/send-ledger.js';
-import type { NightLog } from './send-step.js';
+import type { NightLog } from './step-types.js';
 
 export interface GuardDependencies {
   readonly ledger: Pick<SendLedger, 'sentOnNights' | 'beginNight'>;

@@ -6,7 +6,7 @@ import type { CustomerPolicy } from '../domain/uplift/night-policy.js';
 import type { CustomerRepository } from '../ports/customers.js';
 import type { SendBudget } from '../ports/night-work.js';
 import type { SuppressionList } from '../ports/suppressions.js';
-import type { SendDependencies } from './send-step.js';
+import type { SendDependencies } from './step-types.js';
 
 export interface SegmentDependencies extends SendDependencies {
   readonly customers: CustomerRepository;

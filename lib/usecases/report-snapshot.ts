@@ -1,5 +1,5 @@
 import type { ReportSnapshots, StoredReport } from '../ports/report-snapshots.js';
-import type { NightLog } from './send-step.js';
+import type { NightLog } from './step-types.js';
 import { buildReport, type Report, type ReportDependencies, type ReportOptions } from './build-report.js';
 
 export interface ReportSnapshotDependencies extends ReportDependencies {

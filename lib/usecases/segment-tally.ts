@@ -1,6 +1,6 @@
 import type { SkipReason } from '../domain/decisions.js';
 import type { SegmentTally } from '../ports/night-work.js';
-import type { StepResult } from './send-step.js';
+import type { StepResult } from './step-types.js';
 
 export function emptyTally(): SegmentTally {
   return { customersScanned: 0, statuses: { active: 0, at_risk: 0, lost: 0, no_orders: 0 }, emailsSent: 0, queued: 0, scheduled: 0, heldOut: 0, skipped: {}, campaigns: {} };

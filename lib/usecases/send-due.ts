@@ -8,7 +8,8 @@ import type { SuppressionList } from '../ports/suppressions.js';
 import type { ActiveConfig } from './active-config.js';
 import type { SendQueue } from '../ports/send-queue.js';
 import { confirmWaitingCoupon } from './coupon-wait.js';
-import { composeEmail, deliver, queuedSendGraceMs, type SendDependencies } from './send-step.js';
+import { composeEmail, deliver, queuedSendGraceMs } from './send-step.js';
+import type { SendDependencies } from './step-types.js';
 
 export interface SendDueDependencies extends SendDependencies {
   readonly suppressions: SuppressionList;

@@ -20,57 +20,7 @@ import { EmailSendError, type EmailSender, type OutgoingEmail } from '../ports/e
 import type { Reservation, SendKey, SendLedger } from '../ports/send-ledger.js';
 import type { SendQueue } from '../ports/send-queue.js';
 import { couponContext, waitForCoupon } from './coupon-wait.js';
-
-export interface SendDependencies {
-  readonly ledger: SendLedger;
-  readonly email: EmailSender;
-  readonly customers: CustomerRepository;
-  readonly coupons: CouponProvider;
-  readonly clock: Clock;
-  readonly unsubscribe: { readonly baseUrl: string; readonly secret: string };
-  readonly log?: NightLog;
-  /**
-   * On AWS the night does not call SES itself: a send is reserved as due now and its key goes on this queue, whose
-   * sender keeps under SES's rate. Absent (the local runner), the night sends inline.
-   */
-  readonly queue?: SendQueue;
-  /** Stops a campaign whose emails keep failing to render; absent, the night's own in this process (see nightBreaker). */
-  readonly renderBreaker?: RenderBreaker;
-}
-
-/** The slice of a logger the night uses; Powertools' Logger fits it. */
-export interface NightLog {
-  warn(message: string, attributes?: Record<string, unknown>): void;
-  error(message: string, attributes?: Record<string, unknown>): void;
-}
-
-export interface StepRequest {
-  readonly kind: 'send' | 'hold';
-  readonly customer: Customer & { readonly email: string };
-  readonly campaign: Campaign;
-  readonly episode: string;
-  readonly step: number;
-  /** The variant id, or 'holdout'. */
-  readonly arm: string;
-  readonly journey: Journey;
-  readonly valueAtStakeMinor: number;
-  readonly runId: string;
-  readonly asOf: string;
-  /** The night's instant: quiet hours and the frequency cap are measured from it. */
-  readonly nightAt: Date;
-  /** Step 0: what the night knew of the customer, kept in the ledger entry for the uplift learner. */
-  readonly features?: DecisionFeatures;
-  /** What the shop sells and what sells together, learnt by the night: the email's recommendations come from it. */
-  readonly products?: ProductStats;
-}
-
-export type StepResult =
-  | { readonly outcome: 'sent'; readonly messageId: string }
-  | { readonly outcome: 'queued' }
-  | { readonly outcome: 'held_out' }
-  | { readonly outcome: 'scheduled'; readonly notBefore: string }
-  | { readonly outcome: 'skipped'; readonly reason: SkipReason }
-  | { readonly outcome: 'paused'; readonly errorCode: string };
+import type { SendDependencies, StepRequest, StepResult } from './step-types.js';
 
 /** What an email needs beyond the customer and the step: decided once, kept in the ledger, reused by a scheduled send. */
 export interface Personalisation {

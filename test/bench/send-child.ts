@@ -24,7 +24,8 @@ import { classify } from '../../lib/domain/classification.js';
 import { decide } from '../../lib/domain/decisions.js';
 import { hashEmail } from '../../lib/domain/email.js';
 import type { EmailSender, OutgoingEmail } from '../../lib/ports/email-sender.js';
-import { runStep, type StepRequest } from '../../lib/usecases/send-step.js';
+import { runStep } from '../../lib/usecases/send-step.js';
+import type { StepRequest } from '../../lib/usecases/step-types.js';
 import { dynamoLocalCpuMs, processCpuMs } from './dynamo-cpu.js';
 
 const env = (name: string): string => {

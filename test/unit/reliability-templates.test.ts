@@ -7,7 +7,8 @@ import { greetingName, maxGreetingNameLength } from '../../lib/domain/names.js';
 import { RenderBreaker } from '../../lib/domain/render-breaker.js';
 import { templateLimits } from '../../lib/domain/templating.js';
 import type { OutgoingEmail } from '../../lib/ports/email-sender.js';
-import { composeEmail, runStep, type SendDependencies, type StepRequest } from '../../lib/usecases/send-step.js';
+import { composeEmail, runStep } from '../../lib/usecases/send-step.js';
+import type { SendDependencies, StepRequest } from '../../lib/usecases/step-types.js';
 import { customerFrom, testConfig } from '../support/customers.js';
 
 const links = { baseUrl: 'https://shop.example/winback', secret: 'unit-test-signing-key-0123456789abcdef' };
