@@ -125,11 +125,12 @@ export function fitMaximumLikelihood<P>(spec: LikelihoodSpec<P>, data: Likelihoo
     for (let i = 0; i < n; i++) gradient[i] = (gradient[i] as number) * customers;
     return value * customers;
   };
-  // Many rows make each gradient expensive: then forward differences from the gradient the optimiser already has at the
-  // estimate, half the evaluations, with a relative truncation error of about h = 1e-5 (standard errors are quoted to
-  // three digits).
+  // Forward differences from the gradient the optimiser already has at the estimate: half the evaluations, with a
+  // relative truncation error of about h = 1e-5 (standard errors are quoted to three digits). Central ones only for a
+  // numeric gradient, whose own error forward differences would divide by h. A fit that runs once in its process (the
+  // night, the CLI) pays for each evaluation before the JIT has compiled the likelihood: fewer of them count twice.
   const hessian =
-    data.rows > warmStartAbove && allFinite(result.gradient)
+    (data.rows > warmStartAbove || spec.analyticGradient) && allFinite(result.gradient)
       ? numericHessian(totalObjective, result.x, 1e-5, result.gradient.map((g) => g * customers))
       : numericHessian(totalObjective, result.x);
   const covariance = invertSpd(hessian);
