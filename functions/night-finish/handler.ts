@@ -4,6 +4,8 @@ import { describeIssues, finishInputSchema } from '../../lib/lambda/night-inputs
 import { count, instrumentation, logger } from '../../lib/observability.js';
 import { countNight } from '../../lib/lambda/night-metrics.js';
 import { describeStepFailure } from '../../lib/lambda/step-failure.js';
+import { couponHousekeeping } from '../../lib/adapters/coupons/wiring.js';
+import { removeExpiredCoupons } from '../../lib/usecases/coupon-housekeeping.js';
 import { failNight, finishNight } from '../../lib/usecases/run-night.js';
 import { asBuiltFor, fanOutDependencies, perContainer } from '../../lib/wiring.js';
 
@@ -28,5 +30,17 @@ export const handler = middy(async (event: unknown): Promise<{ runId: string; st
   const summary = await finishNight(runId, deps);
   logger.info('night finished', { summary });
   countNight(summary);
+  await housekeepCoupons(deps);
   return { runId, status: 'finished', emailsQueued: summary.emailsQueued };
 }).use(instrumentation());
+
+/** Once a night, after its sends: the shop's platform forgets Winback's codes that expired unused (docs/coupons.md). */
+async function housekeepCoupons(deps: Awaited<ReturnType<typeof dependencies>>): Promise<void> {
+  try {
+    const result = await removeExpiredCoupons(await deps.config(), couponHousekeeping(), deps.clock.now());
+    if (Object.keys(result.removed).length > 0) logger.info('expired coupon codes removed', { removed: result.removed });
+    if (Object.keys(result.failed).length > 0) logger.warn('expired coupon codes not removed; tried again next night', { failed: result.failed });
+  } catch (error) {
+    logger.warn('expired coupon codes not removed; tried again next night', { error: (error as Error).message });
+  }
+}

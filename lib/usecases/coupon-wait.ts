@@ -1,6 +1,7 @@
 import type { Campaign, CampaignConfig } from '../config/campaign-config.js';
 import { recentEmailsKept, type Customer, type DecisionRecord, type Journey } from '../domain/customer.js';
 import { addDays, calendarDateIn, daysBetween } from '../domain/dates.js';
+import { resolveOffer } from '../domain/offers.js';
 import type { SendRecord, SendReservation } from '../domain/sends.js';
 import { CouponUnavailableError, type CouponRequest } from '../ports/coupons.js';
 import type { SendDependencies, StepRequest, StepResult } from './step-types.js';
@@ -25,6 +26,36 @@ function couponContextOf(campaign: Campaign, arm: string, email: string | undefi
     provider: campaign.coupon?.provider ?? 'local',
     shop: { timeZone: shop.timeZone, currency: shop.currency, ...(shop.shopifyDomain ? { shopifyDomain: shop.shopifyDomain } : {}), ...(shop.woocommerceUrl ? { woocommerceUrl: shop.woocommerceUrl } : {}) },
   };
+}
+
+/**
+ * The coupon requests of a page's sends, exactly as their steps will ask for them: handed to the provider ahead
+ * (`prepare`), the page's codes go to the shop's platform in bulk calls instead of a few at a time. Codes made in
+ * the platform only; a send then skipped (the daily cap) leaves an unused code, which expires and is removed.
+ */
+export function couponRequestsFor(
+  sends: readonly { readonly customer: Customer; readonly decision: { readonly campaign: Campaign; readonly episode: string; readonly step: number; readonly arm: string }; readonly classification: { readonly valueAtStakeMinor: number } }[],
+  config: CampaignConfig,
+  asOf: string,
+): CouponRequest[] {
+  const requests: CouponRequest[] = [];
+  for (const { customer, decision, classification } of sends) {
+    const coupon = decision.campaign.coupon;
+    if (!coupon || coupon.provider === 'local') continue;
+    const step = decision.campaign.steps[decision.step];
+    const variant = decision.campaign.experiment.variants.find((candidate) => candidate.id === decision.arm) ?? decision.campaign.experiment.variants[0];
+    if (!step || !variant) continue;
+    const offer = resolveOffer(step.offer, variant, classification.valueAtStakeMinor);
+    if (offer.kind === 'none') continue;
+    requests.push({
+      send: { customerId: customer.customerId, campaignId: decision.campaign.id, episode: decision.episode, step: decision.step },
+      prefix: coupon.prefix,
+      offer,
+      expiresOn: addDays(asOf, coupon.expiresInDays),
+      ...couponContextOf(decision.campaign, decision.arm, customer.email ?? undefined, config),
+    });
+  }
+  return requests;
 }
 
 /** The last day (shop time) a waiting email may still go: half of its offer's validity left. */

@@ -2,6 +2,7 @@ import { hashEmail } from '../domain/email.js';
 import type { CustomerPage } from '../ports/customers.js';
 import { EmailSendError } from '../ports/email-sender.js';
 import type { SegmentTally } from '../ports/night-work.js';
+import { couponRequestsFor } from './coupon-wait.js';
 import { judgeCustomer, rankCandidates, takeStep, type Candidate } from './decide-customer.js';
 import type { NightContext, SegmentDependencies } from './night-context.js';
 import { countSkip, emptyTally } from './segment-tally.js';
@@ -99,6 +100,8 @@ export async function scoreSegment(segment: number, night: NightContext, deps: S
     rankCandidates(candidates);
 
     const suppressed = await deps.suppressions.suppressedAmong(candidates.map((candidate) => hashEmail(candidate.customer.email!)));
+    // The page's codes go to the shop's platform together: a bulk call per 250 codes rather than a few per call.
+    if (!night.samples) deps.coupons.prepare?.(couponRequestsFor(candidates.filter((candidate) => candidate.decision.kind === 'send' && !suppressed.has(hashEmail(candidate.customer.email!))), night.config, night.asOf));
     for (const candidate of candidates) {
       const slot = slots.acquire();
       pageWork.push(

@@ -13,7 +13,8 @@ const createBasic = `mutation WinbackDiscount($discount: DiscountCodeBasicInput!
 const createFreeShipping = `mutation WinbackFreeShipping($discount: DiscountCodeFreeShippingInput!) { discountCodeFreeShippingCreate(freeShippingCodeDiscount: $discount) { ${discountFields} } }`;
 const findByCode = 'query WinbackDiscountByCode($code: String!) { codeDiscountNodeByCode(code: $code) { id } }';
 const bulkAdd = 'mutation WinbackCodes($discountId: ID!, $codes: [DiscountRedeemCodeInput!]!) { discountRedeemCodeBulkAdd(discountId: $discountId, codes: $codes) { bulkCreation { id } userErrors { field code message } } }';
-const bulkStatus = `query WinbackCodesStatus($id: ID!) { discountRedeemCodeBulkCreation(id: $id) { id done codesCount importedCount failedCount codes(first: ${shopifyCodesPerCall}) { nodes { code errors { field code message } discountRedeemCode { id code } } } } }`;
+// `first` is the batch's size: the bucket must hold a query's requested cost, which grows with it.
+const bulkStatus = `query WinbackCodesStatus($id: ID!, $first: Int!) { discountRedeemCodeBulkCreation(id: $id) { id done codesCount importedCount failedCount codes(first: $first) { nodes { code errors { field code message } discountRedeemCode { id code } } } } }`;
 const listDiscounts = 'query WinbackDiscounts($query: String!, $after: String) { codeDiscountNodes(first: 50, query: $query, after: $after) { nodes { id codeDiscount { __typename ... on DiscountCodeBasic { title endsAt asyncUsageCount } ... on DiscountCodeFreeShipping { title endsAt asyncUsageCount } } } pageInfo { hasNextPage endCursor } } }';
 const deleteDiscount = 'mutation WinbackDeleteDiscount($id: ID!) { discountCodeDelete(id: $id) { deletedCodeDiscountId userErrors { field code message } } }';
 
@@ -156,7 +157,7 @@ export class ShopifyCoupons implements PlatformCoupons, CouponHousekeeping {
       for (const code of codes) results.set(code, { ok: false, reason });
       return results;
     }
-    const status = await this.finished(bulkCreation.id);
+    const status = await this.finished(bulkCreation.id, codes.length);
     const reported = new Map(status.codes.nodes.map((node) => [node.code, node]));
     const retaken: string[] = [];
     for (const code of codes) {
@@ -173,12 +174,12 @@ export class ShopifyCoupons implements PlatformCoupons, CouponHousekeeping {
     return results;
   }
 
-  private async finished(id: string) {
+  private async finished(id: string, count: number) {
     type Status = { done: boolean; codes: { nodes: { code: string; errors: UserError[]; discountRedeemCode?: { id: string } | null }[] } };
     const sleep = this.options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
     const deadline = Date.now() + (this.options.bulkPatienceMs ?? 120_000);
     for (let poll = 0; ; poll += 1) {
-      const data = await this.client.request<{ discountRedeemCodeBulkCreation?: Status | null }>(bulkStatus, { id }, 20);
+      const data = await this.client.request<{ discountRedeemCodeBulkCreation?: Status | null }>(bulkStatus, { id, first: count }, 2 + 2 * count);
       const status = data.discountRedeemCodeBulkCreation;
       if (!status) throw new ShopifyApiError('bulk creation not found', 'bulk_creation_missing', false);
       if (status.done) return status;
