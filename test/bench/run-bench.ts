@@ -3,9 +3,10 @@ import { DynamoDBDocumentClient, PutCommand, ScanCommand, TransactWriteCommand, 
 import Table from 'cli-table3';
 import pLimit from 'p-limit';
 import { spawn } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
-import { cpus, totalmem } from 'node:os';
-import { fileURLToPath } from 'node:url';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { randomUUID } from 'node:crypto';
 import defaultConfig from '../../lib/config/default-campaign-config.json' with { type: 'json' };
 import { ensureTable } from '../../lib/adapters/dynamodb/admin.js';
@@ -219,12 +220,20 @@ interface ColdFit {
   logLikelihood: number;
 }
 
-/** Each model's first fit on CDNOW in `coldFitRuns` fresh processes, one after another; the median counts. */
+/**
+ * Each model's first fit on CDNOW in `coldFitRuns` fresh processes, one after another; the median counts. The child is
+ * bundled by esbuild first, as the CLI (bin/build-cli.js) and every Lambda (NodejsFunction) are: code run through tsx
+ * is not what ships (it wraps every function expression in a naming helper, which costs a fit a third of its time).
+ */
 async function benchColdFits(): Promise<void> {
+  const esbuild = await import('esbuild');
+  const source = fileURLToPath(new URL('./cold-fit-child.ts', import.meta.url));
+  const outfile = join(mkdtempSync(join(tmpdir(), 'winback-bench-')), 'cold-fit-child.mjs');
+  await esbuild.build({ entryPoints: [source], outfile, bundle: true, platform: 'node', format: 'esm', target: 'node20', logLevel: 'silent', define: { 'import.meta.url': JSON.stringify(pathToFileURL(source).href) } });
   const byModel: Record<string, unknown> = {};
   for (const model of Object.keys(coldFitTargets)) {
     const runs: ColdFit[] = [];
-    for (let run = 0; run < coldFitRuns; run++) runs.push(await inChild<ColdFit>('cold-fit-child.ts', { BENCH_MODEL: model }));
+    for (let run = 0; run < coldFitRuns; run++) runs.push(await builtChild<ColdFit>(outfile, [model]));
     const ms = median(runs.map((run) => run.ms));
     const cpuMs = median(runs.map((run) => run.cpuMs));
     const target = coldFitTargets[model]!;
@@ -349,6 +358,19 @@ function cpuPerEmail(cpu: CpuSplit, emails: number): string {
 
 function sendInChild(tableName: string, totalSegments: number, concurrency: number, endpoints: { dynamo: string; ses: string }): Promise<SenderResult> {
   return inChild<SenderResult>('send-child.ts', { BENCH_TABLE: tableName, BENCH_AS_OF: asOf, BENCH_SEGMENTS: String(totalSegments), BENCH_SEND_CONCURRENCY: String(concurrency) }, endpoints);
+}
+
+/** A bundled bench child, run by plain node, printing one JSON line. */
+async function builtChild<T>(file: string, args: string[]): Promise<T> {
+  const child = spawn(process.execPath, [file, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (err = (err + chunk.toString()).slice(-4000)));
+  const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+  const line = out.trim().split('\n').pop() ?? '';
+  if (code !== 0 || !line.startsWith('{')) throw new Error(`${file} exited ${code}: ${err}`);
+  return JSON.parse(line) as T;
 }
 
 /** A bench child in its own process (its memory and CPU are its own), printing one JSON line. */
