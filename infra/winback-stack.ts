@@ -314,8 +314,8 @@ export class WinbackStack extends Stack {
     this.scheduledSender = this.fn('ScheduledSender', 'scheduled-sender', 'Every 5 minutes: sends the emails whose quiet hours are over', {
       timeout: Duration.minutes(4),
       environment: { ...common, ...linkSigning, ...sending, UNSUBSCRIBE_BASE_URL: unsubscribeBaseUrl, SEND_CONCURRENCY: String(settings.sendConcurrency), SEND_QUEUE_URL: sendQueue.queueUrl },
+      // No SES permission: it only hands due sends to the send queue, whose sender is the one caller of SES.
       secrets: [unsubscribeSigningKey],
-      sends: true,
       // The next tick picks up whatever this one left, so a failed tick is not retried, only recorded.
       async: { retryAttempts: 0, onFailure: senderFailures },
     });
