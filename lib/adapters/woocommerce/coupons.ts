@@ -50,13 +50,14 @@ export class WooCommerceCoupons implements PlatformCoupons, CouponHousekeeping {
         for (const entry of chunk) results.set(entry.code, { ok: false, reason });
         continue;
       }
-      const created = answer.create ?? [];
+      // Read defensively: a plugin or a proxy may answer 200 with anything.
+      const created: unknown[] = Array.isArray(answer?.create) ? answer.create : [];
       const existing: PlatformCode[] = [];
       chunk.forEach((entry, index) => {
-        const item = created[index];
-        if (item && !item.error && item.id > 0 && item.code?.toUpperCase() === entry.code.toUpperCase()) results.set(entry.code, { ok: true });
+        const item = (typeof created[index] === 'object' && created[index] !== null ? created[index] : undefined) as (WooCoupon & BatchItemError) | undefined;
+        if (item && !item.error && item.id > 0 && typeof item.code === 'string' && item.code.toUpperCase() === entry.code.toUpperCase()) results.set(entry.code, { ok: true });
         else if (item?.error?.code === 'woocommerce_rest_coupon_code_already_exists') existing.push(entry);
-        else results.set(entry.code, { ok: false, reason: `woocommerce:${item?.error?.code ?? 'not_created'}` });
+        else results.set(entry.code, { ok: false, reason: `woocommerce:${typeof item?.error?.code === 'string' ? item.error.code : 'not_created'}` });
       });
       for (const entry of existing) results.set(entry.code, await this.confirmExisting(entry.code));
     }

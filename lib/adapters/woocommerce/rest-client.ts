@@ -11,6 +11,7 @@ export interface WooCommerceClientOptions {
   readonly credentials: WooCommerceCredentials;
   readonly patienceMs?: number;
   readonly sleep?: (ms: number) => Promise<void>;
+  readonly fetch?: typeof fetch;
 }
 
 export class WooCommerceApiError extends Error {
@@ -58,7 +59,7 @@ export class WooCommerceClient {
   private async once<T>(method: string, path: string, body: unknown): Promise<{ body: T; headers: Headers }> {
     this.stats.requests += 1;
     const { consumerKey, consumerSecret } = this.options.credentials;
-    const response = await fetch(`${this.options.base}${path}`, {
+    const response = await (this.options.fetch ?? fetch)(`${this.options.base}${path}`, {
       method,
       headers: {
         authorization: `Basic ${Buffer.from(`${consumerKey}:${consumerSecret}`).toString('base64')}`,
