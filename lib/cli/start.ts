@@ -152,6 +152,7 @@ export async function runLocalNight(asOf: string): Promise<LocalNightSummary> {
     }),
   );
   const deadLetters = night.sendQueue.deadLetters.length + day.sendQueue.deadLetters.length;
+  const stoppedBy = summary.stoppedBy ?? night.sendQueue.stoppedBy ?? day.sendQueue.stoppedBy;
   return {
     ...summary,
     campaigns,
@@ -163,6 +164,8 @@ export async function runLocalNight(asOf: string): Promise<LocalNightSummary> {
     states: night.states,
     ...(Object.keys(night.retried).length > 0 ? { retried: night.retried } : {}),
     ...(deadLetters > 0 ? { deadLetters } : {}),
+    // SES pausing the account reaches the send worker, not the night's run record: the summary says it all the same.
+    ...(stoppedBy ? { stoppedBy } : {}),
   };
 }
 

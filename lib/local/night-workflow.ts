@@ -1,7 +1,7 @@
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import workflow from './night-workflow.generated.json' with { type: 'json' };
 import type { SendKey } from '../domain/sends.js';
-import type { EmailSender } from '../ports/email-sender.js';
+import { EmailSendError, type EmailSender } from '../ports/email-sender.js';
 import type { NightSummary } from '../ports/runs.js';
 import { localLambdaContext } from './lambda-context.js';
 import { PlayedSendQueue, type SendQueuePlayed } from './send-queue-player.js';
@@ -51,7 +51,7 @@ export interface NightWorkflowRun {
   /** Retries of each state, by the Retry field. */
   readonly retried: Record<string, number>;
   /** The send queue: what was put on it, delivered and dead-lettered, and how many emails SES took from the sender. */
-  readonly sendQueue: SendQueuePlayed & { readonly sent: number; readonly sentByCampaign: Record<string, number> };
+  readonly sendQueue: SendQueuePlayed & { readonly sent: number; readonly sentByCampaign: Record<string, number>; readonly stoppedBy?: string };
 }
 
 /** The queue's local address; the messages' eventSourceARN names the same queue. */
@@ -65,6 +65,8 @@ const current: {
   queue?: PlayedSendQueue;
   sent: number;
   sentByCampaign: Record<string, number>;
+  /** Why SES refused to send (SendingPausedException ...): the send worker only logs it, so the summary learns it here. */
+  stoppedBy?: string;
   /** The night's instant and the moment it was learnt: the sender's clock runs from it (see replayClock). */
   night?: { at: number; learntAt: number };
   wrap?: NightWorkflowOptions['dependencies'];
@@ -86,7 +88,13 @@ const forwardingQueue = {
 function countingSender(email: EmailSender): EmailSender {
   return {
     async send(message) {
-      const messageId = await email.send(message);
+      let messageId: string;
+      try {
+        messageId = await email.send(message);
+      } catch (error) {
+        if (error instanceof EmailSendError && error.kind === 'paused') current.stoppedBy ??= error.code;
+        throw error;
+      }
       current.sent += 1;
       const campaign = message.tags?.campaign ?? 'unknown';
       current.sentByCampaign[campaign] = (current.sentByCampaign[campaign] ?? 0) + 1;
@@ -98,11 +106,10 @@ function countingSender(email: EmailSender): EmailSender {
 function overrideFor<T extends object>(handler: string, deps: T): T {
   let adjusted: Record<string, unknown> = { ...(deps as Record<string, unknown>) };
   if ('queue' in adjusted) adjusted.queue = forwardingQueue;
-  if (handler === workflow.sendQueue.consumer) {
-    adjusted.clock = replayClock;
-    if ('email' in adjusted) adjusted.email = countingSender(adjusted.email as EmailSender);
-  }
+  if (handler === workflow.sendQueue.consumer) adjusted.clock = replayClock;
   adjusted = current.wrap ? current.wrap(handler, adjusted) : adjusted;
+  // Counted around whatever SES a test put in (a faulty one too), so the run says what SES took and why it stopped.
+  if (handler === workflow.sendQueue.consumer && 'email' in adjusted) adjusted = { ...adjusted, email: countingSender(adjusted.email as EmailSender) };
   return adjusted as T;
 }
 
@@ -185,7 +192,7 @@ export async function runNightWorkflow(input: { source?: string; asOf?: string }
     async (event: SQSEvent) => (await consumer(event, contextFor(workflow.sendQueue.consumer))) as SQSBatchResponse,
     { arn: localQueue.arn, region: localQueue.region, senderId: 'AROALOCAL0000000000000:segment-worker' },
   );
-  Object.assign(current, { queue, sent: 0, sentByCampaign: {}, night: undefined, wrap: options.dependencies });
+  Object.assign(current, { queue, sent: 0, sentByCampaign: {}, stoppedBy: undefined, night: undefined, wrap: options.dependencies });
   wiring.overrideDependencies(overrideFor);
   const table = wiring.tableAdapters(readEnvironment());
 
@@ -242,7 +249,7 @@ export async function runNightWorkflow(input: { source?: string; asOf?: string }
       ...(error ? { error } : {}),
       states,
       retried,
-      sendQueue: { ...played, sent: current.sent, sentByCampaign: { ...current.sentByCampaign } },
+      sendQueue: { ...played, sent: current.sent, sentByCampaign: { ...current.sentByCampaign }, ...(current.stoppedBy ? { stoppedBy: current.stoppedBy } : {}) },
     };
   } finally {
     await queue.drain().catch(() => undefined);
@@ -267,12 +274,12 @@ export async function invokeWithQueue(folder: string, event: unknown, options: P
     async (batch: SQSEvent) => (await consumer(batch, contextFor(workflow.sendQueue.consumer))) as SQSBatchResponse,
     { arn: localQueue.arn, region: localQueue.region, senderId: `AROALOCAL0000000000000:${folder}` },
   );
-  Object.assign(current, { queue, sent: 0, sentByCampaign: {}, wrap: options.dependencies });
+  Object.assign(current, { queue, sent: 0, sentByCampaign: {}, stoppedBy: undefined, wrap: options.dependencies });
   wiring.overrideDependencies(overrideFor);
   try {
     const result = await handler(event, localLambdaContext(folder) as unknown as Context);
     const played = await queue.drain();
-    return { result, sendQueue: { ...played, sent: current.sent, sentByCampaign: { ...current.sentByCampaign } } };
+    return { result, sendQueue: { ...played, sent: current.sent, sentByCampaign: { ...current.sentByCampaign }, ...(current.stoppedBy ? { stoppedBy: current.stoppedBy } : {}) } };
   } finally {
     await queue.drain().catch(() => undefined);
     wiring.overrideDependencies(undefined);
