@@ -2,6 +2,8 @@ import type { LifecycleStatus, NightModel, ShopPace } from '../domain/classifica
 import type { SkipReason } from '../domain/decisions.js';
 import type { AnyFittedModel } from '../domain/scoring/types.js';
 import type { PolicyPlan } from '../domain/uplift/night-policy.js';
+import type { ProductStats } from '../domain/recommendations.js';
+import type { WarmUpHistory } from '../domain/warm-up.js';
 
 /** What a fanned-out night decides once, before any customer, so that every segment worker agrees. */
 export interface NightPlan {
@@ -19,6 +21,23 @@ export interface NightPlan {
   readonly policy?: PolicyPlan;
   /** The deliverability guard's pauses at the start of the night. */
   readonly paused: { readonly shop: boolean; readonly campaigns: readonly string[] };
+  /** What the shop sells and what sells together, from the night's sample of latest orders. */
+  readonly products?: ProductStats;
+  /** The warm-up in force tonight (dailySendCap is already its limit); absent when it is off. */
+  readonly warmUp?: NightWarmUp;
+}
+
+export interface NightWarmUp {
+  /** The most emails tonight may send: the lowest of the sending domains' warm-up limits, at most the daily cap. */
+  readonly limit: number;
+  readonly warmingUp: boolean;
+  /** Customers with less value at stake wait for a later night; absent when every candidate fits the limit. */
+  readonly minValueAtStakeMinor?: number;
+  /** Sends per domain and night before tonight (the lookback window), carried from night to night in the run record. */
+  readonly history: WarmUpHistory;
+  /** The sending domain of each enabled campaign, and the lookback: the summary adds tonight's sends to the history. */
+  readonly campaignDomains: Readonly<Record<string, string>>;
+  readonly lookbackDays: number;
 }
 
 /** The shared state of a night whose segments run in separate invocations (on AWS, a Step Functions Map). */

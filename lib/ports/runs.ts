@@ -2,6 +2,7 @@ import type { ShopPace } from '../domain/classification.js';
 import type { CalendarDate } from '../domain/dates.js';
 import type { SkipReason } from '../domain/decisions.js';
 import type { NightTargeting } from '../domain/uplift/uplift-report.js';
+import type { WarmUpHistory } from '../domain/warm-up.js';
 import type { CampaignTally, NightScoring } from './night-work.js';
 
 export interface RunRecorder {
@@ -45,4 +46,13 @@ export interface NightSummary {
   readonly paused?: readonly string[];
   /** Per campaign under uplift targeting or Thompson allocation: what was in force and why, what it skipped and saved. */
   readonly targeting?: Readonly<Record<string, NightTargeting>>;
+  /** The warm-up: tonight's limit, the customers still waiting for a later night, and the history it grows from. */
+  readonly warmUp?: {
+    readonly limit: number;
+    readonly warmingUp: boolean;
+    /** Customers the night would have emailed (or held out) but left for a later night: warm_up plus daily_cap skips. */
+    readonly backlog: number;
+    /** Sends per sending domain and night, tonight's included, over the lookback window: tomorrow's limit grows from it. */
+    readonly history: WarmUpHistory;
+  };
 }

@@ -11,7 +11,7 @@ import type { SegmentTally, TargetingTally } from '../ports/night-work.js';
 import type { NightContext, SegmentDependencies } from './night-context.js';
 import { emptyTargetingTally } from './plan-targeting.js';
 import { countSkip, tallyStep } from './segment-tally.js';
-import { composeEmail, runStep } from './send-step.js';
+import { composeEmail, recommendationsFor, runStep } from './send-step.js';
 import type { StepRequest, StepResult } from './step-types.js';
 
 /** A customer whose decision tonight is a step: a send or a holdout. */
@@ -73,6 +73,8 @@ export async function takeStep(candidate: Candidate, suppressed: boolean, night:
   // Holdouts pause too: a holdout that keeps growing while nobody is emailed would skew the lift.
   if (isPaused(night.paused, decision.campaign.id)) return skipped('campaign_paused');
   if (night.stop.reason) return skipped('sending_paused');
+  // Holdouts wait too: a holdout drawn from every value while only the most valuable are emailed would skew the lift.
+  if (night.warmUpMinValueMinor !== undefined && classification.valueAtStakeMinor < night.warmUpMinValueMinor) return skipped('warm_up');
   if (decision.kind === 'send' && !(await night.budget.take())) return skipped('daily_cap');
   const request: StepRequest = {
     kind: decision.kind,
@@ -87,6 +89,7 @@ export async function takeStep(candidate: Candidate, suppressed: boolean, night:
     asOf: night.asOf,
     nightAt: night.nightAt,
     ...(decision.features ? { features: decision.features } : {}),
+    ...(night.products ? { products: night.products } : {}),
   };
   const result = night.samples ? previewStep(request, night, deps) : await runStep(request, night.config, deps);
   if (decision.kind === 'send' && !spendsBudget(result)) await night.budget.giveBack();
@@ -132,7 +135,13 @@ function previewStep(request: StepRequest, night: NightContext, deps: SegmentDep
     const variant = request.campaign.experiment.variants.find((candidate) => candidate.id === request.arm) ?? request.campaign.experiment.variants[0]!;
     const offer = resolveOffer(step.offer, variant, request.valueAtStakeMinor);
     // No coupon is issued for a preview: a platform's discount API would create a real one.
-    const personalisation = { arm: request.arm, offer, offerCode: offer.kind === 'none' ? '' : `${request.campaign.coupon?.prefix ?? 'CODE'}-PREVIEW`, offerExpiresOn: request.campaign.coupon ? addDays(request.asOf, request.campaign.coupon.expiresInDays) : '' };
+    const personalisation = {
+      arm: request.arm,
+      offer,
+      offerCode: offer.kind === 'none' ? '' : `${request.campaign.coupon?.prefix ?? 'CODE'}-PREVIEW`,
+      offerExpiresOn: request.campaign.coupon ? addDays(request.asOf, request.campaign.coupon.expiresInDays) : '',
+      recommendations: recommendationsFor(request.customer, request.products),
+    };
     const key = { customerId: request.customer.customerId, campaignId: request.campaign.id, episode: request.episode, step: request.step };
     try {
       const email = composeEmail(request.customer, request.campaign, key, personalisation, night.config, deps.unsubscribe);

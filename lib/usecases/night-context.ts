@@ -1,3 +1,4 @@
+import type { ProductStats } from '../domain/recommendations.js';
 import type { CampaignConfig } from '../config/campaign-config.js';
 import type { Classification, ShopPace } from '../domain/classification.js';
 import type { Customer } from '../domain/customer.js';
@@ -34,6 +35,10 @@ export interface NightContext {
   readonly paused?: PausedScopes;
   /** Uplift targeting and offer sizing, from the night's plan (docs/uplift.md); absent, every campaign emails everyone eligible. */
   readonly policy?: CustomerPolicy;
+  /** What the shop sells and what sells together (from the night's sample): the emails' recommendations. */
+  readonly products?: ProductStats;
+  /** While warming up: customers with less value at stake wait for a later night (skipped as `warm_up`). */
+  readonly warmUpMinValueMinor?: number;
   /** Set for a preview: nothing is reserved, sent or logged; one sample email per campaign and variant is kept. */
   readonly samples?: Record<string, { to: string; subject: string; html: string; text: string }>;
 }

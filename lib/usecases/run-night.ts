@@ -9,7 +9,10 @@ import type { AnyFittedModel, CustomerSummary, FittedGammaGamma } from '../domai
 import { calendarDateIn, instantAt, isCalendarDate, median, parseClockTime, type CalendarDate } from '../domain/dates.js';
 import type { SkipReason } from '../domain/decisions.js';
 import type { CampaignConfigStore } from '../ports/campaign-configs.js';
-import type { CampaignTally, NightPlan, NightScoring, NightWork, SegmentTally } from '../ports/night-work.js';
+import type { CampaignTally, NightPlan, NightScoring, NightWarmUp, NightWork, SegmentTally } from '../ports/night-work.js';
+import { ProductStatsBuilder, type ProductStats } from '../domain/recommendations.js';
+import { nextWarmUpHistory, sendingDomain, warmUpLimit, warmUpThreshold } from '../domain/warm-up.js';
+import { judgeCustomer } from './decide-customer.js';
 import type { NightSummary, RunRecorder } from '../ports/runs.js';
 import { unreadableProblem } from '../domain/unreadable-record.js';
 import { customerPolicy } from '../domain/uplift/night-policy.js';
@@ -83,7 +86,7 @@ export async function runNight(deps: NightDependencies, options: NightOptions = 
   await deps.runs.started(run);
   try {
     const plan = await planNight(setup, deps, { store: true });
-    const night = contextOf(plan, setup.config, memoryBudget(setup.config.guardrails.dailySendCap), options.sendConcurrency);
+    const night = contextOf(plan, setup.config, memoryBudget(plan.dailySendCap), options.sendConcurrency);
     const results = await eachSegment(plan.totalSegments, options.segmentConcurrency, (segment) => scoreSegment(segment, night, deps));
     const summary = summarize(plan, results.map((result) => result.tally), deps.clock.now(), night.stop.reason);
     await deps.runs.finished(summary);
@@ -124,7 +127,7 @@ export async function previewNight(deps: NightDependencies, options: PreviewOpti
   const { shouldStop } = options;
   const totalSegments = shouldStop && options.totalSegments === undefined ? previewSegmentsFor(await deps.customers.approximateCount(), plan.totalSegments) : plan.totalSegments;
   const samples: NightPreview['samples'] = {};
-  const night = { ...contextOf({ ...plan, totalSegments }, setup.config, memoryBudget(setup.config.guardrails.dailySendCap), options.sendConcurrency), samples };
+  const night = { ...contextOf({ ...plan, totalSegments }, setup.config, memoryBudget(plan.dailySendCap), options.sendConcurrency), samples };
   const tallies = await eachSegment(totalSegments, options.segmentConcurrency, async (segment) => {
     // The first segment always finishes, so even a preview out of time before it began has a sample to show.
     if (segment === 0 || !shouldStop) return (await scoreSegment(segment, night, deps)).tally;
@@ -233,9 +236,9 @@ async function planNight(setup: NightSetup, deps: NightDependencies, { store }: 
   const { config, totalSegments, nightAt } = setup;
   // Before any email goes out: a scope over the guard's thresholds is paused now, and the night skips it.
   const guard = await guardDeliverability(deps, config, { asOf: setup.asOf, at: nightAt }, { store });
-  const { pace, scoring, model } = await studyShop(deps, config, totalSegments, setup.asOf);
+  const { pace, scoring, model, products } = await studyShop(deps, config, totalSegments, setup.asOf, nightAt);
   const policy = await planTargeting(deps.history, config, setup.asOf, nightAt);
-  return {
+  const plan: NightPlan = {
     runId: setup.runId,
     asOf: setup.asOf,
     nightAt: nightAt.toISOString(),
@@ -248,7 +251,63 @@ async function planNight(setup: NightSetup, deps: NightDependencies, { store }: 
     ...(model ? { model } : {}),
     ...(policy ? { policy } : {}),
     paused: { shop: guard.paused.shop, campaigns: [...guard.paused.campaigns].sort() },
+    ...(products.products.length > 0 ? { products } : {}),
   };
+  return planWarmUp(plan, setup, deps);
+}
+
+/** The sending domains of tonight's enabled campaigns: each has its own reputation to build. */
+function sendingDomains(config: CampaignConfig): string[] {
+  return [...new Set(config.campaigns.filter((campaign) => campaign.enabled).map((campaign) => sendingDomain(campaign.sender.fromAddress)))];
+}
+
+/**
+ * Tonight's warm-up limit from the history the latest night carried forward, and, when it holds the night below
+ * what it would send, the least value at stake that makes the cut: measured on the same sample the model was fitted
+ * on, by judging each sampled customer exactly as the night will (nothing is written).
+ */
+async function planWarmUp(plan: NightPlan, setup: NightSetup, deps: NightDependencies): Promise<NightPlan> {
+  const { config } = setup;
+  const settings = config.guardrails.warmUp;
+  if (!settings.enabled) return plan;
+  const latest = await deps.runs.latest();
+  const domains = sendingDomains(config);
+  // A night recorded before warm-up existed: its sends count for every domain of tonight's campaigns.
+  const history = latest?.warmUp?.history ?? (latest ? Object.fromEntries(domains.map((domain) => [domain, { [latest.asOf]: sentOf(latest) }])) : {});
+  const limit = warmUpLimit(settings, config.guardrails.dailySendCap, domains, history, setup.asOf);
+  const campaignDomains = Object.fromEntries(config.campaigns.filter((campaign) => campaign.enabled).map((campaign) => [campaign.id, sendingDomain(campaign.sender.fromAddress)]));
+  const warmUp: NightWarmUp = { limit: limit.limit, warmingUp: limit.warmingUp, history, campaignDomains, lookbackDays: settings.lookbackDays };
+  if (!limit.warmingUp) return { ...plan, warmUp };
+  const context = { ...contextOf(plan, config, memoryBudget(0)), samples: {} };
+  const values: number[] = [];
+  const tally = emptyTally();
+  const sampleSize = Math.max(paceSampleSize, config.classification.model.sampleSize);
+  let seen = 0;
+  let complete = true;
+  for (let segment = 0; segment < plan.totalSegments; segment += 1) {
+    let cursor: string | undefined;
+    do {
+      const page = await deps.customers.scanPage({ segment, totalSegments: plan.totalSegments, ...(cursor ? { cursor } : {}) });
+      cursor = page.nextCursor;
+      const now = deps.clock.now();
+      for (const customer of page.customers) {
+        seen += 1;
+        const judged = judgeCustomer(customer, context, now, deps, tally);
+        if (judged.candidate?.decision.kind === 'send') values.push(judged.candidate.classification.valueAtStakeMinor);
+      }
+    } while (cursor && seen < sampleSize);
+    if (cursor || (seen >= sampleSize && segment < plan.totalSegments - 1)) {
+      complete = false;
+      break;
+    }
+  }
+  const fraction = complete ? 1 : Math.min(1, seen / Math.max(seen, await deps.customers.approximateCount()));
+  const threshold = warmUpThreshold(values, fraction, limit.limit);
+  return { ...plan, dailySendCap: limit.limit, warmUp: { ...warmUp, ...(threshold !== undefined ? { minValueAtStakeMinor: threshold } : {}) } };
+}
+
+function sentOf(summary: NightSummary): number {
+  return summary.emailsSent + (summary.emailsQueued ?? 0) + (summary.emailsScheduled ?? 0);
 }
 
 function contextOf(plan: NightPlan, config: CampaignConfig, budget: NightContext['budget'], sendConcurrency = 8): NightContext {
@@ -264,6 +323,8 @@ function contextOf(plan: NightPlan, config: CampaignConfig, budget: NightContext
     stop: {},
     budget,
     paused: { shop: plan.paused.shop, campaigns: new Set(plan.paused.campaigns) },
+    ...(plan.products ? { products: plan.products } : {}),
+    ...(plan.warmUp?.minValueAtStakeMinor !== undefined ? { warmUpMinValueMinor: plan.warmUp.minValueAtStakeMinor } : {}),
     ...(plan.policy ? { policy: customerPolicy(plan.policy) } : {}),
     ...(model ? { score: (customer: Customer) => classifyWithModel(customer, plan.asOf, plan.pace, config.classification, config.shop.timeZone, model) } : {}),
   };
@@ -298,6 +359,22 @@ function summarize(plan: NightPlan, tallies: readonly SegmentTally[], finishedAt
     ...(stoppedBy ? { stoppedBy } : {}),
     ...(pausedScopes.length > 0 ? { paused: pausedScopes } : {}),
     ...(plan.policy ? { targeting: targetingSummary(plan.policy, total.campaigns)! } : {}),
+    ...(plan.warmUp ? { warmUp: warmUpSummary(plan, total) } : {}),
+  };
+}
+
+function warmUpSummary(plan: NightPlan, total: SegmentTally): NonNullable<NightSummary['warmUp']> {
+  const warmUp = plan.warmUp!;
+  const byDomain: Record<string, number> = {};
+  for (const [campaignId, campaign] of Object.entries(total.campaigns)) {
+    const domain = warmUp.campaignDomains[campaignId];
+    if (domain) byDomain[domain] = (byDomain[domain] ?? 0) + campaign.sent + (campaign.queued ?? 0) + campaign.scheduled;
+  }
+  return {
+    limit: warmUp.limit,
+    warmingUp: warmUp.warmingUp,
+    backlog: warmUp.warmingUp ? (total.skipped.warm_up ?? 0) + (total.skipped.daily_cap ?? 0) : 0,
+    history: nextWarmUpHistory(warmUp.history, plan.asOf, byDomain, warmUp.lookbackDays),
   };
 }
 
@@ -306,7 +383,19 @@ function summarize(plan: NightPlan, tallies: readonly SegmentTally[], finishedAt
  * the key space) gives the shop's typical second-order gap for one-time buyers and, under `model` or `auto`, the
  * summaries the model is fitted on. Memory is bounded by the sample size.
  */
-async function studyShop(deps: NightDependencies, config: CampaignConfig, totalSegments: number, asOf: CalendarDate): Promise<{ pace: ShopPace; scoring: NightScoring; model?: NightModel }> {
+async function studyShop(
+  deps: NightDependencies,
+  config: CampaignConfig,
+  totalSegments: number,
+  asOf: CalendarDate,
+  nightAt: Date,
+): Promise<{ pace: ShopPace; scoring: NightScoring; model?: NightModel; products: ProductStats }> {
+  const products = new ProductStatsBuilder(nightAt);
+  const study = await studySample(deps, config, totalSegments, asOf, products);
+  return { ...study, products: products.build() };
+}
+
+async function studySample(deps: NightDependencies, config: CampaignConfig, totalSegments: number, asOf: CalendarDate, products: ProductStatsBuilder): Promise<{ pace: ShopPace; scoring: NightScoring; model?: NightModel }> {
   const settings = config.classification;
   const wantModel = settings.policy !== 'rule';
   const sampleSize = wantModel ? Math.max(paceSampleSize, settings.model.sampleSize) : paceSampleSize;
@@ -323,6 +412,8 @@ async function studyShop(deps: NightDependencies, config: CampaignConfig, totalS
         if (unreadableProblem(customer, deps.clock.now(), config.shop.timeZone)) continue;
         seen += 1;
         if (gaps.length < paceSampleSize && customer.summary.firstRepeatGapDays !== undefined) gaps.push(customer.summary.firstRepeatGapDays);
+        // The latest orders of the sample teach the night the shop's products: what sells, and what sells together.
+        products.add(customer.summary.lastItems, customer.summary.lastOrderAt);
         const summary = wantModel ? modelSummary(customer, asOf, config.shop.timeZone) : undefined;
         if (summary) summaries.push(summary);
       }
