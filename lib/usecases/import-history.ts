@@ -1,5 +1,6 @@
 import { applyOrder, emptySummary, type Customer } from '../domain/customer.js';
 import { hashEmail, isDeliverableAddress, normalizeEmail } from '../domain/email.js';
+import { InvalidInputError, MalformedJsonError } from '../domain/errors.js';
 import { customerKey, guestCustomerKey, orderKey, profileForOrder } from '../domain/identity.js';
 import { checkCustomerTotal, shopAmountOf } from '../domain/orders/amounts.js';
 import type { IncomingCustomer, IncomingOrder, OrderSource } from '../domain/orders/incoming-order.js';
@@ -148,11 +149,14 @@ async function storeChunk(entries: Entry[], deps: ImportHistoryDependencies, con
     const id = customerOf(entry).platformCustomerId;
     return id !== undefined ? [customerKey(sourceOf(entry), id)] : [];
   });
-  const [stored, owners] = store
-    ? await Promise.all([store.storedOrders(unique.flatMap((entry) => (entry.kind === 'order' ? [entry.order] : []))), store.emailOwners(hashes)])
-    : [new Set<string>(), new Map<string, string>()];
-  const candidates = [...new Set([...keyedIds, ...owners.values(), ...hashes.filter((hash) => !owners.has(hash)).map(guestCustomerKey)])];
-  const profiles = store ? await store.profiles(candidates) : new Map<string, VersionedCustomer>();
+  // One round of reads: pointers, address owners and the profiles the chunk can name (its platform customers and the
+  // guests its addresses would make); a second only for owners that are none of those (merged profiles).
+  const guessed = [...new Set([...keyedIds, ...hashes.map(guestCustomerKey)])];
+  const [stored, owners, profiles] = store
+    ? await Promise.all([store.storedOrders(unique.flatMap((entry) => (entry.kind === 'order' ? [entry.order] : []))), store.emailOwners(hashes), store.profiles(guessed)])
+    : [new Set<string>(), new Map<string, string>(), new Map<string, VersionedCustomer>()];
+  const missing = [...new Set(owners.values())].filter((id) => !profiles.has(id));
+  if (store && missing.length > 0) for (const [id, profile] of await store.profiles(missing)) profiles.set(id, profile);
 
   const working = new Map<string, Working>();
   for (const entry of unique) {
@@ -282,7 +286,7 @@ async function ingestOne(entry: Entry & { kind: 'order' }, deps: ImportHistoryDe
     } else if (result.outcome === 'ignored') counts.skipped[result.reason] = (counts.skipped[result.reason] ?? 0) + 1;
     else counts.duplicates += 1;
   } catch (error) {
-    if ((error as { status?: number }).status === 400) {
+    if (error instanceof InvalidInputError || error instanceof MalformedJsonError) {
       const invalid = invalidRecord(error, entry.line, entry.rows) as Extract<ImportRecord, { kind: 'invalid' }>;
       report({ line: invalid.line, field: invalid.field, problem: invalid.problem });
       return;
