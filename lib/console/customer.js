@@ -29,7 +29,7 @@ function journeyText(journey) {
   const campaign = liveConfig()?.campaigns.find((candidate) => candidate.id === journey.campaignId);
   const group = journey.arm === 'holdout' ? 'in the holdout (gets nothing, to measure lift)' : `variant ${journey.arm}`;
   const next = campaign && journey.nextStep >= campaign.steps.length ? 'every email sent' : `next: ${stepOf(journey.campaignId, journey.nextStep)}`;
-  return `In ${campaignName(journey.campaignId)}, ${group}, since ${day(journey.startedOn)}; last email ${when(journey.lastStepAt)}; ${next}.`;
+  return `In ${campaignName(journey.campaignId)}, ${group}, since ${day(journey.startedOn)}; ${journey.arm === 'holdout' ? 'last step held back' : 'last email'} ${when(journey.lastStepAt)}; ${next}.`;
 }
 
 /** @param {string} email */
