@@ -40,6 +40,9 @@ describe('funnel metrics', () => {
       // Ambiguous: a run died between reserving and SES's answer, or SES timed out (never resent, shown apart).
       entry({ customerId: 'h', status: 'reserved' }),
       entry({ customerId: 'i', status: 'failed', errorCode: 'unconfirmed:TimeoutError' }),
+      // Never sent: the shop's platform never confirmed its coupon code (docs/coupons.md); an opt-out's cancel is not that.
+      entry({ customerId: 'j', status: 'cancelled', errorCode: 'coupon_unavailable' }),
+      entry({ customerId: 'k', status: 'cancelled', errorCode: 'opted_out' }),
       entry({ customerId: 'g', status: 'sent', completedAt: night, campaignId: 'at-risk-nudge', events: { delivered: night, unsubscribed: night } }),
     ];
     // Act
@@ -53,6 +56,7 @@ describe('funnel metrics', () => {
       scheduled: 1,
       failed: 1,
       unconfirmed: 2,
+      couponUnavailable: 1,
       delivered: 2,
       bounced: 1,
       complained: 1,
