@@ -1,7 +1,7 @@
 import middy from '@middy/core';
 import { readEnvironment } from '../../lib/config/environment.js';
+import { InvalidInputError } from '../../lib/domain/errors.js';
 import { parseSesEvent } from '../../lib/domain/ses-events.js';
-import { HttpError } from '../../lib/http/errors.js';
 import { count, instrumentation, logger } from '../../lib/observability.js';
 import { recordEmailEvent, type EmailEventResult } from '../../lib/usecases/record-email-event.js';
 import { perContainer, tableAdapters } from '../../lib/wiring.js';
@@ -20,10 +20,10 @@ export const handler = middy(async (envelope: unknown): Promise<EmailEventOutcom
   try {
     event = parseSesEvent(envelope, deps.clock.now());
   } catch (error) {
-    if (!(error instanceof HttpError)) throw error;
-    logger.warn('SES event ignored', { field: error.details.field, problem: error.details.problem });
+    if (!(error instanceof InvalidInputError)) throw error;
+    logger.warn('SES event ignored', { field: error.field, problem: error.problem });
     count('EmailEventsIgnored');
-    return { ignored: error.details.problem ?? error.message, ...(error.details.field ? { field: error.details.field } : {}) };
+    return { ignored: error.problem, field: error.field };
   }
   const result = await recordEmailEvent(event, deps);
   // By SES's event type (Bounce, Complaint, Open ...): a fixed set, nothing about the recipient.

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { badRequest } from '../http/errors.js';
+import { invalidInput } from './errors.js';
 import { isCalendarDate } from './dates.js';
 import { normalizeEmail } from './email.js';
 import { formatPath } from './field-path.js';
@@ -163,19 +163,19 @@ type SesDetail = z.infer<typeof detailSchema>;
 
 /**
  * Reads one SES email event as EventBridge delivers it (the same envelope `POST /local/ses-events` accepts) and
- * reduces it to an EmailEvent. Anything that is not such an event throws `badRequest(field, problem)`, as does an
+ * reduces it to an EmailEvent. Anything that is not such an event throws `invalidInput(field, problem)`, as does an
  * envelope `time` or event timestamp before 1995 or later than `receivedAt` plus 10 minutes of clock skew.
  */
 export function parseSesEvent(envelope: unknown, receivedAt: Date): EmailEvent {
   const result = envelopeSchema.safeParse(envelope);
   if (!result.success) {
     const issue = result.error.issues[0];
-    throw badRequest(issue ? formatPath(issue.path) : '(root)', issue?.message ?? 'not an SES event', result.error);
+    throw invalidInput(issue ? formatPath(issue.path) : '(root)', issue?.message ?? 'not an SES event', result.error);
   }
   const { id, time, detail } = result.data;
   const expected = sesDetailTypeByEventType[detail.eventType];
   if (result.data['detail-type'] !== expected) {
-    throw badRequest('detail-type', `expected "${expected}" for eventType "${detail.eventType}"`);
+    throw invalidInput('detail-type', `expected "${expected}" for eventType "${detail.eventType}"`);
   }
   const { mail } = detail;
   const base = { eventId: id, type: detail.eventType, messageId: mail.messageId, tags: flattenTags(mail.tags) };
@@ -251,5 +251,5 @@ function unique(addresses: readonly string[]): string[] {
 
 
 function unreachable(detail: never): never {
-  throw badRequest('detail.eventType', `unsupported event type ${JSON.stringify((detail as SesDetail).eventType)}`);
+  throw invalidInput('detail.eventType', `unsupported event type ${JSON.stringify((detail as SesDetail).eventType)}`);
 }

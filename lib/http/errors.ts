@@ -1,3 +1,5 @@
+import { InvalidInputError, MalformedJsonError } from '../domain/errors.js';
+
 /**
  * Errors that carry their HTTP status and a cause, created once here and thrown at the edge; one middleware
  * shapes them into `{"error": ..., "field": ..., "problem": ...}`.
@@ -37,3 +39,14 @@ export const storageUnavailable = (cause: unknown) =>
   new HttpError(503, 'storage_unavailable', 'the delivery could not be stored; retry later', { problem: 'storage unavailable' }, { cause });
 /** The answer would take longer than the API may wait; the problem says what to do instead. */
 export const reportTooSlow = (cause: Error) => new HttpError(503, 'report_too_slow', cause.message, { problem: cause.message }, { cause });
+
+/**
+ * The HTTP answer to an error: an HttpError as it is, the domain's errors about outside input as a 400 that names
+ * the field; undefined for anything else (a 500 or a 503, the caller decides).
+ */
+export function toHttpError(error: unknown): HttpError | undefined {
+  if (error instanceof HttpError) return error;
+  if (error instanceof InvalidInputError) return badRequest(error.field, error.problem, error);
+  if (error instanceof MalformedJsonError) return malformedJson(error.problem, error);
+  return undefined;
+}

@@ -1,23 +1,24 @@
 import middy, { type MiddlewareObj } from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { count, instrumentation, logger } from '../observability.js';
-import { HttpError } from './errors.js';
+import { toHttpError } from './errors.js';
 import { json, type HttpEvent, type HttpResult } from './responses.js';
 
 /**
- * One place that turns errors into answers: an HttpError becomes its status and `{error, field, problem}`;
+ * One place that turns errors into answers: an HttpError (or a domain error about the input, see toHttpError)
+ * becomes its status and `{error, field, problem}`;
  * anything else is logged with its cause and answered 500 without internals.
  */
 export function httpErrors(): MiddlewareObj<HttpEvent, HttpResult> {
   return {
     onError: async (request) => {
-      const error = request.error;
-      if (error instanceof HttpError) {
+      const error = toHttpError(request.error);
+      if (error) {
         if (error.status >= 500) logger.error('request failed', { code: error.code, cause: String((error.cause as Error | undefined)?.message ?? '') });
         request.response = json(error.status, error.body());
         return;
       }
-      logger.error('unexpected error', { error: error as Error });
+      logger.error('unexpected error', { error: request.error as Error });
       request.response = json(500, { error: 'internal_error' });
     },
   };

@@ -2,7 +2,7 @@ import type { Environment } from '../config/environment.js';
 import type { WebhookDelivery } from '../domain/orders/incoming-order.js';
 import { acceptDelivery, type DeliveryDependencies } from '../usecases/accept-delivery.js';
 import { tableAdapters } from '../wiring.js';
-import { HttpError, storageUnavailable } from './errors.js';
+import { storageUnavailable, toHttpError } from './errors.js';
 import { json, type HttpResult } from './responses.js';
 
 /** Shopify orders with hundreds of line items stay well under this; anything larger is not an order. */
@@ -28,7 +28,8 @@ export async function storeDelivery(delivery: WebhookDelivery, deps: DeliveryDep
     const outcome = await acceptDelivery(delivery, deps);
     return json(200, { status: 'accepted', deliveryId: delivery.deliveryId, ...outcome });
   } catch (error) {
-    if (error instanceof HttpError) throw error;
+    const refusal = toHttpError(error);
+    if (refusal) throw refusal;
     throw storageUnavailable(error);
   }
 }

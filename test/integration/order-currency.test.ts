@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { HttpError } from '../../lib/http/errors.js';
+import { InvalidInputError } from '../../lib/domain/errors.js';
+import { toHttpError } from '../../lib/http/errors.js';
 import { activeConfig } from '../../lib/usecases/active-config.js';
 import { applyCampaignConfig } from '../../lib/usecases/apply-campaign-config.js';
 import { viewCustomer } from '../../lib/usecases/customer-view.js';
@@ -68,9 +69,9 @@ describe('orders in another currency than the shop', () => {
     // Act
     const refusal = await shop.ingest(incomingOrder({ email: 'big@example.org', totalMinor: 100_000_001 })).catch((error: unknown) => error);
     // Assess
-    expect(refusal).toBeInstanceOf(HttpError);
-    expect((refusal as HttpError).status).toBe(400);
-    expect((refusal as HttpError).details.field).toBe('total_price');
+    expect(refusal).toBeInstanceOf(InvalidInputError);
+    expect(toHttpError(refusal)?.status).toBe(400);
+    expect((refusal as InvalidInputError).field).toBe('total_price');
     expect(await shop.view('big@example.org')).toBeUndefined();
   });
 });

@@ -3,7 +3,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { emailEventTypes, type EmailEvent } from '../../lib/domain/email-events.js';
 import { isPermanentFailure, parseSesEvent, sesDetailTypeByEventType, sesEventDetailTypes } from '../../lib/domain/ses-events.js';
-import { HttpError } from '../../lib/http/errors.js';
+import { InvalidInputError } from '../../lib/domain/errors.js';
+import { toHttpError } from '../../lib/http/errors.js';
 
 /** When the deliveries arrived: pinned, after every fixture's times (the parsers refuse times later than receipt). */
 const receivedAt = new Date('2026-12-01T00:00:00.000Z');
@@ -17,13 +18,13 @@ const validFixtures = fixtureNames.filter((name) => name.startsWith('valid-'));
 const winbackTags = { campaign: 'lost-winback', step: '0', night: '2026-11-22' };
 const messageId = (n: number) => `01070123456789${n.toString(16).padStart(2, '0')}-abcdef01-2345-6789-abcd-ef0123456789-000000`;
 
-/** Runs the parser and returns the HttpError it threw, failing the test on success or on any other throw. */
-function refusal(input: unknown): HttpError {
+/** Runs the parser and returns the InvalidInputError it threw, failing the test on success or on any other throw. */
+function refusal(input: unknown): InvalidInputError {
   try {
     parseSesEvent(input, receivedAt);
   } catch (error) {
-    if (error instanceof HttpError) return error;
-    throw new Error(`expected an HttpError, got ${String(error)}`, { cause: error });
+    if (error instanceof InvalidInputError) return error;
+    throw new Error(`expected an InvalidInputError, got ${String(error)}`, { cause: error });
   }
   throw new Error('expected the event to be refused');
 }
@@ -147,10 +148,9 @@ describe('parseSesEvent on real-shaped fixtures', () => {
     // Act
     const error = refusal(envelope);
     // Assess
-    expect(error.status).toBe(400);
-    expect(error.code).toBe('invalid_body');
-    expect(error.details.field).toBe(field);
-    expect(error.details.problem).toBeTruthy();
+    expect(toHttpError(error)).toMatchObject({ status: 400, code: 'invalid_body' });
+    expect(error.field).toBe(field);
+    expect(error.problem).toBeTruthy();
   });
 
   it('has an expectation for every invalid fixture', () => {
@@ -205,7 +205,7 @@ describe('parseSesEvent details', () => {
     const envelope = bounceEnvelope();
     (envelope.detail['bounce'] as { [key: string]: Json })['timestamp'] = timestamp;
     // Act / Assess
-    expect(refusal(envelope).details.field).toBe('detail.bounce.timestamp');
+    expect(refusal(envelope).field).toBe('detail.bounce.timestamp');
   });
 
   it('normalizes and de-duplicates addresses, unwrapping a display name', () => {
@@ -234,17 +234,17 @@ describe('parseSesEvent details', () => {
     const scriptLink = clone(click);
     scriptLink.detail.click.link = 'javascript:alert(1)';
     // Act / Assess
-    expect(refusal(crowded).details.field).toBe('detail.bounce.bouncedRecipients');
-    expect(refusal(nameless).details.field).toBe('detail.bounce.bouncedRecipients[0].emailAddress');
-    expect(refusal(longLink).details.field).toBe('detail.click.link');
-    expect(refusal(scriptLink).details.field).toBe('detail.click.link');
+    expect(refusal(crowded).field).toBe('detail.bounce.bouncedRecipients');
+    expect(refusal(nameless).field).toBe('detail.bounce.bouncedRecipients[0].emailAddress');
+    expect(refusal(longLink).field).toBe('detail.click.link');
+    expect(refusal(scriptLink).field).toBe('detail.click.link');
   });
 
   it('refuses other aws.ses events, such as a sending status change', () => {
     // Prepare
     const envelope = { ...bounceEnvelope(), 'detail-type': 'Sending Status Disabled', detail: { data: { record: { status: 'DISABLED' } } } };
     // Act / Assess
-    expect(refusal(envelope).details.field).toBe('detail-type');
+    expect(refusal(envelope).field).toBe('detail-type');
   });
 
   it('refuses an unknown eventType', () => {
@@ -252,7 +252,7 @@ describe('parseSesEvent details', () => {
     const envelope = bounceEnvelope();
     envelope.detail['eventType'] = 'Hardbounce';
     // Act / Assess
-    expect(refusal(envelope).details.field).toBe('detail.eventType');
+    expect(refusal(envelope).field).toBe('detail.eventType');
   });
 
   it('reads a topic opt-out that keeps the other topics as not unsubscribed from all', () => {
@@ -299,15 +299,14 @@ describe('isPermanentFailure', () => {
 });
 
 describe('parseSesEvent never throws anything but a 400', () => {
-  /** Either a well-formed EmailEvent or a 400 HttpError; anything else fails the property. */
+  /** Either a well-formed EmailEvent or an InvalidInputError (a 400 at the edge); anything else fails the property. */
   function outcome(input: unknown): void {
     let event: EmailEvent;
     try {
       event = parseSesEvent(input, receivedAt);
     } catch (error) {
-      expect(error).toBeInstanceOf(HttpError);
-      expect((error as HttpError).status).toBe(400);
-      expect((error as HttpError).details.field).toEqual(expect.any(String));
+      expect(error).toBeInstanceOf(InvalidInputError);
+      expect((error as InvalidInputError).field).toEqual(expect.any(String));
       return;
     }
     expect(emailEventTypes).toContain(event.type);

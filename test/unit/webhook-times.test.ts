@@ -6,7 +6,8 @@ import { parseShopifyDelivery } from '../../lib/domain/orders/shopify.js';
 import { parseWooCommerceDelivery } from '../../lib/domain/orders/woocommerce.js';
 import { parseSesEvent } from '../../lib/domain/ses-events.js';
 import { clockSkewMs, earliestPlausibleTime } from '../../lib/domain/unreadable-record.js';
-import { HttpError } from '../../lib/http/errors.js';
+import { InvalidInputError } from '../../lib/domain/errors.js';
+import { toHttpError } from '../../lib/http/errors.js';
 import { orderOf, thrownBy } from '../support/webhooks.js';
 
 /** When the deliveries arrived: pinned, so the bounds are the same on every run. */
@@ -142,8 +143,8 @@ describe('times from outside are refused beyond receipt plus clock skew and befo
         try {
           format.parse(value);
         } catch (error) {
-          expect(error).toBeInstanceOf(HttpError);
-          expect((error as HttpError).status).toBe(400);
+          expect(error).toBeInstanceOf(InvalidInputError);
+          expect(toHttpError(error)?.status).toBe(400);
         }
       }),
       { numRuns: 200 },

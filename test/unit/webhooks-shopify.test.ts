@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import type { IncomingOrder, WebhookDelivery } from '../../lib/domain/orders/incoming-order.js';
 import { parseShopifyDelivery, shopifyConsentState, shopifyOrderTopics, unknownConsentTime } from '../../lib/domain/orders/shopify.js';
 import { maxJsonDepth, parseJsonBody, parseJsonText, quoteUnsafeIntegers } from '../../lib/domain/webhooks/raw-json.js';
-import { HttpError } from '../../lib/http/errors.js';
+import { MalformedJsonError } from '../../lib/domain/errors.js';
 import { expectReadOrRefused, orderOf, thrownBy } from '../support/webhooks.js';
 
 /** When the deliveries arrived: pinned, after every fixture's times (the parsers refuse times later than receipt). */
@@ -307,7 +307,7 @@ describe('reading raw JSON', () => {
 
   it('leaves malformed numbers malformed', () => {
     expect(quoteUnsafeIntegers('[012345678901234567890]')).toBe('[012345678901234567890]');
-    expect(() => parseJsonText('[012345678901234567890]')).toThrow(HttpError);
+    expect(() => parseJsonText('[012345678901234567890]')).toThrow(MalformedJsonError);
   });
 
   it('drops __proto__, constructor and prototype keys', () => {

@@ -1,4 +1,4 @@
-import { badRequest } from '../../http/errors.js';
+import { invalidInput } from '../errors.js';
 import type { PurchaseSummary } from '../customer.js';
 import { ceilingMinor, inShopCurrency, maxCustomerTotalMajorUnits, maxOrderMajorUnits, toDecimalString, type ShopMoney } from '../money.js';
 import type { IncomingOrder, OrderSource } from './incoming-order.js';
@@ -17,11 +17,11 @@ export function shopAmountOf(order: IncomingOrder, shop: ShopMoney): number | un
   try {
     amount = inShopCurrency(order.totalMinor, order.currency, shop);
   } catch (error) {
-    throw badRequest(field, `cannot be converted into ${shop.currency}: ${(error as Error).message}`, error);
+    throw invalidInput(field, `cannot be converted into ${shop.currency}: ${(error as Error).message}`, error);
   }
   const ceiling = ceilingMinor(maxOrderMajorUnits, shop.currency);
   if (amount !== undefined && amount > ceiling) {
-    throw badRequest(field, `above ${toDecimalString(ceiling, shop.currency)} ${shop.currency}, more than one order can be`);
+    throw invalidInput(field, `above ${toDecimalString(ceiling, shop.currency)} ${shop.currency}, more than one order can be`);
   }
   return amount;
 }
@@ -30,6 +30,6 @@ export function shopAmountOf(order: IncomingOrder, shop: ShopMoney): number | un
 export function checkCustomerTotal(summary: PurchaseSummary, order: IncomingOrder, shop: ShopMoney): void {
   const ceiling = ceilingMinor(maxCustomerTotalMajorUnits, shop.currency);
   if (summary.totalSpendMinor > ceiling) {
-    throw badRequest(orderTotalFields[order.source], `would take the customer's total spend above ${toDecimalString(ceiling, shop.currency)} ${shop.currency}`);
+    throw invalidInput(orderTotalFields[order.source], `would take the customer's total spend above ${toDecimalString(ceiling, shop.currency)} ${shop.currency}`);
   }
 }

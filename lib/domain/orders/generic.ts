@@ -52,7 +52,7 @@
  * Malformed JSON gets 400 `malformed_json`; a missing or wrong signature 401.
  */
 import { z } from 'zod';
-import { badRequest } from '../../http/errors.js';
+import { invalidInput } from '../errors.js';
 import { consentStates } from '../customer.js';
 import { isDeliverableAddress, normalizeEmail } from '../email.js';
 import { notAfter } from '../unreadable-record.js';
@@ -111,7 +111,7 @@ export const genericOrderBodySchema = z.object({
 
 export type GenericOrderBody = z.input<typeof genericOrderBodySchema>;
 
-/** Reads a verified generic delivery. Throws `badRequest`/`malformedJson` (400) for anything that breaks the schema. */
+/** Reads a verified generic delivery. Throws `InvalidInputError`/`MalformedJsonError` (a 400 at the edge) for anything that breaks the schema. */
 export function parseGenericDelivery(rawBody: Buffer, headers: HttpHeaders, receivedAt: Date): WebhookDelivery {
   const deliveryId = requiredHeader(headers, standardWebhookHeaders.id);
   // Ids must be strings here, so a big number is not quoted into one: it stays a number and is refused as such.
@@ -121,7 +121,7 @@ export function parseGenericDelivery(rawBody: Buffer, headers: HttpHeaders, rece
 
 function toIncomingOrder(order: z.output<typeof genericOrderBodySchema>['order'], receivedAt: Date): IncomingOrder {
   const { customer, currency } = order;
-  if (customer.id === undefined && customer.email === undefined) throw badRequest('order.customer', 'needs an id or an email');
+  if (customer.id === undefined && customer.email === undefined) throw invalidInput('order.customer', 'needs an id or an email');
   const placedAt = plausibleTimeAt('order.placedAt', order.placedAt, receivedAt);
   const updatedAt = optionalPlausibleTimeAt('order.updatedAt', order.updatedAt, receivedAt) ?? placedAt;
   const consentUpdatedAt = optionalPlausibleTimeAt('order.customer.marketingConsentUpdatedAt', customer.marketingConsentUpdatedAt, receivedAt);

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { badRequest } from '../../http/errors.js';
+import { invalidInput } from '../errors.js';
 import type { ConsentState } from '../customer.js';
 import { normalizeEmail } from '../email.js';
 import {
@@ -128,7 +128,7 @@ const redactionSchema = z.object({
 type ShopifyOrder = z.output<typeof orderSchema>;
 type ShopifyCustomer = z.output<typeof customerSchema>;
 
-/** Reads a verified Shopify delivery. Throws `badRequest`/`malformedJson` (400) for anything it cannot use. */
+/** Reads a verified Shopify delivery. Throws `InvalidInputError`/`MalformedJsonError` (a 400 at the edge) for anything it cannot use. */
 export function parseShopifyDelivery(rawBody: Buffer, headers: HttpHeaders, receivedAt: Date): WebhookDelivery {
   const topic = requiredHeader(headers, shopifyHeaders.topic);
   const deliveryId = shopifyDeliveryId(headers);
@@ -144,7 +144,7 @@ export function parseShopifyDelivery(rawBody: Buffer, headers: HttpHeaders, rece
     const platformCustomerId = payload.customer.id ?? undefined;
     const email = payload.customer.email?.trim() ? normalizeEmail(payload.customer.email) : undefined;
     // Forgetting needs something to forget by; an invalid-looking address is still kept, so its hash is suppressed.
-    if (platformCustomerId === undefined && email === undefined) throw badRequest('customer', 'needs an id or an email');
+    if (platformCustomerId === undefined && email === undefined) throw invalidInput('customer', 'needs an id or an email');
     return {
       kind: 'redaction',
       deliveryId,
@@ -157,7 +157,7 @@ export function parseShopifyDelivery(rawBody: Buffer, headers: HttpHeaders, rece
 /** `X-Shopify-Webhook-Id` is the dedupe key; `X-Shopify-Event-Id` stands in when a proxy dropped it. */
 export function shopifyDeliveryId(headers: HttpHeaders): string {
   const id = optionalHeader(headers, shopifyHeaders.webhookId) ?? optionalHeader(headers, shopifyHeaders.eventId);
-  if (id === undefined) throw badRequest(shopifyHeaders.webhookId, 'missing header (the delivery id; X-Shopify-Event-Id is accepted instead)');
+  if (id === undefined) throw invalidInput(shopifyHeaders.webhookId, 'missing header (the delivery id; X-Shopify-Event-Id is accepted instead)');
   return id;
 }
 

@@ -106,7 +106,7 @@ export function isWooCommercePing(rawBody: Buffer, headers: HttpHeaders): boolea
   return /^webhook_id=\d{1,20}$/.test(rawBody.toString('latin1').trim());
 }
 
-/** Reads a WooCommerce delivery (verified, or the ping). Throws `badRequest`/`malformedJson` (400) for what it cannot use. */
+/** Reads a WooCommerce delivery (verified, or the ping). Throws `InvalidInputError`/`MalformedJsonError` (a 400 at the edge) for what it cannot use. */
 export function parseWooCommerceDelivery(rawBody: Buffer, headers: HttpHeaders, receivedAt: Date): WebhookDelivery | { readonly kind: 'ping' } {
   if (isWooCommercePing(rawBody, headers)) return { kind: 'ping' };
   const topic = requiredHeader(headers, wooCommerceHeaders.topic);
@@ -119,7 +119,7 @@ export function parseWooCommerceDelivery(rawBody: Buffer, headers: HttpHeaders, 
 
 /**
  * One order as the REST API returns it (`GET /wp-json/wc/v3/orders`, the same shape its webhooks send), already parsed
- * with exact big ids: the history import reads saved pages and the API through this. Throws `badRequest` naming the field.
+ * with exact big ids: the history import reads saved pages and the API through this. Throws `InvalidInputError` naming the field.
  */
 export function wooCommerceOrderFrom(value: unknown, receivedAt: Date): IncomingOrder {
   return toIncomingOrder(validateBody(orderSchema, value), receivedAt);

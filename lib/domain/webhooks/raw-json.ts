@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { formatPath } from '../field-path.js';
-import { badRequest, malformedJson } from '../../http/errors.js';
+import { invalidInput, invalidJson } from '../errors.js';
 import { describeJsonSyntaxError } from '../json-syntax.js';
 import { isDeliverableAddress, normalizeEmail } from '../email.js';
 import { parseDecimalAmount } from '../money.js';
@@ -45,14 +45,14 @@ export interface JsonParseOptions {
   readonly exactIntegers?: boolean;
 }
 
-/** Parses JSON text, keeping big integers exact (as strings); throws `malformedJson` (400) for anything that is not JSON. */
+/** Parses JSON text, keeping big integers exact (as strings); throws `MalformedJsonError` (a 400 at the edge) for anything that is not JSON. */
 export function parseJsonText(text: string, options: JsonParseOptions = {}): unknown {
   const scanned = scan(text);
-  if (scanned.depth > maxJsonDepth) throw malformedJson(`JSON nested deeper than ${maxJsonDepth} levels`);
+  if (scanned.depth > maxJsonDepth) throw invalidJson(`JSON nested deeper than ${maxJsonDepth} levels`);
   try {
     return JSON.parse(options.exactIntegers === false ? text : scanned.text, dropDangerousKeys) as unknown;
   } catch (error) {
-    throw malformedJson(`not valid JSON: ${syntaxProblem(text, error)}`, error);
+    throw invalidJson(`not valid JSON: ${syntaxProblem(text, error)}`, error);
   }
 }
 
@@ -62,20 +62,20 @@ export function parseJsonBody(rawBody: Buffer, options: JsonParseOptions = {}): 
   try {
     text = utf8.decode(rawBody);
   } catch (error) {
-    throw malformedJson('the body is not valid UTF-8', error);
+    throw invalidJson('the body is not valid UTF-8', error);
   }
   return parseJsonText(text, options);
 }
 
 /**
- * Validates a parsed body against a schema; the first problem becomes `badRequest(field, problem)` with the field
+ * Validates a parsed body against a schema; the first problem becomes `invalidInput(field, problem)` with the field
  * written the way the platform's docs write it: `line_items[0].price`.
  */
 export function validateBody<Schema extends z.ZodType>(schema: Schema, value: unknown): z.output<Schema> {
   const result = schema.safeParse(value, { error: describeIssue });
   if (result.success) return result.data;
   const issue = result.error.issues[0];
-  throw badRequest(issue ? fieldName(issue.path) : 'body', issue?.message ?? 'invalid', result.error);
+  throw invalidInput(issue ? fieldName(issue.path) : 'body', issue?.message ?? 'invalid', result.error);
 }
 
 /** A field path as the error body names it; the body itself is `body`. */
@@ -117,9 +117,9 @@ export function minorUnitsAt(field: string, amount: string, currency: string): n
   try {
     minor = parseDecimalAmount(amount, currency);
   } catch (error) {
-    throw badRequest(field, error instanceof Error ? error.message : 'not an amount', error);
+    throw invalidInput(field, error instanceof Error ? error.message : 'not an amount', error);
   }
-  if (minor < 0) throw badRequest(field, 'must not be negative');
+  if (minor < 0) throw invalidInput(field, 'must not be negative');
   return minor === 0 ? 0 : minor;
 }
 
@@ -145,7 +145,7 @@ export const offsetDateTimeSchema = z.iso
  */
 export function plausibleTimeAt(field: string, iso: string, receivedAt: Date): string {
   const problem = implausibleTimeProblem(iso, receivedAt);
-  if (problem) throw badRequest(field, problem);
+  if (problem) throw invalidInput(field, problem);
   return iso;
 }
 
@@ -234,7 +234,7 @@ const headerTokenPattern = /^[\x21-\x7e]{1,256}$/;
 /** A header the delivery cannot be handled without; missing or not a short printable token is a 400 naming it. */
 export function requiredHeader(headers: HttpHeaders | undefined, name: string): string {
   const value = optionalHeader(headers, name);
-  if (value === undefined) throw badRequest(name, 'missing header');
+  if (value === undefined) throw invalidInput(name, 'missing header');
   return value;
 }
 
@@ -242,6 +242,6 @@ export function requiredHeader(headers: HttpHeaders | undefined, name: string): 
 export function optionalHeader(headers: HttpHeaders | undefined, name: string): string | undefined {
   const value = header(headers, name)?.trim();
   if (value === undefined || value === '') return undefined;
-  if (!headerTokenPattern.test(value)) throw badRequest(name, 'expected 1-256 printable ASCII characters without spaces');
+  if (!headerTokenPattern.test(value)) throw invalidInput(name, 'expected 1-256 printable ASCII characters without spaces');
   return value;
 }
