@@ -20,6 +20,8 @@ export interface LocalWorkflow {
   readonly functions: Record<string, { readonly timeoutSeconds: number; readonly memorySize: number }>;
   /** The send queue and the send worker's event source mapping, as SQS delivers to it. */
   readonly sendQueue: {
+    /** The queue's local URL: where the definition's SendsPending state reads the queue (the runner plays it). */
+    readonly url: string;
     readonly consumer: string;
     readonly batchSize: number;
     readonly maximumBatchingWindowSeconds: number;
@@ -39,6 +41,8 @@ export function localWorkflowOf(stack: WinbackStack, template: { Resources: Reco
   const machines = Object.values(resources).filter((resource) => resource.Type === 'AWS::StepFunctions::StateMachine');
   if (machines.length !== 1) throw new Error(`expected one state machine, found ${machines.length}`);
   const invoked = new Set<string>();
+  const queueId = stack.getLogicalId(stack.sendQueue.node.defaultChild as never);
+  const queueUrl = `https://sqs.${localArnParts.region}.amazonaws.com/${localArnParts.account}/winback-send-queue`;
   const resolve = (value: unknown): string => {
     if (typeof value === 'string') return value;
     const node = value as Record<string, unknown>;
@@ -54,6 +58,7 @@ export function localWorkflowOf(stack: WinbackStack, template: { Resources: Reco
         return localFunctionArn(folder);
       }
     }
+    if ('Ref' in node && node.Ref === queueId) return queueUrl;
     if ('Ref' in node) {
       const pseudo: Record<string, string> = { 'AWS::Partition': localArnParts.partition, 'AWS::Region': localArnParts.region, 'AWS::AccountId': localArnParts.account, 'AWS::URLSuffix': 'amazonaws.com' };
       const known = pseudo[node.Ref as string];
@@ -68,7 +73,6 @@ export function localWorkflowOf(stack: WinbackStack, template: { Resources: Reco
   const consumerId = stack.getLogicalId(stack.sendWorker.node.defaultChild as never);
   const mapping = mappings.find((resource) => (resource.Properties.FunctionName as { Ref?: string }).Ref === consumerId);
   if (!mapping) throw new Error('the send worker has no event source mapping');
-  const queueId = stack.getLogicalId(stack.sendQueue.node.defaultChild as never);
   const queue = resources[queueId]!.Properties as { VisibilityTimeout: number; RedrivePolicy: { maxReceiveCount: number } };
   const properties = mapping.Properties as { BatchSize: number; MaximumBatchingWindowInSeconds?: number; ScalingConfig?: { MaximumConcurrency?: number }; FunctionResponseTypes?: string[] };
   const consumer = folderOf.get(consumerId)!;
@@ -83,6 +87,7 @@ export function localWorkflowOf(stack: WinbackStack, template: { Resources: Reco
     definition,
     functions,
     sendQueue: {
+      url: queueUrl,
       consumer,
       batchSize: properties.BatchSize,
       maximumBatchingWindowSeconds: properties.MaximumBatchingWindowInSeconds ?? 0,

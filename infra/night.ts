@@ -1,6 +1,7 @@
 import { type CfnElement, Duration, Stack, Validations } from 'aws-cdk-lib';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
@@ -16,11 +17,20 @@ export interface WinbackNightProps {
   readonly report: lambda.Function;
   /** Segment workers running at once: `nightConcurrency(settings)` (infra/settings.ts). */
   readonly maxConcurrency: number;
+  /** The send queue the segment workers fill: the report waits until the send worker has emptied it. */
+  readonly sendQueue: sqs.IQueue;
 }
 
 /**
+ * How the report waits for the night's sends: it is built once the send queue is empty (checked every 5 minutes, the
+ * first time 5 minutes after the night finished), or after 6 hours whatever the queue says, so the console's
+ * dashboard counts the night's emails. Each check costs 11 history events: 72 checks are 792.
+ */
+export const sendsWait = { interval: Duration.minutes(5), maxChecks: 72 } as const;
+
+/**
  * The night as a Standard workflow: StartNight -> a Map over the scan segments, each a worker looped on its own
- * cursor and retried on its own -> FinishNight -> BuildReport; a segment that fails every retry sends the run to
+ * cursor and retried on its own -> FinishNight -> AwaitSends (until the send queue is empty) -> BuildReport; a segment that fails every retry sends the run to
  * FailNight. A report that cannot be built leaves the night succeeded (ReportNotBuilt; its function's errors alarm).
  * Why Step Functions and an inline Map: infra/DEPLOYMENT.md, "The night's fan-out".
  */
@@ -73,6 +83,42 @@ export class WinbackNight extends Construct {
     retried(buildReport);
     buildReport.addCatch(new sfn.Pass(this, 'ReportNotBuilt'), { resultPath: '$.reportFailure' });
 
+    // The queue's three counts are approximate and lag by up to a minute: the first check comes minutes after the
+    // last message was queued, and all three must be zero.
+    const startWaiting = new sfn.Pass(this, 'AwaitSends', { result: sfn.Result.fromObject({ checks: 0 }), resultPath: '$.sendsWait' });
+    const waitForSends = new sfn.Wait(this, 'WaitForSends', { time: sfn.WaitTime.duration(sendsWait.interval) });
+    const sendsPending = new tasks.CallAwsService(this, 'SendsPending', {
+      service: 'sqs',
+      action: 'getQueueAttributes',
+      parameters: { QueueUrl: props.sendQueue.queueUrl, AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible', 'ApproximateNumberOfMessagesDelayed'] },
+      iamResources: [props.sendQueue.queueArn],
+      resultSelector: {
+        'visible.$': '$.Attributes.ApproximateNumberOfMessages',
+        'inFlight.$': '$.Attributes.ApproximateNumberOfMessagesNotVisible',
+        'delayed.$': '$.Attributes.ApproximateNumberOfMessagesDelayed',
+      },
+      resultPath: '$.sendsWait.queue',
+    });
+    sendsPending.addRetry({ errors: ['States.ALL'], ...functionRetry, jitterStrategy: sfn.JitterType.FULL });
+    // A queue that cannot be read does not keep the report from being built.
+    sendsPending.addCatch(buildReport, { resultPath: '$.sendsWaitFailure' });
+    const countCheck = new sfn.Pass(this, 'CountSendsCheck', {
+      parameters: { 'checks.$': 'States.MathAdd($.sendsWait.checks, 1)', 'queue.$': '$.sendsWait.queue' },
+      resultPath: '$.sendsWait',
+    });
+    const sendsSettled = new sfn.Choice(this, 'SendsSettled?')
+      .when(
+        sfn.Condition.and(
+          sfn.Condition.stringEquals('$.sendsWait.queue.visible', '0'),
+          sfn.Condition.stringEquals('$.sendsWait.queue.inFlight', '0'),
+          sfn.Condition.stringEquals('$.sendsWait.queue.delayed', '0'),
+        ),
+        buildReport,
+      )
+      .when(sfn.Condition.numberGreaterThanEquals('$.sendsWait.checks', sendsWait.maxChecks), buildReport)
+      .otherwise(waitForSends);
+    const awaitSends = startWaiting.next(waitForSends).next(sendsPending).next(countCheck).next(sendsSettled);
+
     const failNight = new tasks.LambdaInvoke(this, 'FailNight', {
       ...invoking(props.finish),
       payload: sfn.TaskInput.fromObject({ runId: sfn.JsonPath.stringAt('$.night.runId'), error: sfn.JsonPath.objectAt('$.failure') }),
@@ -86,7 +132,7 @@ export class WinbackNight extends Construct {
     this.logGroup = new logs.LogGroup(this, 'Logs', { retention: logs.RetentionDays.THREE_MONTHS });
     this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
       comment: 'Winback: the nightly run, one worker per scan segment',
-      definitionBody: sfn.DefinitionBody.fromChainable(start.next(segments).next(finish).next(buildReport)),
+      definitionBody: sfn.DefinitionBody.fromChainable(start.next(segments).next(finish).next(awaitSends)),
       // Far beyond any real night, short enough that a stuck one is noticed the next morning.
       timeout: Duration.hours(12),
       tracingEnabled: true,

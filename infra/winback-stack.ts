@@ -275,7 +275,7 @@ export class WinbackStack extends Stack {
       environment: { ...common },
       scansTable: true,
     });
-    this.night = new WinbackNight(this, 'Night', { start: nightStart, segmentWorker, finish: nightFinish, report: this.reportBuilder, maxConcurrency: nightConcurrency(settings) });
+    this.night = new WinbackNight(this, 'Night', { start: nightStart, segmentWorker, finish: nightFinish, report: this.reportBuilder, maxConcurrency: nightConcurrency(settings), sendQueue });
     new scheduler.Schedule(this, 'NightlySchedule', {
       description: `Winback: the nightly run at ${settings.scheduleHour}:00 ${settings.timeZone}`,
       schedule: scheduler.ScheduleExpression.cron({ minute: '0', hour: String(settings.scheduleHour), timeZone: TimeZone.of(settings.timeZone) }),

@@ -55,7 +55,7 @@ export interface NightWorkflowRun {
 }
 
 /** The queue's local address; the messages' eventSourceARN names the same queue. */
-const localQueue = { url: 'https://sqs.eu-west-1.amazonaws.com/000000000000/winback-send-queue', arn: 'arn:aws:sqs:eu-west-1:000000000000:winback-send-queue', region: 'eu-west-1' };
+const localQueue = { url: workflow.sendQueue.url, arn: 'arn:aws:sqs:eu-west-1:000000000000:winback-send-queue', region: 'eu-west-1' };
 
 /**
  * What the handlers' overrides reach: the run in progress. Handlers keep what they built at cold start, so they get
@@ -149,14 +149,26 @@ function asLambdaError(error: unknown): Error {
 
 const functionOf = (resource: string) => resource.slice(resource.lastIndexOf(':') + 1);
 
-/** Every Task state of the definition (the Map's inner ones too), by name, with the function its Resource names. */
+/** The one AWS SDK integration the night calls: how many sends are still on the queue. */
+const queueAttributesResource = 'arn:aws:states:::aws-sdk:sqs:getQueueAttributes';
+
+/** Every Lambda Task state of the definition (the Map's inner ones too), by name, with the function its Resource names. */
 function taskStates(states: Record<string, Record<string, unknown>>, into: Map<string, string> = new Map()): Map<string, string> {
   for (const [name, state] of Object.entries(states)) {
+    if (state.Type === 'Task' && state.Resource === queueAttributesResource) continue;
     if (state.Type === 'Task') into.set(name, functionOf(state.Resource as string));
     const inner = (state.ItemProcessor ?? state.Iterator) as { States: Record<string, Record<string, unknown>> } | undefined;
     if (inner) taskStates(inner.States, into);
   }
   return into;
+}
+
+/** The states of the definition (the Map's inner ones too) whose Resource is `resource`. */
+function statesCalling(states: Record<string, Record<string, unknown>>, resource: string): string[] {
+  return Object.entries(states).flatMap(([name, state]) => {
+    const inner = (state.ItemProcessor ?? state.Iterator) as { States: Record<string, Record<string, unknown>> } | undefined;
+    return [...(state.Type === 'Task' && state.Resource === resource ? [name] : []), ...(inner ? statesCalling(inner.States, resource) : [])];
+  });
 }
 
 /** Node 20 lacks Promise.withResolvers, which aws-local-stepfunctions calls (Node 22+ has it). */
@@ -220,11 +232,22 @@ export async function runNightWorkflow(input: { source?: string; asOf?: string }
     };
   }
 
+  // The report waits for the send queue to empty: the played queue answers once it has drained, as the real one
+  // would, minutes later, after the wait states' rounds (which take no time here).
+  const waitTimeOverrides: Record<string, number> = {};
+  for (const state of statesCalling(workflow.definition.States as Record<string, Record<string, unknown>>, queueAttributesResource)) {
+    handlers[state] = async () => {
+      await queue.drain();
+      return { Attributes: { ApproximateNumberOfMessages: '0', ApproximateNumberOfMessagesNotVisible: '0', ApproximateNumberOfMessagesDelayed: '0' } };
+    };
+  }
+  for (const [name, state] of Object.entries(workflow.definition.States as Record<string, Record<string, unknown>>)) if (state.Type === 'Wait') waitTimeOverrides[name] = 0;
+
   const states: Record<string, number> = {};
   const retried: Record<string, number> = {};
   try {
     const machine = new StateMachine(workflow.definition as never, { validationOptions: { checkArn: true, checkPaths: true } });
-    const execution = machine.run(input as never, { overrides: { taskResourceLocalHandlers: handlers as never, retryIntervalOverrides } });
+    const execution = machine.run(input as never, { overrides: { taskResourceLocalHandlers: handlers as never, retryIntervalOverrides, waitTimeOverrides } });
     const logged = (async () => {
       for await (const event of execution.eventLogs) {
         if (event.type === 'StateEntered') states[event.state.name] = (states[event.state.name] ?? 0) + 1;

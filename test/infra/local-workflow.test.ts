@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Duration, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { describe, expect, it } from 'vitest';
 import { formatLocalWorkflow, localWorkflowFile, synthesizeLocalWorkflow, type LocalWorkflow } from '../../infra/local-workflow.js';
 import { WinbackNight } from '../../infra/night.js';
@@ -9,19 +10,19 @@ import { nightConcurrency, readSettings } from '../../infra/settings.js';
 import { segmentsFor } from '../../lib/usecases/run-night.js';
 import { appWith } from './synth.js';
 
-type State = { Type: string; Retry?: { ErrorEquals: string[]; IntervalSeconds?: number; MaxAttempts?: number; BackoffRate?: number; MaxDelaySeconds?: number; JitterStrategy?: string }[]; TimeoutSeconds?: number; Resource?: string; ItemProcessor?: { States: Record<string, State> }; MaxConcurrency?: number };
+type State = { Type: string; Next?: string; Default?: string; Choices?: Record<string, unknown>[]; Seconds?: number; Parameters?: Record<string, unknown>; Catch?: { Next: string }[]; Retry?: { ErrorEquals: string[]; IntervalSeconds?: number; MaxAttempts?: number; BackoffRate?: number; MaxDelaySeconds?: number; JitterStrategy?: string }[]; TimeoutSeconds?: number; Resource?: string; ItemProcessor?: { States: Record<string, State> }; MaxConcurrency?: number };
 
 const generated = JSON.parse(readFileSync(localWorkflowFile, 'utf8')) as LocalWorkflow;
 const states = generated.definition.States as Record<string, State>;
 const segmentStates = states.Segments!.ItemProcessor!.States;
-const allTasks = Object.entries({ ...states, ...segmentStates }).filter(([, state]) => state.Type === 'Task');
+const allTasks = Object.entries({ ...states, ...segmentStates }).filter(([, state]) => state.Type === 'Task' && state.Resource!.includes(':lambda:'));
 
 /** The night construct alone, on placeholder functions: its definition without synthesizing the whole app. */
 function nightDefinition(context: Record<string, unknown>): Record<string, State> {
   const app = appWith(context);
   const stack = new Stack(app, 'NightOnly');
   const fn = (id: string) => new lambda.Function(stack, id, { runtime: lambda.Runtime.NODEJS_24_X, handler: 'index.handler', code: lambda.Code.fromInline('export const handler = async () => ({})'), timeout: Duration.minutes(1) });
-  new WinbackNight(stack, 'Night', { start: fn('Start'), segmentWorker: fn('Worker'), finish: fn('Finish'), report: fn('Report'), maxConcurrency: nightConcurrency(readSettings(app)) });
+  new WinbackNight(stack, 'Night', { start: fn('Start'), segmentWorker: fn('Worker'), finish: fn('Finish'), report: fn('Report'), maxConcurrency: nightConcurrency(readSettings(app)), sendQueue: new sqs.Queue(stack, 'Queue') });
   const machine = Object.values(Template.fromStack(stack).findResources('AWS::StepFunctions::StateMachine'))[0] as { Properties: { DefinitionString: { 'Fn::Join': [string, unknown[]] } } };
   const text = machine.Properties.DefinitionString['Fn::Join'][1].map((part) => (typeof part === 'string' ? part : 'arn:aws:lambda:eu-west-1:000000000000:function:x')).join('');
   return (JSON.parse(text) as { States: Record<string, State> }).States;
@@ -46,6 +47,31 @@ describe('the night workflow the local runner executes', () => {
       FailNight: 'night-finish',
     });
     expect(generated.sendQueue).toMatchObject({ consumer: 'send-worker', batchSize: 10, reportBatchItemFailures: true, maxReceiveCount: 5 });
+  });
+});
+
+describe('the report after the night', () => {
+  it('is built once the send queue is empty, checked every 5 minutes, or after 72 checks whatever the queue says', () => {
+    // Assess: FinishNight -> AwaitSends -> WaitForSends -> SendsPending -> CountSendsCheck -> SendsSettled?
+    expect(states.FinishNight!.Next).toBe('AwaitSends');
+    expect(states.AwaitSends!.Next).toBe('WaitForSends');
+    expect(states.WaitForSends).toMatchObject({ Type: 'Wait', Seconds: 300, Next: 'SendsPending' });
+    expect(states.SendsPending).toMatchObject({ Resource: 'arn:aws:states:::aws-sdk:sqs:getQueueAttributes', Next: 'CountSendsCheck' });
+    expect(states.SendsPending!.Parameters).toMatchObject({ QueueUrl: generated.sendQueue.url });
+    expect(states.SendsPending!.Catch!.map((caught) => caught.Next)).toEqual(['BuildReport']);
+    const settled = states['SendsSettled?']!;
+    expect(settled.Default).toBe('WaitForSends');
+    expect(settled.Choices).toEqual([
+      {
+        And: [
+          { Variable: '$.sendsWait.queue.visible', StringEquals: '0' },
+          { Variable: '$.sendsWait.queue.inFlight', StringEquals: '0' },
+          { Variable: '$.sendsWait.queue.delayed', StringEquals: '0' },
+        ],
+        Next: 'BuildReport',
+      },
+      { Variable: '$.sendsWait.checks', NumericGreaterThanEquals: 72, Next: 'BuildReport' },
+    ]);
   });
 });
 

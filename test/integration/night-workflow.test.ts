@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { DynamoReportSnapshots } from '../../lib/adapters/dynamodb/report-snapshots.js';
 import { DynamoRunRecorder } from '../../lib/adapters/dynamodb/runs.js';
 import { invokeWithQueue, LambdaServiceError, runNightWorkflow } from '../../lib/local/night-workflow.js';
 import type { SendLedger, SendOutcome } from '../../lib/ports/send-ledger.js';
@@ -30,7 +31,7 @@ beforeEach(() => {
 afterEach(() => vi.unstubAllEnvs());
 
 describe('the local night executes the synthesized state machine', () => {
-  it('runs StartNight, a ScoreSegment per segment, FinishNight and BuildReport, and the send queue into SES', async () => {
+  it('runs StartNight, a ScoreSegment per segment, FinishNight, waits for the send queue, then BuildReport', async () => {
     // Prepare
     const shop = await workflowShop(['Ada', 'Ben', 'Cleo', 'Dev', 'Eli']);
 
@@ -39,11 +40,17 @@ describe('the local night executes the synthesized state machine', () => {
 
     // Assess
     expect(run.status).toBe('SUCCEEDED');
-    expect(run.states).toEqual({ StartNight: 1, Segments: 1, ScoreSegment: 4, 'MoreOfSegment?': 4, SegmentDone: 4, FinishNight: 1, BuildReport: 1 });
+    expect(run.states).toEqual({
+      StartNight: 1, Segments: 1, ScoreSegment: 4, 'MoreOfSegment?': 4, SegmentDone: 4, FinishNight: 1,
+      AwaitSends: 1, WaitForSends: 1, SendsPending: 1, CountSendsCheck: 1, 'SendsSettled?': 1, BuildReport: 1,
+    });
     expect(run.retried).toEqual({});
     expect(run.summary).toMatchObject({ runId: run.runId, asOf: '2026-11-22', customersScanned: 5, lost: 5, emailsQueued: 5 });
     expect(run.sendQueue).toMatchObject({ enqueued: 5, sent: 5, failedReceives: 0, deadLetters: [] });
     for (const { customer } of shop.customers) expect(await inboxOf(shop.sesEndpoint, customer.email!)).toHaveLength(1);
+    // The stored report was built after the queue emptied: it counts the night's emails.
+    const stored = await new DynamoReportSnapshots(shop.client, shop.tableName).latest();
+    expect(stored?.report.campaigns.reduce((sum, campaign) => sum + campaign.sent, 0)).toBe(5);
   });
 
   it('retries a throttled segment and finishes the night, scanning it once', async () => {
