@@ -90,6 +90,35 @@ export const settingsSchema = z
     apiRateLimit: wholeNumber(1, 10_000, 'must be a whole number from 1 to 10000').default(50),
     /** Requests the HTTP API accepts in a burst above the rate. */
     apiBurstLimit: wholeNumber(1, 5_000, 'must be a whole number from 1 to 5000').default(100),
+    /**
+     * Where this deployment's coupon codes are made (docs/coupons.md): "local" (Winback alone; the shop loads its codes
+     * itself) or the shop's platform, whose API credentials the stack then keeps in Secrets Manager and gives, as an
+     * ARN, to the functions that create and remove codes. It should match the campaigns' `coupon.provider`.
+     */
+    couponPlatform: z.enum(['local', 'shopify', 'woocommerce'], 'must be "local", "shopify" or "woocommerce"').default('local'),
+    /** The shop the Shopify credentials belong to (NAME.myshopify.com): codes are made there and nowhere else. */
+    shopifyDomain: z
+      .string()
+      .trim()
+      .toLowerCase()
+      .regex(/^[a-z0-9][a-z0-9-]{0,62}\.myshopify\.com$/, 'must be the shop\'s NAME.myshopify.com address')
+      .optional(),
+    /** The WooCommerce site (https) the REST API key belongs to: codes are made there and nowhere else. */
+    woocommerceUrl: z
+      .url({ protocol: /^https$/, error: 'must be the site\'s https:// address' })
+      .transform((url) => url.replace(/\/+$/, ''))
+      .optional(),
+    /**
+     * An existing Secrets Manager secret with the platform's credentials (its complete ARN, with the 6-character
+     * suffix, so the grant names exactly it). Default: the stack creates one, to be filled in after deploying.
+     */
+    couponCredentialsSecretArn: z
+      .string()
+      .regex(
+        /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@-]+-[A-Za-z0-9]{6}$/,
+        'must be the complete ARN of a Secrets Manager secret (arn:aws:secretsmanager:REGION:ACCOUNT:secret:NAME-AbCdEf)',
+      )
+      .optional(),
   })
   .superRefine((settings, context) => {
     if ((settings.hostedZoneId === undefined) !== (settings.hostedZoneName === undefined)) {
@@ -97,6 +126,15 @@ export const settingsSchema = z
     }
     if (settings.hostedZoneName !== undefined && settings.hostedZoneName !== sesIdentity(settings)) {
       context.addIssue({ code: 'custom', path: ['hostedZoneName'], message: `must be the SES identity's domain "${sesIdentity(settings)}" (the zone that holds its DKIM and MAIL FROM records)` });
+    }
+    if (settings.couponPlatform === 'shopify' && settings.shopifyDomain === undefined) {
+      context.addIssue({ code: 'custom', path: ['shopifyDomain'], message: 'is required with couponPlatform "shopify": the shop whose discounts Winback makes' });
+    }
+    if (settings.couponPlatform === 'woocommerce' && settings.woocommerceUrl === undefined) {
+      context.addIssue({ code: 'custom', path: ['woocommerceUrl'], message: 'is required with couponPlatform "woocommerce": the site whose coupons Winback makes' });
+    }
+    if (settings.couponPlatform === 'local' && settings.couponCredentialsSecretArn !== undefined) {
+      context.addIssue({ code: 'custom', path: ['couponCredentialsSecretArn'], message: 'is only read with couponPlatform "shopify" or "woocommerce"' });
     }
     const identity = settings.sesIdentity;
     if (identity === undefined) return;

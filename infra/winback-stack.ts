@@ -34,6 +34,8 @@ export const secretArnVariables = {
   wooCommerceWebhookSecret: 'WOOCOMMERCE_WEBHOOK_SECRET_ARN',
   genericWebhookSecret: 'WEBHOOK_SECRET_ARN',
   adminToken: 'WINBACK_ADMIN_TOKEN_ARN',
+  shopifyAdminToken: 'SHOPIFY_ADMIN_TOKEN_ARN',
+  wooCommerceCredentials: 'WOOCOMMERCE_CREDENTIALS_ARN',
 } as const;
 
 /**
@@ -142,6 +144,11 @@ export class WinbackStack extends Stack {
     const adminToken = this.secret('AdminToken', 'Bearer token of the admin API (in addition to the Cognito JWT)', {
       noRotation: 'The admin API clients hold this token; it is replaced by hand together with them (a scheduled rotation would lock them out). Marketers authenticate with Cognito first.',
     });
+
+    // The shop platform's API credentials, with couponPlatform "shopify" or "woocommerce": only the functions that
+    // create codes (the segment worker, and the send worker for an email that waited for its code) and remove them
+    // (night-finish's housekeeping) get them. The scheduled sender only hands due sends to the queue.
+    const coupons = this.couponCredentials(settings, issuedByPlatform);
 
     // ---- queues for what failed after every retry ------------------------------------------------------------------
     // One queue per pipeline, each alarmed. Scheduler and EventBridge invoke Lambda asynchronously, so a function's
@@ -254,15 +261,15 @@ export class WinbackStack extends Stack {
     const segmentWorker = this.fn('SegmentWorker', 'segment-worker', 'One scan segment: scores, decides, reserves and queues the sends; hands over its cursor near the time limit', {
       timeout: Duration.minutes(15),
       memorySize: 1024,
-      environment: nightEnvironment,
-      secrets: [unsubscribeSigningKey],
+      environment: { ...nightEnvironment, ...coupons.environment },
+      secrets: [unsubscribeSigningKey, ...coupons.secrets],
       runsNight: true,
     });
     sendQueue.grantSendMessages(segmentWorker.role!);
     const nightFinish = this.fn('NightFinish', 'night-finish', 'The night ends: sums the segments into the run record, or records the failure', {
       timeout: Duration.minutes(2),
-      environment: nightEnvironment,
-      secrets: [unsubscribeSigningKey],
+      environment: { ...nightEnvironment, ...coupons.environment },
+      secrets: [unsubscribeSigningKey, ...coupons.secrets],
     });
     this.reportBuilder = this.fn('ReportBuilder', 'report-builder', 'After the night: builds the whole report and stores it, so the console answers at once at any size', {
       // A million customers' report reads the whole table (about 3.5 GB with five orders each) in a few minutes. It
@@ -300,8 +307,9 @@ export class WinbackStack extends Stack {
         ...sending,
         UNSUBSCRIBE_BASE_URL: unsubscribeBaseUrl,
         SEND_RATE_PER_SECOND: String(Math.max(0.1, (settings.sesMaxSendRate * 0.9) / senderConcurrency)),
+        ...coupons.environment,
       },
-      secrets: [unsubscribeSigningKey],
+      secrets: [unsubscribeSigningKey, ...coupons.secrets],
       sends: true,
     });
     this.sendWorker.addEventSource(
@@ -372,6 +380,9 @@ export class WinbackStack extends Stack {
     output('WooCommerceWebhookSecretArn', wooCommerceWebhookSecret.secretArn, 'The WooCommerce webhook secret');
     output('GenericWebhookSecretArn', genericWebhookSecret.secretArn, 'Put the Standard Webhooks whsec_ secret here');
     output('AdminTokenArn', adminToken.secretArn, 'The admin API bearer token');
+    if (coupons.secrets[0]) {
+      output('CouponCredentialsArn', coupons.secrets[0].secretArn, settings.couponPlatform === 'shopify' ? 'Put the Shopify Admin API access token (shpat_...) here' : 'Put {"consumerKey": "ck_...", "consumerSecret": "cs_..."} here');
+    }
     output('NightFailuresQueueUrl', nightFailures.queueUrl, 'Nights the schedule could not start after every retry');
     output('NightStateMachineArn', this.night.stateMachine.stateMachineArn, 'The night: start an execution with {"asOf":"YYYY-MM-DD"} to re-run one');
     output('SendQueueUrl', sendQueue.queueUrl, 'Sends waiting for the SES sender');
@@ -379,10 +390,38 @@ export class WinbackStack extends Stack {
     output('DashboardName', this.monitoring.dashboard.dashboardName, 'CloudWatch dashboard');
   }
 
-  private secret(id: string, description: string, options: { noRotation: string; retain?: boolean }): secretsmanager.Secret {
+  /**
+   * The coupon platform's credentials and where the functions find them: an ARN, and the one shop they belong to (a
+   * campaign config naming another shop gets none). None with couponPlatform "local".
+   */
+  private couponCredentials(settings: WinbackSettings, issuedByPlatform: (platform: string) => string): { environment: Record<string, string>; secrets: secretsmanager.ISecret[] } {
+    if (settings.couponPlatform === 'local') return { environment: {}, secrets: [] };
+    const shopify = settings.couponPlatform === 'shopify';
+    const secret = settings.couponCredentialsSecretArn
+      ? secretsmanager.Secret.fromSecretCompleteArn(this, 'CouponCredentials', settings.couponCredentialsSecretArn)
+      : shopify
+        ? this.secret('ShopifyAdminToken', `Shopify Admin API access token of ${settings.shopifyDomain}, for coupon codes (replace the placeholder with the shpat_ token after deploying)`, {
+            noRotation: issuedByPlatform('Shopify (the app\'s Admin API access token)'),
+            // Until replaced, the functions read "no credentials" and hold the emails with codes (docs/coupons.md).
+            placeholder: 'the Admin API access token (shpat_...) as the whole secret value',
+          })
+        : this.secret('WooCommerceCredentials', `WooCommerce REST API key of ${settings.woocommerceUrl}, for coupon codes (replace the placeholder after deploying)`, {
+            noRotation: issuedByPlatform('WooCommerce (a REST API key with Read/Write permission)'),
+            placeholder: '{"consumerKey": "ck_...", "consumerSecret": "cs_..."}',
+          });
+    const environment: Record<string, string> = shopify
+      ? { [secretArnVariables.shopifyAdminToken]: secret.secretArn, SHOPIFY_SHOP_DOMAIN: settings.shopifyDomain! }
+      : { [secretArnVariables.wooCommerceCredentials]: secret.secretArn, WOOCOMMERCE_SITE_URL: settings.woocommerceUrl! };
+    return { environment, secrets: [secret] };
+  }
+
+  private secret(id: string, description: string, options: { noRotation: string; retain?: boolean; placeholder?: string }): secretsmanager.Secret {
     const secret = new secretsmanager.Secret(this, id, {
       description: `Winback: ${description}`,
-      generateSecretString: { passwordLength: 64, excludePunctuation: true },
+      // A placeholder names what belongs there; its generated part keeps the template free of any fixed value.
+      generateSecretString: options.placeholder
+        ? { passwordLength: 64, excludePunctuation: true, secretStringTemplate: JSON.stringify({ replaceWith: options.placeholder }), generateStringKey: 'placeholder' }
+        : { passwordLength: 64, excludePunctuation: true },
       removalPolicy: options.retain ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
     });
     Validations.of(secret).acknowledge({ id: 'AwsSolutions-SMG4', reason: options.noRotation });

@@ -17,7 +17,8 @@ export async function shopifyAdminToken(source: NodeJS.ProcessEnv = process.env)
   const arn = source.SHOPIFY_ADMIN_TOKEN_ARN;
   if (!arn) throw new MissingCredentialsError('SHOPIFY_ADMIN_TOKEN is not set (or SHOPIFY_ADMIN_TOKEN_ARN on AWS): the Admin API access token of the shop\'s app');
   const value = await getSecret(arn, { maxAge: secretCacheSeconds });
-  if (typeof value !== 'string' || value.trim().length < 10) throw new MissingCredentialsError(`the secret in ${arn} must be the Shopify Admin API access token`);
+  // The stack creates the secret holding a JSON placeholder until the merchant puts the token there.
+  if (typeof value !== 'string' || value.trim().length < 10 || value.trim().startsWith('{')) throw new MissingCredentialsError(`the secret in ${arn} must be the Shopify Admin API access token`);
   return value.trim();
 }
 
@@ -37,7 +38,7 @@ export async function woocommerceCredentials(source: NodeJS.ProcessEnv = process
   const value = await getSecret(arn, { maxAge: secretCacheSeconds });
   let parsed: Partial<WooCommerceCredentials> = {};
   try {
-    parsed = (typeof value === 'string' ? JSON.parse(value) : value) as Partial<WooCommerceCredentials>;
+    parsed = ((typeof value === 'string' ? JSON.parse(value) : value) ?? {}) as Partial<WooCommerceCredentials>;
   } catch {
     // Reported below.
   }

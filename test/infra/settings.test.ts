@@ -20,6 +20,7 @@ describe('readSettings', () => {
       accountLambdaConcurrency: 1000,
       apiRateLimit: 50,
       apiBurstLimit: 100,
+      couponPlatform: 'local',
     });
     expect(sesIdentity(settings)).toBe('example.com');
   });
@@ -51,6 +52,28 @@ describe('readSettings', () => {
     expect(settings).toMatchObject({ alarmEmail: 'ops@shop.example', unsubscribeBaseUrl: 'https://shop.example/w' });
   });
 
+  it('takes the coupon platform with the one shop its credentials belong to, or an existing secret by its complete ARN', () => {
+    // Act
+    const shopify = readSettings(appWith({ couponPlatform: 'shopify', shopifyDomain: 'My-Shop.myshopify.com' }));
+    const woocommerce = readSettings(
+      appWith({ couponPlatform: 'woocommerce', woocommerceUrl: 'https://shop.example/', couponCredentialsSecretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:shop/woo-AbC123' }),
+    );
+    // Assess
+    expect(shopify).toMatchObject({ couponPlatform: 'shopify', shopifyDomain: 'my-shop.myshopify.com' });
+    expect(woocommerce).toMatchObject({ couponPlatform: 'woocommerce', woocommerceUrl: 'https://shop.example', couponCredentialsSecretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:shop/woo-AbC123' });
+  });
+
+  it.each([
+    [{ couponPlatform: 'shopify' }, 'shopifyDomain'],
+    [{ couponPlatform: 'woocommerce', shopifyDomain: 'my-shop.myshopify.com' }, 'woocommerceUrl'],
+    [{ couponCredentialsSecretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:shop/woo-AbC123' }, 'couponCredentialsSecretArn'],
+  ])('refuses a coupon platform without its shop, or credentials without a platform (%j)', (context, key) => {
+    // Act
+    const read = () => readSettings(appWith(context));
+    // Assess
+    expect(read).toThrow(`context "${key}"`);
+  });
+
   it.each([
     ['scheduleHour', '24'],
     ['scheduleHour', 'three'],
@@ -70,6 +93,10 @@ describe('readSettings', () => {
     ['sesMaxSendRate', '0'],
     ['nightMaxConcurrency', '41'],
     ['accountLambdaConcurrency', '9'],
+    ['couponPlatform', 'magento'],
+    ['shopifyDomain', 'shop.example'],
+    ['woocommerceUrl', 'http://shop.example'],
+    ['couponCredentialsSecretArn', 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:shop-token'],
   ])('refuses a bad %s (%j) and names the context key', (key, value) => {
     // Prepare
     const app = appWith({ [key]: value });

@@ -672,3 +672,95 @@ describe('WinbackStack', () => {
     });
   });
 });
+
+describe('WinbackStack with coupon codes made in the shop\'s platform', () => {
+  const existingSecret = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:shop/woocommerce-key-AbC123';
+  let shopify: Synthesized;
+  let woocommerce: Synthesized;
+  const environmentIn = (synthesized: Synthesized, handler: string) =>
+    ((synthesized.template.findResources('AWS::Lambda::Function') as Record<string, Resource>)[logicalIdOfFunction(synthesized, handler)]!.Properties.Environment as { Variables: Record<string, unknown> })
+      .Variables;
+  /** Each function's readable secrets: a created one by its logical id's prefix, an existing one by its ARN. */
+  const secretsIn = (synthesized: Synthesized) =>
+    Object.fromEntries(
+      handlers.map((handler) => [
+        handler,
+        statementsOfFunction(synthesized, handler)
+          .filter((statement) => actionsOf(statement).includes('secretsmanager:GetSecretValue'))
+          .flatMap((statement) => [statement.Resource].flat() as (string | { Ref: string })[])
+          .map((resource) => (typeof resource === 'string' ? resource : resource.Ref.replace(/[0-9A-F]{8}$/, '')))
+          .sort(),
+      ]),
+    );
+  const platformFunctions = ['night-finish', 'segment-worker', 'send-worker'];
+
+  beforeAll(() => {
+    // Prepare + Act
+    shopify = synthWinback({ couponPlatform: 'shopify', shopifyDomain: 'Fietsen-Co.myshopify.com' }, { bundle: false });
+    woocommerce = synthWinback({ couponPlatform: 'woocommerce', woocommerceUrl: 'https://fietsen.example/', couponCredentialsSecretArn: existingSecret }, { bundle: false });
+  });
+
+  afterAll(() => {
+    for (const synthesized of [shopify, woocommerce]) if (synthesized) rmSync(synthesized.assembly.directory, { recursive: true, force: true });
+  });
+
+  it('gives the functions that create or remove codes the credentials as an ARN and the one shop they belong to', () => {
+    // Assess
+    for (const handler of platformFunctions) {
+      expect(environmentIn(shopify, handler), handler).toMatchObject({ SHOPIFY_ADMIN_TOKEN_ARN: { Ref: expect.stringMatching(/^ShopifyAdminToken/) }, SHOPIFY_SHOP_DOMAIN: 'fietsen-co.myshopify.com' });
+      expect(environmentIn(woocommerce, handler), handler).toMatchObject({ WOOCOMMERCE_CREDENTIALS_ARN: existingSecret, WOOCOMMERCE_SITE_URL: 'https://fietsen.example' });
+    }
+    const elsewhere = handlers.filter((handler) => !platformFunctions.includes(handler));
+    for (const synthesized of [shopify, woocommerce]) {
+      for (const handler of elsewhere) expect(Object.keys(environmentIn(synthesized, handler)).filter((name) => /^(SHOPIFY_(ADMIN|SHOP)|WOOCOMMERCE_(CREDENTIALS|SITE))/.test(name)), handler).toEqual([]);
+    }
+  });
+
+  it('lets each function read only the secrets it uses: the platform\'s credentials only where codes are made or removed', () => {
+    // Prepare
+    const withoutPlatform = {
+      'night-start': ['UnsubscribeSigningKey'],
+      'scheduled-sender': ['UnsubscribeSigningKey'],
+      'email-events': [],
+      'webhook-shopify': ['ShopifyWebhookSecret'],
+      'webhook-woocommerce': ['WooCommerceWebhookSecret'],
+      'webhook-generic': ['GenericWebhookSecret'],
+      unsubscribe: ['UnsubscribeSigningKey'],
+      feedback: ['UnsubscribeSigningKey'],
+      'admin-api': ['AdminToken', 'UnsubscribeSigningKey'],
+      console: [],
+      'report-builder': [],
+    };
+    // Assess
+    expect(secretsIn(shopify)).toEqual({ ...withoutPlatform, ...Object.fromEntries(platformFunctions.map((handler) => [handler, ['ShopifyAdminToken', 'UnsubscribeSigningKey']])) });
+    expect(secretsIn(woocommerce)).toEqual({ ...withoutPlatform, ...Object.fromEntries(platformFunctions.map((handler) => [handler, [existingSecret, 'UnsubscribeSigningKey'].sort()])) });
+    for (const synthesized of [shopify, woocommerce]) {
+      const reads = Object.values(synthesized.template.findResources('AWS::IAM::Policy') as Record<string, Resource>)
+        .flatMap((policy) => (policy.Properties.PolicyDocument as { Statement: Statement[] }).Statement)
+        .filter((statement) => actionsOf(statement).some((action) => action.startsWith('secretsmanager:')));
+      // Exactly the secret, never a name pattern or a wildcard.
+      expect(reads.flatMap((statement) => [statement.Resource].flat()).filter((resource) => JSON.stringify(resource).includes('*'))).toEqual([]);
+    }
+  });
+
+  it('creates the Shopify token\'s secret holding only a generated placeholder, and creates none when an existing one is named', () => {
+    // Prepare
+    const secrets = (synthesized: Synthesized) => Object.keys(synthesized.template.findResources('AWS::SecretsManager::Secret')).map((id) => id.replace(/[0-9A-F]{8}$/, '')).sort();
+    // Assess
+    shopify.template.hasResourceProperties('AWS::SecretsManager::Secret', {
+      Description: Match.stringLikeRegexp('fietsen-co\\.myshopify\\.com'),
+      GenerateSecretString: Match.objectLike({ PasswordLength: 64, GenerateStringKey: 'placeholder', SecretStringTemplate: Match.stringLikeRegexp('replaceWith') }),
+    });
+    expect(secrets(shopify)).toContain('ShopifyAdminToken');
+    expect(secrets(woocommerce).filter((id) => /WooCommerceCredentials|ShopifyAdminToken/.test(id))).toEqual([]);
+    expect(shopify.template.findOutputs('CouponCredentialsArn')).not.toEqual({});
+  });
+
+  it('reports no cdk-nag finding that is not acknowledged', () => {
+    // Assess
+    for (const synthesized of [shopify, woocommerce]) {
+      const report = validationReport(synthesized.assembly);
+      expect(report.pluginReports.flatMap((plugin) => plugin.violations.map((violation) => `${plugin.pluginName}: ${violation.ruleName}`))).toEqual([]);
+    }
+  });
+});
