@@ -67,7 +67,7 @@ describe('folding identical summaries', () => {
   });
 });
 
-type Prepared = (rows: WeightedColumns) => (params: BgNbdParams, gradient?: Float64Array) => number;
+type Prepared = (rows: WeightedColumns) => (params: BgNbdParams, gradient?: Float64Array, hessian?: Float64Array) => number;
 type PerCustomer = (params: BgNbdParams, summary: CustomerSummary) => number;
 
 /** The total as the definition reads: each row's own log-likelihood times its weight. */
@@ -109,6 +109,36 @@ describe.each([
         const shifted = (delta: number) => referenceTotal(perCustomer, { ...params, [name]: params[name] * Math.exp(delta) }, rows);
         const numeric = (shifted(h) - shifted(-h)) / (2 * h);
         expect(Math.abs((gradient[i] as number) - numeric), `d/d log ${name} at ${JSON.stringify(params)}`).toBeLessThan(1e-5 * Math.max(1, Math.abs(numeric)));
+      });
+    }
+  });
+
+  it.each([
+    ['CDNOW (weeks)', cdnow],
+    ['whole days', days],
+  ])('%s: its Hessian is the central differences of its gradient, and leaves value and gradient unchanged', (_, customers) => {
+    // Prepare
+    const total = prepared(foldSummaries(customers));
+    for (const params of points) {
+      const gradientAlone = new Float64Array(4);
+      const valueAlone = total(params, gradientAlone);
+      // Act
+      const gradient = new Float64Array(4);
+      const hessian = new Float64Array(16);
+      const value = total(params, gradient, hessian);
+      // Assess
+      expect(value).toBe(valueAlone);
+      expect(gradient).toEqual(gradientAlone);
+      names.forEach((name, j) => {
+        const h = 1e-5;
+        const up = new Float64Array(4);
+        const down = new Float64Array(4);
+        total({ ...params, [name]: params[name] * Math.exp(h) }, up);
+        total({ ...params, [name]: params[name] * Math.exp(-h) }, down);
+        names.forEach((other, i) => {
+          const numeric = ((up[i] as number) - (down[i] as number)) / (2 * h);
+          expect(Math.abs((hessian[i * 4 + j] as number) - numeric), `d2/d log ${other} d log ${name} at ${JSON.stringify(params)}`).toBeLessThan(1e-5 * Math.max(1, Math.abs(numeric)));
+        });
       });
     }
   });

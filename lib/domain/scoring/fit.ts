@@ -1,4 +1,4 @@
-import { invertSpd, minimize, numericGradient, numericHessian, type ObjectiveWithGradient } from './optimize.js';
+import { invertSpd, minimize, minimizeNewton, numericGradient, numericHessian, type ObjectiveWithGradient, type ObjectiveWithHessian } from './optimize.js';
 import type { WeightedColumns } from './summary.js';
 import type { FitOptions, FittedModel, ModelName, WeightedSummary } from './types.js';
 
@@ -8,6 +8,8 @@ export interface LikelihoodSpec<P> {
   readonly paramNames: readonly (keyof P & string)[];
   /** False: the fit differentiates the likelihood numerically. */
   readonly analyticGradient: boolean;
+  /** True: the likelihood also gives its Hessian, and the fit takes Newton steps ({@link minimizeNewton}). */
+  readonly analyticHessian?: boolean;
 }
 
 /** The rows a fit runs on, with the model's likelihood over them. */
@@ -17,25 +19,29 @@ export interface LikelihoodData<P> {
   readonly rows: number;
   /**
    * Total weighted log-likelihood. When `gradient` is given (and the model has an analytic one) it receives
-   * d(total)/d(log parameter), in the spec's `paramNames` order.
+   * d(total)/d(log parameter), in the spec's `paramNames` order; when `hessian` is given too (and the model has an
+   * analytic one) it receives the second derivatives in log parameters, row-major.
    */
-  total(params: P, gradient?: Float64Array): number;
+  total(params: P, gradient?: Float64Array, hessian?: Float64Array): number;
   /** The same over every stride-th row, each with its weight. */
   subsample(stride: number): LikelihoodData<P>;
 }
 
 /** Rows as summary objects, evaluated by a model's total log-likelihood function. */
-export function rowsData<P>(rows: readonly WeightedSummary[], total: (params: P, rows: readonly WeightedSummary[], gradient?: Float64Array) => number): LikelihoodData<P> {
+export function rowsData<P>(
+  rows: readonly WeightedSummary[],
+  total: (params: P, rows: readonly WeightedSummary[], gradient?: Float64Array, hessian?: Float64Array) => number,
+): LikelihoodData<P> {
   return {
     customers: rows.reduce((sum, row) => sum + row.weight, 0),
     rows: rows.length,
-    total: (params, gradient) => total(params, rows, gradient),
+    total: (params, gradient, hessian) => total(params, rows, gradient, hessian),
     subsample: (stride) => rowsData(rows.filter((_, i) => i % stride === 0), total),
   };
 }
 
 /** Rows as columns, laid out once by `prepare` for the tens of evaluations a fit makes (see prepared-rows.ts). */
-export function columnsData<P>(columns: WeightedColumns, prepare: (columns: WeightedColumns) => (params: P, gradient?: Float64Array) => number): LikelihoodData<P> {
+export function columnsData<P>(columns: WeightedColumns, prepare: (columns: WeightedColumns) => (params: P, gradient?: Float64Array, hessian?: Float64Array) => number): LikelihoodData<P> {
   let customers = 0;
   for (let i = 0; i < columns.length; i++) customers += columns.weight[i] as number;
   return { customers, rows: columns.length, total: prepare(columns), subsample: (stride) => columnsData(everyNthRow(columns, stride), prepare) };
@@ -60,9 +66,10 @@ export function paramsFromLog<P>(names: readonly (keyof P & string)[], theta: Ar
 }
 
 /**
- * Maximises the mean log-likelihood over log-parameters (BFGS), optionally minus an L2 penalty on the log-parameters.
+ * Maximises the mean log-likelihood over log-parameters, optionally minus an L2 penalty on the log-parameters: by damped
+ * Newton steps when the model gives its Hessian, by BFGS otherwise.
  *
- * Standard errors: the Hessian of the total negative log-likelihood (plus the penalty, when there is one) is taken in
+ * Standard errors: with an analytic Hessian, the one at the estimate (the optimiser's last evaluation); otherwise the Hessian of the total negative log-likelihood (plus the penalty, when there is one) is taken in
  * log-parameter space by differences of the gradient (central; forward for many rows) and inverted; the delta method
  * maps it back, se(p) = p * se(log p). At a stationary point this equals the inverse of the Hessian in natural parameters.
  */
@@ -101,6 +108,7 @@ export function fitMaximumLikelihood<P>(spec: LikelihoodSpec<P>, data: Likelihoo
   };
   const objective = objectiveOf(data);
   const maxIterations = options.maxIterations ?? 500;
+  if (spec.analyticHessian) return fitByNewton(spec, data, start, penalty, maxIterations, options, started);
 
   // With many distinct rows, most BFGS iterations would be spent finding the neighbourhood of the maximum and the
   // curvature there. A fit on an evenly spread subsample of the rows (each kept with its weight, so the subsample's mean
@@ -140,6 +148,63 @@ export function fitMaximumLikelihood<P>(spec: LikelihoodSpec<P>, data: Likelihoo
     standardErrors[name] = (params[name] as number) * Math.sqrt(variance);
   });
 
+  const diagnostic = diagnose(result.reason, result.converged, logLikelihood, names.map((name) => [name, params[name] as number] as const), covariance !== undefined);
+  return {
+    model: spec.model,
+    params,
+    logLikelihood,
+    customers,
+    iterations: result.iterations,
+    converged: diagnostic === undefined,
+    ...(diagnostic === undefined ? {} : { diagnostic }),
+    ms: performance.now() - started,
+    standardErrors: standardErrors as FittedModel<P>['standardErrors'],
+    timeUnit: options.timeUnit ?? 'days',
+    penalty,
+  };
+}
+
+/**
+ * The fit by {@link minimizeNewton}: the same objective (the per-customer mean, in log parameters, with the penalty), and
+ * the same subsample warm start for many rows (its estimate only: Newton needs no curvature carried over). The standard
+ * errors come from the Hessian of the last evaluation, at the estimate itself: no further evaluation.
+ */
+function fitByNewton<P>(spec: LikelihoodSpec<P>, data: LikelihoodData<P>, start: Float64Array, penalty: number, maxIterations: number, options: FitOptions, started: number): FittedModel<P> {
+  const names = spec.paramNames;
+  const n = names.length;
+  const customers = data.customers;
+  const objectiveOf = (over: LikelihoodData<P>): ObjectiveWithHessian => {
+    const count = over.customers;
+    return (theta, gradient, hessian) => {
+      const value = -over.total(paramsFromLog<P>(names, theta), gradient, hessian) / count;
+      let penaltyValue = 0;
+      for (let i = 0; i < n; i++) {
+        const t = theta[i] as number;
+        penaltyValue += penalty * t * t;
+        gradient[i] = -(gradient[i] as number) / count + 2 * penalty * t;
+      }
+      for (let k = 0; k < n * n; k++) hessian[k] = -(hessian[k] as number) / count;
+      for (let i = 0; i < n; i++) hessian[i * n + i] = (hessian[i * n + i] as number) + 2 * penalty;
+      return value + penaltyValue;
+    };
+  };
+  if (data.rows > warmStartAbove) {
+    const warm = minimizeNewton(objectiveOf(data.subsample(Math.ceil(data.rows / warmStartRows))), start, { maxIterations });
+    if (warm.converged) start.set(warm.x);
+  }
+  const result = minimizeNewton(objectiveOf(data), start, { maxIterations });
+  const params = paramsFromLog<P>(names, result.x);
+  let penaltyValue = 0;
+  for (const t of result.x) penaltyValue += penalty * t * t;
+  const logLikelihood = -(result.value - penaltyValue) * customers;
+  // The Hessian of the total objective is the mean's times the customers.
+  const hessian = Array.from({ length: n }, (_, i) => Float64Array.from(result.hessian.subarray(i * n, (i + 1) * n), (value) => value * customers));
+  const covariance = allFinite(result.hessian) ? invertSpd(hessian) : undefined;
+  const standardErrors: Record<string, number> = {};
+  names.forEach((name, i) => {
+    const variance = covariance ? ((covariance[i] as Float64Array)[i] as number) : Number.NaN;
+    standardErrors[name] = (params[name] as number) * Math.sqrt(variance);
+  });
   const diagnostic = diagnose(result.reason, result.converged, logLikelihood, names.map((name) => [name, params[name] as number] as const), covariance !== undefined);
   return {
     model: spec.model,

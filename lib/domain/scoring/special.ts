@@ -43,3 +43,21 @@ export function oneMinusPowerOver(u: number, e: number): number {
   if (e === 0) return -lnU;
   return -Math.expm1(e * lnU) / e;
 }
+
+/**
+ * The trigamma function psi'(x) for x > 0, for the analytic Hessians (stdlib's is not a dependency): the recurrence
+ * psi'(x) = psi'(x+1) + 1/x^2 up to x >= 10, then the asymptotic series to x^-11 (relative error below 1e-13).
+ */
+export function trigamma(x: number): number {
+  if (!(x > 0)) return Number.NaN;
+  let shifted = 0;
+  while (x < 10) {
+    shifted += 1 / (x * x);
+    x += 1;
+  }
+  const inverse = 1 / x;
+  const square = inverse * inverse;
+  // 1/x + 1/(2x^2) + sum of B_2k / x^(2k+1): B_2 = 1/6, B_4 = -1/30, B_6 = 1/42, B_8 = -1/30, B_10 = 5/66.
+  const series = inverse * (1 + inverse / 2 + square * (1 / 6 + square * (-1 / 30 + square * (1 / 42 + square * (-1 / 30 + (square * 5) / 66)))));
+  return shifted + series;
+}
