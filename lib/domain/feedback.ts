@@ -27,8 +27,10 @@ export function isFeedbackAnswerCode(value: unknown): value is FeedbackAnswerCod
   return typeof value === 'string' && feedbackAnswers.some((answer) => answer.code === value);
 }
 
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point of this pattern
+const controlCharacters = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g;
+
 /** Free text is kept as plain text: control characters go, the length is capped, and it is never rendered as HTML. */
 export function cleanComment(text: string): string {
-  // eslint-disable-next-line no-control-regex
-  return text.replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g, '').trim().slice(0, maxFeedbackCommentLength);
+  return text.replace(controlCharacters, '').trim().slice(0, maxFeedbackCommentLength);
 }

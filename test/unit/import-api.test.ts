@@ -80,7 +80,8 @@ describe('the Shopify bulk-operation importer, against a fake of the GraphQL Adm
     const { client, sleep } = await shopify();
     const failing = await shopify({ bulk: { jsonl, outcome: { status: 'FAILED', errorCode: 'ACCESS_DENIED' } } });
     const busy = await shopify({ bulk: { jsonl, pollsWhileRunning: 100 } });
-    await busy.client().request('mutation($query: String!) { bulkOperationRunQuery(query: $query) { bulkOperation { id } userErrors { message } } }', { query: '{ orders { edges { node { id } } } }' });
+    const startBulk = 'mutation($query: String!) { bulkOperationRunQuery(query: $query) { bulkOperation { id } userErrors { message } } }';
+    await busy.client().request(startBulk, { query: '{ orders { edges { node { id } } } }' });
     // Act
     const [refused, failed, already] = await Promise.allSettled([
       all(shopifyBulkOrders(client('shpat_wrong'), { receivedAt, sleep })),
