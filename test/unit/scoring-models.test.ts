@@ -75,6 +75,29 @@ describe('analytic gradients agree with central differences', () => {
   it('BG/NBD', () => check(bgnbdTotalLogLikelihood as never, ['r', 'alpha', 'a', 'b'], [0.4, 6, 1.3, 2], rows));
   it('MBG/NBD', () => check(mbgnbdTotalLogLikelihood as never, ['r', 'alpha', 'a', 'b'], [0.4, 6, 1.3, 2], rows));
   it('Gamma-Gamma', () => check(gammaGammaTotalLogLikelihood as never, ['p', 'q', 'gamma'], [5, 3, 12], spendRows));
+
+  it('Gamma-Gamma: its Hessian is the central differences of its gradient', () => {
+    // Prepare
+    const params = { p: 5, q: 3, gamma: 12 };
+    const names = ['p', 'q', 'gamma'] as const;
+    const rows = [...spendRows, ...compressSpend([{ x: 2, tx: 0, T: 0, monetary: 70 }, { x: 9, tx: 0, T: 0, monetary: 3.5 }])];
+    // Act
+    const gradient = new Float64Array(3);
+    const hessian = new Float64Array(9);
+    gammaGammaTotalLogLikelihood(params, rows, gradient, hessian);
+    // Assess
+    names.forEach((name, j) => {
+      const h = 1e-5;
+      const up = new Float64Array(3);
+      const down = new Float64Array(3);
+      gammaGammaTotalLogLikelihood({ ...params, [name]: params[name] * Math.exp(h) }, rows, up);
+      gammaGammaTotalLogLikelihood({ ...params, [name]: params[name] * Math.exp(-h) }, rows, down);
+      names.forEach((other, i) => {
+        const numeric = ((up[i] as number) - (down[i] as number)) / (2 * h);
+        expect(Math.abs((hessian[i * 3 + j] as number) - numeric), `d2/d log ${other} d log ${name}`).toBeLessThan(1e-6 * Math.max(1, Math.abs(numeric)));
+      });
+    });
+  });
 });
 
 describe('the optimiser never claims convergence it did not reach', () => {
