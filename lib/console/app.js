@@ -5,6 +5,7 @@
 import { ApiError, tokenKey, whenUnauthorized } from './api.js';
 import { byId as $, inputById } from './dom.js';
 import { loadCampaigns, loadLive, whenLiveChanges, wireCampaigns } from './campaigns.js';
+import { showCouponNotice } from './coupons.js';
 import { showCustomer, useLiveConfig } from './customer.js';
 import { loadDashboard } from './dashboard.js';
 import { useLabels } from './format.js';
@@ -127,7 +128,10 @@ const reportFailure = (name) => (/** @type {unknown} */ error) => {
 };
 
 document.addEventListener('DOMContentLoaded', async () => {
-  whenLiveChanges((version, shopName) => ($('shop-line').textContent = `${shopName} · live config version ${version}`));
+  whenLiveChanges((version, shopName, config) => {
+    $('shop-line').textContent = `${shopName} · live config version ${version}`;
+    showCouponNotice(config);
+  });
   useLiveConfig(() => liveConfig);
   whenCustomerChosen((email) => {
     selectTab('customer');

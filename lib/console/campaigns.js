@@ -5,7 +5,7 @@
 
 import { api, ApiError, shown } from './api.js';
 import { byId as $, clear, el, inputById, selectById, textareaById } from './dom.js';
-import { count, day, show, skipLabel, stepLabel, useShop, when } from './format.js';
+import { count, day, show, skipLabel, stepLabel, today, useShop, when } from './format.js';
 import { SchemaForm, showProblems } from './schema-form.js';
 
 /** @typedef {import('../config/campaign-config.js').CampaignConfig} CampaignConfig */
@@ -48,9 +48,9 @@ let campaignLoads = 0;
 /** @type {ReturnType<typeof setTimeout> | undefined} */
 let checkTimer;
 
-/** @type {(version: number, shopName: string) => void} */
+/** @type {(version: number, shopName: string, config: CampaignConfig) => void} */
 let onLive = () => {};
-/** @param {(version: number, shopName: string) => void} handler */
+/** @param {(version: number, shopName: string, config: CampaignConfig) => void} handler */
 export const whenLiveChanges = (handler) => (onLive = handler);
 
 /** The live config: the header's version, the shop's formats, and the campaigns to choose from. */
@@ -58,7 +58,7 @@ export async function loadLive() {
   const answer = await api('GET', '/api/campaigns');
   live = { version: answer.configVersion, config: answer.config };
   useShop(answer.config.shop);
-  onLive(answer.configVersion, answer.config.shop.name);
+  onLive(answer.configVersion, answer.config.shop.name, answer.config);
   const select = selectById('campaign-select');
   const chosen = select.value;
   clear(select);
@@ -78,7 +78,7 @@ export async function loadCampaigns() {
   const [, loaded] = await Promise.all([loadLive(), schema ? Promise.resolve(schema) : fetch('/console/campaign-config.schema.json').then((response) => response.json())]);
   schema = loaded;
   $('campaigns-status').textContent = `Live config: version ${live?.version}. Edit a campaign; your draft is kept in this browser until you apply or discard it.`;
-  if (!inputById('preview-date').value) inputById('preview-date').value = new Date().toISOString().slice(0, 10);
+  if (!inputById('preview-date').value) inputById('preview-date').value = today();
   await Promise.all([loadCampaign(), loadHistory()]);
 }
 
