@@ -1,4 +1,4 @@
-import type { Report } from '../usecases/build-report.js';
+import type { Report } from '../domain/report-view.js';
 
 /** A report stored whole for later readers: a large shop's report takes longer to build than an API may wait. */
 export interface StoredReport {
