@@ -2,8 +2,10 @@ import { feedbackAnswers, feedbackQuestion, isFeedbackAnswerCode, maxFeedbackCom
 import { verifyFeedbackToken } from '../../lib/domain/unsubscribe-token.js';
 import { methodNotAllowed } from '../../lib/http/errors.js';
 import { httpHandler } from '../../lib/http/middleware.js';
-import { escapeHtml, formFields, html, page } from '../../lib/http/responses.js';
+import { brandedHtml, pageBranding } from '../../lib/http/branded-page.js';
+import { escapeHtml, formFields } from '../../lib/http/responses.js';
 import { method, pathToken } from '../../lib/http/route.js';
+import { logger } from '../../lib/observability.js';
 import { recordFeedback } from '../../lib/usecases/record-feedback.js';
 import { signedLinkDependencies } from '../../lib/wiring.js';
 
@@ -18,18 +20,19 @@ const formLimitBytes = 16_384;
 export const handler = httpHandler(async (event) => {
   const deps = await dependencies();
   const token = pathToken(event);
-  if (!verifyFeedbackToken(token, deps.secret)) return html(400, page('Link not valid', '<h1>This link is not valid</h1>'));
+  const branding = await pageBranding(deps.config, (error) => logger.warn('page shown without branding: the campaign config could not be read', { error }));
+  if (!verifyFeedbackToken(token, deps.secret)) return brandedHtml(400, 'Link not valid', '<h1>This link is not valid</h1>', branding);
   const verb = method(event);
   if (verb === 'GET' || verb === 'HEAD') {
     const chosen = event.queryStringParameters?.answer;
-    return html(200, page('Your answer', form(isFeedbackAnswerCode(chosen) ? chosen : undefined)));
+    return brandedHtml(200, 'Your answer', form(isFeedbackAnswerCode(chosen) ? chosen : undefined), branding);
   }
   if (verb !== 'POST') throw methodNotAllowed();
   const fields = formFields(event, formLimitBytes);
   const outcome = await recordFeedback(token, fields.answer, fields.comment, deps);
-  if (outcome === 'invalid_answer') return html(400, page('Choose an answer', `<p>Please choose one of the answers.</p>${form(undefined)}`));
-  if (outcome !== 'recorded') return html(404, page('Not found', '<h1>We could not find that email</h1>'));
-  return html(200, page('Thank you', '<h1>Thank you</h1><p>Your answer helps us do better.</p>'));
+  if (outcome === 'invalid_answer') return brandedHtml(400, 'Choose an answer', `<p>Please choose one of the answers.</p>${form(undefined)}`, branding);
+  if (outcome !== 'recorded') return brandedHtml(404, 'Not found', '<h1>We could not find that email</h1>', branding);
+  return brandedHtml(200, 'Thank you', '<h1>Thank you</h1><p>Your answer helps us do better.</p>', branding);
 });
 
 function form(chosen: string | undefined): string {

@@ -61,7 +61,3 @@ export function header(event: HttpEvent, name: string): string | undefined {
 export function escapeHtml(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
 }
-
-export function page(title: string, body: string): string {
-  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><meta name="robots" content="noindex"><title>${escapeHtml(title)}</title><style>body{font-family:system-ui,sans-serif;max-width:34rem;margin:3rem auto;padding:0 1rem;line-height:1.5;color:#222}button{font-size:1rem;padding:.6rem 1.2rem;border-radius:6px;border:1px solid #333;background:#222;color:#fff;cursor:pointer}textarea{width:100%;min-height:6rem}label{display:block;margin:.3rem 0}</style></head><body>${body}</body></html>`;
-}
