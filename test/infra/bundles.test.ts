@@ -16,6 +16,8 @@ import { signShopify, signStandardWebhook } from '../../lib/domain/webhooks/sign
 import { useLocalCredentials } from '../../lib/local/stack.js';
 import { systemClock } from '../../lib/ports/clock.js';
 import { applyCampaignConfig } from '../../lib/usecases/apply-campaign-config.js';
+import { installShopifyDiscounts } from '../support/fakes/shopify-discounts.js';
+import { ShopifyGraphqlFake } from '../support/fakes/shopify-graphql.js';
 import { bundledApp, type BundledApp } from './bundled-app.js';
 
 /**
@@ -47,9 +49,9 @@ const secretOf = (prefix: keyof typeof secretValues) => secretValues[prefix]!;
  * Secrets Manager's GetSecretValue and SQS's SendMessage, spoken as the SDK speaks them (the AWS JSON protocol, an
  * X-Amz-Target header naming the operation). Neither has an emulator without Docker.
  */
-function startAwsStandIn(template: BundledApp['template']): Promise<{ server: Server; endpoint: string; queued: string[] }> {
+function startAwsStandIn(template: BundledApp['template']): Promise<{ server: Server; endpoint: string; queued: string[]; secretsByArn: Map<string, string> }> {
   const queued: string[] = [];
-  const secretsByArn = new Map(
+  const secretsByArn = new Map<string, string>(
     Object.entries(template.Resources)
       .filter(([, resource]) => resource.Type === 'AWS::SecretsManager::Secret')
       .map(([logicalId]) => {
@@ -80,7 +82,7 @@ function startAwsStandIn(template: BundledApp['template']): Promise<{ server: Se
       return answer(400, { __type: 'UnknownOperationException', message: `not played here: ${target}` }, 'application/x-amz-json-1.0');
     });
   });
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({ server, endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, queued })));
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({ server, endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, queued, secretsByArn })));
 }
 
 /** An HTTP API payload format 2.0 event, as API Gateway hands it to a Lambda integration. */
@@ -149,7 +151,7 @@ describe('Lambda bundles, each alone in an empty folder under Node 24', () => {
   }
 
   /** Invokes one function's bundle as Lambda would, in its own process. */
-  async function invoke(folder: string, event: unknown): Promise<Outcome> {
+  async function invoke(folder: string, event: unknown, extraEnvironment: Record<string, string> = {}): Promise<Outcome> {
     const logicalId = app.functions[folder];
     if (!logicalId) throw new Error(`no function for ${folder}`);
     const properties = app.template.Resources[logicalId]!.Properties;
@@ -160,6 +162,7 @@ describe('Lambda bundles, each alone in an empty folder under Node 24', () => {
     const environment = {
       ...runtimeEnvironment,
       ...environmentOf(logicalId),
+      ...extraEnvironment,
       _HANDLER: String(properties.Handler),
       LAMBDA_TASK_ROOT: taskRoot,
       LAMBDA_RUNTIME_DIR: join(workspace, folder, 'runtime'),
@@ -180,8 +183,8 @@ describe('Lambda bundles, each alone in an empty folder under Node 24', () => {
     return outcome;
   }
 
-  const resultOf = async (folder: string, event: unknown) => {
-    const outcome = await invoke(folder, event);
+  const resultOf = async (folder: string, event: unknown, extraEnvironment: Record<string, string> = {}) => {
+    const outcome = await invoke(folder, event, extraEnvironment);
     // The whole outcome in the failure message: the error type (Runtime.ImportModuleError ...) and the logs.
     expect(outcome, JSON.stringify(outcome, null, 2)).toMatchObject({ ok: true });
     return (outcome as { result: unknown }).result;
@@ -346,4 +349,35 @@ describe('Lambda bundles, each alone in an empty folder under Node 24', () => {
   for (const [folder, act] of Object.entries(cases)) {
     it(`${folder} loads and answers its trigger's event`, act, 120_000);
   }
+
+  it('night-finish removes expired Shopify codes with the token it reads from the Secrets Manager ARN the stack passes', async () => {
+    // Prepare: a shop whose campaigns make their codes in Shopify (a protocol fake), with one of Winback's discounts
+    // long expired; the token behind an ARN, as infra/winback-stack.ts passes it with couponPlatform "shopify".
+    const shopify = await ShopifyGraphqlFake.start();
+    const discounts = installShopifyDiscounts(shopify);
+    const expired = 'gid://shopify/DiscountCodeNode/900';
+    discounts.discounts.set(expired, { id: expired, kind: 'basic', input: {}, title: 'Winback lost-winback step 3 control percent-15 until 2026-01-31', endsAt: '2026-02-01T00:00:00Z', codes: new Map(), asyncUsageCount: 0 });
+    const tokenArn = `arn:aws:secretsmanager:${region}:000000000000:secret:Winback-ShopifyAdminToken-AbCdEf`;
+    standIn.secretsByArn.set(tokenArn, shopify.token);
+    const shopTable = `winback-bundles-shopify-${randomUUID().slice(0, 8)}`;
+    const client = createDocumentClient({ endpoint: inject('dynamoEndpoint') });
+    await ensureTable(client, shopTable);
+    const config = structuredClone(defaultCampaignConfig) as typeof defaultCampaignConfig & { shop: { shopifyDomain?: string }; campaigns: { coupon?: { provider?: string } }[] };
+    config.shop.shopifyDomain = shopify.shopDomain;
+    for (const campaign of config.campaigns) if (campaign.coupon) campaign.coupon.provider = 'shopify';
+    await applyCampaignConfig(config, 'bundles test', { configs: new DynamoCampaignConfigStore(client, shopTable), clock: systemClock });
+    const platform = { TABLE_NAME: shopTable, SHOPIFY_ADMIN_TOKEN_ARN: tokenArn, SHOPIFY_SHOP_DOMAIN: shopify.shopDomain, SHOPIFY_ADMIN_API_URL: shopify.url };
+    try {
+      // Act
+      const started = (await resultOf('night-start', { source: 'winback.schedule', asOf: new Date().toISOString() }, { TABLE_NAME: shopTable })) as { runId: string };
+      const finished = await resultOf('night-finish', { runId: started.runId }, platform);
+      // Assess
+      expect(finished).toMatchObject({ runId: started.runId, status: 'finished' });
+      expect(shopify.callsTo('codeDiscountNodes').map((call) => call.outcome)).toEqual(['answered']);
+      expect(discounts.discounts.has(expired)).toBe(false);
+    } finally {
+      standIn.secretsByArn.delete(tokenArn);
+      await shopify.close();
+    }
+  }, 120_000);
 });
