@@ -6,6 +6,7 @@
  * figures on the 30% test rows against random targeting, as one JSON line.
  */
 import { createReadStream } from 'node:fs';
+import { createGunzip } from 'node:zlib';
 import { fileURLToPath } from 'node:url';
 import { eachRecord, parseNumber } from '../../lib/domain/uplift/csv.js';
 import { evaluateUplift } from '../../lib/domain/uplift/evaluation.js';
@@ -17,10 +18,11 @@ export const hillstromFeatures = ['recency', 'history', 'mens', 'womens', 'zip_c
 const categorical = new Set(['zip_code', 'channel']);
 
 /** The rows of Hillstrom, split as `winback uplift split --share 0.7 --seed SEED` splits them; women's vs no e-mail. */
-export async function hillstromSplit(seed: number, limit = Number.POSITIVE_INFINITY): Promise<{ train: UpliftRow[]; test: UpliftRow[] }> {
+export async function hillstromSplit(seed: number, limit = Number.POSITIVE_INFINITY, path = hillstromPath): Promise<{ train: UpliftRow[]; test: UpliftRow[] }> {
   const records: string[][] = [];
   let header: string[] | undefined;
-  await eachRecord(createReadStream(hillstromPath), (fields) => {
+  const file = createReadStream(path);
+  await eachRecord(path.endsWith('.gz') ? file.pipe(createGunzip()) : file, (fields) => {
     if (!header) header = fields;
     else if (records.length < limit) records.push(fields);
   });
