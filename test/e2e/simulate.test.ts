@@ -8,7 +8,7 @@ import { threeFreePorts, winbackCli } from '../support/cli.js';
 describe('winback simulate (nights and responses through the real handlers)', { timeout: 240_000 }, () => {
   let workDir: string;
   const winback = async (...args: string[]) =>
-    winbackCli(join(workDir, 'data'), 120_000)('simulate', '--customers', '400', '--port', String(await threeFreePorts()), ...args);
+    winbackCli(join(workDir, 'data'), 200_000)('simulate', '--customers', '400', '--port', String(await threeFreePorts()), ...args);
 
   beforeAll(async () => {
     workDir = await mkdtemp(join(tmpdir(), 'winback-simulate-'));
@@ -17,7 +17,7 @@ describe('winback simulate (nights and responses through the real handlers)', { 
     await rm(workDir, { recursive: true, force: true });
   });
 
-  it('runs three nights, posts SES events and orders that all get a 2xx, and prints the totals', { timeout: 90_000 }, async () => {
+  it('runs three nights, posts SES events and orders that all get a 2xx, and prints the totals', { timeout: 210_000 }, async () => {
     // Prepare
     const reportFile = join(workDir, 'simulation.json');
     // Act
