@@ -50,6 +50,7 @@ ${funnelTable(report.campaigns, money)}
 <p class="note">${esc(report.notes.deliverability)}</p>
 ${deliverabilityChart(report)}
 ${deliverabilityTable(report)}
+${warmUpLine(report) ? `<p class="note" id="warm-up">${esc(warmUpLine(report)!)}</p>` : ''}
 </section>
 ${churnSection(report)}
 ${reasonsSection(report)}
@@ -59,6 +60,16 @@ ${report.campaigns.map((campaign) => campaignSection(campaign, money)).join('\n'
 </html>
 `;
 }
+
+const count = new Intl.NumberFormat('en-IE');
+
+/** The warm-up's backlog, while the sending domain warms up (nothing once it sends at the daily cap). */
+export function warmUpLine(report: Report): string | undefined {
+  const warmUp = report.shop.warmUp;
+  if (!warmUp?.warmingUp) return undefined;
+  return `Warm-up: the night of ${warmUp.night} could send at most ${count.format(warmUp.limit)} emails; ${count.format(warmUp.backlog)} customer${warmUp.backlog === 1 ? '' : 's'} still wait${warmUp.backlog === 1 ? 's' : ''} for a later night (most at stake first; each night may send up to twice the last).`;
+}
+
 
 const css = `
 :root{--ink:#1d2433;--muted:#5a6478;--line:#d5dae3;--good:#1b7f4c;--bad:#b42318;--warn:#9a5b00;--bar:#3b5bdb;--bar2:#94a3c4;--bg:#fff}

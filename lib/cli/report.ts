@@ -9,7 +9,7 @@ import { systemClock } from '../ports/clock.js';
 import { buildReport, type CampaignReport, type DeliverabilityView, type MetricsView, type Report } from '../usecases/build-report.js';
 import { withTable } from './campaigns.js';
 import { parseCalendarDate, parseWholeNumber } from './arguments.js';
-import { reportHtml } from './report-html.js';
+import { reportHtml, warmUpLine } from './report-html.js';
 
 interface TableOptions {
   readonly aws?: boolean;
@@ -150,6 +150,8 @@ export function formatReport(report: Report): string {
     health.toString(),
     `Pauses at a bounce rate of ${pct(thresholds.bounceRatePause)} or a complaint rate of ${pct(thresholds.complaintRatePause, 2)} over at least ${number.format(thresholds.minVolume)} sends; measured over the nights ${report.shop.deliverability.firstNight} to ${report.shop.deliverability.lastNight}.`,
   );
+  const warmUp = warmUpLine(report);
+  if (warmUp) lines.push(warmUp);
 
   lines.push('', ...churnLines(report), '', ...reasonLines(report));
   for (const campaign of report.campaigns) lines.push('', ...campaignDetail(campaign, money));

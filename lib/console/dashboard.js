@@ -29,6 +29,10 @@ export async function loadDashboard() {
   const pause = $('shop-pause');
   pause.hidden = !report.shop.paused;
   pause.textContent = report.shop.paused ? `All sending is paused since ${when(report.shop.paused.at)}: ${report.shop.paused.reason}` : '';
+  // A new sending domain sends a limited number a night: say how many customers still wait for a later one.
+  const warmUp = report.shop.warmUp?.warmingUp ? report.shop.warmUp : undefined;
+  $('warm-up-backlog').hidden = !warmUp;
+  $('warm-up-backlog').textContent = warmUp ? `Warming up the sending domain: at most ${count(warmUp.limit)} emails a night for now; ${count(warmUp.backlog)} customers still wait for a later night (most at stake first).` : '';
   const list = $('dashboard-campaigns');
   clear(list);
   for (const campaign of report.campaigns) list.append(campaignCard(campaign));

@@ -29,6 +29,8 @@ export interface NightRecord {
   readonly noOrders: number;
   readonly scoring?: { readonly used?: 'rule' | 'model'; readonly model?: unknown };
   readonly shopPace?: { readonly secondOrderGapDays: number; readonly measuredOn: number };
+  /** Absent on nights run before the warm-up existed. */
+  readonly warmUp?: { readonly limit: number; readonly warmingUp: boolean; readonly backlog: number };
 }
 
 export interface ChurnNight {

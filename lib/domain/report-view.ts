@@ -109,6 +109,16 @@ export interface UpliftView extends CampaignUpliftReport {
   readonly discountSaved: string;
 }
 
+/** A new sending domain's warm-up: each night sends at most `limit`, and the rest wait for a later night. */
+export interface WarmUpView {
+  readonly night: CalendarDate;
+  /** The most that night could send (the daily cap once the warm-up is over). */
+  readonly limit: number;
+  readonly warmingUp: boolean;
+  /** Customers that night would have emailed (or held out) but left for a later night, most at stake first. */
+  readonly backlog: number;
+}
+
 export interface Report {
   readonly generatedAt: string;
   readonly configVersion: number;
@@ -121,6 +131,8 @@ export interface Report {
     readonly timeZone: string;
     readonly deliverability: DeliverabilityView;
     readonly paused?: PauseView;
+    /** The sending domain's warm-up as the latest night in range left it; absent before any night ran with it. */
+    readonly warmUp?: WarmUpView;
   };
   readonly campaigns: readonly CampaignReport[];
   /** The whole shop over the nights in range (not narrowed by --campaign). */

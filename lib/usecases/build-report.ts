@@ -3,8 +3,8 @@ import { addDays, type CalendarDate } from '../domain/dates.js';
 import type { PauseScope } from '../domain/deliverability.js';
 import { parseDecimalAmount } from '../domain/money.js';
 import { campaignMetrics, defaultMinConversions, groupOutcome, liftUnits, measureLift, type DiscountEstimate } from '../domain/report.js';
-import { feedbackDistribution, measureReactivation } from '../domain/report-churn.js';
-import type { CampaignReport, Report } from '../domain/report-view.js';
+import { feedbackDistribution, measureReactivation, type NightRecord } from '../domain/report-churn.js';
+import type { CampaignReport, Report, WarmUpView } from '../domain/report-view.js';
 import type { ReportedSend } from '../domain/sends.js';
 import { ledgerUnits } from '../domain/uplift/ledger-training.js';
 import type { CampaignConfigStore } from '../ports/campaign-configs.js';
@@ -30,6 +30,7 @@ export type {
   ReasonsView,
   Report,
   UpliftView,
+  WarmUpView,
 } from '../domain/report-view.js';
 
 export interface ReportDependencies {
@@ -142,6 +143,7 @@ export async function buildReport(deps: ReportDependencies, options: ReportOptio
       timeZone: config.shop.timeZone,
       deliverability: deliverabilityView(scanned, { kind: 'shop' }, pauses, settings, lastNight),
       ...(shopPause ? { paused: pauseView(shopPause) } : {}),
+      ...warmUpOf((history.latestNight ? history.nights.get(history.latestNight) : undefined) ?? records.latestRun),
     },
     campaigns,
     churn: {
@@ -155,6 +157,12 @@ export async function buildReport(deps: ReportDependencies, options: ReportOptio
     },
     notes: notes(config, estimate, liftSettings.minConversions, history),
   };
+}
+
+function warmUpOf(run: NightRecord | undefined): { warmUp?: WarmUpView } {
+  if (!run?.warmUp) return {};
+  const { limit, warmingUp, backlog } = run.warmUp;
+  return { warmUp: { night: run.asOf, limit, warmingUp, backlog } };
 }
 
 function attributedOrders(sends: readonly ReportedSend[]): Set<string> {
