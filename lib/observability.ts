@@ -74,5 +74,8 @@ export function count(name: string, value = 1): void {
  * segment, and the metrics flushed once at the end (with a cold-start metric).
  */
 export function instrumentation(): MiddlewareObj[] {
-  return [injectLambdaContext(logger), captureLambdaHandler(tracer), logMetrics(metrics, { captureColdStartMetric: true })] as MiddlewareObj[];
+  // With metrics disabled (local processes) the flush would still warn "No application metrics to publish" whenever
+  // handlers running side by side in one process share the instance and one batch's flush empties another's.
+  const flushMetrics = process.env.POWERTOOLS_METRICS_DISABLED === 'true' ? [] : [logMetrics(metrics, { captureColdStartMetric: true })];
+  return [injectLambdaContext(logger), captureLambdaHandler(tracer), ...flushMetrics] as MiddlewareObj[];
 }
