@@ -14,9 +14,9 @@ import { forgetCustomer, updateCustomerConsent } from '../../lib/usecases/custom
 import { viewCustomer } from '../../lib/usecases/customer-view.js';
 import { ingestOrder } from '../../lib/usecases/ingest-order.js';
 import { refreshReportSnapshot } from '../../lib/usecases/report-snapshot.js';
-import { runNight } from '../../lib/usecases/run-night.js';
 import { customerFrom, testConfig } from '../support/customers.js';
 import { localShop } from '../support/local-aws.js';
+import { workflowNight } from '../support/night.js';
 import { incomingOrder } from '../support/orders.js';
 
 async function shop() {
@@ -130,7 +130,7 @@ describe('forgetting leaves no way back', () => {
     const hana = customerFrom({ name: 'Hana', orderDays: ['2026-03-01', '2026-04-01', '2026-05-01'] });
     const ivo = customerFrom({ name: 'Ivo', orderDays: ['2026-03-01', '2026-04-01', '2026-05-01'] });
     await s.deps.customers.putMany([hana, ivo]);
-    await runNight(s.deps, { asOf: '2026-11-22' });
+    await workflowNight(s, '2026-11-22');
     const answer = async (customerId: string, comment: string) => {
       const [send] = await s.deps.ledger.sendsOf(customerId);
       await s.deps.ledger.recordFeedback(send!, { answer: 'prices', comment, at: new Date().toISOString() });

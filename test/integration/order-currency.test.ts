@@ -6,9 +6,9 @@ import { activeConfig } from '../../lib/usecases/active-config.js';
 import { applyCampaignConfig } from '../../lib/usecases/apply-campaign-config.js';
 import { viewCustomer } from '../../lib/usecases/customer-view.js';
 import { ingestOrder } from '../../lib/usecases/ingest-order.js';
-import { runNight } from '../../lib/usecases/run-night.js';
 import { customerFrom, testConfig, type RawConfig } from '../support/customers.js';
 import { localShop } from '../support/local-aws.js';
+import { workflowNight } from '../support/night.js';
 import { incomingOrder } from '../support/orders.js';
 
 async function euroShop(change: (raw: RawConfig) => void = () => {}) {
@@ -51,7 +51,7 @@ describe('orders in another currency than the shop', () => {
     const shop = await euroShop();
     const lena = customerFrom({ name: 'Lena', orderDays: ['2026-03-01', '2026-04-01', '2026-05-01'] });
     await shop.deps.customers.putMany([lena]);
-    await runNight(shop.deps, { asOf: '2026-11-22' });
+    await workflowNight(shop, '2026-11-22');
     const sentAt = (await shop.deps.ledger.sendsOf(lena.customer.customerId))[0]!.completedAt!;
     const placedAt = new Date(Date.parse(sentAt) + 86_400_000).toISOString();
     // Act

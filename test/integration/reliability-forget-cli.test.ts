@@ -5,9 +5,9 @@ import { main } from '../../lib/cli/main.js';
 import { hashEmail } from '../../lib/domain/email.js';
 import { logger } from '../../lib/observability.js';
 import { applyCampaignConfig } from '../../lib/usecases/apply-campaign-config.js';
-import { runNight } from '../../lib/usecases/run-night.js';
 import { customerFrom, testConfig } from '../support/customers.js';
 import { inboxOf, localShop } from '../support/local-aws.js';
+import { workflowNight } from '../support/night.js';
 
 afterEach(() => {
   logger.setLogLevel('ERROR');
@@ -38,14 +38,14 @@ describe('winback customers forget EMAIL', () => {
     await applyCampaignConfig(testConfig(), 'test', shop.deps);
     const { customer, orders } = customerFrom({ name: 'Eda', orderDays: ['2026-03-01', '2026-04-01', '2026-05-01'] });
     await shop.deps.customers.putMany([{ customer, orders }]);
-    await runNight(shop.deps, { asOf: '2026-11-22' });
+    await workflowNight(shop, '2026-11-22');
     const address = customer.email!;
     logger.setLogLevel('INFO');
     // Act
     const forgot = await winback(shop, 'customers', 'forget', address.toUpperCase());
     const reimported = customerFrom({ name: 'Eda', orderDays: ['2026-03-01', '2026-04-01', '2026-05-01'], email: address });
     await shop.deps.customers.putMany([reimported]);
-    const later = await runNight(shop.deps, { asOf: '2026-12-22' });
+    const later = await workflowNight(shop, '2026-12-22');
     // Assess
     expect(forgot.code).toBe(0);
     expect(forgot.output).toMatch(/\d+ items deleted/);

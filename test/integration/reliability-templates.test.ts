@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { defaultRenderBreakerPolicy } from '../../lib/domain/render-breaker.js';
 import { applyCampaignConfig } from '../../lib/usecases/apply-campaign-config.js';
-import { runNight } from '../../lib/usecases/run-night.js';
 import { customerFrom, testConfig } from '../support/customers.js';
 import { inboxOf, localShop } from '../support/local-aws.js';
+import { workflowNight } from '../support/night.js';
 
 const asOf = '2026-11-22';
 const lost = ['2026-03-01', '2026-04-01', '2026-05-01'];
@@ -29,7 +29,7 @@ describe('a campaign whose template exceeds the render limits', () => {
     await shop.deps.customers.putMany([...lapsed, ...slipping]);
     // Act
     const startedAt = Date.now();
-    const summary = await runNight(shop.deps, { asOf });
+    const summary = await workflowNight(shop, asOf);
     const tookMs = Date.now() - startedAt;
     // Assess
     expect(summary.skipped.render_failed).toBe(defaultRenderBreakerPolicy.consecutiveFailures);

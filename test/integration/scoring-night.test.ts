@@ -3,9 +3,9 @@ import { generateDemoShop } from '../../lib/domain/demo-shop.js';
 import { activeConfig } from '../../lib/usecases/active-config.js';
 import { applyCampaignConfig } from '../../lib/usecases/apply-campaign-config.js';
 import { viewCustomer } from '../../lib/usecases/customer-view.js';
-import { runNight } from '../../lib/usecases/run-night.js';
 import { testConfig, type RawConfig } from '../support/customers.js';
 import { localShop } from '../support/local-aws.js';
+import { workflowNight } from '../support/night.js';
 
 async function demoShop(customers: number, change: (raw: RawConfig) => void) {
   const shop = await localShop();
@@ -23,7 +23,7 @@ describe('predictive scoring in the night', () => {
       raw.classification.model.minCustomers = 100;
     });
     // Act
-    const night = await runNight(shop.deps, { asOf: '2026-11-22' });
+    const night = await workflowNight(shop, '2026-11-22');
     const someone = shop.entries.find((entry) => entry.customer.email && entry.orders.length >= 3)!;
     const view = await viewCustomer(someone.customer.email!, { ...shop.deps, config: activeConfig(shop.deps.configs, shop.deps.clock) });
     // Assess
@@ -39,7 +39,7 @@ describe('predictive scoring in the night', () => {
     // Prepare
     const shop = await demoShop(60, (raw) => (raw.classification.policy = 'auto'));
     // Act
-    const night = await runNight(shop.deps, { asOf: '2026-11-22' });
+    const night = await workflowNight(shop, '2026-11-22');
     // Assess
     expect(night.scoring).toMatchObject({ policy: 'auto', used: 'rule', reason: expect.stringContaining('too little history') });
   });
@@ -48,7 +48,7 @@ describe('predictive scoring in the night', () => {
     // Prepare
     const shop = await demoShop(200, (raw) => (raw.classification.policy = 'rule'));
     // Act
-    const night = await runNight(shop.deps, { asOf: '2026-11-22' });
+    const night = await workflowNight(shop, '2026-11-22');
     // Assess
     expect(night.scoring).toEqual({ policy: 'rule', used: 'rule', sampleSize: 0, repeatCustomers: 0 });
   });

@@ -4,9 +4,10 @@ import { generateDemoShop } from '../../lib/domain/demo-shop.js';
 import { activeConfig } from '../../lib/usecases/active-config.js';
 import { applyCampaignConfig } from '../../lib/usecases/apply-campaign-config.js';
 import { viewCustomer } from '../../lib/usecases/customer-view.js';
-import { previewNight, runNight } from '../../lib/usecases/run-night.js';
+import { previewNight } from '../../lib/usecases/run-night.js';
 import { testConfig } from '../support/customers.js';
 import { localShop } from '../support/local-aws.js';
+import { workflowNight } from '../support/night.js';
 
 const shopTimeZone = 'Europe/Amsterdam';
 
@@ -60,7 +61,7 @@ describe('one unreadable customer never stops the night', () => {
     const { shop, year9999, future } = await shopWithUnreadableRecords();
     const warn = vi.fn();
     // Act
-    const night = await runNight({ ...shop.deps, log: { warn, info: () => {}, error: () => {} } as never }, { asOf: '2026-11-22', totalSegments: 4 });
+    const night = await workflowNight(shop, '2026-11-22', { deps: { log: { warn, info: () => {}, error: () => {} } as never } });
     // Assess
     expect(night.skipped.unreadable_record).toBe(2);
     expect(night.scoring).toMatchObject({ used: 'model', sampleSize: 400, model: { converged: true } });
@@ -73,7 +74,7 @@ describe('one unreadable customer never stops the night', () => {
   it('previews the night and shows the customer through the read API without NaN', async () => {
     // Prepare
     const { shop, year9999 } = await shopWithUnreadableRecords();
-    await runNight(shop.deps, { asOf: '2026-11-22', totalSegments: 4 });
+    await workflowNight(shop, '2026-11-22');
     // Act
     const preview = await previewNight(shop.deps, { asOf: '2026-11-22', totalSegments: 4 });
     const view = await viewCustomer(year9999.email!, { ...shop.deps, config: activeConfig(shop.deps.configs, shop.deps.clock) });
