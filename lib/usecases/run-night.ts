@@ -79,7 +79,15 @@ async function eachSegment<T>(totalSegments: number, concurrency: number | undef
   return Promise.all(Array.from({ length: totalSegments }, (_, segment) => limit(() => work(segment))));
 }
 
-/** Tonight's job: scan every customer once, classify, decide and send, and leave a run record with the summary. */
+/**
+ * Tonight's job in one process: scan every customer once, classify, decide and send, and leave a run record.
+ * Production never runs this (AWS, `npm start` and `winback simulate` run the workflow: lib/local/night-workflow.ts),
+ * and it sends synchronously, a path the workflow's segment workers never take (they queue). Kept only for callers
+ * not yet moved to test/support/night.ts (issue 21, item 2): test/integration/night.test.ts,
+ * reliability-ses.test.ts and reliability-crash.test.ts (their SES-fault and crash cases test this synchronous send
+ * path and need rewriting against the send worker), campaign-strategy, orders, report*, responses, http-api,
+ * console-admin-api, simulated-month, test/e2e/console.test.ts, and test/bench/night-child.ts.
+ */
 export async function runNight(deps: NightDependencies, options: NightOptions = {}): Promise<NightSummary> {
   const setup = await prepareNight(deps, options);
   const run = runOf(setup);
