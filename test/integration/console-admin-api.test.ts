@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { CampaignConfig } from '../../lib/config/campaign-config.js';
 import { applyCampaignConfig } from '../../lib/usecases/apply-campaign-config.js';
-import { runNight } from '../../lib/usecases/run-night.js';
 import { customerFrom, testConfig } from '../support/customers.js';
 import { localApi } from '../support/http.js';
 import { inboxOf, localShop, useShopEnvironment } from '../support/local-aws.js';
+import { workflowNight } from '../support/night.js';
 
 const token = 'test-admin-token-console-admin-0123';
 const admin = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
@@ -20,7 +20,7 @@ beforeAll(async () => {
   const lost = Array.from({ length: 5 }, (_, index) => customerFrom({ name: `Lena${index}`, orderDays: ['2026-03-01', '2026-04-01', '2026-05-01'], amount: `${40 + index * 10}.00` }));
   const active = Array.from({ length: 2 }, (_, index) => customerFrom({ name: `Active${index}`, orderDays: [recent] }));
   await shop.deps.customers.putMany([...lost, ...active]);
-  await runNight(shop.deps, { asOf: '2026-11-22' });
+  await workflowNight(shop, '2026-11-22');
   useShopEnvironment(shop, { WINBACK_ADMIN_TOKEN: token });
   api = await localApi();
 });

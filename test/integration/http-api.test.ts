@@ -6,10 +6,10 @@ import { signShopify, signStandardWebhook, signWooCommerce } from '../../lib/dom
 import { sesEventEnvelope } from '../../lib/local/ses-event-envelopes.js';
 import { localEventsHeaders } from '../../lib/local/server.js';
 import { applyCampaignConfig } from '../../lib/usecases/apply-campaign-config.js';
-import { runNight } from '../../lib/usecases/run-night.js';
 import { customerFrom, testConfig } from '../support/customers.js';
 import { fixtureHeaders, fixtureText, localApi } from '../support/http.js';
 import { localShop, testUnsubscribeSecret, useShopEnvironment } from '../support/local-aws.js';
+import { workflowNight } from '../support/night.js';
 
 const secrets = {
   shopify: 'test-shopify-webhook-secret-0123',
@@ -181,7 +181,7 @@ describe('after the email: SES events, unsubscribe, feedback, read API', () => {
   async function emailed(name: string) {
     const { customer } = customerFrom({ name, orderDays: ['2026-03-01', '2026-04-01', '2026-05-01'] });
     await shop.deps.customers.putMany([{ customer, orders: [] }]);
-    await runNight(shop.deps, { asOf: '2026-11-22' });
+    await workflowNight(shop, '2026-11-22');
     const [send] = await shop.deps.ledger.sendsOf(customer.customerId);
     return { customer, send: send! };
   }

@@ -3,10 +3,10 @@ import { describe, expect, it } from 'vitest';
 import { activeConfig } from '../../lib/usecases/active-config.js';
 import { applyCampaignConfig } from '../../lib/usecases/apply-campaign-config.js';
 import { ingestOrder } from '../../lib/usecases/ingest-order.js';
-import { runNight } from '../../lib/usecases/run-night.js';
 import { viewCustomer } from '../../lib/usecases/customer-view.js';
 import { customerFrom, testConfig } from '../support/customers.js';
 import { localShop } from '../support/local-aws.js';
+import { workflowNight } from '../support/night.js';
 import { incomingOrder } from '../support/orders.js';
 
 async function shop() {
@@ -99,7 +99,7 @@ describe('ingesting orders', () => {
     const s = await shop();
     const lena = customerFrom({ name: 'Lena', orderDays: ['2026-03-01', '2026-04-01', '2026-05-01'] });
     await s.deps.customers.putMany([lena]);
-    await runNight(s.deps, { asOf: '2026-11-22' });
+    await workflowNight(s, '2026-11-22');
     const sentAt = (await s.deps.ledger.sendsOf(lena.customer.customerId))[0]!.completedAt!;
     const placedAt = new Date(Date.parse(sentAt) + 3 * 86_400_000).toISOString();
     // Act
@@ -116,7 +116,7 @@ describe('ingesting orders', () => {
     const s = await shop();
     const [late, coupon] = [customerFrom({ name: 'Lars', orderDays: ['2026-04-01'] }), customerFrom({ name: 'Cleo', orderDays: ['2026-04-01'] })];
     await s.deps.customers.putMany([late, coupon]);
-    await runNight(s.deps, { asOf: '2026-11-22' });
+    await workflowNight(s, '2026-11-22');
     const thirtyDaysLater = new Date(Date.now() + 30 * 86_400_000).toISOString();
     // Act
     const lateResult = await s.ingest(incomingOrder({ customerId: late.customer.customerId, email: late.customer.email!, placedAt: thirtyDaysLater }));
@@ -132,7 +132,7 @@ describe('ingesting orders', () => {
     const s = await shop();
     const lena = customerFrom({ name: 'Lena', orderDays: ['2026-04-01'] });
     await s.deps.customers.putMany([lena]);
-    await runNight(s.deps, { asOf: '2026-11-22' });
+    await workflowNight(s, '2026-11-22');
     const order = incomingOrder({ customerId: lena.customer.customerId, email: lena.customer.email!, placedAt: new Date(Date.now() + 86_400_000).toISOString() });
     await s.ingest(order);
     // Act

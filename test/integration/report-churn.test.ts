@@ -15,9 +15,9 @@ import { reportHtml } from '../../lib/cli/report-html.js';
 import { buildReport } from '../../lib/usecases/build-report.js';
 import { ingestOrder } from '../../lib/usecases/ingest-order.js';
 import { recordFeedback } from '../../lib/usecases/record-feedback.js';
-import { runNight } from '../../lib/usecases/run-night.js';
 import { customerFrom, shopTimeZone, testConfig, type RawConfig } from '../support/customers.js';
 import { localShop, testUnsubscribeSecret } from '../support/local-aws.js';
+import { workflowNight } from '../support/night.js';
 import { incomingOrder } from '../support/orders.js';
 
 const day = 86_400_000;
@@ -42,7 +42,7 @@ describe('churn over time and why customers leave, on DynamoDB Local', () => {
     const atRiskOnes = Array.from({ length: 2 }, (_, index) => customerFrom({ name: `Risk${index}`, orderDays: ['2026-09-12', '2026-10-02', '2026-10-22'] }));
     const unconsented = customerFrom({ name: 'Quiet', orderDays: lost, consent: 'not_subscribed' });
     await s.deps.customers.putMany([...lostOnes, ...atRiskOnes, unconsented]);
-    const night = await runNight(s.deps, { asOf: '2026-11-22' });
+    const night = await workflowNight(s, '2026-11-22');
     const nightAt = Date.parse(night.nightAt);
     // one emailed lost customer and the unconsented one order again; another lost customer answers the survey
     await s.order(lostOnes[0]!.customer, new Date(nightAt + 3 * day));
@@ -87,8 +87,8 @@ describe('churn over time and why customers leave, on DynamoDB Local', () => {
     });
     const entries = [...generateDemoShop({ customers: 400, endDate: '2026-11-21', shopTimeZone, currency: 'EUR', seed: 11 })];
     await s.deps.customers.putMany(entries);
-    const first = await runNight(s.deps, { asOf: '2026-10-31' });
-    const last = await runNight(s.deps, { asOf: '2026-11-21' });
+    const first = await workflowNight(s, '2026-10-31');
+    const last = await workflowNight(s, '2026-11-21');
     // Act
     const report = await s.report({ calibrationDays: 14 });
     // Assess: the first night, over 14 days, recomputed here from the generated orders

@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { CampaignConfig } from '../../lib/config/campaign-config.js';
 import { applyCampaignConfig } from '../../lib/usecases/apply-campaign-config.js';
-import { runNight } from '../../lib/usecases/run-night.js';
 import { customerFrom, testConfig } from '../support/customers.js';
 import { localApi } from '../support/http.js';
 import { localShop, testUnsubscribeSecret, useShopEnvironment } from '../support/local-aws.js';
+import { workflowNight } from '../support/night.js';
 
 const token = 'test-admin-token-report-console-0123';
 const admin = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
@@ -89,7 +89,7 @@ describe('campaign diff and rollback through the admin API', () => {
   it('answers the report with churn over time and why customers leave', async () => {
     // Prepare
     await shop.deps.customers.putMany([customerFrom({ name: 'Ria', orderDays: ['2026-03-01', '2026-04-01', '2026-05-01'] })]);
-    await runNight(shop.deps, { asOf: '2026-11-22' });
+    await workflowNight(shop, '2026-11-22');
     // Act
     const report = await api.request('GET', '/api/report', { headers: admin });
     // Assess

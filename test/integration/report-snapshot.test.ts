@@ -10,10 +10,10 @@ import type { ReportSource } from '../../lib/ports/report-source.js';
 import { applyCampaignConfig } from '../../lib/usecases/apply-campaign-config.js';
 import type { Report } from '../../lib/usecases/build-report.js';
 import { refreshReportSnapshot, reportWithin, ReportTooSlowError } from '../../lib/usecases/report-snapshot.js';
-import { runNight } from '../../lib/usecases/run-night.js';
 import { customerFrom, testConfig } from '../support/customers.js';
 import { apiGatewayEvent } from '../support/http.js';
 import { localShop, useShopEnvironment } from '../support/local-aws.js';
+import { workflowNight } from '../support/night.js';
 
 const fixture = (path: string): unknown => JSON.parse(readFileSync(new URL(`../fixtures/${path}`, import.meta.url), 'utf8'));
 const adminToken = 'test-admin-token-report-0123456789';
@@ -36,7 +36,7 @@ describe('the report kept ready after the night', () => {
     shop = await localShop();
     await applyCampaignConfig(testConfig(), 'test', shop.deps);
     await shop.deps.customers.putMany(Array.from({ length: 6 }, (_, index) => customerFrom({ name: `Rosa${index}`, orderDays: lostOrderDays })));
-    await runNight(shop.deps, { asOf: '2026-11-22' });
+    await workflowNight(shop, '2026-11-22');
     snapshots = new DynamoReportSnapshots(shop.client, shop.tableName);
     source = new DynamoReportSource(shop.client, shop.tableName);
   });

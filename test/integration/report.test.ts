@@ -12,9 +12,9 @@ import { applyCampaignConfig } from '../../lib/usecases/apply-campaign-config.js
 import { buildReport } from '../../lib/usecases/build-report.js';
 import { ingestOrder } from '../../lib/usecases/ingest-order.js';
 import { recordEmailEvent } from '../../lib/usecases/record-email-event.js';
-import { runNight } from '../../lib/usecases/run-night.js';
 import { customerFrom, testConfig, type RawConfig } from '../support/customers.js';
 import { localShop } from '../support/local-aws.js';
+import { workflowNight } from '../support/night.js';
 import { incomingOrder } from '../support/orders.js';
 
 const lost = ['2026-03-01', '2026-04-01', '2026-05-01'];
@@ -56,7 +56,7 @@ describe('the campaign report, on DynamoDB Local', () => {
     });
     const people = lostCustomers(s.config, 4, 3);
     await s.deps.customers.putMany([...people.treated, ...people.held]);
-    const night = await runNight(s.deps, { asOf: '2026-11-22' });
+    const night = await workflowNight(s, '2026-11-22');
     const nightAt = new Date(night.nightAt);
     const sends = await Promise.all(people.treated.map(async ({ customer }) => (await s.deps.ledger.sendsOf(customer.customerId))[0]!));
     for (const [index, { customer }] of people.treated.entries()) {
@@ -112,11 +112,11 @@ describe('the campaign report, on DynamoDB Local', () => {
     const lostOnes = Array.from({ length: 4 }, (_, index) => customerFrom({ name: `Lost${index}`, orderDays: lost }));
     const atRiskOnes = Array.from({ length: 2 }, (_, index) => customerFrom({ name: `Risk${index}`, orderDays: atRisk }));
     await s.deps.customers.putMany([...lostOnes, ...atRiskOnes]);
-    const first = await runNight(s.deps, { asOf: '2026-11-22' });
+    const first = await workflowNight(s, '2026-11-22');
     const [complained] = await s.deps.ledger.sendsOf(lostOnes[0]!.customer.customerId);
     await s.event(lostOnes[0]!.customer, complained!.messageId!, 'Complaint', new Date(Date.parse(first.nightAt) + 3_600_000));
     // Act: a week later the second step is due for everyone
-    const next = await runNight(s.deps, { asOf: '2026-11-29' });
+    const next = await workflowNight(s, '2026-11-29');
     const report = await s.report();
     // Assess: 1 complaint in lost-winback's 4 sends (25%) pauses it, and 1 in the shop's 6 (17%) pauses all sending
     expect(first.sentByCampaign).toEqual({ 'lost-winback': 4, 'at-risk-nudge': 2 });
@@ -134,7 +134,7 @@ describe('the campaign report, on DynamoDB Local', () => {
     for (const scope of [{ kind: 'shop' as const }, { kind: 'campaign' as const, campaignId: 'lost-winback' }]) {
       expect(await s.deps.configs.resume(scope, 'test', new Date().toISOString())).toBe(true);
     }
-    const resumed = await runNight(s.deps, { asOf: '2026-12-06' });
+    const resumed = await workflowNight(s, '2026-12-06');
     // Assess
     expect(resumed.paused).toBeUndefined();
     expect(resumed.skipped.campaign_paused).toBeUndefined();

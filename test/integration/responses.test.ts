@@ -6,10 +6,10 @@ import { sesEventEnvelope, type SimulatedEvent } from '../../lib/local/ses-event
 import { applyCampaignConfig } from '../../lib/usecases/apply-campaign-config.js';
 import { recordEmailEvent } from '../../lib/usecases/record-email-event.js';
 import { recordFeedback } from '../../lib/usecases/record-feedback.js';
-import { runNight } from '../../lib/usecases/run-night.js';
 import { unsubscribe } from '../../lib/usecases/unsubscribe.js';
 import { customerFrom, testConfig } from '../support/customers.js';
 import { inboxOf, localShop, testUnsubscribeSecret } from '../support/local-aws.js';
+import { workflowNight } from '../support/night.js';
 
 const lost = ['2026-03-01', '2026-04-01', '2026-05-01'];
 
@@ -19,7 +19,7 @@ async function emailedShop(names: readonly string[]) {
   await applyCampaignConfig(testConfig(), 'test', shop.deps);
   const entries = names.map((name) => customerFrom({ name, orderDays: lost }));
   await shop.deps.customers.putMany(entries);
-  await runNight(shop.deps, { asOf: '2026-11-22' });
+  await workflowNight(shop, '2026-11-22');
   const people = new Map(
     await Promise.all(
       entries.map(async ({ customer }) => {
@@ -42,7 +42,7 @@ describe('SES events', () => {
     const permanent = await shop.event('Bruno', 'Bounce', { bounceType: 'Permanent' });
     const transient = await shop.event('Tina', 'Bounce', { bounceType: 'Transient' });
     await shop.deps.customers.putMany([{ customer: { ...shop.people.get('Bruno')!.customer, lastSend: undefined, lastEmailedAt: undefined }, orders: [] }]);
-    const nextNight = await runNight(shop.deps, { asOf: '2026-12-22' });
+    const nextNight = await workflowNight(shop, '2026-12-22');
     // Assess
     expect(permanent).toEqual({ matchedSend: true, suppressed: 1 });
     expect(transient).toEqual({ matchedSend: true, suppressed: 0 });
