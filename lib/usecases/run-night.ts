@@ -85,8 +85,8 @@ async function eachSegment<T>(totalSegments: number, concurrency: number | undef
  * and it sends synchronously, a path the workflow's segment workers never take (they queue). Kept only for callers
  * not yet moved to test/support/night.ts (issue 21, item 2): test/integration/night.test.ts,
  * reliability-ses.test.ts and reliability-crash.test.ts (their SES-fault and crash cases test this synchronous send
- * path and need rewriting against the send worker), campaign-strategy.test.ts (its throttled-send case differs
- * through the workflow), simulated-month.test.ts, test/e2e/console.test.ts and test/bench/night-child.ts.
+ * path and need rewriting against the send worker), simulated-month.test.ts, test/e2e/console.test.ts and
+ * test/bench/night-child.ts.
  */
 export async function runNight(deps: NightDependencies, options: NightOptions = {}): Promise<NightSummary> {
   const setup = await prepareNight(deps, options);

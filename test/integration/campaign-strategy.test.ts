@@ -1,14 +1,17 @@
+import { SESv2Client, SendEmailCommand } from '@aws-sdk/client-sesv2';
+import { mockClient } from 'aws-sdk-client-mock';
 import { describe, expect, it } from 'vitest';
+import { SesEmailSender } from '../../lib/adapters/ses/email-sender.js';
 import { addDays } from '../../lib/domain/dates.js';
 import { activeConfig } from '../../lib/usecases/active-config.js';
 import { applyCampaignConfig } from '../../lib/usecases/apply-campaign-config.js';
-import { runNight } from '../../lib/usecases/run-night.js';
 import { sendDue } from '../../lib/usecases/send-due.js';
 import { unsubscribe } from '../../lib/usecases/unsubscribe.js';
 import { signUnsubscribeToken } from '../../lib/domain/unsubscribe-token.js';
 import { hashEmail } from '../../lib/domain/email.js';
 import { customerFrom, testConfig, type RawConfig } from '../support/customers.js';
 import { inboxOf, localShop, testUnsubscribeSecret } from '../support/local-aws.js';
+import { workflowNight } from '../support/night.js';
 
 const lost = ['2026-03-01', '2026-04-01', '2026-05-01'];
 
@@ -28,7 +31,7 @@ describe('sequences across nights', () => {
     const email = shop.entries[0]!.customer.email!;
     // Act: eight nights in a row
     const nights = [];
-    for (let day = 0; day < 8; day += 1) nights.push(await runNight(shop.deps, { asOf: addDays('2026-11-22', day) }));
+    for (let day = 0; day < 8; day += 1) nights.push(await workflowNight(shop, addDays('2026-11-22', day)));
     // Assess
     expect(nights.map((night) => night.emailsSent)).toEqual([1, 0, 0, 0, 0, 0, 0, 1]);
     expect(nights[3]!.skipped).toEqual({ waiting_next_step: 1 });
@@ -44,7 +47,7 @@ describe('quiet hours', () => {
     const shop = await shopWith(['Nia'], (raw) => (raw.guardrails as { quietHours?: unknown }).quietHours = { start: '21:00', end: '08:00' }, 'America/New_York');
     const email = shop.entries[0]!.customer.email!;
     // Act
-    const night = await runNight(shop.deps, { asOf: '2026-11-22' });
+    const night = await workflowNight(shop, '2026-11-22');
     const tooEarly = await sendDue(new Date('2026-11-22T12:59:00Z'), shop.deps);
     const due = await sendDue(new Date('2026-11-22T13:00:00Z'), shop.deps);
     const again = await sendDue(new Date('2026-11-22T18:00:00Z'), shop.deps);
@@ -62,7 +65,7 @@ describe('quiet hours', () => {
     // Prepare
     const shop = await shopWith(['Una'], (raw) => (raw.guardrails as { quietHours?: unknown }).quietHours = { start: '21:00', end: '08:00' });
     const { customer } = shop.entries[0]!;
-    await runNight(shop.deps, { asOf: '2026-11-22' });
+    await workflowNight(shop, '2026-11-22');
     const token = signUnsubscribeToken({ customerId: customer.customerId, campaignId: 'lost-winback', emailHash: hashEmail(customer.email!) }, testUnsubscribeSecret);
     await unsubscribe(token, { ...shop.deps, secret: testUnsubscribeSecret });
     // Act
@@ -79,7 +82,7 @@ describe('holdouts and caps', () => {
     const names = Array.from({ length: 30 }, (_, index) => `H${index}`);
     const shop = await shopWith(names, (raw) => (raw.campaigns[1]!.experiment.holdoutPercent = 50));
     // Act
-    const night = await runNight(shop.deps, { asOf: '2026-11-22' });
+    const night = await workflowNight(shop, '2026-11-22');
     // Assess
     expect(night.heldOut + night.emailsSent).toBe(30);
     expect(night.heldOut).toBeGreaterThan(0);
@@ -95,7 +98,7 @@ describe('holdouts and caps', () => {
     // Prepare
     const shop = await shopWith(['Ann', 'Bob', 'Cat', 'Dan', 'Eve'], (raw) => (raw.guardrails.dailySendCap = 2));
     // Act
-    const night = await runNight(shop.deps, { asOf: '2026-11-22' });
+    const night = await workflowNight(shop, '2026-11-22');
     // Assess
     expect(night.emailsSent).toBe(2);
     expect(night.skipped.daily_cap).toBe(3);
@@ -105,11 +108,8 @@ describe('holdouts and caps', () => {
 describe('the sender when SES throttles', () => {
   it('puts a throttled scheduled email back on the due list and sends it once later', async () => {
     // Prepare
-    const { SESv2Client, SendEmailCommand } = await import('@aws-sdk/client-sesv2');
-    const { mockClient } = await import('aws-sdk-client-mock');
-    const { SesEmailSender } = await import('../../lib/adapters/ses/email-sender.js');
     const shop = await shopWith(['Tia'], (raw) => ((raw.guardrails as { quietHours?: unknown }).quietHours = { start: '21:00', end: '08:00' }));
-    await runNight(shop.deps, { asOf: '2026-11-22' });
+    await workflowNight(shop, '2026-11-22');
     const throttled = new SESv2Client({ region: 'eu-west-1', maxAttempts: 1 });
     mockClient(throttled).on(SendEmailCommand).rejects(Object.assign(new Error('slow down'), { name: 'TooManyRequestsException' }));
     // Act
