@@ -9,6 +9,7 @@ import { applyCampaignConfig } from '../../lib/usecases/apply-campaign-config.js
 import { runNight, type NightDependencies } from '../../lib/usecases/run-night.js';
 import { customerFrom, testConfig, type CustomerSpec } from '../support/customers.js';
 import { inboxOf, localShop, testUnsubscribeSecret } from '../support/local-aws.js';
+import { workflowNight } from '../support/night.js';
 
 const asOf = '2026-11-22';
 const lost = ['2026-03-01', '2026-04-01', '2026-05-01'];
@@ -38,7 +39,7 @@ describe('the night, on DynamoDB Local and the local SES', () => {
       { name: 'Aldo', orderDays: active },
     ]);
     // Act
-    const summary = await runNight(shop.deps, { asOf });
+    const summary = await workflowNight(shop, asOf);
     // Assess
     expect(summary).toMatchObject({ customersScanned: 3, active: 1, atRisk: 1, lost: 1, emailsSent: 2, sentByCampaign: { 'lost-winback': 1, 'at-risk-nudge': 1 } });
     expect(await shop.inbox('Aldo')).toHaveLength(0);
@@ -70,8 +71,8 @@ describe('the night, on DynamoDB Local and the local SES', () => {
       { name: 'Rita', orderDays: atRisk },
     ]);
     // Act
-    const first = await runNight(shop.deps, { asOf });
-    const second = await runNight(shop.deps, { asOf });
+    const first = await workflowNight(shop, asOf);
+    const second = await workflowNight(shop, asOf);
     // Assess
     expect(first.emailsSent).toBe(2);
     expect(second.emailsSent).toBe(0);
@@ -129,7 +130,7 @@ describe('the night, on DynamoDB Local and the local SES', () => {
       { suppressed: ['Sue'] },
     );
     // Act
-    const summary = await runNight(shop.deps, { asOf });
+    const summary = await workflowNight(shop, asOf);
     // Assess
     expect(summary.emailsSent).toBe(1);
     expect(summary.skipped).toEqual({ suppressed: 1, unsubscribed: 1, no_consent: 2, no_email: 1 });

@@ -10,6 +10,7 @@ import { runNight, type NightDependencies } from '../../lib/usecases/run-night.j
 import { sendDue } from '../../lib/usecases/send-due.js';
 import { customerFrom, testConfig, type RawConfig } from '../support/customers.js';
 import { inboxOf, localShop } from '../support/local-aws.js';
+import { workflowNight } from '../support/night.js';
 
 /**
  * The written policy (RELIABILITY.md): a ledger entry is reserved before SES is called and is never reserved
@@ -174,7 +175,7 @@ describe('a crash in the sender of scheduled emails', () => {
   it('never sends a scheduled email twice when the sender died after SES took it', async () => {
     // Prepare: quiet hours, so the night schedules and the sender sends
     const shop = await shopWith(['Ivy'], (raw) => ((raw.guardrails as { quietHours?: unknown }).quietHours = { start: '21:00', end: '08:00' }));
-    const night = await runNight(shop.deps, { asOf });
+    const night = await workflowNight(shop, asOf);
     const process = { dead: false };
     const crashAfterSes: EmailSender = {
       send: async (email: OutgoingEmail) => {
@@ -202,7 +203,7 @@ describe('two senders at the same moment', () => {
     // Prepare: quiet hours, so the night schedules every email for the sender
     const names = ['Jon', 'Kit', 'Lux', 'Max', 'Ned', 'Oz'];
     const shop = await shopWith(names, (raw) => ((raw.guardrails as { quietHours?: unknown }).quietHours = { start: '21:00', end: '08:00' }));
-    const night = await runNight(shop.deps, { asOf });
+    const night = await workflowNight(shop, asOf);
     // Act
     const [one, two] = await Promise.all([sendDue(new Date(`${asOf}T12:00:00Z`), shop.deps), sendDue(new Date(`${asOf}T12:00:00Z`), shop.deps)]);
     // Assess
