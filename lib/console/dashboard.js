@@ -3,7 +3,8 @@
 
 import { api } from './api.js';
 import { byId as $, clear, el, recordTable, svg } from './dom.js';
-import { count, money, pct, points, reasonLabel, useShop, when } from './format.js';
+import { count, day, money, pct, points, reasonLabel, useShop, when } from './format.js';
+import { upliftSection } from './uplift.js';
 
 /** @typedef {import('../usecases/build-report.js').Report} Report */
 /** @typedef {import('../usecases/build-report.js').CampaignReport} CampaignReport */
@@ -24,7 +25,7 @@ export async function loadDashboard() {
   const asOf = report.servedFrom === 'snapshot' ? ` · figures as of ${when(report.generatedAt)}, built after the night` : '';
   $('dashboard-status').textContent =
     (report.range.from
-      ? `Nights ${report.range.from} to ${report.range.to} (${report.range.nights} with sends) · attribution window ${report.attributionWindowDays} days`
+      ? `Nights ${day(report.range.from)} to ${day(report.range.to)} (${report.range.nights} with sends) · attribution window ${report.attributionWindowDays} days`
       : 'No nights with sends yet.') + asOf;
   const pause = $('shop-pause');
   pause.hidden = !report.shop.paused;
@@ -59,7 +60,7 @@ function renderChurn(churn, notes) {
   } else {
     body.append(statusChart(churn.nights), el('p', { class: 'legend' }, ...statusKeys.map((status) => el('span', { class: `key ${status}` }, statusNames[status]))));
     const latest = churn.nights[churn.nights.length - 1];
-    body.append(el('p', {}, `Latest night ${latest.night}: ${pct(latest.shares.active)} active, ${pct(latest.shares.atRisk)} at risk, ${pct(latest.shares.lost)} lost of ${count(latest.withOrders)} customers with orders (classified by the ${latest.classifiedBy}).`));
+    body.append(el('p', {}, `Latest night ${day(latest.night)}: ${pct(latest.shares.active)} active, ${pct(latest.shares.atRisk)} at risk, ${pct(latest.shares.lost)} lost of ${count(latest.withOrders)} customers with orders (classified by the ${latest.classifiedBy}).`));
   }
   const reactivation = churn.reactivation;
   body.append(
@@ -148,7 +149,9 @@ function renderReasons(reasons, notes) {
   if (feedback.total) body.append(recordTable('Answers by campaign', ['Answer', ...campaignIds], feedback.answers.map((answer) => [answer.label, ...campaignIds.map((id) => count(feedback.byCampaign[id][answer.answer] ?? 0))])));
   body.append(el('h4', {}, 'Comments, newest first'));
   const comments = el('ul', { class: 'comments', id: 'feedback-comments' });
-  for (const comment of feedback.comments) comments.append(el('li', {}, el('span', { class: 'muted' }, `${comment.at.slice(0, 10)} · ${comment.campaignId} · ${comment.answer}: `), el('q', {}, comment.comment)));
+  // The answer in the survey's words, the time in the shop's zone (a UTC date can be the day before or after).
+  const answerLabel = (/** @type {string} */ code) => feedback.answers.find((answer) => answer.answer === code)?.label ?? code;
+  for (const comment of feedback.comments) comments.append(el('li', {}, el('span', { class: 'muted' }, `${when(comment.at)} · ${comment.campaignId} · ${answerLabel(comment.answer)}: `), el('q', {}, comment.comment)));
   body.append(feedback.comments.length ? comments : el('p', { class: 'muted' }, 'No comments yet.'));
 
   const codes = reasons.codes;
@@ -229,6 +232,7 @@ function campaignCard(campaign) {
     el('div', { class: 'grid' }, el('div', {}, funnelChart(campaign.id, funnel)), el('div', {}, liftChart(campaign.id, lift), facts)),
     el('p', { class: 'verdict' }, campaign.verdict.text),
   );
+  if (campaign.uplift) card.append(upliftSection(campaign.id, campaign.uplift));
   return card;
 }
 

@@ -8,7 +8,7 @@
 /** @type {{ currency: string, locale: string, timeZone: string }} */
 export let shop = { currency: 'EUR', locale: 'en-IE', timeZone: 'UTC' };
 /** @type {ConsoleLabels} */
-let labels = { statuses: /** @type {any} */ ({}), reasons: /** @type {any} */ ({}), outcomes: /** @type {any} */ ({}), valueTiers: {}, skipReasons: /** @type {any} */ ({}) };
+let labels = { statuses: /** @type {any} */ ({}), reasons: /** @type {any} */ ({}), outcomes: /** @type {any} */ ({}), valueTiers: {}, targeting: /** @type {any} */ ({}), allocation: /** @type {any} */ ({}), upliftSkips: /** @type {any} */ ({}), skipReasons: /** @type {any} */ ({}) };
 
 /** @param {{ currency: string, locale: string, timeZone: string }} settings */
 export const useShop = (settings) => (shop = { currency: settings.currency, locale: settings.locale, timeZone: settings.timeZone });
@@ -33,6 +33,12 @@ export const tierLabel = (code) => label(labels.valueTiers, code);
 export const skipLabel = (code) => label(labels.skipReasons, code);
 /** @param {string | undefined} code */
 export const outcomeLabel = (code) => label(labels.outcomes, code);
+/** @param {string | undefined} code */
+export const targetingLabel = (code) => label(labels.targeting, code);
+/** @param {string | undefined} code */
+export const allocationLabel = (code) => label(labels.allocation, code);
+/** @param {string | undefined} code */
+export const upliftSkipLabel = (code) => label(labels.upliftSkips, code);
 
 /**
  * "Email 2 (day 7)": steps are stored from 0 and shown from 1, with the day the step goes out when it is known.
@@ -53,6 +59,12 @@ export const points = (difference) => `${difference >= 0 ? '+' : ''}${(differenc
 /** Times are UTC inside; a marketer reads them in the shop's time zone, named. @param {string | undefined | null} iso */
 export const when = (iso) =>
   iso ? new Date(iso).toLocaleString(shop.locale, { day: 'numeric', month: 'short', year: 'numeric', hour: '2-digit', minute: '2-digit', timeZone: shop.timeZone, timeZoneName: 'short' }) : '–';
+
+/** Today as the shop's calendar day (YYYY-MM-DD): a night is named by the shop's date, not UTC's. */
+export const today = () => {
+  const parts = Object.fromEntries(new Intl.DateTimeFormat('en', { timeZone: shop.timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).formatToParts(new Date()).map((part) => [part.type, part.value]));
+  return `${parts.year}-${parts.month}-${parts.day}`;
+};
 
 /** A calendar day (YYYY-MM-DD, already the shop's) as the shop writes it. @param {string | undefined | null} day */
 export const day = (day) => (day ? new Date(`${day}T12:00:00Z`).toLocaleDateString(shop.locale, { day: 'numeric', month: 'short', year: 'numeric', timeZone: 'UTC' }) : '–');

@@ -2,6 +2,7 @@ import { lifecycleStatuses } from './classification.js';
 import { skipReasonMeanings, type SkipReason } from './decisions.js';
 import type { ReasonCode } from './reasons.js';
 import { valueTiers, type ValueTier } from './segments.js';
+import type { TargetingSkipReason } from './uplift/targeting.js';
 
 /**
  * The words a marketer reads for each code, in one place: the console loads them (`/console/labels.json`), so a
@@ -42,6 +43,23 @@ export const valueTierLabels: Record<ValueTier, string> = {
   none: 'Nothing at stake',
 };
 
+/** Uplift targeting (docs/uplift.md): how a campaign chooses whom to email, and why it skipped a customer. */
+export const targetingLabels: Record<'everyone' | 'uplift', string> = {
+  everyone: 'Everyone eligible is emailed',
+  uplift: 'By uplift: only customers the email is expected to move',
+};
+
+export const allocationLabels: Record<'fixed' | 'thompson', string> = {
+  fixed: 'Fixed shares, as configured',
+  thompson: 'Sized by incremental margin (Thompson sampling)',
+};
+
+export const upliftSkipLabels: Record<TargetingSkipReason, string> = {
+  sure_thing: 'Would order anyway (sure thing)',
+  lost_cause: 'Unlikely to order either way (lost cause)',
+  do_not_disturb: 'Put off by the email (do not disturb)',
+};
+
 const sentence = (text: string) => text.charAt(0).toUpperCase() + text.slice(1);
 
 /** Every label, as the console reads it; skip reasons say in full why a customer was not emailed. */
@@ -51,6 +69,9 @@ export function consoleLabels() {
     reasons: reasonCodeLabels,
     outcomes: outcomeLabels,
     valueTiers: Object.fromEntries(valueTiers.map((tier) => [tier, valueTierLabels[tier]])),
+    targeting: targetingLabels,
+    allocation: allocationLabels,
+    upliftSkips: upliftSkipLabels,
     skipReasons: Object.fromEntries(Object.entries(skipReasonMeanings).map(([reason, meaning]) => [reason, sentence(meaning)])) as Record<SkipReason, string>,
   };
 }

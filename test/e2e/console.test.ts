@@ -119,11 +119,77 @@ describe.skipIf(!existsSync(chromiumPath))('the console, in headless Chromium', 
     expect(await page.locator('#reactivation-line').textContent()).toMatch(/^0 of 8 \(0\.0%\) customers recorded as at risk or lost ordered again/);
     expect(await reasons.getByRole('img', { name: /^Feedback answers: .*Delivery 1/ }).count()).toBe(1);
     const comments = page.locator('#feedback-comments');
-    expect(await comments.textContent()).toContain(`delivery: ${feedbackComment}`);
+    expect(await comments.textContent()).toContain(`Delivery: ${feedbackComment}`);
     expect(await comments.locator('b').count()).toBe(0);
     expect(await reasons.getByRole('table', { name: /^Customers by reason code/ }).textContent()).toContain('Overdue by their own buying rhythm');
     await page.locator('#dashboard-churn').screenshot({ path: `${artifacts}dashboard-churn.png` });
     await page.locator('#dashboard-reasons').screenshot({ path: `${artifacts}dashboard-reasons.png` });
+  });
+
+  it("shows each campaign's uplift view in words: how it targets, who was not emailed and why, the uplift by segment and which offer wins", async () => {
+    // Prepare: the dashboard as the one night left it (lost-winback emails everyone; its ledger keeps the decision features)
+    const section = page.locator('article[data-campaign="lost-winback"]').getByRole('region', { name: 'Uplift: whom the email moves' });
+    await section.waitFor();
+    // Assess: the real report, in words: everyone is emailed, the 8 lost repeat buyers split between emailed and held out
+    expect(await section.locator('[data-fact="targeting"]').textContent()).toBe('Everyone eligible is emailed');
+    expect(await section.locator('[data-fact="allocation"]').textContent()).toBe('Fixed shares, as configured');
+    const segments = section.getByRole('table', { name: /^Uplift by segment/ });
+    expect(await segments.getByRole('row').nth(1).textContent()).toMatch(/^Lost, repeat buyers0 of \d \(0\.0%\)0 of \d \(0\.0%\)\+0\.0 pts/);
+    expect(await section.getByRole('table', { name: /^Not emailed by uplift targeting/ }).count()).toBe(0);
+    // Prepare: the same report for a shop whose campaign has targeted by uplift and sized its offers for 15 nights
+    await page.route('**/api/report', async (route) => {
+      const response = await route.fetch();
+      const body = (await response.json()) as { campaigns: { id: string }[] };
+      const uplift = {
+        targeting: 'uplift',
+        allocation: 'thompson',
+        bySegment: [{ segment: 'lost/repeat', treated: { customers: 1200, converted: 96 }, holdout: { customers: 300, converted: 15 }, uplift: 0.03, ci95: [0.004, 0.052] }],
+        offers: [
+          {
+            segment: 'lost/repeat',
+            leader: 'fifteen-off',
+            variants: [
+              { variant: 'fifteen-off', customers: 640, marginPerCustomerMinor: 412.4, incrementalMinor: 181.6, ci95Minor: [20.2, 343.1], winProbability: 0.81, discountGivenMinor: 90_000 },
+              { variant: 'twenty-off', customers: 560, marginPerCustomerMinor: 301.9, incrementalMinor: 71.1, ci95Minor: [-95.5, 237.7], winProbability: 0.19, discountGivenMinor: 112_000 },
+            ],
+          },
+        ],
+        notEmailed: { sure_thing: 1402, lost_cause: 35, do_not_disturb: 12 },
+        nights: { uplift: 12, everyone: 3, explored: 9, marginSavedMinor: 123_456, discountSavedMinor: 45_600 },
+        latest: { night: '2026-11-22', targeting: 'uplift', used: 'uplift', cvQini: 0.084, treated: 1200, control: 300 },
+        marginSaved: '1234.56',
+        discountSaved: '456.00',
+      };
+      await route.fulfill({ response, json: { ...body, campaigns: body.campaigns.map((campaign) => (campaign.id === 'lost-winback' ? { ...campaign, uplift } : campaign)) } });
+    });
+    try {
+      // Act
+      await page.reload();
+      await section.waitFor();
+      // Assess: every code in words, counts and money in the shop's formats, the leading offer marked
+      expect(await section.locator('[data-fact="targeting"]').textContent()).toBe('By uplift: only customers the email is expected to move');
+      expect(await section.locator('[data-fact="allocation"]').textContent()).toBe('Sized by incremental margin (Thompson sampling)');
+      expect(await section.locator('[data-fact="latest"]').textContent()).toBe("22 Nov 2026: targeted by uplift (the model's Qini on held-out folds: 0.084)");
+      expect(await section.locator('[data-fact="margin-saved"]').textContent()).toBe('€1,234.56');
+      expect(await section.locator('[data-fact="discount-saved"]').textContent()).toBe('€456.00');
+      const skipped = section.getByRole('table', { name: /^Not emailed by uplift targeting/ });
+      expect(await skipped.getByRole('row').allTextContents()).toEqual([
+        'WhyCustomers',
+        'Would order anyway (sure thing)1,402',
+        'Unlikely to order either way (lost cause)35',
+        'Put off by the email (do not disturb)12',
+        'Chosen anyway, to keep learning9',
+      ]);
+      expect(await segments.getByRole('row').nth(1).textContent()).toBe('Lost, repeat buyers96 of 1,200 (8.0%)15 of 300 (5.0%)+3.0 pts+0.4 pts to +5.2 pts');
+      const offers = section.getByRole('table', { name: /^Which offer wins where/ });
+      expect(await offers.getByRole('row').nth(1).textContent()).toBe('Lost, repeat buyersfifteen-off (leads)640€4.12€1.82€0.20 to €3.4381%€900.00');
+      // Chromium and Node may write the minus sign differently (- or U+2212)
+      expect(await offers.getByRole('row').nth(2).locator('td').allTextContents()).toEqual(['Lost, repeat buyers', 'twenty-off', '560', '€3.02', '€0.71', expect.stringMatching(/^[-\u2212]€0\.96 to €2\.38$/), '19%', '€1,120.00']);
+      expect(await section.textContent()).not.toMatch(/sure_thing|lost_cause|do_not_disturb|lost\/repeat|thompson/);
+      await section.screenshot({ path: `${docsImages}console-uplift.png` });
+    } finally {
+      await page.unroute('**/api/report');
+    }
   });
 
   it('edits a field in the form, shows each problem beside its field and the change in the diff, applies it, then rolls it back', async () => {
