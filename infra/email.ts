@@ -71,7 +71,12 @@ export class WinbackEmail extends Construct {
         `The sender address "${props.senderAddress}" is a placeholder: SES cannot verify its domain and no email would be sent. Set it with -c senderAddress=news@your-shop.com (and hostedZoneId/hostedZoneName for its DNS records).`,
       );
     }
-    this.identityArn = Stack.of(this).formatArn({ service: 'ses', resource: 'identity', resourceName: props.identity, arnFormat: ArnFormat.SLASH_RESOURCE_NAME });
+    this.identityArn = Stack.of(this).formatArn({
+      service: 'ses',
+      resource: 'identity',
+      resourceName: props.identity,
+      arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
+    });
   }
 
   /**
@@ -80,9 +85,12 @@ export class WinbackEmail extends Construct {
    * list them for whoever runs the domain's DNS. An address identity is verified by the link SES mails to it.
    */
   private sendingIdentity(props: WinbackEmailProps): ses.EmailIdentity {
-    if (props.identity.includes('@')) return new ses.EmailIdentity(this, 'Identity', { identity: ses.Identity.email(props.identity), configurationSet: this.configurationSet });
+    if (props.identity.includes('@'))
+      return new ses.EmailIdentity(this, 'Identity', { identity: ses.Identity.email(props.identity), configurationSet: this.configurationSet });
     const mailFromDomain = `${props.mailFromSubdomain}.${props.identity}`;
-    const zone = props.hostedZone ? route53.PublicHostedZone.fromPublicHostedZoneAttributes(this, 'Zone', { hostedZoneId: props.hostedZone.id, zoneName: props.hostedZone.name }) : undefined;
+    const zone = props.hostedZone
+      ? route53.PublicHostedZone.fromPublicHostedZoneAttributes(this, 'Zone', { hostedZoneId: props.hostedZone.id, zoneName: props.hostedZone.name })
+      : undefined;
     const identity = new ses.EmailIdentity(this, 'Identity', {
       identity: zone ? ses.Identity.publicHostedZone(zone) : ses.Identity.domain(props.identity),
       configurationSet: this.configurationSet,
@@ -93,9 +101,21 @@ export class WinbackEmail extends Construct {
       mailFromBehaviorOnMxFailure: ses.MailFromBehaviorOnMxFailure.USE_DEFAULT_VALUE,
     });
     if (!zone) {
-      identity.dkimRecords.forEach((record, index) => new CfnOutput(this, `DkimRecord${index + 1}`, { value: `${record.name} CNAME ${record.value}`, description: `Easy DKIM record ${index + 1} of 3 to add to ${props.identity}'s DNS` }));
-      new CfnOutput(this, 'MailFromMxRecord', { value: `${mailFromDomain} MX 10 feedback-smtp.${Stack.of(this).region}.amazonses.com`, description: 'The MAIL FROM domain\'s MX record' });
-      new CfnOutput(this, 'MailFromSpfRecord', { value: `${mailFromDomain} TXT "v=spf1 include:amazonses.com ~all"`, description: 'The MAIL FROM domain\'s SPF record' });
+      identity.dkimRecords.forEach(
+        (record, index) =>
+          new CfnOutput(this, `DkimRecord${index + 1}`, {
+            value: `${record.name} CNAME ${record.value}`,
+            description: `Easy DKIM record ${index + 1} of 3 to add to ${props.identity}'s DNS`,
+          }),
+      );
+      new CfnOutput(this, 'MailFromMxRecord', {
+        value: `${mailFromDomain} MX 10 feedback-smtp.${Stack.of(this).region}.amazonses.com`,
+        description: "The MAIL FROM domain's MX record",
+      });
+      new CfnOutput(this, 'MailFromSpfRecord', {
+        value: `${mailFromDomain} TXT "v=spf1 include:amazonses.com ~all"`,
+        description: "The MAIL FROM domain's SPF record",
+      });
     }
     return identity;
   }

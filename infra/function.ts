@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { Duration, Validations } from 'aws-cdk-lib';
+import { type Duration, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
@@ -16,8 +16,7 @@ export const nodeRuntime = lambda.Runtime.NODEJS_24_X;
  * esbuild's ESM output turns a bundled CommonJS `require()` into a shim that throws unless a `require` exists,
  * so the bundle defines one. The alias keeps it from clashing with a bundled module's own `createRequire` import.
  */
-const esmRequireBanner =
-  "import { createRequire as topLevelCreateRequire } from 'node:module'; const require = topLevelCreateRequire(import.meta.url);";
+const esmRequireBanner = "import { createRequire as topLevelCreateRequire } from 'node:module'; const require = topLevelCreateRequire(import.meta.url);";
 
 export interface WinbackFunctionProps {
   /** The folder under functions/ whose handler.ts exports `handler`. */
@@ -80,7 +79,9 @@ export class WinbackFunction extends Construct {
               commandHooks: {
                 beforeBundling: () => [],
                 beforeInstall: () => [],
-                afterBundling: (inputDir: string, outputDir: string) => [`cp -R "${inputDir}/${props.copyIntoBundle!.from}" "${outputDir}/${props.copyIntoBundle!.to}"`],
+                afterBundling: (inputDir: string, outputDir: string) => [
+                  `cp -R "${inputDir}/${props.copyIntoBundle!.from}" "${outputDir}/${props.copyIntoBundle!.to}"`,
+                ],
               },
             }
           : {}),

@@ -42,14 +42,18 @@ const consoleFile = (path: string): RouteSpec => ({
   method: apigw.HttpMethod.GET,
   path,
   target: 'console',
-  access: { public: 'the console\'s static page, script, styles and sign-in settings, with no data; every API call the page makes goes through the JWT authorizer' },
+  access: {
+    public: "the console's static page, script, styles and sign-in settings, with no data; every API call the page makes goes through the JWT authorizer",
+  },
 });
 
 const tokenRoute = (path: string, target: ApiHandler, what: string): RouteSpec => ({
   method: apigw.HttpMethod.ANY,
   path,
   target,
-  access: { public: `${what} from an email, with no login (RFC 8058 forbids one for one-click unsubscribe); the path carries an HMAC-signed token the handler verifies` },
+  access: {
+    public: `${what} from an email, with no login (RFC 8058 forbids one for one-click unsubscribe); the path carries an HMAC-signed token the handler verifies`,
+  },
 });
 
 /** Every route of the HTTP API, with the function behind it and how it is protected. */
@@ -93,7 +97,14 @@ export class WinbackHttpApi extends Construct {
       autoVerify: { email: true },
       mfa: cognito.Mfa.REQUIRED,
       mfaSecondFactor: { otp: true, sms: false },
-      passwordPolicy: { minLength: 12, requireLowercase: true, requireUppercase: true, requireDigits: true, requireSymbols: true, tempPasswordValidity: Duration.days(3) },
+      passwordPolicy: {
+        minLength: 12,
+        requireLowercase: true,
+        requireUppercase: true,
+        requireDigits: true,
+        requireSymbols: true,
+        tempPasswordValidity: Duration.days(3),
+      },
       accountRecovery: cognito.AccountRecovery.EMAIL_ONLY,
       // The Plus plan's threat protection blocks credential stuffing; a handful of marketers costs cents a month.
       featurePlan: cognito.FeaturePlan.PLUS,

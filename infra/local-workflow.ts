@@ -60,7 +60,12 @@ export function localWorkflowOf(stack: WinbackStack, template: { Resources: Reco
     }
     if ('Ref' in node && node.Ref === queueId) return queueUrl;
     if ('Ref' in node) {
-      const pseudo: Record<string, string> = { 'AWS::Partition': localArnParts.partition, 'AWS::Region': localArnParts.region, 'AWS::AccountId': localArnParts.account, 'AWS::URLSuffix': 'amazonaws.com' };
+      const pseudo: Record<string, string> = {
+        'AWS::Partition': localArnParts.partition,
+        'AWS::Region': localArnParts.region,
+        'AWS::AccountId': localArnParts.account,
+        'AWS::URLSuffix': 'amazonaws.com',
+      };
       const known = pseudo[node.Ref as string];
       if (known) return known;
     }
@@ -74,7 +79,12 @@ export function localWorkflowOf(stack: WinbackStack, template: { Resources: Reco
   const mapping = mappings.find((resource) => (resource.Properties.FunctionName as { Ref?: string }).Ref === consumerId);
   if (!mapping) throw new Error('the send worker has no event source mapping');
   const queue = resources[queueId]!.Properties as { VisibilityTimeout: number; RedrivePolicy: { maxReceiveCount: number } };
-  const properties = mapping.Properties as { BatchSize: number; MaximumBatchingWindowInSeconds?: number; ScalingConfig?: { MaximumConcurrency?: number }; FunctionResponseTypes?: string[] };
+  const properties = mapping.Properties as {
+    BatchSize: number;
+    MaximumBatchingWindowInSeconds?: number;
+    ScalingConfig?: { MaximumConcurrency?: number };
+    FunctionResponseTypes?: string[];
+  };
   const consumer = folderOf.get(consumerId)!;
   invoked.add(consumer);
 

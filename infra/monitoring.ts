@@ -6,8 +6,8 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
-import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
+import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 
 /**
@@ -51,7 +51,9 @@ export class WinbackMonitoring extends Construct {
         resources: [this.topic.topicArn],
         conditions: {
           StringEquals: { 'aws:SourceAccount': stack.account },
-          ArnLike: { 'aws:SourceArn': stack.formatArn({ service: 'cloudwatch', resource: 'alarm', resourceName: '*', arnFormat: ArnFormat.COLON_RESOURCE_NAME }) },
+          ArnLike: {
+            'aws:SourceArn': stack.formatArn({ service: 'cloudwatch', resource: 'alarm', resourceName: '*', arnFormat: ArnFormat.COLON_RESOURCE_NAME }),
+          },
         },
       }),
     );
@@ -124,10 +126,30 @@ export class WinbackMonitoring extends Construct {
       1,
       'Winback: the HTTP API answered 5xx (webhooks, unsubscribe, admin). Shopify retries a failed webhook for 4 hours; WooCommerce never retries and disables a webhook after 5 failures in a row.',
     );
-    const bounceRate = new cloudwatch.Metric({ namespace: 'AWS/SES', metricName: 'Reputation.BounceRate', period: Duration.hours(1), statistic: cloudwatch.Stats.MAXIMUM });
-    const complaintRate = new cloudwatch.Metric({ namespace: 'AWS/SES', metricName: 'Reputation.ComplaintRate', period: Duration.hours(1), statistic: cloudwatch.Stats.MAXIMUM });
-    alarm('BounceRateHigh', bounceRate, reputationThresholds.bounceRate, 'Winback: the account bounce rate reached 2% (SES reviews the account at 5%). Pause campaigns and check the list sources.');
-    alarm('ComplaintRateHigh', complaintRate, reputationThresholds.complaintRate, 'Winback: the account complaint rate reached 0.08% (SES reviews at 0.1%, Gmail wants under 0.1%). Pause campaigns and check targeting and frequency.');
+    const bounceRate = new cloudwatch.Metric({
+      namespace: 'AWS/SES',
+      metricName: 'Reputation.BounceRate',
+      period: Duration.hours(1),
+      statistic: cloudwatch.Stats.MAXIMUM,
+    });
+    const complaintRate = new cloudwatch.Metric({
+      namespace: 'AWS/SES',
+      metricName: 'Reputation.ComplaintRate',
+      period: Duration.hours(1),
+      statistic: cloudwatch.Stats.MAXIMUM,
+    });
+    alarm(
+      'BounceRateHigh',
+      bounceRate,
+      reputationThresholds.bounceRate,
+      'Winback: the account bounce rate reached 2% (SES reviews the account at 5%). Pause campaigns and check the list sources.',
+    );
+    alarm(
+      'ComplaintRateHigh',
+      complaintRate,
+      reputationThresholds.complaintRate,
+      'Winback: the account complaint rate reached 0.08% (SES reviews at 0.1%, Gmail wants under 0.1%). Pause campaigns and check targeting and frequency.',
+    );
 
     this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
       dashboardName: `${stack.stackName}-winback`,
@@ -136,11 +158,15 @@ export class WinbackMonitoring extends Construct {
     const fnMetrics = (fn: lambda.IFunction) => [fn.metricInvocations(), fn.metricErrors(), fn.metricThrottles()];
     const ses = (metricName: string) => new cloudwatch.Metric({ namespace: 'AWS/SES', metricName, period: Duration.hours(1), statistic: cloudwatch.Stats.SUM });
     this.dashboard.addWidgets(
-      new cloudwatch.TextWidget({ markdown: '# Winback\nThe night, the mail it sends, the shop platforms\' webhooks and the alarms.', width: 24, height: 2 }),
+      new cloudwatch.TextWidget({ markdown: "# Winback\nThe night, the mail it sends, the shop platforms' webhooks and the alarms.", width: 24, height: 2 }),
       new cloudwatch.AlarmStatusWidget({ title: 'Alarms', alarms: this.alarms, width: 24, height: 3 }),
     );
     this.dashboard.addWidgets(
-      new cloudwatch.GraphWidget({ title: 'Night: executions', left: [props.night.metricStarted(), props.night.metricSucceeded(), props.night.metricFailed()], width: 8 }),
+      new cloudwatch.GraphWidget({
+        title: 'Night: executions',
+        left: [props.night.metricStarted(), props.night.metricSucceeded(), props.night.metricFailed()],
+        width: 8,
+      }),
       new cloudwatch.GraphWidget({ title: 'Night: duration (ms)', left: [props.night.metricTime({ statistic: cloudwatch.Stats.MAXIMUM })], width: 8 }),
       new cloudwatch.GraphWidget({
         title: 'Send queue: waiting and oldest (s)',
@@ -156,14 +182,23 @@ export class WinbackMonitoring extends Construct {
         right: ['EmailsQueued', 'EmailsSent', 'HeldOut'].map((name) => winback(name, Duration.days(1))),
         width: 12,
       }),
-      new cloudwatch.GraphWidget({ title: 'Webhook and API answers', left: ['Responses2xx', 'Responses4xx', 'Responses5xx'].map((name) => winback(name)), width: 12 }),
+      new cloudwatch.GraphWidget({
+        title: 'Webhook and API answers',
+        left: ['Responses2xx', 'Responses4xx', 'Responses5xx'].map((name) => winback(name)),
+        width: 12,
+      }),
     );
     this.dashboard.addWidgets(
       new cloudwatch.GraphWidget({ title: 'Queued sends: sender runs and errors', left: fnMetrics(props.sendWorker), width: 12 }),
       new cloudwatch.GraphWidget({ title: 'Due sends: sender runs and errors', left: fnMetrics(props.scheduledSender), width: 12 }),
     );
     this.dashboard.addWidgets(
-      new cloudwatch.GraphWidget({ title: 'Campaign mail (SES, hourly)', left: ['Send', 'Delivery', 'Open', 'Click'].map(ses), right: ['Bounce', 'Complaint', 'Reject'].map(ses), width: 12 }),
+      new cloudwatch.GraphWidget({
+        title: 'Campaign mail (SES, hourly)',
+        left: ['Send', 'Delivery', 'Open', 'Click'].map(ses),
+        right: ['Bounce', 'Complaint', 'Reject'].map(ses),
+        width: 12,
+      }),
       new cloudwatch.GraphWidget({
         title: 'Reputation (fraction; alarms at 0.02 and 0.0008)',
         left: [bounceRate],
@@ -174,8 +209,18 @@ export class WinbackMonitoring extends Construct {
       }),
     );
     this.dashboard.addWidgets(
-      new cloudwatch.GraphWidget({ title: 'HTTP API requests and errors', left: [props.api.metricCount()], right: [props.api.metricClientError(), props.api.metricServerError()], width: 8 }),
-      new cloudwatch.GraphWidget({ title: 'Webhook functions: invocations and errors', left: props.webhooks.map((fn) => fn.metricInvocations()), right: props.webhooks.map((fn) => fn.metricErrors()), width: 8 }),
+      new cloudwatch.GraphWidget({
+        title: 'HTTP API requests and errors',
+        left: [props.api.metricCount()],
+        right: [props.api.metricClientError(), props.api.metricServerError()],
+        width: 8,
+      }),
+      new cloudwatch.GraphWidget({
+        title: 'Webhook functions: invocations and errors',
+        left: props.webhooks.map((fn) => fn.metricInvocations()),
+        right: props.webhooks.map((fn) => fn.metricErrors()),
+        width: 8,
+      }),
       new cloudwatch.GraphWidget({ title: 'SES events: handler runs and errors', left: fnMetrics(props.emailEvents), width: 8 }),
     );
     this.dashboard.addWidgets(

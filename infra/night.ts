@@ -90,7 +90,10 @@ export class WinbackNight extends Construct {
     const sendsPending = new tasks.CallAwsService(this, 'SendsPending', {
       service: 'sqs',
       action: 'getQueueAttributes',
-      parameters: { QueueUrl: props.sendQueue.queueUrl, AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible', 'ApproximateNumberOfMessagesDelayed'] },
+      parameters: {
+        QueueUrl: props.sendQueue.queueUrl,
+        AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible', 'ApproximateNumberOfMessagesDelayed'],
+      },
       iamResources: [props.sendQueue.queueArn],
       resultSelector: {
         'visible.$': '$.Attributes.ApproximateNumberOfMessages',
@@ -150,7 +153,8 @@ export class WinbackNight extends Construct {
     }
     Validations.of(policy).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',
-      reason: 'CloudWatch Logs delivery (logs:CreateLogDelivery, GetLogDelivery, ListLogDeliveries, PutResourcePolicy, DescribeResourcePolicies, DescribeLogGroups) and X-Ray tracing actions support no resource-level permissions.',
+      reason:
+        'CloudWatch Logs delivery (logs:CreateLogDelivery, GetLogDelivery, ListLogDeliveries, PutResourcePolicy, DescribeResourcePolicies, DescribeLogGroups) and X-Ray tracing actions support no resource-level permissions.',
     });
   }
 }
@@ -159,7 +163,13 @@ export class WinbackNight extends Construct {
  * Errors of the Lambda service rather than of the function: throttling (the account's concurrency is shared with
  * every other function in it, and a new account may have as little as 10) and Lambda's own transient failures.
  */
-export const lambdaServiceErrors = ['Lambda.TooManyRequestsException', 'Lambda.ServiceException', 'Lambda.AWSLambdaException', 'Lambda.SdkClientException', 'Lambda.ClientExecutionTimeoutException'];
+export const lambdaServiceErrors = [
+  'Lambda.TooManyRequestsException',
+  'Lambda.ServiceException',
+  'Lambda.AWSLambdaException',
+  'Lambda.SdkClientException',
+  'Lambda.ClientExecutionTimeoutException',
+];
 
 /**
  * How long a throttled task keeps trying: 30 s, doubling to at most 10 minutes between attempts, 20 attempts with full

@@ -44,10 +44,22 @@ export const settingsSchema = z
      * domain): given both, the stack writes the identity's three Easy DKIM CNAMEs and its MAIL FROM MX and SPF records
      * there. Without them the stack outputs the records to add wherever the domain's DNS lives.
      */
-    hostedZoneId: z.string().regex(/^Z[A-Z0-9]{1,31}$/, 'expected a Route 53 hosted zone id such as "Z0123456789ABCDEFGHIJ"').optional(),
-    hostedZoneName: z.string().trim().toLowerCase().transform((name) => name.replace(/\.$/, '')).refine((name) => domainName.test(name), 'must be a domain such as "shop.example"').optional(),
+    hostedZoneId: z
+      .string()
+      .regex(/^Z[A-Z0-9]{1,31}$/, 'expected a Route 53 hosted zone id such as "Z0123456789ABCDEFGHIJ"')
+      .optional(),
+    hostedZoneName: z
+      .string()
+      .trim()
+      .toLowerCase()
+      .transform((name) => name.replace(/\.$/, ''))
+      .refine((name) => domainName.test(name), 'must be a domain such as "shop.example"')
+      .optional(),
     /** The custom MAIL FROM domain is <mailFromSubdomain>.<identity domain>: bounces and SPF align with the sender's domain. */
-    mailFromSubdomain: z.string().regex(/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/, 'must be one DNS label: lowercase letters, digits and hyphens').default('bounce'),
+    mailFromSubdomain: z
+      .string()
+      .regex(/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/, 'must be one DNS label: lowercase letters, digits and hyphens')
+      .default('bounce'),
     scheduleHour: hourOfDay.default(3),
     /**
      * The public base of the unsubscribe and feedback routes (links are <base>/unsubscribe/<token>). Default: the
@@ -76,7 +88,9 @@ export const settingsSchema = z
      * The account's Lambda concurrent executions quota in this region (Service Quotas, "Concurrent executions"): 1,000
      * by default, as little as 10 on a new account. The night takes at most half of it (nightConcurrency).
      */
-    accountLambdaConcurrency: wholeNumber(10, 1_000_000, 'must be a whole number of at least 10 (the account\'s Lambda concurrent executions quota)').default(1_000),
+    accountLambdaConcurrency: wholeNumber(10, 1_000_000, "must be a whole number of at least 10 (the account's Lambda concurrent executions quota)").default(
+      1_000,
+    ),
     /**
      * The prefix of the console's Cognito hosted login domain, <prefix>.auth.<region>.amazoncognito.com: unique in
      * the region. Default: winback-<account id>; set it when two stacks share an account.
@@ -101,11 +115,11 @@ export const settingsSchema = z
       .string()
       .trim()
       .toLowerCase()
-      .regex(/^[a-z0-9][a-z0-9-]{0,62}\.myshopify\.com$/, 'must be the shop\'s NAME.myshopify.com address')
+      .regex(/^[a-z0-9][a-z0-9-]{0,62}\.myshopify\.com$/, "must be the shop's NAME.myshopify.com address")
       .optional(),
     /** The WooCommerce site (https) the REST API key belongs to: codes are made there and nowhere else. */
     woocommerceUrl: z
-      .url({ protocol: /^https$/, error: 'must be the site\'s https:// address' })
+      .url({ protocol: /^https$/, error: "must be the site's https:// address" })
       .transform((url) => url.replace(/\/+$/, ''))
       .optional(),
     /**
@@ -122,16 +136,32 @@ export const settingsSchema = z
   })
   .superRefine((settings, context) => {
     if ((settings.hostedZoneId === undefined) !== (settings.hostedZoneName === undefined)) {
-      context.addIssue({ code: 'custom', path: [settings.hostedZoneId === undefined ? 'hostedZoneId' : 'hostedZoneName'], message: 'give both hostedZoneId and hostedZoneName, or neither' });
+      context.addIssue({
+        code: 'custom',
+        path: [settings.hostedZoneId === undefined ? 'hostedZoneId' : 'hostedZoneName'],
+        message: 'give both hostedZoneId and hostedZoneName, or neither',
+      });
     }
     if (settings.hostedZoneName !== undefined && settings.hostedZoneName !== sesIdentity(settings)) {
-      context.addIssue({ code: 'custom', path: ['hostedZoneName'], message: `must be the SES identity's domain "${sesIdentity(settings)}" (the zone that holds its DKIM and MAIL FROM records)` });
+      context.addIssue({
+        code: 'custom',
+        path: ['hostedZoneName'],
+        message: `must be the SES identity's domain "${sesIdentity(settings)}" (the zone that holds its DKIM and MAIL FROM records)`,
+      });
     }
     if (settings.couponPlatform === 'shopify' && settings.shopifyDomain === undefined) {
-      context.addIssue({ code: 'custom', path: ['shopifyDomain'], message: 'is required with couponPlatform "shopify": the shop whose discounts Winback makes' });
+      context.addIssue({
+        code: 'custom',
+        path: ['shopifyDomain'],
+        message: 'is required with couponPlatform "shopify": the shop whose discounts Winback makes',
+      });
     }
     if (settings.couponPlatform === 'woocommerce' && settings.woocommerceUrl === undefined) {
-      context.addIssue({ code: 'custom', path: ['woocommerceUrl'], message: 'is required with couponPlatform "woocommerce": the site whose coupons Winback makes' });
+      context.addIssue({
+        code: 'custom',
+        path: ['woocommerceUrl'],
+        message: 'is required with couponPlatform "woocommerce": the site whose coupons Winback makes',
+      });
     }
     if (settings.couponPlatform === 'local' && settings.couponCredentialsSecretArn !== undefined) {
       context.addIssue({ code: 'custom', path: ['couponCredentialsSecretArn'], message: 'is only read with couponPlatform "shopify" or "woocommerce"' });

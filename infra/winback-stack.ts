@@ -1,4 +1,4 @@
-import { Aws, CfnOutput, Duration, Fn, RemovalPolicy, Stack, TimeZone, Validations, type StackProps } from 'aws-cdk-lib';
+import { Aws, CfnOutput, Duration, Fn, RemovalPolicy, Stack, type StackProps, TimeZone, Validations } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -125,24 +125,34 @@ export class WinbackStack extends Stack {
     // Signs unsubscribe tokens: replacing it would break every unsubscribe link already sent.
     const unsubscribeSigningKey = this.secret('UnsubscribeSigningKey', 'HMAC key that signs one-click unsubscribe and feedback tokens', {
       retain: true,
-      noRotation: 'Rotating it would invalidate every unsubscribe link already sent, and RFC 8058 and CAN-SPAM require those links to keep working; it is generated here and never leaves Secrets Manager.',
+      noRotation:
+        'Rotating it would invalidate every unsubscribe link already sent, and RFC 8058 and CAN-SPAM require those links to keep working; it is generated here and never leaves Secrets Manager.',
     });
     const issuedByPlatform = (platform: string) =>
       `The value is issued by ${platform}, not by us, so a Lambda rotation could not change it; the merchant rotates it there and puts the new value here (the handler accepts two comma-separated values during the switch).`;
-    const shopifyWebhookSecret = this.secret('ShopifyWebhookSecret', 'Shopify app client secret that signs Shopify webhooks (put the real value after deploying)', {
-      noRotation: issuedByPlatform('Shopify (the app client secret)'),
-    });
-    const wooCommerceWebhookSecret = this.secret('WooCommerceWebhookSecret', 'WooCommerce webhook secret (copy this value into the WooCommerce webhook, or put yours here)', {
-      noRotation: issuedByPlatform('the WooCommerce webhook settings'),
-    });
+    const shopifyWebhookSecret = this.secret(
+      'ShopifyWebhookSecret',
+      'Shopify app client secret that signs Shopify webhooks (put the real value after deploying)',
+      {
+        noRotation: issuedByPlatform('Shopify (the app client secret)'),
+      },
+    );
+    const wooCommerceWebhookSecret = this.secret(
+      'WooCommerceWebhookSecret',
+      'WooCommerce webhook secret (copy this value into the WooCommerce webhook, or put yours here)',
+      {
+        noRotation: issuedByPlatform('the WooCommerce webhook settings'),
+      },
+    );
     const genericWebhookSecret = standardWebhookSecret(
       this,
       'GenericWebhookSecret',
-      'Standard Webhooks signing secret, whsec_<base64> (put the sending system\'s value after deploying)',
+      "Standard Webhooks signing secret, whsec_<base64> (put the sending system's value after deploying)",
       issuedByPlatform('the system that sends the generic webhooks'),
     );
     const adminToken = this.secret('AdminToken', 'Bearer token of the admin API (in addition to the Cognito JWT)', {
-      noRotation: 'The admin API clients hold this token; it is replaced by hand together with them (a scheduled rotation would lock them out). Marketers authenticate with Cognito first.',
+      noRotation:
+        'The admin API clients hold this token; it is replaced by hand together with them (a scheduled rotation would lock them out). Marketers authenticate with Cognito first.',
     });
 
     // The shop platform's API credentials, with couponPlatform "shopify" or "woocommerce": only the functions that
@@ -213,7 +223,7 @@ export class WinbackStack extends Stack {
     });
 
     // The console's page and files: copied next to its handler in the bundle; it reads no data and holds no secret.
-    const consoleFiles = this.fn('Console', 'console', 'GET / and /console/{file}: the marketers\' console (static files and sign-in settings)', {
+    const consoleFiles = this.fn('Console', 'console', "GET / and /console/{file}: the marketers' console (static files and sign-in settings)", {
       timeout: Duration.seconds(5),
       environment: { ...common },
       copyIntoBundle: { from: 'lib/console', to: 'console' },
@@ -223,7 +233,15 @@ export class WinbackStack extends Stack {
     this.httpApi = new WinbackHttpApi(
       this,
       'Http',
-      { 'webhook-shopify': webhookShopify, 'webhook-woocommerce': webhookWooCommerce, 'webhook-generic': webhookGeneric, unsubscribe, feedback, 'admin-api': adminApi, console: consoleFiles },
+      {
+        'webhook-shopify': webhookShopify,
+        'webhook-woocommerce': webhookWooCommerce,
+        'webhook-generic': webhookGeneric,
+        unsubscribe,
+        feedback,
+        'admin-api': adminApi,
+        console: consoleFiles,
+      },
       {
         shopName: settings.shopName,
         rateLimit: settings.apiRateLimit,
@@ -237,9 +255,13 @@ export class WinbackStack extends Stack {
     consoleFiles.addEnvironment('CONSOLE_CLIENT_ID', this.httpApi.userPoolClient.userPoolClientId);
 
     // ---- the night: a state machine fans the scan out to one worker per segment; sends go through a queue -------
-    const sendFailures = this.deadLetterQueue('SendFailures', 'a queued send failed on every receive: its ledger entry stays scheduled, so the due sender sends it after the grace period unless it was taken', {
-      redrive: true,
-    });
+    const sendFailures = this.deadLetterQueue(
+      'SendFailures',
+      'a queued send failed on every receive: its ledger entry stays scheduled, so the due sender sends it after the grace period unless it was taken',
+      {
+        redrive: true,
+      },
+    );
     // Visibility: six times the sender's timeout, as AWS advises for a Lambda event source, so a slow batch is not
     // handed to a second sender while the first still works on it.
     const sendQueue = new sqs.Queue(this, 'SendQueue', {
@@ -250,7 +272,13 @@ export class WinbackStack extends Stack {
       deadLetterQueue: { queue: sendFailures, maxReceiveCount: 5 },
     });
     this.sendQueue = sendQueue;
-    const nightEnvironment = { ...common, ...linkSigning, UNSUBSCRIBE_BASE_URL: unsubscribeBaseUrl, SEND_QUEUE_URL: sendQueue.queueUrl, SEND_CONCURRENCY: String(settings.sendConcurrency) };
+    const nightEnvironment = {
+      ...common,
+      ...linkSigning,
+      UNSUBSCRIBE_BASE_URL: unsubscribeBaseUrl,
+      SEND_QUEUE_URL: sendQueue.queueUrl,
+      SEND_CONCURRENCY: String(settings.sendConcurrency),
+    };
     const nightStart = this.fn('NightStart', 'night-start', 'The night begins: the deliverability guard, the model fitted on a sample, the segments to scan', {
       timeout: Duration.minutes(10),
       memorySize: 1024,
@@ -258,31 +286,48 @@ export class WinbackStack extends Stack {
       secrets: [unsubscribeSigningKey],
       runsNight: true,
     });
-    const segmentWorker = this.fn('SegmentWorker', 'segment-worker', 'One scan segment: scores, decides, reserves and queues the sends; hands over its cursor near the time limit', {
-      timeout: Duration.minutes(15),
-      memorySize: 1024,
-      environment: { ...nightEnvironment, ...coupons.environment },
-      secrets: [unsubscribeSigningKey, ...coupons.secrets],
-      runsNight: true,
-    });
+    const segmentWorker = this.fn(
+      'SegmentWorker',
+      'segment-worker',
+      'One scan segment: scores, decides, reserves and queues the sends; hands over its cursor near the time limit',
+      {
+        timeout: Duration.minutes(15),
+        memorySize: 1024,
+        environment: { ...nightEnvironment, ...coupons.environment },
+        secrets: [unsubscribeSigningKey, ...coupons.secrets],
+        runsNight: true,
+      },
+    );
     sendQueue.grantSendMessages(segmentWorker.role!);
     const nightFinish = this.fn('NightFinish', 'night-finish', 'The night ends: sums the segments into the run record, or records the failure', {
       timeout: Duration.minutes(2),
       environment: { ...nightEnvironment, ...coupons.environment },
       secrets: [unsubscribeSigningKey, ...coupons.secrets],
     });
-    this.reportBuilder = this.fn('ReportBuilder', 'report-builder', 'After the night: builds the whole report and stores it, so the console answers at once at any size', {
-      // A million customers' report reads the whole table (about 3.5 GB with five orders each) in a few minutes. It
-      // holds the ledger entries of the shop's whole history: `npm run bench:report` measured 480 bytes of heap kept per
-      // entry and up to 1.75 KB of resident memory per entry at the report's peak, so 2 GB would fail after 1.0 to 3.3
-      // million entries (two to five months of 20,000 emails a night); 4 GB holds 2.3 to 6.6 million, about what its
-      // 15 minutes can read.
-      timeout: Duration.minutes(15),
-      memorySize: 4096,
-      environment: { ...common },
-      scansTable: true,
+    this.reportBuilder = this.fn(
+      'ReportBuilder',
+      'report-builder',
+      'After the night: builds the whole report and stores it, so the console answers at once at any size',
+      {
+        // A million customers' report reads the whole table (about 3.5 GB with five orders each) in a few minutes. It
+        // holds the ledger entries of the shop's whole history: `npm run bench:report` measured 480 bytes of heap kept per
+        // entry and up to 1.75 KB of resident memory per entry at the report's peak, so 2 GB would fail after 1.0 to 3.3
+        // million entries (two to five months of 20,000 emails a night); 4 GB holds 2.3 to 6.6 million, about what its
+        // 15 minutes can read.
+        timeout: Duration.minutes(15),
+        memorySize: 4096,
+        environment: { ...common },
+        scansTable: true,
+      },
+    );
+    this.night = new WinbackNight(this, 'Night', {
+      start: nightStart,
+      segmentWorker,
+      finish: nightFinish,
+      report: this.reportBuilder,
+      maxConcurrency: nightConcurrency(settings),
+      sendQueue,
     });
-    this.night = new WinbackNight(this, 'Night', { start: nightStart, segmentWorker, finish: nightFinish, report: this.reportBuilder, maxConcurrency: nightConcurrency(settings), sendQueue });
     new scheduler.Schedule(this, 'NightlySchedule', {
       description: `Winback: the nightly run at ${settings.scheduleHour}:00 ${settings.timeZone}`,
       schedule: scheduler.ScheduleExpression.cron({ minute: '0', hour: String(settings.scheduleHour), timeZone: TimeZone.of(settings.timeZone) }),
@@ -313,7 +358,12 @@ export class WinbackStack extends Stack {
       sends: true,
     });
     this.sendWorker.addEventSource(
-      new SqsEventSource(sendQueue, { batchSize: 10, maxBatchingWindow: Duration.seconds(1), maxConcurrency: senderConcurrency, reportBatchItemFailures: true }),
+      new SqsEventSource(sendQueue, {
+        batchSize: 10,
+        maxBatchingWindow: Duration.seconds(1),
+        maxConcurrency: senderConcurrency,
+        reportBatchItemFailures: true,
+      }),
     );
 
     // Sends the emails that waited out their customers' quiet hours. Each due entry is claimed conditionally before
@@ -321,7 +371,14 @@ export class WinbackStack extends Stack {
     // they rarely overlap at all (each would add its own sending concurrency).
     this.scheduledSender = this.fn('ScheduledSender', 'scheduled-sender', 'Every 5 minutes: sends the emails whose quiet hours are over', {
       timeout: Duration.minutes(4),
-      environment: { ...common, ...linkSigning, ...sending, UNSUBSCRIBE_BASE_URL: unsubscribeBaseUrl, SEND_CONCURRENCY: String(settings.sendConcurrency), SEND_QUEUE_URL: sendQueue.queueUrl },
+      environment: {
+        ...common,
+        ...linkSigning,
+        ...sending,
+        UNSUBSCRIBE_BASE_URL: unsubscribeBaseUrl,
+        SEND_CONCURRENCY: String(settings.sendConcurrency),
+        SEND_QUEUE_URL: sendQueue.queueUrl,
+      },
       // No SES permission: it only hands due sends to the send queue, whose sender is the one caller of SES.
       secrets: [unsubscribeSigningKey],
       // The next tick picks up whatever this one left, so a failed tick is not retried, only recorded.
@@ -363,7 +420,10 @@ export class WinbackStack extends Stack {
       deadLetterQueues: { NightFailures: nightFailures, SendFailures: sendFailures, SenderFailures: senderFailures, EmailEventFailures: emailEventFailures },
     });
     if (!settings.alarmEmail) {
-      Validations.of(this.monitoring).addWarning('winback:noAlarmEmail', 'No alarmEmail is set: the alarms fire, but nobody is told. Set it with -c alarmEmail=you@example.com or in cdk.json.');
+      Validations.of(this.monitoring).addWarning(
+        'winback:noAlarmEmail',
+        'No alarmEmail is set: the alarms fire, but nobody is told. Set it with -c alarmEmail=you@example.com or in cdk.json.',
+      );
     }
 
     // ---- outputs -----------------------------------------------------------------------------------------------------
@@ -373,7 +433,7 @@ export class WinbackStack extends Stack {
     output('UnsubscribeBaseUrl', unsubscribeBaseUrl, 'Base of the unsubscribe and feedback links in every email');
     output('UserPoolId', this.httpApi.userPool.userPoolId, 'Cognito user pool of the marketers (admin-create-user invites one)');
     output('UserPoolClientId', this.httpApi.userPoolClient.userPoolClientId, 'Cognito app client of the console; the JWT audience');
-    output('ConsoleUrl', `${this.httpApi.url}/`, 'The marketers\' console (sign in with a Cognito user of the pool)');
+    output('ConsoleUrl', `${this.httpApi.url}/`, "The marketers' console (sign in with a Cognito user of the pool)");
     output('SignInUrl', this.httpApi.signInDomain.baseUrl(), 'Cognito hosted login of the console');
     output('ConfigurationSetName', this.email.configurationSet.configurationSetName, 'SES configuration set that publishes the email events');
     output('ShopifyWebhookSecretArn', shopifyWebhookSecret.secretArn, 'Put the Shopify app client secret here');
@@ -381,7 +441,13 @@ export class WinbackStack extends Stack {
     output('GenericWebhookSecretArn', genericWebhookSecret.secretArn, 'Put the Standard Webhooks whsec_ secret here');
     output('AdminTokenArn', adminToken.secretArn, 'The admin API bearer token');
     if (coupons.secrets[0]) {
-      output('CouponCredentialsArn', coupons.secrets[0].secretArn, settings.couponPlatform === 'shopify' ? 'Put the Shopify Admin API access token (shpat_...) here' : 'Put {"consumerKey": "ck_...", "consumerSecret": "cs_..."} here');
+      output(
+        'CouponCredentialsArn',
+        coupons.secrets[0].secretArn,
+        settings.couponPlatform === 'shopify'
+          ? 'Put the Shopify Admin API access token (shpat_...) here'
+          : 'Put {"consumerKey": "ck_...", "consumerSecret": "cs_..."} here',
+      );
     }
     output('NightFailuresQueueUrl', nightFailures.queueUrl, 'Nights the schedule could not start after every retry');
     output('NightStateMachineArn', this.night.stateMachine.stateMachineArn, 'The night: start an execution with {"asOf":"YYYY-MM-DD"} to re-run one');
@@ -394,21 +460,32 @@ export class WinbackStack extends Stack {
    * The coupon platform's credentials and where the functions find them: an ARN, and the one shop they belong to (a
    * campaign config naming another shop gets none). None with couponPlatform "local".
    */
-  private couponCredentials(settings: WinbackSettings, issuedByPlatform: (platform: string) => string): { environment: Record<string, string>; secrets: secretsmanager.ISecret[] } {
+  private couponCredentials(
+    settings: WinbackSettings,
+    issuedByPlatform: (platform: string) => string,
+  ): { environment: Record<string, string>; secrets: secretsmanager.ISecret[] } {
     if (settings.couponPlatform === 'local') return { environment: {}, secrets: [] };
     const shopify = settings.couponPlatform === 'shopify';
     const secret = settings.couponCredentialsSecretArn
       ? secretsmanager.Secret.fromSecretCompleteArn(this, 'CouponCredentials', settings.couponCredentialsSecretArn)
       : shopify
-        ? this.secret('ShopifyAdminToken', `Shopify Admin API access token of ${settings.shopifyDomain}, for coupon codes (replace the placeholder with the shpat_ token after deploying)`, {
-            noRotation: issuedByPlatform('Shopify (the app\'s Admin API access token)'),
-            // Until replaced, the functions read "no credentials" and hold the emails with codes (docs/coupons.md).
-            placeholder: 'the Admin API access token (shpat_...) as the whole secret value',
-          })
-        : this.secret('WooCommerceCredentials', `WooCommerce REST API key of ${settings.woocommerceUrl}, for coupon codes (replace the placeholder after deploying)`, {
-            noRotation: issuedByPlatform('WooCommerce (a REST API key with Read/Write permission)'),
-            placeholder: '{"consumerKey": "ck_...", "consumerSecret": "cs_..."}',
-          });
+        ? this.secret(
+            'ShopifyAdminToken',
+            `Shopify Admin API access token of ${settings.shopifyDomain}, for coupon codes (replace the placeholder with the shpat_ token after deploying)`,
+            {
+              noRotation: issuedByPlatform("Shopify (the app's Admin API access token)"),
+              // Until replaced, the functions read "no credentials" and hold the emails with codes (docs/coupons.md).
+              placeholder: 'the Admin API access token (shpat_...) as the whole secret value',
+            },
+          )
+        : this.secret(
+            'WooCommerceCredentials',
+            `WooCommerce REST API key of ${settings.woocommerceUrl}, for coupon codes (replace the placeholder after deploying)`,
+            {
+              noRotation: issuedByPlatform('WooCommerce (a REST API key with Read/Write permission)'),
+              placeholder: '{"consumerKey": "ck_...", "consumerSecret": "cs_..."}',
+            },
+          );
     const environment: Record<string, string> = shopify
       ? { [secretArnVariables.shopifyAdminToken]: secret.secretArn, SHOPIFY_SHOP_DOMAIN: settings.shopifyDomain! }
       : { [secretArnVariables.wooCommerceCredentials]: secret.secretArn, WOOCOMMERCE_SITE_URL: settings.woocommerceUrl! };
@@ -420,7 +497,12 @@ export class WinbackStack extends Stack {
       description: `Winback: ${description}`,
       // A placeholder names what belongs there; its generated part keeps the template free of any fixed value.
       generateSecretString: options.placeholder
-        ? { passwordLength: 64, excludePunctuation: true, secretStringTemplate: JSON.stringify({ replaceWith: options.placeholder }), generateStringKey: 'placeholder' }
+        ? {
+            passwordLength: 64,
+            excludePunctuation: true,
+            secretStringTemplate: JSON.stringify({ replaceWith: options.placeholder }),
+            generateStringKey: 'placeholder',
+          }
         : { passwordLength: 64, excludePunctuation: true },
       removalPolicy: options.retain ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
     });
@@ -482,10 +564,14 @@ export class WinbackStack extends Stack {
     });
     const tableArn = this.table.tableArn;
     if (!options.noTable) role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: tableItemActions, resources: [tableArn] }));
-    if (options.scansTable) role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['dynamodb:Scan'], resources: [tableArn, `${tableArn}/index/${customerScanIndex.name}`] }));
+    if (options.scansTable)
+      role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['dynamodb:Scan'], resources: [tableArn, `${tableArn}/index/${customerScanIndex.name}`] }));
     if (options.runsNight) {
       role.addToPrincipalPolicy(
-        new iam.PolicyStatement({ actions: ['dynamodb:Scan'], resources: [`${tableArn}/index/${customerScanIndex.name}`, `${tableArn}/index/${messageIndex.name}`] }),
+        new iam.PolicyStatement({
+          actions: ['dynamodb:Scan'],
+          resources: [`${tableArn}/index/${customerScanIndex.name}`, `${tableArn}/index/${messageIndex.name}`],
+        }),
       );
       role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['dynamodb:Query'], resources: [`${tableArn}/index/${sentNightIndex.name}`] }));
       role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['dynamodb:DescribeTable'], resources: [tableArn] }));

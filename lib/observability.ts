@@ -47,7 +47,8 @@ export function redactText(text: string): string {
 
 /** The JSON replacer every log line goes through: by name for credentials, by content for addresses and links. */
 export function redactForLogs(key: string, value: unknown): unknown {
-  if (key !== '' && secretNames.test(key) && value !== undefined && value !== null && typeof value !== 'boolean' && typeof value !== 'number') return '[redacted]';
+  if (key !== '' && secretNames.test(key) && value !== undefined && value !== null && typeof value !== 'boolean' && typeof value !== 'number')
+    return '[redacted]';
   return typeof value === 'string' ? redactText(value) : value;
 }
 
@@ -59,7 +60,11 @@ export const logger = new Logger({ serviceName: process.env.POWERTOOLS_SERVICE_N
  * service only: never a customer, an address or an id, so no personal data reaches CloudWatch metrics. Locally the
  * runner sets POWERTOOLS_METRICS_DISABLED, so the terminal shows the night, not EMF lines.
  */
-export const metrics = new Metrics({ namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? 'Winback', serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'winback', logger });
+export const metrics = new Metrics({
+  namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? 'Winback',
+  serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'winback',
+  logger,
+});
 
 /** The one tracer (X-Ray; active tracing is on for every function). Outside Lambda it does nothing. */
 export const tracer = new Tracer({ serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'winback' });

@@ -1,3 +1,4 @@
+import { couponProviders } from './adapters/coupons/wiring.js';
 import { DynamoCampaignConfigStore } from './adapters/dynamodb/campaign-configs.js';
 import { createDocumentClient } from './adapters/dynamodb/client.js';
 import { DynamoCustomerRepository } from './adapters/dynamodb/customers.js';
@@ -8,11 +9,10 @@ import { DynamoReportSource } from './adapters/dynamodb/report-source.js';
 import { DynamoRunRecorder } from './adapters/dynamodb/runs.js';
 import { DynamoSendLedger } from './adapters/dynamodb/send-ledger.js';
 import { DynamoSuppressionList } from './adapters/dynamodb/suppressions.js';
-import { couponProviders } from './adapters/coupons/wiring.js';
 import { linkSigningSecret } from './adapters/secrets.js';
 import { SesEmailSender } from './adapters/ses/email-sender.js';
 import { SqsSendQueue } from './adapters/sqs/send-queue.js';
-import { readEnvironment, required, type Environment } from './config/environment.js';
+import { type Environment, readEnvironment, required } from './config/environment.js';
 import { logger } from './observability.js';
 import { systemClock } from './ports/clock.js';
 import { activeConfig } from './usecases/active-config.js';
@@ -64,7 +64,10 @@ export async function nightDependencies(environment: Environment): Promise<Night
 
 /** The fanned-out night's workers: the night's dependencies, with sends handed to the send queue. */
 export async function fanOutDependencies(environment: Environment): Promise<FanOutDependencies & SendDueDependencies> {
-  return { ...(await nightDependencies(environment)), queue: SqsSendQueue.create(required(environment, 'SEND_QUEUE_URL', 'for the sends the segment workers reserve')) };
+  return {
+    ...(await nightDependencies(environment)),
+    queue: SqsSendQueue.create(required(environment, 'SEND_QUEUE_URL', 'for the sends the segment workers reserve')),
+  };
 }
 
 /**

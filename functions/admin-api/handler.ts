@@ -1,20 +1,20 @@
 import { z } from 'zod';
 import { adminToken } from '../../lib/adapters/secrets.js';
+import { type CampaignConfig, InvalidCampaignConfigError, parseCampaignConfig } from '../../lib/config/campaign-config.js';
 import { readEnvironment } from '../../lib/config/environment.js';
-import { InvalidCampaignConfigError, parseCampaignConfig, type CampaignConfig } from '../../lib/config/campaign-config.js';
 import { lifecycleStatuses } from '../../lib/domain/classification.js';
 import { reasonCodes } from '../../lib/domain/reasons.js';
 import { valueTiers } from '../../lib/domain/segments.js';
 import { parseJsonText } from '../../lib/domain/webhooks/raw-json.js';
-import { badRequest, HttpError, notFound, reportTooSlow } from '../../lib/http/errors.js';
 import { requireBearer } from '../../lib/http/bearer.js';
+import { badRequest, HttpError, notFound, reportTooSlow } from '../../lib/http/errors.js';
 import { httpHandler } from '../../lib/http/middleware.js';
-import { json, rawBody, type HttpEvent, type HttpResult } from '../../lib/http/responses.js';
-import { parseOr400, router, type Route, type RouteRequest } from '../../lib/http/router.js';
+import { type HttpEvent, type HttpResult, json, rawBody } from '../../lib/http/responses.js';
+import { parseOr400, type Route, type RouteRequest, router } from '../../lib/http/router.js';
 import { applyCampaignConfig } from '../../lib/usecases/apply-campaign-config.js';
-import { reportWithin, ReportTooSlowError } from '../../lib/usecases/report-snapshot.js';
 import { configHistory, currentConfig, diffAgainstLive, rollbackConfig } from '../../lib/usecases/campaign-versions.js';
 import { viewCustomer } from '../../lib/usecases/customer-view.js';
+import { ReportTooSlowError, reportWithin } from '../../lib/usecases/report-snapshot.js';
 import { previewNight } from '../../lib/usecases/run-night.js';
 import { sampleEmails, sendTestEmail } from '../../lib/usecases/sample-emails.js';
 import { exportSegment, viewSegment } from '../../lib/usecases/segments.js';
@@ -58,7 +58,10 @@ const configBodyLimitBytes = 512 * 1024;
 const answerMarginMs = 10_000;
 
 const bodyOf = (event: HttpEvent, empty = ''): unknown => parseJsonText(rawBody(event, configBodyLimitBytes).toString('utf8') || empty);
-const timeLeft = ({ context }: RouteRequest) => () => context.getRemainingTimeInMillis() < answerMarginMs;
+const timeLeft =
+  ({ context }: RouteRequest) =>
+  () =>
+    context.getRemainingTimeInMillis() < answerMarginMs;
 
 async function liveConfig(deps: Dependencies) {
   const current = await currentConfig(deps.configs);
@@ -179,7 +182,11 @@ const routes: readonly Route<Dependencies>[] = [
       if (!campaign) throw notFound(`no campaign "${id}"`);
       const variant = body.variant ?? campaign.experiment.variants[0]!.id;
       const sent = await sendTestEmail({ config, campaign, step: body.step, variant, to: body.to }, deps);
-      if (!sent) throw badRequest(campaign.steps[body.step] ? 'variant' : 'step', `campaign "${id}" has no ${campaign.steps[body.step] ? `variant "${variant}"` : `step ${body.step + 1}`}`);
+      if (!sent)
+        throw badRequest(
+          campaign.steps[body.step] ? 'variant' : 'step',
+          `campaign "${id}" has no ${campaign.steps[body.step] ? `variant "${variant}"` : `step ${body.step + 1}`}`,
+        );
       return json(200, { to: body.to, subject: sent.subject, messageId: sent.messageId });
     },
   },

@@ -35,12 +35,16 @@ const consoleDir = existsSync(new URL('index.html', bundled)) ? bundled : new UR
  */
 const signInSchema = z.object({
   CONSOLE_SIGN_IN_URL: z.url({ protocol: /^https$/, error: 'expected the https:// base URL of the Cognito domain' }).optional(),
-  CONSOLE_CLIENT_ID: z.string().regex(/^[a-z0-9]{1,128}$/, 'expected a Cognito app client id').optional(),
+  CONSOLE_CLIENT_ID: z
+    .string()
+    .regex(/^[a-z0-9]{1,128}$/, 'expected a Cognito app client id')
+    .optional(),
 });
 
 function signIn(): { readonly kind: 'token' } | { readonly kind: 'cognito'; readonly url: string; readonly clientId: string } {
   const settings = signInSchema.parse(process.env);
-  if (settings.CONSOLE_SIGN_IN_URL && settings.CONSOLE_CLIENT_ID) return { kind: 'cognito', url: settings.CONSOLE_SIGN_IN_URL.replace(/\/+$/, ''), clientId: settings.CONSOLE_CLIENT_ID };
+  if (settings.CONSOLE_SIGN_IN_URL && settings.CONSOLE_CLIENT_ID)
+    return { kind: 'cognito', url: settings.CONSOLE_SIGN_IN_URL.replace(/\/+$/, ''), clientId: settings.CONSOLE_CLIENT_ID };
   return { kind: 'token' };
 }
 
@@ -58,7 +62,8 @@ function contentSecurityPolicy(connectTo: string | undefined): string {
  * console or its token) and posts the email's HTML to it. Emails need inline styles and outside images; no script of
  * the email's own runs, only the frame's one file.
  */
-const emailFramePolicy = "default-src 'none'; script-src 'self'; style-src 'unsafe-inline'; img-src https: data:; font-src https: data:; base-uri 'none'; form-action 'none'; frame-ancestors 'self'";
+const emailFramePolicy =
+  "default-src 'none'; script-src 'self'; style-src 'unsafe-inline'; img-src https: data:; font-src https: data:; base-uri 'none'; form-action 'none'; frame-ancestors 'self'";
 
 /**
  * `GET /`, `GET /console/{file}`, `GET /console/config.json` (how to sign in), the config's JSON Schema and the
@@ -82,5 +87,9 @@ export const handler = httpHandler(async (event): Promise<HttpResult> => {
   const entry = files[event.rawPath ?? '/'];
   if (!entry) throw notFound();
   const framePolicy = entry.file === 'email-frame.html' ? { 'content-security-policy': emailFramePolicy } : {};
-  return { statusCode: 200, headers: { ...headers, ...framePolicy, 'content-type': entry.contentType }, body: await readFile(new URL(entry.file, consoleDir), 'utf8') };
+  return {
+    statusCode: 200,
+    headers: { ...headers, ...framePolicy, 'content-type': entry.contentType },
+    body: await readFile(new URL(entry.file, consoleDir), 'utf8'),
+  };
 });

@@ -3,7 +3,7 @@ import { readEnvironment } from '../../lib/config/environment.js';
 import { InvalidInputError } from '../../lib/domain/errors.js';
 import { parseSesEvent } from '../../lib/domain/ses-events.js';
 import { count, instrumentation, logger } from '../../lib/observability.js';
-import { recordEmailEvent, type EmailEventResult } from '../../lib/usecases/record-email-event.js';
+import { type EmailEventResult, recordEmailEvent } from '../../lib/usecases/record-email-event.js';
 import { perContainer, tableAdapters } from '../../lib/wiring.js';
 
 const dependencies = perContainer(async () => tableAdapters(readEnvironment()));

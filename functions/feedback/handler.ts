@@ -1,8 +1,8 @@
 import { feedbackAnswers, feedbackQuestion, isFeedbackAnswerCode, maxFeedbackCommentLength } from '../../lib/domain/feedback.js';
 import { verifyFeedbackToken } from '../../lib/domain/unsubscribe-token.js';
+import { brandedHtml, pageBranding } from '../../lib/http/branded-page.js';
 import { methodNotAllowed } from '../../lib/http/errors.js';
 import { httpHandler } from '../../lib/http/middleware.js';
-import { brandedHtml, pageBranding } from '../../lib/http/branded-page.js';
 import { escapeHtml, formFields } from '../../lib/http/responses.js';
 import { method, pathToken } from '../../lib/http/route.js';
 import { logger } from '../../lib/observability.js';

@@ -1,10 +1,10 @@
 import middy from '@middy/core';
+import { couponHousekeeping } from '../../lib/adapters/coupons/wiring.js';
 import { readEnvironment } from '../../lib/config/environment.js';
 import { describeIssues, finishInputSchema } from '../../lib/lambda/night-inputs.js';
-import { count, instrumentation, logger } from '../../lib/observability.js';
 import { countNight } from '../../lib/lambda/night-metrics.js';
 import { describeStepFailure } from '../../lib/lambda/step-failure.js';
-import { couponHousekeeping } from '../../lib/adapters/coupons/wiring.js';
+import { count, instrumentation, logger } from '../../lib/observability.js';
 import { removeExpiredCoupons } from '../../lib/usecases/coupon-housekeeping.js';
 import { failNight, finishNight } from '../../lib/usecases/run-night.js';
 import { asBuiltFor, fanOutDependencies, perContainer } from '../../lib/wiring.js';

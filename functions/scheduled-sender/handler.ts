@@ -2,7 +2,7 @@ import middy from '@middy/core';
 import { z } from 'zod';
 import { readEnvironment } from '../../lib/config/environment.js';
 import { count, instrumentation, logger } from '../../lib/observability.js';
-import { dispatchDue, type DispatchDueSummary } from '../../lib/usecases/send-due.js';
+import { type DispatchDueSummary, dispatchDue } from '../../lib/usecases/send-due.js';
 import { asBuiltFor, fanOutDependencies, perContainer } from '../../lib/wiring.js';
 
 const dependencies = perContainer(async () => asBuiltFor('scheduled-sender', await fanOutDependencies(readEnvironment())));
@@ -16,7 +16,8 @@ export const sendDueInputSchema = z.strictObject({ source: z.string().max(100).o
  */
 export const handler = middy(async (event: unknown): Promise<DispatchDueSummary> => {
   const input = sendDueInputSchema.safeParse(event ?? {});
-  if (!input.success) throw new Error(`invalid sender input: ${input.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`).join('; ')}`);
+  if (!input.success)
+    throw new Error(`invalid sender input: ${input.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`).join('; ')}`);
   const deps = await dependencies();
   if (!deps.queue) throw new Error('invalid environment: SEND_QUEUE_URL is required to hand due sends to the send queue');
   const summary = await dispatchDue(input.data.upTo ? new Date(input.data.upTo) : new Date(), { ...deps, queue: deps.queue });

@@ -3,17 +3,20 @@ import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import pThrottle from 'p-throttle';
 import { readEnvironment } from '../../lib/config/environment.js';
-import { describeIssues, queuedSendSchema } from '../../lib/lambda/night-inputs.js';
 import { parseJsonText } from '../../lib/domain/webhooks/raw-json.js';
+import { describeIssues, queuedSendSchema } from '../../lib/lambda/night-inputs.js';
 import { count, instrumentation, logger } from '../../lib/observability.js';
-import { queuedSender, type QueuedSendOutcome } from '../../lib/usecases/send-due.js';
+import { type QueuedSendOutcome, queuedSender } from '../../lib/usecases/send-due.js';
 import { asBuiltFor, nightDependencies, perContainer } from '../../lib/wiring.js';
 
 const dependencies = perContainer(async () => {
   const environment = readEnvironment();
   // Paced per container: the event source's maximum concurrency times this rate stays under SES's MaxSendRate, so
   // SES's own throttle (which puts a send back on the due list for later) stays a safety net, not the pace.
-  const pace = pThrottle({ limit: Math.max(1, Math.floor(environment.SEND_RATE_PER_SECOND)), interval: 1_000 * Math.max(1, Math.floor(environment.SEND_RATE_PER_SECOND)) / environment.SEND_RATE_PER_SECOND });
+  const pace = pThrottle({
+    limit: Math.max(1, Math.floor(environment.SEND_RATE_PER_SECOND)),
+    interval: (1_000 * Math.max(1, Math.floor(environment.SEND_RATE_PER_SECOND))) / environment.SEND_RATE_PER_SECOND,
+  });
   return { deps: asBuiltFor('send-worker', await nightDependencies(environment)), pace };
 });
 const processor = new BatchProcessor(EventType.SQS);
@@ -40,7 +43,15 @@ export const handler = middy(async (event: SQSEvent, context: Context): Promise<
     { context },
   );
   logger.info('send batch done', { received: event.Records.length, outcomes, failures: result.batchItemFailures.length });
-  const metricNames: Record<QueuedSendOutcome, string> = { sent: 'EmailsSent', cancelled: 'SendsCancelled', failed: 'SendsFailed', rescheduled: 'SendsRescheduled', paused: 'SendingStopped', campaign_paused: 'SendsHeldByPause', taken: 'SendsAlreadyTaken' };
+  const metricNames: Record<QueuedSendOutcome, string> = {
+    sent: 'EmailsSent',
+    cancelled: 'SendsCancelled',
+    failed: 'SendsFailed',
+    rescheduled: 'SendsRescheduled',
+    paused: 'SendingStopped',
+    campaign_paused: 'SendsHeldByPause',
+    taken: 'SendsAlreadyTaken',
+  };
   count('SendBatches');
   for (const [outcome, times] of Object.entries(outcomes)) count(metricNames[outcome as QueuedSendOutcome], times);
   count('SendMessagesFailed', result.batchItemFailures.length);

@@ -1,9 +1,9 @@
+import { verifyUnsubscribeToken } from '../../lib/domain/unsubscribe-token.js';
+import { brandedHtml, pageBranding } from '../../lib/http/branded-page.js';
 import { methodNotAllowed } from '../../lib/http/errors.js';
 import { httpHandler } from '../../lib/http/middleware.js';
-import { brandedHtml, pageBranding } from '../../lib/http/branded-page.js';
 import { formFields } from '../../lib/http/responses.js';
 import { method, pathToken } from '../../lib/http/route.js';
-import { verifyUnsubscribeToken } from '../../lib/domain/unsubscribe-token.js';
 import { logger } from '../../lib/observability.js';
 import { unsubscribe } from '../../lib/usecases/unsubscribe.js';
 import { signedLinkDependencies } from '../../lib/wiring.js';
@@ -36,7 +36,12 @@ export const handler = httpHandler(async (event) => {
   // Read after the unsubscribe, so a config store that does not answer can only make the page plain.
   const branding = await pageBranding(deps.config, brandingUnreadable);
   if (outcome === 'invalid_token') return brandedHtml(400, 'Link not valid', invalidLink, branding);
-  return brandedHtml(200, 'Unsubscribed', '<h1>You are unsubscribed</h1><p>We will not send you these emails again. Changed your mind? Subscribe again at the shop.</p>', branding);
+  return brandedHtml(
+    200,
+    'Unsubscribed',
+    '<h1>You are unsubscribed</h1><p>We will not send you these emails again. Changed your mind? Subscribe again at the shop.</p>',
+    branding,
+  );
 });
 
 const invalidLink = '<h1>This link is not valid</h1><p>It may have been changed or cut short. Use the link from the email as it is.</p>';

@@ -1,5 +1,5 @@
 import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
-import { required, secretList, standardWebhookSecretList, type Environment } from '../config/environment.js';
+import { type Environment, required, secretList, standardWebhookSecretList } from '../config/environment.js';
 import { minimumSecretLength } from '../domain/unsubscribe-token.js';
 
 /** Cached for five minutes by Powertools, so a rotated key reaches warm functions without a redeploy. */

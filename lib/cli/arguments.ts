@@ -1,7 +1,8 @@
 // Argument parsers and file readers the commands share: their own module, so that a command's module never
 // imports main.ts (which imports every command).
-import { InvalidArgumentError } from 'commander';
+
 import { readFile } from 'node:fs/promises';
+import { InvalidArgumentError } from 'commander';
 import { isCalendarDate } from '../domain/dates.js';
 import { describeJsonSyntaxError } from '../domain/json-syntax.js';
 

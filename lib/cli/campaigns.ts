@@ -1,6 +1,5 @@
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
-import { Command } from 'commander';
-import defaultCampaignConfig from '../config/default-campaign-config.json' with { type: 'json' };
+import type { Command } from 'commander';
 import { LocalCouponProvider } from '../adapters/coupons/local.js';
 import { DynamoCampaignConfigStore } from '../adapters/dynamodb/campaign-configs.js';
 import { createDocumentClient } from '../adapters/dynamodb/client.js';
@@ -9,6 +8,7 @@ import { DynamoRunRecorder } from '../adapters/dynamodb/runs.js';
 import { DynamoSendLedger } from '../adapters/dynamodb/send-ledger.js';
 import { DynamoSuppressionList } from '../adapters/dynamodb/suppressions.js';
 import { parseCampaignConfig } from '../config/campaign-config.js';
+import defaultCampaignConfig from '../config/default-campaign-config.json' with { type: 'json' };
 import { localSecrets } from '../local/defaults.js';
 import { useLocalCredentials } from '../local/stack.js';
 import { systemClock } from '../ports/clock.js';
@@ -29,7 +29,10 @@ interface StoreOptions {
  * The table the campaign commands work on: with --aws, TABLE_NAME through the usual AWS credentials; otherwise the
  * local stack, reusing a running `npm start` when one answers, else starting the embedded stack for the command.
  */
-export async function withTable<T>(options: StoreOptions & { seedAsOf?: string; customers?: number }, work: (table: { client: ReturnType<typeof createDocumentClient>; tableName: string }) => Promise<T>): Promise<T> {
+export async function withTable<T>(
+  options: StoreOptions & { seedAsOf?: string; customers?: number },
+  work: (table: { client: ReturnType<typeof createDocumentClient>; tableName: string }) => Promise<T>,
+): Promise<T> {
   if (options.aws) return work({ client: createDocumentClient(), tableName: process.env.TABLE_NAME ?? 'winback' });
   useLocalCredentials();
   const endpoint = `http://127.0.0.1:${options.port + 2}`;
@@ -94,14 +97,25 @@ export function registerCampaignCommands(program: Command): void {
       print(campaignConfigJsonSchema());
     });
 
-  withStoreOptions(campaigns.command('diff <file>').description('show what applying the file would change, by path')).action(async (file: string, options: StoreOptions) => {
-    const next = parseCampaignConfig(await readJsonFile(file));
-    await withTable(options, async ({ client, tableName }) => {
-      const current = await currentConfig(new DynamoCampaignConfigStore(client, tableName));
-      const changes = diffConfigs(current?.config, next);
-      print(changes.length === 0 ? 'no changes' : changes.map((change) => `${change.change.padEnd(8)} ${change.path}${change.change === 'changed' ? `: ${JSON.stringify(change.before)} -> ${JSON.stringify(change.after)}` : ''}`).join('\n'));
-    });
-  });
+  withStoreOptions(campaigns.command('diff <file>').description('show what applying the file would change, by path')).action(
+    async (file: string, options: StoreOptions) => {
+      const next = parseCampaignConfig(await readJsonFile(file));
+      await withTable(options, async ({ client, tableName }) => {
+        const current = await currentConfig(new DynamoCampaignConfigStore(client, tableName));
+        const changes = diffConfigs(current?.config, next);
+        print(
+          changes.length === 0
+            ? 'no changes'
+            : changes
+                .map(
+                  (change) =>
+                    `${change.change.padEnd(8)} ${change.path}${change.change === 'changed' ? `: ${JSON.stringify(change.before)} -> ${JSON.stringify(change.after)}` : ''}`,
+                )
+                .join('\n'),
+        );
+      });
+    },
+  );
 
   withStoreOptions(campaigns.command('apply <file>').description('validate the file and store it as the next version'))
     .option('--by <name>', 'who applies it, kept with the version', process.env.USER ?? 'cli')
@@ -136,7 +150,11 @@ export function registerCampaignCommands(program: Command): void {
       });
     });
 
-  withStoreOptions(campaigns.command('preview').description('a dry run of a night: who would be emailed, held out or removed, and a sample email per variant; nothing is sent or reserved'))
+  withStoreOptions(
+    campaigns
+      .command('preview')
+      .description('a dry run of a night: who would be emailed, held out or removed, and a sample email per variant; nothing is sent or reserved'),
+  )
     .requiredOption('--as-of <date>', 'the night to preview, YYYY-MM-DD', parseCalendarDate)
     .option('--file <file>', 'preview this config instead of the one in force (it is not applied)')
     .option('--customers <n>', 'demo shop size if the local table is empty and gets seeded (default 5000)', parseWholeNumber(1, 5_000_000))
@@ -165,7 +183,10 @@ export function registerCampaignCommands(program: Command): void {
         if (options.json) return print(preview);
         say(`Preview of the night of ${options.asOf}: nothing was sent, reserved or recorded.`);
         const { coverage } = preview;
-        if (!coverage.complete) say(`Estimated from ${coverage.customersScanned.toLocaleString('en')} customers scanned (${coverage.segmentsScanned} of ${coverage.totalSegments} segments, ${(coverage.fraction * 100).toFixed(1)}%): counts are rounded estimates for the whole shop.`);
+        if (!coverage.complete)
+          say(
+            `Estimated from ${coverage.customersScanned.toLocaleString('en')} customers scanned (${coverage.segmentsScanned} of ${coverage.totalSegments} segments, ${(coverage.fraction * 100).toFixed(1)}%): counts are rounded estimates for the whole shop.`,
+          );
         say(formatNightReport(preview.summary, { sentHeading: 'would send' }));
         for (const [key, sample] of Object.entries(preview.samples)) say(`\n--- sample ${key} (to ${sample.to})\nSubject: ${sample.subject}\n\n${sample.text}`);
       });

@@ -15,7 +15,12 @@ export interface ConnectReport {
   readonly platform: 'shopify' | 'woocommerce';
   readonly ok: boolean;
   readonly checks: readonly { readonly name: string; readonly ok: boolean; readonly detail: string }[];
-  readonly webhooks: readonly { readonly topic: string; readonly address: string; readonly state: 'verified' | 'created' | 'failed' | 'disabled'; readonly detail?: string }[];
+  readonly webhooks: readonly {
+    readonly topic: string;
+    readonly address: string;
+    readonly state: 'verified' | 'created' | 'failed' | 'disabled';
+    readonly detail?: string;
+  }[];
   readonly cannot: readonly string[];
 }
 
@@ -43,7 +48,9 @@ export async function connectShopify(options: { shop: string; apiUrl: string }, 
   const checks: { name: string; ok: boolean; detail: string }[] = [];
   const webhooks: ConnectReport['webhooks'][number][] = [];
   const cannot = [
-    "Shopify's mandatory compliance webhooks (customers/data_request, customers/redact, shop/redact) are set in the app's configuration (shopify.app.toml `compliance_topics`, or the Partner Dashboard), not through the API: point them at " + address + '.',
+    "Shopify's mandatory compliance webhooks (customers/data_request, customers/redact, shop/redact) are set in the app's configuration (shopify.app.toml `compliance_topics`, or the Partner Dashboard), not through the API: point them at " +
+      address +
+      '.',
     "Shopify signs every webhook with the app's client secret: SHOPIFY_WEBHOOK_SECRET (or its secret on AWS) must be that secret; this command cannot read it from Shopify.",
   ];
   let token: string;
@@ -56,22 +63,42 @@ export async function connectShopify(options: { shop: string; apiUrl: string }, 
   const client = new ShopifyAdminClient({ endpoint: shopifyEndpoint(options.shop, source.SHOPIFY_ADMIN_API_URL), token, patienceMs: 20_000 });
   let granted: string[];
   try {
-    const data = await client.request<{ currentAppInstallation: { accessScopes: { handle: string }[] }; shop: { myshopifyDomain?: string } }>('query WinbackScopes { currentAppInstallation { accessScopes { handle } } shop { myshopifyDomain } }', {}, 2);
+    const data = await client.request<{ currentAppInstallation: { accessScopes: { handle: string }[] }; shop: { myshopifyDomain?: string } }>(
+      'query WinbackScopes { currentAppInstallation { accessScopes { handle } } shop { myshopifyDomain } }',
+      {},
+      2,
+    );
     granted = data.currentAppInstallation.accessScopes.map((scope) => scope.handle);
     checks.push({ name: 'credentials', ok: true, detail: `the token works for ${data.shop.myshopifyDomain ?? options.shop}` });
   } catch (error) {
-    const detail = error instanceof ShopifyApiError && error.code === 'unauthorized' ? 'Shopify refused SHOPIFY_ADMIN_TOKEN (a wrong or revoked Admin API access token)' : (error as Error).message;
+    const detail =
+      error instanceof ShopifyApiError && error.code === 'unauthorized'
+        ? 'Shopify refused SHOPIFY_ADMIN_TOKEN (a wrong or revoked Admin API access token)'
+        : (error as Error).message;
     checks.push({ name: 'credentials', ok: false, detail });
     return { platform: 'shopify', ok: false, checks, webhooks, cannot };
   }
   // A write scope implies its read scope.
   const has = (scope: string) => granted.includes(scope) || (scope.startsWith('read_') && granted.includes(scope.replace('read_', 'write_')));
   for (const scope of shopifyScopes) {
-    const why = scope === 'write_discounts' ? 'coupon codes made in Shopify (coupon.provider "shopify")' : scope === 'read_orders' ? 'order webhooks and the history import' : 'customer and consent webhooks';
-    checks.push({ name: `scope ${scope}`, ok: has(scope), detail: has(scope) ? `granted: ${why}` : `missing: needed for ${why}; add it to the app's access scopes and reinstall` });
+    const why =
+      scope === 'write_discounts'
+        ? 'coupon codes made in Shopify (coupon.provider "shopify")'
+        : scope === 'read_orders'
+          ? 'order webhooks and the history import'
+          : 'customer and consent webhooks';
+    checks.push({
+      name: `scope ${scope}`,
+      ok: has(scope),
+      detail: has(scope) ? `granted: ${why}` : `missing: needed for ${why}; add it to the app's access scopes and reinstall`,
+    });
   }
   try {
-    const existing = await client.request<{ webhookSubscriptions: { nodes: { id: string; topic: string; uri?: string | null }[] } }>('query WinbackWebhooks { webhookSubscriptions(first: 100) { nodes { id topic uri } } }', {}, 5);
+    const existing = await client.request<{ webhookSubscriptions: { nodes: { id: string; topic: string; uri?: string | null }[] } }>(
+      'query WinbackWebhooks { webhookSubscriptions(first: 100) { nodes { id topic uri } } }',
+      {},
+      5,
+    );
     for (const topic of shopifyWebhookTopics) {
       const enumName = shopifyTopicEnum(topic);
       if (existing.webhookSubscriptions.nodes.some((node) => node.topic === enumName && node.uri === address)) {
@@ -83,12 +110,22 @@ export async function connectShopify(options: { shop: string; apiUrl: string }, 
         { topic: enumName, webhookSubscription: { uri: address, format: 'JSON' } },
       );
       const payload = created.webhookSubscriptionCreate;
-      webhooks.push(payload.webhookSubscription?.id ? { topic, address, state: 'created' } : { topic, address, state: 'failed', detail: payload.userErrors.map((error) => error.message).join('; ') || 'not created' });
+      webhooks.push(
+        payload.webhookSubscription?.id
+          ? { topic, address, state: 'created' }
+          : { topic, address, state: 'failed', detail: payload.userErrors.map((error) => error.message).join('; ') || 'not created' },
+      );
     }
   } catch (error) {
     checks.push({ name: 'webhooks', ok: false, detail: (error as Error).message });
   }
-  return { platform: 'shopify', ok: checks.every((check) => check.ok) && webhooks.every((hook) => hook.state === 'verified' || hook.state === 'created'), checks, webhooks, cannot };
+  return {
+    platform: 'shopify',
+    ok: checks.every((check) => check.ok) && webhooks.every((hook) => hook.state === 'verified' || hook.state === 'created'),
+    checks,
+    webhooks,
+    cannot,
+  };
 }
 
 export async function connectWooCommerce(options: { url: string; apiUrl: string }, source: NodeJS.ProcessEnv = process.env): Promise<ConnectReport> {
@@ -100,7 +137,11 @@ export async function connectWooCommerce(options: { url: string; apiUrl: string 
   ];
   let client: WooCommerceClient;
   try {
-    client = new WooCommerceClient({ base: woocommerceBase(options.url, source.WOOCOMMERCE_API_URL), credentials: await woocommerceCredentials(source), patienceMs: 20_000 });
+    client = new WooCommerceClient({
+      base: woocommerceBase(options.url, source.WOOCOMMERCE_API_URL),
+      credentials: await woocommerceCredentials(source),
+      patienceMs: 20_000,
+    });
   } catch (error) {
     checks.push({ name: 'credentials', ok: false, detail: (error as Error).message });
     return { platform: 'woocommerce', ok: false, checks, webhooks, cannot };
@@ -126,11 +167,20 @@ export async function connectWooCommerce(options: { url: string; apiUrl: string 
     for (const topic of wooCommerceOrderTopics) {
       const mine = existing.find((hook) => hook.topic === topic && hook.delivery_url === address);
       if (mine) {
-        webhooks.push(mine.status === 'active' ? { topic, address, state: 'verified' } : { topic, address, state: 'disabled', detail: `webhook ${mine.id} is ${mine.status}: reactivate it` });
+        webhooks.push(
+          mine.status === 'active'
+            ? { topic, address, state: 'verified' }
+            : { topic, address, state: 'disabled', detail: `webhook ${mine.id} is ${mine.status}: reactivate it` },
+        );
         continue;
       }
       if (!secret) {
-        webhooks.push({ topic, address, state: 'failed', detail: 'WOOCOMMERCE_WEBHOOK_SECRET is not set: the secret WooCommerce signs with must be the one Winback verifies with' });
+        webhooks.push({
+          topic,
+          address,
+          state: 'failed',
+          detail: 'WOOCOMMERCE_WEBHOOK_SECRET is not set: the secret WooCommerce signs with must be the one Winback verifies with',
+        });
         continue;
       }
       try {
@@ -143,13 +193,22 @@ export async function connectWooCommerce(options: { url: string; apiUrl: string 
   } catch (error) {
     checks.push({ name: 'webhooks', ok: false, detail: describe(error) });
   }
-  return { platform: 'woocommerce', ok: checks.every((check) => check.ok) && webhooks.every((hook) => hook.state === 'verified' || hook.state === 'created'), checks, webhooks, cannot };
+  return {
+    platform: 'woocommerce',
+    ok: checks.every((check) => check.ok) && webhooks.every((hook) => hook.state === 'verified' || hook.state === 'created'),
+    checks,
+    webhooks,
+    cannot,
+  };
 }
 
 export function formatConnectReport(report: ConnectReport): string {
   const lines = [`${report.platform}: ${report.ok ? 'connected' : 'NOT fully connected'}`];
   for (const check of report.checks) lines.push(`  ${check.ok ? 'ok  ' : 'FAIL'} ${check.name}: ${check.detail}`);
-  for (const hook of report.webhooks) lines.push(`  ${hook.state === 'verified' || hook.state === 'created' ? 'ok  ' : 'FAIL'} webhook ${hook.topic} -> ${hook.address}: ${hook.state}${hook.detail ? ` (${hook.detail})` : ''}`);
+  for (const hook of report.webhooks)
+    lines.push(
+      `  ${hook.state === 'verified' || hook.state === 'created' ? 'ok  ' : 'FAIL'} webhook ${hook.topic} -> ${hook.address}: ${hook.state}${hook.detail ? ` (${hook.detail})` : ''}`,
+    );
   if (report.cannot.length > 0) lines.push('What this command cannot do:', ...report.cannot.map((line) => `  - ${line}`));
   return `${lines.join('\n')}\n`;
 }
@@ -158,7 +217,7 @@ export function registerConnectCommands(program: Command): void {
   const connect = program.command('connect').description("Check a shop platform's credentials and scopes, and register Winback's webhooks there");
   const apiUrl = (value: string | undefined) => {
     const url = value ?? process.env.WINBACK_API_URL;
-    if (!url) throw new Error('--api-url is required (or WINBACK_API_URL): the deployed API\'s address, as `cdk deploy` prints it');
+    if (!url) throw new Error("--api-url is required (or WINBACK_API_URL): the deployed API's address, as `cdk deploy` prints it");
     return url;
   };
   const finish = (report: ConnectReport, json: boolean | undefined) => {
@@ -177,7 +236,9 @@ export function registerConnectCommands(program: Command): void {
     });
   connect
     .command('woocommerce')
-    .description('WOOCOMMERCE_CONSUMER_KEY and _SECRET (or WOOCOMMERCE_CREDENTIALS_ARN) and WOOCOMMERCE_WEBHOOK_SECRET from the environment; WOOCOMMERCE_API_URL points elsewhere for tests')
+    .description(
+      'WOOCOMMERCE_CONSUMER_KEY and _SECRET (or WOOCOMMERCE_CREDENTIALS_ARN) and WOOCOMMERCE_WEBHOOK_SECRET from the environment; WOOCOMMERCE_API_URL points elsewhere for tests',
+    )
     .requiredOption('--url <url>', "the site's address, https://...")
     .option('--api-url <url>', "the deployed API's address (default: WINBACK_API_URL)")
     .option('--json', 'print the result as one JSON line')

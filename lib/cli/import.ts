@@ -1,24 +1,24 @@
-import { Command, InvalidArgumentError, Option } from 'commander';
-import { SingleBar } from 'cli-progress';
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import { Transform, type Readable } from 'node:stream';
+import { type Readable, Transform } from 'node:stream';
+import { SingleBar } from 'cli-progress';
+import { type Command, InvalidArgumentError, Option } from 'commander';
 import { markShopReal } from '../adapters/dynamodb/admin.js';
 import { DynamoCampaignConfigStore } from '../adapters/dynamodb/campaign-configs.js';
 import { DynamoHistoryStore } from '../adapters/dynamodb/history-store.js';
 import { DynamoOrderStore } from '../adapters/dynamodb/orders.js';
-import { shopifyWoo } from './import-sources.js';
-import { importFormats, type ImportFormat, type ImportRecord, type ParseOptions } from '../import/records.js';
+import { parseCampaignConfig } from '../config/campaign-config.js';
+import defaultCampaignConfig from '../config/default-campaign-config.json' with { type: 'json' };
 import { readOrdersCsv } from '../import/orders-csv.js';
+import { type ImportFormat, type ImportRecord, importFormats, type ParseOptions } from '../import/records.js';
 import { readShopifyCustomers } from '../import/shopify-customers.js';
 import { readShopifyOrders } from '../import/shopify-orders.js';
 import { readWooCommerceOrders } from '../import/woocommerce-orders.js';
-import { parseCampaignConfig } from '../config/campaign-config.js';
-import defaultCampaignConfig from '../config/default-campaign-config.json' with { type: 'json' };
 import { systemClock } from '../ports/clock.js';
 import { activeConfig } from '../usecases/active-config.js';
-import { importHistory, type ImportCounts, type ImportProblem } from '../usecases/import-history.js';
+import { type ImportCounts, type ImportProblem, importHistory } from '../usecases/import-history.js';
 import { withTable } from './campaigns.js';
+import { shopifyWoo } from './import-sources.js';
 
 export interface ImportOptions {
   readonly format?: ImportFormat;
@@ -106,7 +106,9 @@ export async function runImport(source: string, options: ImportOptions): Promise
     const { format, rows, orders, customers, stored, duplicates, ignored, invalid, skipped, ms } = result;
     process.stdout.write(`${JSON.stringify({ format, rows, orders, customers, stored, duplicates, ignored, invalid, skipped, ms })}\n`);
   } else {
-    const skippedText = Object.entries(counts.skipped).map(([reason, n]) => `${n} ${reason}`).join(', ');
+    const skippedText = Object.entries(counts.skipped)
+      .map(([reason, n]) => `${n} ${reason}`)
+      .join(', ');
     process.stdout.write(
       `${options.dryRun ? 'Dry run (nothing written): ' : ''}${counts.rows} rows, ${counts.orders} orders: ${counts.stored} stored (${counts.ignored} not purchases: cancelled, refunded, voided or test), ${counts.duplicates} already there, ${counts.customers} new customers, ${counts.invalid} invalid${skippedText ? `, skipped ${skippedText}` : ''} in ${(result.ms / 1000).toFixed(1)} s\n`,
     );
@@ -121,7 +123,9 @@ async function openSource(source: string, options: ImportOptions) {
       const api = await shopifyWoo(source, options, receivedAt);
       return { records: api.records, describe: (line: number) => `${source} ${api.unit} ${line}`, total: undefined, position: () => 0 };
     }
-    throw new InvalidArgumentError(`say which format ${source} is in: --format ${importFormats.join('|')} (or import from an API: \`winback import shopify --shop NAME.myshopify.com\` or \`winback import woocommerce --url URL\`)`);
+    throw new InvalidArgumentError(
+      `say which format ${source} is in: --format ${importFormats.join('|')} (or import from an API: \`winback import shopify --shop NAME.myshopify.com\` or \`winback import woocommerce --url URL\`)`,
+    );
   }
   let size: number;
   let exportedAt: Date;
@@ -141,7 +145,11 @@ async function openSource(source: string, options: ImportOptions) {
   });
   const input = createReadStream(source).pipe(counter);
   // A consent read from the file is dated when it was exported, never after now.
-  const parseOptions: ParseOptions = { receivedAt, exportedAt: exportedAt > receivedAt ? receivedAt : exportedAt, defaultCurrency: parseCampaignConfig(defaultCampaignConfig).shop.currency };
+  const parseOptions: ParseOptions = {
+    receivedAt,
+    exportedAt: exportedAt > receivedAt ? receivedAt : exportedAt,
+    defaultCurrency: parseCampaignConfig(defaultCampaignConfig).shop.currency,
+  };
   return { records: readers[options.format](input, parseOptions), describe: (line: number) => `${source}:${line}`, total: size, position: () => bytes };
 }
 
@@ -158,7 +166,13 @@ function progressReporter(total: number | undefined, position: () => number) {
     const started = Date.now();
     bar.start(total, 0, { rows: 0, rate: 0, stored: 0, invalid: 0 });
     return {
-      update: (counts: Readonly<ImportCounts>) => bar.update(position(), { rows: counts.rows, rate: Math.round(counts.rows / Math.max(0.001, (Date.now() - started) / 1000)), stored: counts.stored, invalid: counts.invalid }),
+      update: (counts: Readonly<ImportCounts>) =>
+        bar.update(position(), {
+          rows: counts.rows,
+          rate: Math.round(counts.rows / Math.max(0.001, (Date.now() - started) / 1000)),
+          stored: counts.stored,
+          invalid: counts.invalid,
+        }),
       log: (text: string) => process.stderr.write(`\r\x1b[K${text}\n`),
       stop: () => bar.stop(),
     };
@@ -171,7 +185,9 @@ function progressReporter(total: number | undefined, position: () => number) {
       lastLine = Date.now();
       const seconds = (Date.now() - started) / 1000;
       const percent = total ? ` (${Math.floor((position() / total) * 100)}%)` : '';
-      process.stderr.write(`import: ${counts.rows} rows${percent}, ${counts.stored} stored, ${counts.duplicates} already there, ${counts.invalid} invalid, ${Math.round(counts.rows / Math.max(0.001, seconds))} rows/s\n`);
+      process.stderr.write(
+        `import: ${counts.rows} rows${percent}, ${counts.stored} stored, ${counts.duplicates} already there, ${counts.invalid} invalid, ${Math.round(counts.rows / Math.max(0.001, seconds))} rows/s\n`,
+      );
     },
     log: (text: string) => process.stderr.write(`${text}\n`),
     stop: () => {},

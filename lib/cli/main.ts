@@ -1,25 +1,25 @@
 import { Command, CommanderError } from 'commander';
-import { InvalidCampaignConfigError, parseCampaignConfig } from '../config/campaign-config.js';
-import { isDeliverableAddress, normalizeEmail } from '../domain/email.js';
-import { DynamoCustomerRepository } from '../adapters/dynamodb/customers.js';
-import { DynamoSuppressionList } from '../adapters/dynamodb/suppressions.js';
-import { DynamoReportSnapshots } from '../adapters/dynamodb/report-snapshots.js';
-import { DynamoSendLedger } from '../adapters/dynamodb/send-ledger.js';
-import { emailForLogs, logger } from '../observability.js';
-import { forgetCustomer } from '../usecases/customer-changes.js';
 import { DynamoCampaignConfigStore } from '../adapters/dynamodb/campaign-configs.js';
 import { createDocumentClient } from '../adapters/dynamodb/client.js';
+import { DynamoCustomerRepository } from '../adapters/dynamodb/customers.js';
+import { DynamoReportSnapshots } from '../adapters/dynamodb/report-snapshots.js';
+import { DynamoSendLedger } from '../adapters/dynamodb/send-ledger.js';
+import { DynamoSuppressionList } from '../adapters/dynamodb/suppressions.js';
+import { InvalidCampaignConfigError, parseCampaignConfig } from '../config/campaign-config.js';
+import { isDeliverableAddress, normalizeEmail } from '../domain/email.js';
+import { emailForLogs, logger } from '../observability.js';
 import { systemClock } from '../ports/clock.js';
 import { applyCampaignConfig } from '../usecases/apply-campaign-config.js';
-import { defaultSimulationSeed, simulate, type SimulateOptions } from './simulate.js';
-import { registerModelCommands } from './model.js';
-import { registerUpliftCommands } from './uplift.js';
+import { forgetCustomer } from '../usecases/customer-changes.js';
+import { parseCalendarDate, parseWholeNumber, readJsonFile } from './arguments.js';
 import { registerCampaignCommands, withTable } from './campaigns.js';
-import { registerReportCommands } from './report.js';
 import { registerConnectCommands } from './connect.js';
 import { registerImportCommands } from './import.js';
-import { start, type StartOptions } from './start.js';
-import { parseCalendarDate, parseWholeNumber, readJsonFile } from './arguments.js';
+import { registerModelCommands } from './model.js';
+import { registerReportCommands } from './report.js';
+import { defaultSimulationSeed, type SimulateOptions, simulate } from './simulate.js';
+import { type StartOptions, start } from './start.js';
+import { registerUpliftCommands } from './uplift.js';
 
 function buildProgram(): Command {
   const program = new Command('winback')
@@ -43,13 +43,20 @@ function buildProgram(): Command {
 
   program
     .command('simulate')
-    .description('Run the nightly job night after night on the local stack and play realistic responses through the real handlers: SES events, one-click unsubscribes, feedback answers and signed Shopify orders')
+    .description(
+      'Run the nightly job night after night on the local stack and play realistic responses through the real handlers: SES events, one-click unsubscribes, feedback answers and signed Shopify orders',
+    )
     .requiredOption('--from <date>', 'the first night, YYYY-MM-DD (the demo shop is seeded up to it when empty)', parseCalendarDate)
     .requiredOption('--nights <n>', 'how many nights to run, 1 to 60', parseWholeNumber(1, 60))
     .option('--reset', 'wipe the local data and reseed the demo shop')
     .option('--customers <n>', 'demo shop size when seeding (default 5000)', parseWholeNumber(1, 5_000_000))
     .option('--port <port>', 'the port Winback serves on (local SES uses port+1, DynamoDB Local port+2)', parseWholeNumber(1024, 65_533), 8787)
-    .option('--seed <n>', 'seed of the simulated responses; the same seed and data give the same figures', parseWholeNumber(0, 4_294_967_295), defaultSimulationSeed)
+    .option(
+      '--seed <n>',
+      'seed of the simulated responses; the same seed and data give the same figures',
+      parseWholeNumber(0, 4_294_967_295),
+      defaultSimulationSeed,
+    )
     .option('--report <file>', 'also write the per-night figures as JSON to this file')
     .action(async (options: SimulateOptions) => {
       await simulate(options);

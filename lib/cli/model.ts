@@ -1,21 +1,21 @@
-import Table from 'cli-table3';
-import { Command, InvalidArgumentError, Option } from 'commander';
 import { createReadStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { fromEpochDay, type CalendarDate } from '../domain/dates.js';
-import { backtest, type BacktestResult } from '../domain/scoring/backtest.js';
+import Table from 'cli-table3';
+import { type Command, InvalidArgumentError, Option } from 'commander';
+import { type CalendarDate, fromEpochDay } from '../domain/dates.js';
+import { type BacktestResult, backtest } from '../domain/scoring/backtest.js';
 import { scoreCustomer } from '../domain/scoring/clv.js';
-import { CsvInputError, readModelInput, type ModelInput } from '../domain/scoring/csv.js';
+import { CsvInputError, type ModelInput, readModelInput } from '../domain/scoring/csv.js';
 import { fitModel, isPurchaseModel, paramNamesOf, parseFittedModel } from '../domain/scoring/models.js';
 import {
-  daysPerUnit,
-  modelNames,
-  timeUnits,
   type AnyFittedModel,
+  daysPerUnit,
   type FittedGammaGamma,
   type IdentifiedSummary,
   type ModelName,
+  modelNames,
   type TimeUnit,
+  timeUnits,
 } from '../domain/scoring/types.js';
 import { parseCalendarDate } from './arguments.js';
 
@@ -187,7 +187,9 @@ interface ScoreOptions extends SummaryOptions {
 async function scoreCommand(options: ScoreOptions): Promise<void> {
   const model = await readModelFile(options.modelFile);
   if (!isPurchaseModel(model)) {
-    throw new Error(`${options.modelFile} holds a gamma-gamma (spend) model: pass a bgnbd, mbgnbd or pareto model as --model-file and the spend model as --spend-model-file`);
+    throw new Error(
+      `${options.modelFile} holds a gamma-gamma (spend) model: pass a bgnbd, mbgnbd or pareto model as --model-file and the spend model as --spend-model-file`,
+    );
   }
   let spendModel: FittedGammaGamma | undefined;
   if (options.spendModelFile) {
@@ -200,7 +202,8 @@ async function scoreCommand(options: ScoreOptions): Promise<void> {
 
   let summaries: IdentifiedSummary[];
   if (options.input) {
-    if (options.timeUnit && options.timeUnit !== model.timeUnit) throw new Error(`the model is in ${model.timeUnit}; --time-unit ${options.timeUnit} does not match`);
+    if (options.timeUnit && options.timeUnit !== model.timeUnit)
+      throw new Error(`the model is in ${model.timeUnit}; --time-unit ${options.timeUnit} does not match`);
     summaries = summariesOf(await readInput(options.input), options.input, { ...options, timeUnit: model.timeUnit }).summaries;
   } else {
     const { x, tx, T } = options;
@@ -234,7 +237,9 @@ async function scoreCommand(options: ScoreOptions): Promise<void> {
       score.clv === null ? '-' : score.clv.toFixed(2),
     ]);
   }
-  write(`${modelTitle[model.model]} (time in ${model.timeUnit}); CLV discounted 1% a month${spendModel ? ', spend from Gamma-Gamma' : ", spend = the customer's own mean"}`);
+  write(
+    `${modelTitle[model.model]} (time in ${model.timeUnit}); CLV discounted 1% a month${spendModel ? ', spend from Gamma-Gamma' : ", spend = the customer's own mean"}`,
+  );
   write(table.toString());
 }
 
@@ -287,9 +292,12 @@ async function backtestCommand(options: BacktestCommandOptions): Promise<void> {
 /** `winback model fit|score|backtest`. */
 export function registerModelCommands(program: Command): void {
   const model = program.command('model').description('Fit, score and backtest the customer-base models (BG/NBD, MBG/NBD, Pareto/NBD, Gamma-Gamma)');
-  const timeUnit = () => new Option('--time-unit <unit>', 'time unit of recency/T (summary CSV) or of the summaries built from an event log (default days)').choices(timeUnits);
+  const timeUnit = () =>
+    new Option('--time-unit <unit>', 'time unit of recency/T (summary CSV) or of the summaries built from an event log (default days)').choices(timeUnits);
   const calibrationEnd = () =>
-    new Option('--calibration-end <date>', 'event log only: summarise purchases up to this day, YYYY-MM-DD (default: the latest purchase day)').argParser(parseCalendarDate);
+    new Option('--calibration-end <date>', 'event log only: summarise purchases up to this day, YYYY-MM-DD (default: the latest purchase day)').argParser(
+      parseCalendarDate,
+    );
 
   model
     .command('fit')
@@ -307,7 +315,7 @@ export function registerModelCommands(program: Command): void {
     .command('score')
     .description('score customers with a fitted model: probability alive, expected purchases, expected spend and CLV')
     .requiredOption('--model-file <file>', 'a fitted purchase model (the output of `model fit --json`)')
-    .option('--spend-model-file <file>', 'a fitted gamma-gamma model for the expected spend (default: the customer\'s own mean)')
+    .option('--spend-model-file <file>', "a fitted gamma-gamma model for the expected spend (default: the customer's own mean)")
     .option('--input <file>', 'a customer summary or event log CSV to score')
     .option('--x <n>', 'a single customer: repeat purchase days', parseWhole)
     .option('--tx <n>', "a single customer: time of the last purchase from the first, in the model's time unit", parseNonNegative)

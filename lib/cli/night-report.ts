@@ -1,5 +1,5 @@
 import Table from 'cli-table3';
-import { skipReasonMeanings, type SkipReason } from '../domain/decisions.js';
+import { type SkipReason, skipReasonMeanings } from '../domain/decisions.js';
 import type { NightSummary } from '../ports/runs.js';
 
 const number = new Intl.NumberFormat('en-IE');
@@ -20,8 +20,12 @@ export function formatNightReport(summary: NightSummary, { sentHeading = 'sent' 
 
   const scoring = summary.scoring;
   if (scoring?.used === 'model' && scoring.model) {
-    const params = Object.entries(scoring.model.params).map(([name, value]) => `${name} ${Number(value).toPrecision(3)}`).join(', ');
-    lines.push(`Classified by the ${scoring.model.model} model fitted on ${number.format(scoring.sampleSize)} customers (${params}; ${scoring.model.iterations} iterations, ${Math.round(scoring.model.ms)} ms)`);
+    const params = Object.entries(scoring.model.params)
+      .map(([name, value]) => `${name} ${Number(value).toPrecision(3)}`)
+      .join(', ');
+    lines.push(
+      `Classified by the ${scoring.model.model} model fitted on ${number.format(scoring.sampleSize)} customers (${params}; ${scoring.model.iterations} iterations, ${Math.round(scoring.model.ms)} ms)`,
+    );
   } else if (scoring) {
     lines.push(`Classified by the cadence rule${scoring.reason ? `: ${scoring.reason}` : ''}`);
   }
@@ -38,9 +42,15 @@ export function formatNightReport(summary: NightSummary, { sentHeading = 'sent' 
   }
   lines.push(statuses.toString());
 
-  const campaigns = new Table({ head: ['Campaign', sentHeading, 'waiting for morning', 'held out', 'by variant'], colAligns: ['left', 'right', 'right', 'right', 'left'], style: plain });
+  const campaigns = new Table({
+    head: ['Campaign', sentHeading, 'waiting for morning', 'held out', 'by variant'],
+    colAligns: ['left', 'right', 'right', 'right', 'left'],
+    style: plain,
+  });
   for (const [id, campaign] of Object.entries(summary.campaigns ?? {}).sort()) {
-    const variants = Object.entries(campaign.byVariant).map(([variant, value]) => `${variant} ${number.format(value)}`).join(', ');
+    const variants = Object.entries(campaign.byVariant)
+      .map(([variant, value]) => `${variant} ${number.format(value)}`)
+      .join(', ');
     campaigns.push([id, number.format(campaign.sent), number.format(campaign.scheduled), number.format(campaign.heldOut), variants]);
   }
   campaigns.push(['total', number.format(summary.emailsSent), number.format(summary.emailsScheduled ?? 0), number.format(summary.heldOut ?? 0), '']);

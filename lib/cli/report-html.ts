@@ -11,10 +11,17 @@ export function reportHtml(report: Report): string {
   const money = (minor: number) => formatMoney({ minor, currency: report.shop.currency }, report.shop.locale);
   const range = report.range.from ? `nights ${report.range.from} to ${report.range.to}` : 'no nights with sends yet';
   const pauses = [
-    ...(report.shop.paused ? [`<strong>All sending is paused</strong> since ${esc(report.shop.paused.at)}: ${esc(report.shop.paused.reason)}. Resume with <code>winback campaigns resume shop</code>.`] : []),
+    ...(report.shop.paused
+      ? [
+          `<strong>All sending is paused</strong> since ${esc(report.shop.paused.at)}: ${esc(report.shop.paused.reason)}. Resume with <code>winback campaigns resume shop</code>.`,
+        ]
+      : []),
     ...report.campaigns
       .filter((campaign) => campaign.paused?.scope === 'campaign')
-      .map((campaign) => `<strong>${esc(campaign.id)} is paused</strong> since ${esc(campaign.paused!.at)}: ${esc(campaign.paused!.reason)}. Resume with <code>winback campaigns resume ${esc(campaign.id)}</code>.`),
+      .map(
+        (campaign) =>
+          `<strong>${esc(campaign.id)} is paused</strong> since ${esc(campaign.paused!.at)}: ${esc(campaign.paused!.reason)}. Resume with <code>winback campaigns resume ${esc(campaign.id)}</code>.`,
+      ),
   ];
   return `<!doctype html>
 <html lang="en">
@@ -70,7 +77,6 @@ export function warmUpLine(report: Report): string | undefined {
   return `Warm-up: the night of ${warmUp.night} could send at most ${count.format(warmUp.limit)} emails; ${count.format(warmUp.backlog)} customer${warmUp.backlog === 1 ? '' : 's'} still wait${warmUp.backlog === 1 ? 's' : ''} for a later night (most at stake first; each night may send up to twice the last).`;
 }
 
-
 const css = `
 :root{--ink:#1d2433;--muted:#5a6478;--line:#d5dae3;--good:#1b7f4c;--bad:#b42318;--warn:#9a5b00;--bar:#3b5bdb;--bar2:#94a3c4;--bg:#fff}
 *{box-sizing:border-box}body{margin:0;font:15px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:var(--ink);background:var(--bg)}
@@ -105,7 +111,10 @@ function forestPlot(report: Report): string {
   const colour = (kind: string) => (kind === 'positive' ? '#1b7f4c' : kind === 'negative' ? '#b42318' : '#9a5b00');
   const ticks = niceTicks(min, max, 6);
   return svg(width, height, 'Lift in percentage points with 95% intervals, per campaign', [
-    ...ticks.map((tick) => `<line x1="${x(tick)}" x2="${x(tick)}" y1="20" y2="${height - 16}" stroke="#e6e9ef"/><text x="${x(tick)}" y="${height - 2}" text-anchor="middle">${(tick * 100).toFixed(1)}</text>`),
+    ...ticks.map(
+      (tick) =>
+        `<line x1="${x(tick)}" x2="${x(tick)}" y1="20" y2="${height - 16}" stroke="#e6e9ef"/><text x="${x(tick)}" y="${height - 2}" text-anchor="middle">${(tick * 100).toFixed(1)}</text>`,
+    ),
     `<line x1="${x(0)}" x2="${x(0)}" y1="16" y2="${height - 16}" stroke="#1d2433" stroke-width="1.5"/>`,
     `<text x="${x(0)}" y="12" text-anchor="middle">0 (no effect)</text>`,
     `<text x="4" y="${height - 2}" fill="#5a6478">lift, percentage points</text>`,
@@ -146,7 +155,10 @@ function funnelChart(campaign: CampaignReport): string {
 
 /** Bounce and complaint rates against their pause thresholds, for the shop and each campaign. */
 function deliverabilityChart(report: Report): string {
-  const scopes: [string, DeliverabilityView][] = [['shop (all sending)', report.shop.deliverability], ...report.campaigns.map((campaign): [string, DeliverabilityView] => [campaign.id, campaign.deliverability])];
+  const scopes: [string, DeliverabilityView][] = [
+    ['shop (all sending)', report.shop.deliverability],
+    ...report.campaigns.map((campaign): [string, DeliverabilityView] => [campaign.id, campaign.deliverability]),
+  ];
   const panel = (title: string, rate: (view: DeliverabilityView) => number, threshold: number, offset: number) => {
     const width = 400;
     const left = 150;
@@ -187,7 +199,10 @@ function nightChart(campaign: CampaignReport): string {
     `<text x="36" y="${y(top) + 4}" text-anchor="end">${top.toLocaleString('en-IE')}</text>`,
     ...nights.map((night, index) => {
       const x = 44 + index * step;
-      const label = index % Math.ceil(nights.length / 12) === 0 ? `<text x="${x + step / 2}" y="${height - 14}" text-anchor="middle">${esc(night.night.slice(5))}</text>` : '';
+      const label =
+        index % Math.ceil(nights.length / 12) === 0
+          ? `<text x="${x + step / 2}" y="${height - 14}" text-anchor="middle">${esc(night.night.slice(5))}</text>`
+          : '';
       return `<rect x="${x}" y="${y(night.sent)}" width="${barWidth}" height="${bottom - y(night.sent)}" fill="#3b5bdb"><title>${esc(`${night.night}: ${night.sent} sent`)}</title></rect><rect x="${x + barWidth + 1}" y="${y(night.heldOut)}" width="${barWidth}" height="${bottom - y(night.heldOut)}" fill="#c9d1e3"><title>${esc(`${night.night}: ${night.heldOut} held out`)}</title></rect>${night.conversions > 0 ? `<circle cx="${x + barWidth}" cy="${y(night.conversions)}" r="3.5" fill="#1b7f4c"><title>${esc(`${night.night}: ${night.conversions} attributed orders`)}</title></circle>` : ''}${label}`;
     }),
   ]);
@@ -197,24 +212,56 @@ const statusColours = { active: '#1b7f4c', atRisk: '#9a5b00', lost: '#b42318' } 
 
 function churnSection(report: Report): string {
   const { nights, reactivation, calibration } = report.churn;
-  const tally = (row: { customers: number; reactivated: number; rate: number }) => (row.customers > 0 ? `${n(row.reactivated)} / ${n(row.customers)} (${(row.rate * 100).toFixed(1)}%)` : '–');
+  const tally = (row: { customers: number; reactivated: number; rate: number }) =>
+    row.customers > 0 ? `${n(row.reactivated)} / ${n(row.customers)} (${(row.rate * 100).toFixed(1)}%)` : '–';
   const longest = calibration.nights[0];
   return `<section>
 <h2>Churn over time</h2>
 <p class="note">${esc(report.notes.churn)}</p>
 ${nights.length > 0 ? `${statusChart(report)}<p class="legend note"><span class="active"></span>active<span class="at_risk"></span>at risk<span class="lost"></span>lost</p>` : '<p class="note">No run records in range yet.</p>'}
-${table(['Night', 'customers with orders', 'active', 'at risk', 'lost', 'classified by'], nights.map((night) => [night.night, n(night.withOrders), share(night.active, night.shares.active), share(night.atRisk, night.shares.atRisk), share(night.lost, night.shares.lost), night.classifiedBy]))}
+${table(
+  ['Night', 'customers with orders', 'active', 'at risk', 'lost', 'classified by'],
+  nights.map((night) => [
+    night.night,
+    n(night.withOrders),
+    share(night.active, night.shares.active),
+    share(night.atRisk, night.shares.atRisk),
+    share(night.lost, night.shares.lost),
+    night.classifiedBy,
+  ]),
+)}
 <h3>Reactivation within ${reactivation.windowDays} days</h3>
 <p class="note">${esc(report.notes.reactivation)}</p>
 <p>${esc(tally(reactivation))} of the customers recorded as at risk or lost ordered again; ${n(reactivation.wonBack)} of them with an order attributed to a win-back email.</p>
-${table(['Group', 'ordered again / lapsed'], [['emailed', tally(reactivation.byContact.emailed)], ['held out', tally(reactivation.byContact.held_out)], ['not emailed', tally(reactivation.byContact.not_emailed)]])}
-${table(['First recorded lapsed', 'customers', 'ordered again', 'window'], reactivation.byNight.map((night) => [night.night, n(night.customers), tally(night), night.complete ? 'closed' : 'still open']))}
+${table(
+  ['Group', 'ordered again / lapsed'],
+  [
+    ['emailed', tally(reactivation.byContact.emailed)],
+    ['held out', tally(reactivation.byContact.held_out)],
+    ['not emailed', tally(reactivation.byContact.not_emailed)],
+  ],
+)}
+${table(
+  ['First recorded lapsed', 'customers', 'ordered again', 'window'],
+  reactivation.byNight.map((night) => [night.night, n(night.customers), tally(night), night.complete ? 'closed' : 'still open']),
+)}
 <h3>Model calibration: predicted against actual repeat purchases</h3>
 <p class="note">${esc(report.notes.calibration)}</p>
 ${
   longest
     ? `${calibrationChart(longest)}
-${table(['Night', 'model', 'horizon', 'customers', 'predicted purchase days', 'actual', 'error'], calibration.nights.map((night) => [night.night, night.model, `${night.horizonDays} days`, n(night.customers), night.predicted.toFixed(1), n(night.actual), night.error === null ? '–' : `${night.error >= 0 ? '+' : ''}${(night.error * 100).toFixed(1)}%`]))}`
+${table(
+  ['Night', 'model', 'horizon', 'customers', 'predicted purchase days', 'actual', 'error'],
+  calibration.nights.map((night) => [
+    night.night,
+    night.model,
+    `${night.horizonDays} days`,
+    n(night.customers),
+    night.predicted.toFixed(1),
+    n(night.actual),
+    night.error === null ? '–' : `${night.error >= 0 ? '+' : ''}${(night.error * 100).toFixed(1)}%`,
+  ]),
+)}`
     : '<p class="note">No night in range classified with a fitted model and has history after it yet.</p>'
 }
 </section>`;
@@ -239,7 +286,10 @@ function statusChart(report: Report): string {
         top -= barHeight;
         return `<rect x="${x.toFixed(1)}" y="${top.toFixed(1)}" width="${barWidth.toFixed(1)}" height="${barHeight.toFixed(1)}" fill="${statusColours[status]}"><title>${esc(`${night.night}: ${status === 'atRisk' ? 'at risk' : status} ${(night.shares[status] * 100).toFixed(1)}%`)}</title></rect>`;
       });
-      const label = index % Math.ceil(nights.length / 12) === 0 ? `<text x="${(x + step / 2).toFixed(1)}" y="${height - 14}" text-anchor="middle">${esc(night.night.slice(5))}</text>` : '';
+      const label =
+        index % Math.ceil(nights.length / 12) === 0
+          ? `<text x="${(x + step / 2).toFixed(1)}" y="${height - 14}" text-anchor="middle">${esc(night.night.slice(5))}</text>`
+          : '';
       return parts.join('') + label;
     }),
   ]);
@@ -278,19 +328,38 @@ function reasonsSection(report: Report): string {
 <h2>Why customers leave</h2>
 <p class="note">${esc(report.notes.reasons)}</p>
 <h3>Feedback answers</h3>
-${feedback.total > 0 ? barChart('Feedback answers', feedback.answers.map((answer) => [answer.label, answer.count])) : '<p class="note">No feedback answers in range yet.</p>'}
-${table(['Answer', 'answers', ...campaignIds], feedback.answers.map((answer) => [answer.label, n(answer.count), ...campaignIds.map((id) => n(feedback.byCampaign[id]?.[answer.answer] ?? 0))]))}
-${table(['Night of the email', 'answers', ...feedback.answers.map((answer) => answer.label)], feedback.byNight.map((night) => [night.night, n(night.total), ...feedback.answers.map((answer) => n(night.answers[answer.answer] ?? 0))]))}
+${
+  feedback.total > 0
+    ? barChart(
+        'Feedback answers',
+        feedback.answers.map((answer) => [answer.label, answer.count]),
+      )
+    : '<p class="note">No feedback answers in range yet.</p>'
+}
+${table(
+  ['Answer', 'answers', ...campaignIds],
+  feedback.answers.map((answer) => [answer.label, n(answer.count), ...campaignIds.map((id) => n(feedback.byCampaign[id]?.[answer.answer] ?? 0))]),
+)}
+${table(
+  ['Night of the email', 'answers', ...feedback.answers.map((answer) => answer.label)],
+  feedback.byNight.map((night) => [night.night, n(night.total), ...feedback.answers.map((answer) => n(night.answers[answer.answer] ?? 0))]),
+)}
 <h3>Comments, newest first</h3>
 ${feedback.comments.length > 0 ? `<ul class="comments">${feedback.comments.map((comment) => `<li>${esc(comment.at.slice(0, 10))} · ${esc(comment.campaignId)} · ${esc(comment.answer)}: <q>${esc(comment.comment)}</q></li>`).join('')}</ul>` : '<p class="note">No comments yet.</p>'}
 <h3>Reason codes, from the data</h3>
 <p class="note">Now: as of ${esc(codes.now.asOf ?? 'no night yet')}. A customer can carry several codes.</p>
-${table(['Reason', ...groups.map((group) => group.label)], [
-  ['customers', ...groups.map((group) => n(group.tally.customers))],
-  ...codeNames.map((code) => [code, ...groups.map((group) => ofGroup(group.tally.codes[code] ?? 0, group.tally.customers))]),
-  ['no reason code', ...groups.map((group) => ofGroup(group.tally.withoutReason, group.tally.customers))],
-])}
-${table(['Night', 'customers chosen, still lapsed', 'ordered since', ...codeNames], codes.byNight.map((night) => [night.night, n(night.customers), n(night.orderedSince), ...codeNames.map((code) => n(night.codes[code] ?? 0))]))}
+${table(
+  ['Reason', ...groups.map((group) => group.label)],
+  [
+    ['customers', ...groups.map((group) => n(group.tally.customers))],
+    ...codeNames.map((code) => [code, ...groups.map((group) => ofGroup(group.tally.codes[code] ?? 0, group.tally.customers))]),
+    ['no reason code', ...groups.map((group) => ofGroup(group.tally.withoutReason, group.tally.customers))],
+  ],
+)}
+${table(
+  ['Night', 'customers chosen, still lapsed', 'ordered since', ...codeNames],
+  codes.byNight.map((night) => [night.night, n(night.customers), n(night.orderedSince), ...codeNames.map((code) => n(night.codes[code] ?? 0))]),
+)}
 </section>`;
 }
 
@@ -299,11 +368,16 @@ function barChart(label: string, rows: readonly (readonly [string, number])[]): 
   const width = 520;
   const left = 190;
   const top = Math.max(1, ...rows.map(([, value]) => value));
-  return svg(width, 10 + rows.length * 24, label, rows.map(([name, value], index) => {
-    const y = 4 + index * 24;
-    const barWidth = Math.max(value > 0 ? 1 : 0, (value / top) * (width - left - 50));
-    return `<text x="4" y="${y + 13}">${esc(name)}</text><rect x="${left}" y="${y}" width="${barWidth.toFixed(1)}" height="17" fill="#3b5bdb"/><text x="${(left + barWidth + 6).toFixed(1)}" y="${y + 13}">${n(value)}</text>`;
-  }));
+  return svg(
+    width,
+    10 + rows.length * 24,
+    label,
+    rows.map(([name, value], index) => {
+      const y = 4 + index * 24;
+      const barWidth = Math.max(value > 0 ? 1 : 0, (value / top) * (width - left - 50));
+      return `<text x="4" y="${y + 13}">${esc(name)}</text><rect x="${left}" y="${y}" width="${barWidth.toFixed(1)}" height="17" fill="#3b5bdb"/><text x="${(left + barWidth + 6).toFixed(1)}" y="${y + 13}">${n(value)}</text>`;
+    }),
+  );
 }
 
 function share(count: number, rate: number): string {
@@ -313,9 +387,16 @@ function share(count: number, rate: number): string {
 function liftTable(report: Report, money: (minor: number) => string): string {
   const rows = report.campaigns.map((campaign) => {
     const lift = campaign.lift;
-    const cells = lift.ci95 && lift.absolute !== null
-      ? [pts(lift.absolute), `${pts(lift.ci95[0])} to ${pts(lift.ci95[1])}`, lift.relative === null ? '–' : `${(lift.relative * 100).toFixed(0)}%`, lift.incrementalOrders?.toFixed(1) ?? '–', lift.incrementalRevenue ? money(lift.incrementalRevenue.netMinor) : '–']
-      : ['–', '–', '–', '–', '–'];
+    const cells =
+      lift.ci95 && lift.absolute !== null
+        ? [
+            pts(lift.absolute),
+            `${pts(lift.ci95[0])} to ${pts(lift.ci95[1])}`,
+            lift.relative === null ? '–' : `${(lift.relative * 100).toFixed(0)}%`,
+            lift.incrementalOrders?.toFixed(1) ?? '–',
+            lift.incrementalRevenue ? money(lift.incrementalRevenue.netMinor) : '–',
+          ]
+        : ['–', '–', '–', '–', '–'];
     return [campaign.id, group(campaign.treated), group(campaign.holdout), ...cells];
   });
   return table(['Campaign', 'emailed: ordered', 'holdout: ordered', 'lift', '95% interval', 'relative', 'extra orders', 'extra revenue, net'], rows);
@@ -323,14 +404,41 @@ function liftTable(report: Report, money: (minor: number) => string): string {
 
 function funnelTable(campaigns: readonly CampaignReport[], money: (minor: number) => string): string {
   return table(
-    ['Campaign', 'eligible', 'held out', 'sent', 'delivered', 'bounced', 'complained', 'opened*', 'clicked', 'unsubscribed', 'conversions', 'revenue', 'discount cost'],
+    [
+      'Campaign',
+      'eligible',
+      'held out',
+      'sent',
+      'delivered',
+      'bounced',
+      'complained',
+      'opened*',
+      'clicked',
+      'unsubscribed',
+      'conversions',
+      'revenue',
+      'discount cost',
+    ],
     campaigns.map((campaign) => [campaign.id, ...funnelCells(campaign, money)]),
   );
 }
 
 function funnelCells(row: MetricsView, money: (minor: number) => string): string[] {
   const share = (value: number) => (row.sent > 0 ? `${n(value)} (${((100 * value) / row.sent).toFixed(1)}%)` : n(value));
-  return [n(row.eligible), n(row.heldOut), n(row.sent), share(row.delivered), share(row.bounced), share(row.complained), share(row.opened), share(row.clicked), n(row.unsubscribed), n(row.conversions), money(row.revenueMinor), money(row.discountCostMinor)];
+  return [
+    n(row.eligible),
+    n(row.heldOut),
+    n(row.sent),
+    share(row.delivered),
+    share(row.bounced),
+    share(row.complained),
+    share(row.opened),
+    share(row.clicked),
+    n(row.unsubscribed),
+    n(row.conversions),
+    money(row.revenueMinor),
+    money(row.discountCostMinor),
+  ];
 }
 
 function deliverabilityTable(report: Report): string {
@@ -341,26 +449,52 @@ function deliverabilityTable(report: Report): string {
     `${(view.bounceRate * 100).toFixed(2)}%`,
     n(view.complained),
     `${(view.complaintRate * 100).toFixed(3)}%`,
-    { ok: 'ok', below_min_volume: 'too few sends to judge', over_threshold: 'over threshold: pauses at the next night', paused: 'PAUSED' }[view.state] + (view.resumed ? ` (resumed ${view.resumed.at} by ${view.resumed.by})` : ''),
+    { ok: 'ok', below_min_volume: 'too few sends to judge', over_threshold: 'over threshold: pauses at the next night', paused: 'PAUSED' }[view.state] +
+      (view.resumed ? ` (resumed ${view.resumed.at} by ${view.resumed.by})` : ''),
   ];
   return table(
-    [`Nights ${report.shop.deliverability.firstNight} to ${report.shop.deliverability.lastNight}`, 'sent', 'bounced', 'bounce rate', 'complained', 'complaint rate', 'state'],
+    [
+      `Nights ${report.shop.deliverability.firstNight} to ${report.shop.deliverability.lastNight}`,
+      'sent',
+      'bounced',
+      'bounce rate',
+      'complained',
+      'complaint rate',
+      'state',
+    ],
     [row('shop (all sending)', report.shop.deliverability), ...report.campaigns.map((campaign) => row(campaign.id, campaign.deliverability))],
   );
 }
 
 function campaignSection(campaign: CampaignReport, money: (minor: number) => string): string {
   const heads = ['sent', 'held out', 'delivered', 'clicked', 'conversions', 'revenue', 'discount cost'];
-  const cells = (row: MetricsView) => [n(row.sent), n(row.heldOut), n(row.delivered), n(row.clicked), n(row.conversions), money(row.revenueMinor), money(row.discountCostMinor)];
+  const cells = (row: MetricsView) => [
+    n(row.sent),
+    n(row.heldOut),
+    n(row.delivered),
+    n(row.clicked),
+    n(row.conversions),
+    money(row.revenueMinor),
+    money(row.discountCostMinor),
+  ];
   return `<section>
 <h2>${esc(campaign.id)}${campaign.name ? ` · ${esc(campaign.name)}` : ''}${campaign.paused ? ' · <span class="alert">paused</span>' : ''}</h2>
 ${nightChart(campaign)}
 <h3>By variant</h3>
-${table(['Variant', ...heads], campaign.byVariant.map((row) => [row.variant, ...cells(row)]))}
+${table(
+  ['Variant', ...heads],
+  campaign.byVariant.map((row) => [row.variant, ...cells(row)]),
+)}
 <h3>By step</h3>
-${table(['Step', ...heads], campaign.byStep.map((row) => [`${row.step + 1}${row.delayDays !== undefined ? ` (day ${row.delayDays})` : ''}`, ...cells(row)]))}
+${table(
+  ['Step', ...heads],
+  campaign.byStep.map((row) => [`${row.step + 1}${row.delayDays !== undefined ? ` (day ${row.delayDays})` : ''}`, ...cells(row)]),
+)}
 <h3>By night</h3>
-${table(['Night', 'eligible', ...heads], campaign.byNight.map((row) => [row.night, n(row.eligible), ...cells(row)]))}
+${table(
+  ['Night', 'eligible', ...heads],
+  campaign.byNight.map((row) => [row.night, n(row.eligible), ...cells(row)]),
+)}
 ${upliftSection(campaign, money)}
 </section>`;
 }
@@ -370,15 +504,44 @@ function upliftSection(campaign: CampaignReport, money: (minor: number) => strin
   const uplift = campaign.uplift;
   if (!uplift) return '';
   const latest = uplift.latest;
-  const used = latest ? ` Latest night ${latest.night}: ${latest.used}${latest.reason ? ` (${latest.reason})` : latest.cvQini !== undefined ? ` (model Qini ${latest.cvQini.toFixed(3)} on held-out folds)` : ''}.` : '';
+  const used = latest
+    ? ` Latest night ${latest.night}: ${latest.used}${latest.reason ? ` (${latest.reason})` : latest.cvQini !== undefined ? ` (model Qini ${latest.cvQini.toFixed(3)} on held-out folds)` : ''}.`
+    : '';
   const skipped = uplift.notEmailed;
   const whole = (minor: number) => money(Math.round(minor));
   return `<h3>Uplift: whom the email moves</h3>
 <p>Targeting: ${esc(uplift.targeting)}; offers: ${esc(uplift.allocation)}.${esc(used)}</p>
 <p>Not emailed by uplift targeting: ${n(skipped.sure_thing)} sure things (would order anyway), ${n(skipped.lost_cause)} lost causes, ${n(skipped.do_not_disturb)} do-not-disturb customers; ${n(uplift.nights.explored)} chosen anyway to keep learning. Expected margin saved ${esc(whole(uplift.nights.marginSavedMinor))}; discount not given away ${esc(whole(uplift.nights.discountSavedMinor))}.</p>
-${table(['Segment', 'emailed: ordered', 'holdout: ordered', 'uplift', '95% interval'], uplift.bySegment.map((row) => [row.segment, `${n(row.treated.converted)} / ${n(row.treated.customers)}`, `${n(row.holdout.converted)} / ${n(row.holdout.customers)}`, row.uplift === null ? '–' : pts(row.uplift), row.ci95 ? `${pts(row.ci95[0])} to ${pts(row.ci95[1])}` : '–']))}
-${uplift.offers.some((segment) => segment.variants.length > 1) ? `<h3>Which offer wins where</h3>
-${table(['Segment', 'variant', 'customers', 'margin per customer', 'vs holdout', '95% interval', 'P(best)', 'discount given'], uplift.offers.flatMap((segment) => segment.variants.map((row) => [segment.segment, `${row.variant}${row.variant === segment.leader ? ' (leads)' : ''}`, n(row.customers), whole(row.marginPerCustomerMinor), row.incrementalMinor === null ? '–' : whole(row.incrementalMinor), row.ci95Minor ? `${whole(row.ci95Minor[0])} to ${whole(row.ci95Minor[1])}` : '–', `${Math.round(row.winProbability * 100)}%`, money(row.discountGivenMinor)])))}` : ''}`;
+${table(
+  ['Segment', 'emailed: ordered', 'holdout: ordered', 'uplift', '95% interval'],
+  uplift.bySegment.map((row) => [
+    row.segment,
+    `${n(row.treated.converted)} / ${n(row.treated.customers)}`,
+    `${n(row.holdout.converted)} / ${n(row.holdout.customers)}`,
+    row.uplift === null ? '–' : pts(row.uplift),
+    row.ci95 ? `${pts(row.ci95[0])} to ${pts(row.ci95[1])}` : '–',
+  ]),
+)}
+${
+  uplift.offers.some((segment) => segment.variants.length > 1)
+    ? `<h3>Which offer wins where</h3>
+${table(
+  ['Segment', 'variant', 'customers', 'margin per customer', 'vs holdout', '95% interval', 'P(best)', 'discount given'],
+  uplift.offers.flatMap((segment) =>
+    segment.variants.map((row) => [
+      segment.segment,
+      `${row.variant}${row.variant === segment.leader ? ' (leads)' : ''}`,
+      n(row.customers),
+      whole(row.marginPerCustomerMinor),
+      row.incrementalMinor === null ? '–' : whole(row.incrementalMinor),
+      row.ci95Minor ? `${whole(row.ci95Minor[0])} to ${whole(row.ci95Minor[1])}` : '–',
+      `${Math.round(row.winProbability * 100)}%`,
+      money(row.discountGivenMinor),
+    ]),
+  ),
+)}`
+    : ''
+}`;
 }
 
 function group(outcome: CampaignReport['treated']): string {

@@ -1,20 +1,29 @@
-import Table from 'cli-table3';
-import type { Server } from 'node:http';
 import { writeFile } from 'node:fs/promises';
+import type { Server } from 'node:http';
+import Table from 'cli-table3';
 import pLimit from 'p-limit';
 import { DynamoCustomerRepository } from '../adapters/dynamodb/customers.js';
 import { DynamoSendLedger } from '../adapters/dynamodb/send-ledger.js';
-import { addDays, type CalendarDate } from '../domain/dates.js';
 import type { Customer } from '../domain/customer.js';
+import { addDays, type CalendarDate } from '../domain/dates.js';
 import { platformCustomerIdOf } from '../domain/identity.js';
 import { formatMoney } from '../domain/money.js';
 import { shopifyHeaders } from '../domain/orders/shopify.js';
 import { shopifySignatureHeader, signShopify } from '../domain/webhooks/signatures.js';
-import { localEventsHeaders, startLocalServer } from '../local/server.js';
-import { sesEventEnvelope, type SimulatedEvent } from '../local/ses-event-envelopes.js';
-import { shopifyOrderCreatedBody } from '../local/shopify-order-payload.js';
-import { emailLinks, nightCohorts, planNight, simulatedResponseType, type Cohort, type EmailedCustomer, type NightPlan, type PlannedOrder } from '../local/simulation.js';
 import type { ResponseType } from '../local/response-types.js';
+import { localEventsHeaders, startLocalServer } from '../local/server.js';
+import { type SimulatedEvent, sesEventEnvelope } from '../local/ses-event-envelopes.js';
+import { shopifyOrderCreatedBody } from '../local/shopify-order-payload.js';
+import {
+  type Cohort,
+  type EmailedCustomer,
+  emailLinks,
+  type NightPlan,
+  nightCohorts,
+  type PlannedOrder,
+  planNight,
+  simulatedResponseType,
+} from '../local/simulation.js';
 import type { NightSummary } from '../ports/runs.js';
 import { openLocalSession, runLocalNight, say } from './start.js';
 
@@ -98,7 +107,9 @@ export async function simulate(options: SimulateOptions): Promise<void> {
     server = await startLocalServer({ port: options.port, latestSummary: () => latest ?? null });
     const run = new SimulationRun(session, options);
     const nightsStartedAt = Date.now();
-    say(`Simulating ${options.nights} night${options.nights === 1 ? '' : 's'} from ${options.from} (seed ${options.seed}), responses through http://127.0.0.1:${options.port} ...`);
+    say(
+      `Simulating ${options.nights} night${options.nights === 1 ? '' : 's'} from ${options.from} (seed ${options.seed}), responses through http://127.0.0.1:${options.port} ...`,
+    );
     for (let index = 0; index < options.nights; index += 1) {
       const night = addDays(options.from, index);
       const sentSince = Math.floor(Date.now() / 1000);
@@ -106,13 +117,17 @@ export async function simulate(options: SimulateOptions): Promise<void> {
       const figures = await run.playDay(latest, sentSince);
       say(nightLine(figures));
       if (figures.emailsPlayed !== figures.emailsSent) {
-        say(`  note: ${figures.emailsSent - figures.emailsPlayed} of the night's ${figures.emailsSent} emails were not found in the local SES store or the ledger; nobody reacted to them`);
+        say(
+          `  note: ${figures.emailsSent - figures.emailsPlayed} of the night's ${figures.emailsSent} emails were not found in the local SES store or the ledger; nobody reacted to them`,
+        );
       }
     }
     say('');
     say(run.totalsReport());
     const durationMs = Date.now() - nightsStartedAt;
-    say(`Simulated ${options.nights} night${options.nights === 1 ? '' : 's'} in ${(durationMs / 1000).toFixed(1)} s (${((Date.now() - startedAt) / 1000).toFixed(1)} s with start-up and seeding).`);
+    say(
+      `Simulated ${options.nights} night${options.nights === 1 ? '' : 's'} in ${(durationMs / 1000).toFixed(1)} s (${((Date.now() - startedAt) / 1000).toFixed(1)} s with start-up and seeding).`,
+    );
     if (options.report) {
       await writeFile(options.report, `${JSON.stringify(run.report(durationMs), null, 2)}\n`);
       say(`Figures written to ${options.report}`);
@@ -241,10 +256,15 @@ class SimulationRun {
       [...byMessage.values()].map((events) =>
         limit(async () => {
           for (const event of events) {
-            const answer = await this.request(figures, `SES ${event.type}${event.bounceType ? ` (${event.bounceType})` : ''} ${event.messageId}`, `${this.base}/local/ses-events`, {
-              body: JSON.stringify(sesEventEnvelope(event)),
-              headers: { ...localEventsHeaders },
-            });
+            const answer = await this.request(
+              figures,
+              `SES ${event.type}${event.bounceType ? ` (${event.bounceType})` : ''} ${event.messageId}`,
+              `${this.base}/local/ses-events`,
+              {
+                body: JSON.stringify(sesEventEnvelope(event)),
+                headers: { ...localEventsHeaders },
+              },
+            );
             if (!answer) continue;
             // The endpoint answers 200 for an envelope it could not read or a message it does not know: for our own
             // events either is a failure.
@@ -268,7 +288,8 @@ class SimulationRun {
       ...plan.unsubscribes.map((unsubscribe) =>
         limit(async () => {
           // RFC 8058: the mail client POSTs exactly this body to the List-Unsubscribe URL.
-          if (await this.request(figures, `unsubscribe ${unsubscribe.customerId}`, unsubscribe.url, { body: 'List-Unsubscribe=One-Click', headers: form })) figures.unsubscribed += 1;
+          if (await this.request(figures, `unsubscribe ${unsubscribe.customerId}`, unsubscribe.url, { body: 'List-Unsubscribe=One-Click', headers: form }))
+            figures.unsubscribed += 1;
         }),
       ),
       ...plan.feedback.map((answer) =>
@@ -285,9 +306,13 @@ class SimulationRun {
     const numbered = plan.orders.map((order) => ({ order, orderNumber: this.orderNumber++ }));
     const byCustomer = groupBy(numbered, ({ order }) => order.customer.customerId);
     const limit = pLimit(concurrency);
-    await Promise.all([...byCustomer.values()].map((orders) => limit(async () => {
-      for (const { order, orderNumber } of orders) await this.postOrder(order, orderNumber, figures);
-    })));
+    await Promise.all(
+      [...byCustomer.values()].map((orders) =>
+        limit(async () => {
+          for (const { order, orderNumber } of orders) await this.postOrder(order, orderNumber, figures);
+        }),
+      ),
+    );
   }
 
   private async postOrder(order: PlannedOrder, orderNumber: number, figures: NightFigures): Promise<void> {
@@ -338,7 +363,12 @@ class SimulationRun {
   }
 
   /** POSTs and answers the body text for a 2xx; anything else is recorded as an error and answers undefined. */
-  private async request(figures: NightFigures, what: string, url: string, init: { body: string; headers: Record<string, string> }): Promise<string | undefined> {
+  private async request(
+    figures: NightFigures,
+    what: string,
+    url: string,
+    init: { body: string; headers: Record<string, string> },
+  ): Promise<string | undefined> {
     figures.requests += 1;
     try {
       const response = await fetch(url, { method: 'POST', body: init.body, headers: init.headers, redirect: 'manual' });
@@ -371,7 +401,11 @@ class SimulationRun {
     const rate = (buyers: number, customers: number) => (customers > 0 ? buyers / customers : 0);
     return {
       emailed: { customers: this.emailed.size, bought: this.emailedBuyers.size, rate: rate(this.emailedBuyers.size, this.emailed.size) },
-      comparableNotEmailed: { customers: this.comparable.size, bought: this.comparableBuyers.size, rate: rate(this.comparableBuyers.size, this.comparable.size) },
+      comparableNotEmailed: {
+        customers: this.comparable.size,
+        bought: this.comparableBuyers.size,
+        rate: rate(this.comparableBuyers.size, this.comparable.size),
+      },
       emailedByResponse: { ...this.emailedByResponse },
     };
   }
@@ -392,7 +426,11 @@ class SimulationRun {
   totalsReport(): string {
     const totals = this.totals();
     const money = (minor: number) => formatMoney({ minor, currency: this.session.config.shop.currency }, this.session.config.shop.locale);
-    const table = new Table({ head: [`Totals, ${this.nights.length} night${this.nights.length === 1 ? '' : 's'}`, 'count'], colAligns: ['left', 'right'], style: plain });
+    const table = new Table({
+      head: [`Totals, ${this.nights.length} night${this.nights.length === 1 ? '' : 's'}`, 'count'],
+      colAligns: ['left', 'right'],
+      style: plain,
+    });
     const count = (...values: number[]) => values.map((value) => number.format(value)).join(' / ');
     const rows: [string, string][] = [
       ['emails sent', count(totals.emailsSent)],
@@ -412,10 +450,22 @@ class SimulationRun {
     for (const row of rows) table.push(row);
     const { emailed, comparableNotEmailed } = this.conversion();
     const percent = (rate: number) => `${(rate * 100).toFixed(1)}%`;
-    const conversion = new Table({ head: ['Bought again within 6 days', 'customers', 'bought', 'rate'], colAligns: ['left', 'right', 'right', 'right'], style: plain });
+    const conversion = new Table({
+      head: ['Bought again within 6 days', 'customers', 'bought', 'rate'],
+      colAligns: ['left', 'right', 'right', 'right'],
+      style: plain,
+    });
     conversion.push(['emailed', number.format(emailed.customers), number.format(emailed.bought), percent(emailed.rate)]);
-    conversion.push(['comparable, not emailed', number.format(comparableNotEmailed.customers), number.format(comparableNotEmailed.bought), percent(comparableNotEmailed.rate)]);
-    const lift = comparableNotEmailed.rate > 0 ? `Emailed customers bought ${(emailed.rate / comparableNotEmailed.rate).toFixed(1)}x as often as comparable customers who were not emailed.` : '';
+    conversion.push([
+      'comparable, not emailed',
+      number.format(comparableNotEmailed.customers),
+      number.format(comparableNotEmailed.bought),
+      percent(comparableNotEmailed.rate),
+    ]);
+    const lift =
+      comparableNotEmailed.rate > 0
+        ? `Emailed customers bought ${(emailed.rate / comparableNotEmailed.rate).toFixed(1)}x as often as comparable customers who were not emailed.`
+        : '';
     const kinds = this.emailedByResponse;
     const known = `Emailed customers by their known response: ${number.format(kinds.persuadable)} persuadable, ${number.format(kinds.sure_thing)} sure things, ${number.format(kinds.lost_cause)} lost causes, ${number.format(kinds.do_not_disturb)} do-not-disturb (docs/uplift.md).`;
     return [table.toString(), conversion.toString(), lift, known].filter(Boolean).join('\n');

@@ -1,23 +1,23 @@
-import { SingleBar, Presets } from 'cli-progress';
 import { rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import defaultCampaignConfig from '../config/default-campaign-config.json' with { type: 'json' };
+import { Presets, SingleBar } from 'cli-progress';
+import { ensureTable, readShopMeta, writeShopMeta } from '../adapters/dynamodb/admin.js';
 import { DynamoCampaignConfigStore } from '../adapters/dynamodb/campaign-configs.js';
 import { createDocumentClient } from '../adapters/dynamodb/client.js';
 import { DynamoCustomerRepository } from '../adapters/dynamodb/customers.js';
 import { DynamoSuppressionList } from '../adapters/dynamodb/suppressions.js';
-import { ensureTable, readShopMeta, writeShopMeta } from '../adapters/dynamodb/admin.js';
 import { parseCampaignConfig } from '../config/campaign-config.js';
+import defaultCampaignConfig from '../config/default-campaign-config.json' with { type: 'json' };
 import { readEnvironment } from '../config/environment.js';
 import { addDays, calendarDateIn } from '../domain/dates.js';
-import { assertPortFree, startLocalStack } from '../local/stack.js';
 import { localAdminToken, useLocalSecrets } from '../local/defaults.js';
 import { invokeWithQueue, runNightWorkflow } from '../local/night-workflow.js';
 import { startLocalServer } from '../local/server.js';
+import { assertPortFree, startLocalStack } from '../local/stack.js';
 import { systemClock } from '../ports/clock.js';
-import { applyCampaignConfig } from '../usecases/apply-campaign-config.js';
 import type { NightSummary } from '../ports/runs.js';
+import { applyCampaignConfig } from '../usecases/apply-campaign-config.js';
 import { seedDemoShop } from '../usecases/seed-demo-shop.js';
 import { readJsonFile } from './arguments.js';
 import { formatNightReport } from './night-report.js';
@@ -87,7 +87,10 @@ export async function openLocalSession(options: LocalSessionOptions) {
     const created = await ensureTable(client, tableName);
     if (created === 'created') say(`Created table ${tableName}.`);
 
-    const applied = await applyCampaignConfig(requestedConfig ?? (await configs.latest())?.raw ?? defaultCampaignConfig, options.config ?? 'default config', { configs, clock: systemClock });
+    const applied = await applyCampaignConfig(requestedConfig ?? (await configs.latest())?.raw ?? defaultCampaignConfig, options.config ?? 'default config', {
+      configs,
+      clock: systemClock,
+    });
     if (!applied.unchanged) say(`Campaign config version ${applied.version} applied from ${options.config ?? 'lib/config/default-campaign-config.json'}.`);
     const config = parseCampaignConfig((await configs.latest())!.raw);
     const asOf = options.asOf ?? calendarDateIn(new Date(), config.shop.timeZone);
@@ -98,7 +101,15 @@ export async function openLocalSession(options: LocalSessionOptions) {
       // a customer whose record does (unreadable_record).
       const demoEndDate = addDays(asOf, -1);
       say(`Seeding the demo shop "${config.shop.name}": ${demoCustomers.toLocaleString('en-IE')} customers, two years of orders up to ${demoEndDate} ...`);
-      const bar = new SingleBar({ format: '  {bar} {percentage}% | {value}/{total} customers | {duration}s', hideCursor: true, noTTYOutput: false, stream: options.quiet ? process.stderr : process.stdout }, Presets.shades_classic);
+      const bar = new SingleBar(
+        {
+          format: '  {bar} {percentage}% | {value}/{total} customers | {duration}s',
+          hideCursor: true,
+          noTTYOutput: false,
+          stream: options.quiet ? process.stderr : process.stdout,
+        },
+        Presets.shades_classic,
+      );
       bar.start(demoCustomers, 0);
       const seeded = await seedDemoShop(
         { customers: demoCustomers, seed: demoSeed, endDate: demoEndDate, shopTimeZone: config.shop.timeZone, currency: config.shop.currency },
@@ -107,7 +118,9 @@ export async function openLocalSession(options: LocalSessionOptions) {
       );
       bar.stop();
       await writeShopMeta(client, tableName, { seededAt: new Date().toISOString(), demoCustomers: seeded.customers, demoEndDate, demoSeed });
-      say(`Seeded ${seeded.customers.toLocaleString('en-IE')} customers, ${seeded.orders.toLocaleString('en-IE')} orders, ${seeded.suppressions} suppressed addresses.`);
+      say(
+        `Seeded ${seeded.customers.toLocaleString('en-IE')} customers, ${seeded.orders.toLocaleString('en-IE')} orders, ${seeded.suppressions} suppressed addresses.`,
+      );
     } else if (meta && options.customers !== undefined && meta.demoCustomers !== options.customers) {
       say(`The local shop was seeded earlier with ${meta.demoCustomers} customers; --customers applies only with --reset.`);
     }
@@ -141,7 +154,9 @@ export async function runLocalNight(asOf: string): Promise<LocalNightSummary> {
   process.env.SEND_RATE_PER_SECOND ??= '500';
   const night = await runNightWorkflow({ source: 'winback.local', asOf });
   if (night.status === 'FAILED' || !night.summary) {
-    throw new Error(`the night failed in the workflow (${formatStates(night.states)}): ${night.error ? `${night.error.Error}: ${night.error.Cause}` : 'it left no run record'}`);
+    throw new Error(
+      `the night failed in the workflow (${formatStates(night.states)}): ${night.error ? `${night.error.Error}: ${night.error.Cause}` : 'it left no run record'}`,
+    );
   }
   const summary = night.summary;
   const upTo = new Date(Date.parse(summary.nightAt) + 86_400_000).toISOString();
@@ -154,7 +169,15 @@ export async function runLocalNight(asOf: string): Promise<LocalNightSummary> {
     Object.entries(summary.campaigns).map(([id, campaign]) => {
       const queuedSent = night.sendQueue.sentByCampaign[id] ?? 0;
       const later = day.sendQueue.sentByCampaign[id] ?? 0;
-      return [id, { ...campaign, sent: campaign.sent + queuedSent + later, queued: Math.max(0, (campaign.queued ?? 0) - queuedSent), scheduled: Math.max(0, campaign.scheduled - later) }];
+      return [
+        id,
+        {
+          ...campaign,
+          sent: campaign.sent + queuedSent + later,
+          queued: Math.max(0, (campaign.queued ?? 0) - queuedSent),
+          scheduled: Math.max(0, campaign.scheduled - later),
+        },
+      ];
     }),
   );
   const deadLetters = night.sendQueue.deadLetters.length + day.sendQueue.deadLetters.length;
@@ -177,7 +200,9 @@ export async function runLocalNight(asOf: string): Promise<LocalNightSummary> {
 
 /** "StartNight 1, ScoreSegment 12, ...": which states ran, in the order they first ran. */
 export function formatStates(states: Record<string, number>): string {
-  return Object.entries(states).map(([state, times]) => `${state} ${times}`).join(', ');
+  return Object.entries(states)
+    .map(([state, times]) => `${state} ${times}`)
+    .join(', ');
 }
 
 export async function start(options: StartOptions): Promise<void> {

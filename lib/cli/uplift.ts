@@ -3,14 +3,15 @@
  * on public experiments (docs/uplift.md reproduces the Hillstrom benchmark with these commands).
  * Bad input (a file, a column, a value) exits with code 2 and a message naming the file, line, column and problem.
  */
-import Table from 'cli-table3';
-import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+
+import { once } from 'node:events';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
-import { once } from 'node:events';
-import { eachRecord, readExperimentCsv, readScoringCsv, UpliftInputError, type ExperimentColumns, type ExperimentInput } from '../domain/uplift/csv.js';
+import Table from 'cli-table3';
+import { type Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { type ExperimentColumns, type ExperimentInput, eachRecord, readExperimentCsv, readScoringCsv, UpliftInputError } from '../domain/uplift/csv.js';
 import { evaluateUplift, type UpliftEvaluation } from '../domain/uplift/evaluation.js';
-import { fitUplift, predictUplift, upliftMethods, upliftScorer, UpliftDataError, type UpliftMethod, type UpliftModel } from '../domain/uplift/learners.js';
+import { fitUplift, predictUplift, UpliftDataError, type UpliftMethod, type UpliftModel, upliftMethods, upliftScorer } from '../domain/uplift/learners.js';
 import { InvalidUpliftModelError, parseUpliftModel } from '../domain/uplift/model-json.js';
 import { stratifiedSplit } from '../domain/uplift/random.js';
 
@@ -66,7 +67,9 @@ function reportIgnored(path: string, input: ExperimentInput, column: string): vo
     .slice(0, 5)
     .map(({ value, rows }) => `${JSON.stringify(value)} ${rows}`)
     .join(', ');
-  note(`${path}: ignored ${input.ignored} rows whose ${column} is neither the treatment nor the control value (${values}${input.ignoredValues.length > 5 ? ', ...' : ''})`);
+  note(
+    `${path}: ignored ${input.ignored} rows whose ${column} is neither the treatment nor the control value (${values}${input.ignoredValues.length > 5 ? ', ...' : ''})`,
+  );
 }
 
 /** What the model file keeps beside the model: where it came from, so `evaluate` needs no repeated options. */
@@ -236,11 +239,13 @@ function formatEvaluation(evaluation: UpliftEvaluation, model: UpliftModel): str
   const lines = [
     `${evaluation.rows} rows (${evaluation.treated} treated, ${evaluation.control} control)`,
     table.toString(),
-    'Uplift at top k%: the outcome rate of treated minus control rows among the k% with the highest predicted uplift; random targeting gets the whole population\'s uplift.',
+    "Uplift at top k%: the outcome rate of treated minus control rows among the k% with the highest predicted uplift; random targeting gets the whole population's uplift.",
   ];
   if (top30 && Number.isFinite(top30.uplift)) {
     const gain = (per: number) => (per * 0.3 * 1000).toFixed(1);
-    lines.push(`Treating 30% of 1,000 customers: ${gain(top30.uplift)} extra outcomes chosen by the model, ${gain(evaluation.random.uplift)} chosen at random.`);
+    lines.push(
+      `Treating 30% of 1,000 customers: ${gain(top30.uplift)} extra outcomes chosen by the model, ${gain(evaluation.random.uplift)} chosen at random.`,
+    );
   }
   return lines.join('\n');
 }
@@ -265,7 +270,9 @@ async function evaluateCommand(options: EvaluateOptions): Promise<void> {
   reportIgnored(options.input, input, columns.treatmentColumn);
   const rows = input.data.rows;
   if (!rows.some((row) => row.treated) || !rows.some((row) => !row.treated)) {
-    throw new BadInput(`${options.input}: evaluation needs both treated (${JSON.stringify(columns.treatmentValue)}) and control (${JSON.stringify(columns.controlValue)}) rows`);
+    throw new BadInput(
+      `${options.input}: evaluation needs both treated (${JSON.stringify(columns.treatmentValue)}) and control (${JSON.stringify(columns.controlValue)}) rows`,
+    );
   }
   const uplift = predictUplift(model, rows).map((p) => p.uplift);
   const evaluation = evaluateUplift(
@@ -290,10 +297,12 @@ async function splitCommand(options: { input: string; treatmentColumn: string; s
       if (!header) {
         header = fields;
         arm = fields.findIndex((name) => name === options.treatmentColumn);
-        if (arm < 0) throw new UpliftInputError(line, options.treatmentColumn, `no such column (the treatment column); the header has: ${fields.slice(0, 12).join(', ')}`);
+        if (arm < 0)
+          throw new UpliftInputError(line, options.treatmentColumn, `no such column (the treatment column); the header has: ${fields.slice(0, 12).join(', ')}`);
         return;
       }
-      if (fields.length !== header.length) throw new UpliftInputError(line, '(record)', `expected ${header.length} fields as in the header, found ${fields.length}`);
+      if (fields.length !== header.length)
+        throw new UpliftInputError(line, '(record)', `expected ${header.length} fields as in the header, found ${fields.length}`);
       records.push(fields);
     });
   } catch (error) {
@@ -315,7 +324,9 @@ async function splitCommand(options: { input: string; treatmentColumn: string; s
     if (!out.write(`${fields.map(csvField).join(',')}\n`)) await once(out, 'drain');
   }
   await Promise.all(outputs.map((out) => new Promise<void>((resolve, reject) => out.end((error?: Error | null) => (error ? reject(error) : resolve())))));
-  note(`${options.input}: ${inTrain} rows to ${options.train}, ${records.length - inTrain} to ${options.test} (stratified by ${options.treatmentColumn}, seed ${options.seed})`);
+  note(
+    `${options.input}: ${inTrain} rows to ${options.train}, ${records.length - inTrain} to ${options.test} (stratified by ${options.treatmentColumn}, seed ${options.seed})`,
+  );
 }
 
 /** `winback uplift fit|score|evaluate|split`. */

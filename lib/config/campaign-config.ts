@@ -6,7 +6,8 @@ import { exchangeRatePattern } from '../domain/money.js';
 import { reasonCodes } from '../domain/reasons.js';
 
 export { formatPath };
-import { feedbackVariables, renderEmail, templateProblems, type TemplatePart, type TemplateVariables } from '../domain/templating.js';
+
+import { feedbackVariables, renderEmail, type TemplatePart, type TemplateVariables, templateProblems } from '../domain/templating.js';
 
 const slug = z.string().regex(/^[a-z0-9][a-z0-9-]{0,47}$/, 'use 1-48 lowercase letters, digits and dashes');
 const nonBlank = z.string().trim().min(1, 'must not be empty');
@@ -20,7 +21,10 @@ const brandingSchema = z
     /** An https image, shown at most 160 px wide at the top of every email and page. */
     logoUrl: httpsUrl.optional(),
     /** The button and accent colour, as #RRGGBB. */
-    brandColor: z.string().regex(/^#[0-9a-fA-F]{6}$/, 'a colour as #RRGGBB, such as "#1F4E3D"').default('#1F4E3D'),
+    brandColor: z
+      .string()
+      .regex(/^#[0-9a-fA-F]{6}$/, 'a colour as #RRGGBB, such as "#1F4E3D"')
+      .default('#1F4E3D'),
     /** A line under every email, above the postal address (opening hours, a slogan). */
     footer: z.string().trim().max(300).optional(),
   })
@@ -43,58 +47,70 @@ const productFeedSchema = z
   )
   .max(2000);
 
-const shopSchema = z.strictObject({
-  name: nonBlank.max(100),
-  /** CAN-SPAM: every marketing email carries the sender's physical postal address. */
-  postalAddress: z.string().trim().min(10, 'a full postal address is required in every marketing email').max(300),
-  // Node 24 (Lambda) also takes UTC offsets such as "+01:00" where Node 20 does not: only IANA names work in both.
-  timeZone: z.string().refine((name) => isTimeZone(name) && !/^[+-]/.test(name), 'not an IANA time zone such as "Europe/Amsterdam"'),
-  currency: z
-    .string()
-    .regex(/^[A-Z]{3}$/, 'an ISO 4217 code such as "EUR"')
-    .refine((code) => knownCurrencies().has(code), 'not a currency code in use (ISO 4217), such as "EUR"'),
-  /** A BCP 47 language tag ("en-IE", "de-DE"): dates and money in every email are written for it. */
-  locale: z
-    .string()
-    .default('en-IE')
-    .superRefine((tag, context) => {
-      const problem = localeProblem(tag);
-      if (problem) context.addIssue({ code: 'custom', message: problem });
-    })
-    .transform((tag) => Intl.getCanonicalLocales(tag)[0]!),
-  /**
-   * Units of `currency` one unit of another currency is worth (`{"JPY": "0.0061"}`): orders paid in it count in the
-   * shop's totals at that rate. An order in a currency without a rate is still a purchase, its amount in no total.
-   */
-  exchangeRates: z
-    .record(z.string().regex(/^[A-Z]{3}$/, 'an ISO 4217 code such as "JPY"'), z.string().regex(exchangeRatePattern, 'a positive decimal string such as "0.0061"').refine((rate) => /[1-9]/.test(rate), 'must be above zero'))
-    .optional(),
-  /** The storefront's home page (https): every link into the shop starts here and carries UTM tags. */
-  url: httpsUrl.optional(),
-  /** Where the shop runs: how a link applies a coupon code (Shopify's /discount/CODE, WooCommerce's ?coupon=). */
-  platform: z.enum(shopPlatforms).default('other'),
-  /** How the shipped email design and the unsubscribe and feedback pages look. */
-  branding: brandingSchema,
-  /** The shop's NAME.myshopify.com address: where coupon.provider "shopify" creates the codes. */
-  shopifyDomain: z
-    .string()
-    .trim()
-    .toLowerCase()
-    .regex(/^[a-z0-9][a-z0-9-]{0,62}\.myshopify\.com$/, 'the shop\'s NAME.myshopify.com address, such as "my-shop.myshopify.com"')
-    .optional(),
-  /** The WooCommerce site (https), whose REST API is under /wp-json/wc/v3: where coupon.provider "woocommerce" creates the codes. */
-  woocommerceUrl: httpsUrl.optional(),
-}).superRefine((shop, context) => {
-  // Each part may be valid alone and still fail together: the very formats every email of the night is written with.
-  // A part that is invalid alone has its own problem listed already.
-  if (localeProblem(shop.locale) || !isTimeZone(shop.timeZone) || !knownCurrencies().has(shop.currency)) return;
-  try {
-    new Intl.NumberFormat(shop.locale, { style: 'currency', currency: shop.currency }).format(1);
-    new Intl.DateTimeFormat(shop.locale, { timeZone: shop.timeZone, dateStyle: 'long' }).format(0);
-  } catch (error) {
-    context.addIssue({ code: 'custom', path: ['locale'], message: `cannot format ${shop.currency} amounts and dates for "${shop.locale}": ${(error as Error).message}` });
-  }
-});
+const shopSchema = z
+  .strictObject({
+    name: nonBlank.max(100),
+    /** CAN-SPAM: every marketing email carries the sender's physical postal address. */
+    postalAddress: z.string().trim().min(10, 'a full postal address is required in every marketing email').max(300),
+    // Node 24 (Lambda) also takes UTC offsets such as "+01:00" where Node 20 does not: only IANA names work in both.
+    timeZone: z.string().refine((name) => isTimeZone(name) && !/^[+-]/.test(name), 'not an IANA time zone such as "Europe/Amsterdam"'),
+    currency: z
+      .string()
+      .regex(/^[A-Z]{3}$/, 'an ISO 4217 code such as "EUR"')
+      .refine((code) => knownCurrencies().has(code), 'not a currency code in use (ISO 4217), such as "EUR"'),
+    /** A BCP 47 language tag ("en-IE", "de-DE"): dates and money in every email are written for it. */
+    locale: z
+      .string()
+      .default('en-IE')
+      .superRefine((tag, context) => {
+        const problem = localeProblem(tag);
+        if (problem) context.addIssue({ code: 'custom', message: problem });
+      })
+      .transform((tag) => Intl.getCanonicalLocales(tag)[0]!),
+    /**
+     * Units of `currency` one unit of another currency is worth (`{"JPY": "0.0061"}`): orders paid in it count in the
+     * shop's totals at that rate. An order in a currency without a rate is still a purchase, its amount in no total.
+     */
+    exchangeRates: z
+      .record(
+        z.string().regex(/^[A-Z]{3}$/, 'an ISO 4217 code such as "JPY"'),
+        z
+          .string()
+          .regex(exchangeRatePattern, 'a positive decimal string such as "0.0061"')
+          .refine((rate) => /[1-9]/.test(rate), 'must be above zero'),
+      )
+      .optional(),
+    /** The storefront's home page (https): every link into the shop starts here and carries UTM tags. */
+    url: httpsUrl.optional(),
+    /** Where the shop runs: how a link applies a coupon code (Shopify's /discount/CODE, WooCommerce's ?coupon=). */
+    platform: z.enum(shopPlatforms).default('other'),
+    /** How the shipped email design and the unsubscribe and feedback pages look. */
+    branding: brandingSchema,
+    /** The shop's NAME.myshopify.com address: where coupon.provider "shopify" creates the codes. */
+    shopifyDomain: z
+      .string()
+      .trim()
+      .toLowerCase()
+      .regex(/^[a-z0-9][a-z0-9-]{0,62}\.myshopify\.com$/, 'the shop\'s NAME.myshopify.com address, such as "my-shop.myshopify.com"')
+      .optional(),
+    /** The WooCommerce site (https), whose REST API is under /wp-json/wc/v3: where coupon.provider "woocommerce" creates the codes. */
+    woocommerceUrl: httpsUrl.optional(),
+  })
+  .superRefine((shop, context) => {
+    // Each part may be valid alone and still fail together: the very formats every email of the night is written with.
+    // A part that is invalid alone has its own problem listed already.
+    if (localeProblem(shop.locale) || !isTimeZone(shop.timeZone) || !knownCurrencies().has(shop.currency)) return;
+    try {
+      new Intl.NumberFormat(shop.locale, { style: 'currency', currency: shop.currency }).format(1);
+      new Intl.DateTimeFormat(shop.locale, { timeZone: shop.timeZone, dateStyle: 'long' }).format(0);
+    } catch (error) {
+      context.addIssue({
+        code: 'custom',
+        path: ['locale'],
+        message: `cannot format ${shop.currency} amounts and dates for "${shop.locale}": ${(error as Error).message}`,
+      });
+    }
+  });
 
 let currencies: ReadonlySet<string> | undefined;
 const knownCurrencies = () => (currencies ??= new Set(Intl.supportedValuesOf('currency')));
@@ -155,9 +171,7 @@ const clockTime = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'a time of day a
 
 const guardrailsSchema = z.strictObject({
   /** Across all campaigns: at most maxEmails win-back emails per customer in any perDays days. */
-  frequencyCap: z
-    .strictObject({ maxEmails: z.number().int().min(1).max(50).default(2), perDays: z.number().int().min(1).max(365).default(7) })
-    .prefault({}),
+  frequencyCap: z.strictObject({ maxEmails: z.number().int().min(1).max(50).default(2), perDays: z.number().int().min(1).max(365).default(7) }).prefault({}),
   /** After a customer leaves a campaign (sequence done, or exited), they may enter it again only after this many days. */
   cooldownDays: z.number().int().min(0).max(730).default(90),
   /** No email arrives in the customer's own night; it waits for the end of quiet hours, daylight saving included. */
@@ -211,16 +225,21 @@ const offerSchema = z
     /** Percent off (1-90), or an amount off in minor units for fixed_amount. */
     value: z.number().int().min(0).max(1_000_000).default(0),
     /** Bigger offers for more valuable customers: the highest tier whose threshold the customer reaches wins. */
-    tiers: z.array(z.strictObject({ minValueAtStakeMinor: z.number().int().min(0), value: z.number().int().min(0).max(1_000_000) })).max(10).default([]),
+    tiers: z
+      .array(z.strictObject({ minValueAtStakeMinor: z.number().int().min(0), value: z.number().int().min(0).max(1_000_000) }))
+      .max(10)
+      .default([]),
   })
   .prefault({})
   .superRefine((offer, context) => {
     if (offer.kind === 'percent') {
       for (const [index, value] of [offer.value, ...offer.tiers.map((tier) => tier.value)].entries()) {
-        if (value < 1 || value > 90) context.addIssue({ code: 'custom', path: index === 0 ? ['value'] : ['tiers', index - 1, 'value'], message: 'a percent offer is 1 to 90' });
+        if (value < 1 || value > 90)
+          context.addIssue({ code: 'custom', path: index === 0 ? ['value'] : ['tiers', index - 1, 'value'], message: 'a percent offer is 1 to 90' });
       }
     }
-    if (offer.kind === 'fixed_amount' && offer.value < 1) context.addIssue({ code: 'custom', path: ['value'], message: 'a fixed amount offer needs an amount in minor units' });
+    if (offer.kind === 'fixed_amount' && offer.value < 1)
+      context.addIssue({ code: 'custom', path: ['value'], message: 'a fixed amount offer needs an amount in minor units' });
   });
 
 const contentSchema = z.strictObject({
@@ -266,7 +285,10 @@ const campaignSchema = z.strictObject({
     /** Any of these reason codes (see README "Reason codes"). */
     reasonCodes: z.array(z.enum(reasonCodes)).max(20).optional(),
     /** ISO 3166-1 alpha-2 codes. */
-    countries: z.array(z.string().regex(/^[A-Z]{2}$/, 'an ISO 3166-1 alpha-2 code such as "NL"')).max(250).optional(),
+    countries: z
+      .array(z.string().regex(/^[A-Z]{2}$/, 'an ISO 3166-1 alpha-2 code such as "NL"'))
+      .max(250)
+      .optional(),
   }),
   sender: z.strictObject({
     fromAddress: z.email('not a valid email address'),
@@ -295,7 +317,11 @@ const campaignSchema = z.strictObject({
     .strictObject({
       /** Share of the campaign's customers who get nothing, recorded as "would have been sent", for true lift. */
       holdoutPercent: z.number().min(0).max(50).default(10),
-      variants: z.array(variantSchema).min(1).max(10).default([{ id: 'control', weight: 1 }]),
+      variants: z
+        .array(variantSchema)
+        .min(1)
+        .max(10)
+        .default([{ id: 'control', weight: 1 }]),
       /** `thompson`: new customers go to the variant most likely to earn the most margin in their segment (docs/uplift.md). */
       allocation: z.enum(['fixed', 'thompson']).default('fixed'),
       /** Under `thompson`, no variant gets less than this share of a segment's new customers. */
@@ -320,19 +346,18 @@ const campaignSchema = z.strictObject({
     .prefault({}),
 });
 
-export const campaignConfigSchema = z
-  .strictObject({
-    /** Editors use it to find the JSON Schema; Winback ignores it. */
-    $schema: z.string().max(500).optional(),
-    version: z.literal(2, 'this is campaign config version 2: see README "Campaign config"'),
-    shop: shopSchema,
-    classification: classificationSchema.prefault({}),
-    guardrails: guardrailsSchema.prefault({}),
-    attribution: attributionSchema.prefault({}),
-    /** Optional: images, links and prices for the products recommended in emails (see docs/emails.md). */
-    products: productFeedSchema.optional(),
-    campaigns: z.array(campaignSchema).min(1, 'at least one campaign is required').max(50),
-  });
+export const campaignConfigSchema = z.strictObject({
+  /** Editors use it to find the JSON Schema; Winback ignores it. */
+  $schema: z.string().max(500).optional(),
+  version: z.literal(2, 'this is campaign config version 2: see README "Campaign config"'),
+  shop: shopSchema,
+  classification: classificationSchema.prefault({}),
+  guardrails: guardrailsSchema.prefault({}),
+  attribution: attributionSchema.prefault({}),
+  /** Optional: images, links and prices for the products recommended in emails (see docs/emails.md). */
+  products: productFeedSchema.optional(),
+  campaigns: z.array(campaignSchema).min(1, 'at least one campaign is required').max(50),
+});
 
 export type CampaignConfig = z.output<typeof campaignConfigSchema>;
 export type Campaign = CampaignConfig['campaigns'][number];
@@ -414,7 +439,6 @@ export class InvalidCampaignConfigError extends Error {
   }
 }
 
-
 interface Issue {
   readonly path: readonly PropertyKey[];
   readonly message: string;
@@ -494,10 +518,18 @@ function crossChecks(input: unknown): Issue[] {
     const provider = asRecord(asRecord(raw)?.coupon)?.provider;
     const rawShop = asRecord(config?.shop);
     if (provider === 'shopify' && rawShop?.shopifyDomain === undefined) {
-      sink.addIssue({ code: 'custom', path: ['campaigns', index, 'coupon', 'provider'], message: 'codes made in Shopify need the shop\'s address: set shop.shopifyDomain (NAME.myshopify.com)' });
+      sink.addIssue({
+        code: 'custom',
+        path: ['campaigns', index, 'coupon', 'provider'],
+        message: "codes made in Shopify need the shop's address: set shop.shopifyDomain (NAME.myshopify.com)",
+      });
     }
     if (provider === 'woocommerce' && rawShop?.woocommerceUrl === undefined) {
-      sink.addIssue({ code: 'custom', path: ['campaigns', index, 'coupon', 'provider'], message: 'codes made in WooCommerce need the site\'s address: set shop.woocommerceUrl' });
+      sink.addIssue({
+        code: 'custom',
+        path: ['campaigns', index, 'coupon', 'provider'],
+        message: "codes made in WooCommerce need the site's address: set shop.woocommerceUrl",
+      });
     }
     campaign.steps.forEach((step, stepIndex) => {
       if (!step) return;
@@ -518,19 +550,30 @@ function crossChecks(input: unknown): Issue[] {
     campaign.variants.forEach((variant, variantIndex) => {
       if (!variant) return;
       if (variantIds.has(variant.id)) {
-        sink.addIssue({ code: 'custom', path: ['campaigns', index, 'experiment', 'variants', variantIndex, 'id'], message: `duplicate variant id "${variant.id}"` });
+        sink.addIssue({
+          code: 'custom',
+          path: ['campaigns', index, 'experiment', 'variants', variantIndex, 'id'],
+          message: `duplicate variant id "${variant.id}"`,
+        });
       }
       variantIds.add(variant.id);
       if (variant.offerValue !== undefined && percentSteps && (variant.offerValue < 1 || variant.offerValue > 90)) {
-        sink.addIssue({ code: 'custom', path: ['campaigns', index, 'experiment', 'variants', variantIndex, 'offerValue'], message: 'this campaign has percent offers: 1 to 90' });
+        sink.addIssue({
+          code: 'custom',
+          path: ['campaigns', index, 'experiment', 'variants', variantIndex, 'offerValue'],
+          message: 'this campaign has percent offers: 1 to 90',
+        });
       }
-      if (variant.subject) checkTemplates({ subject: variant.subject }, campaign, shop, ['campaigns', index, 'experiment', 'variants', variantIndex], sink, ['subject']);
+      if (variant.subject)
+        checkTemplates({ subject: variant.subject }, campaign, shop, ['campaigns', index, 'experiment', 'variants', variantIndex], sink, ['subject']);
     });
   });
   return issues;
 }
 
-export type CampaignConfigCheck = { readonly config: CampaignConfig; readonly problems?: undefined } | { readonly config?: undefined; readonly problems: readonly ConfigProblem[] };
+export type CampaignConfigCheck =
+  | { readonly config: CampaignConfig; readonly problems?: undefined }
+  | { readonly config?: undefined; readonly problems: readonly ConfigProblem[] };
 
 /**
  * Every problem of a config at once, by path: the schema's and the checks across fields, each campaign named by

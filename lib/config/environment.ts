@@ -3,13 +3,28 @@ import { minimumSecretLength } from '../domain/unsubscribe-token.js';
 
 export const secretList = z
   .string()
-  .transform((text) => text.split(',').map((part) => part.trim()).filter(Boolean))
+  .transform((text) =>
+    text
+      .split(',')
+      .map((part) => part.trim())
+      .filter(Boolean),
+  )
   .pipe(z.array(z.string().min(16, 'each secret must be at least 16 characters')).min(1).max(2, 'at most two secrets at once (rotation)'));
 
 export const standardWebhookSecretList = z
   .string()
-  .transform((text) => text.split(',').map((part) => part.trim()).filter(Boolean))
-  .pipe(z.array(z.string().regex(/^whsec_[A-Za-z0-9+/=]{16,}$/, 'expected whsec_ followed by base64')).min(1).max(2));
+  .transform((text) =>
+    text
+      .split(',')
+      .map((part) => part.trim())
+      .filter(Boolean),
+  )
+  .pipe(
+    z
+      .array(z.string().regex(/^whsec_[A-Za-z0-9+/=]{16,}$/, 'expected whsec_ followed by base64'))
+      .min(1)
+      .max(2),
+  );
 
 const arn = z.string().startsWith('arn:', 'expected a Secrets Manager ARN').optional();
 
@@ -25,7 +40,7 @@ const environmentSchema = z.object({
   SES_CONFIGURATION_SET: z.string().min(1).optional(),
   SEND_CONCURRENCY: z.coerce.number().int().min(1).max(100).default(8),
   /** On AWS: the night's segment workers put each reserved send on this queue; its sender calls SES. */
-  SEND_QUEUE_URL: z.url('expected the send queue\'s URL').optional(),
+  SEND_QUEUE_URL: z.url("expected the send queue's URL").optional(),
   /** The send queue's sender: emails per second one invocation starts, so that all of them stay under SES's MaxSendRate. */
   SEND_RATE_PER_SECOND: z.coerce.number().min(0.1).max(1_000).default(5),
   /** One secret, or two separated by a comma while a rotation is under way. */

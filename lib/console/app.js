@@ -3,11 +3,11 @@
 // as text or an SVG attribute, never parsed as HTML; the page's CSP allows only this origin's scripts and styles.
 
 import { ApiError, tokenKey, whenUnauthorized } from './api.js';
-import { byId as $, inputById } from './dom.js';
 import { loadCampaigns, loadLive, whenLiveChanges, wireCampaigns } from './campaigns.js';
 import { showCouponNotice } from './coupons.js';
 import { showCustomer, useLiveConfig } from './customer.js';
 import { loadDashboard } from './dashboard.js';
+import { byId as $, inputById } from './dom.js';
 import { useLabels } from './format.js';
 import { loadSegments, whenCustomerChosen, wireSegments } from './segments.js';
 
@@ -39,7 +39,11 @@ whenUnauthorized(() => {
 // and the flow is three requests; the code verifier never leaves this tab.
 const pkceKey = 'winback.pkce';
 /** @param {ArrayBuffer | Uint8Array} bytes */
-const base64url = (bytes) => btoa(String.fromCharCode(...new Uint8Array(bytes))).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+const base64url = (bytes) =>
+  btoa(String.fromCharCode(...new Uint8Array(bytes)))
+    .replace(/\+/g, '-')
+    .replace(/\//g, '_')
+    .replace(/=+$/, '');
 const redirectUri = () => `${location.origin}/`;
 
 /** @param {{ kind: 'cognito', url: string, clientId: string }} cognito */
@@ -48,7 +52,15 @@ async function startCognitoSignIn(cognito) {
   const state = base64url(crypto.getRandomValues(new Uint8Array(16)));
   sessionStorage.setItem(pkceKey, JSON.stringify({ verifier, state }));
   const challenge = base64url(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(verifier)));
-  const query = new URLSearchParams({ response_type: 'code', client_id: cognito.clientId, redirect_uri: redirectUri(), scope: 'openid email', state, code_challenge: challenge, code_challenge_method: 'S256' });
+  const query = new URLSearchParams({
+    response_type: 'code',
+    client_id: cognito.clientId,
+    redirect_uri: redirectUri(),
+    scope: 'openid email',
+    state,
+    code_challenge: challenge,
+    code_challenge_method: 'S256',
+  });
   location.assign(`${cognito.url}/oauth2/authorize?${query}`);
 }
 
@@ -67,7 +79,13 @@ async function finishCognitoSignIn(cognito) {
   const response = await fetch(`${cognito.url}/oauth2/token`, {
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ grant_type: 'authorization_code', client_id: cognito.clientId, code, redirect_uri: redirectUri(), code_verifier: started.verifier }),
+    body: new URLSearchParams({
+      grant_type: 'authorization_code',
+      client_id: cognito.clientId,
+      code,
+      redirect_uri: redirectUri(),
+      code_verifier: started.verifier,
+    }),
   });
   const tokens = response.ok ? await response.json() : null;
   if (!tokens || !tokens.access_token) {
@@ -102,7 +120,12 @@ function openApp() {
 
 const tabs = () => /** @type {HTMLElement[]} */ ([...document.querySelectorAll('.tabs [role="tab"]')]);
 /** What each tab loads when opened; the customer page loads nothing until asked. */
-const loaders = /** @type {Record<string, () => Promise<unknown>>} */ ({ dashboard: loadDashboard, campaigns: loadCampaigns, segments: loadSegments, customer: async () => {} });
+const loaders = /** @type {Record<string, () => Promise<unknown>>} */ ({
+  dashboard: loadDashboard,
+  campaigns: loadCampaigns,
+  segments: loadSegments,
+  customer: async () => {},
+});
 /** The tab in the address (#campaigns), so a reload opens the screen the marketer was on. */
 const currentTab = () => (location.hash.slice(1) in loaders ? location.hash.slice(1) : 'dashboard');
 
@@ -118,12 +141,20 @@ function selectTab(name, focus = false) {
   const address = name === 'dashboard' ? location.pathname : `#${name}`;
   if (`${location.pathname}${location.hash}` !== address && location.hash !== address) history.replaceState(null, '', address);
   // Through a promise whatever the loader returns or throws: one tab's failure is shown in its panel, never thrown.
-  Promise.resolve().then(() => loaders[name]?.()).catch(reportFailure(name));
+  Promise.resolve()
+    .then(() => loaders[name]?.())
+    .catch(reportFailure(name));
 }
 
 /** @param {string} name */
 const reportFailure = (name) => (/** @type {unknown} */ error) => {
-  const target = /** @type {Record<string, string>} */ ({ dashboard: 'dashboard-status', campaigns: 'campaigns-status', segments: 'segments-status', customer: 'customer-problem' })[name] ?? 'dashboard-status';
+  const target =
+    /** @type {Record<string, string>} */ ({
+      dashboard: 'dashboard-status',
+      campaigns: 'campaigns-status',
+      segments: 'segments-status',
+      customer: 'customer-problem',
+    })[name] ?? 'dashboard-status';
   if (!(error instanceof ApiError && error.status === 401)) $(target).textContent = `Could not load: ${/** @type {Error} */ (error).message}`;
 };
 

@@ -3,7 +3,7 @@
 // kept in this browser across tabs and reloads, the changes against the live version, apply, history and rollback,
 // and the draft's preview: who would be emailed, held out or removed, and each email as HTML at two widths.
 
-import { api, ApiError, shown } from './api.js';
+import { ApiError, api, shown } from './api.js';
 import { byId as $, clear, el, inputById, selectById, textareaById } from './dom.js';
 import { count, day, show, skipLabel, stepLabel, today, useShop, when } from './format.js';
 import { SchemaForm, showProblems } from './schema-form.js';
@@ -31,7 +31,10 @@ const drafts = {
   /** @param {string} id */
   drop: (id) => localStorage.removeItem(draftPrefix + id),
   /** Ids of drafts of campaigns that are not live yet. */
-  newIds: () => Object.keys(localStorage).filter((key) => key.startsWith(draftPrefix)).map((key) => key.slice(draftPrefix.length)),
+  newIds: () =>
+    Object.keys(localStorage)
+      .filter((key) => key.startsWith(draftPrefix))
+      .map((key) => key.slice(draftPrefix.length)),
 };
 
 /** @type {{ version: number, config: CampaignConfig } | undefined} */
@@ -75,9 +78,13 @@ export async function loadLive() {
 }
 
 export async function loadCampaigns() {
-  const [, loaded] = await Promise.all([loadLive(), schema ? Promise.resolve(schema) : fetch('/console/campaign-config.schema.json').then((response) => response.json())]);
+  const [, loaded] = await Promise.all([
+    loadLive(),
+    schema ? Promise.resolve(schema) : fetch('/console/campaign-config.schema.json').then((response) => response.json()),
+  ]);
   schema = loaded;
-  $('campaigns-status').textContent = `Live config: version ${live?.version}. Edit a campaign; your draft is kept in this browser until you apply or discard it.`;
+  $('campaigns-status').textContent =
+    `Live config: version ${live?.version}. Edit a campaign; your draft is kept in this browser until you apply or discard it.`;
   if (!inputById('preview-date').value) inputById('preview-date').value = today();
   await Promise.all([loadCampaign(), loadHistory()]);
 }
@@ -134,7 +141,12 @@ function describeDraft(draft) {
 function edited(campaign, from) {
   if (!current || !live) return;
   current.campaign = campaign;
-  const draft = { campaign, baseVersion: drafts.get(current.id)?.baseVersion ?? live.version, savedAt: new Date().toISOString(), ...(current.isNew ? { isNew: true } : {}) };
+  const draft = {
+    campaign,
+    baseVersion: drafts.get(current.id)?.baseVersion ?? live.version,
+    savedAt: new Date().toISOString(),
+    ...(current.isNew ? { isNew: true } : {}),
+  };
   drafts.put(current.id, draft);
   describeDraft(draft);
   if (from === 'form') textareaById('campaign-editor').value = JSON.stringify(campaign, null, 2);
@@ -190,7 +202,8 @@ async function checkDraft() {
     }));
     showProblems($('campaign-form'), problems, $('campaign-general-problems'));
     textareaById('campaign-editor').setAttribute('aria-invalid', 'true');
-    $('campaign-problem').textContent = `${problems.length === 1 ? 'One problem' : `${problems.length} problems`} to fix before this can be applied: ${problems.map((problem) => `${problem.path || 'campaign'}: ${problem.problem}`).join('; ')}`;
+    $('campaign-problem').textContent =
+      `${problems.length === 1 ? 'One problem' : `${problems.length} problems`} to fix before this can be applied: ${problems.map((problem) => `${problem.path || 'campaign'}: ${problem.problem}`).join('; ')}`;
     $('campaign-diff').hidden = true;
     return false;
   }
@@ -262,7 +275,9 @@ async function rollBack(/** @type {number} */ version) {
   $('rollback-result').textContent = '';
   try {
     const result = await api('POST', '/api/campaigns/rollback', JSON.stringify({ version }));
-    $('rollback-result').textContent = result.unchanged ? `Version ${version} is already live (version ${result.version}).` : `Rolled back: version ${version} is live again as version ${result.version}.`;
+    $('rollback-result').textContent = result.unchanged
+      ? `Version ${version} is already live (version ${result.version}).`
+      : `Rolled back: version ${version} is live again as version ${result.version}.`;
     // A draft was made against what is no longer live: the editor shows the restored settings.
     if (current && !current.isNew) drafts.drop(current.id);
     await Promise.all([loadHistory(), loadLive().then(() => loadCampaign())]);
@@ -278,7 +293,11 @@ async function loadHistory() {
   clear(list);
   const liveVersion = versions[0]?.version;
   for (const version of /** @type {{ version: number, appliedAt: string, appliedBy: string, note?: string, changes: Change[] }[]} */ (versions)) {
-    const changes = el('ul', {}, version.changes.slice(0, 12).map((change) => el('li', {}, describeChange(change))));
+    const changes = el(
+      'ul',
+      {},
+      version.changes.slice(0, 12).map((change) => el('li', {}, describeChange(change))),
+    );
     if (version.changes.length > 12) changes.append(el('li', {}, `… and ${version.changes.length - 12} more`));
     list.append(
       el(
@@ -286,7 +305,9 @@ async function loadHistory() {
         { 'data-version': version.version },
         el('strong', {}, `Version ${version.version}`),
         ` · ${when(version.appliedAt)} · by ${version.appliedBy}${version.note ? ` · ${version.note}` : ''}`,
-        version.version === liveVersion ? el('span', { class: 'badge on' }, 'Live') : el('button', { type: 'button', class: 'secondary small', 'data-rollback': version.version }, `Roll back to version ${version.version}`),
+        version.version === liveVersion
+          ? el('span', { class: 'badge on' }, 'Live')
+          : el('button', { type: 'button', class: 'secondary small', 'data-rollback': version.version }, `Roll back to version ${version.version}`),
         version.changes.length ? changes : el('div', { class: 'muted' }, 'no changes'),
       ),
     );
@@ -319,32 +340,53 @@ async function previewDraft(/** @type {SubmitEvent} */ event) {
   try {
     const preview = await api('POST', `/api/campaigns/${encodeURIComponent(id)}/preview`, JSON.stringify({ asOf: inputById('preview-date').value, campaign }));
     clear(result);
-    const counts = el('table', {}, el('caption', {}, `Night of ${day(preview.asOf)}: ${String(campaign.name ?? id)}${preview.draft ? ' (draft)' : ''}`), el('tr', {}, el('th', { scope: 'col' }, 'Customers'), el('th', { scope: 'col', class: 'num' }, 'Count')));
+    const counts = el(
+      'table',
+      {},
+      el('caption', {}, `Night of ${day(preview.asOf)}: ${String(campaign.name ?? id)}${preview.draft ? ' (draft)' : ''}`),
+      el('tr', {}, el('th', { scope: 'col' }, 'Customers'), el('th', { scope: 'col', class: 'num' }, 'Count')),
+    );
     /** @type {[string, number][]} */
     const rows = [
       ['Would be emailed', preview.campaign.sent],
       ['Would wait for the end of quiet hours', preview.campaign.scheduled],
       ['Held out (get nothing, to measure lift)', preview.campaign.heldOut],
-      ...Object.entries(/** @type {Record<string, number>} */ (preview.skipped)).map(([reason, value]) => /** @type {[string, number]} */ ([`Not emailed by any campaign: ${skipLabel(reason)}`, value])),
+      ...Object.entries(/** @type {Record<string, number>} */ (preview.skipped)).map(
+        ([reason, value]) => /** @type {[string, number]} */ ([`Not emailed by any campaign: ${skipLabel(reason)}`, value]),
+      ),
     ];
     for (const [label, value] of rows) counts.append(el('tr', {}, el('td', {}, label), el('td', { class: 'num' }, count(value))));
     const { coverage } = preview;
     // A large shop is previewed from a sample within the API's 30 seconds: say so before the numbers are read as exact.
     if (coverage && !coverage.complete) {
-      result.append(el('p', { class: 'estimate', role: 'note' }, `Estimated from ${count(coverage.customersScanned)} customers (${(coverage.fraction * 100).toFixed(1)}% of the shop, chosen at random): the counts are rounded estimates, and the night itself may differ a little.`));
+      result.append(
+        el(
+          'p',
+          { class: 'estimate', role: 'note' },
+          `Estimated from ${count(coverage.customersScanned)} customers (${(coverage.fraction * 100).toFixed(1)}% of the shop, chosen at random): the counts are rounded estimates, and the night itself may differ a little.`,
+        ),
+      );
     }
     result.append(counts);
     samples = preview.emails;
     showSamples();
   } catch (error) {
     clear(result);
-    if (shown(error)) $('preview-problem').textContent = error instanceof ApiError && error.body?.problems ? `Fix the draft first: ${error.body.problems.map((problem) => `${problem.path}: ${problem.problem}`).join('; ')}` : /** @type {Error} */ (error).message;
+    if (shown(error))
+      $('preview-problem').textContent =
+        error instanceof ApiError && error.body?.problems
+          ? `Fix the draft first: ${error.body.problems.map((problem) => `${problem.path}: ${problem.problem}`).join('; ')}`
+          : /** @type {Error} */ (error).message;
   }
 }
 
 /** The sample emails: one chosen at a time, shown at a phone's and a desktop's width. */
 function showSamples() {
-  const box = el('section', { id: 'email-samples', 'aria-labelledby': 'email-samples-heading' }, el('h3', { id: 'email-samples-heading' }, 'The emails, as a customer would see them'));
+  const box = el(
+    'section',
+    { id: 'email-samples', 'aria-labelledby': 'email-samples-heading' },
+    el('h3', { id: 'email-samples-heading' }, 'The emails, as a customer would see them'),
+  );
   const select = el('select', { id: 'sample-choice' });
   samples.forEach((sample, index) => select.append(el('option', { value: index }, `${stepLabel(sample.step, sample.delayDays)} · variant ${sample.variant}`)));
   const frames = el('div', { class: 'frames' });
@@ -357,11 +399,19 @@ function showSamples() {
     selectById('test-step').value = select.value;
   };
   select.addEventListener('change', render);
-  box.append(el('p', { class: 'muted' }, 'Written for a sample customer, Sam; links in it lead nowhere.'), el('label', { for: 'sample-choice' }, 'Email'), select, subject, frames);
+  box.append(
+    el('p', { class: 'muted' }, 'Written for a sample customer, Sam; links in it lead nowhere.'),
+    el('label', { for: 'sample-choice' }, 'Email'),
+    select,
+    subject,
+    frames,
+  );
   $('preview-result').append(box);
   const testStep = selectById('test-step');
   clear(testStep);
-  samples.forEach((sample, index) => testStep.append(el('option', { value: index }, `${stepLabel(sample.step, sample.delayDays)} · variant ${sample.variant}`)));
+  samples.forEach((sample, index) =>
+    testStep.append(el('option', { value: index }, `${stepLabel(sample.step, sample.delayDays)} · variant ${sample.variant}`)),
+  );
   $('test-send').hidden = false;
   render();
 }
@@ -372,7 +422,15 @@ function showSamples() {
  * @param {SampleEmail} sample @param {string} size @param {number} width
  */
 function emailFrame(sample, size, width) {
-  const frame = el('iframe', { src: '/console/email-frame.html', sandbox: 'allow-scripts', width, height: 640, title: `${stepLabel(sample.step, sample.delayDays)}, variant ${sample.variant}, at ${size} width`, class: `email-frame ${size}`, 'data-size': size });
+  const frame = el('iframe', {
+    src: '/console/email-frame.html',
+    sandbox: 'allow-scripts',
+    width,
+    height: 640,
+    title: `${stepLabel(sample.step, sample.delayDays)}, variant ${sample.variant}, at ${size} width`,
+    class: `email-frame ${size}`,
+    'data-size': size,
+  });
   frame.addEventListener('load', () => frame.contentWindow?.postMessage(sample.html, '*'), { once: true });
   return el('figure', { class: 'frame' }, el('figcaption', {}, `${size === 'phone' ? 'Phone' : 'Desktop'} (${width} px)`), frame);
 }
@@ -385,7 +443,11 @@ async function sendTest(/** @type {SubmitEvent} */ event) {
   const sample = samples[Number(selectById('test-step').value)];
   if (!sample) return;
   try {
-    const sent = await api('POST', `/api/campaigns/${encodeURIComponent(current.id)}/test-send`, JSON.stringify({ to: inputById('test-to').value, step: sample.step, variant: sample.variant, campaign: current.campaign }));
+    const sent = await api(
+      'POST',
+      `/api/campaigns/${encodeURIComponent(current.id)}/test-send`,
+      JSON.stringify({ to: inputById('test-to').value, step: sample.step, variant: sample.variant, campaign: current.campaign }),
+    );
     $('test-send-result').textContent = `Sent "${sent.subject}" to ${sent.to}.`;
   } catch (error) {
     if (shown(error)) $('test-send-problem').textContent = /** @type {Error} */ (error).message;

@@ -17,7 +17,7 @@ export function localCouponNotice(config) {
   const names = local.map((campaign) => `"${campaign.name}"`).join(', ');
   return (
     `Offer codes in ${names} are made by Winback alone: they will not work at checkout until the shop's platform is connected. ` +
-    'Run `winback connect shopify` (or `winback connect woocommerce`), then set the campaign\'s coupon provider to that platform; or load the codes into the shop yourself.'
+    "Run `winback connect shopify` (or `winback connect woocommerce`), then set the campaign's coupon provider to that platform; or load the codes into the shop yourself."
   );
 }
 

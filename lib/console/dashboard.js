@@ -33,7 +33,9 @@ export async function loadDashboard() {
   // A new sending domain sends a limited number a night: say how many customers still wait for a later one.
   const warmUp = report.shop.warmUp?.warmingUp ? report.shop.warmUp : undefined;
   $('warm-up-backlog').hidden = !warmUp;
-  $('warm-up-backlog').textContent = warmUp ? `Warming up the sending domain: at most ${count(warmUp.limit)} emails a night for now; ${count(warmUp.backlog)} customers still wait for a later night (most at stake first).` : '';
+  $('warm-up-backlog').textContent = warmUp
+    ? `Warming up the sending domain: at most ${count(warmUp.limit)} emails a night for now; ${count(warmUp.backlog)} customers still wait for a later night (most at stake first).`
+    : '';
   const list = $('dashboard-campaigns');
   clear(list);
   for (const campaign of report.campaigns) list.append(campaignCard(campaign));
@@ -58,19 +60,36 @@ function renderChurn(churn, notes) {
   if (!churn.nights.length) {
     body.append(el('p', { class: 'muted' }, 'No nights recorded in this range yet.'));
   } else {
-    body.append(statusChart(churn.nights), el('p', { class: 'legend' }, ...statusKeys.map((status) => el('span', { class: `key ${status}` }, statusNames[status]))));
+    body.append(
+      statusChart(churn.nights),
+      el('p', { class: 'legend' }, ...statusKeys.map((status) => el('span', { class: `key ${status}` }, statusNames[status]))),
+    );
     const latest = churn.nights[churn.nights.length - 1];
-    body.append(el('p', {}, `Latest night ${day(latest.night)}: ${pct(latest.shares.active)} active, ${pct(latest.shares.atRisk)} at risk, ${pct(latest.shares.lost)} lost of ${count(latest.withOrders)} customers with orders (classified by the ${latest.classifiedBy}).`));
+    body.append(
+      el(
+        'p',
+        {},
+        `Latest night ${day(latest.night)}: ${pct(latest.shares.active)} active, ${pct(latest.shares.atRisk)} at risk, ${pct(latest.shares.lost)} lost of ${count(latest.withOrders)} customers with orders (classified by the ${latest.classifiedBy}).`,
+      ),
+    );
   }
   const reactivation = churn.reactivation;
   body.append(
     el('h4', {}, `Reactivation within ${reactivation.windowDays} days`),
-    el('p', { id: 'reactivation-line' }, `${tally(reactivation)} customers recorded as at risk or lost ordered again; ${count(reactivation.wonBack)} with an order attributed to a win-back email.`),
-    recordTable('Ordered again, by contact', ['Group', 'Ordered again'], [
-      ['Emailed', tally(reactivation.byContact.emailed)],
-      ['Held out', tally(reactivation.byContact.held_out)],
-      ['Not emailed', tally(reactivation.byContact.not_emailed)],
-    ]),
+    el(
+      'p',
+      { id: 'reactivation-line' },
+      `${tally(reactivation)} customers recorded as at risk or lost ordered again; ${count(reactivation.wonBack)} with an order attributed to a win-back email.`,
+    ),
+    recordTable(
+      'Ordered again, by contact',
+      ['Group', 'Ordered again'],
+      [
+        ['Emailed', tally(reactivation.byContact.emailed)],
+        ['Held out', tally(reactivation.byContact.held_out)],
+        ['Not emailed', tally(reactivation.byContact.not_emailed)],
+      ],
+    ),
     el('p', { class: 'muted' }, notes.reactivation),
   );
   body.append(el('h4', {}, 'Model calibration: predicted against actual repeat purchases'));
@@ -78,7 +97,19 @@ function renderChurn(churn, notes) {
     body.append(el('p', { class: 'muted', id: 'calibration-empty' }, 'No night in this range classified with a fitted model and has history after it yet.'));
   } else {
     body.append(
-      recordTable('Per model night', ['Night', 'Model', 'Horizon', 'Customers', 'Predicted', 'Actual', 'Error'], churn.calibration.nights.map((night) => [night.night, night.model, `${night.horizonDays} days`, count(night.customers), night.predicted.toFixed(1), count(night.actual), night.error === null ? '–' : `${night.error >= 0 ? '+' : ''}${pct(night.error)}`])),
+      recordTable(
+        'Per model night',
+        ['Night', 'Model', 'Horizon', 'Customers', 'Predicted', 'Actual', 'Error'],
+        churn.calibration.nights.map((night) => [
+          night.night,
+          night.model,
+          `${night.horizonDays} days`,
+          count(night.customers),
+          night.predicted.toFixed(1),
+          count(night.actual),
+          night.error === null ? '–' : `${night.error >= 0 ? '+' : ''}${pct(night.error)}`,
+        ]),
+      ),
       calibrationChart(churn.calibration.nights[0]),
     );
   }
@@ -96,7 +127,13 @@ function statusChart(nights) {
   const barWidth = Math.min(36, Math.max(2, step - 2));
   const latest = nights[nights.length - 1];
   const chart = svg('svg', { viewBox: `0 0 ${width} ${height}`, width, height, role: 'img', 'aria-labelledby': 'churn-chart-title', id: 'churn-chart' });
-  chart.append(svg('title', { id: 'churn-chart-title' }, `Share of customers active, at risk and lost on ${nights.length} nights; latest ${latest.night}: active ${pct(latest.shares.active)}, at risk ${pct(latest.shares.atRisk)}, lost ${pct(latest.shares.lost)}`));
+  chart.append(
+    svg(
+      'title',
+      { id: 'churn-chart-title' },
+      `Share of customers active, at risk and lost on ${nights.length} nights; latest ${latest.night}: active ${pct(latest.shares.active)}, at risk ${pct(latest.shares.atRisk)}, lost ${pct(latest.shares.lost)}`,
+    ),
+  );
   chart.append(svg('text', { x: 0, y: 12 }, '100%'), svg('text', { x: 0, y: bottom }, '0%'));
   nights.forEach((night, index) => {
     const x = 36 + index * step;
@@ -124,12 +161,30 @@ function calibrationChart(night) {
   /** @param {number} value */
   const y = (value) => bottom - (value / top) * (bottom - 8);
   const chart = svg('svg', { viewBox: `0 0 ${width} ${height}`, width, height, role: 'img', 'aria-labelledby': 'calibration-title' });
-  chart.append(svg('title', { id: 'calibration-title' }, `Night ${night.night}, next ${night.horizonDays} days, by prior repeat purchases: ${night.bins.map((bin) => `${bin.bin}: predicted ${bin.predicted.toFixed(1)}, actual ${bin.actual}`).join('; ')}`));
+  chart.append(
+    svg(
+      'title',
+      { id: 'calibration-title' },
+      `Night ${night.night}, next ${night.horizonDays} days, by prior repeat purchases: ${night.bins.map((bin) => `${bin.bin}: predicted ${bin.predicted.toFixed(1)}, actual ${bin.actual}`).join('; ')}`,
+    ),
+  );
   night.bins.forEach((bin, index) => {
     const x = 10 + index * step;
     chart.append(
-      svg('rect', { x: x.toFixed(1), y: y(bin.predicted).toFixed(1), width: barWidth.toFixed(1), height: (bottom - y(bin.predicted)).toFixed(1), fill: '#6b7f99' }),
-      svg('rect', { x: (x + barWidth + 2).toFixed(1), y: y(bin.actual).toFixed(1), width: barWidth.toFixed(1), height: (bottom - y(bin.actual)).toFixed(1), fill: '#0b5394' }),
+      svg('rect', {
+        x: x.toFixed(1),
+        y: y(bin.predicted).toFixed(1),
+        width: barWidth.toFixed(1),
+        height: (bottom - y(bin.predicted)).toFixed(1),
+        fill: '#6b7f99',
+      }),
+      svg('rect', {
+        x: (x + barWidth + 2).toFixed(1),
+        y: y(bin.actual).toFixed(1),
+        width: barWidth.toFixed(1),
+        height: (bottom - y(bin.actual)).toFixed(1),
+        fill: '#0b5394',
+      }),
       svg('text', { x: (x + barWidth / 2).toFixed(1), y: bottom + 14 }, bin.bin),
     );
   });
@@ -144,14 +199,36 @@ function renderReasons(reasons, notes) {
   const feedback = reasons.feedback;
   body.append(el('h4', {}, 'Feedback answers'));
   if (!feedback.total) body.append(el('p', { class: 'muted' }, 'No feedback answers in this range yet.'));
-  else body.append(barChart('feedback-chart', `Feedback answers: ${feedback.answers.map((answer) => `${answer.label} ${answer.count}`).join(', ')}`, feedback.answers.map((answer) => [answer.label, answer.count])));
+  else
+    body.append(
+      barChart(
+        'feedback-chart',
+        `Feedback answers: ${feedback.answers.map((answer) => `${answer.label} ${answer.count}`).join(', ')}`,
+        feedback.answers.map((answer) => [answer.label, answer.count]),
+      ),
+    );
   const campaignIds = Object.keys(feedback.byCampaign).sort();
-  if (feedback.total) body.append(recordTable('Answers by campaign', ['Answer', ...campaignIds], feedback.answers.map((answer) => [answer.label, ...campaignIds.map((id) => count(feedback.byCampaign[id][answer.answer] ?? 0))])));
+  if (feedback.total)
+    body.append(
+      recordTable(
+        'Answers by campaign',
+        ['Answer', ...campaignIds],
+        feedback.answers.map((answer) => [answer.label, ...campaignIds.map((id) => count(feedback.byCampaign[id][answer.answer] ?? 0))]),
+      ),
+    );
   body.append(el('h4', {}, 'Comments, newest first'));
   const comments = el('ul', { class: 'comments', id: 'feedback-comments' });
   // The answer in the survey's words, the time in the shop's zone (a UTC date can be the day before or after).
   const answerLabel = (/** @type {string} */ code) => feedback.answers.find((answer) => answer.answer === code)?.label ?? code;
-  for (const comment of feedback.comments) comments.append(el('li', {}, el('span', { class: 'muted' }, `${when(comment.at)} · ${comment.campaignId} · ${answerLabel(comment.answer)}: `), el('q', {}, comment.comment)));
+  for (const comment of feedback.comments)
+    comments.append(
+      el(
+        'li',
+        {},
+        el('span', { class: 'muted' }, `${when(comment.at)} · ${comment.campaignId} · ${answerLabel(comment.answer)}: `),
+        el('q', {}, comment.comment),
+      ),
+    );
   body.append(feedback.comments.length ? comments : el('p', { class: 'muted' }, 'No comments yet.'));
 
   const codes = reasons.codes;
@@ -166,11 +243,15 @@ function renderReasons(reasons, notes) {
   const share = (value, customers) => (customers ? `${count(value)} (${pct(value / customers, 0)})` : count(value));
   body.append(
     el('h4', {}, 'Reason codes, from the data'),
-    recordTable(`Customers by reason code (now: as of ${codes.now.asOf ?? 'no night yet'}; a customer can carry several)`, ['Reason', ...groups.map(([label]) => label)], [
-      ['Customers', ...groups.map(([, group]) => count(group.customers))],
-      ...names.map((name) => [reasonLabel(name), ...groups.map(([, group]) => share(group.codes[name] ?? 0, group.customers))]),
-      ['No reason code', ...groups.map(([, group]) => share(group.withoutReason, group.customers))],
-    ]),
+    recordTable(
+      `Customers by reason code (now: as of ${codes.now.asOf ?? 'no night yet'}; a customer can carry several)`,
+      ['Reason', ...groups.map(([label]) => label)],
+      [
+        ['Customers', ...groups.map(([, group]) => count(group.customers))],
+        ...names.map((name) => [reasonLabel(name), ...groups.map(([, group]) => share(group.codes[name] ?? 0, group.customers))]),
+        ['No reason code', ...groups.map(([, group]) => share(group.withoutReason, group.customers))],
+      ],
+    ),
     el('p', { class: 'muted' }, notes.reasons),
   );
 }
@@ -181,12 +262,23 @@ function barChart(id, title, rows) {
   const rowHeight = 24;
   const labelWidth = 170;
   const max = Math.max(1, ...rows.map(([, value]) => value));
-  const chart = svg('svg', { viewBox: `0 0 ${width} ${rows.length * rowHeight + 4}`, width, height: rows.length * rowHeight + 4, role: 'img', 'aria-labelledby': `${id}-title`, id });
+  const chart = svg('svg', {
+    viewBox: `0 0 ${width} ${rows.length * rowHeight + 4}`,
+    width,
+    height: rows.length * rowHeight + 4,
+    role: 'img',
+    'aria-labelledby': `${id}-title`,
+    id,
+  });
   chart.append(svg('title', { id: `${id}-title` }, title));
   rows.forEach(([label, value], index) => {
     const y = index * rowHeight + 2;
     const barWidth = Math.round(((width - labelWidth - 50) * value) / max);
-    chart.append(svg('text', { x: 0, y: y + 15 }, label), svg('rect', { x: labelWidth, y: y + 3, width: Math.max(barWidth, 1), height: rowHeight - 8, fill: '#0b5394', rx: 2 }), svg('text', { x: labelWidth + barWidth + 6, y: y + 15 }, count(value)));
+    chart.append(
+      svg('text', { x: 0, y: y + 15 }, label),
+      svg('rect', { x: labelWidth, y: y + 3, width: Math.max(barWidth, 1), height: rowHeight - 8, fill: '#0b5394', rx: 2 }),
+      svg('text', { x: labelWidth + barWidth + 6, y: y + 15 }, count(value)),
+    );
   });
   return el('figure', { class: 'chart' }, chart);
 }
@@ -199,9 +291,21 @@ function campaignCard(campaign) {
   const card = el(
     'article',
     { class: 'card campaign', 'data-campaign': campaign.id, 'aria-labelledby': `campaign-${campaign.id}` },
-    el('div', { class: 'campaign-head' }, el('h3', { id: `campaign-${campaign.id}` }, campaign.name ? `${campaign.name} (${campaign.id})` : campaign.id), state),
+    el(
+      'div',
+      { class: 'campaign-head' },
+      el('h3', { id: `campaign-${campaign.id}` }, campaign.name ? `${campaign.name} (${campaign.id})` : campaign.id),
+      state,
+    ),
   );
-  if (campaign.paused) card.append(el('p', { class: 'alert' }, `Paused since ${when(campaign.paused.at)}: ${campaign.paused.reason}. Resume it on purpose with: winback campaigns resume ${campaign.paused.scope === 'shop' ? 'shop' : campaign.id}`));
+  if (campaign.paused)
+    card.append(
+      el(
+        'p',
+        { class: 'alert' },
+        `Paused since ${when(campaign.paused.at)}: ${campaign.paused.reason}. Resume it on purpose with: winback campaigns resume ${campaign.paused.scope === 'shop' ? 'shop' : campaign.id}`,
+      ),
+    );
   /** @type {[string, number][]} */
   const funnel = [
     ['Sent', campaign.sent],
@@ -218,9 +322,17 @@ function campaignCard(campaign) {
     el('dt', {}, '95% interval'),
     el('dd', {}, lift.ci95 ? `${points(lift.ci95[0])} to ${points(lift.ci95[1])}` : '–'),
     el('dt', {}, 'Emailed who ordered'),
-    el('dd', {}, campaign.treated.customers ? `${count(campaign.treated.converted)} of ${count(campaign.treated.customers)} (${pct(campaign.treated.rate)})` : '–'),
+    el(
+      'dd',
+      {},
+      campaign.treated.customers ? `${count(campaign.treated.converted)} of ${count(campaign.treated.customers)} (${pct(campaign.treated.rate)})` : '–',
+    ),
     el('dt', {}, 'Holdout who ordered'),
-    el('dd', {}, campaign.holdout.customers ? `${count(campaign.holdout.converted)} of ${count(campaign.holdout.customers)} (${pct(campaign.holdout.rate)})` : '–'),
+    el(
+      'dd',
+      {},
+      campaign.holdout.customers ? `${count(campaign.holdout.converted)} of ${count(campaign.holdout.customers)} (${pct(campaign.holdout.rate)})` : '–',
+    ),
     el('dt', {}, 'Revenue (attributed)'),
     el('dd', {}, money(campaign.revenue)),
     el('dt', {}, 'Incremental revenue, net'),
@@ -243,7 +355,13 @@ function funnelChart(id, rows) {
   const rowHeight = 26;
   const labelWidth = 90;
   const max = Math.max(1, ...rows.map(([, value]) => value));
-  const chart = svg('svg', { viewBox: `0 0 ${width} ${rows.length * rowHeight + 4}`, width, height: rows.length * rowHeight + 4, role: 'img', 'aria-labelledby': `funnel-title-${id}` });
+  const chart = svg('svg', {
+    viewBox: `0 0 ${width} ${rows.length * rowHeight + 4}`,
+    width,
+    height: rows.length * rowHeight + 4,
+    role: 'img',
+    'aria-labelledby': `funnel-title-${id}`,
+  });
   chart.append(svg('title', { id: `funnel-title-${id}` }, `Funnel: ${rows.map(([label, value]) => `${label} ${value}`).join(', ')}`));
   rows.forEach(([label, value], index) => {
     const y = index * rowHeight + 2;
@@ -280,4 +398,3 @@ function liftChart(id, lift) {
   chart.append(svg('text', { x: width - 62, y: 43 }, points(span)));
   return chart;
 }
-

@@ -15,7 +15,8 @@ const svgNs = 'http://www.w3.org/2000/svg';
  */
 export function el(tag, attributes = {}, ...children) {
   const node = document.createElement(tag);
-  for (const [name, value] of Object.entries(attributes)) if (value !== undefined && value !== null && value !== false) node.setAttribute(name, value === true ? '' : String(value));
+  for (const [name, value] of Object.entries(attributes))
+    if (value !== undefined && value !== null && value !== false) node.setAttribute(name, value === true ? '' : String(value));
   for (const child of children.flat()) if (child !== undefined && child !== null && child !== false) node.append(child instanceof Node ? child : String(child));
   return node;
 }
@@ -62,8 +63,24 @@ export const textareaById = (id) => /** @type {HTMLTextAreaElement} */ (byId(id)
  * @param {(string | number | undefined | null)[][]} rows
  */
 export function recordTable(caption, heads, rows) {
-  const table = el('table', {}, el('caption', {}, caption), el('tr', {}, heads.map((head) => el('th', { scope: 'col' }, head))));
+  const table = el(
+    'table',
+    {},
+    el('caption', {}, caption),
+    el(
+      'tr',
+      {},
+      heads.map((head) => el('th', { scope: 'col' }, head)),
+    ),
+  );
   if (!rows.length) table.append(el('tr', {}, el('td', { colspan: heads.length }, 'none')));
-  for (const row of rows) table.append(el('tr', {}, row.map((cell) => el('td', {}, cell === undefined || cell === null ? '–' : String(cell)))));
+  for (const row of rows)
+    table.append(
+      el(
+        'tr',
+        {},
+        row.map((cell) => el('td', {}, cell === undefined || cell === null ? '–' : String(cell))),
+      ),
+    );
   return table;
 }

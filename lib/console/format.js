@@ -8,7 +8,16 @@
 /** @type {{ currency: string, locale: string, timeZone: string }} */
 export let shop = { currency: 'EUR', locale: 'en-IE', timeZone: 'UTC' };
 /** @type {ConsoleLabels} */
-let labels = { statuses: /** @type {any} */ ({}), reasons: /** @type {any} */ ({}), outcomes: /** @type {any} */ ({}), valueTiers: {}, targeting: /** @type {any} */ ({}), allocation: /** @type {any} */ ({}), upliftSkips: /** @type {any} */ ({}), skipReasons: /** @type {any} */ ({}) };
+let labels = {
+  statuses: /** @type {any} */ ({}),
+  reasons: /** @type {any} */ ({}),
+  outcomes: /** @type {any} */ ({}),
+  valueTiers: {},
+  targeting: /** @type {any} */ ({}),
+  allocation: /** @type {any} */ ({}),
+  upliftSkips: /** @type {any} */ ({}),
+  skipReasons: /** @type {any} */ ({}),
+};
 
 /** @param {{ currency: string, locale: string, timeZone: string }} settings */
 export const useShop = (settings) => (shop = { currency: settings.currency, locale: settings.locale, timeZone: settings.timeZone });
@@ -21,7 +30,7 @@ const words = (code) => {
   return text.charAt(0).toUpperCase() + text.slice(1);
 };
 /** @param {Record<string, string>} table @param {string | undefined} code */
-const label = (table, code) => (code === undefined ? '–' : table[code] ?? words(code));
+const label = (table, code) => (code === undefined ? '–' : (table[code] ?? words(code)));
 
 /** @param {string | undefined} code */
 export const statusLabel = (code) => label(labels.statuses, code);
@@ -50,7 +59,8 @@ export const stepLabel = (step, delayDays) => (step === undefined ? '–' : `Ema
 /** @param {number | undefined | null} value */
 export const count = (value) => new Intl.NumberFormat(shop.locale).format(value ?? 0);
 /** @param {string | number | undefined | null} decimal */
-export const money = (decimal) => (decimal === undefined || decimal === null ? '–' : new Intl.NumberFormat(shop.locale, { style: 'currency', currency: shop.currency }).format(Number(decimal)));
+export const money = (decimal) =>
+  decimal === undefined || decimal === null ? '–' : new Intl.NumberFormat(shop.locale, { style: 'currency', currency: shop.currency }).format(Number(decimal));
 /** @param {number} rate @param {number} [digits] */
 export const pct = (rate, digits = 1) => `${(rate * 100).toFixed(digits)}%`;
 /** @param {number} difference */
@@ -58,16 +68,31 @@ export const points = (difference) => `${difference >= 0 ? '+' : ''}${(differenc
 
 /** Times are UTC inside; a marketer reads them in the shop's time zone, named. @param {string | undefined | null} iso */
 export const when = (iso) =>
-  iso ? new Date(iso).toLocaleString(shop.locale, { day: 'numeric', month: 'short', year: 'numeric', hour: '2-digit', minute: '2-digit', timeZone: shop.timeZone, timeZoneName: 'short' }) : '–';
+  iso
+    ? new Date(iso).toLocaleString(shop.locale, {
+        day: 'numeric',
+        month: 'short',
+        year: 'numeric',
+        hour: '2-digit',
+        minute: '2-digit',
+        timeZone: shop.timeZone,
+        timeZoneName: 'short',
+      })
+    : '–';
 
 /** Today as the shop's calendar day (YYYY-MM-DD): a night is named by the shop's date, not UTC's. */
 export const today = () => {
-  const parts = Object.fromEntries(new Intl.DateTimeFormat('en', { timeZone: shop.timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).formatToParts(new Date()).map((part) => [part.type, part.value]));
+  const parts = Object.fromEntries(
+    new Intl.DateTimeFormat('en', { timeZone: shop.timeZone, year: 'numeric', month: '2-digit', day: '2-digit' })
+      .formatToParts(new Date())
+      .map((part) => [part.type, part.value]),
+  );
   return `${parts.year}-${parts.month}-${parts.day}`;
 };
 
 /** A calendar day (YYYY-MM-DD, already the shop's) as the shop writes it. @param {string | undefined | null} day */
-export const day = (day) => (day ? new Date(`${day}T12:00:00Z`).toLocaleDateString(shop.locale, { day: 'numeric', month: 'short', year: 'numeric', timeZone: 'UTC' }) : '–');
+export const day = (day) =>
+  day ? new Date(`${day}T12:00:00Z`).toLocaleDateString(shop.locale, { day: 'numeric', month: 'short', year: 'numeric', timeZone: 'UTC' }) : '–';
 
 /** @param {unknown} value */
 export const show = (value) => (value === undefined || value === null ? '–' : typeof value === 'object' ? JSON.stringify(value) : String(value));

@@ -27,12 +27,12 @@ const help = /** @type {Record<string, string>} */ ({
   'audience.maxDaysSinceLastOrder': 'Customers gone longer than this are left alone: too long ago for an email to help.',
   'audience.minOrders': 'Only customers with at least this many orders.',
   'audience.maxOrders': 'Only customers with at most this many orders.',
-  'audience.minValueAtStakeMinor': 'Only customers whose expected value at stake is at least this, in cents (or the currency\'s minor unit).',
+  'audience.minValueAtStakeMinor': "Only customers whose expected value at stake is at least this, in cents (or the currency's minor unit).",
   'audience.minPAlive': 'With the fitted model: only customers at least this likely (0 to 1) to still be a customer.',
   'audience.maxPAlive': 'With the fitted model: only customers at most this likely (0 to 1) to still be a customer.',
   'audience.reasonCodes': 'Only customers slipping for one of these reasons.',
   'audience.countries': 'Only customers in these countries (two-letter codes such as NL).',
-  sender: 'Who the email comes from. The address must be on the shop\'s verified sending domain.',
+  sender: "Who the email comes from. The address must be on the shop's verified sending domain.",
   steps: 'The emails of the campaign, in order. The first goes out on day 0; each later one a number of days after the first.',
   'steps[].delayDays': 'Days after the first email. The first email is day 0; each email comes after the one before.',
   'steps[].content': 'The email itself. Liquid variables such as {{ customer.first_name }} and {{ offer.text }} are filled in for each customer.',
@@ -45,29 +45,38 @@ const help = /** @type {Record<string, string>} */ ({
   'steps[].offer.value': 'Percent off (1 to 90), or the amount off in cents for a fixed amount.',
   'steps[].offer.tiers': 'Bigger offers for more valuable customers: the highest tier a customer reaches wins.',
   'steps[].offer.tiers[].minValueAtStakeMinor': 'From this value at stake (in cents) the tier applies.',
-  'steps[].offer.tiers[].value': 'The offer\'s value in this tier.',
+  'steps[].offer.tiers[].value': "The offer's value in this tier.",
   coupon: 'Every recipient gets their own code, PREFIX-XXXXXXXX, that expires.',
   'coupon.prefix': 'Two to twelve capital letters or digits that start every code.',
   'coupon.expiresInDays': 'Days a code stays valid after the email.',
   experiment: 'A holdout group measures what the campaign really adds; variants test subjects or offers against each other.',
-  'experiment.holdoutPercent': 'Share of the campaign\'s customers (0 to 50%) who get nothing, so the report can show true lift.',
+  'experiment.holdoutPercent': "Share of the campaign's customers (0 to 50%) who get nothing, so the report can show true lift.",
   'experiment.variants': 'Versions of the campaign, each sent to a share of customers by weight.',
   'experiment.variants[].id': 'A short name for the variant: lowercase letters, digits and dashes.',
   'experiment.variants[].weight': 'Relative share of customers: weights 1 and 1 split half and half.',
   'experiment.variants[].subject': 'A different subject for every email of this variant.',
-  'experiment.variants[].offerValue': 'Replaces the offer\'s value in every email of this variant that has an offer.',
+  'experiment.variants[].offerValue': "Replaces the offer's value in every email of this variant that has an offer.",
 });
 
 /** `steps[1].content.subject` as the API writes paths, and `steps[].content.subject` for the help above. @param {Path} path */
-export const pathText = (path) => path.reduce((/** @type {string} */ text, part) => (typeof part === 'number' ? `${text}[${part}]` : text ? `${text}.${part}` : String(part)), '');
+export const pathText = (path) =>
+  path.reduce((/** @type {string} */ text, part) => (typeof part === 'number' ? `${text}[${part}]` : text ? `${text}.${part}` : String(part)), '');
 /** @param {Path} path */
-const helpKey = (path) => path.reduce((/** @type {string} */ text, part) => (typeof part === 'number' ? `${text}[]` : text ? `${text}.${part}` : String(part)), '');
+const helpKey = (path) =>
+  path.reduce((/** @type {string} */ text, part) => (typeof part === 'number' ? `${text}[]` : text ? `${text}.${part}` : String(part)), '');
 
 /** "minValueAtStakeMinor" reads as "Min value at stake (minor units)". @param {string} name */
 export function fieldLabel(name) {
   const minor = name.endsWith('Minor');
-  const words = name.replace(/Minor$/, '').replace(/([a-z0-9])([A-Z])/g, '$1 $2').replace(/_/g, ' ').toLowerCase();
-  const text = words.replace(/\bp alive\b/, 'probability alive').replace(/\bclv\b/, 'customer lifetime value').replace(/\bhtml\b/, 'HTML');
+  const words = name
+    .replace(/Minor$/, '')
+    .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
+    .replace(/_/g, ' ')
+    .toLowerCase();
+  const text = words
+    .replace(/\bp alive\b/, 'probability alive')
+    .replace(/\bclv\b/, 'customer lifetime value')
+    .replace(/\bhtml\b/, 'HTML');
   return `${text.charAt(0).toUpperCase()}${text.slice(1)}${minor ? ' (minor units)' : ''}`;
 }
 
@@ -144,7 +153,9 @@ export class SchemaForm {
    */
   objectFields(schema, value, path) {
     const required = new Set(schema.required ?? []);
-    return Object.entries(schema.properties ?? {}).map(([name, property]) => this.field(name, this.resolve(property), value[name], [...path, name], required.has(name) || property.default !== undefined));
+    return Object.entries(schema.properties ?? {}).map(([name, property]) =>
+      this.field(name, this.resolve(property), value[name], [...path, name], required.has(name) || property.default !== undefined),
+    );
   }
 
   /**
@@ -161,7 +172,11 @@ export class SchemaForm {
     const helpNode = helpText ? el('p', { class: 'help', id: helpId }, helpText) : undefined;
 
     if (type === 'object' && schema.properties) {
-      const box = el('fieldset', { class: 'group', 'data-path': pathText(path), 'aria-describedby': [helpId, problemId].filter(Boolean).join(' ') }, el('legend', {}, fieldLabel(name)));
+      const box = el(
+        'fieldset',
+        { class: 'group', 'data-path': pathText(path), 'aria-describedby': [helpId, problemId].filter(Boolean).join(' ') },
+        el('legend', {}, fieldLabel(name)),
+      );
       if (value === undefined && !present) {
         box.append(helpNode ?? '', el('button', { type: 'button', class: 'secondary small' }, `Add ${fieldLabel(name).toLowerCase()}`), problem);
         box.lastElementChild?.previousElementSibling?.addEventListener('click', () => this.set(path, this.initial(schema), true));
@@ -184,12 +199,19 @@ export class SchemaForm {
       if (items.enum && itemType === 'string') return this.choiceList(name, items.enum.map(String), value, path, { helpNode, problem, helpId, problemId });
       if (itemType !== 'object') return this.jsonField(name, schema, value, path, { helpNode, problem, helpId, problemId, present });
       const list = Array.isArray(value) ? value : [];
-      const box = el('fieldset', { class: 'group list', 'data-path': pathText(path), 'aria-describedby': [helpId, problemId].filter(Boolean).join(' ') }, el('legend', {}, fieldLabel(name)));
+      const box = el(
+        'fieldset',
+        { class: 'group list', 'data-path': pathText(path), 'aria-describedby': [helpId, problemId].filter(Boolean).join(' ') },
+        el('legend', {}, fieldLabel(name)),
+      );
       box.append(helpNode ?? '', problem);
       list.forEach((item, index) => {
         const itemPath = [...path, index];
         const itemBox = el('fieldset', { class: 'group item', 'data-path': pathText(itemPath) }, el('legend', {}, itemTitle(name, index, item)));
-        itemBox.append(el('p', { class: 'problem field-problem', 'data-problem-for': pathText(itemPath), role: 'alert' }), ...this.objectFields(items, isObject(item) ? item : {}, itemPath));
+        itemBox.append(
+          el('p', { class: 'problem field-problem', 'data-problem-for': pathText(itemPath), role: 'alert' }),
+          ...this.objectFields(items, isObject(item) ? item : {}, itemPath),
+        );
         const remove = el('button', { type: 'button', class: 'secondary small' }, `Remove ${itemTitle(name, index, item).toLowerCase()}`);
         remove.addEventListener('click', () => this.set(itemPath, undefined, true));
         itemBox.append(remove);
@@ -204,14 +226,20 @@ export class SchemaForm {
       return box;
     }
 
-    if (schema.anyOf || schema.oneOf || (!type && !schema.enum)) return this.jsonField(name, schema, value, path, { helpNode, problem, helpId, problemId, present });
+    if (schema.anyOf || schema.oneOf || (!type && !schema.enum))
+      return this.jsonField(name, schema, value, path, { helpNode, problem, helpId, problemId, present });
 
     const label = el('label', { for: id }, fieldLabel(name));
     /** @type {HTMLInputElement | HTMLSelectElement | HTMLTextAreaElement} */
     let input;
     const describedBy = [helpId, problemId].filter(Boolean).join(' ');
     if (schema.enum) {
-      input = el('select', { id, 'data-path': pathText(path), 'aria-describedby': describedBy }, present ? [] : [el('option', { value: '' }, '(not set)')], schema.enum.map((option) => el('option', { value: String(option) }, String(option).replace(/_/g, ' '))));
+      input = el(
+        'select',
+        { id, 'data-path': pathText(path), 'aria-describedby': describedBy },
+        present ? [] : [el('option', { value: '' }, '(not set)')],
+        schema.enum.map((option) => el('option', { value: String(option) }, String(option).replace(/_/g, ' '))),
+      );
       input.value = value === undefined ? (present && schema.default !== undefined ? String(schema.default) : '') : String(value);
       input.addEventListener('change', () => this.set(path, input.value === '' ? undefined : input.value));
     } else if (type === 'boolean') {
@@ -221,12 +249,21 @@ export class SchemaForm {
       box.addEventListener('change', () => this.set(path, box.checked));
       return el('div', { class: 'field check' }, input, label, helpNode ?? '', problem);
     } else if (type === 'integer' || type === 'number') {
-      input = el('input', { id, type: 'number', step: type === 'integer' ? 1 : 'any', 'data-path': pathText(path), 'aria-describedby': describedBy, placeholder: schema.default === undefined ? '' : `default ${schema.default}` });
+      input = el('input', {
+        id,
+        type: 'number',
+        step: type === 'integer' ? 1 : 'any',
+        'data-path': pathText(path),
+        'aria-describedby': describedBy,
+        placeholder: schema.default === undefined ? '' : `default ${schema.default}`,
+      });
       input.value = typeof value === 'number' ? String(value) : '';
       input.addEventListener('input', () => this.set(path, input.value === '' ? undefined : Number(input.value)));
     } else {
       const long = (schema.maxLength ?? 0) > 1000;
-      input = long ? el('textarea', { id, rows: 8, spellcheck: 'false', 'data-path': pathText(path), 'aria-describedby': describedBy }) : el('input', { id, type: 'text', 'data-path': pathText(path), 'aria-describedby': describedBy });
+      input = long
+        ? el('textarea', { id, rows: 8, spellcheck: 'false', 'data-path': pathText(path), 'aria-describedby': describedBy })
+        : el('input', { id, type: 'text', 'data-path': pathText(path), 'aria-describedby': describedBy });
       input.value = typeof value === 'string' ? value : '';
       input.addEventListener('input', () => this.set(path, input.value === '' && !present ? undefined : input.value));
     }
@@ -240,7 +277,11 @@ export class SchemaForm {
    */
   choiceList(name, options, value, path, parts) {
     const chosen = new Set(Array.isArray(value) ? value.map(String) : []);
-    const box = el('fieldset', { class: 'group choices', 'data-path': pathText(path), 'aria-describedby': [parts.helpId, parts.problemId].filter(Boolean).join(' ') }, el('legend', {}, fieldLabel(name)));
+    const box = el(
+      'fieldset',
+      { class: 'group choices', 'data-path': pathText(path), 'aria-describedby': [parts.helpId, parts.problemId].filter(Boolean).join(' ') },
+      el('legend', {}, fieldLabel(name)),
+    );
     box.append(parts.helpNode ?? '');
     for (const option of options) {
       const id = `field-${pathText(path).replace(/[^a-zA-Z0-9]+/g, '-')}-${option}`;
@@ -264,7 +305,14 @@ export class SchemaForm {
    */
   jsonField(name, schema, value, path, parts) {
     const id = `field-${pathText(path).replace(/[^a-zA-Z0-9]+/g, '-')}`;
-    const input = el('textarea', { id, rows: 2, spellcheck: 'false', class: 'json', 'data-path': pathText(path), 'aria-describedby': [parts.helpId, parts.problemId].filter(Boolean).join(' ') });
+    const input = el('textarea', {
+      id,
+      rows: 2,
+      spellcheck: 'false',
+      class: 'json',
+      'data-path': pathText(path),
+      'aria-describedby': [parts.helpId, parts.problemId].filter(Boolean).join(' '),
+    });
     input.value = value === undefined ? '' : JSON.stringify(value);
     input.addEventListener('input', () => {
       if (input.value.trim() === '') return this.set(path, undefined);

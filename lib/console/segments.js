@@ -30,18 +30,19 @@ export async function loadSegments() {
   $('segments-status').textContent = 'Scoring every customer as of now …';
   /** @type {SegmentView} */
   const view = await api('GET', `/api/segments?${query({ page })}`);
-  $('segments-status').textContent = `${count(view.matching)} of ${count(view.customers)} customers match${view.complete ? '' : ' (the scan ran out of time: these figures cover the customers read so far)'}.`;
+  $('segments-status').textContent =
+    `${count(view.matching)} of ${count(view.customers)} customers match${view.complete ? '' : ' (the scan ran out of time: these figures cover the customers read so far)'}.`;
   fillFilter('status', view.counts.byStatus, statusLabel);
   fillFilter('tier', view.counts.byTier, tierLabel);
   fillFilter('reason', view.counts.byReason, reasonLabel);
-  fillFilter('campaign', view.counts.byCampaign, (id) => (id === 'none' ? 'No campaign' : id ?? '–'));
+  fillFilter('campaign', view.counts.byCampaign, (id) => (id === 'none' ? 'No campaign' : (id ?? '–')));
   const facets = $('segment-counts');
   clear(facets);
   facets.append(
     countTable('By status', view.counts.byStatus, statusLabel),
     countTable('By value tier', view.counts.byTier, tierLabel),
     countTable('By reason', view.counts.byReason, reasonLabel),
-    countTable('By campaign', view.counts.byCampaign, (id) => (id === 'none' ? 'No campaign' : id ?? '–')),
+    countTable('By campaign', view.counts.byCampaign, (id) => (id === 'none' ? 'No campaign' : (id ?? '–'))),
   );
   renderRows(view);
 }
@@ -62,7 +63,12 @@ function fillFilter(name, counts, label) {
 
 /** @param {string} caption @param {Record<string, number>} counts @param {(code: string | undefined) => string} label */
 function countTable(caption, counts, label) {
-  const table = el('table', { class: 'counts' }, el('caption', {}, caption), el('tr', {}, el('th', { scope: 'col' }, 'Group'), el('th', { scope: 'col', class: 'num' }, 'Customers')));
+  const table = el(
+    'table',
+    { class: 'counts' },
+    el('caption', {}, caption),
+    el('tr', {}, el('th', { scope: 'col' }, 'Group'), el('th', { scope: 'col', class: 'num' }, 'Customers')),
+  );
   const entries = Object.entries(counts).sort(([, a], [, b]) => b - a);
   if (!entries.length) table.append(el('tr', {}, el('td', { colspan: 2 }, 'none')));
   for (const [code, value] of entries) table.append(el('tr', {}, el('td', {}, label(code)), el('td', { class: 'num' }, count(value))));
@@ -86,11 +92,17 @@ function renderRows(view) {
     'table',
     { id: 'segment-table' },
     el('caption', {}, `Customers, most value at stake first: page ${view.page} of ${Math.max(1, Math.ceil(view.matching / view.pageSize))}`),
-    el('tr', {}, ['Customer', 'Status', 'Value tier', 'Value at stake', 'Reasons', 'Campaign', 'Latest decision'].map((head) => el('th', { scope: 'col' }, head))),
+    el(
+      'tr',
+      {},
+      ['Customer', 'Status', 'Value tier', 'Value at stake', 'Reasons', 'Campaign', 'Latest decision'].map((head) => el('th', { scope: 'col' }, head)),
+    ),
   );
   if (!view.rows.length) table.append(el('tr', {}, el('td', { colspan: 7 }, 'No customer matches these filters.')));
   for (const row of view.rows) {
-    const who = row.email ? el('button', { type: 'button', class: 'link', 'data-email': row.email }, row.firstName ? `${row.firstName} · ${row.email}` : row.email) : el('span', { class: 'muted' }, `${row.customerId} (no email)`);
+    const who = row.email
+      ? el('button', { type: 'button', class: 'link', 'data-email': row.email }, row.firstName ? `${row.firstName} · ${row.email}` : row.email)
+      : el('span', { class: 'muted' }, `${row.customerId} (no email)`);
     table.append(
       el(
         'tr',

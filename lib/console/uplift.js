@@ -26,7 +26,10 @@ export function segmentLabel(segment) {
 /** @param {UpliftView} uplift */
 function latestLine(uplift) {
   const latest = uplift.latest;
-  if (!latest) return uplift.targeting === 'uplift' || uplift.allocation === 'thompson' ? 'No night has planned this campaign yet.' : 'Emails everyone eligible; each night still records what it knew, so uplift targeting can learn from it.';
+  if (!latest)
+    return uplift.targeting === 'uplift' || uplift.allocation === 'thompson'
+      ? 'No night has planned this campaign yet.'
+      : 'Emails everyone eligible; each night still records what it knew, so uplift targeting can learn from it.';
   const used = latest.used === 'uplift' ? 'targeted by uplift' : 'emailed everyone eligible';
   // The night's own words for a fallback: it names the data it lacked.
   const why = latest.reason ? `: ${latest.reason}` : latest.cvQini !== undefined ? ` (the model's Qini on held-out folds: ${latest.cvQini.toFixed(3)})` : '';
@@ -58,11 +61,16 @@ export function upliftSection(campaignId, uplift) {
     // A campaign that emails everyone skips nobody: a table of zeros would only be noise.
     targets
       ? [
-          recordTable('Not emailed by uplift targeting (customers)', ['Why', 'Customers'], [
-            ...skipReasons.map((reason) => [upliftSkipLabel(reason), count(skipped[reason])]),
-            ['Chosen anyway, to keep learning', count(nights.explored)],
-          ]),
-          el('p', { class: 'muted' }, `Over ${count(nights.uplift)} night${nights.uplift === 1 ? '' : 's'} that targeted by uplift; ${count(nights.everyone)} fell back to emailing everyone. The holdout is kept either way, so learning never stops.`),
+          recordTable(
+            'Not emailed by uplift targeting (customers)',
+            ['Why', 'Customers'],
+            [...skipReasons.map((reason) => [upliftSkipLabel(reason), count(skipped[reason])]), ['Chosen anyway, to keep learning', count(nights.explored)]],
+          ),
+          el(
+            'p',
+            { class: 'muted' },
+            `Over ${count(nights.uplift)} night${nights.uplift === 1 ? '' : 's'} that targeted by uplift; ${count(nights.everyone)} fell back to emailing everyone. The holdout is kept either way, so learning never stops.`,
+          ),
         ]
       : null,
     recordTable(

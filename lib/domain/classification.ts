@@ -1,6 +1,6 @@
 import type { ClassificationSettings } from '../config/campaign-config.js';
 import type { Customer } from './customer.js';
-import { calendarDateIn, daysBetween, type CalendarDate } from './dates.js';
+import { type CalendarDate, calendarDateIn, daysBetween } from './dates.js';
 import { reasonsFor } from './reasons.js';
 import { scoreCustomer } from './scoring/clv.js';
 import type { CustomerSummary, FittedGammaGamma, FittedPurchaseModel } from './scoring/types.js';
@@ -51,8 +51,7 @@ export function classify(customer: Customer, asOf: CalendarDate, pace: ShopPace,
   const ownGap = summary.purchaseDays >= 2 ? summary.typicalGapDays : undefined;
   const expectedGapDays = Math.max(settings.minExpectedGapDays, ownGap ?? pace.secondOrderGapDays);
   const overdueRatio = daysSinceLastOrder / expectedGapDays;
-  const status: LifecycleStatus =
-    overdueRatio > settings.lostMultiplier ? 'lost' : overdueRatio > settings.atRiskMultiplier ? 'at_risk' : 'active';
+  const status: LifecycleStatus = overdueRatio > settings.lostMultiplier ? 'lost' : overdueRatio > settings.atRiskMultiplier ? 'at_risk' : 'active';
   const valueAtStakeMinor = Math.round(summary.averageOrderValueMinor * (daysPerYear / expectedGapDays));
   const priority = valueAtStakeMinor * Math.min(overdueRatio / settings.atRiskMultiplier, maxOverdueWeight);
   return { status, daysSinceLastOrder, expectedGapDays, overdueRatio, valueAtStakeMinor, priority, reasonCodes: reasonsFor(customer, status, overdueRatio) };
@@ -88,7 +87,14 @@ export interface NightModel {
  * thresholds, with expected orders in 90 days and a one-year discounted CLV. The cadence rule's gap and value at
  * stake stay alongside, so the two are comparable.
  */
-export function classifyWithModel(customer: Customer, asOf: CalendarDate, pace: ShopPace, settings: ClassificationSettings, shopTimeZone: string, model: NightModel): Classification {
+export function classifyWithModel(
+  customer: Customer,
+  asOf: CalendarDate,
+  pace: ShopPace,
+  settings: ClassificationSettings,
+  shopTimeZone: string,
+  model: NightModel,
+): Classification {
   const rule = classify(customer, asOf, pace, settings, shopTimeZone);
   const modelled = modelSummary(customer, asOf, shopTimeZone);
   if (rule.status === 'no_orders' || !modelled) return rule;

@@ -1,6 +1,6 @@
-import { calendarDateIn, daysBetween, median, type CalendarDate } from './dates.js';
+import { type CalendarDate, calendarDateIn, daysBetween, median } from './dates.js';
 import { divideRoundHalfEven, inShopCurrency, type ShopMoney } from './money.js';
-import { productKey, type ProductLine } from './recommendations.js';
+import { type ProductLine, productKey } from './recommendations.js';
 
 export const consentStates = ['subscribed', 'soft_opt_in', 'not_subscribed', 'pending', 'unsubscribed', 'unknown'] as const;
 export type ConsentState = (typeof consentStates)[number];
@@ -154,9 +154,7 @@ export const emptySummary: PurchaseSummary = {
 export function applyOrder(summary: PurchaseSummary, order: Order, shopTimeZone: string, shop?: ShopMoney): PurchaseSummary {
   const day = calendarDateIn(order.placedAt, shopTimeZone);
   const isNewDay = !summary.recentPurchaseDays.includes(day) && !isOlderThanKeptDays(summary, day);
-  const recentPurchaseDays = isNewDay
-    ? [...summary.recentPurchaseDays, day].sort().slice(-recentPurchaseDaysKept)
-    : summary.recentPurchaseDays;
+  const recentPurchaseDays = isNewDay ? [...summary.recentPurchaseDays, day].sort().slice(-recentPurchaseDaysKept) : summary.recentPurchaseDays;
   const amount = shop ? inShopCurrency(order.totalMinor, order.currency, shop) : order.totalMinor;
   const spend = amount ?? 0;
   const unpricedOrders = (summary.unpricedOrders ?? 0) + (amount === undefined ? 1 : 0);
@@ -177,7 +175,11 @@ export function applyOrder(summary: PurchaseSummary, order: Order, shopTimeZone:
     firstRepeatGapDays: firstRepeatGap(summary, recentPurchaseDays, firstOrderAt, shopTimeZone),
     recentPurchaseDays,
     lastProducts: isLatest ? order.lineItems.slice(0, 3).map((item) => item.title) : summary.lastProducts,
-    ...(isLatest && order.lineItems.length > 0 ? { lastItems: order.lineItems.slice(0, lastItemsKept).map(productLineOf) } : summary.lastItems ? { lastItems: summary.lastItems } : {}),
+    ...(isLatest && order.lineItems.length > 0
+      ? { lastItems: order.lineItems.slice(0, lastItemsKept).map(productLineOf) }
+      : summary.lastItems
+        ? { lastItems: summary.lastItems }
+        : {}),
     ...boughtProductsAfter(summary, order),
     firstDaySpendMinor: firstDaySpend(summary, spend, day, shopTimeZone),
     ...(lastOrderMinor !== undefined ? { lastOrderMinor } : {}),
@@ -219,12 +221,7 @@ function typicalGap(days: readonly CalendarDate[]): number | undefined {
   return median(gaps);
 }
 
-function firstRepeatGap(
-  previous: PurchaseSummary,
-  days: readonly CalendarDate[],
-  firstOrderAt: string,
-  shopTimeZone: string,
-): number | undefined {
+function firstRepeatGap(previous: PurchaseSummary, days: readonly CalendarDate[], firstOrderAt: string, shopTimeZone: string): number | undefined {
   // Once more than the kept days exist the first two are gone from the list, so the earlier answer stands.
   if (previous.firstRepeatGapDays !== undefined && previous.firstOrderAt === firstOrderAt && days.length >= recentPurchaseDaysKept) {
     return previous.firstRepeatGapDays;

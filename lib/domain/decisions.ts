@@ -1,10 +1,10 @@
 import type { Campaign, CampaignConfig } from '../config/campaign-config.js';
 import { assignArm } from './assignment.js';
 import type { Classification } from './classification.js';
-import { emailableConsentStates, type Customer, type Journey } from './customer.js';
-import { calendarDateIn, daysBetween, daysBetweenInstants, type CalendarDate } from './dates.js';
+import { type Customer, emailableConsentStates, type Journey } from './customer.js';
+import { type CalendarDate, calendarDateIn, daysBetween, daysBetweenInstants } from './dates.js';
 import { isDeliverableAddress } from './email.js';
-import { featuresFor, variantFor, type CustomerPolicy } from './uplift/night-policy.js';
+import { type CustomerPolicy, featuresFor, variantFor } from './uplift/night-policy.js';
 import type { DecisionFeatures } from './uplift/targeting.js';
 
 /** Why a customer was not emailed tonight; every customer scanned ends with "sent", "held out" or one of these. */
@@ -65,7 +65,8 @@ export const skipReasonMeanings: Record<SkipReason, string> = {
   render_paused: "this campaign's emails kept failing to render tonight (see the logs), so it stopped for the rest of the night; fix its template",
   send_unconfirmed: 'SES may or may not have sent it; never resent, to avoid doubles',
   sending_paused: 'sending stopped for the night (SES paused or suspended the account, or IAM denied sending)',
-  campaign_paused: 'the deliverability guard paused this campaign (or all sending) after too many bounces or complaints; resume with `winback campaigns resume`',
+  campaign_paused:
+    'the deliverability guard paused this campaign (or all sending) after too many bounces or complaints; resume with `winback campaigns resume`',
   unreadable_record: 'the stored customer record could not be read',
   sure_thing: 'uplift targeting: likely to order anyway; the email (and its offer) would mostly give margin away',
   lost_cause: 'uplift targeting: unlikely to order, emailed or not; the email would cost more than it brings',
@@ -103,14 +104,23 @@ export type Decision =
  * `policy` is the night's plan for uplift targeting and offer sizing (absent: every campaign emails everyone eligible,
  * with its configured variant weights).
  */
-export function decide(customer: Customer, classification: Classification, config: CampaignConfig, asOf: CalendarDate, now: Date, policy?: CustomerPolicy): Decision {
+export function decide(
+  customer: Customer,
+  classification: Classification,
+  config: CampaignConfig,
+  asOf: CalendarDate,
+  now: Date,
+  policy?: CustomerPolicy,
+): Decision {
   if (classification.status === 'active' || classification.status === 'no_orders') return skip(classification.status);
   if (!isDeliverableAddress(customer.email)) return skip('no_email');
   if (customer.consent.state === 'unsubscribed') return skip('unsubscribed');
   if (!emailableConsentStates.has(customer.consent.state)) return skip('no_consent');
 
   const episode = calendarDateIn(customer.summary.lastOrderAt!, config.shop.timeZone);
-  const candidates = config.campaigns.filter((campaign) => campaign.enabled && campaign.audience.status === classification.status).sort((a, b) => b.priority - a.priority);
+  const candidates = config.campaigns
+    .filter((campaign) => campaign.enabled && campaign.audience.status === classification.status)
+    .sort((a, b) => b.priority - a.priority);
   if (candidates.length === 0) return skip('no_campaign');
   const eligible = candidates.filter((campaign) => audienceMiss(campaign, customer, classification) === undefined);
   if (eligible.length === 0) return skip(audienceMiss(candidates[0]!, customer, classification)!, candidates[0]!.id);
@@ -120,7 +130,9 @@ export function decide(customer: Customer, classification: Classification, confi
   if (journey && current) return continueJourney(journey, current, asOf, now, customer, config);
 
   const exits = exitsOf(customer, episode);
-  const open = eligible.filter((campaign) => !inCooldown(exits[campaign.id], now, config.guardrails.cooldownDays) && !(journey && journey.campaignId === campaign.id));
+  const open = eligible.filter(
+    (campaign) => !inCooldown(exits[campaign.id], now, config.guardrails.cooldownDays) && !(journey && journey.campaignId === campaign.id),
+  );
   if (open.length === 0) return skip('cooldown', eligible[0]!.id);
   const campaign = open[0]!;
   if (capReached(customer, now, config)) return skip('frequency_cap', campaign.id);
@@ -130,10 +142,25 @@ export function decide(customer: Customer, classification: Classification, confi
   const variant = assignment.arm === 'treatment' ? assignment.variant : variantFor(customer.customerId, campaign);
   const features = featuresFor(customer, classification, campaign, variant, now);
   const verdict = policy?.target(campaign, customer, classification, variant, features);
-  if (verdict && !verdict.email) return { kind: 'skip', reason: verdict.reason, campaignId: campaign.id, targeting: { marginMinor: verdict.marginMinor, discountSavedMinor: verdict.discountSavedMinor } };
+  if (verdict && !verdict.email)
+    return {
+      kind: 'skip',
+      reason: verdict.reason,
+      campaignId: campaign.id,
+      targeting: { marginMinor: verdict.marginMinor, discountSavedMinor: verdict.discountSavedMinor },
+    };
   const arm = assignment.arm === 'holdout' ? 'holdout' : assignment.variant.id;
   const next: Journey = { campaignId: campaign.id, episode, arm, startedOn: asOf, nextStep: 1, lastStepAt: now.toISOString() };
-  return { kind: arm === 'holdout' ? 'hold' : 'send', campaign, episode, step: 0, arm, journey: next, features, ...(verdict?.explored ? { explored: true } : {}) };
+  return {
+    kind: arm === 'holdout' ? 'hold' : 'send',
+    campaign,
+    episode,
+    step: 0,
+    arm,
+    journey: next,
+    features,
+    ...(verdict?.explored ? { explored: true } : {}),
+  };
 }
 
 function continueJourney(journey: Journey, campaign: Campaign, asOf: CalendarDate, now: Date, customer: Customer, config: CampaignConfig): Decision {

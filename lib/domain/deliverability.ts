@@ -72,7 +72,11 @@ export function parseScope(text: string): PauseScope {
 }
 
 /** The windowDays nights ending with `lastNight`, after the latest of the given resumes. */
-export function guardWindow(lastNight: CalendarDate, settings: Pick<DeliverabilitySettings, 'windowDays'>, resumes: readonly (string | undefined)[] = []): GuardWindow {
+export function guardWindow(
+  lastNight: CalendarDate,
+  settings: Pick<DeliverabilitySettings, 'windowDays'>,
+  resumes: readonly (string | undefined)[] = [],
+): GuardWindow {
   const resumedAt = resumes.reduce<string | undefined>((latest, at) => (at !== undefined && (latest === undefined || at > latest) ? at : latest), undefined);
   return { firstNight: addDays(lastNight, -(settings.windowDays - 1)), lastNight, ...(resumedAt ? { resumedAt } : {}) };
 }

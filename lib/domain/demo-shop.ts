@@ -1,6 +1,6 @@
-import { Faker, en } from '@faker-js/faker';
-import { applyOrder, emptySummary, type Consent, type Customer, type LineItem, type Order } from './customer.js';
-import { fromEpochDay, instantAt, isCalendarDate, isTimeZone, toEpochDay, type CalendarDate } from './dates.js';
+import { en, Faker } from '@faker-js/faker';
+import { applyOrder, type Consent, type Customer, emptySummary, type LineItem, type Order } from './customer.js';
+import { type CalendarDate, fromEpochDay, instantAt, isCalendarDate, isTimeZone, toEpochDay } from './dates.js';
 import { customerKey } from './identity.js';
 import { minorDigits } from './money.js';
 
@@ -50,8 +50,17 @@ const consentMix: ReadonlyArray<{ weight: number; value: Pick<Consent, 'state' |
 
 // Weighted towards the Dutch and German customers of a shop run from the Netherlands.
 const countryMix = (
-  [['NL', 'Europe/Amsterdam', 34], ['DE', 'Europe/Berlin', 24], ['BE', 'Europe/Brussels', 10], ['FR', 'Europe/Paris', 8], ['GB', 'Europe/London', 7],
-   ['IE', 'Europe/Dublin', 3], ['ES', 'Europe/Madrid', 4], ['AT', 'Europe/Vienna', 3], ['US', 'America/New_York', 7]] as const
+  [
+    ['NL', 'Europe/Amsterdam', 34],
+    ['DE', 'Europe/Berlin', 24],
+    ['BE', 'Europe/Brussels', 10],
+    ['FR', 'Europe/Paris', 8],
+    ['GB', 'Europe/London', 7],
+    ['IE', 'Europe/Dublin', 3],
+    ['ES', 'Europe/Madrid', 4],
+    ['AT', 'Europe/Vienna', 3],
+    ['US', 'America/New_York', 7],
+  ] as const
 ).map(([country, timeZone, weight]) => ({ weight, value: { country, timeZone } }));
 
 /** Shop-local hour of an order: quiet mornings, a lunch bump and an evening peak. */
@@ -104,7 +113,14 @@ export function* generateDemoShop(options: DemoShopOptions): Generator<DemoCusto
   if (!isTimeZone(shopTimeZone)) throw new RangeError(`unknown time zone ${JSON.stringify(shopTimeZone)}`);
   const faker = new Faker({ locale: [en] });
   const lastDay = toEpochDay(endDate);
-  const generation: Generation = { seed, firstDay: lastDay - historyDays + 1, lastDay, shopTimeZone, currency, catalogue: buildCatalogue(faker, seed, currency) };
+  const generation: Generation = {
+    seed,
+    firstDay: lastDay - historyDays + 1,
+    lastDay,
+    shopTimeZone,
+    currency,
+    catalogue: buildCatalogue(faker, seed, currency),
+  };
   for (let index = 0; index < customers; index += 1) yield demoCustomer(faker, generation, index);
 }
 
@@ -204,6 +220,10 @@ function gammaGap(faker: Faker, mean: number): number {
 
 /** Email local parts stay plain ASCII: accents are folded, anything else outside [a-z0-9] dropped. */
 function asciiPart(name: string): string {
-  return name.normalize('NFKD').toLowerCase().replace(/[^a-z0-9]/g, '') || 'customer';
+  return (
+    name
+      .normalize('NFKD')
+      .toLowerCase()
+      .replace(/[^a-z0-9]/g, '') || 'customer'
+  );
 }
-

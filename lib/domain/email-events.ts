@@ -1,5 +1,16 @@
 /** SES event types, as SES names them in `detail.eventType`. */
-export const emailEventTypes = ['Send', 'Delivery', 'Bounce', 'Complaint', 'Open', 'Click', 'Reject', 'DeliveryDelay', 'Rendering Failure', 'Subscription'] as const;
+export const emailEventTypes = [
+  'Send',
+  'Delivery',
+  'Bounce',
+  'Complaint',
+  'Open',
+  'Click',
+  'Reject',
+  'DeliveryDelay',
+  'Rendering Failure',
+  'Subscription',
+] as const;
 export type EmailEventType = (typeof emailEventTypes)[number];
 
 /** One SES event, reduced to what Winback records. */

@@ -61,7 +61,8 @@ export function findJsonSyntaxError(text: string): JsonSyntaxError | undefined {
           expected = afterValue();
           continue;
         }
-        if (char !== '"') return fail(offset, `expected a property name in double quotes, found ${describe(char)}${char === '}' ? ' (a trailing comma?)' : ''}`);
+        if (char !== '"')
+          return fail(offset, `expected a property name in double quotes, found ${describe(char)}${char === '}' ? ' (a trailing comma?)' : ''}`);
         {
           const end = stringEnd(text, offset);
           if (typeof end !== 'number') return fail(end.at, end.problem);
@@ -95,7 +96,10 @@ export function findJsonSyntaxError(text: string): JsonSyntaxError | undefined {
         } else {
           const literal = ['true', 'false', 'null'].find((word) => text.startsWith(word, offset));
           if (!literal) {
-            return fail(offset, `expected a value, found ${describe(char)}${char === ']' || char === '}' ? ' (a trailing comma?)' : char === "'" ? ' (strings take double quotes)' : ''}`);
+            return fail(
+              offset,
+              `expected a value, found ${describe(char)}${char === ']' || char === '}' ? ' (a trailing comma?)' : char === "'" ? ' (strings take double quotes)' : ''}`,
+            );
           }
           offset += literal.length;
         }

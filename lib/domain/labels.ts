@@ -1,7 +1,7 @@
-import { lifecycleStatuses } from './classification.js';
-import { skipReasonMeanings, type SkipReason } from './decisions.js';
+import type { lifecycleStatuses } from './classification.js';
+import { type SkipReason, skipReasonMeanings } from './decisions.js';
 import type { ReasonCode } from './reasons.js';
-import { valueTiers, type ValueTier } from './segments.js';
+import { type ValueTier, valueTiers } from './segments.js';
 import type { TargetingSkipReason } from './uplift/targeting.js';
 
 /**

@@ -28,7 +28,10 @@ const linkLike = /(?:[a-z][a-z0-9+.-]*:\/\/|\b(?:https?|ftp|mailto|javascript|da
  */
 export function greetingName(name: string | undefined): string | undefined {
   if (typeof name !== 'string') return undefined;
-  const normalized = name.normalize('NFC').replace(/[ \u00A0\u1680\u2000-\u200A\u202F\u205F\u3000]+/g, ' ').trim();
+  const normalized = name
+    .normalize('NFC')
+    .replace(/[ \u00A0\u1680\u2000-\u200A\u202F\u205F\u3000]+/g, ' ')
+    .trim();
   if (normalized === '') return undefined;
   if ([...normalized].length > maxGreetingNameLength) return undefined;
   if (unshowable.test(normalized) || linkLike.test(normalized)) return undefined;

@@ -12,7 +12,9 @@ export interface ResolvedOffer {
 export function resolveOffer(offer: Offer, variant: Variant, valueAtStakeMinor: number): ResolvedOffer {
   if (offer.kind === 'none' || offer.kind === 'free_shipping') return { kind: offer.kind, value: 0 };
   if (variant.offerValue !== undefined) return { kind: offer.kind, value: variant.offerValue };
-  const tier = [...offer.tiers].sort((a, b) => b.minValueAtStakeMinor - a.minValueAtStakeMinor).find((candidate) => valueAtStakeMinor >= candidate.minValueAtStakeMinor);
+  const tier = [...offer.tiers]
+    .sort((a, b) => b.minValueAtStakeMinor - a.minValueAtStakeMinor)
+    .find((candidate) => valueAtStakeMinor >= candidate.minValueAtStakeMinor);
   return { kind: offer.kind, value: tier?.value ?? offer.value };
 }
 

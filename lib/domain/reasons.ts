@@ -31,7 +31,8 @@ export function reasonsFor(customer: Customer, status: string, overdueRatio: num
   if (customer.feedback && negativeAnswers.has(customer.feedback.answer)) reasons.push('negative_feedback');
   if (customer.consent.source === 'complaint') reasons.push('complained');
   if (summary.orderCount >= 2 && (summary.couponOrders ?? 0) === summary.orderCount) reasons.push('discount_only');
-  if (summary.orderCount >= 3 && summary.lastOrderMinor !== undefined && summary.lastOrderMinor < 0.6 * summary.averageOrderValueMinor) reasons.push('spend_falling');
+  if (summary.orderCount >= 3 && summary.lastOrderMinor !== undefined && summary.lastOrderMinor < 0.6 * summary.averageOrderValueMinor)
+    reasons.push('spend_falling');
   if (summary.orderCount >= regularOrders && status === 'lost') reasons.push('regular_gone_quiet');
   return reasons;
 }

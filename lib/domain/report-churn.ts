@@ -1,9 +1,9 @@
-import { recentPurchaseDaysKept, type Customer } from './customer.js';
-import { addDays, calendarDateIn, daysBetween, type CalendarDate } from './dates.js';
+import { type Customer, recentPurchaseDaysKept } from './customer.js';
+import { addDays, type CalendarDate, calendarDateIn, daysBetween } from './dates.js';
 import { feedbackAnswers } from './feedback.js';
 import type { ReportOrder } from './report.js';
 import { expectedPurchases } from './scoring/models.js';
-import { daysPerUnit, type CustomerSummary, type FittedPurchaseModel } from './scoring/types.js';
+import { type CustomerSummary, daysPerUnit, type FittedPurchaseModel } from './scoring/types.js';
 import type { ReportedSend } from './sends.js';
 
 /**
@@ -121,8 +121,14 @@ export function reactivationUnits(
   windowDays: number,
 ): ReactivationUnit[] {
   const records: { customerId: string; night: CalendarDate; contact: Contact }[] = [
-    ...sends.map((send) => ({ customerId: send.customerId, night: send.asOf, contact: send.status === 'sent' ? ('emailed' as const) : send.status === 'held_out' ? ('held_out' as const) : ('not_emailed' as const) })),
-    ...decisions.filter((decision) => decision.outcome === 'skipped' && !notLapsedReasons.has(decision.reason ?? '')).map((decision) => ({ customerId: decision.customerId, night: decision.asOf, contact: 'not_emailed' as const })),
+    ...sends.map((send) => ({
+      customerId: send.customerId,
+      night: send.asOf,
+      contact: send.status === 'sent' ? ('emailed' as const) : send.status === 'held_out' ? ('held_out' as const) : ('not_emailed' as const),
+    })),
+    ...decisions
+      .filter((decision) => decision.outcome === 'skipped' && !notLapsedReasons.has(decision.reason ?? ''))
+      .map((decision) => ({ customerId: decision.customerId, night: decision.asOf, contact: 'not_emailed' as const })),
   ];
   const first = new Map<string, CalendarDate>();
   for (const record of records) {
@@ -138,7 +144,13 @@ export function reactivationUnits(
   }
   return [...first].map(([customerId, night]) => {
     const from = instantOf(night);
-    return { customerId, night, from, until: new Date(Date.parse(from) + windowDays * 86_400_000).toISOString(), contact: contactOf.get(customerId) ?? 'not_emailed' };
+    return {
+      customerId,
+      night,
+      from,
+      until: new Date(Date.parse(from) + windowDays * 86_400_000).toISOString(),
+      contact: contactOf.get(customerId) ?? 'not_emailed',
+    };
   });
 }
 
@@ -367,12 +379,16 @@ export function feedbackDistribution(sends: readonly ReportedSend[], commentLimi
     if (feedback.comment) comments.push({ at: feedback.at, night: send.asOf, campaignId: send.campaignId, answer: feedback.answer, comment: feedback.comment });
   }
   const known = feedbackAnswers.map(({ code, label }) => ({ answer: code as string, label: label as string, count: counts.get(code) ?? 0 }));
-  const unknown = [...counts].filter(([answer]) => !feedbackAnswers.some((known) => known.code === answer)).map(([answer, count]) => ({ answer, label: answer, count }));
+  const unknown = [...counts]
+    .filter(([answer]) => !feedbackAnswers.some((known) => known.code === answer))
+    .map(([answer, count]) => ({ answer, label: answer, count }));
   return {
     answers: [...known, ...unknown],
     total: [...counts.values()].reduce((sum, value) => sum + value, 0),
     byCampaign,
-    byNight: [...byNight].sort(([a], [b]) => (a < b ? -1 : 1)).map(([night, answers]) => ({ night, total: Object.values(answers).reduce((sum, value) => sum + value, 0), answers })),
+    byNight: [...byNight]
+      .sort(([a], [b]) => (a < b ? -1 : 1))
+      .map(([night, answers]) => ({ night, total: Object.values(answers).reduce((sum, value) => sum + value, 0), answers })),
     comments: comments.sort((a, b) => (a.at < b.at ? 1 : a.at > b.at ? -1 : 0)).slice(0, commentLimit),
   };
 }

@@ -92,7 +92,12 @@ export interface CampaignReport extends MetricsView {
   readonly deliverability: DeliverabilityView;
   /** Present while the campaign does not send: its own pause, or the shop's (all sending). */
   readonly paused?: PauseView;
-  readonly byVariant: readonly (MetricsView & { readonly variant: string; readonly treated?: GroupView; readonly lift?: LiftView; readonly verdict?: Verdict })[];
+  readonly byVariant: readonly (MetricsView & {
+    readonly variant: string;
+    readonly treated?: GroupView;
+    readonly lift?: LiftView;
+    readonly verdict?: Verdict;
+  })[];
   readonly byStep: readonly (MetricsView & { readonly step: number; readonly delayDays?: number })[];
   readonly byNight: readonly (MetricsView & { readonly night: CalendarDate })[];
   /**
@@ -138,7 +143,9 @@ export interface Report {
   /** The whole shop over the nights in range (not narrowed by --campaign). */
   readonly churn: ChurnView;
   readonly reasons: ReasonsView;
-  readonly notes: Readonly<Record<'opened' | 'conversions' | 'lift' | 'discountCost' | 'deliverability' | 'churn' | 'reactivation' | 'calibration' | 'reasons', string>>;
+  readonly notes: Readonly<
+    Record<'opened' | 'conversions' | 'lift' | 'discountCost' | 'deliverability' | 'churn' | 'reactivation' | 'calibration' | 'reasons', string>
+  >;
 }
 
 export interface ChurnView {

@@ -1,4 +1,4 @@
-import { daysBetweenInstants, type CalendarDate } from './dates.js';
+import { type CalendarDate, daysBetweenInstants } from './dates.js';
 import { divideRoundHalfEven, formatMoney } from './money.js';
 import type { ReportedSend } from './sends.js';
 
@@ -245,13 +245,27 @@ export interface LiftUnit {
  * quiet-hours send that went out hours later is not measured from a later start than its holdout twin.
  */
 export function liftUnits(sends: readonly ReportedSend[]): LiftUnit[] {
-  const units = new Map<string, { customerId: string; campaignId: string; arm: string; holdout: boolean; exposures: string[]; coupons: Map<string, ReportedSend['offer']> }>();
+  const units = new Map<
+    string,
+    { customerId: string; campaignId: string; arm: string; holdout: boolean; exposures: string[]; coupons: Map<string, ReportedSend['offer']> }
+  >();
   for (const send of sends) {
     if (send.status !== 'sent' && send.status !== 'held_out') continue;
     const key = `${send.customerId}\u0000${send.campaignId}\u0000${send.episode}`;
     let unit = units.get(key);
     const holdout = send.status === 'held_out';
-    if (!unit) units.set(key, (unit = { customerId: send.customerId, campaignId: send.campaignId, arm: send.arm ?? (holdout ? 'holdout' : 'unknown'), holdout, exposures: [], coupons: new Map() }));
+    if (!unit)
+      units.set(
+        key,
+        (unit = {
+          customerId: send.customerId,
+          campaignId: send.campaignId,
+          arm: send.arm ?? (holdout ? 'holdout' : 'unknown'),
+          holdout,
+          exposures: [],
+          coupons: new Map(),
+        }),
+      );
     unit.exposures.push(send.reservedAt);
     if (send.offerCode) unit.coupons.set(send.offerCode.toUpperCase(), send.offer);
   }

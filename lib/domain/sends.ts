@@ -41,7 +41,18 @@ export interface SendReservation extends SendKey {
  */
 export type LedgerStatus = 'reserved' | 'sent' | 'failed' | 'held_out' | 'scheduled' | 'cancelled';
 
-export const recordedEmailEvents = ['delivered', 'bounced', 'softBounced', 'complained', 'opened', 'clicked', 'rejected', 'delayed', 'renderingFailed', 'unsubscribed'] as const;
+export const recordedEmailEvents = [
+  'delivered',
+  'bounced',
+  'softBounced',
+  'complained',
+  'opened',
+  'clicked',
+  'rejected',
+  'delayed',
+  'renderingFailed',
+  'unsubscribed',
+] as const;
 export type RecordedEmailEvent = (typeof recordedEmailEvents)[number];
 
 export type AttributionRule = 'coupon' | 'click' | 'window';

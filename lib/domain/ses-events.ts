@@ -1,10 +1,10 @@
 import { z } from 'zod';
-import { invalidInput } from './errors.js';
 import { isCalendarDate } from './dates.js';
 import { normalizeEmail } from './email.js';
+import type { EmailEvent, EmailEventType } from './email-events.js';
+import { invalidInput } from './errors.js';
 import { formatPath } from './field-path.js';
 import { plausibleTimeAt } from './webhooks/raw-json.js';
-import type { EmailEvent, EmailEventType } from './email-events.js';
 
 /**
  * The EventBridge detail-types of SES email sending events (SES v2 event destinations publish to the default bus
@@ -51,7 +51,12 @@ const tagPattern = /^[A-Za-z0-9_-]{1,256}$/;
 // JSON.parse makes `__proto__` an own key; copied onto a plain object by assignment it would swap the prototype.
 const unsafeKeys = new Set(['__proto__', 'constructor', 'prototype']);
 
-const token = (max: number) => z.string().min(1).max(max).regex(/^[\x21-\x7E]+$/, 'expected printable ASCII without spaces');
+const token = (max: number) =>
+  z
+    .string()
+    .min(1)
+    .max(max)
+    .regex(/^[\x21-\x7E]+$/, 'expected printable ASCII without spaces');
 
 const instant = z
   .string()
@@ -77,7 +82,10 @@ const address = z
   .transform(normalizeEmail);
 
 const recipients = z.array(address).min(1).max(maxRecipients);
-const recipientObjects = z.array(z.looseObject({ emailAddress: address })).min(1).max(maxRecipients);
+const recipientObjects = z
+  .array(z.looseObject({ emailAddress: address }))
+  .min(1)
+  .max(maxRecipients);
 
 const mailSchema = z.looseObject({
   messageId: token(256),
@@ -181,7 +189,8 @@ export function parseSesEvent(envelope: unknown, receivedAt: Date): EmailEvent {
   const base = { eventId: id, type: detail.eventType, messageId: mail.messageId, tags: flattenTags(mail.tags) };
   // A time ahead of receipt (beyond clock skew) would let a forged open or click outrank what really happened later.
   plausibleTimeAt('time', new Date(time).toISOString(), receivedAt);
-  const at = (own: string | undefined, field?: string) => plausibleTimeAt(own === undefined || !field ? 'time' : field, new Date(own ?? time).toISOString(), receivedAt);
+  const at = (own: string | undefined, field?: string) =>
+    plausibleTimeAt(own === undefined || !field ? 'time' : field, new Date(own ?? time).toISOString(), receivedAt);
 
   switch (detail.eventType) {
     case 'Bounce': {
@@ -248,7 +257,6 @@ function flattenTags(tags: Readonly<Record<string, readonly string[]>> | undefin
 function unique(addresses: readonly string[]): string[] {
   return [...new Set(addresses)];
 }
-
 
 function unreachable(detail: never): never {
   throw invalidInput('detail.eventType', `unsupported event type ${JSON.stringify((detail as SesDetail).eventType)}`);

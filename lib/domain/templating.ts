@@ -5,6 +5,7 @@ import {
   DecrementTag,
   EchoTag,
   ForTag,
+  type FS,
   IfTag,
   IncrementTag,
   Liquid,
@@ -12,11 +13,10 @@ import {
   Output,
   TablerowTag,
   Tag,
-  UnlessTag,
-  type FS,
-  type Template,
   type TagToken,
+  type Template,
   type TopLevelToken,
+  UnlessTag,
   type Value,
 } from 'liquidjs';
 import { emailFeedbackAnswers, emailFeedbackQuestion } from './feedback.js';
@@ -182,7 +182,10 @@ export function renderEmail(content: EmailContent, variables: TemplateVariables)
 
 /** A subject is one header line: line breaks from a name or a template must never start a new header. */
 export function singleLine(text: string): string {
-  return text.replace(/[\r\n\u2028\u2029]+/g, ' ').replace(/\s{2,}/g, ' ').trim();
+  return text
+    .replace(/[\r\n\u2028\u2029]+/g, ' ')
+    .replace(/\s{2,}/g, ' ')
+    .trim();
 }
 
 function hiddenPreheader(text: string): string {
@@ -202,7 +205,10 @@ function withPreheader(body: string, preheader: string): string {
 /** The survey's question and answers; with `enabled` false, the question and no answers (templates test `feedback.answers.size`). */
 export function feedbackVariables(urlFor: (answerCode: string) => string, enabled = true): TemplateVariables['feedback'] {
   if (!enabled) return { question: emailFeedbackQuestion, answers: [] };
-  return { question: emailFeedbackQuestion, answers: emailFeedbackAnswers.map((answer) => ({ code: answer.code, label: answer.label, url: urlFor(answer.code) })) };
+  return {
+    question: emailFeedbackQuestion,
+    answers: emailFeedbackAnswers.map((answer) => ({ code: answer.code, label: answer.label, url: urlFor(answer.code) })),
+  };
 }
 
 /** What every marketing email must show, in its HTML and its text part alike (CAN-SPAM, RFC 8058, GDPR Art. 21). */
@@ -307,10 +313,13 @@ const protectedNames: ReadonlySet<string> = new Set(requiredParts.map((part) => 
 function redefinitions(templates: readonly Template[], found = new Set<string>()): Set<string> {
   for (const template of templates) {
     const assigned =
-      template instanceof AssignTag ? (template as unknown as { key: string }).key
-      : template instanceof CaptureTag || template instanceof IncrementTag || template instanceof DecrementTag ? (template as unknown as { variable: string }).variable
-      : template instanceof ForTag || template instanceof TablerowTag ? (template as unknown as { variable: string }).variable
-      : undefined;
+      template instanceof AssignTag
+        ? (template as unknown as { key: string }).key
+        : template instanceof CaptureTag || template instanceof IncrementTag || template instanceof DecrementTag
+          ? (template as unknown as { variable: string }).variable
+          : template instanceof ForTag || template instanceof TablerowTag
+            ? (template as unknown as { variable: string }).variable
+            : undefined;
     if (assigned !== undefined && protectedNames.has(assigned)) found.add(assigned);
     for (const nested of childrenOf(template)) redefinitions(nested, found);
   }
@@ -319,7 +328,11 @@ function redefinitions(templates: readonly Template[], found = new Set<string>()
 
 function childrenOf(template: Template): Template[][] {
   const tag = template as { templates?: Template[]; elseTemplates?: Template[]; branches?: { templates: Template[] }[] };
-  return [...(tag.templates ? [tag.templates] : []), ...(tag.elseTemplates ? [tag.elseTemplates] : []), ...(tag.branches ?? []).map((branch) => branch.templates)];
+  return [
+    ...(tag.templates ? [tag.templates] : []),
+    ...(tag.elseTemplates ? [tag.elseTemplates] : []),
+    ...(tag.branches ?? []).map((branch) => branch.templates),
+  ];
 }
 
 export type TemplatePart = 'subject' | 'preheader' | 'html' | 'text';
@@ -341,7 +354,10 @@ export function templateProblems(source: string, part: TemplatePart): string[] {
   if (part === 'html' || part === 'text') {
     const shown = shownBy(templates).parts;
     for (const required of requiredParts) {
-      if (!shown.has(required)) problems.push(`must show ${required.what} on every branch of the template: include ${required.name} outside any condition or loop (or in every branch)`);
+      if (!shown.has(required))
+        problems.push(
+          `must show ${required.what} on every branch of the template: include ${required.name} outside any condition or loop (or in every branch)`,
+        );
     }
   }
   return problems;

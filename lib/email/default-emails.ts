@@ -31,7 +31,9 @@ export const defaultEmailCopy: Readonly<Record<string, readonly EmailCopy[]>> = 
   'lost-winback': [
     {
       headline: 'We miss you, {{ customer.first_name }}',
-      paragraphs: ["It has been a while. A lot has changed since your {{ customer.last_products | first | default: 'last order' }}, and we would love to show you."],
+      paragraphs: [
+        "It has been a while. A lot has changed since your {{ customer.last_products | first | default: 'last order' }}, and we would love to show you.",
+      ],
       callToAction: 'Come back and save',
       recommendationsTitle: 'New favourites in the shop',
     },

@@ -1,6 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { unauthorized } from './errors.js';
-import { header, type HttpEvent } from './responses.js';
+import { type HttpEvent, header } from './responses.js';
 
 /**
  * Checks `Authorization: Bearer <token>` in constant time (both sides hashed to the same length first). On AWS the

@@ -1,5 +1,5 @@
 import type { CampaignConfig } from '../config/campaign-config.js';
-import { escapeHtml, html, type HttpResult } from './responses.js';
+import { escapeHtml, type HttpResult, html } from './responses.js';
 
 /** How the pages a customer lands on from an email (unsubscribe, feedback) look: the shop's own name, logo, colour. */
 export interface PageBranding {

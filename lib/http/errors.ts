@@ -9,7 +9,11 @@ export class HttpError extends Error {
     readonly status: number,
     readonly code: string,
     message: string,
-    readonly details: { readonly field?: string; readonly problem?: string; readonly problems?: readonly { readonly path: string; readonly problem: string }[] } = {},
+    readonly details: {
+      readonly field?: string;
+      readonly problem?: string;
+      readonly problems?: readonly { readonly path: string; readonly problem: string }[];
+    } = {},
     options?: { cause?: unknown },
   ) {
     super(message, options);

@@ -2,7 +2,7 @@ import middy, { type MiddlewareObj } from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { count, instrumentation, logger } from '../observability.js';
 import { toHttpError } from './errors.js';
-import { json, type HttpEvent, type HttpResult } from './responses.js';
+import { type HttpEvent, type HttpResult, json } from './responses.js';
 
 /**
  * One place that turns errors into answers: an HttpError (or a domain error about the input, see toHttpError)

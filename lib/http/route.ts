@@ -10,7 +10,13 @@ export function pathToken(event: HttpEvent): string {
     return decodeURIComponent(segments.at(-1) ?? '');
   } catch (error) {
     // A malformed percent-escape is the sender's mistake: 400, not the URIError as a 500.
-    throw new HttpError(400, 'invalid_path', 'token: malformed percent-escape', { field: 'token', problem: 'malformed percent-escape in the link' }, { cause: error });
+    throw new HttpError(
+      400,
+      'invalid_path',
+      'token: malformed percent-escape',
+      { field: 'token', problem: 'malformed percent-escape in the link' },
+      { cause: error },
+    );
   }
 }
 

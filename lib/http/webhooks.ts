@@ -3,7 +3,7 @@ import type { WebhookDelivery } from '../domain/orders/incoming-order.js';
 import { acceptDelivery, type DeliveryDependencies } from '../usecases/accept-delivery.js';
 import { tableAdapters } from '../wiring.js';
 import { storageUnavailable, toHttpError } from './errors.js';
-import { json, type HttpResult } from './responses.js';
+import { type HttpResult, json } from './responses.js';
 
 /** Shopify orders with hundreds of line items stay well under this; anything larger is not an order. */
 export const webhookBodyLimitBytes = 1024 * 1024;

@@ -1,5 +1,5 @@
-import { parse, type CsvError } from 'csv-parse';
 import type { Readable } from 'node:stream';
+import { type CsvError, parse } from 'csv-parse';
 
 /** One CSV record with the line it starts on (1 is the header), or a record the CSV grammar could not read. */
 export type CsvRow =
@@ -27,7 +27,12 @@ export async function* readCsv(input: Readable): AsyncGenerator<CsvRow> {
       info: true,
       raw: true,
       on_skip: (error: CsvError | undefined) => {
-        if (error) broken.push({ kind: 'broken', line: (error as CsvError & { lines?: number }).lines ?? 0, problem: error.message.replace(/^Invalid Record Length: |^Invalid Opening Quote: |^Invalid Closing Quote: /, '') });
+        if (error)
+          broken.push({
+            kind: 'broken',
+            line: (error as CsvError & { lines?: number }).lines ?? 0,
+            problem: error.message.replace(/^Invalid Record Length: |^Invalid Opening Quote: |^Invalid Closing Quote: /, ''),
+          });
         return undefined;
       },
     }),

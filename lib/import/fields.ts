@@ -10,7 +10,9 @@ import { RowProblem } from './records.js';
  */
 export function exportTimeAt(field: string, text: string, receivedAt: Date): string {
   const shopify = /^(\d{4}-\d{2}-\d{2})[ T](\d{2}:\d{2}(?::\d{2})?)\s*(?:([+-]\d{2}):?(\d{2})|(Z|UTC))$/.exec(text.trim());
-  const iso = shopify ? `${shopify[1]}T${shopify[2]!.length === 5 ? `${shopify[2]}:00` : shopify[2]}${shopify[5] ? 'Z' : `${shopify[3]}:${shopify[4]}`}` : text.trim();
+  const iso = shopify
+    ? `${shopify[1]}T${shopify[2]!.length === 5 ? `${shopify[2]}:00` : shopify[2]}${shopify[5] ? 'Z' : `${shopify[3]}:${shopify[4]}`}`
+    : text.trim();
   const time = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:\d{2})$/.test(iso) ? new Date(iso) : undefined;
   if (!time || Number.isNaN(time.getTime()) || !sameCalendarDay(iso, time)) {
     throw new RowProblem(field, `expected a time like "2025-10-07 09:50:26 +0200", got ${JSON.stringify(text.slice(0, 40))}`);
@@ -48,11 +50,17 @@ export function emailAt(field: string, text: string | undefined): string | undef
 
 /** yes/no, true/false, 1/0 (Shopify writes `yes`/`no`); consent states by name too. */
 export function consentAt(field: string, text: string): ConsentState {
-  const value = text.trim().toLowerCase().replace(/[\s-]+/g, '_');
+  const value = text
+    .trim()
+    .toLowerCase()
+    .replace(/[\s-]+/g, '_');
   if (['yes', 'y', 'true', '1', 'subscribed', 'opted_in'].includes(value)) return 'subscribed';
   if (['no', 'n', 'false', '0', 'not_subscribed'].includes(value)) return 'not_subscribed';
   if (['unsubscribed', 'pending', 'soft_opt_in', 'unknown'].includes(value)) return value as ConsentState;
-  throw new RowProblem(field, `expected yes or no (or a consent state: subscribed, not_subscribed, unsubscribed, pending), got ${JSON.stringify(text.slice(0, 40))}`);
+  throw new RowProblem(
+    field,
+    `expected yes or no (or a consent state: subscribed, not_subscribed, unsubscribed, pending), got ${JSON.stringify(text.slice(0, 40))}`,
+  );
 }
 
 /** An ISO 3166-1 alpha-2 code when the cell holds one; a country name or anything else is left out. */
@@ -63,7 +71,8 @@ export function countryCodeOf(text: string | undefined): string | undefined {
 
 export function quantityAt(field: string, text: string): number {
   const quantity = Number(text);
-  if (!/^\d{1,5}$/.test(text.trim()) || quantity < 1 || quantity > 10_000) throw new RowProblem(field, `expected a whole number from 1 to 10000, got ${JSON.stringify(text.slice(0, 20))}`);
+  if (!/^\d{1,5}$/.test(text.trim()) || quantity < 1 || quantity > 10_000)
+    throw new RowProblem(field, `expected a whole number from 1 to 10000, got ${JSON.stringify(text.slice(0, 20))}`);
   return quantity;
 }
 

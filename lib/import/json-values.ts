@@ -1,7 +1,9 @@
 import { StringDecoder } from 'node:string_decoder';
 
 /** One top-level JSON value's text and the line it starts on, or text that cannot be one. */
-export type JsonValueText = { readonly kind: 'value'; readonly line: number; readonly text: string } | { readonly kind: 'broken'; readonly line: number; readonly problem: string };
+export type JsonValueText =
+  | { readonly kind: 'value'; readonly line: number; readonly text: string }
+  | { readonly kind: 'broken'; readonly line: number; readonly problem: string };
 
 /** A value longer than this is refused (an unclosed string would otherwise read the rest of the file into memory). */
 const maxValueChars = 16_000_000;

@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import type { IncomingOrder } from '../domain/orders/incoming-order.js';
-import { cell, readCsv, type CsvRow } from './csv.js';
+import { type CsvRow, cell, readCsv } from './csv.js';
 import { amountAt, clipped, consentAt, currencyAt, emailAt, exportTimeAt } from './fields.js';
-import { invalidRecord, noEmailReason, RowProblem, type ImportRecord, type ParseOptions } from './records.js';
+import { type ImportRecord, invalidRecord, noEmailReason, type ParseOptions, RowProblem } from './records.js';
 
 /**
  * The plain format for any other platform: `customer_id,email,date,amount[,currency,first_name,consent,order_id]`,
@@ -50,7 +50,12 @@ function toIncomingOrder(row: Readonly<Record<string, string>>, options: ParseOp
   const totalMinor = amountAt('amount', amountText, currency);
   const orderIdText = cell(row, 'order_id');
   if (orderIdText !== undefined && !/^\S{1,128}$/.test(orderIdText)) throw new RowProblem('order_id', 'expected 1-128 characters without spaces');
-  const orderId = orderIdText ?? `h-${createHash('sha256').update([customerId ?? '', email, placedAt, totalMinor, currency].join('\u0000')).digest('hex').slice(0, 32)}`;
+  const orderId =
+    orderIdText ??
+    `h-${createHash('sha256')
+      .update([customerId ?? '', email, placedAt, totalMinor, currency].join('\u0000'))
+      .digest('hex')
+      .slice(0, 32)}`;
   const consentText = cell(row, 'consent');
   const firstName = clipped(cell(row, 'first_name'), 255);
   return {

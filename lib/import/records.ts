@@ -45,6 +45,7 @@ export class RowProblem extends Error {
 /** Turns what a row's conversion threw (a RowProblem, or a 400 from the shared webhook readers) into an invalid record. */
 export function invalidRecord(error: unknown, line: number, rows: number, fallbackField = 'row'): ImportRecord {
   if (error instanceof RowProblem) return { kind: 'invalid', line, rows, field: error.field, problem: error.problem };
-  if (error instanceof InvalidInputError || error instanceof MalformedJsonError) return { kind: 'invalid', line, rows, field: error instanceof InvalidInputError ? error.field : fallbackField, problem: error.problem };
+  if (error instanceof InvalidInputError || error instanceof MalformedJsonError)
+    return { kind: 'invalid', line, rows, field: error instanceof InvalidInputError ? error.field : fallbackField, problem: error.problem };
   return { kind: 'invalid', line, rows, field: fallbackField, problem: error instanceof Error ? error.message : String(error) };
 }

@@ -1,7 +1,7 @@
 import type { Readable } from 'node:stream';
-import { cell, readCsv, type CsvRow } from './csv.js';
+import { type CsvRow, cell, readCsv } from './csv.js';
 import { clipped, consentAt, countryCodeOf, emailAt } from './fields.js';
-import { invalidRecord, noEmailReason, RowProblem, type ImportRecord, type ParseOptions } from './records.js';
+import { type ImportRecord, invalidRecord, noEmailReason, type ParseOptions, RowProblem } from './records.js';
 
 /**
  * Shopify admin's customers export CSV, one row per customer, in either layout Shopify has written: the current one
@@ -48,7 +48,14 @@ function customerRecord(row: Readonly<Record<string, string>>, line: number, opt
       ...(firstName !== undefined ? { firstName } : {}),
       ...(lastName !== undefined ? { lastName } : {}),
       ...(country !== undefined ? { country } : {}),
-      ...(accepts !== undefined ? { consent: { state: consentAt(cell(row, 'Accepts Email Marketing') ? 'Accepts Email Marketing' : 'Accepts Marketing', accepts), updatedAt: options.exportedAt.toISOString() } } : {}),
+      ...(accepts !== undefined
+        ? {
+            consent: {
+              state: consentAt(cell(row, 'Accepts Email Marketing') ? 'Accepts Email Marketing' : 'Accepts Marketing', accepts),
+              updatedAt: options.exportedAt.toISOString(),
+            },
+          }
+        : {}),
     },
   };
 }

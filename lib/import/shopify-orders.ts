@@ -1,8 +1,8 @@
 import type { Readable } from 'node:stream';
 import type { IncomingOrder } from '../domain/orders/incoming-order.js';
-import { cell, readCsv, type CsvRow } from './csv.js';
+import { type CsvRow, cell, readCsv } from './csv.js';
 import { amountAt, clipped, consentAt, countryCodeOf, currencyAt, emailAt, exportTimeAt, quantityAt } from './fields.js';
-import { invalidRecord, noEmailReason, RowProblem, type ImportRecord, type ParseOptions } from './records.js';
+import { type ImportRecord, invalidRecord, noEmailReason, type ParseOptions, RowProblem } from './records.js';
 
 /**
  * Shopify admin's "Export orders" CSV (DESIGN.md section 7):
@@ -108,7 +108,10 @@ function toIncomingOrder(group: OrderRows, options: ParseOptions): IncomingOrder
   const { firstName, lastName } = splitName(cell(first, 'Billing Name', 'Shipping Name'));
   const country = countryCodeOf(cell(first, 'Billing Country', 'Shipping Country'));
   const accepts = cell(first, 'Accepts Marketing', 'Accepts Email Marketing');
-  const updatedAt = [placedAt, paidAt, fulfilledAt, cancelledAt].filter((time): time is string => time !== undefined).sort().at(-1)!;
+  const updatedAt = [placedAt, paidAt, fulfilledAt, cancelledAt]
+    .filter((time): time is string => time !== undefined)
+    .sort()
+    .at(-1)!;
   return {
     source: 'shopify',
     orderId,
@@ -136,7 +139,11 @@ function toIncomingOrder(group: OrderRows, options: ParseOptions): IncomingOrder
 
 /** "Ana Lopes" into first and last name; a single word is a first name. */
 export function splitName(name: string | undefined): { firstName?: string; lastName?: string } {
-  const parts = name?.trim().split(/\s+/).filter((part) => part !== '') ?? [];
+  const parts =
+    name
+      ?.trim()
+      .split(/\s+/)
+      .filter((part) => part !== '') ?? [];
   if (parts.length === 0) return {};
   const [firstName, ...rest] = parts;
   return { firstName: clipped(firstName, 255)!, ...(rest.length > 0 ? { lastName: clipped(rest.join(' '), 255)! } : {}) };

@@ -1,8 +1,8 @@
 import type { Readable } from 'node:stream';
 import { wooCommerceOrderFrom } from '../domain/orders/woocommerce.js';
 import { parseJsonText } from '../domain/webhooks/raw-json.js';
-import { splitJsonValues, type JsonValueText } from './json-values.js';
-import { invalidRecord, noEmailReason, type ImportRecord, type ParseOptions } from './records.js';
+import { type JsonValueText, splitJsonValues } from './json-values.js';
+import { type ImportRecord, invalidRecord, noEmailReason, type ParseOptions } from './records.js';
 
 /**
  * WooCommerce REST v3 orders as saved from `GET /wp-json/wc/v3/orders` pages: a JSON array of orders, or one order per
@@ -29,7 +29,13 @@ export function wooCommerceRecord(text: string | unknown, line: number, options:
     const value = typeof text === 'string' ? parseJsonText(text) : text;
     // A saved page may hold the API's error instead of orders: say so rather than "id: required".
     if (value && typeof value === 'object' && !Array.isArray(value) && 'code' in value && 'message' in value && !('id' in value)) {
-      return { kind: 'invalid', line, rows: 1, field: 'json', problem: `an API error, not an order: ${String((value as { message: unknown }).message).slice(0, 200)}` };
+      return {
+        kind: 'invalid',
+        line,
+        rows: 1,
+        field: 'json',
+        problem: `an API error, not an order: ${String((value as { message: unknown }).message).slice(0, 200)}`,
+      };
     }
     const order = wooCommerceOrderFrom(value, options.receivedAt);
     if (!order.customer.email) return { kind: 'skipped', line, rows: 1, reason: noEmailReason };

@@ -19,7 +19,7 @@ export function nightWhen(asOf: string | undefined): { asOf?: string; at?: Date 
   return asOf === undefined ? {} : isCalendarDate(asOf) ? { asOf } : { at: new Date(asOf) };
 }
 
-const runId = z.string().regex(/^[A-Za-z0-9-]{8,64}$/, 'expected the night\'s run id');
+const runId = z.string().regex(/^[A-Za-z0-9-]{8,64}$/, "expected the night's run id");
 
 /** One segment worker invocation, as the state machine's Map passes it (and the worker's own output, looped back). */
 export const segmentInputSchema = z.strictObject({

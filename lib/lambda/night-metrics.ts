@@ -11,6 +11,6 @@ export function countNight(summary: NightSummary): void {
   count('HeldOut', summary.heldOut);
   if (summary.stoppedBy) {
     count('SendingStopped');
-    logger.error('SES stopped the night\'s sending', { stoppedBy: summary.stoppedBy, runId: summary.runId });
+    logger.error("SES stopped the night's sending", { stoppedBy: summary.stoppedBy, runId: summary.runId });
   }
 }

@@ -1,9 +1,9 @@
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import workflow from './night-workflow.generated.json' with { type: 'json' };
 import type { SendKey } from '../domain/sends.js';
 import { EmailSendError, type EmailSender } from '../ports/email-sender.js';
 import type { NightSummary } from '../ports/runs.js';
 import { localLambdaContext } from './lambda-context.js';
+import workflow from './night-workflow.generated.json' with { type: 'json' };
 import { PlayedSendQueue, type SendQueuePlayed } from './send-queue-player.js';
 
 /**
@@ -18,7 +18,10 @@ type Handler = (event: unknown, context: Context) => Promise<unknown>;
 
 /** Thrown by a test's task fault to stand for an error of the Lambda service (not of the function): throttling, an outage. */
 export class LambdaServiceError extends Error {
-  constructor(name: 'Lambda.TooManyRequestsException' | 'Lambda.ServiceException' | 'Lambda.AWSLambdaException' | 'Lambda.SdkClientException', message: string) {
+  constructor(
+    name: 'Lambda.TooManyRequestsException' | 'Lambda.ServiceException' | 'Lambda.AWSLambdaException' | 'Lambda.SdkClientException',
+    message: string,
+  ) {
     super(message);
     this.name = name;
   }
@@ -241,7 +244,8 @@ export async function runNightWorkflow(input: { source?: string; asOf?: string }
       return { Attributes: { ApproximateNumberOfMessages: '0', ApproximateNumberOfMessagesNotVisible: '0', ApproximateNumberOfMessagesDelayed: '0' } };
     };
   }
-  for (const [name, state] of Object.entries(workflow.definition.States as Record<string, Record<string, unknown>>)) if (state.Type === 'Wait') waitTimeOverrides[name] = 0;
+  for (const [name, state] of Object.entries(workflow.definition.States as Record<string, Record<string, unknown>>))
+    if (state.Type === 'Wait') waitTimeOverrides[name] = 0;
 
   const states: Record<string, number> = {};
   const retried: Record<string, number> = {};
@@ -272,7 +276,12 @@ export async function runNightWorkflow(input: { source?: string; asOf?: string }
       ...(error ? { error } : {}),
       states,
       retried,
-      sendQueue: { ...played, sent: current.sent, sentByCampaign: { ...current.sentByCampaign }, ...(current.stoppedBy ? { stoppedBy: current.stoppedBy } : {}) },
+      sendQueue: {
+        ...played,
+        sent: current.sent,
+        sentByCampaign: { ...current.sentByCampaign },
+        ...(current.stoppedBy ? { stoppedBy: current.stoppedBy } : {}),
+      },
     };
   } finally {
     await queue.drain().catch(() => undefined);
@@ -286,7 +295,11 @@ export async function runNightWorkflow(input: { source?: string; asOf?: string }
  * Invokes one handler as its trigger would, with the overrides of a local night (the played queue, the sender's
  * clock), and plays what it put on the send queue to the end: the local scheduled sender runs this way.
  */
-export async function invokeWithQueue(folder: string, event: unknown, options: Pick<NightWorkflowOptions, 'dependencies'> = {}): Promise<{ result: unknown; sendQueue: NightWorkflowRun['sendQueue'] }> {
+export async function invokeWithQueue(
+  folder: string,
+  event: unknown,
+  options: Pick<NightWorkflowOptions, 'dependencies'> = {},
+): Promise<{ result: unknown; sendQueue: NightWorkflowRun['sendQueue'] }> {
   if (current.queue) throw new Error('a local night is already running in this process');
   process.env.SEND_QUEUE_URL ??= localQueue.url;
   const wiring = await import('../wiring.js');
@@ -302,7 +315,15 @@ export async function invokeWithQueue(folder: string, event: unknown, options: P
   try {
     const result = await handler(event, localLambdaContext(folder) as unknown as Context);
     const played = await queue.drain();
-    return { result, sendQueue: { ...played, sent: current.sent, sentByCampaign: { ...current.sentByCampaign }, ...(current.stoppedBy ? { stoppedBy: current.stoppedBy } : {}) } };
+    return {
+      result,
+      sendQueue: {
+        ...played,
+        sent: current.sent,
+        sentByCampaign: { ...current.sentByCampaign },
+        ...(current.stoppedBy ? { stoppedBy: current.stoppedBy } : {}),
+      },
+    };
   } finally {
     await queue.drain().catch(() => undefined);
     wiring.overrideDependencies(undefined);

@@ -10,18 +10,18 @@
  * measured against emailing nobody, two ways: expected (from the known probabilities: noise-free) and realised (with
  * the same random draw per customer under every policy).
  */
-import { parseCampaignConfig, type Campaign } from '../config/campaign-config.js';
+import { type Campaign, parseCampaignConfig } from '../config/campaign-config.js';
 import defaultConfig from '../config/default-campaign-config.json' with { type: 'json' };
 import { assignArm } from '../domain/assignment.js';
 import type { Classification } from '../domain/classification.js';
 import type { Customer } from '../domain/customer.js';
 import type { UpliftRow } from '../domain/uplift/learners.js';
-import { offerSegment, type CampaignHistory } from '../domain/uplift/ledger-training.js';
-import { customerPolicy, featuresFor, offerOf, planCampaignPolicy, variantFor, type CampaignPolicyPlan } from '../domain/uplift/night-policy.js';
-import { addToArm, emptyArm, type ArmStats } from '../domain/uplift/offer-allocation.js';
+import { type CampaignHistory, offerSegment } from '../domain/uplift/ledger-training.js';
+import { type CampaignPolicyPlan, customerPolicy, featuresFor, offerOf, planCampaignPolicy, variantFor } from '../domain/uplift/night-policy.js';
+import { type ArmStats, addToArm, emptyArm } from '../domain/uplift/offer-allocation.js';
 import { seededRandom } from '../domain/uplift/random.js';
 import { featureVector, orderEconomics } from '../domain/uplift/targeting.js';
-import { responseProbabilities, responseTypeOf, type ResponseType } from './response-types.js';
+import { type ResponseType, responseProbabilities, responseTypeOf } from './response-types.js';
 
 export const simulatedPolicies = ['everyone', 'uplift', 'best'] as const;
 export type SimulatedPolicy = (typeof simulatedPolicies)[number];
@@ -77,7 +77,13 @@ function simulationCampaign(options: Required<PolicySimulationOptions>): Campaig
     steps: [lost.steps[0]!],
     targeting: 'uplift',
     experiment: { ...lost.experiment, allocation: 'thompson' },
-    economics: { ...lost.economics, orderMarginPercent: options.orderMarginPercent, costPerEmailMinor: options.costPerEmailMinor, minTreated: 200, minHoldout: 100 },
+    economics: {
+      ...lost.economics,
+      orderMarginPercent: options.orderMarginPercent,
+      costPerEmailMinor: options.costPerEmailMinor,
+      minTreated: 200,
+      minHoldout: 100,
+    },
   };
 }
 
@@ -94,21 +100,68 @@ function newCustomers(night: number, count: number, random: () => number, seed: 
       customerId,
       email: `${customerId}@example.org`,
       consent: { state: 'subscribed', source: 'simulation', updatedAt: '2026-01-01T00:00:00Z' },
-      summary: { orderCount: orders, purchaseDays: orders, totalSpendMinor: orders * averageOrderValueMinor, averageOrderValueMinor, recentPurchaseDays: [], lastProducts: [], couponOrders: discountOnly ? orders : 0 },
+      summary: {
+        orderCount: orders,
+        purchaseDays: orders,
+        totalSpendMinor: orders * averageOrderValueMinor,
+        averageOrderValueMinor,
+        recentPurchaseDays: [],
+        lastProducts: [],
+        couponOrders: discountOnly ? orders : 0,
+      },
       createdAt: '2026-01-01T00:00:00Z',
     };
-    const classification: Classification = { status: recencyDays > 180 ? 'lost' : 'at_risk', daysSinceLastOrder: recencyDays, valueAtStakeMinor: averageOrderValueMinor * 2, priority: 1, reasonCodes };
+    const classification: Classification = {
+      status: recencyDays > 180 ? 'lost' : 'at_risk',
+      daysSinceLastOrder: recencyDays,
+      valueAtStakeMinor: averageOrderValueMinor * 2,
+      priority: 1,
+      reasonCodes,
+    };
     return { customer, classification, type, draw: random() };
   });
 }
 
 export function simulatePolicies(options: PolicySimulationOptions = {}): PolicySimulation {
-  const settings: Required<PolicySimulationOptions> = { nights: 60, customersPerNight: 400, seed: 7, windowNights: 7, refitEvery: 7, costPerEmailMinor: 10, orderMarginPercent: 40, ...options };
+  const settings: Required<PolicySimulationOptions> = {
+    nights: 60,
+    customersPerNight: 400,
+    seed: 7,
+    windowNights: 7,
+    refitEvery: 7,
+    costPerEmailMinor: 10,
+    orderMarginPercent: 40,
+    ...options,
+  };
   const campaign = simulationCampaign(settings);
   const everyoneCampaign: Campaign = { ...campaign, targeting: 'everyone', experiment: { ...campaign.experiment, allocation: 'fixed' } };
   const random = seededRandom(settings.seed);
   const now = new Date('2026-06-01T03:00:00Z');
-  const results = Object.fromEntries(simulatedPolicies.map((policy) => [policy, { emailed: 0, heldOut: 0, skipped: {} as Record<string, number>, expectedMarginMinor: 0, realisedMarginMinor: 0, discountGivenMinor: 0, emailedByType: { persuadable: 0, sure_thing: 0, lost_cause: 0, do_not_disturb: 0 } }])) as Record<SimulatedPolicy, { emailed: number; heldOut: number; skipped: Record<string, number>; expectedMarginMinor: number; realisedMarginMinor: number; discountGivenMinor: number; emailedByType: Record<ResponseType, number> }>;
+  const results = Object.fromEntries(
+    simulatedPolicies.map((policy) => [
+      policy,
+      {
+        emailed: 0,
+        heldOut: 0,
+        skipped: {} as Record<string, number>,
+        expectedMarginMinor: 0,
+        realisedMarginMinor: 0,
+        discountGivenMinor: 0,
+        emailedByType: { persuadable: 0, sure_thing: 0, lost_cause: 0, do_not_disturb: 0 },
+      },
+    ]),
+  ) as Record<
+    SimulatedPolicy,
+    {
+      emailed: number;
+      heldOut: number;
+      skipped: Record<string, number>;
+      expectedMarginMinor: number;
+      realisedMarginMinor: number;
+      discountGivenMinor: number;
+      emailedByType: Record<ResponseType, number>;
+    }
+  >;
   // The uplift policy's own ledger: what it emailed and held out, with the features it decided on.
   const ledger: { night: number; row: UpliftRow; segment: string; arm: string; marginMinor: number }[] = [];
   let plan: CampaignPolicyPlan = planCampaignPolicy(campaign, undefined, settings.seed);
@@ -158,10 +211,18 @@ export function simulatePolicies(options: PolicySimulationOptions = {}): PolicyS
       if (fixed.arm === 'holdout') {
         results.everyone.heldOut += 1;
         book('everyone', sim, false, 0);
-      } else book('everyone', sim, true, orderEconomics(aov, settings.orderMarginPercent, offerOf(campaign, fixed.variant, classification.valueAtStakeMinor)).offerCostMinor);
+      } else
+        book(
+          'everyone',
+          sim,
+          true,
+          orderEconomics(aov, settings.orderMarginPercent, offerOf(campaign, fixed.variant, classification.valueAtStakeMinor)).offerCostMinor,
+        );
 
       // best: knows the kind; the cheapest offer.
-      const cheapest = [...campaign.experiment.variants].map((variant) => orderEconomics(aov, settings.orderMarginPercent, offerOf(campaign, variant, classification.valueAtStakeMinor)).offerCostMinor).sort((a, b) => a - b)[0]!;
+      const cheapest = [...campaign.experiment.variants]
+        .map((variant) => orderEconomics(aov, settings.orderMarginPercent, offerOf(campaign, variant, classification.valueAtStakeMinor)).offerCostMinor)
+        .sort((a, b) => a - b)[0]!;
       const p = responseProbabilities[sim.type];
       const margin = (aov * settings.orderMarginPercent) / 100;
       if (p.emailed * (margin - cheapest) - p.notEmailed * margin - settings.costPerEmailMinor > 0) book('best', sim, true, cheapest);
@@ -186,7 +247,13 @@ export function simulatePolicies(options: PolicySimulationOptions = {}): PolicyS
       const o = book('uplift', sim, treated, treated ? offerCostMinor : 0);
       const value = o.ordered ? aov - (treated ? offerCostMinor : 0) : 0;
       const marginMinor = o.ordered ? margin - (treated ? offerCostMinor : 0) : 0;
-      ledger.push({ night, row: { features: featureVector(features), treated, outcome: o.ordered ? 1 : 0, value }, segment: offerSegment(features), arm: treated ? variant.id : 'holdout', marginMinor });
+      ledger.push({
+        night,
+        row: { features: featureVector(features), treated, outcome: o.ordered ? 1 : 0, value },
+        segment: offerSegment(features),
+        arm: treated ? variant.id : 'holdout',
+        marginMinor,
+      });
     }
   }
   const { model: _model, ...lastPlan } = plan;
@@ -194,7 +261,10 @@ export function simulatePolicies(options: PolicySimulationOptions = {}): PolicyS
 }
 
 /** The rows whose windows have closed by the night `closedBy`, as ledger-training.ts builds them from a real ledger. */
-function historyOf(ledger: readonly { night: number; row: UpliftRow; segment: string; arm: string; marginMinor: number }[], closedBy: number): CampaignHistory | undefined {
+function historyOf(
+  ledger: readonly { night: number; row: UpliftRow; segment: string; arm: string; marginMinor: number }[],
+  closedBy: number,
+): CampaignHistory | undefined {
   const closed = ledger.filter((entry) => entry.night <= closedBy);
   if (closed.length === 0) return undefined;
   const arms: Record<string, Record<string, ArmStats>> = {};
@@ -202,5 +272,10 @@ function historyOf(ledger: readonly { night: number; row: UpliftRow; segment: st
     const segment = (arms[entry.segment] ??= {});
     segment[entry.arm] = addToArm(segment[entry.arm] ?? emptyArm(), entry.marginMinor);
   }
-  return { rows: closed.map((entry) => entry.row), treated: closed.filter((entry) => entry.row.treated).length, control: closed.filter((entry) => !entry.row.treated).length, arms };
+  return {
+    rows: closed.map((entry) => entry.row),
+    treated: closed.filter((entry) => entry.row.treated).length,
+    control: closed.filter((entry) => !entry.row.treated).length,
+    arms,
+  };
 }

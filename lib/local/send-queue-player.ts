@@ -1,5 +1,5 @@
-import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { sendMessageBody } from '../adapters/sqs/send-queue.js';
 import type { SendKey } from '../domain/sends.js';
 import type { SendQueue } from '../ports/send-queue.js';

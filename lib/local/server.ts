@@ -1,6 +1,6 @@
-import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { adminApiTimeoutSeconds } from '../http/route.js';
 import { localLambdaContext } from './lambda-context.js';
 
@@ -22,17 +22,76 @@ const adminApiTimeoutMs = adminApiTimeoutSeconds * 1000;
 const maxRequestBytes = 10 * 1024 * 1024;
 
 const routes: readonly Route[] = [
-  { method: 'POST', pattern: /^\/webhooks\/shopify$/, routeKey: 'POST /webhooks/shopify', load: async () => (await import('../../functions/webhook-shopify/handler.js')).handler as unknown as HttpLambda },
-  { method: 'POST', pattern: /^\/webhooks\/woocommerce$/, routeKey: 'POST /webhooks/woocommerce', load: async () => (await import('../../functions/webhook-woocommerce/handler.js')).handler as unknown as HttpLambda },
-  { method: 'POST', pattern: /^\/webhooks\/generic$/, routeKey: 'POST /webhooks/generic', load: async () => (await import('../../functions/webhook-generic/handler.js')).handler as unknown as HttpLambda },
-  { method: 'GET_POST', pattern: /^\/unsubscribe\/[^/]+$/, routeKey: 'ANY /unsubscribe/{token}', load: async () => (await import('../../functions/unsubscribe/handler.js')).handler as unknown as HttpLambda },
-  { method: 'GET_POST', pattern: /^\/feedback\/[^/]+$/, routeKey: 'ANY /feedback/{token}', load: async () => (await import('../../functions/feedback/handler.js')).handler as unknown as HttpLambda },
-  { method: 'GET_POST_PUT', pattern: /^\/api\/campaigns(\/[^/]+)*$/, routeKey: 'ANY /api/campaigns/{proxy+}', load: async () => (await import('../../functions/admin-api/handler.js')).handler as unknown as HttpLambda, timeoutMs: adminApiTimeoutMs },
-  { method: 'GET', pattern: /^\/api\/customers$/, routeKey: 'GET /api/customers', load: async () => (await import('../../functions/admin-api/handler.js')).handler as unknown as HttpLambda, timeoutMs: adminApiTimeoutMs },
-  { method: 'GET', pattern: /^\/api\/segments$/, routeKey: 'GET /api/segments', load: async () => (await import('../../functions/admin-api/handler.js')).handler as unknown as HttpLambda, timeoutMs: adminApiTimeoutMs },
-  { method: 'GET', pattern: /^\/api\/report$/, routeKey: 'GET /api/report', load: async () => (await import('../../functions/admin-api/handler.js')).handler as unknown as HttpLambda, timeoutMs: adminApiTimeoutMs },
-  { method: 'GET', pattern: /^\/(console\/[^/]+)?$/, routeKey: 'GET /console/{proxy+}', load: async () => (await import('../../functions/console/handler.js')).handler as unknown as HttpLambda },
-  { method: 'GET', pattern: /^\/health$/, routeKey: 'GET /health', load: async () => (await import('../../functions/admin-api/handler.js')).handler as unknown as HttpLambda },
+  {
+    method: 'POST',
+    pattern: /^\/webhooks\/shopify$/,
+    routeKey: 'POST /webhooks/shopify',
+    load: async () => (await import('../../functions/webhook-shopify/handler.js')).handler as unknown as HttpLambda,
+  },
+  {
+    method: 'POST',
+    pattern: /^\/webhooks\/woocommerce$/,
+    routeKey: 'POST /webhooks/woocommerce',
+    load: async () => (await import('../../functions/webhook-woocommerce/handler.js')).handler as unknown as HttpLambda,
+  },
+  {
+    method: 'POST',
+    pattern: /^\/webhooks\/generic$/,
+    routeKey: 'POST /webhooks/generic',
+    load: async () => (await import('../../functions/webhook-generic/handler.js')).handler as unknown as HttpLambda,
+  },
+  {
+    method: 'GET_POST',
+    pattern: /^\/unsubscribe\/[^/]+$/,
+    routeKey: 'ANY /unsubscribe/{token}',
+    load: async () => (await import('../../functions/unsubscribe/handler.js')).handler as unknown as HttpLambda,
+  },
+  {
+    method: 'GET_POST',
+    pattern: /^\/feedback\/[^/]+$/,
+    routeKey: 'ANY /feedback/{token}',
+    load: async () => (await import('../../functions/feedback/handler.js')).handler as unknown as HttpLambda,
+  },
+  {
+    method: 'GET_POST_PUT',
+    pattern: /^\/api\/campaigns(\/[^/]+)*$/,
+    routeKey: 'ANY /api/campaigns/{proxy+}',
+    load: async () => (await import('../../functions/admin-api/handler.js')).handler as unknown as HttpLambda,
+    timeoutMs: adminApiTimeoutMs,
+  },
+  {
+    method: 'GET',
+    pattern: /^\/api\/customers$/,
+    routeKey: 'GET /api/customers',
+    load: async () => (await import('../../functions/admin-api/handler.js')).handler as unknown as HttpLambda,
+    timeoutMs: adminApiTimeoutMs,
+  },
+  {
+    method: 'GET',
+    pattern: /^\/api\/segments$/,
+    routeKey: 'GET /api/segments',
+    load: async () => (await import('../../functions/admin-api/handler.js')).handler as unknown as HttpLambda,
+    timeoutMs: adminApiTimeoutMs,
+  },
+  {
+    method: 'GET',
+    pattern: /^\/api\/report$/,
+    routeKey: 'GET /api/report',
+    load: async () => (await import('../../functions/admin-api/handler.js')).handler as unknown as HttpLambda,
+    timeoutMs: adminApiTimeoutMs,
+  },
+  {
+    method: 'GET',
+    pattern: /^\/(console\/[^/]+)?$/,
+    routeKey: 'GET /console/{proxy+}',
+    load: async () => (await import('../../functions/console/handler.js')).handler as unknown as HttpLambda,
+  },
+  {
+    method: 'GET',
+    pattern: /^\/health$/,
+    routeKey: 'GET /health',
+    load: async () => (await import('../../functions/admin-api/handler.js')).handler as unknown as HttpLambda,
+  },
 ];
 
 export interface LocalServerOptions {
@@ -100,7 +159,10 @@ async function handle(request: IncomingMessage, response: ServerResponse, option
     return;
   }
   const handler = await route.load();
-  const result = await handler(toApiGatewayEvent(request, url, body, route.routeKey), localLambdaContext(`winback-${route.routeKey.split(' ')[1]!.split('/')[1]}`, route.timeoutMs));
+  const result = await handler(
+    toApiGatewayEvent(request, url, body, route.routeKey),
+    localLambdaContext(`winback-${route.routeKey.split(' ')[1]!.split('/')[1]}`, route.timeoutMs),
+  );
   const headers = Object.fromEntries(Object.entries(result.headers ?? {}).map(([name, value]) => [name, String(value)]));
   response.writeHead(result.statusCode ?? 200, headers).end(result.isBase64Encoded ? Buffer.from(result.body ?? '', 'base64') : (result.body ?? ''));
 }

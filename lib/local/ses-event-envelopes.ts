@@ -39,7 +39,9 @@ export function sesEventEnvelope(event: SimulatedEvent): Record<string, unknown>
         feedbackId: randomUUID(),
       },
     },
-    Complaint: { complaint: { complainedRecipients: [{ emailAddress: event.recipient }], timestamp: at, feedbackId: randomUUID(), complaintFeedbackType: 'abuse' } },
+    Complaint: {
+      complaint: { complainedRecipients: [{ emailAddress: event.recipient }], timestamp: at, feedbackId: randomUUID(), complaintFeedbackType: 'abuse' },
+    },
     Open: { open: { ipAddress: '192.0.2.1', timestamp: at, userAgent: 'Mozilla/5.0' } },
     Click: { click: { ipAddress: '192.0.2.1', timestamp: at, userAgent: 'Mozilla/5.0', link: event.link ?? 'https://shop.example/', linkTags: {} } },
   };

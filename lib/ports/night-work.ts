@@ -1,8 +1,8 @@
 import type { LifecycleStatus, NightModel, ShopPace } from '../domain/classification.js';
 import type { SkipReason } from '../domain/decisions.js';
+import type { ProductStats } from '../domain/recommendations.js';
 import type { AnyFittedModel } from '../domain/scoring/types.js';
 import type { PolicyPlan } from '../domain/uplift/night-policy.js';
-import type { ProductStats } from '../domain/recommendations.js';
 import type { WarmUpHistory } from '../domain/warm-up.js';
 
 /** What a fanned-out night decides once, before any customer, so that every segment worker agrees. */

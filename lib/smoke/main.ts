@@ -23,7 +23,12 @@ export class SmokeUsageError extends Error {}
 export function parseSmokeArguments(argv: readonly string[], environment: NodeJS.ProcessEnv = process.env): SmokeArguments {
   let values: { stack?: string; outputs?: string; token?: string };
   try {
-    ({ values } = parseArgs({ args: [...argv], options: { stack: { type: 'string' }, outputs: { type: 'string' }, token: { type: 'string' } }, strict: true, allowPositionals: false }));
+    ({ values } = parseArgs({
+      args: [...argv],
+      options: { stack: { type: 'string' }, outputs: { type: 'string' }, token: { type: 'string' } },
+      strict: true,
+      allowPositionals: false,
+    }));
   } catch (error) {
     throw new SmokeUsageError(`${(error as Error).message}\nusage: npm run smoke -- --stack NAME [--outputs cdk-outputs.json] [--token COGNITO_ACCESS_TOKEN]`);
   }
@@ -61,11 +66,18 @@ export async function smokeTarget(outputs: Record<string, string>, token?: strin
     webhookSecrets(environment, 'WOOCOMMERCE_WEBHOOK_SECRET'),
     webhookSecrets(environment, 'WEBHOOK_SECRET'),
   ]);
-  return { apiUrl: outputs.ApiUrl!, secrets: { shopify: shopify[0]!, wooCommerce: wooCommerce[0]!, generic: generic[0]! }, ...(token ? { bearer: token } : {}) };
+  return {
+    apiUrl: outputs.ApiUrl!,
+    secrets: { shopify: shopify[0]!, wooCommerce: wooCommerce[0]!, generic: generic[0]! },
+    ...(token ? { bearer: token } : {}),
+  };
 }
 
 /** The whole command: 0 when every check that ran passed, 1 when one failed, 2 on a usage error. */
-export async function smoke(argv: readonly string[], print: (text: string) => void = (text) => process.stdout.write(`${text}\n`)): Promise<{ exitCode: number; checks: SmokeCheck[] }> {
+export async function smoke(
+  argv: readonly string[],
+  print: (text: string) => void = (text) => process.stdout.write(`${text}\n`),
+): Promise<{ exitCode: number; checks: SmokeCheck[] }> {
   try {
     const args = parseSmokeArguments(argv);
     const target = await smokeTarget(await stackOutputs(args.outputs, args.stack), args.token);

@@ -101,22 +101,40 @@ export async function runSmoke(target: SmokeTarget, options: SmokeOptions = {}):
     'x-shopify-api-version': '2025-10',
   });
   const shopifyTaken = await check('POST /webhooks/shopify takes a signed orders/create', async () => {
-    const answer = await request('POST', '/webhooks/shopify', { headers: shopifyHeaders('orders/create', shopifyBody, target.secrets.shopify), body: shopifyBody });
+    const answer = await request('POST', '/webhooks/shopify', {
+      headers: shopifyHeaders('orders/create', shopifyBody, target.secrets.shopify),
+      body: shopifyBody,
+    });
     return { ok: is2xx(answer), detail: seen(answer) };
   });
   await check('POST /webhooks/shopify refuses a forged signature with 401', async () => {
-    const answer = await request('POST', '/webhooks/shopify', { headers: shopifyHeaders('orders/create', shopifyBody, `not-${target.secrets.shopify}`), body: shopifyBody });
+    const answer = await request('POST', '/webhooks/shopify', {
+      headers: shopifyHeaders('orders/create', shopifyBody, `not-${target.secrets.shopify}`),
+      body: shopifyBody,
+    });
     return { ok: answer.status === 401, detail: seen(answer) };
   });
 
   await check('POST /webhooks/woocommerce answers the creation ping with 200', async () => {
     const body = `webhook_id=${randomInt(1, 1_000_000)}`;
-    const answer = await request('POST', '/webhooks/woocommerce', { headers: { 'content-type': 'application/x-www-form-urlencoded', 'user-agent': 'WooCommerce/9.4.2 Hookshot (WordPress/6.7.1)' }, body });
+    const answer = await request('POST', '/webhooks/woocommerce', {
+      headers: { 'content-type': 'application/x-www-form-urlencoded', 'user-agent': 'WooCommerce/9.4.2 Hookshot (WordPress/6.7.1)' },
+      body,
+    });
     return { ok: answer.status === 200, detail: seen(answer) };
   });
   await check('POST /webhooks/woocommerce refuses a forged signature with 401', async () => {
     // A pending order (not counted as a purchase), signed with the wrong secret: it must be refused before it is read.
-    const body = JSON.stringify({ id: randomInt(1, 1e9), status: 'pending', currency: 'EUR', date_created_gmt: now.toISOString().slice(0, 19), total: '1.00', customer_id: 0, billing: { email }, line_items: [] });
+    const body = JSON.stringify({
+      id: randomInt(1, 1e9),
+      status: 'pending',
+      currency: 'EUR',
+      date_created_gmt: now.toISOString().slice(0, 19),
+      total: '1.00',
+      customer_id: 0,
+      billing: { email },
+      line_items: [],
+    });
     const headers = {
       'content-type': 'application/json',
       'x-wc-webhook-topic': 'order.created',
@@ -145,7 +163,12 @@ export async function runSmoke(target: SmokeTarget, options: SmokeOptions = {}):
   });
   const genericHeaders = (secret: string) => {
     const id = `msg_smoke_${run}`;
-    return { 'content-type': 'application/json', 'webhook-id': id, 'webhook-timestamp': String(Math.floor(Date.now() / 1000)), 'webhook-signature': signStandardWebhook(id, new Date(), genericBody, secret) };
+    return {
+      'content-type': 'application/json',
+      'webhook-id': id,
+      'webhook-timestamp': String(Math.floor(Date.now() / 1000)),
+      'webhook-signature': signStandardWebhook(id, new Date(), genericBody, secret),
+    };
   };
   await check('POST /webhooks/generic takes a signed order', async () => {
     const answer = await request('POST', '/webhooks/generic', { headers: genericHeaders(target.secrets.generic), body: genericBody });
@@ -163,9 +186,14 @@ export async function runSmoke(target: SmokeTarget, options: SmokeOptions = {}):
 
   // ---- Reading back, and a dry run of the night: the admin API, as a marketer. ----
   const bearer = target.bearer;
-  const readChecks = ['GET /api/customers shows the smoke customer with its orders', 'POST /api/campaigns/{id}/preview runs a dry-run night that scans the shop', 'customers/redact forgets the smoke customer'];
+  const readChecks = [
+    'GET /api/customers shows the smoke customer with its orders',
+    'POST /api/campaigns/{id}/preview runs a dry-run night that scans the shop',
+    'customers/redact forgets the smoke customer',
+  ];
   if (!bearer) {
-    for (const name of readChecks) checks.push({ name, ok: true, skipped: true, detail: 'not run: no token for /api/* (pass --token with a marketer\'s Cognito access token)' });
+    for (const name of readChecks)
+      checks.push({ name, ok: true, skipped: true, detail: "not run: no token for /api/* (pass --token with a marketer's Cognito access token)" });
     return checks;
   }
   const authorized = { authorization: `Bearer ${bearer}` };
@@ -181,13 +209,21 @@ export async function runSmoke(target: SmokeTarget, options: SmokeOptions = {}):
     if (campaigns.status !== 200) return { ok: false, detail: `GET /api/campaigns: ${seen(campaigns)}` };
     const id = (campaigns.json() as { config?: { campaigns?: { id: string }[] } }).config?.campaigns?.[0]?.id;
     if (!id) return { ok: false, detail: 'the stored campaign config has no campaign to preview' };
-    const answer = await request('POST', `/api/campaigns/${id}/preview`, { headers: { ...authorized, 'content-type': 'application/json' }, body: JSON.stringify({ asOf: now.toISOString().slice(0, 10) }) });
+    const answer = await request('POST', `/api/campaigns/${id}/preview`, {
+      headers: { ...authorized, 'content-type': 'application/json' },
+      body: JSON.stringify({ asOf: now.toISOString().slice(0, 10) }),
+    });
     if (answer.status !== 200) return { ok: false, detail: seen(answer) };
     const scanned = (answer.json() as { coverage?: { customersScanned?: number } }).coverage?.customersScanned;
     return { ok: typeof scanned === 'number' && scanned >= 1, detail: `200: ${scanned} customers scanned` };
   });
   await check(readChecks[2]!, async () => {
-    const body = JSON.stringify({ shop_id: 1, shop_domain: 'winback-smoke.myshopify.com', customer: { id: Number.parseInt('0', 10), email }, orders_to_redact: [] }).replace('"id":0', `"id":${shopifyCustomerId}`);
+    const body = JSON.stringify({
+      shop_id: 1,
+      shop_domain: 'winback-smoke.myshopify.com',
+      customer: { id: Number.parseInt('0', 10), email },
+      orders_to_redact: [],
+    }).replace('"id":0', `"id":${shopifyCustomerId}`);
     const answer = await request('POST', '/webhooks/shopify', { headers: shopifyHeaders('customers/redact', body, target.secrets.shopify), body });
     if (!is2xx(answer)) return { ok: false, detail: `customers/redact: ${seen(answer)}` };
     const after = await request('GET', `/api/customers?email=${encodeURIComponent(email)}`, { headers: authorized });
@@ -198,8 +234,12 @@ export async function runSmoke(target: SmokeTarget, options: SmokeOptions = {}):
 
 /** One line per check, then the verdict: what a person reads after a deploy. */
 export function formatSmoke(checks: readonly SmokeCheck[]): string {
-  const lines = checks.map((check) => `${check.skipped ? 'skip' : check.ok ? ' ok ' : 'FAIL'}  ${check.name}${check.ok && !check.skipped ? '' : `\n        ${check.detail}`}`);
+  const lines = checks.map(
+    (check) => `${check.skipped ? 'skip' : check.ok ? ' ok ' : 'FAIL'}  ${check.name}${check.ok && !check.skipped ? '' : `\n        ${check.detail}`}`,
+  );
   const failed = checks.filter((check) => !check.ok);
-  lines.push(failed.length === 0 ? `All ${checks.filter((check) => !check.skipped).length} checks passed.` : `${failed.length} of ${checks.length} checks failed.`);
+  lines.push(
+    failed.length === 0 ? `All ${checks.filter((check) => !check.skipped).length} checks passed.` : `${failed.length} of ${checks.length} checks failed.`,
+  );
   return lines.join('\n');
 }

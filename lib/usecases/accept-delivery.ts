@@ -1,6 +1,6 @@
 import type { WebhookDelivery } from '../domain/orders/incoming-order.js';
-import { forgetCustomer, updateCustomerConsent, type CustomerChangeDependencies } from './customer-changes.js';
-import { ingestOrder, type IngestDependencies } from './ingest-order.js';
+import { type CustomerChangeDependencies, forgetCustomer, updateCustomerConsent } from './customer-changes.js';
+import { type IngestDependencies, ingestOrder } from './ingest-order.js';
 
 export type DeliveryDependencies = IngestDependencies & CustomerChangeDependencies;
 

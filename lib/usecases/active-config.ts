@@ -1,4 +1,4 @@
-import { parseCampaignConfig, type CampaignConfig } from '../config/campaign-config.js';
+import { type CampaignConfig, parseCampaignConfig } from '../config/campaign-config.js';
 import type { CampaignConfigStore } from '../ports/campaign-configs.js';
 import type { Clock } from '../ports/clock.js';
 import { NoCampaignConfigError } from './run-night.js';

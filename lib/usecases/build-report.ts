@@ -2,7 +2,7 @@ import { parseCampaignConfig } from '../config/campaign-config.js';
 import { addDays, type CalendarDate } from '../domain/dates.js';
 import type { PauseScope } from '../domain/deliverability.js';
 import { parseDecimalAmount } from '../domain/money.js';
-import { campaignMetrics, defaultMinConversions, groupOutcome, liftUnits, measureLift, type DiscountEstimate } from '../domain/report.js';
+import { campaignMetrics, type DiscountEstimate, defaultMinConversions, groupOutcome, liftUnits, measureLift } from '../domain/report.js';
 import { feedbackDistribution, measureReactivation, type NightRecord } from '../domain/report-churn.js';
 import type { CampaignReport, Report, WarmUpView } from '../domain/report-view.js';
 import type { ReportedSend } from '../domain/sends.js';
@@ -11,11 +11,22 @@ import type { CampaignConfigStore } from '../ports/campaign-configs.js';
 import type { Clock } from '../ports/clock.js';
 import type { ReportSource } from '../ports/report-source.js';
 import { historyOf } from './report-history.js';
-import { outcomesOf } from './report-orders.js';
 import { notes } from './report-notes.js';
+import { outcomesOf } from './report-orders.js';
 import { readProfiles, reasonCodes } from './report-reasons.js';
 import { upliftOf } from './report-uplift.js';
-import { calibrationView, deliverabilityView, groupView, inForce, liftView, metricsView, pauseView, reactivationView, round, variantRows } from './report-views.js';
+import {
+  calibrationView,
+  deliverabilityView,
+  groupView,
+  inForce,
+  liftView,
+  metricsView,
+  pauseView,
+  reactivationView,
+  round,
+  variantRows,
+} from './report-views.js';
 import { NoCampaignConfigError } from './run-night.js';
 
 export type {
@@ -74,7 +85,9 @@ export async function buildReport(deps: ReportDependencies, options: ReportOptio
   const config = parseCampaignConfig(stored.raw);
   const settings = config.guardrails.deliverability;
   const windowDays = config.attribution.windowDays;
-  const estimate: DiscountEstimate = { freeShippingMinor: options.freeShippingEstimate === undefined ? 0 : parseDecimalAmount(options.freeShippingEstimate, config.shop.currency) };
+  const estimate: DiscountEstimate = {
+    freeShippingMinor: options.freeShippingEstimate === undefined ? 0 : parseDecimalAmount(options.freeShippingEstimate, config.shop.currency),
+  };
   const from = options.from ?? earliest;
   const to = options.to ?? latest;
   if (from > to) throw new RangeError(`--from ${from} is after --to ${to}`);
@@ -97,7 +110,7 @@ export async function buildReport(deps: ReportDependencies, options: ReportOptio
   const { outcomes, ordersOf } = await outcomesOf(liftUnits(reported), history.reactivationUnits, deps.source, windowDays, estimate, options.concurrency ?? 16);
   const pauses = await deps.configs.pauses();
   // The guard's window ends with the latest night that sent anything up to --to: what the next night would judge.
-  const lastNight = latestNight(scanned) ?? (options.to ?? deps.clock.now().toISOString().slice(0, 10));
+  const lastNight = latestNight(scanned) ?? options.to ?? deps.clock.now().toISOString().slice(0, 10);
   const currency = config.shop.currency;
   const liftSettings = { minConversions: options.minConversions ?? defaultMinConversions, currency, locale: config.shop.locale };
   const nights = [...new Set(reported.map((send) => send.asOf))].sort();
@@ -124,7 +137,9 @@ export async function buildReport(deps: ReportDependencies, options: ReportOptio
       deliverability: deliverabilityView(scanned, scope, pauses, settings, lastNight),
       ...(pause ? { paused: pauseView(pause) } : {}),
       byVariant: variantRows(funnel, units, holdout, liftSettings, currency),
-      byStep: [...funnel.byStep.entries()].sort(([a], [b]) => a - b).map(([step, row]) => ({ step, ...(campaign?.steps[step] ? { delayDays: campaign.steps[step].delayDays } : {}), ...metricsView(row, currency) })),
+      byStep: [...funnel.byStep.entries()]
+        .sort(([a], [b]) => a - b)
+        .map(([step, row]) => ({ step, ...(campaign?.steps[step] ? { delayDays: campaign.steps[step].delayDays } : {}), ...metricsView(row, currency) })),
       byNight: [...funnel.byNight.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([night, row]) => ({ night, ...metricsView(row, currency) })),
       ...upliftOf(id, campaign, featured, ordersOf, records, history, { windowDays, estimate, currency, from, to }),
     };
@@ -147,8 +162,14 @@ export async function buildReport(deps: ReportDependencies, options: ReportOptio
     },
     campaigns,
     churn: {
-      nights: history.churn.map((night) => ({ ...night, shares: { active: round(night.shares.active), atRisk: round(night.shares.atRisk), lost: round(night.shares.lost) } })),
-      reactivation: reactivationView(measureReactivation(history.reactivationUnits, ordersOf, attributedOrders(scanned), history.reactivationDays, history.dataEnd), history.reactivationDays),
+      nights: history.churn.map((night) => ({
+        ...night,
+        shares: { active: round(night.shares.active), atRisk: round(night.shares.atRisk), lost: round(night.shares.lost) },
+      })),
+      reactivation: reactivationView(
+        measureReactivation(history.reactivationUnits, ordersOf, attributedOrders(scanned), history.reactivationDays, history.dataEnd),
+        history.reactivationDays,
+      ),
       calibration: { maxHorizonDays: history.calibrationDays, nights: profiles.calibration.map(calibrationView) },
     },
     reasons: {

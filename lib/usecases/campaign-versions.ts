@@ -1,9 +1,9 @@
 import diff from 'microdiff';
+import { type CampaignConfig, parseCampaignConfig } from '../config/campaign-config.js';
 import { formatPath } from '../domain/field-path.js';
-import { parseCampaignConfig, type CampaignConfig } from '../config/campaign-config.js';
 import type { CampaignConfigStore, StoredVersion } from '../ports/campaign-configs.js';
 import type { Clock } from '../ports/clock.js';
-import { applyCampaignConfig, type AppliedConfig } from './apply-campaign-config.js';
+import { type AppliedConfig, applyCampaignConfig } from './apply-campaign-config.js';
 
 export interface ConfigChange {
   readonly path: string;

@@ -16,7 +16,12 @@ export interface HousekeepingResult {
 }
 
 /** Removes expired codes from every platform a campaign makes codes in; a platform that fails is reported, never thrown. */
-export async function removeExpiredCoupons(config: CampaignConfig, housekeepingFor: HousekeepingFor, now: Date, graceDays = couponGraceDays): Promise<HousekeepingResult> {
+export async function removeExpiredCoupons(
+  config: CampaignConfig,
+  housekeepingFor: HousekeepingFor,
+  now: Date,
+  graceDays = couponGraceDays,
+): Promise<HousekeepingResult> {
   const expiredBefore = new Date(now.getTime() - graceDays * 86_400_000).toISOString();
   const providers = new Set(config.campaigns.map((campaign) => campaign.coupon?.provider ?? 'local').filter((provider) => provider !== 'local'));
   const removed: HousekeepingResult['removed'] = {};

@@ -1,9 +1,9 @@
 import type { Campaign, CampaignConfig } from '../config/campaign-config.js';
-import { recentEmailsKept, type Customer, type DecisionRecord, type Journey } from '../domain/customer.js';
+import { type Customer, type DecisionRecord, type Journey, recentEmailsKept } from '../domain/customer.js';
 import { addDays, calendarDateIn, daysBetween } from '../domain/dates.js';
 import { resolveOffer } from '../domain/offers.js';
 import type { SendRecord, SendReservation } from '../domain/sends.js';
-import { CouponUnavailableError, type CouponRequest } from '../ports/coupons.js';
+import { type CouponRequest, CouponUnavailableError } from '../ports/coupons.js';
 import type { SendDependencies, StepRequest, StepResult } from './step-types.js';
 
 /**
@@ -14,17 +14,30 @@ import type { SendDependencies, StepRequest, StepResult } from './step-types.js'
 export const couponRetryMs = 60 * 60_000;
 
 /** The shop's platform and address for a campaign's codes, and the recipient (WooCommerce restricts the code to it). */
-export function couponContext(request: Pick<StepRequest, 'arm' | 'campaign' | 'customer'>, config: CampaignConfig): Pick<CouponRequest, 'arm' | 'email' | 'provider' | 'shop'> {
+export function couponContext(
+  request: Pick<StepRequest, 'arm' | 'campaign' | 'customer'>,
+  config: CampaignConfig,
+): Pick<CouponRequest, 'arm' | 'email' | 'provider' | 'shop'> {
   return couponContextOf(request.campaign, request.arm, request.customer.email, config);
 }
 
-function couponContextOf(campaign: Campaign, arm: string, email: string | undefined, config: CampaignConfig): Pick<CouponRequest, 'arm' | 'email' | 'provider' | 'shop'> {
+function couponContextOf(
+  campaign: Campaign,
+  arm: string,
+  email: string | undefined,
+  config: CampaignConfig,
+): Pick<CouponRequest, 'arm' | 'email' | 'provider' | 'shop'> {
   const shop = config.shop as CampaignConfig['shop'] & { shopifyDomain?: string; woocommerceUrl?: string };
   return {
     arm,
     ...(email ? { email } : {}),
     provider: campaign.coupon?.provider ?? 'local',
-    shop: { timeZone: shop.timeZone, currency: shop.currency, ...(shop.shopifyDomain ? { shopifyDomain: shop.shopifyDomain } : {}), ...(shop.woocommerceUrl ? { woocommerceUrl: shop.woocommerceUrl } : {}) },
+    shop: {
+      timeZone: shop.timeZone,
+      currency: shop.currency,
+      ...(shop.shopifyDomain ? { shopifyDomain: shop.shopifyDomain } : {}),
+      ...(shop.woocommerceUrl ? { woocommerceUrl: shop.woocommerceUrl } : {}),
+    },
   };
 }
 
@@ -34,7 +47,11 @@ function couponContextOf(campaign: Campaign, arm: string, email: string | undefi
  * the platform only; a send then skipped (the daily cap) leaves an unused code, which expires and is removed.
  */
 export function couponRequestsFor(
-  sends: readonly { readonly customer: Customer; readonly decision: { readonly campaign: Campaign; readonly episode: string; readonly step: number; readonly arm: string }; readonly classification: { readonly valueAtStakeMinor: number } }[],
+  sends: readonly {
+    readonly customer: Customer;
+    readonly decision: { readonly campaign: Campaign; readonly episode: string; readonly step: number; readonly arm: string };
+    readonly classification: { readonly valueAtStakeMinor: number };
+  }[],
   config: CampaignConfig,
   asOf: string,
 ): CouponRequest[] {
@@ -88,7 +105,11 @@ export async function waitForCoupon(
     notBefore,
     couponPending: failure.reason,
   };
-  deps.log?.warn('coupon not confirmed by the shop platform; the email waits for it', { campaignId: base.campaignId, customerId: base.customerId, reason: failure.reason });
+  deps.log?.warn('coupon not confirmed by the shop platform; the email waits for it', {
+    campaignId: base.campaignId,
+    customerId: base.customerId,
+    reason: failure.reason,
+  });
   const held = await deps.ledger.reserve(reservation, 'scheduled');
   if (!held.reserved) return { outcome: 'skipped', reason: held.heldAs === 'failed' ? 'failed_before' : 'already_sent' };
   const recentEmails = [...(request.customer.recentEmails ?? []), notBefore].slice(-recentEmailsKept);
@@ -134,7 +155,11 @@ export async function confirmWaitingCoupon(
     if (!(error instanceof CouponUnavailableError)) throw error;
     const today = calendarDateIn(now, config.shop.timeZone);
     if (today >= couponDeadline(entry.asOf, entry.offerExpiresOn)) {
-      deps.log?.warn('coupon never confirmed by the shop platform; the email is given up', { campaignId: entry.campaignId, customerId: entry.customerId, reason: error.reason });
+      deps.log?.warn('coupon never confirmed by the shop platform; the email is given up', {
+        campaignId: entry.campaignId,
+        customerId: entry.customerId,
+        reason: error.reason,
+      });
       await deps.ledger.cancelScheduled(entry, 'coupon_unavailable');
       return 'cancelled';
     }

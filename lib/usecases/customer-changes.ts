@@ -21,7 +21,10 @@ export interface CustomerChangeDependencies {
  * A customer change from the platform (Shopify customers/update): a consent change, taken when it is newer than what
  * Winback holds, and a change of the account's address, which the profile takes while remembering the old one.
  */
-export async function updateCustomerConsent(update: IncomingCustomerUpdate, deps: CustomerChangeDependencies): Promise<'updated' | 'unchanged' | 'unknown_customer'> {
+export async function updateCustomerConsent(
+  update: IncomingCustomerUpdate,
+  deps: CustomerChangeDependencies,
+): Promise<'updated' | 'unchanged' | 'unknown_customer'> {
   const { customer, source } = update;
   const emailHash = isDeliverableAddress(customer.email) ? hashEmail(customer.email) : undefined;
   if (!customer.consent && !emailHash) return 'unchanged';
@@ -45,7 +48,8 @@ export async function updateCustomerConsent(update: IncomingCustomerUpdate, deps
     });
   }
   if (customer.consent) {
-    changed = (await deps.customers.updateConsent(profile.customerId, { state: customer.consent.state, source, updatedAt: customer.consent.updatedAt })) || changed;
+    changed =
+      (await deps.customers.updateConsent(profile.customerId, { state: customer.consent.state, source, updatedAt: customer.consent.updatedAt })) || changed;
   }
   return changed ? 'updated' : 'unchanged';
 }

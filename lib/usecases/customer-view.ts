@@ -1,13 +1,13 @@
 import type { CampaignConfig } from '../config/campaign-config.js';
-import { classify, classifyWithModel, type Classification, type LifecycleStatus } from '../domain/classification.js';
+import { type Classification, classify, classifyWithModel, type LifecycleStatus } from '../domain/classification.js';
 import type { Customer, DecisionRecord } from '../domain/customer.js';
-import { parseFittedModel } from '../domain/scoring/models.js';
-import type { FittedGammaGamma, FittedPurchaseModel } from '../domain/scoring/types.js';
 import { calendarDateIn } from '../domain/dates.js';
 import { hashEmail, normalizeEmail } from '../domain/email.js';
 import { toDecimalString } from '../domain/money.js';
-import { unreadableProblem } from '../domain/unreadable-record.js';
+import { parseFittedModel } from '../domain/scoring/models.js';
+import type { FittedGammaGamma, FittedPurchaseModel } from '../domain/scoring/types.js';
 import type { SendRecord } from '../domain/sends.js';
+import { unreadableProblem } from '../domain/unreadable-record.js';
 import type { Clock } from '../ports/clock.js';
 import type { CustomerRepository } from '../ports/customers.js';
 import type { NightSummary, RunRecorder } from '../ports/runs.js';
@@ -81,7 +81,9 @@ export async function viewCustomer(email: string, deps: CustomerViewDependencies
     ...(customer.firstName ? { firstName: customer.firstName } : {}),
     status,
     orderCount: Number.isSafeInteger(customer.summary.orderCount) ? customer.summary.orderCount : 0,
-    totalSpent: Number.isSafeInteger(customer.summary.totalSpendMinor) ? toDecimalString(customer.summary.totalSpendMinor, currency) : toDecimalString(0, currency),
+    totalSpent: Number.isSafeInteger(customer.summary.totalSpendMinor)
+      ? toDecimalString(customer.summary.totalSpendMinor, currency)
+      : toDecimalString(0, currency),
     currency,
     ...(customer.summary.lastOrderAt ? { lastOrderAt: customer.summary.lastOrderAt } : {}),
     consent: customer.consent,
@@ -102,12 +104,19 @@ export async function viewCustomer(email: string, deps: CustomerViewDependencies
     },
     ...(customer.journey ? { journey: customer.journey } : {}),
     decisions: mergeDecisions(decisions, sends),
-    sends: sends.map((send) => (send.attribution ? { ...send, attributedRevenue: toDecimalString(send.attribution.revenueMinor, send.attribution.currency) } : send)),
+    sends: sends.map((send) =>
+      send.attribution ? { ...send, attributedRevenue: toDecimalString(send.attribution.revenueMinor, send.attribution.currency) } : send,
+    ),
   };
 }
 
 /** A customer's status and scores as of `now`, as the read API and the segments show them. */
-export function statusNow(customer: Customer, config: CampaignConfig, latestRun: NightSummary | undefined, now: Date): { readonly status: CustomerStatus; readonly classification: Classification; readonly unreadable?: string } {
+export function statusNow(
+  customer: Customer,
+  config: CampaignConfig,
+  latestRun: NightSummary | undefined,
+  now: Date,
+): { readonly status: CustomerStatus; readonly classification: Classification; readonly unreadable?: string } {
   const unreadable = unreadableProblem(customer, now, config.shop.timeZone);
   // An unreadable record is shown as it is, with no score: a number derived from it would be made up (or NaN).
   if (unreadable) return { status: 'unreadable', classification: { status: 'no_orders', valueAtStakeMinor: 0, priority: 0 }, unreadable };
@@ -125,7 +134,12 @@ function classificationOf(customer: Customer, config: CampaignConfig, latestRun:
     try {
       const purchases = parseFittedModel(scoring.model) as FittedPurchaseModel;
       const spend = scoring.spendModel ? (parseFittedModel(scoring.spendModel) as FittedGammaGamma) : undefined;
-      const model = { purchases, ...(spend?.converged ? { spend } : {}), atRiskBelowPAlive: config.classification.model.atRiskBelowPAlive, lostBelowPAlive: config.classification.model.lostBelowPAlive };
+      const model = {
+        purchases,
+        ...(spend?.converged ? { spend } : {}),
+        atRiskBelowPAlive: config.classification.model.atRiskBelowPAlive,
+        lostBelowPAlive: config.classification.model.lostBelowPAlive,
+      };
       return classifyWithModel(customer, asOf, pace, config.classification, config.shop.timeZone, model);
     } catch {
       // A stored model that no longer reads falls back to the rule, as the night itself would.
@@ -146,5 +160,7 @@ function mergeDecisions(logged: readonly DecisionRecord[], sends: readonly SendR
     step: send.step,
     ...(send.arm ? { arm: send.arm } : {}),
   }));
-  return [...logged.map(({ runId: _runId, ...decision }: DecisionRecord & { runId?: string }) => decision), ...steps].sort((a, b) => (a.asOf < b.asOf ? 1 : a.asOf > b.asOf ? -1 : 0)).slice(0, 20);
+  return [...logged.map(({ runId: _runId, ...decision }: DecisionRecord & { runId?: string }) => decision), ...steps]
+    .sort((a, b) => (a.asOf < b.asOf ? 1 : a.asOf > b.asOf ? -1 : 0))
+    .slice(0, 20);
 }

@@ -1,9 +1,9 @@
 // The per-customer rules of a night: score, decide, the checks before a step, the step and its record. The page
 // pipeline that feeds them (paging, read-ahead, concurrency) is score-segment.ts.
-import { classify, type Classification } from '../domain/classification.js';
+import { type Classification, classify } from '../domain/classification.js';
 import type { Customer, DecisionRecord } from '../domain/customer.js';
 import { addDays } from '../domain/dates.js';
-import { decide, type Decision, type SkipReason } from '../domain/decisions.js';
+import { type Decision, decide, type SkipReason } from '../domain/decisions.js';
 import { isPaused } from '../domain/deliverability.js';
 import { resolveOffer } from '../domain/offers.js';
 import { unreadableProblem } from '../domain/unreadable-record.js';
@@ -43,7 +43,14 @@ export function judgeCustomer(customer: Customer, night: NightContext, now: Date
       targeting.discountSavedMinor += decision.targeting.discountSavedMinor;
     }
     if (night.samples) return {};
-    return { logged: logIfChanged(customer, { asOf: night.asOf, outcome: 'skipped', reason: decision.reason, ...(decision.campaignId ? { campaignId: decision.campaignId } : {}) }, night, deps) };
+    return {
+      logged: logIfChanged(
+        customer,
+        { asOf: night.asOf, outcome: 'skipped', reason: decision.reason, ...(decision.campaignId ? { campaignId: decision.campaignId } : {}) },
+        night,
+        deps,
+      ),
+    };
   }
   if (decision.explored) targetingTally(tally, decision.campaign.id).explored += 1;
   return { candidate: { customer, decision, classification } };
@@ -106,7 +113,12 @@ export async function takeStep(candidate: Candidate, suppressed: boolean, night:
  * unreadable-record.ts): that customer is skipped and logged by id, and the night goes on. Whatever else one record
  * makes scoring throw is treated the same way, so no single customer can stop everyone's night.
  */
-function judge(customer: Customer, night: NightContext, now: Date, deps: SegmentDependencies): { classification: Classification; decision: Decision } | undefined {
+function judge(
+  customer: Customer,
+  night: NightContext,
+  now: Date,
+  deps: SegmentDependencies,
+): { classification: Classification; decision: Decision } | undefined {
   const customerId = typeof customer.customerId === 'string' ? customer.customerId : '(no id)';
   const problem = unreadableProblem(customer, now, night.config.shop.timeZone);
   if (problem) {
@@ -178,7 +190,8 @@ const derivableReasons: ReadonlySet<string> = new Set(['active', 'no_orders', 'a
 async function logIfChanged(customer: Customer, decision: DecisionRecord, night: NightContext, deps: SegmentDependencies): Promise<void> {
   if (decision.reason && derivableReasons.has(decision.reason)) return;
   const last = customer.lastDecision;
-  const same = last && last.outcome === decision.outcome && last.reason === decision.reason && last.campaignId === decision.campaignId && last.step === decision.step;
+  const same =
+    last && last.outcome === decision.outcome && last.reason === decision.reason && last.campaignId === decision.campaignId && last.step === decision.step;
   if (same && decision.outcome === 'skipped') return;
   try {
     await deps.customers.logDecision(customer.customerId, { ...decision, runId: night.runId });

@@ -1,6 +1,6 @@
 import type { CampaignConfig } from '../config/campaign-config.js';
 import { addDays, type CalendarDate } from '../domain/dates.js';
-import { evaluateGuard, guardWindow, scopeName, type GuardEvaluation, type PauseScope } from '../domain/deliverability.js';
+import { evaluateGuard, type GuardEvaluation, guardWindow, type PauseScope, scopeName } from '../domain/deliverability.js';
 import type { CampaignConfigStore } from '../ports/campaign-configs.js';
 import type { SendLedger } from '../ports/send-ledger.js';
 import type { NightLog } from './step-types.js';
@@ -31,13 +31,21 @@ export async function guardDeliverability(
   const pauses = await deps.configs.pauses();
   const window = guardWindow(lastNight, settings);
   const sends = await deps.ledger.sentOnNights(window.firstNight, window.lastNight);
-  const evaluation = evaluateGuard({ sends, pauses, settings, campaignIds: config.campaigns.map((campaign) => campaign.id), lastNight, at: night.at.toISOString() });
+  const evaluation = evaluateGuard({
+    sends,
+    pauses,
+    settings,
+    campaignIds: config.campaigns.map((campaign) => campaign.id),
+    lastNight,
+    at: night.at.toISOString(),
+  });
   if (!options.store) return evaluation;
   await deps.ledger.beginNight(night.asOf);
   for (const record of evaluation.newPauses) {
     const stored = await deps.configs.pause(record);
     // An error, not a warning: sending stopped by itself and someone has to look and resume it on purpose.
-    if (stored) deps.log?.error(guardPausedMessage, { scope: scopeName(record.scope), ...scopeFields(record.scope), reason: record.reason, rates: record.rates });
+    if (stored)
+      deps.log?.error(guardPausedMessage, { scope: scopeName(record.scope), ...scopeFields(record.scope), reason: record.reason, rates: record.rates });
   }
   return evaluation;
 }

@@ -1,13 +1,13 @@
-import { applyOrder, emptySummary, type Customer } from '../domain/customer.js';
+import { applyOrder, type Customer, emptySummary } from '../domain/customer.js';
 import { hashEmail, isDeliverableAddress, normalizeEmail } from '../domain/email.js';
 import { InvalidInputError, MalformedJsonError } from '../domain/errors.js';
 import { customerKey, guestCustomerKey, orderKey, profileForOrder } from '../domain/identity.js';
 import { checkCustomerTotal, shopAmountOf } from '../domain/orders/amounts.js';
 import type { IncomingCustomer, IncomingOrder, OrderSource } from '../domain/orders/incoming-order.js';
 import { unknownConsentTime } from '../domain/orders/shopify.js';
-import { invalidRecord, type ImportRecord } from '../import/records.js';
+import { type ImportRecord, invalidRecord } from '../import/records.js';
 import type { Clock } from '../ports/clock.js';
-import { maxOrdersPerHistoryWrite, type HistoryStore } from '../ports/history-store.js';
+import { type HistoryStore, maxOrdersPerHistoryWrite } from '../ports/history-store.js';
 import type { OrderStore, StoredOrder, VersionedCustomer } from '../ports/orders.js';
 import type { ActiveConfig } from './active-config.js';
 import { ingestOrder, mergeProfile } from './ingest-order.js';
@@ -69,7 +69,11 @@ const maxConflictRounds = 5;
  * customers who were already emailed go through ingestOrder, order by order, so an order after an email is credited
  * to it. Bad records are reported and skipped; they never stop the import.
  */
-export async function importHistory(records: AsyncIterable<ImportRecord>, deps: ImportHistoryDependencies, options: ImportHistoryOptions = {}): Promise<ImportCounts> {
+export async function importHistory(
+  records: AsyncIterable<ImportRecord>,
+  deps: ImportHistoryDependencies,
+  options: ImportHistoryOptions = {},
+): Promise<ImportCounts> {
   const counts: ImportCounts = { rows: 0, orders: 0, customers: 0, stored: 0, duplicates: 0, ignored: 0, invalid: 0, skipped: {} };
   const config = await deps.config();
   const chunkSize = options.chunkSize ?? defaultChunkSize;
@@ -124,7 +128,14 @@ interface Working {
   claimEmailHash?: string;
 }
 
-async function storeChunk(entries: Entry[], deps: ImportHistoryDependencies, config: Awaited<ReturnType<ActiveConfig>>, counts: ImportCounts, report: (problem: ImportProblem) => void, round = 1): Promise<void> {
+async function storeChunk(
+  entries: Entry[],
+  deps: ImportHistoryDependencies,
+  config: Awaited<ReturnType<ActiveConfig>>,
+  counts: ImportCounts,
+  report: (problem: ImportProblem) => void,
+  round = 1,
+): Promise<void> {
   const { store } = deps;
   const now = deps.clock.now().toISOString();
 
@@ -153,7 +164,11 @@ async function storeChunk(entries: Entry[], deps: ImportHistoryDependencies, con
   // guests its addresses would make); a second only for owners that are none of those (merged profiles).
   const guessed = [...new Set([...keyedIds, ...hashes.map(guestCustomerKey)])];
   const [stored, owners, profiles] = store
-    ? await Promise.all([store.storedOrders(unique.flatMap((entry) => (entry.kind === 'order' ? [entry.order] : []))), store.emailOwners(hashes), store.profiles(guessed)])
+    ? await Promise.all([
+        store.storedOrders(unique.flatMap((entry) => (entry.kind === 'order' ? [entry.order] : []))),
+        store.emailOwners(hashes),
+        store.profiles(guessed),
+      ])
     : [new Set<string>(), new Map<string, string>(), new Map<string, VersionedCustomer>()];
   const missing = [...new Set(owners.values())].filter((id) => !profiles.has(id));
   if (store && missing.length > 0) for (const [id, profile] of await store.profiles(missing)) profiles.set(id, profile);
@@ -183,7 +198,13 @@ async function storeChunk(entries: Entry[], deps: ImportHistoryDependencies, con
     if (!target) {
       const before = profiles.get(customerId);
       const email = isDeliverableAddress(incoming.email) ? normalizeEmail(incoming.email) : undefined;
-      target = { customerId, ...(before ? { before } : {}), customer: before?.customer ?? newProfile(customerId, incoming, email, source, now), orders: [], entries: [] };
+      target = {
+        customerId,
+        ...(before ? { before } : {}),
+        customer: before?.customer ?? newProfile(customerId, incoming, email, source, now),
+        orders: [],
+        entries: [],
+      };
       working.set(customerId, target);
     }
     // Later records of this chunk with this address find the profile, as they would once it is written.
@@ -209,13 +230,23 @@ async function storeChunk(entries: Entry[], deps: ImportHistoryDependencies, con
     }),
   );
   if (again.length > 0) {
-    if (round >= maxConflictRounds) throw new Error(`the table kept changing under the import (${again.length} records, ${round} rounds); run the import again: it stores only what is missing`);
+    if (round >= maxConflictRounds)
+      throw new Error(
+        `the table kept changing under the import (${again.length} records, ${round} rounds); run the import again: it stores only what is missing`,
+      );
     await storeChunk(again, deps, config, counts, report, round + 1);
   }
 }
 
 /** Folds a customer's new orders into the summary and writes them, at most {@link maxOrdersPerHistoryWrite} a group. */
-async function storeCustomer(target: Working, shop: Shop, timeZone: string, store: HistoryStore | undefined, counts: ImportCounts, report: (problem: ImportProblem) => void): Promise<'done' | 'conflict'> {
+async function storeCustomer(
+  target: Working,
+  shop: Shop,
+  timeZone: string,
+  store: HistoryStore | undefined,
+  counts: ImportCounts,
+  report: (problem: ImportProblem) => void,
+): Promise<'done' | 'conflict'> {
   const ordered = [...target.orders].sort((a, b) => (a.order.placedAt < b.order.placedAt ? -1 : a.order.placedAt > b.order.placedAt ? 1 : 0));
   let customer = target.customer;
   const source = (entry: Entry) => `${sourceOf(entry)}_import`;
@@ -237,7 +268,8 @@ async function storeCustomer(target: Working, shop: Shop, timeZone: string, stor
     }
     customer = { ...mergeProfile(customer, entry.order.customer, normalized(entry.order.customer.email), source(entry)), summary };
     if (!order.counts && order.notCountedBecause && order.notCountedBecause !== 'test' && order.notCountedBecause !== 'pending') {
-      if (!customer.lastOrderUndone || customer.lastOrderUndone.at <= order.updatedAt) customer = { ...customer, lastOrderUndone: { at: order.updatedAt, reason: order.notCountedBecause } };
+      if (!customer.lastOrderUndone || customer.lastOrderUndone.at <= order.updatedAt)
+        customer = { ...customer, lastOrderUndone: { at: order.updatedAt, reason: order.notCountedBecause } };
     }
     accepted.push(order);
   }
@@ -251,11 +283,18 @@ async function storeCustomer(target: Working, shop: Shop, timeZone: string, stor
   if (store) {
     let version: number | 'new' = target.before ? target.before.version : 'new';
     // A customer with many orders is written in slices; each slice moves the version on, so a racing webhook retries.
-    const slices = accepted.length === 0 ? [[]] : Array.from({ length: Math.ceil(accepted.length / maxOrdersPerHistoryWrite) }, (_, index) => accepted.slice(index * maxOrdersPerHistoryWrite, (index + 1) * maxOrdersPerHistoryWrite));
+    const slices =
+      accepted.length === 0
+        ? [[]]
+        : Array.from({ length: Math.ceil(accepted.length / maxOrdersPerHistoryWrite) }, (_, index) =>
+            accepted.slice(index * maxOrdersPerHistoryWrite, (index + 1) * maxOrdersPerHistoryWrite),
+          );
     for (const [index, slice] of slices.entries()) {
       const last = index === slices.length - 1;
       const written = await store.write({
-        customer: last ? customer : { ...customer, summary: partialSummary(target.customer.summary, accepted.slice(0, (index + 1) * maxOrdersPerHistoryWrite), timeZone, shop) },
+        customer: last
+          ? customer
+          : { ...customer, summary: partialSummary(target.customer.summary, accepted.slice(0, (index + 1) * maxOrdersPerHistoryWrite), timeZone, shop) },
         expectedVersion: version,
         orders: slice,
         ...(index === 0 && target.claimEmailHash ? { claimEmailHash: target.claimEmailHash } : {}),
@@ -277,9 +316,18 @@ function partialSummary(start: Customer['summary'], orders: readonly StoredOrder
   return orders.filter((order) => order.counts).reduce((summary, order) => applyOrder(summary, order, timeZone, shop), start);
 }
 
-async function ingestOne(entry: Entry & { kind: 'order' }, deps: ImportHistoryDependencies, counts: ImportCounts, report: (problem: ImportProblem) => void): Promise<void> {
+async function ingestOne(
+  entry: Entry & { kind: 'order' },
+  deps: ImportHistoryDependencies,
+  counts: ImportCounts,
+  report: (problem: ImportProblem) => void,
+): Promise<void> {
   try {
-    const result = await ingestOrder(entry.order, `import:${orderKey(entry.order.source, entry.order.orderId)}`, { orders: deps.orders!, clock: deps.clock, config: deps.config });
+    const result = await ingestOrder(entry.order, `import:${orderKey(entry.order.source, entry.order.orderId)}`, {
+      orders: deps.orders!,
+      clock: deps.clock,
+      config: deps.config,
+    });
     if (result.outcome === 'stored') {
       counts.stored += 1;
       if (!result.counted) counts.ignored += 1;
@@ -296,7 +344,14 @@ async function ingestOne(entry: Entry & { kind: 'order' }, deps: ImportHistoryDe
 }
 
 /** A customer row for a profile that was emailed: only its profile fields, never its journey, change. */
-async function storeCustomerOnly(target: Working, entry: Entry & { kind: 'customer' }, counts: ImportCounts, store: HistoryStore, _now: string, again: Entry[]): Promise<void> {
+async function storeCustomerOnly(
+  target: Working,
+  entry: Entry & { kind: 'customer' },
+  counts: ImportCounts,
+  store: HistoryStore,
+  _now: string,
+  again: Entry[],
+): Promise<void> {
   const fresh = (await store.profiles([target.customerId])).get(target.customerId);
   if (!fresh) return void again.push(entry);
   const merged = mergeProfile(fresh.customer, entry.customer, normalized(entry.customer.email), `${entry.source}_import`);
@@ -313,7 +368,9 @@ function newProfile(customerId: string, incoming: IncomingCustomer, email: strin
     customerId,
     ...(email ? { email } : {}),
     // No consent in the data means we know nothing, dated never: any real statement later (a webhook) wins.
-    consent: incoming.consent ? { state: incoming.consent.state, source: `${source}_import`, updatedAt: incoming.consent.updatedAt } : { state: 'unknown', source: `${source}_import`, updatedAt: unknownConsentTime },
+    consent: incoming.consent
+      ? { state: incoming.consent.state, source: `${source}_import`, updatedAt: incoming.consent.updatedAt }
+      : { state: 'unknown', source: `${source}_import`, updatedAt: unknownConsentTime },
     summary: emptySummary,
     createdAt: now,
   };

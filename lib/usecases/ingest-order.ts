@@ -1,4 +1,4 @@
-import { applyOrder, emptySummary, type Customer, type PurchaseSummary } from '../domain/customer.js';
+import { applyOrder, type Customer, emptySummary, type PurchaseSummary } from '../domain/customer.js';
 import { hashEmail, isDeliverableAddress, normalizeEmail } from '../domain/email.js';
 import { customerKey, guestCustomerKey, profileForOrder } from '../domain/identity.js';
 import { checkCustomerTotal, shopAmountOf } from '../domain/orders/amounts.js';
@@ -84,7 +84,13 @@ export async function ingestOrder(order: IncomingOrder, deliveryId: string, deps
     if (credit) {
       customer = {
         ...customer,
-        wonBack: { at: stored.placedAt, campaignId: credit.send.campaignId, orderId: stored.orderId, revenueMinor: shopAmount ?? 0, currency: config.shop.currency },
+        wonBack: {
+          at: stored.placedAt,
+          campaignId: credit.send.campaignId,
+          orderId: stored.orderId,
+          revenueMinor: shopAmount ?? 0,
+          currency: config.shop.currency,
+        },
       };
     } else if (takenBack && customer.wonBack?.orderId === order.orderId) {
       const { wonBack: _removed, ...rest } = customer;
@@ -125,7 +131,12 @@ export async function ingestOrder(order: IncomingOrder, deliveryId: string, deps
  * The customer an order belongs to (see `profileForOrder`): the platform customer's profile under its source-namespaced
  * key when the order's address is theirs, else whoever holds that address, else a profile of its own.
  */
-async function locate(order: IncomingOrder, deliveryId: string, emailHash: string | undefined, orders: OrderStore): Promise<{ customerId: string; view: OrderIngestView }> {
+async function locate(
+  order: IncomingOrder,
+  deliveryId: string,
+  emailHash: string | undefined,
+  orders: OrderStore,
+): Promise<{ customerId: string; view: OrderIngestView }> {
   const platformId = order.customer.platformCustomerId;
   const keyedId = platformId !== undefined ? customerKey(order.source, platformId) : undefined;
   const [keyedView, emailOwner] = await Promise.all([
@@ -133,7 +144,11 @@ async function locate(order: IncomingOrder, deliveryId: string, emailHash: strin
     emailHash !== undefined ? orders.customerIdForEmail(emailHash) : undefined,
   ]);
   const keyed = keyedId !== undefined ? { customerId: keyedId, ...(keyedView?.customer ? { profile: keyedView.customer.customer } : {}) } : undefined;
-  let customerId = profileForOrder({ ...(keyed ? { keyed } : {}), ...(emailHash !== undefined ? { emailHash } : {}), ...(emailOwner !== undefined ? { emailOwner } : {}) })!;
+  let customerId = profileForOrder({
+    ...(keyed ? { keyed } : {}),
+    ...(emailHash !== undefined ? { emailHash } : {}),
+    ...(emailOwner !== undefined ? { emailOwner } : {}),
+  })!;
   let view = keyedView && customerId === keyedId ? keyedView : await orders.view(customerId, order.source, order.orderId, deliveryId);
   if (view.pointer && view.pointer.customerId !== customerId) {
     // The order was filed under another customer before (a guest who registered since): it stays where it is.

@@ -1,8 +1,8 @@
-import type { ProductStats } from '../domain/recommendations.js';
 import type { CampaignConfig } from '../config/campaign-config.js';
 import type { Classification, ShopPace } from '../domain/classification.js';
 import type { Customer } from '../domain/customer.js';
 import type { PausedScopes } from '../domain/deliverability.js';
+import type { ProductStats } from '../domain/recommendations.js';
 import type { CustomerPolicy } from '../domain/uplift/night-policy.js';
 import type { CustomerRepository } from '../ports/customers.js';
 import type { SendBudget } from '../ports/night-work.js';

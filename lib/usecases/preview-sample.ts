@@ -32,7 +32,18 @@ export interface PreviewCoverage {
 /** The counts of a night's summary that a sample scales; everything else in the summary is the night's own. */
 export type SampledCounts = Pick<
   NightSummary,
-  'customersScanned' | 'active' | 'atRisk' | 'lost' | 'noOrders' | 'emailsSent' | 'emailsQueued' | 'emailsScheduled' | 'heldOut' | 'sentByCampaign' | 'campaigns' | 'skipped'
+  | 'customersScanned'
+  | 'active'
+  | 'atRisk'
+  | 'lost'
+  | 'noOrders'
+  | 'emailsSent'
+  | 'emailsQueued'
+  | 'emailsScheduled'
+  | 'heldOut'
+  | 'sentByCampaign'
+  | 'campaigns'
+  | 'skipped'
 >;
 
 /**

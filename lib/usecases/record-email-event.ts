@@ -1,5 +1,5 @@
-import type { EmailEvent, EmailEventType } from '../domain/email-events.js';
 import { hashEmail } from '../domain/email.js';
+import type { EmailEvent, EmailEventType } from '../domain/email-events.js';
 import type { RecordedEmailEvent } from '../domain/sends.js';
 import type { CustomerRepository } from '../ports/customers.js';
 import type { SendLedger } from '../ports/send-ledger.js';
@@ -48,7 +48,11 @@ export async function recordEmailEvent(event: EmailEvent, deps: EmailEventDepend
     await deps.suppressions.add({ emailHash: hashEmail(address), reason, source: `ses:${event.type}`, at: event.at });
   }
   if (reason !== 'bounced' && send) {
-    await deps.customers.updateConsent(send.customerId, { state: 'unsubscribed', source: reason === 'complained' ? 'complaint' : 'ses_subscription', updatedAt: event.at });
+    await deps.customers.updateConsent(send.customerId, {
+      state: 'unsubscribed',
+      source: reason === 'complained' ? 'complaint' : 'ses_subscription',
+      updatedAt: event.at,
+    });
   }
   return { matchedSend: send !== undefined, suppressed: event.recipients.length };
 }

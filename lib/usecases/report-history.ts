@@ -1,8 +1,16 @@
 import type { CampaignConfig } from '../config/campaign-config.js';
-import { classify, classifyWithModel, type Classification } from '../domain/classification.js';
+import { type Classification, classify, classifyWithModel } from '../domain/classification.js';
 import type { Customer } from '../domain/customer.js';
-import { daysBetween, instantAt, type CalendarDate } from '../domain/dates.js';
-import { calibrationNights, churnByNight, nightsOfRecord, reactivationUnits, type ChurnNight, type NightRecord, type ReactivationUnit } from '../domain/report-churn.js';
+import { type CalendarDate, daysBetween, instantAt } from '../domain/dates.js';
+import {
+  type ChurnNight,
+  calibrationNights,
+  churnByNight,
+  type NightRecord,
+  nightsOfRecord,
+  type ReactivationUnit,
+  reactivationUnits,
+} from '../domain/report-churn.js';
 import { isPurchaseModel, parseFittedModel } from '../domain/scoring/models.js';
 import type { FittedGammaGamma, FittedPurchaseModel } from '../domain/scoring/types.js';
 import type { ReportRecords } from '../ports/report-source.js';
@@ -34,7 +42,12 @@ export interface History {
  * calibrate against the purchase days their customers then made. The end of the data is the latest night of
  * record: at that night the orders before it were known, and nights replayed ahead of the clock stay comparable.
  */
-export function historyOf(records: ReportRecords, config: CampaignConfig, range: { from: CalendarDate; to: CalendarDate; now: Date }, options: HistoryOptions): History {
+export function historyOf(
+  records: ReportRecords,
+  config: CampaignConfig,
+  range: { from: CalendarDate; to: CalendarDate; now: Date },
+  options: HistoryOptions,
+): History {
   const timeZone = config.shop.timeZone;
   const stood = nightsOfRecord(records.runs.filter((run) => run.asOf >= range.from && run.asOf <= range.to));
   const nights = new Map(stood.map((run) => [run.asOf, run]));
@@ -103,7 +116,11 @@ export function classifierFor(run: NightRecord | undefined, config: CampaignConf
   } catch {
     spend = undefined;
   }
-  const model = { purchases, ...(spend ? { spend } : {}), atRiskBelowPAlive: config.classification.model.atRiskBelowPAlive, lostBelowPAlive: config.classification.model.lostBelowPAlive };
+  const model = {
+    purchases,
+    ...(spend ? { spend } : {}),
+    atRiskBelowPAlive: config.classification.model.atRiskBelowPAlive,
+    lostBelowPAlive: config.classification.model.lostBelowPAlive,
+  };
   return (customer, asOf) => classifyWithModel(customer, asOf, pace, config.classification, timeZone, model);
 }
-

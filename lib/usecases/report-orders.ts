@@ -1,5 +1,5 @@
 import pLimit from 'p-limit';
-import { unitOutcome, type DiscountEstimate, type LiftUnit, type ReportOrder, type UnitOutcome } from '../domain/report.js';
+import { type DiscountEstimate, type LiftUnit, type ReportOrder, type UnitOutcome, unitOutcome } from '../domain/report.js';
 import type { ReactivationUnit } from '../domain/report-churn.js';
 import type { ReportSource } from '../ports/report-source.js';
 
@@ -24,11 +24,15 @@ export async function outcomesOf(
   for (const unit of reactivation) widen(unit.customerId, unit.from, unit.until);
   const limit = pLimit(concurrency);
   const ordersByCustomer = new Map<string, ReportOrder[]>(
-    await Promise.all([...spans].map(([customerId, span]) => limit(async () => [customerId, await source.ordersOf(customerId, span.since, span.until)] as const))),
+    await Promise.all(
+      [...spans].map(([customerId, span]) => limit(async () => [customerId, await source.ordersOf(customerId, span.since, span.until)] as const)),
+    ),
   );
   return {
-    outcomes: units.map((unit): { unit: LiftUnit; outcome: UnitOutcome } => ({ unit, outcome: unitOutcome(unit, ordersByCustomer.get(unit.customerId) ?? [], windowDays, estimate) })),
+    outcomes: units.map((unit): { unit: LiftUnit; outcome: UnitOutcome } => ({
+      unit,
+      outcome: unitOutcome(unit, ordersByCustomer.get(unit.customerId) ?? [], windowDays, estimate),
+    })),
     ordersOf: (customerId: string): readonly ReportOrder[] => ordersByCustomer.get(customerId) ?? [],
   };
 }
-

@@ -1,7 +1,15 @@
 import type { CampaignConfig } from '../config/campaign-config.js';
 import type { Customer } from '../domain/customer.js';
 import type { CalendarDate } from '../domain/dates.js';
-import { nightCalibration, reasonCounter, tallyReasons, unchangedSince, type CalibrationNight, type ReasonObservation, type ReasonTallies } from '../domain/report-churn.js';
+import {
+  type CalibrationNight,
+  nightCalibration,
+  type ReasonObservation,
+  type ReasonTallies,
+  reasonCounter,
+  tallyReasons,
+  unchangedSince,
+} from '../domain/report-churn.js';
 import type { ReasonGroup, ReasonsView } from '../domain/report-view.js';
 import type { ReportedSend } from '../domain/sends.js';
 import type { ReportRecords, ReportSource } from '../ports/report-source.js';
@@ -21,7 +29,13 @@ export interface ProfileFindings {
  * calibration, the reasons "now") is counted as the profiles pass, and only the profiles of the customers chosen in
  * range are kept, since their reasons are judged per send, as of the night that chose them.
  */
-export async function readProfiles(source: ReportSource, records: ReportRecords, reported: readonly ReportedSend[], config: CampaignConfig, history: History): Promise<ProfileFindings> {
+export async function readProfiles(
+  source: ReportSource,
+  records: ReportRecords,
+  reported: readonly ReportedSend[],
+  config: CampaignConfig,
+  history: History,
+): Promise<ProfileFindings> {
   const timeZone = config.shop.timeZone;
   const calibrations = history.calibration.map(({ model, night, horizonDays }) => nightCalibration(model, night, horizonDays, timeZone));
   const latestRun = history.latestNight ? history.nights.get(history.latestNight) : records.latestRun;
@@ -33,7 +47,8 @@ export async function readProfiles(source: ReportSource, records: ReportRecords,
       for (const calibration of calibrations) calibration.add(customer);
       if (now) {
         const classification = now.classify(customer, now.asOf);
-        if (classification.status === 'at_risk' || classification.status === 'lost') now.counter.add({ status: classification.status, reasonCodes: classification.reasonCodes ?? [] });
+        if (classification.status === 'at_risk' || classification.status === 'lost')
+          now.counter.add({ status: classification.status, reasonCodes: classification.reasonCodes ?? [] });
       }
       if (chosenIds.has(customer.customerId)) chosen.set(customer.customerId, customer);
     }
@@ -55,9 +70,16 @@ function isChosen(send: ReportedSend): boolean {
  * chose is classified as of that night, with that night's model, but only while their purchases are still those of
  * that night (no order since): a customer who ordered again is counted apart, as the reasons no longer apply.
  */
-export function reasonCodes(records: ReportRecords, reported: readonly ReportedSend[], config: CampaignConfig, history: History, profiles: ProfileFindings): ReasonsView['codes'] {
+export function reasonCodes(
+  records: ReportRecords,
+  reported: readonly ReportedSend[],
+  config: CampaignConfig,
+  history: History,
+  profiles: ProfileFindings,
+): ReasonsView['codes'] {
   const classifiers = new Map<CalendarDate, ReturnType<typeof classifierFor>>();
-  const classifierOf = (night: CalendarDate) => classifiers.get(night) ?? classifiers.set(night, classifierFor(history.nights.get(night) ?? records.latestRun, config)).get(night)!;
+  const classifierOf = (night: CalendarDate) =>
+    classifiers.get(night) ?? classifiers.set(night, classifierFor(history.nights.get(night) ?? records.latestRun, config)).get(night)!;
   type Group = { customers: Set<string>; orderedSince: number; observations: ReasonObservation[] };
   const byCampaign = new Map<string, Group>();
   const byNight = new Map<CalendarDate, Group>();
@@ -87,4 +109,3 @@ export function reasonCodes(records: ReportRecords, reported: readonly ReportedS
     byNight: [...byNight].sort(([a], [b]) => (a < b ? -1 : 1)).map(([night, group]) => ({ night, ...view(group) })),
   };
 }
-

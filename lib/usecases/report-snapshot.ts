@@ -1,6 +1,6 @@
 import type { ReportSnapshots, StoredReport } from '../ports/report-snapshots.js';
-import type { NightLog } from './step-types.js';
 import { buildReport, type Report, type ReportDependencies, type ReportOptions } from './build-report.js';
+import type { NightLog } from './step-types.js';
 
 export interface ReportSnapshotDependencies extends ReportDependencies {
   readonly snapshots: ReportSnapshots;
@@ -23,7 +23,9 @@ export class ReportTooSlowError extends Error {
   constructor(budgetMs: number, whole: boolean) {
     super(
       `the report takes longer than the ${Math.round(budgetMs / 1000)} s this request may wait` +
-        (whole ? ', and no snapshot is stored yet: one is built after every night' : ': only the whole report (no from, to or campaign) is kept ready after every night') +
+        (whole
+          ? ', and no snapshot is stored yet: one is built after every night'
+          : ': only the whole report (no from, to or campaign) is kept ready after every night') +
         '; winback report --aws builds any report without a time limit',
     );
     this.name = 'ReportTooSlowError';
@@ -83,11 +85,15 @@ export interface ErasedComment {
  * (only the newest comments are listed, so an earlier snapshot may hold one the latest does not). Returns how many
  * were taken out of the latest.
  */
-export async function removeFeedbackComments(comments: readonly ErasedComment[], deps: { readonly snapshots: Pick<ReportSnapshots, 'latest' | 'replace'> }): Promise<number> {
+export async function removeFeedbackComments(
+  comments: readonly ErasedComment[],
+  deps: { readonly snapshots: Pick<ReportSnapshots, 'latest' | 'replace'> },
+): Promise<number> {
   if (comments.length === 0) return 0;
   const stored = await deps.snapshots.latest();
   if (!stored) return 0;
-  const erased = (listed: ErasedComment) => comments.some((comment) => comment.at === listed.at && comment.campaignId === listed.campaignId && comment.comment === listed.comment);
+  const erased = (listed: ErasedComment) =>
+    comments.some((comment) => comment.at === listed.at && comment.campaignId === listed.campaignId && comment.comment === listed.comment);
   const { feedback } = stored.report.reasons;
   const kept = feedback.comments.filter((listed) => !erased(listed));
   await deps.snapshots.replace({ ...stored, report: { ...stored.report, reasons: { ...stored.report.reasons, feedback: { ...feedback, comments: kept } } } });

@@ -29,10 +29,14 @@ export function upliftOf(
     marginPercent: campaign?.economics.orderMarginPercent ?? 100,
     estimate: settings.estimate,
     skips: records.decisions.filter((decision) => decision.campaignId === id && decision.asOf >= settings.from && decision.asOf <= settings.to),
-    nights: [...history.nights.values()].map((run) => ({ night: run.asOf, targeting: (run as { targeting?: Record<string, NightTargeting> }).targeting?.[id] })),
+    nights: [...history.nights.values()].map((run) => ({
+      night: run.asOf,
+      targeting: (run as { targeting?: Record<string, NightTargeting> }).targeting?.[id],
+    })),
     minVariantShare: (campaign?.experiment.minVariantPercent ?? 0) / 100,
   });
   const money = (minor: number) => toDecimalString(Math.round(minor), settings.currency);
-  return { uplift: { targeting, allocation, ...report, marginSaved: money(report.nights.marginSavedMinor), discountSaved: money(report.nights.discountSavedMinor) } };
+  return {
+    uplift: { targeting, allocation, ...report, marginSaved: money(report.nights.marginSavedMinor), discountSaved: money(report.nights.discountSavedMinor) },
+  };
 }
-

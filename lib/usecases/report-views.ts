@@ -1,7 +1,25 @@
-import { guardVerdict, guardWindow, measureDeliverability, scopeKey, type DeliverabilitySettings, type PauseRecord, type PauseScope } from '../domain/deliverability.js';
 import type { CalendarDate } from '../domain/dates.js';
+import {
+  type DeliverabilitySettings,
+  guardVerdict,
+  guardWindow,
+  measureDeliverability,
+  type PauseRecord,
+  type PauseScope,
+  scopeKey,
+} from '../domain/deliverability.js';
 import { toDecimalString } from '../domain/money.js';
-import { emptyMetrics, groupOutcome, measureLift, type CampaignMetrics, type GroupOutcome, type Lift, type LiftUnit, type Metrics, type UnitOutcome } from '../domain/report.js';
+import {
+  type CampaignMetrics,
+  emptyMetrics,
+  type GroupOutcome,
+  groupOutcome,
+  type Lift,
+  type LiftUnit,
+  type Metrics,
+  measureLift,
+  type UnitOutcome,
+} from '../domain/report.js';
 import type { CalibrationNight, Reactivation } from '../domain/report-churn.js';
 import type { CampaignReport, DeliverabilityView, GroupView, LiftView, MetricsView, PauseView } from '../domain/report-view.js';
 import type { ReportedSend } from '../domain/sends.js';
@@ -13,7 +31,11 @@ export function reactivationView(reactivation: Reactivation, windowDays: number)
   return {
     ...rated(reactivation),
     windowDays,
-    byContact: { emailed: rated(reactivation.byContact.emailed), held_out: rated(reactivation.byContact.held_out), not_emailed: rated(reactivation.byContact.not_emailed) },
+    byContact: {
+      emailed: rated(reactivation.byContact.emailed),
+      held_out: rated(reactivation.byContact.held_out),
+      not_emailed: rated(reactivation.byContact.not_emailed),
+    },
     byNight: reactivation.byNight.map(rated),
   };
 }
@@ -93,12 +115,23 @@ export function liftView(lift: Lift, currency: string): LiftView {
     method: 'Newcombe hybrid score interval (Wilson) for the difference; Katz log interval for the relative lift',
     incrementalOrders: lift.incrementalOrders === undefined ? null : Math.round(lift.incrementalOrders * 10) / 10,
     incrementalRevenue: revenue
-      ? { gross: toDecimalString(revenue.grossMinor, currency), discountCost: toDecimalString(revenue.discountCostMinor, currency), net: toDecimalString(revenue.netMinor, currency), netMinor: revenue.netMinor }
+      ? {
+          gross: toDecimalString(revenue.grossMinor, currency),
+          discountCost: toDecimalString(revenue.discountCostMinor, currency),
+          net: toDecimalString(revenue.netMinor, currency),
+          netMinor: revenue.netMinor,
+        }
       : null,
   };
 }
 
-export function deliverabilityView(sends: readonly ReportedSend[], scope: PauseScope, pauses: readonly PauseRecord[], settings: DeliverabilitySettings, lastNight: CalendarDate): DeliverabilityView {
+export function deliverabilityView(
+  sends: readonly ReportedSend[],
+  scope: PauseScope,
+  pauses: readonly PauseRecord[],
+  settings: DeliverabilitySettings,
+  lastNight: CalendarDate,
+): DeliverabilityView {
   const own = pauses.find((record) => scopeKey(record.scope) === scopeKey(scope));
   const shop = pauses.find((record) => record.scope.kind === 'shop');
   const window = guardWindow(lastNight, settings, scope.kind === 'shop' ? [own?.resumedAt] : [own?.resumedAt, shop?.resumedAt]);

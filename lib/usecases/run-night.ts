@@ -1,27 +1,26 @@
 import { randomUUID } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import pLimit from 'p-limit';
-import { parseCampaignConfig, type CampaignConfig } from '../config/campaign-config.js';
+import { type CampaignConfig, parseCampaignConfig } from '../config/campaign-config.js';
 import { classifyWithModel, modelSummary, type NightModel, type ShopPace } from '../domain/classification.js';
 import type { Customer } from '../domain/customer.js';
-import { fitModel, fitPurchaseModel } from '../domain/scoring/models.js';
-import type { AnyFittedModel, CustomerSummary, FittedGammaGamma } from '../domain/scoring/types.js';
-import { calendarDateIn, instantAt, isCalendarDate, median, parseClockTime, type CalendarDate } from '../domain/dates.js';
+import { type CalendarDate, calendarDateIn, instantAt, isCalendarDate, median, parseClockTime } from '../domain/dates.js';
 import type { SkipReason } from '../domain/decisions.js';
-import type { CampaignConfigStore } from '../ports/campaign-configs.js';
-import type { CampaignTally, NightPlan, NightScoring, NightWarmUp, NightWork, SegmentTally } from '../ports/night-work.js';
-import { ProductStatsBuilder, type ProductStats } from '../domain/recommendations.js';
-import { nextWarmUpHistory, sendingDomain, warmUpLimit, warmUpThreshold } from '../domain/warm-up.js';
-import { judgeCustomer } from './decide-customer.js';
-import type { NightSummary, RunRecorder } from '../ports/runs.js';
+import { type ProductStats, ProductStatsBuilder } from '../domain/recommendations.js';
+import { fitModel, fitPurchaseModel } from '../domain/scoring/models.js';
+import type { CustomerSummary, FittedGammaGamma } from '../domain/scoring/types.js';
 import { unreadableProblem } from '../domain/unreadable-record.js';
 import { customerPolicy } from '../domain/uplift/night-policy.js';
-import type { NightTargeting } from '../domain/uplift/uplift-report.js';
-import { emptyTargetingTally, mergeTargetingTally, planTargeting, targetingSummary, type TargetingHistory } from './plan-targeting.js';
+import { nextWarmUpHistory, sendingDomain, warmUpLimit, warmUpThreshold } from '../domain/warm-up.js';
+import type { CampaignConfigStore } from '../ports/campaign-configs.js';
+import type { NightPlan, NightScoring, NightWarmUp, NightWork, SegmentTally } from '../ports/night-work.js';
+import type { NightSummary, RunRecorder } from '../ports/runs.js';
+import { judgeCustomer } from './decide-customer.js';
 import { guardDeliverability } from './deliverability-guard.js';
-import { estimateFromSample, previewSegmentsFor, type PreviewCoverage } from './preview-sample.js';
 import { memoryBudget, type NightContext, type SegmentDependencies } from './night-context.js';
-import { scoreSegment, type SegmentPosition } from './score-segment.js';
+import { emptyTargetingTally, mergeTargetingTally, planTargeting, type TargetingHistory, targetingSummary } from './plan-targeting.js';
+import { estimateFromSample, type PreviewCoverage, previewSegmentsFor } from './preview-sample.js';
+import { type SegmentPosition, scoreSegment } from './score-segment.js';
 import { emptyTally } from './segment-tally.js';
 
 export interface NightDependencies extends SegmentDependencies {
@@ -96,7 +95,12 @@ export async function runNight(deps: NightDependencies, options: NightOptions = 
     const plan = await planNight(setup, deps, { store: true });
     const night = contextOf(plan, setup.config, memoryBudget(plan.dailySendCap), options.sendConcurrency);
     const results = await eachSegment(plan.totalSegments, options.segmentConcurrency, (segment) => scoreSegment(segment, night, deps));
-    const summary = summarize(plan, results.map((result) => result.tally), deps.clock.now(), night.stop.reason);
+    const summary = summarize(
+      plan,
+      results.map((result) => result.tally),
+      deps.clock.now(),
+      night.stop.reason,
+    );
     await deps.runs.finished(summary);
     return summary;
   } catch (error) {
@@ -133,7 +137,8 @@ export async function previewNight(deps: NightDependencies, options: PreviewOpti
   const setup = options.config ? { ...prepared, config: options.config } : prepared;
   const plan = await planNight(setup, deps, { store: false });
   const { shouldStop } = options;
-  const totalSegments = shouldStop && options.totalSegments === undefined ? previewSegmentsFor(await deps.customers.approximateCount(), plan.totalSegments) : plan.totalSegments;
+  const totalSegments =
+    shouldStop && options.totalSegments === undefined ? previewSegmentsFor(await deps.customers.approximateCount(), plan.totalSegments) : plan.totalSegments;
   const samples: NightPreview['samples'] = {};
   const night = { ...contextOf({ ...plan, totalSegments }, setup.config, memoryBudget(plan.dailySendCap), options.sendConcurrency), samples };
   const tallies = await eachSegment(totalSegments, options.segmentConcurrency, async (segment) => {
@@ -148,7 +153,8 @@ export async function previewNight(deps: NightDependencies, options: PreviewOpti
   const finished = tallies.filter((tally): tally is SegmentTally => tally !== undefined);
   const summary = summarize({ ...plan, totalSegments }, finished, deps.clock.now(), night.stop.reason);
   const customersScanned = summary.customersScanned;
-  if (finished.length === totalSegments) return { summary, samples, coverage: { complete: true, segmentsScanned: totalSegments, totalSegments, fraction: 1, customersScanned } };
+  if (finished.length === totalSegments)
+    return { summary, samples, coverage: { complete: true, segmentsScanned: totalSegments, totalSegments, fraction: 1, customersScanned } };
   const fraction = finished.length / totalSegments;
   return {
     summary: estimateFromSample(summary, fraction, plan.dailySendCap),
@@ -185,10 +191,17 @@ export async function startNight(deps: FanOutDependencies, options: NightOptions
  * the invocation nears its time limit, stores its tally under the run and returns where the next one continues.
  * Run again from the same cursor (a retry), it sends nothing twice and its tally replaces the first attempt's.
  */
-export async function workSegment(runId: string, segment: number, deps: FanOutDependencies, position: SegmentPosition = {}, sendConcurrency?: number): Promise<{ nextCursor?: string }> {
+export async function workSegment(
+  runId: string,
+  segment: number,
+  deps: FanOutDependencies,
+  position: SegmentPosition = {},
+  sendConcurrency?: number,
+): Promise<{ nextCursor?: string }> {
   const plan = await deps.work.plan(runId);
   if (!plan) throw new RangeError(`runId: no night "${runId}" was started (or its plan expired)`);
-  if (!Number.isInteger(segment) || segment < 0 || segment >= plan.totalSegments) throw new RangeError(`segment: expected 0 to ${plan.totalSegments - 1}, got ${segment}`);
+  if (!Number.isInteger(segment) || segment < 0 || segment >= plan.totalSegments)
+    throw new RangeError(`segment: expected 0 to ${plan.totalSegments - 1}, got ${segment}`);
   const stored = await deps.configs.version(plan.configVersion);
   if (!stored) throw new RangeError(`configVersion: version ${plan.configVersion} of the campaign config is gone`);
   const night = contextOf(plan, parseCampaignConfig(stored.raw), deps.work.budget(runId, plan.dailySendCap), sendConcurrency);
@@ -283,7 +296,9 @@ async function planWarmUp(plan: NightPlan, setup: NightSetup, deps: NightDepende
   // A night recorded before warm-up existed: its sends count for every domain of tonight's campaigns.
   const history = latest?.warmUp?.history ?? (latest ? Object.fromEntries(domains.map((domain) => [domain, { [latest.asOf]: sentOf(latest) }])) : {});
   const limit = warmUpLimit(settings, config.guardrails.dailySendCap, domains, history, setup.asOf);
-  const campaignDomains = Object.fromEntries(config.campaigns.filter((campaign) => campaign.enabled).map((campaign) => [campaign.id, sendingDomain(campaign.sender.fromAddress)]));
+  const campaignDomains = Object.fromEntries(
+    config.campaigns.filter((campaign) => campaign.enabled).map((campaign) => [campaign.id, sendingDomain(campaign.sender.fromAddress)]),
+  );
   const warmUp: NightWarmUp = { limit: limit.limit, warmingUp: limit.warmingUp, history, campaignDomains, lookbackDays: settings.lookbackDays };
   if (!limit.warmingUp) return { ...plan, warmUp };
   const context = { ...contextOf(plan, config, memoryBudget(0)), samples: {} };
@@ -403,7 +418,13 @@ async function studyShop(
   return { ...study, products: products.build() };
 }
 
-async function studySample(deps: NightDependencies, config: CampaignConfig, totalSegments: number, asOf: CalendarDate, products: ProductStatsBuilder): Promise<{ pace: ShopPace; scoring: NightScoring; model?: NightModel }> {
+async function studySample(
+  deps: NightDependencies,
+  config: CampaignConfig,
+  totalSegments: number,
+  asOf: CalendarDate,
+  products: ProductStatsBuilder,
+): Promise<{ pace: ShopPace; scoring: NightScoring; model?: NightModel }> {
   const settings = config.classification;
   const wantModel = settings.policy !== 'rule';
   const sampleSize = wantModel ? Math.max(paceSampleSize, settings.model.sampleSize) : paceSampleSize;
@@ -443,15 +464,29 @@ async function studySample(deps: NightDependencies, config: CampaignConfig, tota
   }
   const purchases = fitPurchaseModel(settings.model.kind, summaries, { timeUnit: 'days', penalty: settings.model.penalty });
   if (!purchases.converged) {
-    return { pace, scoring: { ...base, used: 'rule', reason: `the ${settings.model.kind} fit did not converge: ${purchases.diagnostic ?? 'no diagnostic'}`, model: purchases } };
+    return {
+      pace,
+      scoring: {
+        ...base,
+        used: 'rule',
+        reason: `the ${settings.model.kind} fit did not converge: ${purchases.diagnostic ?? 'no diagnostic'}`,
+        model: purchases,
+      },
+    };
   }
   const repeaters = summaries.filter((summary) => summary.x > 0 && (summary.monetary ?? 0) > 0);
-  const spend = repeaters.length >= 20 ? (fitModel('gamma-gamma', repeaters, { timeUnit: 'days', penalty: settings.model.penalty }) as FittedGammaGamma) : undefined;
+  const spend =
+    repeaters.length >= 20 ? (fitModel('gamma-gamma', repeaters, { timeUnit: 'days', penalty: settings.model.penalty }) as FittedGammaGamma) : undefined;
   const spendModel = spend?.converged ? spend : undefined;
   return {
     pace,
     scoring: { ...base, used: 'model', model: purchases, ...(spend ? { spendModel: spend } : {}) },
-    model: { purchases, ...(spendModel ? { spend: spendModel } : {}), atRiskBelowPAlive: settings.model.atRiskBelowPAlive, lostBelowPAlive: settings.model.lostBelowPAlive },
+    model: {
+      purchases,
+      ...(spendModel ? { spend: spendModel } : {}),
+      atRiskBelowPAlive: settings.model.atRiskBelowPAlive,
+      lostBelowPAlive: settings.model.lostBelowPAlive,
+    },
   };
 }
 

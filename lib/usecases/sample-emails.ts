@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Campaign, CampaignConfig, Variant } from '../config/campaign-config.js';
-import { emptySummary, type Customer } from '../domain/customer.js';
-import { addDays, calendarDateIn, type CalendarDate } from '../domain/dates.js';
+import { type Customer, emptySummary } from '../domain/customer.js';
+import { addDays, type CalendarDate, calendarDateIn } from '../domain/dates.js';
 import { resolveOffer } from '../domain/offers.js';
 import type { Clock } from '../ports/clock.js';
 import type { EmailSender, OutgoingEmail } from '../ports/email-sender.js';
@@ -37,7 +37,14 @@ const sampleCustomer: Customer & { readonly email: string } = {
 const inertLinks = () => ({ baseUrl: 'https://winback.invalid', secret: randomBytes(32).toString('base64') });
 
 /** One step of one variant for the sample customer, as the night's own composer writes it. */
-function composeSample(config: CampaignConfig, campaign: Campaign, variant: Variant, step: number, asOf: CalendarDate, links: ReturnType<typeof inertLinks>): OutgoingEmail {
+function composeSample(
+  config: CampaignConfig,
+  campaign: Campaign,
+  variant: Variant,
+  step: number,
+  asOf: CalendarDate,
+  links: ReturnType<typeof inertLinks>,
+): OutgoingEmail {
   const offer = resolveOffer(campaign.steps[step]!.offer, variant, 0);
   const personalisation = {
     arm: variant.id,
@@ -45,7 +52,14 @@ function composeSample(config: CampaignConfig, campaign: Campaign, variant: Vari
     offerCode: offer.kind === 'none' ? '' : `${campaign.coupon?.prefix ?? 'CODE'}-SAMPLE`,
     offerExpiresOn: campaign.coupon ? addDays(asOf, campaign.coupon.expiresInDays) : '',
   };
-  return composeEmail(sampleCustomer, campaign, { customerId: sampleCustomer.customerId, campaignId: campaign.id, episode: 'sample', step }, personalisation, config, links);
+  return composeEmail(
+    sampleCustomer,
+    campaign,
+    { customerId: sampleCustomer.customerId, campaignId: campaign.id, episode: 'sample', step },
+    personalisation,
+    config,
+    links,
+  );
 }
 
 /** Every step of every variant of a campaign, rendered for the sample customer. */
@@ -72,10 +86,20 @@ export interface TestSendRequest {
  * Sends one sample email to a marketer's address, marked as a test in its subject. Nothing is reserved or recorded:
  * a test is no send of the campaign's. Undefined when the step or variant does not exist.
  */
-export async function sendTestEmail(request: TestSendRequest, deps: { readonly email: EmailSender; readonly clock: Clock }): Promise<{ readonly messageId: string; readonly subject: string } | undefined> {
+export async function sendTestEmail(
+  request: TestSendRequest,
+  deps: { readonly email: EmailSender; readonly clock: Clock },
+): Promise<{ readonly messageId: string; readonly subject: string } | undefined> {
   const variant = request.campaign.experiment.variants.find((candidate) => candidate.id === request.variant);
   if (!variant || !request.campaign.steps[request.step]) return undefined;
-  const email = composeSample(request.config, request.campaign, variant, request.step, calendarDateIn(deps.clock.now(), request.config.shop.timeZone), inertLinks());
+  const email = composeSample(
+    request.config,
+    request.campaign,
+    variant,
+    request.step,
+    calendarDateIn(deps.clock.now(), request.config.shop.timeZone),
+    inertLinks(),
+  );
   const subject = `[Test] ${email.subject}`;
   // No List-Unsubscribe: a test goes to the marketer, not to a list. The tags mark it, so its events match no send.
   const messageId = await deps.email.send({ ...email, to: request.to, subject, headers: [], tags: { campaign: request.campaign.id, kind: 'test' } });

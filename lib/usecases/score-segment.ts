@@ -3,7 +3,7 @@ import type { CustomerPage } from '../ports/customers.js';
 import { EmailSendError } from '../ports/email-sender.js';
 import type { SegmentTally } from '../ports/night-work.js';
 import { couponRequestsFor } from './coupon-wait.js';
-import { judgeCustomer, rankCandidates, takeStep, type Candidate } from './decide-customer.js';
+import { type Candidate, judgeCustomer, rankCandidates, takeStep } from './decide-customer.js';
 import type { NightContext, SegmentDependencies } from './night-context.js';
 import { countSkip, emptyTally } from './segment-tally.js';
 
@@ -75,7 +75,12 @@ export async function scoreSegment(segment: number, night: NightContext, deps: S
     if (failure) throw failure.error;
   };
   const read = (cursor: string | undefined): Promise<CustomerPage> => {
-    const page = deps.customers.scanPage({ segment, totalSegments: night.totalSegments, ...(cursor ? { cursor } : {}), ...(from.pageSize ? { limit: from.pageSize } : {}) });
+    const page = deps.customers.scanPage({
+      segment,
+      totalSegments: night.totalSegments,
+      ...(cursor ? { cursor } : {}),
+      ...(from.pageSize ? { limit: from.pageSize } : {}),
+    });
     // A page read ahead and then not used (the worker hands over) must not become an unhandled rejection.
     page.catch(() => {});
     return page;
@@ -101,7 +106,14 @@ export async function scoreSegment(segment: number, night: NightContext, deps: S
 
     const suppressed = await deps.suppressions.suppressedAmong(candidates.map((candidate) => hashEmail(candidate.customer.email!)));
     // The page's codes go to the shop's platform together: a bulk call per 250 codes rather than a few per call.
-    if (!night.samples) deps.coupons.prepare?.(couponRequestsFor(candidates.filter((candidate) => candidate.decision.kind === 'send' && !suppressed.has(hashEmail(candidate.customer.email!))), night.config, night.asOf));
+    if (!night.samples)
+      deps.coupons.prepare?.(
+        couponRequestsFor(
+          candidates.filter((candidate) => candidate.decision.kind === 'send' && !suppressed.has(hashEmail(candidate.customer.email!))),
+          night.config,
+          night.asOf,
+        ),
+      );
     for (const candidate of candidates) {
       const slot = slots.acquire();
       pageWork.push(

@@ -1,5 +1,5 @@
 import pLimit from 'p-limit';
-import { generateDemoShop, type DemoCustomer, type DemoShopOptions } from '../domain/demo-shop.js';
+import { type DemoCustomer, type DemoShopOptions, generateDemoShop } from '../domain/demo-shop.js';
 import { hashEmail } from '../domain/email.js';
 import type { Clock } from '../ports/clock.js';
 import type { CustomerRepository } from '../ports/customers.js';

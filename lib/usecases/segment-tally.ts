@@ -3,7 +3,16 @@ import type { SegmentTally } from '../ports/night-work.js';
 import type { StepResult } from './step-types.js';
 
 export function emptyTally(): SegmentTally {
-  return { customersScanned: 0, statuses: { active: 0, at_risk: 0, lost: 0, no_orders: 0 }, emailsSent: 0, queued: 0, scheduled: 0, heldOut: 0, skipped: {}, campaigns: {} };
+  return {
+    customersScanned: 0,
+    statuses: { active: 0, at_risk: 0, lost: 0, no_orders: 0 },
+    emailsSent: 0,
+    queued: 0,
+    scheduled: 0,
+    heldOut: 0,
+    skipped: {},
+    campaigns: {},
+  };
 }
 
 export function tallyStep(tally: SegmentTally, campaignId: string, arm: string, result: StepResult): void {

@@ -1,12 +1,22 @@
 import type { DecisionRecord } from '../domain/customer.js';
 import { normalizeEmail } from '../domain/email.js';
 import { toDecimalString } from '../domain/money.js';
-import { countSegments, csvLine, matches, tierThresholds, valueTierOf, type SegmentCounts, type SegmentFacts, type SegmentFilter, type ValueTier } from '../domain/segments.js';
+import {
+  countSegments,
+  csvLine,
+  matches,
+  type SegmentCounts,
+  type SegmentFacts,
+  type SegmentFilter,
+  tierThresholds,
+  type ValueTier,
+  valueTierOf,
+} from '../domain/segments.js';
 import type { Clock } from '../ports/clock.js';
 import type { CustomerRepository } from '../ports/customers.js';
 import type { RunRecorder } from '../ports/runs.js';
 import type { ActiveConfig } from './active-config.js';
-import { statusNow, type CustomerStatus } from './customer-view.js';
+import { type CustomerStatus, statusNow } from './customer-view.js';
 
 export interface SegmentDependencies {
   readonly customers: CustomerRepository;
@@ -114,10 +124,28 @@ export async function viewSegment(
   };
 }
 
-export const segmentCsvColumns = ['customer_id', 'email', 'first_name', 'status', 'value_tier', 'value_at_stake', 'reasons', 'campaign', 'last_order_at', 'decision_night', 'decision', 'decision_reason', 'decision_step'] as const;
+export const segmentCsvColumns = [
+  'customer_id',
+  'email',
+  'first_name',
+  'status',
+  'value_tier',
+  'value_at_stake',
+  'reasons',
+  'campaign',
+  'last_order_at',
+  'decision_night',
+  'decision',
+  'decision_reason',
+  'decision_step',
+] as const;
 
 /** The whole segment as CSV, one customer a line, for a spreadsheet or the shop's own tools. */
-export async function exportSegment(filter: SegmentFilter, deps: SegmentDependencies, shouldStop: () => boolean = () => false): Promise<{ readonly csv: string; readonly complete: boolean; readonly rows: number }> {
+export async function exportSegment(
+  filter: SegmentFilter,
+  deps: SegmentDependencies,
+  shouldStop: () => boolean = () => false,
+): Promise<{ readonly csv: string; readonly complete: boolean; readonly rows: number }> {
   const { rows, complete } = await scoredRows(deps, shouldStop);
   const kept = rows.filter((row) => matches(row, filter));
   let csv = csvLine(segmentCsvColumns);

@@ -4,9 +4,9 @@ import { hashEmail, isDeliverableAddress } from '../domain/email.js';
 import { RenderBreaker } from '../domain/render-breaker.js';
 import type { SendKey, SendRecord } from '../domain/sends.js';
 import type { CampaignConfigStore } from '../ports/campaign-configs.js';
+import type { SendQueue } from '../ports/send-queue.js';
 import type { SuppressionList } from '../ports/suppressions.js';
 import type { ActiveConfig } from './active-config.js';
-import type { SendQueue } from '../ports/send-queue.js';
 import { confirmWaitingCoupon } from './coupon-wait.js';
 import { composeEmail, deliver, queuedSendGraceMs } from './send-step.js';
 import type { SendDependencies } from './step-types.js';
@@ -31,7 +31,6 @@ export interface SendDueSummary {
 const batchSize = 200;
 /** A send SES paused or throttled is tried again after this long. */
 const retryAfterMs = 15 * 60_000;
-
 
 /**
  * Sends the emails that waited out their customers' quiet hours. Each entry is claimed first (scheduled ->
@@ -59,8 +58,7 @@ export async function sendDue(upTo: Date, deps: SendDueDependencies, concurrency
           if (outcome === 'sent') {
             totals.sent += 1;
             sentByCampaign[entry.campaignId] = (sentByCampaign[entry.campaignId] ?? 0) + 1;
-          }
-          else if (outcome === 'cancelled') totals.cancelled += 1;
+          } else if (outcome === 'cancelled') totals.cancelled += 1;
           else if (outcome.startsWith('paused:')) stoppedBy ??= outcome.slice('paused:'.length);
           else if (outcome === 'rescheduled') totals.rescheduled += 1;
           else totals.failed += 1;
@@ -99,11 +97,21 @@ export async function dispatchDue(upTo: Date, deps: SendDueDependencies & { read
         const dueAt = entry.notBefore;
         if (!(await deps.ledger.deferDue(entry, deferTo))) return;
         try {
-          await deps.queue.enqueue({ customerId: entry.customerId, campaignId: entry.campaignId, episode: entry.episode, step: entry.step, ...(dueAt ? { dueAt } : {}) });
+          await deps.queue.enqueue({
+            customerId: entry.customerId,
+            campaignId: entry.campaignId,
+            episode: entry.episode,
+            step: entry.step,
+            ...(dueAt ? { dueAt } : {}),
+          });
           totals.dispatched += 1;
         } catch (error) {
           totals.notQueued += 1;
-          deps.log?.warn('due send not queued; it falls due again after the grace period', { campaignId: entry.campaignId, customerId: entry.customerId, error: (error as Error).message });
+          deps.log?.warn('due send not queued; it falls due again after the grace period', {
+            campaignId: entry.campaignId,
+            customerId: entry.customerId,
+            error: (error as Error).message,
+          });
         }
       }),
     );
@@ -186,7 +194,11 @@ async function sendOne(
     email = composeEmail({ ...customer, email: customer.email! }, campaign, entry, personalisation, config, deps.unsubscribe);
     renders.rendered(entry.campaignId);
   } catch (error) {
-    if (renders.failed(entry.campaignId)) deps.log?.error('campaign stopped for this run of the sender: its emails keep failing to render', { campaignId: entry.campaignId, error: (error as Error).message });
+    if (renders.failed(entry.campaignId))
+      deps.log?.error('campaign stopped for this run of the sender: its emails keep failing to render', {
+        campaignId: entry.campaignId,
+        error: (error as Error).message,
+      });
     await deps.ledger.cancelScheduled(entry, 'render_failed');
     return 'cancelled';
   }

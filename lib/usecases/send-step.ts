@@ -1,24 +1,21 @@
 import type { Campaign, CampaignConfig } from '../config/campaign-config.js';
-import { recentEmailsKept, type Customer, type DecisionRecord, type Journey } from '../domain/customer.js';
+import { type Customer, type DecisionRecord, recentEmailsKept } from '../domain/customer.js';
 import { addDays, nextAllowedInstant } from '../domain/dates.js';
 import type { SkipReason } from '../domain/decisions.js';
 import { formatMailbox, hashEmail, normalizeEmail } from '../domain/email.js';
+import { formatMoney } from '../domain/money.js';
 import { greetingName } from '../domain/names.js';
-import { describeOffer, resolveOffer, type ResolvedOffer } from '../domain/offers.js';
+import { describeOffer, type ResolvedOffer, resolveOffer } from '../domain/offers.js';
+import { type ProductStats, productKey, type RecommendedProduct, recommendFor } from '../domain/recommendations.js';
 import { RenderBreaker } from '../domain/render-breaker.js';
 import type { SendReservation } from '../domain/sends.js';
-import type { DecisionFeatures } from '../domain/uplift/targeting.js';
-import { formatMoney } from '../domain/money.js';
-import { productKey, recommendFor, type ProductStats, type RecommendedProduct } from '../domain/recommendations.js';
-import { callToActionUrl, productSearchUrl, tagShopLinks, utmTags, withUtm, type UtmTags } from '../domain/shop-links.js';
+import { callToActionUrl, productSearchUrl, tagShopLinks, type UtmTags, utmTags, withUtm } from '../domain/shop-links.js';
 import { feedbackVariables, renderEmail, type TemplateVariables } from '../domain/templating.js';
 import { signFeedbackToken, signUnsubscribeToken } from '../domain/unsubscribe-token.js';
-import type { Clock } from '../ports/clock.js';
-import { CouponUnavailableError, type CouponProvider } from '../ports/coupons.js';
+import { type CouponProvider, CouponUnavailableError } from '../ports/coupons.js';
 import type { CustomerRepository } from '../ports/customers.js';
-import { EmailSendError, type EmailSender, type OutgoingEmail } from '../ports/email-sender.js';
-import type { Reservation, SendKey, SendLedger } from '../ports/send-ledger.js';
-import type { SendQueue } from '../ports/send-queue.js';
+import { EmailSendError, type OutgoingEmail } from '../ports/email-sender.js';
+import type { Reservation, SendKey } from '../ports/send-ledger.js';
 import { couponContext, waitForCoupon } from './coupon-wait.js';
 import type { SendDependencies, StepRequest, StepResult } from './step-types.js';
 
@@ -44,7 +41,15 @@ export async function runStep(request: StepRequest, config: CampaignConfig, deps
   const key: SendKey = { customerId: request.customer.customerId, campaignId: request.campaign.id, episode: request.episode, step: request.step };
   // Times are the night's: a replayed or simulated night records when it happened in its own calendar.
   const at = request.nightAt.toISOString();
-  const base = { ...key, runId: request.runId, asOf: request.asOf, reservedAt: at, heldSince: deps.clock.now().toISOString(), arm: request.arm, ...(request.features ? { features: request.features } : {}) };
+  const base = {
+    ...key,
+    runId: request.runId,
+    asOf: request.asOf,
+    reservedAt: at,
+    heldSince: deps.clock.now().toISOString(),
+    arm: request.arm,
+    ...(request.features ? { features: request.features } : {}),
+  };
   const exit = request.journey.nextStep >= request.campaign.steps.length ? { campaignId: request.campaign.id, at: request.journey.lastStepAt } : undefined;
   const breaker = deps.renderBreaker ?? nightBreaker(request.runId);
   // Holdouts stop too: a holdout that keeps growing while nobody is emailed would skew the lift.
@@ -75,7 +80,11 @@ export async function runStep(request: StepRequest, config: CampaignConfig, deps
   } catch (error) {
     deps.log?.warn('email did not render', { campaignId: key.campaignId, customerId: key.customerId, error: (error as Error).message });
     if (breaker.failed(key.campaignId)) {
-      deps.log?.error('campaign stopped for the rest of the night: its emails keep failing to render', { campaignId: key.campaignId, runId: request.runId, error: (error as Error).message });
+      deps.log?.error('campaign stopped for the rest of the night: its emails keep failing to render', {
+        campaignId: key.campaignId,
+        runId: request.runId,
+        error: (error as Error).message,
+      });
     }
     return { outcome: 'skipped', reason: 'render_failed' };
   }
@@ -97,12 +106,22 @@ export async function runStep(request: StepRequest, config: CampaignConfig, deps
     if (!scheduled.reserved) return { outcome: 'skipped', reason: whyHeld(scheduled, request.runId, deps.clock.now()) };
     // lastSend is set now, at the time the email will go, so the sender needs no second write to the profile.
     const lastSend = { campaignId: key.campaignId, episode: key.episode, step: key.step, at: notBefore.toISOString() };
-    await deps.customers.recordStep(key.customerId, { journey: request.journey, recentEmails, lastSend, lastDecision: decisionOf(request, waits ? 'scheduled' : 'sent'), ...(exit ? { exit } : {}) });
+    await deps.customers.recordStep(key.customerId, {
+      journey: request.journey,
+      recentEmails,
+      lastSend,
+      lastDecision: decisionOf(request, waits ? 'scheduled' : 'sent'),
+      ...(exit ? { exit } : {}),
+    });
     if (waits) return { outcome: 'scheduled', notBefore: notBefore.toISOString() };
     try {
       await deps.queue!.enqueue(key);
     } catch (error) {
-      deps.log?.warn('send not queued; the due sender will send it', { campaignId: key.campaignId, customerId: key.customerId, error: (error as Error).message });
+      deps.log?.warn('send not queued; the due sender will send it', {
+        campaignId: key.campaignId,
+        customerId: key.customerId,
+        error: (error as Error).message,
+      });
     }
     return { outcome: 'queued' };
   }
@@ -112,7 +131,8 @@ export async function runStep(request: StepRequest, config: CampaignConfig, deps
   const lastSend = { campaignId: key.campaignId, episode: key.episode, step: key.step, at };
   // The profile is updated alongside the ledger's "sent" (two items, so one request when batched), never before SES took it.
   return deliver({ ...key, asOf: request.asOf }, email, deps, request.nightAt, {
-    onSent: () => remember(deps, key, { journey: request.journey, recentEmails, lastSend, lastDecision: decisionOf(request, 'sent'), ...(exit ? { exit } : {}) }),
+    onSent: () =>
+      remember(deps, key, { journey: request.journey, recentEmails, lastSend, lastDecision: decisionOf(request, 'sent'), ...(exit ? { exit } : {}) }),
   });
 }
 
@@ -147,7 +167,10 @@ export async function deliver(
   deps: Pick<SendDependencies, 'ledger' | 'email' | 'clock' | 'log'>,
   sentAt: Date,
   /** A scheduled send keeps its entry when SES did not take it: the sender puts it back on the due list. */
-  { releaseWhenNotTaken = true, onSent }: { releaseWhenNotTaken?: boolean; /** Runs once SES took the email, alongside marking it sent; must not throw. */ onSent?: () => Promise<void> } = {},
+  {
+    releaseWhenNotTaken = true,
+    onSent,
+  }: { releaseWhenNotTaken?: boolean /** Runs once SES took the email, alongside marking it sent; must not throw. */; onSent?: () => Promise<void> } = {},
 ): Promise<StepResult> {
   let messageId: string;
   try {
@@ -207,7 +230,13 @@ async function personalise(request: StepRequest, config: CampaignConfig, coupons
   if (offer.kind === 'none' || !coupon) return { arm: request.arm, offer, offerCode: '', offerExpiresOn: '', ...chosen };
   const offerExpiresOn = addDays(request.asOf, coupon.expiresInDays);
   const send = { customerId: request.customer.customerId, campaignId: request.campaign.id, episode: request.episode, step: request.step };
-  return { arm: request.arm, offer, offerCode: await coupons.issue({ send, prefix: coupon.prefix, offer, expiresOn: offerExpiresOn, ...couponContext(request, config) }), offerExpiresOn, ...chosen };
+  return {
+    arm: request.arm,
+    offer,
+    offerCode: await coupons.issue({ send, prefix: coupon.prefix, offer, expiresOn: offerExpiresOn, ...couponContext(request, config) }),
+    offerExpiresOn,
+    ...chosen,
+  };
 }
 
 /** How many products an email can show; the shipped design shows three. */
@@ -216,11 +245,7 @@ export const recommendationsPerEmail = 3;
 /** The customer's recommendations: never a product they bought (their summary keeps the products of every order). */
 export function recommendationsFor(customer: Customer, products: ProductStats | undefined): RecommendedProduct[] {
   const summary = customer.summary;
-  const bought = [
-    ...(summary.lastItems ?? []),
-    ...summary.lastProducts.map((title) => ({ title })),
-    ...(summary.boughtProducts ?? []).map(lineOfKey),
-  ];
+  const bought = [...(summary.lastItems ?? []), ...summary.lastProducts.map((title) => ({ title })), ...(summary.boughtProducts ?? []).map(lineOfKey)];
   return recommendFor(products, bought, recommendationsPerEmail);
 }
 
@@ -257,7 +282,14 @@ export function composeEmail(
       code: personalisation.offerCode,
       expires_on: personalisation.offerExpiresOn ? formatDay(personalisation.offerExpiresOn, config.shop.locale) : '',
     },
-    shop: { name: shop.name, postal_address: shop.postalAddress, url: shopUrl, logo_url: shop.branding.logoUrl ?? '', brand_color: shop.branding.brandColor, footer: shop.branding.footer ?? '' },
+    shop: {
+      name: shop.name,
+      postal_address: shop.postalAddress,
+      url: shopUrl,
+      logo_url: shop.branding.logoUrl ?? '',
+      brand_color: shop.branding.brandColor,
+      footer: shop.branding.footer ?? '',
+    },
     campaign: { id: campaign.id, name: campaign.name },
     unsubscribe_url: unsubscribeUrl,
     links: { shop: shopUrl, cta: shop.url ? (callToActionUrl(shop.url, shop.platform, personalisation.offerCode, utm) ?? '') : '' },

@@ -3,9 +3,9 @@
 import type { Campaign } from '../config/campaign-config.js';
 import type { Customer, Journey } from '../domain/customer.js';
 import type { SkipReason } from '../domain/decisions.js';
+import type { ProductStats } from '../domain/recommendations.js';
 import type { RenderBreaker } from '../domain/render-breaker.js';
 import type { DecisionFeatures } from '../domain/uplift/targeting.js';
-import type { ProductStats } from '../domain/recommendations.js';
 import type { Clock } from '../ports/clock.js';
 import type { CouponProvider } from '../ports/coupons.js';
 import type { CustomerRepository } from '../ports/customers.js';

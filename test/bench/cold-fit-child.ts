@@ -6,7 +6,7 @@
  */
 import { createReadStream, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { fitModel, parseModelInput, readModelInput, type CustomerSummary, type ModelName } from '../../lib/domain/scoring/index.js';
+import { type CustomerSummary, fitModel, type ModelName, parseModelInput, readModelInput } from '../../lib/domain/scoring/index.js';
 
 const model = (process.argv[2] ?? process.env.BENCH_MODEL) as ModelName;
 if (!['bgnbd', 'mbgnbd', 'pareto', 'gamma-gamma'].includes(model)) throw new Error(`unknown model ${model}`);

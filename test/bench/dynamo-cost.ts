@@ -35,12 +35,20 @@ const profile = (id: string) => ({
   [customerScanIndex.partitionKey]: id,
   email: `c${id}@example.org`,
   firstName: 'Ann',
-  summary: { orders: 3, firstOrderAt: '2025-01-01T00:00:00Z', lastOrderAt: '2026-06-01T00:00:00Z', totalMinor: 12345, lastProducts: ['A thing', 'Another thing'] },
+  summary: {
+    orders: 3,
+    firstOrderAt: '2025-01-01T00:00:00Z',
+    lastOrderAt: '2026-06-01T00:00:00Z',
+    totalMinor: 12345,
+    lastProducts: ['A thing', 'Another thing'],
+  },
   recentEmails: ['2026-11-01T00:00:00Z'],
 });
 /** Runs `write` over `items` items in requests of `perRequest`, `concurrency` requests at once. */
 async function measure(write: (ids: string[]) => Promise<unknown>, perRequest: number, prefix: string): Promise<{ perSecond: number; cpuMsPerItem: number }> {
-  const requests = Array.from({ length: Math.ceil(items / perRequest) }, (_, r) => Array.from({ length: perRequest }, (_, k) => `${prefix}-${r * perRequest + k}`));
+  const requests = Array.from({ length: Math.ceil(items / perRequest) }, (_, r) =>
+    Array.from({ length: perRequest }, (_, k) => `${prefix}-${r * perRequest + k}`),
+  );
   const cpu = dynamoCpuMs();
   const started = performance.now();
   await Promise.all(requests.map((ids) => limit(() => write(ids))));
@@ -53,7 +61,8 @@ const forms: { name: string; perRequest: number; write: (ids: string[]) => Promi
   {
     name: 'PutItem, conditional',
     perRequest: 1,
-    write: ([id]) => client.send(new PutCommand({ TableName: tableName, Item: { pk: `C#${id}`, sk: 'X', a: 1 }, ConditionExpression: 'attribute_not_exists(pk)' })),
+    write: ([id]) =>
+      client.send(new PutCommand({ TableName: tableName, Item: { pk: `C#${id}`, sk: 'X', a: 1 }, ConditionExpression: 'attribute_not_exists(pk)' })),
   },
   { name: 'PutItem of a profile', perRequest: 1, write: ([id]) => client.send(new PutCommand({ TableName: tableName, Item: profile(id!) })) },
   {
@@ -61,19 +70,31 @@ const forms: { name: string; perRequest: number; write: (ids: string[]) => Promi
     perRequest: 1,
     write: ([id]) =>
       client.send(
-        new UpdateCommand({ TableName: tableName, Key: { pk: `CUST#${id}`, sk: 'PROFILE' }, UpdateExpression: 'SET recentEmails = :r, lastSend = :l', ExpressionAttributeValues: { ':r': ['x', 'y'], ':l': { at: 'x', step: 1 } } }),
+        new UpdateCommand({
+          TableName: tableName,
+          Key: { pk: `CUST#${id}`, sk: 'PROFILE' },
+          UpdateExpression: 'SET recentEmails = :r, lastSend = :l',
+          ExpressionAttributeValues: { ':r': ['x', 'y'], ':l': { at: 'x', step: 1 } },
+        }),
       ),
   },
   {
     name: 'BatchWriteItem of 25',
     perRequest: 25,
-    write: (ids) => client.send(new BatchWriteCommand({ RequestItems: { [tableName]: ids.map((id) => ({ PutRequest: { Item: { pk: `B#${id}`, sk: 'X', a: 1 } } })) } })),
+    write: (ids) =>
+      client.send(new BatchWriteCommand({ RequestItems: { [tableName]: ids.map((id) => ({ PutRequest: { Item: { pk: `B#${id}`, sk: 'X', a: 1 } } })) } })),
   },
   {
     name: 'TransactWriteItems of 25, conditional',
     perRequest: 25,
     write: (ids) =>
-      client.send(new TransactWriteCommand({ TransactItems: ids.map((id) => ({ Put: { TableName: tableName, Item: { pk: `T#${id}`, sk: 'X', a: 1 }, ConditionExpression: 'attribute_not_exists(pk)' } })) })),
+      client.send(
+        new TransactWriteCommand({
+          TransactItems: ids.map((id) => ({
+            Put: { TableName: tableName, Item: { pk: `T#${id}`, sk: 'X', a: 1 }, ConditionExpression: 'attribute_not_exists(pk)' },
+          })),
+        }),
+      ),
   },
 ];
 
@@ -91,6 +112,7 @@ for (const [name, runs] of results) {
   const last = runs.at(-1)!;
   table.push([name, `${last.cpuMsPerItem.toFixed(3)} ms`, `${runs[0]!.cpuMsPerItem.toFixed(3)} ms`, Math.round(last.perSecond).toLocaleString('en')]);
 }
-console.log(`DynamoDB Local's CPU per item written, pass ${passes} of ${passes} (${items.toLocaleString('en')} items per form, ${concurrency} requests at once; JAVA_TOOL_OPTIONS=${process.env.JAVA_TOOL_OPTIONS ?? ''})`);
+console.log(
+  `DynamoDB Local's CPU per item written, pass ${passes} of ${passes} (${items.toLocaleString('en')} items per form, ${concurrency} requests at once; JAVA_TOOL_OPTIONS=${process.env.JAVA_TOOL_OPTIONS ?? ''})`,
+);
 console.log(table.toString());
-

@@ -7,20 +7,20 @@
  * streamed, a chunk of 500 orders held at a time). `--quick` is 20,000 orders.
  */
 import '../../lib/local/process-env.js';
-import { BatchWriteCommand } from '@aws-sdk/lib-dynamodb';
-import pLimit from 'p-limit';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { argv } from 'node:process';
-import defaultCampaignConfig from '../../lib/config/default-campaign-config.json' with { type: 'json' };
+import { createInterface } from 'node:readline';
+import { BatchWriteCommand } from '@aws-sdk/lib-dynamodb';
+import pLimit from 'p-limit';
 import { ensureTable } from '../../lib/adapters/dynamodb/admin.js';
 import { createDocumentClient } from '../../lib/adapters/dynamodb/client.js';
 import { DynamoHistoryStore, historyActions } from '../../lib/adapters/dynamodb/history-store.js';
 import { DynamoOrderStore } from '../../lib/adapters/dynamodb/orders.js';
 import { parseCampaignConfig } from '../../lib/config/campaign-config.js';
+import defaultCampaignConfig from '../../lib/config/default-campaign-config.json' with { type: 'json' };
 import { readShopifyOrders } from '../../lib/import/shopify-orders.js';
 import { findFreePort, startLocalStack } from '../../lib/local/stack.js';
 import type { HistoryStore } from '../../lib/ports/history-store.js';
@@ -33,7 +33,8 @@ if (!Number.isInteger(orders) || orders < 100) throw new Error('--orders must be
 const dir = await mkdtemp(join(tmpdir(), 'winback-bench-import-'));
 const file = join(dir, 'orders_export.csv');
 const captured = join(dir, 'items.jsonl');
-const header = 'Name,Email,Financial Status,Paid at,Fulfillment Status,Fulfilled at,Accepts Marketing,Currency,Subtotal,Shipping,Taxes,Total,Discount Code,Discount Amount,Shipping Method,Created at,Lineitem quantity,Lineitem name,Lineitem price,Lineitem sku,Billing Name,Billing Country,Cancelled at,Payment Method,Refunded Amount,Id';
+const header =
+  'Name,Email,Financial Status,Paid at,Fulfillment Status,Fulfilled at,Accepts Marketing,Currency,Subtotal,Shipping,Taxes,Total,Discount Code,Discount Amount,Shipping Method,Created at,Lineitem quantity,Lineitem name,Lineitem price,Lineitem sku,Billing Name,Billing Country,Cancelled at,Payment Method,Refunded Amount,Id';
 
 /** Deterministic: the same N gives the same file. */
 async function generate(): Promise<void> {
@@ -42,16 +43,18 @@ async function generate(): Promise<void> {
   await write(`${header}\n`);
   const customers = Math.max(1, Math.floor(orders / 3));
   let seed = 20261205;
-  const random = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+  const random = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
   const start = Date.parse('2024-01-01T00:00:00Z');
   const span = Date.parse('2025-12-31T00:00:00Z') - start;
   for (let index = 0; index < orders; index += 1) {
     const customer = Math.floor(random() * customers);
-    const at = new Date(start + Math.floor((index / orders) * span)).toISOString().replace('T', ' ').slice(0, 19) + ' +0000';
+    const at = `${new Date(start + Math.floor((index / orders) * span)).toISOString().replace('T', ' ').slice(0, 19)} +0000`;
     const two = random() < 0.4;
     const total = two ? '42.40' : '24.95';
     const status = random() < 0.03 ? 'refunded' : 'paid';
-    await write(`#${1000 + index},c${customer}@example.org,${status},${at},fulfilled,${at},${random() < 0.6 ? 'yes' : 'no'},EUR,${total},0.00,0.00,${total},,0.00,Standard,${at},1,Espresso beans 1 kg,24.95,BEAN-1KG,Customer ${customer},NL,,Shopify Payments,${status === 'refunded' ? total : '0.00'},${5_600_000_000_000 + index}\n`);
+    await write(
+      `#${1000 + index},c${customer}@example.org,${status},${at},fulfilled,${at},${random() < 0.6 ? 'yes' : 'no'},EUR,${total},0.00,0.00,${total},,0.00,Standard,${at},1,Espresso beans 1 kg,24.95,BEAN-1KG,Customer ${customer},NL,,Shopify Payments,${status === 'refunded' ? total : '0.00'},${5_600_000_000_000 + index}\n`,
+    );
     if (two) await write(`#${1000 + index},c${customer}@example.org,,,,,,,,,,,,,,${at},1,Paper filters,17.45,FILT-100,,,,,,\n`);
   }
   await new Promise<void>((resolve) => out.end(() => resolve()));

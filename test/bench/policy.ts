@@ -5,7 +5,7 @@
  * against emailing nobody (expected and realised, in the shop's major units), emails, skips by reason, discount given.
  */
 import { fileURLToPath } from 'node:url';
-import { simulatePolicies, simulatedPolicies } from '../../lib/local/policy-simulation.js';
+import { simulatedPolicies, simulatePolicies } from '../../lib/local/policy-simulation.js';
 
 function option(argv: readonly string[], name: string, fallback: number): number {
   const at = argv.indexOf(name);
@@ -26,7 +26,18 @@ function bench(): void {
   const policies = Object.fromEntries(
     simulatedPolicies.map((name) => {
       const p = result.policies[name];
-      return [name, { incrementalMargin: major(p.expectedMarginMinor), realisedIncrementalMargin: major(p.realisedMarginMinor), emailed: p.emailed, heldOut: p.heldOut, skipped: p.skipped, discountGiven: major(p.discountGivenMinor), emailedByType: p.emailedByType }];
+      return [
+        name,
+        {
+          incrementalMargin: major(p.expectedMarginMinor),
+          realisedIncrementalMargin: major(p.realisedMarginMinor),
+          emailed: p.emailed,
+          heldOut: p.heldOut,
+          skipped: p.skipped,
+          discountGiven: major(p.discountGivenMinor),
+          emailedByType: p.emailedByType,
+        },
+      ];
     }),
   );
   const { everyone, uplift } = result.policies;
@@ -40,7 +51,13 @@ function bench(): void {
       upliftOverEveryone: Math.round((uplift.expectedMarginMinor / everyone.expectedMarginMinor) * 100) / 100,
       discountSaved: major(everyone.discountGivenMinor - uplift.discountGivenMinor),
       policies,
-      lastPlan: { used: result.lastPlan.used, cvQini: result.lastPlan.cvQini, treated: result.lastPlan.treated, control: result.lastPlan.control, leaders: Object.fromEntries(Object.entries(result.lastPlan.allocation ?? {}).map(([segment, a]) => [segment, a.leader])) },
+      lastPlan: {
+        used: result.lastPlan.used,
+        cvQini: result.lastPlan.cvQini,
+        treated: result.lastPlan.treated,
+        control: result.lastPlan.control,
+        leaders: Object.fromEntries(Object.entries(result.lastPlan.allocation ?? {}).map(([segment, a]) => [segment, a.leader])),
+      },
     })}\n`,
   );
 }

@@ -7,7 +7,6 @@
  * keeps per entry (after a full GC, so `--expose-gc`), and the whole report's time and peak resident memory.
  */
 import '../../lib/local/process-env.js';
-import defaultCampaignConfig from '../../lib/config/default-campaign-config.json' with { type: 'json' };
 import pLimit from 'p-limit';
 import { ensureTable } from '../../lib/adapters/dynamodb/admin.js';
 import { DynamoCampaignConfigStore } from '../../lib/adapters/dynamodb/campaign-configs.js';
@@ -15,9 +14,10 @@ import { createDocumentClient, parallelScan } from '../../lib/adapters/dynamodb/
 import { DynamoCustomerRepository } from '../../lib/adapters/dynamodb/customers.js';
 import { DynamoReportSource } from '../../lib/adapters/dynamodb/report-source.js';
 import { DynamoSuppressionList } from '../../lib/adapters/dynamodb/suppressions.js';
-import { putBatcherFor } from '../../lib/adapters/dynamodb/write-batches.js';
 import { keys, messageIndex, sentNightIndex, sentNightKey } from '../../lib/adapters/dynamodb/table.js';
+import { putBatcherFor } from '../../lib/adapters/dynamodb/write-batches.js';
 import { runLocalNight } from '../../lib/cli/start.js';
+import defaultCampaignConfig from '../../lib/config/default-campaign-config.json' with { type: 'json' };
 import { addDays, isCalendarDate } from '../../lib/domain/dates.js';
 import { useLocalSecrets } from '../../lib/local/defaults.js';
 import { findFreePort, startLocalStack } from '../../lib/local/stack.js';
@@ -96,13 +96,18 @@ try {
   // the rest of the report) and by the resident memory the whole report grew by per entry (garbage not yet collected
   // included, so the cautious figure).
   const peakBytesPerEntry = (peakRss - rssBefore) / read.sends;
-  const fits = (memoryMb: number) => ({ byHeap: (0.75 * memoryMb * 1_048_576) / bytesPerEntry, byPeak: ((memoryMb - mb(rssBefore)) * 1_048_576) / peakBytesPerEntry });
+  const fits = (memoryMb: number) => ({
+    byHeap: (0.75 * memoryMb * 1_048_576) / bytesPerEntry,
+    byPeak: ((memoryMb - mb(rssBefore)) * 1_048_576) / peakBytesPerEntry,
+  });
 
   const lines = [
     `ledger entries: ${ledgerEntries.toLocaleString('en')} (${read.sends.toLocaleString('en')} read by the report, ${read.decisions.toLocaleString('en')} decision log entries, ${read.runs} runs) over ${report.range.nights} nights`,
     `the report's read of the ledger: ${Math.round(readMs).toLocaleString('en')} ms, keeps ${mb(heldBytes)} MB of heap = ${Math.round(bytesPerEntry)} bytes per entry`,
     `the whole report: ${Math.round(buildMs).toLocaleString('en')} ms = ${((buildMs * 1000) / read.sends).toFixed(1)} µs per entry; resident memory peaked at ${mb(peakRss)} MB (${mb(rssBefore)} MB before it, sampled every 20 ms)`,
-    peakBytesPerEntry > 0 ? `resident memory per entry at the peak: ${Math.round(peakBytesPerEntry)} bytes` : 'resident memory did not grow above what the seeding left: too few entries to see',
+    peakBytesPerEntry > 0
+      ? `resident memory per entry at the peak: ${Math.round(peakBytesPerEntry)} bytes`
+      : 'resident memory did not grow above what the seeding left: too few entries to see',
     ...[2048, 4096, 10_240].map((memoryMb) => {
       const { byHeap, byPeak } = fits(memoryMb);
       const peak = peakBytesPerEntry > 0 ? `${(byPeak / 1e6).toFixed(1)} million entries by the peak, ` : '';

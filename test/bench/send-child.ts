@@ -64,7 +64,19 @@ for (let segment = 0; segment < totalSegments; segment++) {
     for (const { customer, decision, classification } of sends) {
       if (suppressed.has(hashEmail(customer.email!))) continue;
       const { campaign, episode, step, arm, journey } = decision;
-      requests.push({ kind: 'send', customer: customer as StepRequest['customer'], campaign, episode, step, arm, journey, valueAtStakeMinor: classification.valueAtStakeMinor, runId: 'bench-sender', asOf, nightAt });
+      requests.push({
+        kind: 'send',
+        customer: customer as StepRequest['customer'],
+        campaign,
+        episode,
+        step,
+        arm,
+        journey,
+        valueAtStakeMinor: classification.valueAtStakeMinor,
+        runId: 'bench-sender',
+        asOf,
+        nightAt,
+      });
     }
   } while (cursor);
 }
@@ -187,5 +199,7 @@ const floorAfter = await floorSends(sample!, timed.length, 'floor-after');
 const bareAfter = await bareSends(sample!, timed.length);
 client.destroy();
 sesClient.destroy();
-process.stdout.write(`${JSON.stringify({ concurrency, decided: requests.length, warmUp: warmUp.count, sender, bareBefore, bareAfter, floorBefore, floorAfter, ledgerOnly: bound })}\n`);
+process.stdout.write(
+  `${JSON.stringify({ concurrency, decided: requests.length, warmUp: warmUp.count, sender, bareBefore, bareAfter, floorBefore, floorAfter, ledgerOnly: bound })}\n`,
+);
 process.exit(0);

@@ -95,7 +95,7 @@ class GammaSampler {
   constructor(private readonly random: () => number) {}
 
   gamma(shape: number): number {
-    if (shape < 1) return this.gamma(shape + 1) * Math.pow(this.open(), 1 / shape);
+    if (shape < 1) return this.gamma(shape + 1) * this.open() ** (1 / shape);
     const d = shape - 1 / 3;
     const c = 1 / Math.sqrt(9 * d);
     for (;;) {

@@ -6,8 +6,8 @@
  * figures on the 30% test rows against random targeting, as one JSON line.
  */
 import { createReadStream } from 'node:fs';
-import { createGunzip } from 'node:zlib';
 import { fileURLToPath } from 'node:url';
+import { createGunzip } from 'node:zlib';
 import { eachRecord, parseNumber } from '../../lib/domain/uplift/csv.js';
 import { evaluateUplift } from '../../lib/domain/uplift/evaluation.js';
 import { fitUplift, predictUplift, type UpliftMethod, type UpliftRow } from '../../lib/domain/uplift/learners.js';

@@ -4,8 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { threeFreePorts, winbackCli } from '../support/cli.js';
 
-
-describe('winback campaigns (the marketer\'s CLI)', { timeout: 300_000 }, () => {
+describe("winback campaigns (the marketer's CLI)", { timeout: 300_000 }, () => {
   let workDir: string;
   let port: number;
   const winback = (...args: string[]) => winbackCli(join(workDir, 'data'))(...args);
@@ -30,8 +29,14 @@ describe('winback campaigns (the marketer\'s CLI)', { timeout: 300_000 }, () => 
     await writeFile(join(workDir, 'broken.json'), '{"version": 2, "shop": {');
     // Assess
     expect(valid.stdout).toContain('is valid');
-    await expect(winback('campaigns', 'validate', join(workDir, 'typo.json'))).rejects.toMatchObject({ code: 2, stderr: expect.stringContaining('campaigns[at-risk-nudge].discuont: unknown key') });
-    await expect(winback('campaigns', 'validate', join(workDir, 'broken.json'))).rejects.toMatchObject({ code: 1, stderr: expect.stringMatching(/broken\.json is not valid JSON: line 1, column 25: the text ends before the closing '\}'/) });
+    await expect(winback('campaigns', 'validate', join(workDir, 'typo.json'))).rejects.toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining('campaigns[at-risk-nudge].discuont: unknown key'),
+    });
+    await expect(winback('campaigns', 'validate', join(workDir, 'broken.json'))).rejects.toMatchObject({
+      code: 1,
+      stderr: expect.stringMatching(/broken\.json is not valid JSON: line 1, column 25: the text ends before the closing '\}'/),
+    });
   });
 
   it('previews a night without sending or reserving, and the real night afterwards still sends', async () => {

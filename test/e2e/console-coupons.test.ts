@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { applyCampaignConfig } from '../../lib/usecases/apply-campaign-config.js';
 import { testConfig } from '../support/customers.js';
@@ -21,7 +21,10 @@ describe.skipIf(!existsSync(chromiumPath))('the console says whether offer codes
     await applyCampaignConfig(testConfig(), 'test', shop.deps);
     useShopEnvironment(shop, { WINBACK_ADMIN_TOKEN: adminToken });
     api = await localApi();
-    browser = await chromium.launch({ executablePath: chromiumPath, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--no-first-run'] });
+    browser = await chromium.launch({
+      executablePath: chromiumPath,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--no-first-run'],
+    });
     page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     page.setDefaultTimeout(30_000);
   });
@@ -31,7 +34,7 @@ describe.skipIf(!existsSync(chromiumPath))('the console says whether offer codes
     vi.unstubAllEnvs();
   });
 
-  it('warns on every screen while codes are made by Winback alone, and stops once the shop\'s platform makes them', async () => {
+  it("warns on every screen while codes are made by Winback alone, and stops once the shop's platform makes them", async () => {
     // Act
     await page.goto(`${api.base}/`);
     await page.getByLabel('Admin token').fill(adminToken);

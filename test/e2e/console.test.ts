@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { CampaignConfig } from '../../lib/config/campaign-config.js';
 import { signFeedbackToken } from '../../lib/domain/unsubscribe-token.js';
@@ -50,14 +50,25 @@ describe.skipIf(!existsSync(chromiumPath))('the console, in headless Chromium', 
     await runNight(shop.deps, { asOf: '2026-11-22' });
     const sends = (await Promise.all(customers.map(({ customer }) => shop.deps.ledger.sendsOf(customer.customerId)))).flat();
     const sent = sends.find((send) => send.status === 'sent')!;
-    expect(await recordFeedback(signFeedbackToken(sent, testUnsubscribeSecret), 'delivery', feedbackComment, { ...shop.deps, secret: testUnsubscribeSecret })).toBe('recorded');
+    expect(
+      await recordFeedback(signFeedbackToken(sent, testUnsubscribeSecret), 'delivery', feedbackComment, { ...shop.deps, secret: testUnsubscribeSecret }),
+    ).toBe('recorded');
     useShopEnvironment(shop, { WINBACK_ADMIN_TOKEN: adminToken });
     api = await localApi();
     mkdirSync(artifacts, { recursive: true });
     mkdirSync(docsImages, { recursive: true });
     browser = await chromium.launch({
       executablePath: chromiumPath,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-quic', '--no-first-run', '--disable-component-update', '--disable-sync'],
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
     });
     page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     // A wait, not a speed target: generous, so a CI machine busy with other test files does not fail it.
@@ -143,14 +154,38 @@ describe.skipIf(!existsSync(chromiumPath))('the console, in headless Chromium', 
       const uplift = {
         targeting: 'uplift',
         allocation: 'thompson',
-        bySegment: [{ segment: 'lost/repeat', treated: { customers: 1200, converted: 96 }, holdout: { customers: 300, converted: 15 }, uplift: 0.03, ci95: [0.004, 0.052] }],
+        bySegment: [
+          {
+            segment: 'lost/repeat',
+            treated: { customers: 1200, converted: 96 },
+            holdout: { customers: 300, converted: 15 },
+            uplift: 0.03,
+            ci95: [0.004, 0.052],
+          },
+        ],
         offers: [
           {
             segment: 'lost/repeat',
             leader: 'fifteen-off',
             variants: [
-              { variant: 'fifteen-off', customers: 640, marginPerCustomerMinor: 412.4, incrementalMinor: 181.6, ci95Minor: [20.2, 343.1], winProbability: 0.81, discountGivenMinor: 90_000 },
-              { variant: 'twenty-off', customers: 560, marginPerCustomerMinor: 301.9, incrementalMinor: 71.1, ci95Minor: [-95.5, 237.7], winProbability: 0.19, discountGivenMinor: 112_000 },
+              {
+                variant: 'fifteen-off',
+                customers: 640,
+                marginPerCustomerMinor: 412.4,
+                incrementalMinor: 181.6,
+                ci95Minor: [20.2, 343.1],
+                winProbability: 0.81,
+                discountGivenMinor: 90_000,
+              },
+              {
+                variant: 'twenty-off',
+                customers: 560,
+                marginPerCustomerMinor: 301.9,
+                incrementalMinor: 71.1,
+                ci95Minor: [-95.5, 237.7],
+                winProbability: 0.19,
+                discountGivenMinor: 112_000,
+              },
             ],
           },
         ],
@@ -160,7 +195,10 @@ describe.skipIf(!existsSync(chromiumPath))('the console, in headless Chromium', 
         marginSaved: '1234.56',
         discountSaved: '456.00',
       };
-      await route.fulfill({ response, json: { ...body, campaigns: body.campaigns.map((campaign) => (campaign.id === 'lost-winback' ? { ...campaign, uplift } : campaign)) } });
+      await route.fulfill({
+        response,
+        json: { ...body, campaigns: body.campaigns.map((campaign) => (campaign.id === 'lost-winback' ? { ...campaign, uplift } : campaign)) },
+      });
     });
     try {
       // Act
@@ -184,7 +222,16 @@ describe.skipIf(!existsSync(chromiumPath))('the console, in headless Chromium', 
       const offers = section.getByRole('table', { name: /^Which offer wins where/ });
       expect(await offers.getByRole('row').nth(1).textContent()).toBe('Lost, repeat buyersfifteen-off (leads)640€4.12€1.82€0.20 to €3.4381%€900.00');
       // Chromium and Node may write the minus sign differently (- or U+2212)
-      expect(await offers.getByRole('row').nth(2).locator('td').allTextContents()).toEqual(['Lost, repeat buyers', 'twenty-off', '560', '€3.02', '€0.71', expect.stringMatching(/^[-\u2212]€0\.9[56] to €2\.38$/), '19%', '€1,120.00']);
+      expect(await offers.getByRole('row').nth(2).locator('td').allTextContents()).toEqual([
+        'Lost, repeat buyers',
+        'twenty-off',
+        '560',
+        '€3.02',
+        '€0.71',
+        expect.stringMatching(/^[-\u2212]€0\.9[56] to €2\.38$/),
+        '19%',
+        '€1,120.00',
+      ]);
       expect(await section.textContent()).not.toMatch(/sure_thing|lost_cause|do_not_disturb|lost\/repeat|thompson/);
       await section.screenshot({ path: `${docsImages}console-uplift.png` });
     } finally {
@@ -213,7 +260,9 @@ describe.skipIf(!existsSync(chromiumPath))('the console, in headless Chromium', 
     await name.fill('Lost customers, second chance');
     // Assess: the one change, against version 1, and no problem left
     const diff = page.getByRole('region', { name: 'Changes against live version 1' });
-    await expect.poll(() => diff.getByRole('listitem').allTextContents(), patiently).toEqual([expect.stringMatching(/^campaigns\[\d\]\.name: Lost: we miss you → Lost customers, second chance$/)]);
+    await expect
+      .poll(() => diff.getByRole('listitem').allTextContents(), patiently)
+      .toEqual([expect.stringMatching(/^campaigns\[\d\]\.name: Lost: we miss you → Lost customers, second chance$/)]);
     expect(await holdoutProblem.textContent()).toBe('');
     // Act: apply
     await page.getByRole('button', { name: 'Validate & apply' }).click();
@@ -272,7 +321,10 @@ describe.skipIf(!existsSync(chromiumPath))('the console, in headless Chromium', 
     await expect.poll(() => page.locator('#draft-status').textContent(), patiently).toContain('New campaign, not live yet');
     const firstEmail = panel.getByRole('group', { name: /^Email 1/ });
     await firstEmail.getByRole('group', { name: 'Offer' }).getByLabel('Value', { exact: true }).fill('25');
-    await firstEmail.getByRole('group', { name: 'Content' }).getByLabel('Subject', { exact: true }).fill('Spring is here, {{ customer.first_name }}: {{ offer.text }}');
+    await firstEmail
+      .getByRole('group', { name: 'Content' })
+      .getByLabel('Subject', { exact: true })
+      .fill('Spring is here, {{ customer.first_name }}: {{ offer.text }}');
     await expect.poll(() => page.locator('#campaign-diff-list').textContent(), patiently).toContain('Spring comeback');
     // Act: preview the draft
     await panel.getByLabel('Night').fill('2026-11-22');
@@ -287,13 +339,17 @@ describe.skipIf(!existsSync(chromiumPath))('the console, in headless Chromium', 
       await expect.poll(() => frame.locator('body').textContent(), patiently).toContain('25%');
     }
     expect(await page.locator('iframe[data-size="phone"]').getAttribute('sandbox')).toBe('allow-scripts');
-    expect(Number(await page.locator('iframe[data-size="phone"]').getAttribute('width'))).toBeLessThan(Number(await page.locator('iframe[data-size="desktop"]').getAttribute('width')));
+    expect(Number(await page.locator('iframe[data-size="phone"]').getAttribute('width'))).toBeLessThan(
+      Number(await page.locator('iframe[data-size="desktop"]').getAttribute('width')),
+    );
     await page.locator('#preview-result').screenshot({ path: `${docsImages}console-preview.png` });
     // Act: send a test
     await page.getByLabel('Send to').fill('marketer@example.org');
     await page.getByRole('button', { name: 'Send a test to me' }).click();
     // Assess: it arrived, marked as a test, written for the sample customer
-    await expect.poll(() => page.locator('#test-send-result').textContent(), patiently).toBe('Sent "[Test] Spring is here, Sam: 25% off your next order" to marketer@example.org.');
+    await expect
+      .poll(() => page.locator('#test-send-result').textContent(), patiently)
+      .toBe('Sent "[Test] Spring is here, Sam: 25% off your next order" to marketer@example.org.');
     const inbox = await inboxOf(shop.sesEndpoint, 'marketer@example.org');
     expect(inbox.map((email) => email.subject)).toEqual(['[Test] Spring is here, Sam: 25% off your next order']);
     // Act: apply
@@ -344,7 +400,10 @@ describe.skipIf(!existsSync(chromiumPath))('the console, in headless Chromium', 
     await page.route('**/api/campaigns/*/preview', async (route) => {
       const response = await route.fetch();
       const body = (await response.json()) as Record<string, unknown>;
-      await route.fulfill({ response, json: { ...body, coverage: { complete: false, segmentsScanned: 37, totalSegments: 500, fraction: 0.074, customersScanned: 73_912 } } });
+      await route.fulfill({
+        response,
+        json: { ...body, coverage: { complete: false, segmentsScanned: 37, totalSegments: 500, fraction: 0.074, customersScanned: 73_912 } },
+      });
     });
     // Act
     await page.getByRole('button', { name: 'Run preview' }).click();
@@ -397,7 +456,9 @@ describe.skipIf(!existsSync(chromiumPath))('the console, in headless Chromium', 
     const csv = readFileSync((await file.path())!, 'utf8');
     // Assess: a header and one line per lost customer
     const lines = csv.trim().split('\r\n');
-    expect(lines[0]).toBe('customer_id,email,first_name,status,value_tier,value_at_stake,reasons,campaign,last_order_at,decision_night,decision,decision_reason,decision_step');
+    expect(lines[0]).toBe(
+      'customer_id,email,first_name,status,value_tier,value_at_stake,reasons,campaign,last_order_at,decision_night,decision,decision_reason,decision_step',
+    );
     expect(lines).toHaveLength(9);
     expect(lines.slice(1).every((line) => line.split(',')[3] === 'lost')).toBe(true);
     // Act: open the first customer
@@ -406,7 +467,9 @@ describe.skipIf(!existsSync(chromiumPath))('the console, in headless Chromium', 
     const facts = page.locator('#customer-facts');
     await facts.waitFor();
     expect(await facts.textContent()).toContain('Lost');
-    expect(await page.locator('#customer-journey').textContent()).toMatch(/^In Lost: we miss you \(lost-winback\), (variant [\w-]+|in the holdout \(gets nothing, to measure lift\)), since 22 Nov 2026; .*next: Email 2 \(day 7\)\.$/);
+    expect(await page.locator('#customer-journey').textContent()).toMatch(
+      /^In Lost: we miss you \(lost-winback\), (variant [\w-]+|in the holdout \(gets nothing, to measure lift\)), since 22 Nov 2026; .*next: Email 2 \(day 7\)\.$/,
+    );
     expect(await page.locator('#customer-result').textContent()).toContain('Email 1 (day 0)');
     expect(await page.locator('#customer-result').textContent()).not.toMatch(/step-0|Step 1\b/);
     await page.screenshot({ path: `${docsImages}console-customer.png` });
@@ -432,7 +495,7 @@ describe.skipIf(!existsSync(chromiumPath))('the console, in headless Chromium', 
     await page.screenshot({ path: `${artifacts}dashboard-paused.png`, fullPage: true });
   });
 
-  it('says how old the figures are when the report comes from the snapshot built after the night, in the shop\'s time zone', async () => {
+  it("says how old the figures are when the report comes from the snapshot built after the night, in the shop's time zone", async () => {
     // Prepare: the API's answer for a shop whose report takes longer to build than the API may wait
     await page.route('**/api/report', async (route) => {
       const response = await route.fetch();
@@ -465,7 +528,12 @@ describe.skipIf(!existsSync(chromiumPath))('the console, in headless Chromium', 
     await signInPage.route(`${cognito}/oauth2/token`, async (route) => {
       exchange = new URLSearchParams(route.request().postData() ?? '');
       // The local server accepts the admin token where API Gateway would check the Cognito JWT.
-      await route.fulfill({ status: 200, headers: { 'access-control-allow-origin': '*' }, contentType: 'application/json', body: JSON.stringify({ access_token: adminToken, token_type: 'Bearer', expires_in: 3600 }) });
+      await route.fulfill({
+        status: 200,
+        headers: { 'access-control-allow-origin': '*' },
+        contentType: 'application/json',
+        body: JSON.stringify({ access_token: adminToken, token_type: 'Bearer', expires_in: 3600 }),
+      });
     });
     try {
       // Act
@@ -474,10 +542,21 @@ describe.skipIf(!existsSync(chromiumPath))('the console, in headless Chromium', 
       const card = signInPage.locator('article[data-campaign="lost-winback"]');
       await card.waitFor();
       // Assess: a code flow with S256 PKCE whose verifier matches its challenge, and a clean address bar after
-      expect(Object.fromEntries(authorize!)).toMatchObject({ response_type: 'code', client_id: 'consoleclient123', redirect_uri: `${api.base}/`, code_challenge_method: 'S256', scope: 'openid email' });
+      expect(Object.fromEntries(authorize!)).toMatchObject({
+        response_type: 'code',
+        client_id: 'consoleclient123',
+        redirect_uri: `${api.base}/`,
+        code_challenge_method: 'S256',
+        scope: 'openid email',
+      });
       const challenge = createHash('sha256').update(exchange!.get('code_verifier')!).digest('base64url');
       expect(authorize!.get('code_challenge')).toBe(challenge);
-      expect(Object.fromEntries(exchange!)).toMatchObject({ grant_type: 'authorization_code', client_id: 'consoleclient123', code: 'one-time-code', redirect_uri: `${api.base}/` });
+      expect(Object.fromEntries(exchange!)).toMatchObject({
+        grant_type: 'authorization_code',
+        client_id: 'consoleclient123',
+        code: 'one-time-code',
+        redirect_uri: `${api.base}/`,
+      });
       expect(signInPage.url()).toBe(`${api.base}/`);
       const index = await api.request('GET', '/');
       expect(index.headers.get('content-security-policy')).toContain(`connect-src 'self' ${cognito}`);

@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,7 +14,7 @@ const cli = fileURLToPath(new URL('../../bin/winback.js', import.meta.url));
  * The shop is big enough (1,200 customers) that the night would email more than the warm-up's 500 without it. The
  * CLI serves after the night, so its local SES (port + 1) is still there to be read; `--once` would take it down.
  */
-describe('npm start -- --reset: the first night\'s emails', { timeout: 60_000 }, () => {
+describe("npm start -- --reset: the first night's emails", { timeout: 60_000 }, () => {
   let workDir: string;
   let port: number;
   let child: ChildProcess;
@@ -26,10 +26,14 @@ describe('npm start -- --reset: the first night\'s emails', { timeout: 60_000 },
     workDir = await mkdtemp(join(tmpdir(), 'winback-first-night-'));
     port = await threeFreePorts();
     const { TABLE_NAME: _table, WINBACK_ADMIN_TOKEN: _token, POWERTOOLS_LOG_LEVEL: _level, ...inherited } = process.env;
-    child = spawn(process.execPath, [cli, 'start', '--reset', '--as-of', '2026-11-22', '--customers', '1200', '--port', String(port), '--report', join(workDir, 'night.json')], {
-      env: { ...inherited, WINBACK_DATA_DIR: join(workDir, 'data') },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    child = spawn(
+      process.execPath,
+      [cli, 'start', '--reset', '--as-of', '2026-11-22', '--customers', '1200', '--port', String(port), '--report', join(workDir, 'night.json')],
+      {
+        env: { ...inherited, WINBACK_DATA_DIR: join(workDir, 'data') },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
     child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
     exited = new Promise((resolve) => child.on('exit', resolve));
@@ -52,10 +56,16 @@ describe('npm start -- --reset: the first night\'s emails', { timeout: 60_000 },
 
   it('sends between 1 and 500 emails on the first night, each branded, responsive, with a text part and tagged links into the shop', async () => {
     // Act: the child's local SES (port + 1) still holds every email the night sent
-    const night = JSON.parse(await readFile(join(workDir, 'night.json'), 'utf8')) as { emailsSent: number; skipped: Record<string, number>; warmUp?: { limit: number; backlog: number } };
+    const night = JSON.parse(await readFile(join(workDir, 'night.json'), 'utf8')) as {
+      emailsSent: number;
+      skipped: Record<string, number>;
+      warmUp?: { limit: number; backlog: number };
+    };
     const { emails } = (await (await fetch(`http://127.0.0.1:${port + 1}/store`)).json()) as { emails: StoredEmail[] };
     const token = /Admin token\s+(\S+)/.exec(output)?.[1];
-    const report = (await (await fetch(`http://127.0.0.1:${port}/api/report`, { headers: { authorization: `Bearer ${token}` } })).json()) as { shop: { warmUp?: { backlog: number } } };
+    const report = (await (await fetch(`http://127.0.0.1:${port}/api/report`, { headers: { authorization: `Bearer ${token}` } })).json()) as {
+      shop: { warmUp?: { backlog: number } };
+    };
     // Assess: the warm-up held the night back (without it, more than 500 would have gone)
     expect(night.warmUp).toMatchObject({ limit: 500, warmingUp: true });
     expect(night.skipped.warm_up).toBeGreaterThan(0);
@@ -64,7 +74,9 @@ describe('npm start -- --reset: the first night\'s emails', { timeout: 60_000 },
     expect(night.emailsSent).toBeLessThanOrEqual(500);
     expect(emails).toHaveLength(night.emailsSent);
     expect(report.shop.warmUp).toMatchObject({ limit: 500, warmingUp: true, backlog: night.warmUp!.backlog });
-    const problems = emails.flatMap((email) => emailProblems(email, 'https://alderandfinch.example').map((problem) => `${email.destination.to[0]}: ${problem}`));
+    const problems = emails.flatMap((email) =>
+      emailProblems(email, 'https://alderandfinch.example').map((problem) => `${email.destination.to[0]}: ${problem}`),
+    );
     expect(problems).toEqual([]);
   });
 });
@@ -72,7 +84,9 @@ describe('npm start -- --reset: the first night\'s emails', { timeout: 60_000 },
 /** What issue 24's acceptance asks of every sent email, as a list of what is missing (empty when nothing is). */
 function emailProblems(email: StoredEmail, shopUrl: string): string[] {
   const html = email.body.html ?? '';
-  const shopLinks = [...html.matchAll(/href="([^"]*)"/g)].map((match) => match[1]!.replaceAll('&amp;', '&')).filter((href) => href.startsWith(`${shopUrl}/`) || href === shopUrl);
+  const shopLinks = [...html.matchAll(/href="([^"]*)"/g)]
+    .map((match) => match[1]!.replaceAll('&amp;', '&'))
+    .filter((href) => href.startsWith(`${shopUrl}/`) || href === shopUrl);
   const tagged = shopLinks.filter((href) => {
     const query = new URL(href).searchParams;
     return query.get('utm_source') && query.get('utm_medium') === 'email' && query.get('utm_campaign');

@@ -1,10 +1,10 @@
-import { QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDocumentClient } from '../../lib/adapters/dynamodb/client.js';
 import { keys } from '../../lib/adapters/dynamodb/table.js';
@@ -47,7 +47,14 @@ describe('a real shop: import its Shopify export, take its webhooks, run its nig
   let dataDir: string;
   let port: number;
   // As on a fresh machine: nothing of the test run's own settings (its log level, a table) reaches the CLI.
-  const { TABLE_NAME: _table, WINBACK_ADMIN_TOKEN: _token, POWERTOOLS_LOG_LEVEL: _level, AWS_ENDPOINT_URL_DYNAMODB: _dynamo, AWS_ENDPOINT_URL_SESV2: _ses, ...inherited } = process.env;
+  const {
+    TABLE_NAME: _table,
+    WINBACK_ADMIN_TOKEN: _token,
+    POWERTOOLS_LOG_LEVEL: _level,
+    AWS_ENDPOINT_URL_DYNAMODB: _dynamo,
+    AWS_ENDPOINT_URL_SESV2: _ses,
+    ...inherited
+  } = process.env;
   const env = () => ({ ...inherited, WINBACK_DATA_DIR: dataDir });
   const winback = (...args: string[]) => promisify(execFile)(process.execPath, [cli, ...args], { env: env(), timeout: 150_000 });
   const lastJsonLine = (stdout: string) => JSON.parse(stdout.trim().split('\n').at(-1)!) as ImportFigures;
@@ -78,7 +85,9 @@ describe('a real shop: import its Shopify export, take its webhooks, run its nig
     let exited: Promise<number | null>;
     let token: string;
     const view = async (email: string) => {
-      const response = await fetch(`http://127.0.0.1:${port}/api/customers?email=${encodeURIComponent(email)}`, { headers: { authorization: `Bearer ${token}` } });
+      const response = await fetch(`http://127.0.0.1:${port}/api/customers?email=${encodeURIComponent(email)}`, {
+        headers: { authorization: `Bearer ${token}` },
+      });
       expect(response.status).toBe(200);
       return (await response.json()) as CustomerView;
     };
@@ -86,7 +95,14 @@ describe('a real shop: import its Shopify export, take its webhooks, run its nig
     const storedUnder = async (customerId: string) => {
       useLocalCredentials();
       const client = createDocumentClient({ endpoint: `http://127.0.0.1:${port + 2}` });
-      const { Items } = await client.send(new QueryCommand({ TableName: 'winback', KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': keys.customer(customerId).pk }, ConsistentRead: true }));
+      const { Items } = await client.send(
+        new QueryCommand({
+          TableName: 'winback',
+          KeyConditionExpression: 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': keys.customer(customerId).pk },
+          ConsistentRead: true,
+        }),
+      );
       return Items ?? [];
     };
 
@@ -139,7 +155,14 @@ describe('a real shop: import its Shopify export, take its webhooks, run its nig
         placedAt: new Date('2025-03-02T09:14:31Z'),
         timeZone: 'Europe/Lisbon',
         currency: 'EUR',
-        customer: { id: '7390512578625', email: 'Ana.Lopes@Example.org', firstName: 'Ana', lastName: 'Lopes', country: 'PT', consent: { state: 'subscribed', updatedAt: '2025-03-02T09:14:31Z' } },
+        customer: {
+          id: '7390512578625',
+          email: 'Ana.Lopes@Example.org',
+          firstName: 'Ana',
+          lastName: 'Lopes',
+          country: 'PT',
+          consent: { state: 'subscribed', updatedAt: '2025-03-02T09:14:31Z' },
+        },
         lineItems: [
           { id: '14207413977153', title: 'Espresso beans 1 kg', sku: 'BEAN-1KG', quantity: 2, priceMinor: 2495 },
           { id: '14207413977154', title: 'Paper filters', sku: 'FILT-100', quantity: 1, priceMinor: 500 },

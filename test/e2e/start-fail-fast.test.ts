@@ -28,9 +28,15 @@ describe('npm start fails fast on a bad environment', { timeout: 120_000 }, () =
     await writeFile(marker, 'kept');
     const env = { ...process.env, WINBACK_DATA_DIR: dataDir, SHOPIFY_WEBHOOK_SECRET: 'too-short' };
     // Act
-    const failing = run(process.execPath, [cli, 'start', '--once', '--reset', '--customers', '50', '--port', String(await threeFreePorts())], { env, timeout: 100_000 });
+    const failing = run(process.execPath, [cli, 'start', '--once', '--reset', '--customers', '50', '--port', String(await threeFreePorts())], {
+      env,
+      timeout: 100_000,
+    });
     // Assess
-    const error = (await failing.then(() => undefined, (reason: unknown) => reason)) as { code: number; stdout: string; stderr: string } | undefined;
+    const error = (await failing.then(
+      () => undefined,
+      (reason: unknown) => reason,
+    )) as { code: number; stdout: string; stderr: string } | undefined;
     expect(error, 'the command should have failed').toBeDefined();
     expect(error!.code).toBe(1);
     expect(error!.stderr).toContain('SHOPIFY_WEBHOOK_SECRET');

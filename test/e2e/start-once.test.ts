@@ -4,7 +4,6 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { threeFreePorts, winbackCli } from '../support/cli.js';
 
-
 describe('npm start -- --once (the CLI on its own embedded stack)', { timeout: 240_000 }, () => {
   let workDir: string;
   const winback = async (...args: string[]) =>

@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -66,7 +66,9 @@ describe('npm start (the night, then serving)', { timeout: 240_000 }, () => {
     expect(body.servedFrom).toBe('live');
     expect(body.campaigns.reduce((sum, campaign) => sum + campaign.sent, 0)).toBeGreaterThan(0);
     expect(stored?.report.campaigns.map((campaign) => campaign.id).sort()).toEqual(body.campaigns.map((campaign) => campaign.id).sort());
-    expect(stored?.report.campaigns.map((campaign) => campaign.sent)).toEqual(stored?.report.campaigns.map((campaign) => body.campaigns.find((live) => live.id === campaign.id)!.sent));
+    expect(stored?.report.campaigns.map((campaign) => campaign.sent)).toEqual(
+      stored?.report.campaigns.map((campaign) => body.campaigns.find((live) => live.id === campaign.id)!.sent),
+    );
     expect(output).not.toMatch(/^\{"level"/m);
   });
 

@@ -18,7 +18,7 @@ import { systemClock } from '../../lib/ports/clock.js';
 import { applyCampaignConfig } from '../../lib/usecases/apply-campaign-config.js';
 import { installShopifyDiscounts } from '../support/fakes/shopify-discounts.js';
 import { ShopifyGraphqlFake } from '../support/fakes/shopify-graphql.js';
-import { bundledApp, type BundledApp } from './bundled-app.js';
+import { type BundledApp, bundledApp } from './bundled-app.js';
 
 /**
  * Each function's bundle, exactly as synthesized, copied alone into an empty folder (no node_modules there or in
@@ -72,28 +72,59 @@ function startAwsStandIn(template: BundledApp['template']): Promise<{ server: Se
       };
       if (target === 'secretsmanager.GetSecretValue') {
         const value = secretsByArn.get(body.SecretId ?? '');
-        if (value === undefined) return answer(400, { __type: 'ResourceNotFoundException', message: `no secret ${body.SecretId}` }, 'application/x-amz-json-1.1');
-        return answer(200, { ARN: body.SecretId, Name: body.SecretId, SecretString: value, VersionId: randomUUID(), VersionStages: ['AWSCURRENT'], CreatedDate: 1_780_000_000 }, 'application/x-amz-json-1.1');
+        if (value === undefined)
+          return answer(400, { __type: 'ResourceNotFoundException', message: `no secret ${body.SecretId}` }, 'application/x-amz-json-1.1');
+        return answer(
+          200,
+          { ARN: body.SecretId, Name: body.SecretId, SecretString: value, VersionId: randomUUID(), VersionStages: ['AWSCURRENT'], CreatedDate: 1_780_000_000 },
+          'application/x-amz-json-1.1',
+        );
       }
       if (target === 'AmazonSQS.SendMessage') {
         queued.push(body.MessageBody ?? '');
-        return answer(200, { MessageId: randomUUID(), MD5OfMessageBody: createHash('md5').update(body.MessageBody ?? '').digest('hex') }, 'application/x-amz-json-1.0');
+        return answer(
+          200,
+          {
+            MessageId: randomUUID(),
+            MD5OfMessageBody: createHash('md5')
+              .update(body.MessageBody ?? '')
+              .digest('hex'),
+          },
+          'application/x-amz-json-1.0',
+        );
       }
       return answer(400, { __type: 'UnknownOperationException', message: `not played here: ${target}` }, 'application/x-amz-json-1.0');
     });
   });
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({ server, endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, queued, secretsByArn })));
+  return new Promise((resolve) =>
+    server.listen(0, '127.0.0.1', () => resolve({ server, endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, queued, secretsByArn })),
+  );
 }
 
 /** An HTTP API payload format 2.0 event, as API Gateway hands it to a Lambda integration. */
-function httpEvent(method: string, path: string, options: { routeKey?: string; headers?: Record<string, string>; body?: string; pathParameters?: Record<string, string>; jwtClaims?: Record<string, string> } = {}) {
+function httpEvent(
+  method: string,
+  path: string,
+  options: {
+    routeKey?: string;
+    headers?: Record<string, string>;
+    body?: string;
+    pathParameters?: Record<string, string>;
+    jwtClaims?: Record<string, string>;
+  } = {},
+) {
   const now = new Date();
   return {
     version: '2.0',
     routeKey: options.routeKey ?? `${method} ${path}`,
     rawPath: path,
     rawQueryString: '',
-    headers: { host: 'abc123.execute-api.eu-west-1.amazonaws.com', 'user-agent': 'test', 'x-forwarded-proto': 'https', ...Object.fromEntries(Object.entries(options.headers ?? {}).map(([name, value]) => [name.toLowerCase(), value])) },
+    headers: {
+      host: 'abc123.execute-api.eu-west-1.amazonaws.com',
+      'user-agent': 'test',
+      'x-forwarded-proto': 'https',
+      ...Object.fromEntries(Object.entries(options.headers ?? {}).map(([name, value]) => [name.toLowerCase(), value])),
+    },
     ...(options.pathParameters ? { pathParameters: options.pathParameters } : {}),
     requestContext: {
       accountId: '000000000000',
@@ -125,7 +156,10 @@ describe('Lambda bundles, each alone in an empty folder under Node 24', () => {
   /** The environment the template gives a function, its references resolved to the local stand-ins. */
   function environmentOf(logicalId: string): Record<string, string> {
     const resources = app.template.Resources;
-    const variables = ((resources[logicalId]!.Properties.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables ?? {}) as Record<string, unknown>;
+    const variables = ((resources[logicalId]!.Properties.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables ?? {}) as Record<
+      string,
+      unknown
+    >;
     const resolve = (name: string, value: unknown): string => {
       if (typeof value === 'string') return value;
       const intrinsic = value as Record<string, unknown>;
@@ -142,7 +176,8 @@ describe('Lambda bundles, each alone in an empty folder under Node 24', () => {
         if (type === 'AWS::Cognito::UserPoolDomain') return 'winback-000000000000';
       }
       const getAtt = intrinsic['Fn::GetAtt'] as [string, string] | undefined;
-      if (getAtt && resources[getAtt[0]]?.Type === 'AWS::ApiGatewayV2::Api' && getAtt[1] === 'ApiEndpoint') return 'https://abc123.execute-api.eu-west-1.amazonaws.com';
+      if (getAtt && resources[getAtt[0]]?.Type === 'AWS::ApiGatewayV2::Api' && getAtt[1] === 'ApiEndpoint')
+        return 'https://abc123.execute-api.eu-west-1.amazonaws.com';
       const join = intrinsic['Fn::Join'] as [string, unknown[]] | undefined;
       if (join) return join[1].map((part) => resolve(name, part)).join(join[0]);
       throw new Error(`${logicalId}: the test cannot resolve ${name} = ${JSON.stringify(value)}; teach environmentOf this reference`);
@@ -172,7 +207,11 @@ describe('Lambda bundles, each alone in an empty folder under Node 24', () => {
       AWS_LAMBDA_LOG_GROUP_NAME: `/aws/lambda/Winback-${logicalId}`,
       _X_AMZN_TRACE_ID: `Root=1-${Math.floor(Date.now() / 1000).toString(16)}-${randomBytes(12).toString('hex')};Parent=${randomBytes(8).toString('hex')};Sampled=0;Lineage=1:abcdef12:0`,
     };
-    const child = spawn(node24, [join(workspace, folder, 'runtime', 'bootstrap.mjs'), eventFile, outcomeFile], { cwd: taskRoot, env: environment, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(node24, [join(workspace, folder, 'runtime', 'bootstrap.mjs'), eventFile, outcomeFile], {
+      cwd: taskRoot,
+      env: environment,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let output = '';
     child.stdout.on('data', (chunk: Buffer) => (output = (output + chunk.toString()).slice(-20_000)));
     child.stderr.on('data', (chunk: Buffer) => (output = (output + chunk.toString()).slice(-20_000)));
@@ -250,7 +289,10 @@ describe('Lambda bundles, each alone in an empty folder under Node 24', () => {
       // Act
       const health = await httpResultOf('admin-api', httpEvent('GET', '/health'));
       const anonymous = await httpResultOf('admin-api', httpEvent('GET', '/api/campaigns'));
-      const marketer = await httpResultOf('admin-api', httpEvent('GET', '/api/campaigns', { headers: { authorization: 'Bearer eyJ.cognito.jwt' }, jwtClaims: { sub: randomUUID(), token_use: 'access' } }));
+      const marketer = await httpResultOf(
+        'admin-api',
+        httpEvent('GET', '/api/campaigns', { headers: { authorization: 'Bearer eyJ.cognito.jwt' }, jwtClaims: { sub: randomUUID(), token_use: 'access' } }),
+      );
       const byToken = await httpResultOf('admin-api', httpEvent('GET', '/api/campaigns', { headers: { authorization: `Bearer ${secretOf('AdminToken')}` } }));
       // Assess
       expect(health.statusCode).toBe(200);
@@ -261,37 +303,63 @@ describe('Lambda bundles, each alone in an empty folder under Node 24', () => {
     },
     console: async () => {
       const page = await httpResultOf('console', httpEvent('GET', '/', { routeKey: 'GET /' }));
-      const config = await httpResultOf('console', httpEvent('GET', '/console/config.json', { routeKey: 'GET /console/{file}', pathParameters: { file: 'config.json' } }));
+      const config = await httpResultOf(
+        'console',
+        httpEvent('GET', '/console/config.json', { routeKey: 'GET /console/{file}', pathParameters: { file: 'config.json' } }),
+      );
       expect(page.statusCode).toBe(200);
       expect(page.body).toContain('<html');
       expect(config.statusCode).toBe(200);
     },
     'webhook-shopify': async () => {
       const body = fixture('shopify/orders-create.json');
-      const headers = { ...(JSON.parse(fixture('shopify/orders-create.headers.json')) as Record<string, string>), 'X-Shopify-Hmac-Sha256': signShopify(body, secretOf('ShopifyWebhookSecret')) };
+      const headers = {
+        ...(JSON.parse(fixture('shopify/orders-create.headers.json')) as Record<string, string>),
+        'X-Shopify-Hmac-Sha256': signShopify(body, secretOf('ShopifyWebhookSecret')),
+      };
       const signed = await httpResultOf('webhook-shopify', httpEvent('POST', '/webhooks/shopify', { headers, body }));
-      const forged = await httpResultOf('webhook-shopify', httpEvent('POST', '/webhooks/shopify', { headers: { ...headers, 'X-Shopify-Hmac-Sha256': signShopify(body, 'not-the-secret-0123456789') }, body }));
+      const forged = await httpResultOf(
+        'webhook-shopify',
+        httpEvent('POST', '/webhooks/shopify', { headers: { ...headers, 'X-Shopify-Hmac-Sha256': signShopify(body, 'not-the-secret-0123456789') }, body }),
+      );
       expect(signed.statusCode).toBeGreaterThanOrEqual(200);
       expect(signed.statusCode).toBeLessThan(300);
       expect(forged.statusCode).toBe(401);
     },
     'webhook-woocommerce': async () => {
-      const ping = await httpResultOf('webhook-woocommerce', httpEvent('POST', '/webhooks/woocommerce', { headers: JSON.parse(fixture('woocommerce/ping.headers.json')) as Record<string, string>, body: fixture('woocommerce/ping.txt') }));
+      const ping = await httpResultOf(
+        'webhook-woocommerce',
+        httpEvent('POST', '/webhooks/woocommerce', {
+          headers: JSON.parse(fixture('woocommerce/ping.headers.json')) as Record<string, string>,
+          body: fixture('woocommerce/ping.txt'),
+        }),
+      );
       expect(ping.statusCode).toBe(200);
     },
     'webhook-generic': async () => {
       const body = fixture('generic/order.json');
       const id = `msg_${randomUUID()}`;
       const now = new Date();
-      const headers = { 'content-type': 'application/json', 'webhook-id': id, 'webhook-timestamp': String(Math.floor(now.getTime() / 1000)), 'webhook-signature': signStandardWebhook(id, now, body, secretOf('GenericWebhookSecret')) };
+      const headers = {
+        'content-type': 'application/json',
+        'webhook-id': id,
+        'webhook-timestamp': String(Math.floor(now.getTime() / 1000)),
+        'webhook-signature': signStandardWebhook(id, now, body, secretOf('GenericWebhookSecret')),
+      };
       const signed = await httpResultOf('webhook-generic', httpEvent('POST', '/webhooks/generic', { headers, body }));
       expect(signed.statusCode).toBeGreaterThanOrEqual(200);
       expect(signed.statusCode).toBeLessThan(300);
     },
     unsubscribe: async () => {
       const token = signUnsubscribeToken({ customerId: 'cust-1', campaignId: 'lost-winback', emailHash: 'a'.repeat(64) }, secretOf('UnsubscribeSigningKey'));
-      const page = await httpResultOf('unsubscribe', httpEvent('GET', `/unsubscribe/${token}`, { routeKey: 'ANY /unsubscribe/{token}', pathParameters: { token } }));
-      const forged = await httpResultOf('unsubscribe', httpEvent('GET', '/unsubscribe/abc.def', { routeKey: 'ANY /unsubscribe/{token}', pathParameters: { token: 'abc.def' } }));
+      const page = await httpResultOf(
+        'unsubscribe',
+        httpEvent('GET', `/unsubscribe/${token}`, { routeKey: 'ANY /unsubscribe/{token}', pathParameters: { token } }),
+      );
+      const forged = await httpResultOf(
+        'unsubscribe',
+        httpEvent('GET', '/unsubscribe/abc.def', { routeKey: 'ANY /unsubscribe/{token}', pathParameters: { token: 'abc.def' } }),
+      );
       expect(page.statusCode).toBe(200);
       expect(forged.statusCode).toBeGreaterThanOrEqual(400);
       expect(forged.statusCode).toBeLessThan(500);
@@ -320,7 +388,10 @@ describe('Lambda bundles, each alone in an empty folder under Node 24', () => {
     },
     'night-start': async () => {
       // The Scheduler's input, then each state machine task's payload in the order the workflow passes them.
-      const started = (await resultOf('night-start', { source: 'winback.schedule', asOf: new Date().toISOString() })) as { runId: string; segments: { runId: string; segment: number }[] };
+      const started = (await resultOf('night-start', { source: 'winback.schedule', asOf: new Date().toISOString() })) as {
+        runId: string;
+        segments: { runId: string; segment: number }[];
+      };
       expect(started.segments.length).toBeGreaterThan(0);
       const progress = await resultOf('segment-worker', started.segments[0]);
       const finished = await resultOf('night-finish', { runId: started.runId });
@@ -356,20 +427,33 @@ describe('Lambda bundles, each alone in an empty folder under Node 24', () => {
     const shopify = await ShopifyGraphqlFake.start();
     const discounts = installShopifyDiscounts(shopify);
     const expired = 'gid://shopify/DiscountCodeNode/900';
-    discounts.discounts.set(expired, { id: expired, kind: 'basic', input: {}, title: 'Winback lost-winback step 3 control percent-15 until 2026-01-31', endsAt: '2026-02-01T00:00:00Z', codes: new Map(), asyncUsageCount: 0 });
+    discounts.discounts.set(expired, {
+      id: expired,
+      kind: 'basic',
+      input: {},
+      title: 'Winback lost-winback step 3 control percent-15 until 2026-01-31',
+      endsAt: '2026-02-01T00:00:00Z',
+      codes: new Map(),
+      asyncUsageCount: 0,
+    });
     const tokenArn = `arn:aws:secretsmanager:${region}:000000000000:secret:Winback-ShopifyAdminToken-AbCdEf`;
     standIn.secretsByArn.set(tokenArn, shopify.token);
     const shopTable = `winback-bundles-shopify-${randomUUID().slice(0, 8)}`;
     const client = createDocumentClient({ endpoint: inject('dynamoEndpoint') });
     await ensureTable(client, shopTable);
-    const config = structuredClone(defaultCampaignConfig) as typeof defaultCampaignConfig & { shop: { shopifyDomain?: string }; campaigns: { coupon?: { provider?: string } }[] };
+    const config = structuredClone(defaultCampaignConfig) as typeof defaultCampaignConfig & {
+      shop: { shopifyDomain?: string };
+      campaigns: { coupon?: { provider?: string } }[];
+    };
     config.shop.shopifyDomain = shopify.shopDomain;
     for (const campaign of config.campaigns) if (campaign.coupon) campaign.coupon.provider = 'shopify';
     await applyCampaignConfig(config, 'bundles test', { configs: new DynamoCampaignConfigStore(client, shopTable), clock: systemClock });
     const platform = { TABLE_NAME: shopTable, SHOPIFY_ADMIN_TOKEN_ARN: tokenArn, SHOPIFY_SHOP_DOMAIN: shopify.shopDomain, SHOPIFY_ADMIN_API_URL: shopify.url };
     try {
       // Act
-      const started = (await resultOf('night-start', { source: 'winback.schedule', asOf: new Date().toISOString() }, { TABLE_NAME: shopTable })) as { runId: string };
+      const started = (await resultOf('night-start', { source: 'winback.schedule', asOf: new Date().toISOString() }, { TABLE_NAME: shopTable })) as {
+        runId: string;
+      };
       const finished = await resultOf('night-finish', { runId: started.runId }, platform);
       // Assess
       expect(finished).toMatchObject({ runId: started.runId, status: 'finished' });

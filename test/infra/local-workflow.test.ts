@@ -4,13 +4,26 @@ import { Template } from 'aws-cdk-lib/assertions';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { describe, expect, it } from 'vitest';
-import { formatLocalWorkflow, localWorkflowFile, synthesizeLocalWorkflow, type LocalWorkflow } from '../../infra/local-workflow.js';
+import { formatLocalWorkflow, type LocalWorkflow, localWorkflowFile, synthesizeLocalWorkflow } from '../../infra/local-workflow.js';
 import { WinbackNight } from '../../infra/night.js';
 import { nightConcurrency, readSettings } from '../../infra/settings.js';
 import { segmentsFor } from '../../lib/usecases/run-night.js';
 import { appWith } from './synth.js';
 
-type State = { Type: string; Next?: string; Default?: string; Choices?: Record<string, unknown>[]; Seconds?: number; Parameters?: Record<string, unknown>; Catch?: { Next: string }[]; Retry?: { ErrorEquals: string[]; IntervalSeconds?: number; MaxAttempts?: number; BackoffRate?: number; MaxDelaySeconds?: number; JitterStrategy?: string }[]; TimeoutSeconds?: number; Resource?: string; ItemProcessor?: { States: Record<string, State> }; MaxConcurrency?: number };
+type State = {
+  Type: string;
+  Next?: string;
+  Default?: string;
+  Choices?: Record<string, unknown>[];
+  Seconds?: number;
+  Parameters?: Record<string, unknown>;
+  Catch?: { Next: string }[];
+  Retry?: { ErrorEquals: string[]; IntervalSeconds?: number; MaxAttempts?: number; BackoffRate?: number; MaxDelaySeconds?: number; JitterStrategy?: string }[];
+  TimeoutSeconds?: number;
+  Resource?: string;
+  ItemProcessor?: { States: Record<string, State> };
+  MaxConcurrency?: number;
+};
 
 const generated = JSON.parse(readFileSync(localWorkflowFile, 'utf8')) as LocalWorkflow;
 const states = generated.definition.States as Record<string, State>;
@@ -21,10 +34,27 @@ const allTasks = Object.entries({ ...states, ...segmentStates }).filter(([, stat
 function nightDefinition(context: Record<string, unknown>): Record<string, State> {
   const app = appWith(context);
   const stack = new Stack(app, 'NightOnly');
-  const fn = (id: string) => new lambda.Function(stack, id, { runtime: lambda.Runtime.NODEJS_24_X, handler: 'index.handler', code: lambda.Code.fromInline('export const handler = async () => ({})'), timeout: Duration.minutes(1) });
-  new WinbackNight(stack, 'Night', { start: fn('Start'), segmentWorker: fn('Worker'), finish: fn('Finish'), report: fn('Report'), maxConcurrency: nightConcurrency(readSettings(app)), sendQueue: new sqs.Queue(stack, 'Queue') });
-  const machine = Object.values(Template.fromStack(stack).findResources('AWS::StepFunctions::StateMachine'))[0] as { Properties: { DefinitionString: { 'Fn::Join': [string, unknown[]] } } };
-  const text = machine.Properties.DefinitionString['Fn::Join'][1].map((part) => (typeof part === 'string' ? part : 'arn:aws:lambda:eu-west-1:000000000000:function:x')).join('');
+  const fn = (id: string) =>
+    new lambda.Function(stack, id, {
+      runtime: lambda.Runtime.NODEJS_24_X,
+      handler: 'index.handler',
+      code: lambda.Code.fromInline('export const handler = async () => ({})'),
+      timeout: Duration.minutes(1),
+    });
+  new WinbackNight(stack, 'Night', {
+    start: fn('Start'),
+    segmentWorker: fn('Worker'),
+    finish: fn('Finish'),
+    report: fn('Report'),
+    maxConcurrency: nightConcurrency(readSettings(app)),
+    sendQueue: new sqs.Queue(stack, 'Queue'),
+  });
+  const machine = Object.values(Template.fromStack(stack).findResources('AWS::StepFunctions::StateMachine'))[0] as {
+    Properties: { DefinitionString: { 'Fn::Join': [string, unknown[]] } };
+  };
+  const text = machine.Properties.DefinitionString['Fn::Join'][1]
+    .map((part) => (typeof part === 'string' ? part : 'arn:aws:lambda:eu-west-1:000000000000:function:x'))
+    .join('');
   return (JSON.parse(text) as { States: Record<string, State> }).States;
 }
 
@@ -76,13 +106,18 @@ describe('the report after the night', () => {
 });
 
 describe('the night on an ordinary AWS account', () => {
-  it('retries Lambda throttling and service errors for hours with backoff before the function\'s own errors, on every task', () => {
+  it("retries Lambda throttling and service errors for hours with backoff before the function's own errors, on every task", () => {
     // Assess
     for (const [name, state] of allTasks) {
       const [service, own, ...others] = state.Retry!;
       expect(others, name).toEqual([]);
       expect(service, name).toEqual({
-        ErrorEquals: expect.arrayContaining(['Lambda.TooManyRequestsException', 'Lambda.ServiceException', 'Lambda.AWSLambdaException', 'Lambda.SdkClientException']),
+        ErrorEquals: expect.arrayContaining([
+          'Lambda.TooManyRequestsException',
+          'Lambda.ServiceException',
+          'Lambda.AWSLambdaException',
+          'Lambda.SdkClientException',
+        ]),
         IntervalSeconds: 30,
         BackoffRate: 2,
         MaxDelaySeconds: 600,
@@ -91,12 +126,17 @@ describe('the night on an ordinary AWS account', () => {
       });
       expect(own, name).toMatchObject({ ErrorEquals: ['States.ALL'], MaxAttempts: 3 });
       // Without jitter, the waits add up to more than two hours: a throttled segment waits, the night goes on.
-      const waits = Array.from({ length: service!.MaxAttempts! }, (_, attempt) => Math.min(service!.MaxDelaySeconds!, service!.IntervalSeconds! * service!.BackoffRate! ** attempt));
-      expect(waits.reduce((sum, wait) => sum + wait, 0), name).toBeGreaterThan(2 * 3600);
+      const waits = Array.from({ length: service!.MaxAttempts! }, (_, attempt) =>
+        Math.min(service!.MaxDelaySeconds!, service!.IntervalSeconds! * service!.BackoffRate! ** attempt),
+      );
+      expect(
+        waits.reduce((sum, wait) => sum + wait, 0),
+        name,
+      ).toBeGreaterThan(2 * 3600);
     }
   });
 
-  it('gives each task a timeout a minute past its function\'s, instead of Step Functions\' default of a year', () => {
+  it("gives each task a timeout a minute past its function's, instead of Step Functions' default of a year", () => {
     // Assess
     for (const [name, state] of allTasks) {
       const folder = state.Resource!.split(':').at(-1) as keyof LocalWorkflow['functions'];

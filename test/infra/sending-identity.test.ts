@@ -3,7 +3,7 @@ import { Annotations, Match } from 'aws-cdk-lib/assertions';
 import { afterAll, describe, expect, it } from 'vitest';
 import { isPlaceholderSender } from '../../infra/email.js';
 import { readSettings } from '../../infra/settings.js';
-import { appWith, synthWinback, type Synthesized } from './synth.js';
+import { appWith, type Synthesized, synthWinback } from './synth.js';
 
 const assemblies: string[] = [];
 /** Wiring only: no bundles (the template is the same but for asset hashes). */
@@ -39,10 +39,17 @@ describe('the SES sending identity', () => {
 
   it('writes the DKIM and MAIL FROM records into the hosted zone when one is given', () => {
     // Act
-    const { template } = synth({ senderAddress: 'news@fietsen.nl', hostedZoneId: 'Z0123456789ABCDEFGHIJ', hostedZoneName: 'Fietsen.nl.', mailFromSubdomain: 'mail' });
+    const { template } = synth({
+      senderAddress: 'news@fietsen.nl',
+      hostedZoneId: 'Z0123456789ABCDEFGHIJ',
+      hostedZoneName: 'Fietsen.nl.',
+      mailFromSubdomain: 'mail',
+    });
     // Assess
     template.hasResourceProperties('AWS::SES::EmailIdentity', { EmailIdentity: 'fietsen.nl', MailFromAttributes: { MailFromDomain: 'mail.fietsen.nl' } });
-    const records = Object.values(template.findResources('AWS::Route53::RecordSet')).map((resource) => resource.Properties as { Type: string; HostedZoneId: string; Name: unknown; ResourceRecords: unknown[] });
+    const records = Object.values(template.findResources('AWS::Route53::RecordSet')).map(
+      (resource) => resource.Properties as { Type: string; HostedZoneId: string; Name: unknown; ResourceRecords: unknown[] },
+    );
     expect(records.map((record) => record.Type).sort()).toEqual(['CNAME', 'CNAME', 'CNAME', 'MX', 'TXT']);
     expect(records.every((record) => record.HostedZoneId === 'Z0123456789ABCDEFGHIJ')).toBe(true);
     expect(records.find((record) => record.Type === 'TXT')!.ResourceRecords).toEqual(['"v=spf1 include:amazonses.com ~all"']);
@@ -60,13 +67,16 @@ describe('the SES sending identity', () => {
 
   it('knows the reserved domains from real ones', () => {
     // Assess
-    for (const address of ['winback@example.com', 'a@example.org', 'a@mail.example.net', 'a@shop.example', 'a@shop.test', 'a@x.invalid', 'a@localhost']) expect(isPlaceholderSender(address), address).toBe(true);
-    for (const address of ['news@fietsen.nl', 'a@example-shop.com', 'a@myexample.com', 'a@examples.org']) expect(isPlaceholderSender(address), address).toBe(false);
+    for (const address of ['winback@example.com', 'a@example.org', 'a@mail.example.net', 'a@shop.example', 'a@shop.test', 'a@x.invalid', 'a@localhost'])
+      expect(isPlaceholderSender(address), address).toBe(true);
+    for (const address of ['news@fietsen.nl', 'a@example-shop.com', 'a@myexample.com', 'a@examples.org'])
+      expect(isPlaceholderSender(address), address).toBe(false);
   });
 
-  it('refuses a hosted zone that is not the identity\'s domain, or half of one', () => {
+  it("refuses a hosted zone that is not the identity's domain, or half of one", () => {
     // Act
-    const wrongZone = () => readSettings(appWith({ senderAddress: 'news@mail.fietsen.nl', hostedZoneId: 'Z0123456789ABCDEFGHIJ', hostedZoneName: 'fietsen.nl' }));
+    const wrongZone = () =>
+      readSettings(appWith({ senderAddress: 'news@mail.fietsen.nl', hostedZoneId: 'Z0123456789ABCDEFGHIJ', hostedZoneName: 'fietsen.nl' }));
     const halfZone = () => readSettings(appWith({ senderAddress: 'news@fietsen.nl', hostedZoneId: 'Z0123456789ABCDEFGHIJ' }));
     // Assess
     expect(wrongZone).toThrow(/context "hostedZoneName": must be the SES identity's domain "mail\.fietsen\.nl"/);

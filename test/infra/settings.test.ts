@@ -56,11 +56,19 @@ describe('readSettings', () => {
     // Act
     const shopify = readSettings(appWith({ couponPlatform: 'shopify', shopifyDomain: 'My-Shop.myshopify.com' }));
     const woocommerce = readSettings(
-      appWith({ couponPlatform: 'woocommerce', woocommerceUrl: 'https://shop.example/', couponCredentialsSecretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:shop/woo-AbC123' }),
+      appWith({
+        couponPlatform: 'woocommerce',
+        woocommerceUrl: 'https://shop.example/',
+        couponCredentialsSecretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:shop/woo-AbC123',
+      }),
     );
     // Assess
     expect(shopify).toMatchObject({ couponPlatform: 'shopify', shopifyDomain: 'my-shop.myshopify.com' });
-    expect(woocommerce).toMatchObject({ couponPlatform: 'woocommerce', woocommerceUrl: 'https://shop.example', couponCredentialsSecretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:shop/woo-AbC123' });
+    expect(woocommerce).toMatchObject({
+      couponPlatform: 'woocommerce',
+      woocommerceUrl: 'https://shop.example',
+      couponCredentialsSecretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:shop/woo-AbC123',
+    });
   });
 
   it.each([

@@ -15,7 +15,8 @@ export const cdkJsonContext = (JSON.parse(readFileSync(new URL('../../cdk.json',
  * An app for reading settings only. Every App claims an output directory when it is created (a new temporary one
  * unless told), so these share one that nothing is ever synthesized into.
  */
-export const appWith = (context: Record<string, unknown>) => new App({ outdir: join(tmpdir(), 'winback-infra-settings'), context: { ...cdkJsonContext, ...context } });
+export const appWith = (context: Record<string, unknown>) =>
+  new App({ outdir: join(tmpdir(), 'winback-infra-settings'), context: { ...cdkJsonContext, ...context } });
 
 export interface Synthesized {
   readonly stack: WinbackStack;
@@ -43,7 +44,11 @@ export function synthWinback(context: Record<string, unknown>, options: { bundle
 export interface ValidationReport {
   readonly pluginReports: readonly {
     readonly pluginName: string;
-    readonly violations: readonly { readonly ruleName: string; readonly severity: string; readonly violatingConstructs: readonly { readonly constructPath: string }[] }[];
+    readonly violations: readonly {
+      readonly ruleName: string;
+      readonly severity: string;
+      readonly violatingConstructs: readonly { readonly constructPath: string }[];
+    }[];
   }[];
 }
 
@@ -54,11 +59,13 @@ export function validationReport(assembly: CloudAssembly): ValidationReport {
 
 /** Every acknowledgement recorded with `Validations.of(construct).acknowledge(...)`: where, which rule and why. */
 export function acknowledgements(app: App | WinbackStack): { path: string; rule: string; reason: string }[] {
-  return app.node.findAll().flatMap((construct) =>
-    construct.node.metadata
-      .filter((entry) => entry.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)
-      .flatMap((entry) => Object.entries(entry.data as Record<string, string>).map(([rule, reason]) => ({ path: construct.node.path, rule, reason }))),
-  );
+  return app.node
+    .findAll()
+    .flatMap((construct) =>
+      construct.node.metadata
+        .filter((entry) => entry.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)
+        .flatMap((entry) => Object.entries(entry.data as Record<string, string>).map(([rule, reason]) => ({ path: construct.node.path, rule, reason }))),
+    );
 }
 
 type Resource = { Type: string; Properties: Record<string, unknown> };

@@ -1,14 +1,14 @@
 import { rmSync } from 'node:fs';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { standardWebhookSeedLength } from '../../infra/standard-webhook-secret.js';
 import { standardWebhookSecretList } from '../../lib/config/environment.js';
 import { decodeStandardWebhookSecret } from '../../lib/domain/webhooks/signatures.js';
-import { standardWebhookSeedLength } from '../../infra/standard-webhook-secret.js';
-import { synthWinback, type Synthesized } from './synth.js';
+import { type Synthesized, synthWinback } from './synth.js';
 
 type Resource = { Type: string; Properties: Record<string, unknown> };
 
-describe('the generic webhook\'s placeholder secret', () => {
+describe("the generic webhook's placeholder secret", () => {
   let synthesized: Synthesized;
   beforeAll(() => {
     synthesized = synthWinback({ senderAddress: 'news@fietsen.nl' }, { bundle: false });

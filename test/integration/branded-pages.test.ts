@@ -48,10 +48,16 @@ describe("the pages a customer lands on from an email, in the shop's name", () =
   it('shows the unsubscribe page and its answer with the logo, name and colour of the config', async () => {
     // Prepare
     const { customer } = await emailed('Ines');
-    const token = signUnsubscribeToken({ customerId: customer.customerId, campaignId: 'lost-winback', emailHash: hashEmail(customer.email!) }, testUnsubscribeSecret);
+    const token = signUnsubscribeToken(
+      { customerId: customer.customerId, campaignId: 'lost-winback', emailHash: hashEmail(customer.email!) },
+      testUnsubscribeSecret,
+    );
     // Act
     const page = await api.request('GET', `/unsubscribe/${token}`);
-    const done = await api.request('POST', `/unsubscribe/${token}`, { body: 'List-Unsubscribe=One-Click', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    const done = await api.request('POST', `/unsubscribe/${token}`, {
+      body: 'List-Unsubscribe=One-Click',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
     const invalid = await api.request('GET', `/unsubscribe/${token.slice(0, -2)}xx`);
     // Assess
     expect(page.status).toBe(200);

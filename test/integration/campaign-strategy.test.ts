@@ -3,13 +3,13 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { describe, expect, it } from 'vitest';
 import { SesEmailSender } from '../../lib/adapters/ses/email-sender.js';
 import { addDays } from '../../lib/domain/dates.js';
+import { hashEmail } from '../../lib/domain/email.js';
+import { signUnsubscribeToken } from '../../lib/domain/unsubscribe-token.js';
 import { activeConfig } from '../../lib/usecases/active-config.js';
 import { applyCampaignConfig } from '../../lib/usecases/apply-campaign-config.js';
 import { sendDue } from '../../lib/usecases/send-due.js';
 import { unsubscribe } from '../../lib/usecases/unsubscribe.js';
-import { signUnsubscribeToken } from '../../lib/domain/unsubscribe-token.js';
-import { hashEmail } from '../../lib/domain/email.js';
-import { customerFrom, testConfig, type RawConfig } from '../support/customers.js';
+import { customerFrom, type RawConfig, testConfig } from '../support/customers.js';
 import { inboxOf, localShop, testUnsubscribeSecret } from '../support/local-aws.js';
 import { workflowNight } from '../support/night.js';
 
@@ -44,7 +44,11 @@ describe('sequences across nights', () => {
 describe('quiet hours', () => {
   it("waits for the end of the customer's night in their own time zone, then sends once", async () => {
     // Prepare: a New York customer; the night runs at 03:00 Amsterdam (21:00 in New York)
-    const shop = await shopWith(['Nia'], (raw) => (raw.guardrails as { quietHours?: unknown }).quietHours = { start: '21:00', end: '08:00' }, 'America/New_York');
+    const shop = await shopWith(
+      ['Nia'],
+      (raw) => ((raw.guardrails as { quietHours?: unknown }).quietHours = { start: '21:00', end: '08:00' }),
+      'America/New_York',
+    );
     const email = shop.entries[0]!.customer.email!;
     // Act
     const night = await workflowNight(shop, '2026-11-22');
@@ -63,10 +67,13 @@ describe('quiet hours', () => {
 
   it('cancels a scheduled email when the customer unsubscribes before it goes', async () => {
     // Prepare
-    const shop = await shopWith(['Una'], (raw) => (raw.guardrails as { quietHours?: unknown }).quietHours = { start: '21:00', end: '08:00' });
+    const shop = await shopWith(['Una'], (raw) => ((raw.guardrails as { quietHours?: unknown }).quietHours = { start: '21:00', end: '08:00' }));
     const { customer } = shop.entries[0]!;
     await workflowNight(shop, '2026-11-22');
-    const token = signUnsubscribeToken({ customerId: customer.customerId, campaignId: 'lost-winback', emailHash: hashEmail(customer.email!) }, testUnsubscribeSecret);
+    const token = signUnsubscribeToken(
+      { customerId: customer.customerId, campaignId: 'lost-winback', emailHash: hashEmail(customer.email!) },
+      testUnsubscribeSecret,
+    );
     await unsubscribe(token, { ...shop.deps, secret: testUnsubscribeSecret });
     // Act
     const due = await sendDue(new Date('2026-11-23T00:00:00Z'), shop.deps);
@@ -111,7 +118,9 @@ describe('the sender when SES throttles', () => {
     const shop = await shopWith(['Tia'], (raw) => ((raw.guardrails as { quietHours?: unknown }).quietHours = { start: '21:00', end: '08:00' }));
     await workflowNight(shop, '2026-11-22');
     const throttled = new SESv2Client({ region: 'eu-west-1', maxAttempts: 1 });
-    mockClient(throttled).on(SendEmailCommand).rejects(Object.assign(new Error('slow down'), { name: 'TooManyRequestsException' }));
+    mockClient(throttled)
+      .on(SendEmailCommand)
+      .rejects(Object.assign(new Error('slow down'), { name: 'TooManyRequestsException' }));
     // Act
     const first = await sendDue(new Date('2026-11-23T00:00:00Z'), { ...shop.deps, email: new SesEmailSender(throttled) });
     const second = await sendDue(new Date('2026-11-23T01:00:00Z'), shop.deps);

@@ -17,7 +17,9 @@ beforeAll(async () => {
   await applyCampaignConfig(testConfig(), 'test', shop.deps);
   // Five lost customers (three orders, the last in May) and two active ones (an order a week ago)
   const recent = new Date(Date.now() - 7 * 86_400_000).toISOString().slice(0, 10);
-  const lost = Array.from({ length: 5 }, (_, index) => customerFrom({ name: `Lena${index}`, orderDays: ['2026-03-01', '2026-04-01', '2026-05-01'], amount: `${40 + index * 10}.00` }));
+  const lost = Array.from({ length: 5 }, (_, index) =>
+    customerFrom({ name: `Lena${index}`, orderDays: ['2026-03-01', '2026-04-01', '2026-05-01'], amount: `${40 + index * 10}.00` }),
+  );
   const active = Array.from({ length: 2 }, (_, index) => customerFrom({ name: `Active${index}`, orderDays: [recent] }));
   await shop.deps.customers.putMany([...lost, ...active]);
   await workflowNight(shop, '2026-11-22');
@@ -67,7 +69,12 @@ describe('a draft campaign through the admin API', () => {
     // Prepare
     const before = await live();
     const campaign = before.config.campaigns.find((candidate) => candidate.id === 'lost-winback')!;
-    const draft = { ...campaign, steps: campaign.steps.map((step, index) => (index === 0 ? { ...step, content: { ...step.content, subject: 'Draft subject for {{ customer.first_name }}' } } : step)) };
+    const draft = {
+      ...campaign,
+      steps: campaign.steps.map((step, index) =>
+        index === 0 ? { ...step, content: { ...step.content, subject: 'Draft subject for {{ customer.first_name }}' } } : step,
+      ),
+    };
     // Act
     const preview = await post('/api/campaigns/lost-winback/preview', { asOf: '2026-11-22', campaign: draft });
     // Assess
@@ -93,7 +100,10 @@ describe('a draft campaign through the admin API', () => {
     for (const answer of [diff, preview]) {
       expect(answer.status).toBe(400);
       expect(answer.json.error).toBe('invalid_config');
-      expect((answer.json.problems as { path: string }[]).map((problem) => problem.path).sort()).toEqual(['campaigns[lost-winback].experiment.holdoutPercent', 'campaigns[lost-winback].priority']);
+      expect((answer.json.problems as { path: string }[]).map((problem) => problem.path).sort()).toEqual([
+        'campaigns[lost-winback].experiment.holdoutPercent',
+        'campaigns[lost-winback].priority',
+      ]);
     }
   });
 

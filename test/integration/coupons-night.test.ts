@@ -8,10 +8,10 @@ import type { EmailSender, OutgoingEmail } from '../../lib/ports/email-sender.js
 import { applyCampaignConfig } from '../../lib/usecases/apply-campaign-config.js';
 import { sendDue } from '../../lib/usecases/send-due.js';
 import { nightDependencies } from '../../lib/wiring.js';
-import { customerFrom, testConfig, type RawConfig } from '../support/customers.js';
+import { customerFrom, type RawConfig, testConfig } from '../support/customers.js';
 import { installShopifyDiscounts, type ShopifyDiscountStore } from '../support/fakes/shopify-discounts.js';
 import { ShopifyGraphqlFake, shopifyTestToken } from '../support/fakes/shopify-graphql.js';
-import { woocommerceTestKey, WooCommerceRestFake } from '../support/fakes/woocommerce-rest.js';
+import { WooCommerceRestFake, woocommerceTestKey } from '../support/fakes/woocommerce-rest.js';
 import { inboxOf, localShop, useShopEnvironment } from '../support/local-aws.js';
 
 const night = { source: 'winback.local', asOf: '2026-11-22' };
@@ -29,7 +29,12 @@ afterEach(async () => {
   shopify = woocommerce = undefined;
 });
 
-async function shopWith(provider: 'shopify' | 'woocommerce', names: readonly string[], environment: Record<string, string>, change: (config: RawConfig) => void = () => {}) {
+async function shopWith(
+  provider: 'shopify' | 'woocommerce',
+  names: readonly string[],
+  environment: Record<string, string>,
+  change: (config: RawConfig) => void = () => {},
+) {
   const shop = await localShop();
   await applyCampaignConfig(
     testConfig((config) => {
@@ -79,7 +84,7 @@ describe('a night with codes made in Shopify', () => {
   }
   const existsIn = (store: ShopifyDiscountStore) => (code: string) => store.find(code) !== undefined;
 
-  it('sends every email with a code Shopify received before it went: the offer, one use, the offer\'s expiry', async () => {
+  it("sends every email with a code Shopify received before it went: the offer, one use, the offer's expiry", async () => {
     // Prepare
     const { shop, store } = await shopifyShop(['Ada', 'Ben', 'Cleo', 'Dev', 'Eli', 'Fay']);
     const watch = watchSends(existsIn(store));
@@ -121,7 +126,9 @@ describe('a night with codes made in Shopify', () => {
     expect(watch.sent).toEqual([]);
     for (const { customer } of shop.customers) expect(await inboxOf(shop.sesEndpoint, customer.email!)).toEqual([]);
     const waiting = await entriesOf(shop);
-    expect(waiting.map((entry) => [entry.status, (entry as { couponPending?: string }).couponPending])).toEqual(Array(3).fill(['scheduled', 'shopify:unauthorized']));
+    expect(waiting.map((entry) => [entry.status, (entry as { couponPending?: string }).couponPending])).toEqual(
+      Array(3).fill(['scheduled', 'shopify:unauthorized']),
+    );
 
     // Act: Shopify is back; the due sender's next sweep, an hour later
     shopify!.clearFaults();
@@ -149,7 +156,10 @@ describe('a night with codes made in Shopify', () => {
     expect(summary).toMatchObject({ sent: 0, cancelled: 2 });
     expect(watch.sent).toEqual([]);
     const entries = await entriesOf(shop);
-    expect(entries.map((entry) => [entry.status, entry.errorCode])).toEqual([['cancelled', 'coupon_unavailable'], ['cancelled', 'coupon_unavailable']]);
+    expect(entries.map((entry) => [entry.status, entry.errorCode])).toEqual([
+      ['cancelled', 'coupon_unavailable'],
+      ['cancelled', 'coupon_unavailable'],
+    ]);
     expect(campaignMetrics(entries, { freeShippingMinor: 0 }).get('lost-winback')?.total).toMatchObject({ sent: 0, couponUnavailable: 2 });
   });
 });
@@ -157,7 +167,11 @@ describe('a night with codes made in Shopify', () => {
 describe('a night with codes made in WooCommerce', () => {
   async function wooShop(names: readonly string[]) {
     woocommerce = await WooCommerceRestFake.start();
-    const shop = await shopWith('woocommerce', names, { WOOCOMMERCE_CONSUMER_KEY: woocommerceTestKey.consumerKey, WOOCOMMERCE_CONSUMER_SECRET: woocommerceTestKey.consumerSecret, WOOCOMMERCE_API_URL: woocommerce.url });
+    const shop = await shopWith('woocommerce', names, {
+      WOOCOMMERCE_CONSUMER_KEY: woocommerceTestKey.consumerKey,
+      WOOCOMMERCE_CONSUMER_SECRET: woocommerceTestKey.consumerSecret,
+      WOOCOMMERCE_API_URL: woocommerce.url,
+    });
     return shop;
   }
 
@@ -195,6 +209,8 @@ describe('a night with codes made in WooCommerce', () => {
     expect(run.status).toBe('SUCCEEDED');
     expect(watch.sent).toEqual([]);
     const entries = await entriesOf(shop);
-    expect(entries.map((entry) => [entry.status, (entry as { couponPending?: string }).couponPending])).toEqual(Array(2).fill(['scheduled', 'woocommerce:woocommerce_rest_cannot_batch']));
+    expect(entries.map((entry) => [entry.status, (entry as { couponPending?: string }).couponPending])).toEqual(
+      Array(2).fill(['scheduled', 'woocommerce:woocommerce_rest_cannot_batch']),
+    );
   });
 });

@@ -52,7 +52,12 @@ describe('hot keys are sharded, so a 100,000-email night does not queue behind o
     const legacy = scheduledSend('9007199254740999');
     await ledger.reserve({ ...legacy, notBefore: '2026-11-23T06:59:00.000Z' }, 'scheduled');
     const sk = `2026-11-23T06:59:00.000Z#${legacy.customerId}#lapsed#2026-11-22#0`;
-    await shop.client.send(new PutCommand({ TableName: shop.tableName, Item: { pk: 'DUE#2026-11-23T06', sk, entity: 'due', key: { customerId: legacy.customerId, campaignId: 'lapsed', episode: '2026-11-22', step: 0 } } }));
+    await shop.client.send(
+      new PutCommand({
+        TableName: shop.tableName,
+        Item: { pk: 'DUE#2026-11-23T06', sk, entity: 'due', key: { customerId: legacy.customerId, campaignId: 'lapsed', episode: '2026-11-22', step: 0 } },
+      }),
+    );
 
     // Act
     const due = await ledger.due(new Date('2026-11-23T07:30:00.000Z'), 200);
@@ -60,7 +65,13 @@ describe('hot keys are sharded, so a 100,000-email night does not queue behind o
     // Assess
     const filled = await Promise.all(
       Array.from({ length: dueShards }, async (_, shard) => {
-        const { Items } = await shop.client.send(new QueryCommand({ TableName: shop.tableName, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': `DUE#2026-11-23T07#${shard}` } }));
+        const { Items } = await shop.client.send(
+          new QueryCommand({
+            TableName: shop.tableName,
+            KeyConditionExpression: 'pk = :pk',
+            ExpressionAttributeValues: { ':pk': `DUE#2026-11-23T07#${shard}` },
+          }),
+        );
         return Items?.length ?? 0;
       }),
     );

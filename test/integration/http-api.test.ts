@@ -3,8 +3,8 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { hashEmail } from '../../lib/domain/email.js';
 import { signFeedbackToken, signUnsubscribeToken } from '../../lib/domain/unsubscribe-token.js';
 import { signShopify, signStandardWebhook, signWooCommerce } from '../../lib/domain/webhooks/signatures.js';
-import { sesEventEnvelope } from '../../lib/local/ses-event-envelopes.js';
 import { localEventsHeaders } from '../../lib/local/server.js';
+import { sesEventEnvelope } from '../../lib/local/ses-event-envelopes.js';
 import { applyCampaignConfig } from '../../lib/usecases/apply-campaign-config.js';
 import { customerFrom, testConfig } from '../support/customers.js';
 import { fixtureHeaders, fixtureText, localApi } from '../support/http.js';
@@ -24,7 +24,12 @@ let shop: Awaited<ReturnType<typeof localShop>>;
 beforeAll(async () => {
   shop = await localShop();
   await applyCampaignConfig(testConfig(), 'test', shop.deps);
-  useShopEnvironment(shop, { SHOPIFY_WEBHOOK_SECRET: `${secrets.shopify},an-older-shopify-secret-still-active`, WOOCOMMERCE_WEBHOOK_SECRET: secrets.woocommerce, WEBHOOK_SECRET: secrets.generic, WINBACK_ADMIN_TOKEN: secrets.admin });
+  useShopEnvironment(shop, {
+    SHOPIFY_WEBHOOK_SECRET: `${secrets.shopify},an-older-shopify-secret-still-active`,
+    WOOCOMMERCE_WEBHOOK_SECRET: secrets.woocommerce,
+    WEBHOOK_SECRET: secrets.generic,
+    WINBACK_ADMIN_TOKEN: secrets.admin,
+  });
   api = await localApi();
 });
 afterAll(async () => {
@@ -37,7 +42,11 @@ const customerByEmail = (email: string) => api.request('GET', `/api/customers?em
 
 function shopifyDelivery(name: string, change: (body: string) => string = (body) => body, secret = secrets.shopify) {
   const body = change(fixtureText('shopify', `${name}.json`));
-  const headers = { ...fixtureHeaders('shopify', `${name}.headers.json`), 'X-Shopify-Hmac-Sha256': signShopify(body, secret), 'X-Shopify-Webhook-Id': randomUUID() };
+  const headers = {
+    ...fixtureHeaders('shopify', `${name}.headers.json`),
+    'X-Shopify-Hmac-Sha256': signShopify(body, secret),
+    'X-Shopify-Webhook-Id': randomUUID(),
+  };
   return { body, headers };
 }
 
@@ -88,7 +97,10 @@ describe('POST /webhooks/shopify', () => {
     const wrong = shopifyDelivery('orders-create', (body) => body, 'not-the-secret-at-all');
     const { 'X-Shopify-Hmac-Sha256': _dropped, ...unsigned } = shopifyDelivery('orders-create').headers;
     // Act
-    const responses = [await api.request('POST', '/webhooks/shopify', wrong), await api.request('POST', '/webhooks/shopify', { body: wrong.body, headers: unsigned })];
+    const responses = [
+      await api.request('POST', '/webhooks/shopify', wrong),
+      await api.request('POST', '/webhooks/shopify', { body: wrong.body, headers: unsigned }),
+    ];
     // Assess
     expect(responses.map((response) => response.status)).toEqual([401, 401]);
     expect(responses[0]!.json).toMatchObject({ error: 'unauthorized' });
@@ -100,8 +112,14 @@ describe('POST /webhooks/shopify', () => {
     const invalid = fixtureText('shopify', 'invalid-missing-total-price.json');
     const headers = fixtureHeaders('shopify', 'orders-create.headers.json');
     // Act
-    const badJson = await api.request('POST', '/webhooks/shopify', { body: malformed, headers: { ...headers, 'X-Shopify-Hmac-Sha256': signShopify(malformed, secrets.shopify) } });
-    const badField = await api.request('POST', '/webhooks/shopify', { body: invalid, headers: { ...headers, 'X-Shopify-Hmac-Sha256': signShopify(invalid, secrets.shopify) } });
+    const badJson = await api.request('POST', '/webhooks/shopify', {
+      body: malformed,
+      headers: { ...headers, 'X-Shopify-Hmac-Sha256': signShopify(malformed, secrets.shopify) },
+    });
+    const badField = await api.request('POST', '/webhooks/shopify', {
+      body: invalid,
+      headers: { ...headers, 'X-Shopify-Hmac-Sha256': signShopify(invalid, secrets.shopify) },
+    });
     // Assess
     expect(badJson.status).toBe(400);
     expect(badJson.json).toMatchObject({ error: 'malformed_json' });
@@ -113,7 +131,10 @@ describe('POST /webhooks/shopify', () => {
     // Prepare
     const body = `{"padding":"${'x'.repeat(1024 * 1024 + 10)}"}`;
     // Act
-    const response = await api.request('POST', '/webhooks/shopify', { body, headers: { 'content-type': 'application/json', 'X-Shopify-Hmac-Sha256': signShopify(body, secrets.shopify) } });
+    const response = await api.request('POST', '/webhooks/shopify', {
+      body,
+      headers: { 'content-type': 'application/json', 'X-Shopify-Hmac-Sha256': signShopify(body, secrets.shopify) },
+    });
     // Assess
     expect(response.status).toBe(413);
   });
@@ -135,7 +156,12 @@ describe('POST /webhooks/shopify', () => {
     // Act
     const response = await api.request('POST', '/webhooks/shopify', {
       body,
-      headers: { 'content-type': 'application/json', 'X-Shopify-Topic': 'products/update', 'X-Shopify-Webhook-Id': randomUUID(), 'X-Shopify-Hmac-Sha256': signShopify(body, secrets.shopify) },
+      headers: {
+        'content-type': 'application/json',
+        'X-Shopify-Topic': 'products/update',
+        'X-Shopify-Webhook-Id': randomUUID(),
+        'X-Shopify-Hmac-Sha256': signShopify(body, secrets.shopify),
+      },
     });
     // Assess
     expect(response.status).toBe(200);
@@ -147,11 +173,20 @@ describe('POST /webhooks/woocommerce and /webhooks/generic', () => {
   it('stores a signed WooCommerce order and answers its creation ping with 200', async () => {
     // Prepare
     const email = `woo.${randomUUID().slice(0, 8)}@example.org`;
-    const body = fixtureText('woocommerce', 'order-created-guest.json').replace(/zoe\.astrom@example\.org/gi, email).replace(/"id": \d+/, `"id": ${Math.floor(Math.random() * 1e9)}`);
-    const headers = { ...fixtureHeaders('woocommerce', 'order-created-guest.headers.json'), 'X-WC-Webhook-Signature': signWooCommerce(body, secrets.woocommerce), 'X-WC-Webhook-Delivery-ID': randomUUID() };
+    const body = fixtureText('woocommerce', 'order-created-guest.json')
+      .replace(/zoe\.astrom@example\.org/gi, email)
+      .replace(/"id": \d+/, `"id": ${Math.floor(Math.random() * 1e9)}`);
+    const headers = {
+      ...fixtureHeaders('woocommerce', 'order-created-guest.headers.json'),
+      'X-WC-Webhook-Signature': signWooCommerce(body, secrets.woocommerce),
+      'X-WC-Webhook-Delivery-ID': randomUUID(),
+    };
     // Act
     const order = await api.request('POST', '/webhooks/woocommerce', { body, headers });
-    const ping = await api.request('POST', '/webhooks/woocommerce', { body: fixtureText('woocommerce', 'ping.txt'), headers: fixtureHeaders('woocommerce', 'ping.headers.json') });
+    const ping = await api.request('POST', '/webhooks/woocommerce', {
+      body: fixtureText('woocommerce', 'ping.txt'),
+      headers: fixtureHeaders('woocommerce', 'ping.headers.json'),
+    });
     // Assess
     expect(order.status).toBe(200);
     expect(ping.status).toBe(200);
@@ -200,12 +235,21 @@ describe('after the email: SES events, unsubscribe, feedback, read API', () => {
   it('unsubscribes on POST only: GET shows a page, a tampered token gets 400', async () => {
     // Prepare
     const { customer } = await emailed('Uwe');
-    const token = signUnsubscribeToken({ customerId: customer.customerId, campaignId: 'lost-winback', emailHash: hashEmail(customer.email!) }, testUnsubscribeSecret);
+    const token = signUnsubscribeToken(
+      { customerId: customer.customerId, campaignId: 'lost-winback', emailHash: hashEmail(customer.email!) },
+      testUnsubscribeSecret,
+    );
     // Act
     const page = await api.request('GET', `/unsubscribe/${token}`);
     const afterGet = await customerByEmail(customer.email!);
-    const oneClick = await api.request('POST', `/unsubscribe/${token}`, { body: 'List-Unsubscribe=One-Click', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
-    const tampered = await api.request('POST', `/unsubscribe/${token.slice(0, -2)}xx`, { body: 'List-Unsubscribe=One-Click', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    const oneClick = await api.request('POST', `/unsubscribe/${token}`, {
+      body: 'List-Unsubscribe=One-Click',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
+    const tampered = await api.request('POST', `/unsubscribe/${token.slice(0, -2)}xx`, {
+      body: 'List-Unsubscribe=One-Click',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
     // Assess
     expect(page.status).toBe(200);
     expect(page.text).toContain('<form method="post"');
@@ -223,7 +267,10 @@ describe('after the email: SES events, unsubscribe, feedback, read API', () => {
     // Act
     const page = await api.request('GET', `/feedback/${token}?answer=delivery`);
     const afterGet = await customerByEmail(customer.email!);
-    const answer = await api.request('POST', `/feedback/${token}`, { body: 'answer=delivery&comment=Too+slow', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    const answer = await api.request('POST', `/feedback/${token}`, {
+      body: 'answer=delivery&comment=Too+slow',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
     // Assess
     expect(page.status).toBe(200);
     expect(page.text).toContain('value="delivery" checked');
@@ -250,7 +297,12 @@ describe('Shopify customer topics', () => {
     const email = `known.${randomUUID().slice(0, 8)}@example.org`;
     const { customer } = customerFrom({ name: 'Zoë', orderDays: ['2026-05-01'], email });
     await shop.deps.customers.putMany([{ customer: { ...customer, customerId: id }, orders: [] }]);
-    const change = (body: string) => body.replaceAll('9007199254740993,', `${id},`).replace(/"id": 9007199254740993\b/g, `"id": ${id}`).replace(/gid:\/\/shopify\/Customer\/\d+/g, `gid://shopify/Customer/${id}`).replace(/zoe\.astrom@example\.org/g, email);
+    const change = (body: string) =>
+      body
+        .replaceAll('9007199254740993,', `${id},`)
+        .replace(/"id": 9007199254740993\b/g, `"id": ${id}`)
+        .replace(/gid:\/\/shopify\/Customer\/\d+/g, `gid://shopify/Customer/${id}`)
+        .replace(/zoe\.astrom@example\.org/g, email);
     return { id, email, change };
   }
 
@@ -283,8 +335,14 @@ describe('the campaigns admin API', () => {
     const current = await api.request('GET', '/api/campaigns', { headers: admin });
     const campaign = (current.json.config as { campaigns: Record<string, unknown>[] }).campaigns.find((candidate) => candidate.id === 'lost-winback')!;
     // Act
-    const typo = await api.request('PUT', '/api/campaigns/lost-winback', { body: JSON.stringify({ ...campaign, discuont: 10 }), headers: { ...admin, 'content-type': 'application/json' } });
-    const good = await api.request('PUT', '/api/campaigns/lost-winback', { body: JSON.stringify({ ...campaign, priority: 42 }), headers: { ...admin, 'content-type': 'application/json' } });
+    const typo = await api.request('PUT', '/api/campaigns/lost-winback', {
+      body: JSON.stringify({ ...campaign, discuont: 10 }),
+      headers: { ...admin, 'content-type': 'application/json' },
+    });
+    const good = await api.request('PUT', '/api/campaigns/lost-winback', {
+      body: JSON.stringify({ ...campaign, priority: 42 }),
+      headers: { ...admin, 'content-type': 'application/json' },
+    });
     const history = await api.request('GET', '/api/campaigns/history', { headers: admin });
     const unauthorized = await api.request('GET', '/api/campaigns');
     // Assess
@@ -303,7 +361,10 @@ describe('the campaigns admin API', () => {
     const { customer } = customerFrom({ name: 'Pia', orderDays: ['2026-03-01', '2026-04-01', '2026-05-01'] });
     await shop.deps.customers.putMany([{ customer, orders: [] }]);
     // Act
-    const preview = await api.request('POST', '/api/campaigns/lost-winback/preview', { body: JSON.stringify({ asOf: '2026-11-22' }), headers: { ...admin, 'content-type': 'application/json' } });
+    const preview = await api.request('POST', '/api/campaigns/lost-winback/preview', {
+      body: JSON.stringify({ asOf: '2026-11-22' }),
+      headers: { ...admin, 'content-type': 'application/json' },
+    });
     // Assess
     expect(preview.status).toBe(200);
     expect((preview.json.campaign as { sent: number }).sent + (preview.json.campaign as { heldOut: number }).heldOut).toBeGreaterThan(0);

@@ -1,6 +1,6 @@
-import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { randomUUID } from 'node:crypto';
 import { gunzipSync } from 'node:zlib';
+import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
 import { DynamoOrderStore } from '../../lib/adapters/dynamodb/orders.js';
 import { DynamoReportSnapshots } from '../../lib/adapters/dynamodb/report-snapshots.js';
@@ -52,7 +52,7 @@ describe('one profile per person: platform ids namespaced by source', () => {
     expect(await s.suppressed('ben.woo@example.org')).toBe(false);
   });
 
-  it('never attaches an order to a profile whose address is another person\'s: it goes to the owner of its address, or a profile of its own', async () => {
+  it("never attaches an order to a profile whose address is another person's: it goes to the owner of its address, or a profile of its own", async () => {
     // Prepare: Shopify customer 700003 is Ana; Carl once ordered as a guest
     const s = await shop();
     await s.ingest(incomingOrder({ customerId: '700003', email: 'ana.700003@example.org' }));
@@ -92,11 +92,19 @@ describe('forgetting leaves no way back', () => {
     // Prepare: Shopify customer 700004 orders as old@, then changes the account's address to new@
     const s = await shop();
     const consent = { state: 'subscribed' as const, updatedAt: '2026-01-01T00:00:00.000Z' };
-    await s.ingest(incomingOrder({ customerId: '700004', email: 'fay.old@example.org', customer: { platformCustomerId: '700004', email: 'fay.old@example.org', consent } }));
+    await s.ingest(
+      incomingOrder({ customerId: '700004', email: 'fay.old@example.org', customer: { platformCustomerId: '700004', email: 'fay.old@example.org', consent } }),
+    );
     const moved = await updateCustomerConsent({ source: 'shopify', customer: { platformCustomerId: '700004', email: 'fay.new@example.org' } }, s.changes);
     // Act: forgotten by the new address, then a guest order (that opts in) from the old one
     await s.forget({ source: 'cli', email: 'fay.new@example.org' });
-    const guest = await s.ingest(incomingOrder({ source: 'generic', email: 'fay.old@example.org', customer: { email: 'fay.old@example.org', consent: { state: 'subscribed', updatedAt: '2026-11-25T10:00:00.000Z' } } }));
+    const guest = await s.ingest(
+      incomingOrder({
+        source: 'generic',
+        email: 'fay.old@example.org',
+        customer: { email: 'fay.old@example.org', consent: { state: 'subscribed', updatedAt: '2026-11-25T10:00:00.000Z' } },
+      }),
+    );
     // Assess
     expect(moved).toBe('updated');
     expect(await s.deps.customers.get('shopify:700004')).toBeUndefined();
@@ -124,7 +132,7 @@ describe('forgetting leaves no way back', () => {
     expect(await s.suppressed('gus@example.org')).toBe(true);
   });
 
-  it('takes the forgotten customer\'s survey comment out of every stored report snapshot, and keeps everyone else\'s', async () => {
+  it("takes the forgotten customer's survey comment out of every stored report snapshot, and keeps everyone else's", async () => {
     // Prepare: two lapsed customers emailed, each answers the survey with a comment; the report is stored twice
     const s = await shop();
     const hana = customerFrom({ name: 'Hana', orderDays: ['2026-03-01', '2026-04-01', '2026-05-01'] });
@@ -146,7 +154,9 @@ describe('forgetting leaves no way back', () => {
     // Assess
     const comments = (await s.snapshots.latest())!.report.reasons.feedback.comments.map((listed) => listed.comment);
     expect(comments).toEqual(['Ivo: shipping to Malta costs too much']);
-    const { Items } = await s.client.send(new ScanCommand({ TableName: s.tableName, FilterExpression: 'entity = :part', ExpressionAttributeValues: { ':part': 'report-part' } }));
+    const { Items } = await s.client.send(
+      new ScanCommand({ TableName: s.tableName, FilterExpression: 'entity = :part', ExpressionAttributeValues: { ':part': 'report-part' } }),
+    );
     const stored = Items!.map((item) => gunzipSync(Buffer.from(item.body as Uint8Array)).toString('utf8'));
     expect(stored.length).toBeGreaterThan(0);
     for (const text of stored) expect(text).not.toContain('Hana here');

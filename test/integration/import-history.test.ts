@@ -4,8 +4,8 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { DynamoHistoryStore } from '../../lib/adapters/dynamodb/history-store.js';
 import { DynamoOrderStore } from '../../lib/adapters/dynamodb/orders.js';
 import { signShopify } from '../../lib/domain/webhooks/signatures.js';
-import type { ImportRecord, ParseOptions } from '../../lib/import/records.js';
 import { readOrdersCsv } from '../../lib/import/orders-csv.js';
+import type { ImportRecord, ParseOptions } from '../../lib/import/records.js';
 import { readShopifyCustomers } from '../../lib/import/shopify-customers.js';
 import { readShopifyOrders } from '../../lib/import/shopify-orders.js';
 import { readWooCommerceOrders } from '../../lib/import/woocommerce-orders.js';
@@ -15,7 +15,7 @@ import { shopifyOrderCreatedBody } from '../../lib/local/shopify-order-payload.j
 import { activeConfig } from '../../lib/usecases/active-config.js';
 import { applyCampaignConfig } from '../../lib/usecases/apply-campaign-config.js';
 import { viewCustomer } from '../../lib/usecases/customer-view.js';
-import { importHistory, type ImportProblem } from '../../lib/usecases/import-history.js';
+import { type ImportProblem, importHistory } from '../../lib/usecases/import-history.js';
 import { ingestOrder } from '../../lib/usecases/ingest-order.js';
 import { testConfig } from '../support/customers.js';
 import { apiGatewayEvent } from '../support/http.js';
@@ -34,7 +34,11 @@ async function shop() {
   const store = new DynamoHistoryStore(local.client, local.tableName);
   const problems: ImportProblem[] = [];
   const load = (records: AsyncIterable<ImportRecord>, chunkSize?: number) =>
-    importHistory(records, { store, orders, clock: local.deps.clock, config }, { onProblem: (problem) => problems.push(problem), ...(chunkSize ? { chunkSize } : {}) });
+    importHistory(
+      records,
+      { store, orders, clock: local.deps.clock, config },
+      { onProblem: (problem) => problems.push(problem), ...(chunkSize ? { chunkSize } : {}) },
+    );
   const view = async (email: string) => (await viewCustomer(email, { ...local.deps, config }))!;
   return { ...local, orders, store, config, load, view, problems };
 }
@@ -49,9 +53,23 @@ describe('importing a Shopify orders export', () => {
     // Act
     const counts = await s.load(readShopifyOrders(createReadStream(fixture('shopify-orders.csv')), parse));
     // Assess
-    expect(counts).toEqual({ rows: 10, orders: 7, customers: 3, stored: 7, duplicates: 0, ignored: 3, invalid: 1, skipped: { 'no email (phone or point-of-sale order)': 1 } });
+    expect(counts).toEqual({
+      rows: 10,
+      orders: 7,
+      customers: 3,
+      stored: 7,
+      duplicates: 0,
+      ignored: 3,
+      invalid: 1,
+      skipped: { 'no email (phone or point-of-sale order)': 1 },
+    });
     expect(s.problems).toEqual([{ line: 10, field: 'Total', problem: expect.stringContaining('"12,50"') }]);
-    expect(await s.view('ana.lopes@example.org')).toMatchObject({ orderCount: 2, totalSpent: '84.90', firstName: 'Ana', consent: { state: 'subscribed', updatedAt: '2026-01-19T08:00:00.000Z' } });
+    expect(await s.view('ana.lopes@example.org')).toMatchObject({
+      orderCount: 2,
+      totalSpent: '84.90',
+      firstName: 'Ana',
+      consent: { state: 'subscribed', updatedAt: '2026-01-19T08:00:00.000Z' },
+    });
     // Paid and pending count; voided-and-cancelled and refunded are stored without counting.
     expect(await s.view('bo@example.org')).toMatchObject({ orderCount: 2, totalSpent: '41.99', consent: { state: 'not_subscribed' } });
     expect(await s.view('carla@example.org')).toMatchObject({ orderCount: 0, totalSpent: '0.00' });
@@ -82,9 +100,18 @@ describe('importing a Shopify orders export', () => {
       timeZone: 'Europe/Lisbon',
       currency: 'EUR',
       customer: { id: '700002', email: 'ana.lopes@example.org', firstName: 'Ana', consent: { state: 'unsubscribed', updatedAt: '2025-01-01T00:00:00Z' } },
-      lineItems: [{ id: '1', title: 'Espresso beans 1 kg', quantity: 2, priceMinor: 2495 }, { id: '2', title: 'Paper filters', quantity: 1, priceMinor: 490 }],
+      lineItems: [
+        { id: '1', title: 'Espresso beans 1 kg', quantity: 2, priceMinor: 2495 },
+        { id: '2', title: 'Paper filters', quantity: 1, priceMinor: 490 },
+      ],
     });
-    const headers = { 'content-type': 'application/json', 'x-shopify-topic': 'orders/create', 'x-shopify-webhook-id': 'import-test-1', 'x-shopify-shop-domain': 'kaffee-example.myshopify.com', 'x-shopify-hmac-sha256': signShopify(body, secret) };
+    const headers = {
+      'content-type': 'application/json',
+      'x-shopify-topic': 'orders/create',
+      'x-shopify-webhook-id': 'import-test-1',
+      'x-shopify-shop-domain': 'kaffee-example.myshopify.com',
+      'x-shopify-hmac-sha256': signShopify(body, secret),
+    };
     // Act
     const response = await handler(apiGatewayEvent('POST', '/webhooks/shopify', { headers, body }), localLambdaContext('webhook-shopify-test'));
     // Assess
@@ -93,12 +120,18 @@ describe('importing a Shopify orders export', () => {
     expect(after).toEqual(before);
   });
 
-  it('stores an order once when its webhook came first, and files the export\'s other orders with that customer', async () => {
+  it("stores an order once when its webhook came first, and files the export's other orders with that customer", async () => {
     // Prepare
     const s = await shop();
     const config = s.config;
     await ingestOrder(
-      incomingOrder({ orderId: '5624365672583728497', customerId: '700002', email: 'ana.lopes@example.org', placedAt: '2025-03-02T09:14:31.000Z', totalMinor: 5490 }),
+      incomingOrder({
+        orderId: '5624365672583728497',
+        customerId: '700002',
+        email: 'ana.lopes@example.org',
+        placedAt: '2025-03-02T09:14:31.000Z',
+        totalMinor: 5490,
+      }),
       'webhook-1',
       { orders: s.orders, clock: s.deps.clock, config },
     );

@@ -4,8 +4,8 @@ import { networkInterfaces } from 'node:os';
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import { hashEmail } from '../../lib/domain/email.js';
 import { signFeedbackToken, signUnsubscribeToken } from '../../lib/domain/unsubscribe-token.js';
-import { sesEventEnvelope } from '../../lib/local/ses-event-envelopes.js';
 import { localEventsHeaders } from '../../lib/local/server.js';
+import { sesEventEnvelope } from '../../lib/local/ses-event-envelopes.js';
 import { customerFrom } from '../support/customers.js';
 import { localApi } from '../support/http.js';
 import { localShop, testUnsubscribeSecret, useShopEnvironment } from '../support/local-aws.js';
@@ -37,7 +37,10 @@ describe('POST /local/ses-events refuses what a web page could send', () => {
     const { customer, isSuppressed } = await storedCustomer('Cora');
     const envelope = JSON.stringify(sesEventEnvelope({ type: 'Complaint', messageId: 'forged-message-id', recipient: customer.email!, at: new Date() }));
     // Act: what <form enctype="text/plain"> or fetch(..., {mode: 'no-cors'}) can send without a preflight
-    const plain = await api.request('POST', '/local/ses-events', { body: envelope, headers: { 'content-type': 'text/plain;charset=UTF-8', origin: 'https://evil.example' } });
+    const plain = await api.request('POST', '/local/ses-events', {
+      body: envelope,
+      headers: { 'content-type': 'text/plain;charset=UTF-8', origin: 'https://evil.example' },
+    });
     const noHeader = await api.request('POST', '/local/ses-events', { body: envelope, headers: { 'content-type': 'application/json' } });
     const suppressedByRefused = await isSuppressed();
     const withHeader = await api.request('POST', '/local/ses-events', { body: envelope, headers: { ...localEventsHeaders } });
@@ -55,15 +58,18 @@ describe('POST /local/ses-events refuses what a web page could send', () => {
 });
 
 describe('signed link routes', () => {
-  it.each(['/unsubscribe/abc%E0%A4%A', '/feedback/%zz', '/unsubscribe/%', '/feedback/x%C0%80'])('answers 400, never 500, to the malformed escape in %s', async (path) => {
-    // Act
-    const get = await api.request('GET', path);
-    const post = await api.request('POST', path, { body: 'List-Unsubscribe=One-Click', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
-    // Assess
-    expect([get.status, post.status]).toEqual([400, 400]);
-    expect(get.text).not.toContain('URIError');
-    expect(get.json).toMatchObject({ field: 'token' });
-  });
+  it.each(['/unsubscribe/abc%E0%A4%A', '/feedback/%zz', '/unsubscribe/%', '/feedback/x%C0%80'])(
+    'answers 400, never 500, to the malformed escape in %s',
+    async (path) => {
+      // Act
+      const get = await api.request('GET', path);
+      const post = await api.request('POST', path, { body: 'List-Unsubscribe=One-Click', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+      // Assess
+      expect([get.status, post.status]).toEqual([400, 400]);
+      expect(get.text).not.toContain('URIError');
+      expect(get.json).toMatchObject({ field: 'token' });
+    },
+  );
 
   it('answers HEAD on an unsubscribe link like GET, with no body, and does not unsubscribe', async () => {
     // Prepare
@@ -137,7 +143,10 @@ describe('DynamoDB Local', () => {
       return; // no `ss` here: the test above dials the addresses instead
     }
     // Act
-    const localAddresses = listing.trim().split('\n').map((line) => line.trim().split(/\s+/)[3]!);
+    const localAddresses = listing
+      .trim()
+      .split('\n')
+      .map((line) => line.trim().split(/\s+/)[3]!);
     // Assess
     expect(localAddresses.length).toBeGreaterThan(0);
     for (const address of localAddresses) expect(address).toMatch(/^(127\.0\.0\.1|\[::ffff:127\.0\.0\.1\]|\[::1\]):\d+$/);

@@ -9,7 +9,13 @@ const secret = 'test-shopify-webhook-secret-0123';
 const fixture = (path: string): unknown => JSON.parse(readFileSync(new URL(`../fixtures/${path}`, import.meta.url), 'utf8'));
 
 interface EmfLine {
-  readonly _aws: { readonly CloudWatchMetrics: readonly { readonly Namespace: string; readonly Dimensions: readonly string[][]; readonly Metrics: readonly { Name: string }[] }[] };
+  readonly _aws: {
+    readonly CloudWatchMetrics: readonly {
+      readonly Namespace: string;
+      readonly Dimensions: readonly string[][];
+      readonly Metrics: readonly { Name: string }[];
+    }[];
+  };
   readonly [key: string]: unknown;
 }
 
@@ -31,7 +37,8 @@ async function emfPrintedBy(act: () => Promise<unknown>): Promise<EmfLine[]> {
     .map((line) => JSON.parse(line) as EmfLine);
 }
 
-const metricNames = (lines: readonly EmfLine[]) => lines.flatMap((line) => line._aws.CloudWatchMetrics.flatMap((directive) => directive.Metrics.map((metric) => metric.Name)));
+const metricNames = (lines: readonly EmfLine[]) =>
+  lines.flatMap((line) => line._aws.CloudWatchMetrics.flatMap((directive) => directive.Metrics.map((metric) => metric.Name)));
 
 beforeEach(async () => {
   // Metrics are created at import, with the environment of that moment: on, as on AWS.

@@ -1,14 +1,14 @@
+import { readFileSync } from 'node:fs';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
-import { readFileSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { DynamoNightWork } from '../../lib/adapters/dynamodb/night-work.js';
 import type { SendKey } from '../../lib/domain/sends.js';
 import { localLambdaContext } from '../../lib/local/lambda-context.js';
 import type { SendQueue } from '../../lib/ports/send-queue.js';
 import { applyCampaignConfig } from '../../lib/usecases/apply-campaign-config.js';
-import { finishNight, startNight, workSegment, type FanOutDependencies } from '../../lib/usecases/run-night.js';
+import { type FanOutDependencies, finishNight, startNight, workSegment } from '../../lib/usecases/run-night.js';
 import { customerFrom, testConfig } from '../support/customers.js';
 import { inboxOf, localShop, useShopEnvironment } from '../support/local-aws.js';
 
@@ -80,7 +80,13 @@ describe('the night fanned out: start, segment workers, send queue, finish', () 
     for (const { customer } of customers) expect(await inboxOf(shop.sesEndpoint, customer.email!)).toHaveLength(1);
     expect(finished).toEqual({ runId: started.runId, status: 'finished', emailsQueued: customers.length });
     const latest = await shop.deps.runs.latest();
-    expect(latest).toMatchObject({ runId: started.runId, customersScanned: customers.length, lost: customers.length, emailsQueued: customers.length, emailsSent: 0 });
+    expect(latest).toMatchObject({
+      runId: started.runId,
+      customersScanned: customers.length,
+      lost: customers.length,
+      emailsQueued: customers.length,
+      emailsSent: 0,
+    });
   });
 
   it('continues a segment from its checkpoint in a fresh invocation, scanning every customer exactly once', async () => {
@@ -93,7 +99,11 @@ describe('the night fanned out: start, segment workers, send queue, finish', () 
     // Act
     const cursors: (string | undefined)[] = [undefined];
     for (;;) {
-      const { nextCursor } = await workSegment(plan.runId, 0, shop.deps, { ...(cursors.at(-1) ? { cursor: cursors.at(-1)! } : {}), shouldStop: () => true, pageSize: 1 });
+      const { nextCursor } = await workSegment(plan.runId, 0, shop.deps, {
+        ...(cursors.at(-1) ? { cursor: cursors.at(-1)! } : {}),
+        shouldStop: () => true,
+        pageSize: 1,
+      });
       if (!nextCursor) break;
       cursors.push(nextCursor);
     }

@@ -41,8 +41,18 @@ describe('the local night executes the synthesized state machine', () => {
     // Assess
     expect(run.status).toBe('SUCCEEDED');
     expect(run.states).toEqual({
-      StartNight: 1, Segments: 1, ScoreSegment: 4, 'MoreOfSegment?': 4, SegmentDone: 4, FinishNight: 1,
-      AwaitSends: 1, WaitForSends: 1, SendsPending: 1, CountSendsCheck: 1, 'SendsSettled?': 1, BuildReport: 1,
+      StartNight: 1,
+      Segments: 1,
+      ScoreSegment: 4,
+      'MoreOfSegment?': 4,
+      SegmentDone: 4,
+      FinishNight: 1,
+      AwaitSends: 1,
+      WaitForSends: 1,
+      SendsPending: 1,
+      CountSendsCheck: 1,
+      'SendsSettled?': 1,
+      BuildReport: 1,
     });
     expect(run.retried).toEqual({});
     expect(run.summary).toMatchObject({ runId: run.runId, asOf: '2026-11-22', customersScanned: 5, lost: 5, emailsQueued: 5 });
@@ -58,7 +68,8 @@ describe('the local night executes the synthesized state machine', () => {
     const shop = await workflowShop(['Fay', 'Gus', 'Hal']);
     let throttled = 0;
     const aroundTask = async (state: string, payload: unknown, invoke: () => Promise<unknown>) => {
-      if (state === 'ScoreSegment' && segmentOf(payload) === 2 && throttled++ === 0) throw new LambdaServiceError('Lambda.TooManyRequestsException', 'Rate Exceeded.');
+      if (state === 'ScoreSegment' && segmentOf(payload) === 2 && throttled++ === 0)
+        throw new LambdaServiceError('Lambda.TooManyRequestsException', 'Rate Exceeded.');
       return invoke();
     };
 
@@ -120,7 +131,11 @@ describe('the local night executes the synthesized state machine', () => {
     expect(run.status).toBe('SUCCEEDED');
     expect(run.sendQueue).toMatchObject({ enqueued: 3, sent: 2, failedReceives: 7 });
     expect(run.sendQueue.deadLetters).toHaveLength(1);
-    expect(run.sendQueue.deadLetters[0]).toMatchObject({ eventSource: 'aws:sqs', attributes: { ApproximateReceiveCount: '5' }, body: expect.stringContaining(broken!) });
+    expect(run.sendQueue.deadLetters[0]).toMatchObject({
+      eventSource: 'aws:sqs',
+      attributes: { ApproximateReceiveCount: '5' },
+      body: expect.stringContaining(broken!),
+    });
     expect(failures.get(flaky!)).toBe(3);
   });
 
@@ -150,7 +165,6 @@ describe('the local night executes the synthesized state machine', () => {
     expect(run.runId).toBeUndefined();
     expect(await shop.deps.runs.latest()).toBeUndefined();
   });
-
 });
 
 describe('one SES rate: the mornings go through the send queue too', () => {
@@ -183,7 +197,10 @@ describe('one SES rate: the mornings go through the send queue too', () => {
     expect(morning.result).toEqual({ dispatched: 2, notQueued: 0 });
     expect(morning.sendQueue).toMatchObject({ enqueued: 2, sent: 2 });
     expect(again.result).toEqual({ dispatched: 0, notQueued: 0 });
-    expect(completed).toEqual([expect.objectContaining({ status: 'sent', at: '2026-11-22T07:00:00.000Z' }), expect.objectContaining({ status: 'sent', at: '2026-11-22T07:00:00.000Z' })]);
+    expect(completed).toEqual([
+      expect.objectContaining({ status: 'sent', at: '2026-11-22T07:00:00.000Z' }),
+      expect.objectContaining({ status: 'sent', at: '2026-11-22T07:00:00.000Z' }),
+    ]);
     for (const { customer } of shop.customers) expect(await inboxOf(shop.sesEndpoint, customer.email!)).toHaveLength(1);
   });
 });

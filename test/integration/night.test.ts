@@ -6,8 +6,8 @@ import { InvalidCampaignConfigError } from '../../lib/config/campaign-config.js'
 import { hashEmail } from '../../lib/domain/email.js';
 import { verifyUnsubscribeToken } from '../../lib/domain/unsubscribe-token.js';
 import { applyCampaignConfig } from '../../lib/usecases/apply-campaign-config.js';
-import { runNight, type NightDependencies } from '../../lib/usecases/run-night.js';
-import { customerFrom, testConfig, type CustomerSpec } from '../support/customers.js';
+import { type NightDependencies, runNight } from '../../lib/usecases/run-night.js';
+import { type CustomerSpec, customerFrom, testConfig } from '../support/customers.js';
 import { inboxOf, localShop, testUnsubscribeSecret } from '../support/local-aws.js';
 import { workflowNight } from '../support/night.js';
 
@@ -41,13 +41,25 @@ describe('the night, on DynamoDB Local and the local SES', () => {
     // Act
     const summary = await workflowNight(shop, asOf);
     // Assess
-    expect(summary).toMatchObject({ customersScanned: 3, active: 1, atRisk: 1, lost: 1, emailsSent: 2, sentByCampaign: { 'lost-winback': 1, 'at-risk-nudge': 1 } });
+    expect(summary).toMatchObject({
+      customersScanned: 3,
+      active: 1,
+      atRisk: 1,
+      lost: 1,
+      emailsSent: 2,
+      sentByCampaign: { 'lost-winback': 1, 'at-risk-nudge': 1 },
+    });
     expect(await shop.inbox('Aldo')).toHaveLength(0);
     const [mail] = await shop.inbox('Lena');
     const [send] = await shop.deps.ledger.sendsOf(shop.byName.get('Lena')!.customerId);
     const offerPercent = send!.arm === 'bigger-first-offer' ? 20 : 15;
     expect(mail!.subject).toBe(`We miss you, Lena — ${offerPercent}% off your next order`);
-    expect(send).toMatchObject({ status: 'sent', step: 0, offer: { kind: 'percent', value: offerPercent }, offerCode: expect.stringMatching(/^WELCOMEBACK-[0-9A-Z]{8}$/) });
+    expect(send).toMatchObject({
+      status: 'sent',
+      step: 0,
+      offer: { kind: 'percent', value: offerPercent },
+      offerCode: expect.stringMatching(/^WELCOMEBACK-[0-9A-Z]{8}$/),
+    });
     expect(mail!.body.text).toContain(`with code ${send!.offerCode}, valid until 13 December 2026`);
     expect(mail!.body.text).toContain('Prinsengracht 263');
     const header = (name: string) => mail!.headers?.find((candidate) => candidate.name === name)?.value;
@@ -173,7 +185,10 @@ describe('the night, on DynamoDB Local and the local SES', () => {
       .on(SendEmailCommand)
       .rejects(Object.assign(new Error('Sending paused for this account'), { name: 'SendingPausedException' }));
     const names = ['Ivo', 'Jan', 'Kai'];
-    const shop = await shopWith(names.map((name) => ({ name, orderDays: lost })), { email: new SesEmailSender(pausedClient) });
+    const shop = await shopWith(
+      names.map((name) => ({ name, orderDays: lost })),
+      { email: new SesEmailSender(pausedClient) },
+    );
     const realSes = (await localShop()).deps.email;
     // Act
     const paused = await runNight(shop.deps, { asOf });

@@ -6,7 +6,7 @@ import { activeConfig } from '../../lib/usecases/active-config.js';
 import { applyCampaignConfig } from '../../lib/usecases/apply-campaign-config.js';
 import { viewCustomer } from '../../lib/usecases/customer-view.js';
 import { ingestOrder } from '../../lib/usecases/ingest-order.js';
-import { customerFrom, testConfig, type RawConfig } from '../support/customers.js';
+import { customerFrom, type RawConfig, testConfig } from '../support/customers.js';
 import { localShop } from '../support/local-aws.js';
 import { workflowNight } from '../support/night.js';
 import { incomingOrder } from '../support/orders.js';
@@ -34,7 +34,12 @@ describe('orders in another currency than the shop', () => {
     const result = await shop.ingest(yen('kenji@example.org', 500_000));
     // Assess
     expect(result).toMatchObject({ outcome: 'stored', counted: true });
-    expect(await shop.view('kenji@example.org')).toMatchObject({ orderCount: 2, totalSpent: '42.50', currency: 'EUR', lastOrderAt: '2026-11-26T10:00:00.000Z' });
+    expect(await shop.view('kenji@example.org')).toMatchObject({
+      orderCount: 2,
+      totalSpent: '42.50',
+      currency: 'EUR',
+      lastOrderAt: '2026-11-26T10:00:00.000Z',
+    });
   });
 
   it('converts it at shop.exchangeRates when the config gives a rate', async () => {

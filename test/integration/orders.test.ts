@@ -2,8 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { activeConfig } from '../../lib/usecases/active-config.js';
 import { applyCampaignConfig } from '../../lib/usecases/apply-campaign-config.js';
-import { ingestOrder } from '../../lib/usecases/ingest-order.js';
 import { viewCustomer } from '../../lib/usecases/customer-view.js';
+import { ingestOrder } from '../../lib/usecases/ingest-order.js';
 import { customerFrom, testConfig } from '../support/customers.js';
 import { localShop } from '../support/local-aws.js';
 import { workflowNight } from '../support/night.js';
@@ -15,7 +15,8 @@ async function shop() {
   const { DynamoOrderStore } = await import('../../lib/adapters/dynamodb/orders.js');
   const orders = new DynamoOrderStore(local.client, local.tableName);
   const config = activeConfig(local.deps.configs, local.deps.clock);
-  const ingest = (order: Parameters<typeof ingestOrder>[0], deliveryId: string = randomUUID()) => ingestOrder(order, deliveryId, { orders, clock: local.deps.clock, config });
+  const ingest = (order: Parameters<typeof ingestOrder>[0], deliveryId: string = randomUUID()) =>
+    ingestOrder(order, deliveryId, { orders, clock: local.deps.clock, config });
   const view = (email: string) => viewCustomer(email, { ...local.deps, config });
   return { ...local, orders, ingest, view };
 }
@@ -29,7 +30,12 @@ describe('ingesting orders', () => {
     const result = await s.ingest(order);
     // Assess
     expect(result).toMatchObject({ outcome: 'stored', customerId: 'shopify:9007199254740993123', counted: true });
-    expect(await s.view('zoe@example.org')).toMatchObject({ customerId: 'shopify:9007199254740993123', orderCount: 1, totalSpent: '42.50', consent: { state: 'unknown' } });
+    expect(await s.view('zoe@example.org')).toMatchObject({
+      customerId: 'shopify:9007199254740993123',
+      orderCount: 1,
+      totalSpent: '42.50',
+      consent: { state: 'unknown' },
+    });
   });
 
   it('changes nothing when the same delivery or the same order arrives again', async () => {
@@ -86,7 +92,9 @@ describe('ingesting orders', () => {
   it('counts every order when deliveries for one customer arrive at the same moment', async () => {
     // Prepare
     const s = await shop();
-    const orders = Array.from({ length: 6 }, (_, index) => incomingOrder({ customerId: '424242424242424242', email: 'busy@example.org', placedAt: `2026-11-0${index + 1}T09:00:00.000Z` }));
+    const orders = Array.from({ length: 6 }, (_, index) =>
+      incomingOrder({ customerId: '424242424242424242', email: 'busy@example.org', placedAt: `2026-11-0${index + 1}T09:00:00.000Z` }),
+    );
     // Act
     const results = await Promise.all(orders.map((order) => s.ingest(order)));
     // Assess
@@ -121,7 +129,14 @@ describe('ingesting orders', () => {
     // Act
     const lateResult = await s.ingest(incomingOrder({ customerId: late.customer.customerId, email: late.customer.email!, placedAt: thirtyDaysLater }));
     const [couponSend] = await s.deps.ledger.sendsOf(coupon.customer.customerId);
-    const couponResult = await s.ingest(incomingOrder({ customerId: coupon.customer.customerId, email: coupon.customer.email!, placedAt: thirtyDaysLater, couponCodes: [couponSend!.offerCode!.toLowerCase()] }));
+    const couponResult = await s.ingest(
+      incomingOrder({
+        customerId: coupon.customer.customerId,
+        email: coupon.customer.email!,
+        placedAt: thirtyDaysLater,
+        couponCodes: [couponSend!.offerCode!.toLowerCase()],
+      }),
+    );
     // Assess
     expect(lateResult).not.toHaveProperty('wonBackBy');
     expect(couponResult).toMatchObject({ wonBackBy: { rule: 'coupon' } });
@@ -133,7 +148,11 @@ describe('ingesting orders', () => {
     const lena = customerFrom({ name: 'Lena', orderDays: ['2026-04-01'] });
     await s.deps.customers.putMany([lena]);
     await workflowNight(s, '2026-11-22');
-    const order = incomingOrder({ customerId: lena.customer.customerId, email: lena.customer.email!, placedAt: new Date(Date.now() + 86_400_000).toISOString() });
+    const order = incomingOrder({
+      customerId: lena.customer.customerId,
+      email: lena.customer.email!,
+      placedAt: new Date(Date.now() + 86_400_000).toISOString(),
+    });
     await s.ingest(order);
     // Act
     await s.ingest({ ...order, counts: false, notCountedBecause: 'cancelled', updatedAt: new Date(Date.now() + 2 * 86_400_000).toISOString() });

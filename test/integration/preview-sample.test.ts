@@ -63,13 +63,19 @@ describe('a preview out of time, estimated from the segments it finished', () =>
     useShopEnvironment(shop, { WINBACK_ADMIN_TOKEN: adminToken });
     const { handler } = await import('../../functions/admin-api/handler.js');
     const request = () =>
-      apiGatewayEvent('POST', '/api/campaigns/lost-winback/preview', { headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' }, body: JSON.stringify({ asOf }) });
+      apiGatewayEvent('POST', '/api/campaigns/lost-winback/preview', {
+        headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ asOf }),
+      });
     // Act: 5 s left is inside the margin the preview keeps to answer; 29 s is the whole timeout
     const hurried = await handler(request(), localLambdaContext('admin-api-test', 5_000));
     const unhurried = await handler(request(), localLambdaContext('admin-api-test', 29_000));
     // Assess
     expect(hurried.statusCode).toBe(200);
-    const estimate = JSON.parse(hurried.body as string) as { coverage: { complete: boolean; segmentsScanned: number; totalSegments: number; customersScanned: number }; campaign: { sent: number } };
+    const estimate = JSON.parse(hurried.body as string) as {
+      coverage: { complete: boolean; segmentsScanned: number; totalSegments: number; customersScanned: number };
+      campaign: { sent: number };
+    };
     expect(estimate.coverage).toMatchObject({ complete: false, segmentsScanned: 1 });
     expect(estimate.coverage.totalSegments).toBeGreaterThan(1);
     expect(estimate.coverage.customersScanned).toBeLessThan(80);

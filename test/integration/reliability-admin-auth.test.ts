@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { applyCampaignConfig } from '../../lib/usecases/apply-campaign-config.js';
 import { customerFrom, testConfig } from '../support/customers.js';
 import { localApi } from '../support/http.js';
-import { localShop, testUnsubscribeSecret, useShopEnvironment } from '../support/local-aws.js';
+import { localShop, useShopEnvironment } from '../support/local-aws.js';
 
 const adminToken = 'test-admin-token-auth-0123456789abcdef';
 
@@ -42,7 +42,11 @@ async function adminRoutes() {
     { method: 'POST', path: '/api/campaigns/lost-winback/preview', body: JSON.stringify({ asOf: '2026-11-22' }) },
     { method: 'GET', path: '/api/segments?status=lost' },
     { method: 'GET', path: '/api/segments?format=csv' },
-    { method: 'POST', path: '/api/campaigns/lost-winback/preview', body: JSON.stringify({ asOf: '2026-11-22', campaign: { ...campaign, priority: campaign.priority + 2 } }) },
+    {
+      method: 'POST',
+      path: '/api/campaigns/lost-winback/preview',
+      body: JSON.stringify({ asOf: '2026-11-22', campaign: { ...campaign, priority: campaign.priority + 2 } }),
+    },
     { method: 'POST', path: '/api/campaigns/lost-winback/test-send', body: JSON.stringify({ to: 'marketer@example.org' }) },
   ];
 }
@@ -64,7 +68,9 @@ describe('the admin API refuses whoever does not hold the token', () => {
     const routes = await adminRoutes();
     const before = await shop.deps.configs.latest();
     // Act
-    const answers = await Promise.all(routes.map((route) => api.request(route.method, route.path, { headers: { ...json, ...headers }, ...(route.body ? { body: route.body } : {}) })));
+    const answers = await Promise.all(
+      routes.map((route) => api.request(route.method, route.path, { headers: { ...json, ...headers }, ...(route.body ? { body: route.body } : {}) })),
+    );
     // Assess
     expect(answers.map((answer) => `${answer.status}`)).toEqual(routes.map(() => '401'));
     for (const answer of answers) {
@@ -79,7 +85,13 @@ describe('the admin API refuses whoever does not hold the token', () => {
     const routes = await adminRoutes();
     // Act
     const answers = [];
-    for (const route of routes) answers.push(await api.request(route.method, route.path, { headers: { ...json, authorization: `Bearer ${adminToken}` }, ...(route.body ? { body: route.body } : {}) }));
+    for (const route of routes)
+      answers.push(
+        await api.request(route.method, route.path, {
+          headers: { ...json, authorization: `Bearer ${adminToken}` },
+          ...(route.body ? { body: route.body } : {}),
+        }),
+      );
     // Assess
     expect(answers.map((answer) => answer.status)).toEqual(routes.map((route) => (route.path.endsWith('no-such-campaign') ? 404 : 200)));
   });
@@ -89,13 +101,18 @@ describe('hostile query strings and link tokens', () => {
   it('are answered 2xx or 4xx, never 5xx, on the read API and the signed-link routes', async () => {
     const text = fc.string({ unit: 'grapheme', maxLength: 300 });
     const query = fc.oneof(
-      fc.dictionary(fc.oneof(fc.constantFrom('email', 'from', 'to', 'campaign', '__proto__', 'constructor'), text), text, { maxKeys: 4 }).map((pairs) => new URLSearchParams(pairs).toString()),
+      fc
+        .dictionary(fc.oneof(fc.constantFrom('email', 'from', 'to', 'campaign', '__proto__', 'constructor'), text), text, { maxKeys: 4 })
+        .map((pairs) => new URLSearchParams(pairs).toString()),
       text.map((raw) => encodeURI(raw).replace(/#/g, '%23')),
     );
     await fc.assert(
       fc.asyncProperty(fc.constantFrom('/api/customers', '/api/report', '/api/segments'), query, text, async (path, search, token) => {
         const read = await api.request('GET', `${path}?${search}`, { headers: { authorization: `Bearer ${adminToken}` } });
-        const link = await api.request('POST', `/unsubscribe/${encodeURIComponent(token) || 'x'}`, { body: 'List-Unsubscribe=One-Click', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+        const link = await api.request('POST', `/unsubscribe/${encodeURIComponent(token) || 'x'}`, {
+          body: 'List-Unsubscribe=One-Click',
+          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        });
         expect(read.status).toBeLessThan(500);
         expect(link.status).toBeLessThan(500);
         expect(link.status).not.toBe(200);

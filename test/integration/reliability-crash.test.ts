@@ -1,14 +1,14 @@
-import { DynamoReportSource } from '../../lib/adapters/dynamodb/report-source.js';
-import { buildReport } from '../../lib/usecases/build-report.js';
 import { describe, expect, it } from 'vitest';
+import { DynamoReportSource } from '../../lib/adapters/dynamodb/report-source.js';
 import type { EmailSender, OutgoingEmail } from '../../lib/ports/email-sender.js';
 import type { SendLedger } from '../../lib/ports/send-ledger.js';
 import { activeConfig } from '../../lib/usecases/active-config.js';
 import { applyCampaignConfig } from '../../lib/usecases/apply-campaign-config.js';
+import { buildReport } from '../../lib/usecases/build-report.js';
 import { viewCustomer } from '../../lib/usecases/customer-view.js';
-import { runNight, type NightDependencies } from '../../lib/usecases/run-night.js';
+import { type NightDependencies, runNight } from '../../lib/usecases/run-night.js';
 import { sendDue } from '../../lib/usecases/send-due.js';
-import { customerFrom, testConfig, type RawConfig } from '../support/customers.js';
+import { customerFrom, type RawConfig, testConfig } from '../support/customers.js';
 import { inboxOf, localShop } from '../support/local-aws.js';
 import { workflowNight } from '../support/night.js';
 
@@ -35,7 +35,8 @@ function untilDead<T extends object>(port: T, process: { dead: boolean }): T {
     get(target, property) {
       const value = Reflect.get(target, property, target) as unknown;
       if (typeof value !== 'function') return value;
-      return (...args: unknown[]) => (process.dead ? Promise.reject(new SimulatedCrash('earlier')) : (value as (...a: unknown[]) => unknown).apply(target, args));
+      return (...args: unknown[]) =>
+        process.dead ? Promise.reject(new SimulatedCrash('earlier')) : (value as (...a: unknown[]) => unknown).apply(target, args);
     },
   });
 }

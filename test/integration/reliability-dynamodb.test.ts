@@ -1,15 +1,15 @@
-import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { signShopify } from '../../lib/domain/webhooks/signatures.js';
-import { localLambdaContext } from '../../lib/local/lambda-context.js';
-import { apiGatewayEvent, fixtureHeaders, fixtureText } from '../support/http.js';
 import { createDocumentClient, isConditionalCheckFailure } from '../../lib/adapters/dynamodb/client.js';
 import { DynamoCustomerRepository } from '../../lib/adapters/dynamodb/customers.js';
 import { DynamoSendLedger } from '../../lib/adapters/dynamodb/send-ledger.js';
 import { keys } from '../../lib/adapters/dynamodb/table.js';
+import { signShopify } from '../../lib/domain/webhooks/signatures.js';
+import { localLambdaContext } from '../../lib/local/lambda-context.js';
 import { customerFrom } from '../support/customers.js';
+import { apiGatewayEvent, fixtureHeaders, fixtureText } from '../support/http.js';
 import { localShop } from '../support/local-aws.js';
 
 /**
@@ -28,10 +28,19 @@ interface SeenRequest {
 const faultAnswers: Record<Exclude<Fault, 'unprocessed'>, { status: number; body: string }> = {
   ProvisionedThroughputExceededException: {
     status: 400,
-    body: JSON.stringify({ __type: 'com.amazonaws.dynamodb.v20120810#ProvisionedThroughputExceededException', message: 'The level of configured provisioned throughput for the table was exceeded.' }),
+    body: JSON.stringify({
+      __type: 'com.amazonaws.dynamodb.v20120810#ProvisionedThroughputExceededException',
+      message: 'The level of configured provisioned throughput for the table was exceeded.',
+    }),
   },
-  ThrottlingException: { status: 400, body: JSON.stringify({ __type: 'com.amazon.coral.availability#ThrottlingException', message: 'Rate of requests exceeds the allowed throughput.' }) },
-  InternalServerError: { status: 500, body: JSON.stringify({ __type: 'com.amazonaws.dynamodb.v20120810#InternalServerError', message: 'Internal server error' }) },
+  ThrottlingException: {
+    status: 400,
+    body: JSON.stringify({ __type: 'com.amazon.coral.availability#ThrottlingException', message: 'Rate of requests exceeds the allowed throughput.' }),
+  },
+  InternalServerError: {
+    status: 500,
+    body: JSON.stringify({ __type: 'com.amazonaws.dynamodb.v20120810#InternalServerError', message: 'Internal server error' }),
+  },
   ServiceUnavailable: { status: 503, body: '' },
 };
 
@@ -92,7 +101,15 @@ async function throughFaults(faultFor: (seen: SeenRequest, index: number) => Fau
 
 const webhookSecret = 'test-shopify-webhook-secret-throttled-0123';
 
-const reservation = (customerId: string) => ({ customerId, campaignId: 'lost-winback', episode: '2026-05-01', step: 0, runId: 'run-1', asOf: '2026-11-22', reservedAt: '2026-11-22T02:00:00.000Z' });
+const reservation = (customerId: string) => ({
+  customerId,
+  campaignId: 'lost-winback',
+  episode: '2026-05-01',
+  step: 0,
+  runId: 'run-1',
+  asOf: '2026-11-22',
+  reservedAt: '2026-11-22T02:00:00.000Z',
+});
 
 describe('DynamoDB throttling and transient errors', () => {
   it('retries throttling, a 500 and a 503 with backoff until the write goes through, and writes it once', async () => {
@@ -104,7 +121,9 @@ describe('DynamoDB throttling and transient errors', () => {
     // Assess
     expect(answer).toEqual({ reserved: true });
     expect(shop.proxy.attempts('PutItem')).toBe(faults.length + 1);
-    const stored = await shop.client.send(new GetCommand({ TableName: shop.tableName, Key: keys.send('9007199254740993', 'lost-winback', '2026-05-01', 0), ConsistentRead: true }));
+    const stored = await shop.client.send(
+      new GetCommand({ TableName: shop.tableName, Key: keys.send('9007199254740993', 'lost-winback', '2026-05-01', 0), ConsistentRead: true }),
+    );
     expect(stored.Item).toMatchObject({ status: 'reserved', runId: 'run-1' });
   });
 
@@ -116,7 +135,9 @@ describe('DynamoDB throttling and transient errors', () => {
     // Assess
     await expect(reserving).rejects.toMatchObject({ name: 'ProvisionedThroughputExceededException' });
     expect(shop.proxy.attempts('PutItem')).toBe(3);
-    const stored = await shop.client.send(new GetCommand({ TableName: shop.tableName, Key: keys.send('9007199254740994', 'lost-winback', '2026-05-01', 0), ConsistentRead: true }));
+    const stored = await shop.client.send(
+      new GetCommand({ TableName: shop.tableName, Key: keys.send('9007199254740994', 'lost-winback', '2026-05-01', 0), ConsistentRead: true }),
+    );
     expect(stored.Item).toBeUndefined();
   });
 
@@ -161,13 +182,15 @@ describe('DynamoDB throttling and transient errors', () => {
     const shop = await throughFaults((request) => (request.operation === 'PutItem' ? 'ThrottlingException' : undefined), 1);
     const put = new PutCommand({ TableName: shop.tableName, Item: { pk: 'X', sk: 'Y' }, ConditionExpression: 'attribute_not_exists(pk)' });
     // Act
-    const error = await createDocumentClient({ endpoint: shop.proxy.endpoint, maxAttempts: 1 }).send(put).catch((caught: unknown) => caught);
+    const error = await createDocumentClient({ endpoint: shop.proxy.endpoint, maxAttempts: 1 })
+      .send(put)
+      .catch((caught: unknown) => caught);
     // Assess
     expect(error).toMatchObject({ name: 'ThrottlingException' });
     expect(isConditionalCheckFailure(error)).toBe(false);
   });
 
-  it('answers a webhook 503 after three attempts when DynamoDB keeps throttling, well inside Shopify\'s 5 seconds', async () => {
+  it("answers a webhook 503 after three attempts when DynamoDB keeps throttling, well inside Shopify's 5 seconds", async () => {
     // Prepare: every storage request throttled; the Shopify handler's own client, built from the environment
     const shop = await throughFaults(() => 'ThrottlingException');
     vi.resetModules();

@@ -50,8 +50,19 @@ describe('winback customers forget EMAIL', () => {
     expect(forgot.code).toBe(0);
     expect(forgot.output).toMatch(/\d+ items deleted/);
     expect(forgot.output).toContain('"message":"customer forgotten"');
-    expect(forgot.output.split('\n').filter((line) => line.startsWith('{')).join('\n')).not.toContain(address);
-    const left = await shop.client.send(new QueryCommand({ TableName: shop.tableName, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': keys.customer(customer.customerId).pk } }));
+    expect(
+      forgot.output
+        .split('\n')
+        .filter((line) => line.startsWith('{'))
+        .join('\n'),
+    ).not.toContain(address);
+    const left = await shop.client.send(
+      new QueryCommand({
+        TableName: shop.tableName,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': keys.customer(customer.customerId).pk },
+      }),
+    );
     expect(left.Items).toEqual([]);
     expect(await shop.deps.customers.customerIdForEmail(hashEmail(address))).not.toBe(customer.customerId);
     expect((await shop.deps.suppressions.suppressedAmong([hashEmail(address)])).size).toBe(1);

@@ -1,6 +1,6 @@
-import { SESv2Client } from '@aws-sdk/client-sesv2';
 import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { SESv2Client } from '@aws-sdk/client-sesv2';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SesEmailSender } from '../../lib/adapters/ses/email-sender.js';
 import { applyCampaignConfig } from '../../lib/usecases/apply-campaign-config.js';
@@ -15,7 +15,12 @@ import { inboxOf, localShop } from '../support/local-aws.js';
  */
 type SesFault = 'TooManyRequestsException' | 'SendingPausedException' | 'AccountSuspendedException' | 'MessageRejected';
 
-const faultStatus: Record<SesFault, number> = { TooManyRequestsException: 429, SendingPausedException: 400, AccountSuspendedException: 400, MessageRejected: 400 };
+const faultStatus: Record<SesFault, number> = {
+  TooManyRequestsException: 429,
+  SendingPausedException: 400,
+  AccountSuspendedException: 400,
+  MessageRejected: 400,
+};
 
 async function faultySes(target: string, faultFor: (index: number) => SesFault | undefined) {
   let sendCalls = 0;
@@ -28,13 +33,18 @@ async function faultySes(target: string, faultFor: (index: number) => SesFault |
       const fault = isSend ? faultFor(sendCalls) : undefined;
       if (isSend) sendCalls += 1;
       if (fault) {
-        outgoing.writeHead(faultStatus[fault], { 'content-type': 'application/json', 'x-amzn-errortype': fault, 'x-amzn-requestid': 'fault' }).end(JSON.stringify({ message: `simulated ${fault}` }));
+        outgoing
+          .writeHead(faultStatus[fault], { 'content-type': 'application/json', 'x-amzn-errortype': fault, 'x-amzn-requestid': 'fault' })
+          .end(JSON.stringify({ message: `simulated ${fault}` }));
         return;
       }
-      const forwarded = httpRequest({ host: upstream.hostname, port: upstream.port, method: incoming.method, path: incoming.url, headers: { ...incoming.headers, host: upstream.host } }, (answer) => {
-        outgoing.writeHead(answer.statusCode ?? 502, answer.headers);
-        answer.pipe(outgoing);
-      });
+      const forwarded = httpRequest(
+        { host: upstream.hostname, port: upstream.port, method: incoming.method, path: incoming.url, headers: { ...incoming.headers, host: upstream.host } },
+        (answer) => {
+          outgoing.writeHead(answer.statusCode ?? 502, answer.headers);
+          answer.pipe(outgoing);
+        },
+      );
       forwarded.on('error', () => outgoing.writeHead(502).end());
       forwarded.end(Buffer.concat(chunks));
     });
@@ -98,23 +108,26 @@ describe('SES TooManyRequestsException', () => {
 });
 
 describe('SES stops the account', () => {
-  it.each(['SendingPausedException', 'AccountSuspendedException'] as const)('%s stops the night, records it, and a later night sends without doubles', async (fault) => {
-    // Prepare
-    const names = ['Fia', 'Gio', 'Hep', 'Ida'];
-    const shop = await shopBehindFaultySes(names, () => fault);
-    // Act
-    const stopped = await runNight(shop.faulty, { asOf, totalSegments: 1, sendConcurrency: 1 });
-    const run = await shop.deps.runs.latest();
-    const resumed = await runNight(shop.deps, { asOf });
-    const again = await runNight(shop.deps, { asOf });
-    // Assess: one refusal is enough to stop; SES is not asked again for the others tonight
-    expect(stopped).toMatchObject({ emailsSent: 0, stoppedBy: fault, skipped: { sending_paused: names.length } });
-    expect(shop.proxy.sendCalls()).toBe(1);
-    expect(run).toMatchObject({ stoppedBy: fault });
-    expect(resumed.emailsSent).toBe(names.length);
-    expect(again.emailsSent).toBe(0);
-    expect(await shop.inboxes()).toEqual(names.map(() => 1));
-  });
+  it.each(['SendingPausedException', 'AccountSuspendedException'] as const)(
+    '%s stops the night, records it, and a later night sends without doubles',
+    async (fault) => {
+      // Prepare
+      const names = ['Fia', 'Gio', 'Hep', 'Ida'];
+      const shop = await shopBehindFaultySes(names, () => fault);
+      // Act
+      const stopped = await runNight(shop.faulty, { asOf, totalSegments: 1, sendConcurrency: 1 });
+      const run = await shop.deps.runs.latest();
+      const resumed = await runNight(shop.deps, { asOf });
+      const again = await runNight(shop.deps, { asOf });
+      // Assess: one refusal is enough to stop; SES is not asked again for the others tonight
+      expect(stopped).toMatchObject({ emailsSent: 0, stoppedBy: fault, skipped: { sending_paused: names.length } });
+      expect(shop.proxy.sendCalls()).toBe(1);
+      expect(run).toMatchObject({ stoppedBy: fault });
+      expect(resumed.emailsSent).toBe(names.length);
+      expect(again.emailsSent).toBe(0);
+      expect(await shop.inboxes()).toEqual(names.map(() => 1));
+    },
+  );
 });
 
 describe('SES MessageRejected', () => {
@@ -128,6 +141,8 @@ describe('SES MessageRejected', () => {
     expect(first).toMatchObject({ emailsSent: 0, skipped: { send_failed: 1 } });
     expect(second).toMatchObject({ emailsSent: 0, skipped: { failed_before: 1 } });
     expect(shop.proxy.sendCalls()).toBe(1);
-    expect(await shop.deps.ledger.sendsOf(shop.entries[0]!.customer.customerId)).toEqual([expect.objectContaining({ status: 'failed', errorCode: 'MessageRejected' })]);
+    expect(await shop.deps.ledger.sendsOf(shop.entries[0]!.customer.customerId)).toEqual([
+      expect.objectContaining({ status: 'failed', errorCode: 'MessageRejected' }),
+    ]);
   });
 });

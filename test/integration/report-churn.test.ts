@@ -2,6 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { DynamoOrderStore } from '../../lib/adapters/dynamodb/orders.js';
 import { DynamoReportSource } from '../../lib/adapters/dynamodb/report-source.js';
+import { formatReport } from '../../lib/cli/report.js';
+import { reportHtml } from '../../lib/cli/report-html.js';
 import type { Customer } from '../../lib/domain/customer.js';
 import { addDays, calendarDateIn, daysBetween } from '../../lib/domain/dates.js';
 import { generateDemoShop } from '../../lib/domain/demo-shop.js';
@@ -10,12 +12,10 @@ import type { FittedPurchaseModel } from '../../lib/domain/scoring/types.js';
 import { signFeedbackToken } from '../../lib/domain/unsubscribe-token.js';
 import { activeConfig } from '../../lib/usecases/active-config.js';
 import { applyCampaignConfig } from '../../lib/usecases/apply-campaign-config.js';
-import { formatReport } from '../../lib/cli/report.js';
-import { reportHtml } from '../../lib/cli/report-html.js';
 import { buildReport } from '../../lib/usecases/build-report.js';
 import { ingestOrder } from '../../lib/usecases/ingest-order.js';
 import { recordFeedback } from '../../lib/usecases/record-feedback.js';
-import { customerFrom, shopTimeZone, testConfig, type RawConfig } from '../support/customers.js';
+import { customerFrom, type RawConfig, shopTimeZone, testConfig } from '../support/customers.js';
 import { localShop, testUnsubscribeSecret } from '../support/local-aws.js';
 import { workflowNight } from '../support/night.js';
 import { incomingOrder } from '../support/orders.js';
@@ -28,8 +28,13 @@ async function shop(change: (raw: RawConfig) => void = () => {}) {
   const orders = new DynamoOrderStore(local.client, local.tableName);
   const config = activeConfig(local.deps.configs, local.deps.clock);
   const order = (customer: Customer, placedAt: Date) =>
-    ingestOrder(incomingOrder({ customerId: customer.customerId, email: customer.email!, placedAt: placedAt.toISOString(), totalMinor: 4_200 }), randomUUID(), { orders, clock: local.deps.clock, config });
-  const report = (options: Parameters<typeof buildReport>[1] = {}) => buildReport({ source: new DynamoReportSource(local.client, local.tableName), configs: local.deps.configs, clock: local.deps.clock }, options);
+    ingestOrder(incomingOrder({ customerId: customer.customerId, email: customer.email!, placedAt: placedAt.toISOString(), totalMinor: 4_200 }), randomUUID(), {
+      orders,
+      clock: local.deps.clock,
+      config,
+    });
+  const report = (options: Parameters<typeof buildReport>[1] = {}) =>
+    buildReport({ source: new DynamoReportSource(local.client, local.tableName), configs: local.deps.configs, clock: local.deps.clock }, options);
   return { ...local, order, report };
 }
 
@@ -48,26 +53,43 @@ describe('churn over time and why customers leave, on DynamoDB Local', () => {
     await s.order(lostOnes[0]!.customer, new Date(nightAt + 3 * day));
     await s.order(unconsented.customer, new Date(nightAt + 5 * day));
     const [answered] = await s.deps.ledger.sendsOf(lostOnes[1]!.customer.customerId);
-    expect(await recordFeedback(signFeedbackToken(answered!, testUnsubscribeSecret), 'prices', 'Cheaper elsewhere <3', { ...s.deps, secret: testUnsubscribeSecret })).toBe('recorded');
+    expect(
+      await recordFeedback(signFeedbackToken(answered!, testUnsubscribeSecret), 'prices', 'Cheaper elsewhere <3', { ...s.deps, secret: testUnsubscribeSecret }),
+    ).toBe('recorded');
     // Act
     const report = await s.report();
     // Assess: churn is the night's own count
-    expect(report.churn.nights).toEqual([expect.objectContaining({ night: '2026-11-22', active: night.active, atRisk: night.atRisk, lost: night.lost, classifiedBy: 'rule' })]);
+    expect(report.churn.nights).toEqual([
+      expect.objectContaining({ night: '2026-11-22', active: night.active, atRisk: night.atRisk, lost: night.lost, classifiedBy: 'rule' }),
+    ]);
     expect(night.atRisk + night.lost).toBe(6);
     // 6 lapsed customers: 5 emailed (1 ordered), 1 skipped for consent (ordered)
     expect(report.churn.reactivation).toMatchObject({ customers: 6, reactivated: 2, windowDays: 30 });
-    expect(report.churn.reactivation.byContact).toMatchObject({ emailed: { customers: 5, reactivated: 1 }, not_emailed: { customers: 1, reactivated: 1 }, held_out: { customers: 0 } });
+    expect(report.churn.reactivation.byContact).toMatchObject({
+      emailed: { customers: 5, reactivated: 1 },
+      not_emailed: { customers: 1, reactivated: 1 },
+      held_out: { customers: 0 },
+    });
     expect(report.churn.reactivation.wonBack).toBe(1);
     expect(report.churn.reactivation.byNight).toEqual([expect.objectContaining({ night: '2026-11-22', customers: 6, reactivated: 2 })]);
     // reasons as of the night that chose them; the one who ordered since is counted apart
     const lostWinback = report.reasons.codes.byCampaign.find((row) => row.campaignId === 'lost-winback')!;
     expect(lostWinback).toMatchObject({ customers: 2, orderedSince: 1, codes: { overdue_own_cadence: 2 } });
-    expect(report.reasons.codes.byCampaign.find((row) => row.campaignId === 'at-risk-nudge')).toMatchObject({ customers: 2, orderedSince: 0, codes: { overdue_own_cadence: 2 } });
+    expect(report.reasons.codes.byCampaign.find((row) => row.campaignId === 'at-risk-nudge')).toMatchObject({
+      customers: 2,
+      orderedSince: 0,
+      codes: { overdue_own_cadence: 2 },
+    });
     expect(report.reasons.codes.byNight).toEqual([expect.objectContaining({ night: '2026-11-22', customers: 4, orderedSince: 1 })]);
     // now: as of the latest night with today's profiles, so the two lost customers who ordered since are active again
-    expect(report.reasons.codes.now).toMatchObject({ asOf: '2026-11-22', byStatus: { lost: { customers: night.lost - 2 }, at_risk: { customers: night.atRisk } } });
+    expect(report.reasons.codes.now).toMatchObject({
+      asOf: '2026-11-22',
+      byStatus: { lost: { customers: night.lost - 2 }, at_risk: { customers: night.atRisk } },
+    });
     expect(report.reasons.feedback).toMatchObject({ total: 1, byCampaign: { 'lost-winback': { prices: 1 } } });
-    expect(report.reasons.feedback.comments).toEqual([expect.objectContaining({ campaignId: 'lost-winback', night: '2026-11-22', answer: 'prices', comment: 'Cheaper elsewhere <3' })]);
+    expect(report.reasons.feedback.comments).toEqual([
+      expect.objectContaining({ campaignId: 'lost-winback', night: '2026-11-22', answer: 'prices', comment: 'Cheaper elsewhere <3' }),
+    ]);
     // every output of `winback report` carries it: the terminal tables and the HTML page (the comment as text)
     const text = formatReport(report);
     expect(text).toContain('Reactivation within 30 days: 2 / 6 (33.3%)');

@@ -3,7 +3,7 @@ import type { CampaignConfig } from '../../lib/config/campaign-config.js';
 import { applyCampaignConfig } from '../../lib/usecases/apply-campaign-config.js';
 import { customerFrom, testConfig } from '../support/customers.js';
 import { localApi } from '../support/http.js';
-import { localShop, testUnsubscribeSecret, useShopEnvironment } from '../support/local-aws.js';
+import { localShop, useShopEnvironment } from '../support/local-aws.js';
 import { workflowNight } from '../support/night.js';
 
 const token = 'test-admin-token-report-console-0123';
@@ -34,14 +34,20 @@ describe('campaign diff and rollback through the admin API', () => {
     // Act
     const typo = await post('/api/campaigns/lost-winback/diff', { ...campaign, discuont: 10 });
     const changed = await post('/api/campaigns/lost-winback/diff', { ...campaign, priority: campaign.priority + 7 });
-    const whole = await post('/api/campaigns/diff', { ...before.config, campaigns: before.config.campaigns.filter((candidate) => candidate.id !== 'at-risk-nudge') });
+    const whole = await post('/api/campaigns/diff', {
+      ...before.config,
+      campaigns: before.config.campaigns.filter((candidate) => candidate.id !== 'at-risk-nudge'),
+    });
     const same = await post('/api/campaigns/diff', before.config);
     const wrongId = await post('/api/campaigns/lost-winback/diff', { ...campaign, id: 'other' });
     // Assess
     expect(typo.status).toBe(400);
     expect(typo.json).toMatchObject({ error: 'invalid_config', field: expect.stringMatching(/discuont$/), problem: expect.stringContaining('discuont') });
     expect(changed.status).toBe(200);
-    expect(changed.json).toEqual({ liveVersion: before.configVersion, changes: [{ path: expect.stringMatching(/^campaigns\[\d\]\.priority$/), change: 'changed', before: campaign.priority, after: campaign.priority + 7 }] });
+    expect(changed.json).toEqual({
+      liveVersion: before.configVersion,
+      changes: [{ path: expect.stringMatching(/^campaigns\[\d\]\.priority$/), change: 'changed', before: campaign.priority, after: campaign.priority + 7 }],
+    });
     expect(whole.status).toBe(200);
     expect((whole.json.changes as { change: string }[]).length).toBeGreaterThan(0);
     expect(same.json).toEqual({ liveVersion: before.configVersion, changes: [] });
@@ -54,7 +60,10 @@ describe('campaign diff and rollback through the admin API', () => {
     // Prepare: a change on top of the live version
     const before = await live();
     const campaign = before.config.campaigns.find((candidate) => candidate.id === 'lost-winback')!;
-    const put = await api.request('PUT', '/api/campaigns/lost-winback', { body: JSON.stringify({ ...campaign, name: 'Changed, then rolled back' }), headers: admin });
+    const put = await api.request('PUT', '/api/campaigns/lost-winback', {
+      body: JSON.stringify({ ...campaign, name: 'Changed, then rolled back' }),
+      headers: admin,
+    });
     expect(put.json).toMatchObject({ version: before.configVersion + 1, unchanged: false });
     // Act
     const rollback = await post('/api/campaigns/rollback', { version: before.configVersion });
@@ -66,7 +75,11 @@ describe('campaign diff and rollback through the admin API', () => {
     expect(rollback.json).toEqual({ version: before.configVersion + 2, unchanged: false, restored: before.configVersion });
     const after = await live();
     expect(after.config).toEqual(before.config);
-    const history = (await api.request('GET', '/api/campaigns/history', { headers: admin })).json.versions as { version: number; note?: string; appliedBy: string }[];
+    const history = (await api.request('GET', '/api/campaigns/history', { headers: admin })).json.versions as {
+      version: number;
+      note?: string;
+      appliedBy: string;
+    }[];
     expect(history[0]).toMatchObject({ version: before.configVersion + 2, note: `rollback to version ${before.configVersion}`, appliedBy: 'admin-api' });
     expect(unknown.status).toBe(404);
     expect(malformed.status).toBe(400);
@@ -77,7 +90,9 @@ describe('campaign diff and rollback through the admin API', () => {
     // Prepare: a stored version today's schema refuses (as if written by an older release)
     const latest = await shop.deps.configs.latest();
     const stale = { ...(latest!.raw as Record<string, unknown>), retiredSetting: true } as unknown as CampaignConfig;
-    expect(await shop.deps.configs.putVersion({ version: latest!.version + 1, config: stale, appliedAt: new Date().toISOString(), appliedBy: 'older-release' })).toBe(true);
+    expect(
+      await shop.deps.configs.putVersion({ version: latest!.version + 1, config: stale, appliedAt: new Date().toISOString(), appliedBy: 'older-release' }),
+    ).toBe(true);
     await applyCampaignConfig(before.config, 'test', shop.deps);
     // Act
     const invalid = await post('/api/campaigns/rollback', { version: latest!.version + 1 });
@@ -94,7 +109,11 @@ describe('campaign diff and rollback through the admin API', () => {
     const report = await api.request('GET', '/api/report', { headers: admin });
     // Assess
     expect(report.status).toBe(200);
-    expect(report.json.churn).toMatchObject({ nights: [expect.objectContaining({ night: '2026-11-22' })], reactivation: { customers: expect.any(Number) }, calibration: { nights: [] } });
+    expect(report.json.churn).toMatchObject({
+      nights: [expect.objectContaining({ night: '2026-11-22' })],
+      reactivation: { customers: expect.any(Number) },
+      calibration: { nights: [] },
+    });
     expect(report.json.reasons).toMatchObject({ feedback: { total: 0 }, codes: { now: { asOf: '2026-11-22' } } });
   });
 });

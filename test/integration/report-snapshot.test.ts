@@ -1,6 +1,6 @@
-import { DeleteCommand, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { DeleteCommand, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { DynamoReportSnapshots } from '../../lib/adapters/dynamodb/report-snapshots.js';
 import { DynamoReportSource } from '../../lib/adapters/dynamodb/report-source.js';
@@ -9,7 +9,7 @@ import { localLambdaContext } from '../../lib/local/lambda-context.js';
 import type { ReportSource } from '../../lib/ports/report-source.js';
 import { applyCampaignConfig } from '../../lib/usecases/apply-campaign-config.js';
 import type { Report } from '../../lib/usecases/build-report.js';
-import { refreshReportSnapshot, reportWithin, ReportTooSlowError } from '../../lib/usecases/report-snapshot.js';
+import { ReportTooSlowError, refreshReportSnapshot, reportWithin } from '../../lib/usecases/report-snapshot.js';
 import { customerFrom, testConfig } from '../support/customers.js';
 import { apiGatewayEvent } from '../support/http.js';
 import { localShop, useShopEnvironment } from '../support/local-aws.js';
@@ -106,7 +106,10 @@ describe('the report kept ready after the night', () => {
     const warnings: string[] = [];
     const log = { warn: (message: string) => void warnings.push(message) };
     const { report } = (await snapshots.latest())!;
-    const empty = { ...deps(), snapshots: { save: async () => {}, latestBuilt: async () => undefined, latest: async () => undefined, replace: async () => {} } };
+    const empty = {
+      ...deps(),
+      snapshots: { save: async () => {}, latestBuilt: async () => undefined, latest: async () => undefined, replace: async () => {} },
+    };
     // Act
     const served = await reportWithin(20_000, { ...deps(), source: failing, log });
     const unserved = reportWithin(20_000, { ...empty, source: failing, log });
@@ -127,14 +130,16 @@ describe('the report kept ready after the night', () => {
     await expect(tooSlow).rejects.toThrow(/only the whole report .* winback report --aws/);
   });
 
-  it('builds the snapshot from the state machine\'s FinishNight output, and refuses a malformed run id by name', async () => {
+  it("builds the snapshot from the state machine's FinishNight output, and refuses a malformed run id by name", async () => {
     // Prepare
     useShopEnvironment(shop);
     const { handler } = await import('../../functions/report-builder/handler.js');
     const before = (await snapshots.latest())!.report.generatedAt;
     // Act
     const result = await handler(fixture('stepfunctions/valid-report-after-finish.json'), localLambdaContext('report-builder-test'));
-    const refused = await handler(fixture('stepfunctions/invalid-report-run-id.json'), localLambdaContext('report-builder-test')).catch((error: unknown) => error);
+    const refused = await handler(fixture('stepfunctions/invalid-report-run-id.json'), localLambdaContext('report-builder-test')).catch(
+      (error: unknown) => error,
+    );
     // Assess
     expect(result).toMatchObject({ runId: '3f2b8c1e-6d4a-4f7e-9b1c-0a5e2d7f8c91', campaigns: 2 });
     expect((await snapshots.latest())!.report.generatedAt).toBe(result.generatedAt);
@@ -143,7 +148,7 @@ describe('the report kept ready after the night', () => {
     expect((refused as Error).message).toMatch(/runId/);
   });
 
-  it('answers the admin API\'s report from the snapshot for a shop too large to build it in time, and says which', async () => {
+  it("answers the admin API's report from the snapshot for a shop too large to build it in time, and says which", async () => {
     // Prepare
     useShopEnvironment(shop, { WINBACK_ADMIN_TOKEN: adminToken });
     const { handler } = await import('../../functions/admin-api/handler.js');

@@ -1,17 +1,21 @@
 import { describe, expect, it } from 'vitest';
 import { DynamoReportSource } from '../../lib/adapters/dynamodb/report-source.js';
-import { reportHtml } from '../../lib/cli/report-html.js';
 import { formatReport } from '../../lib/cli/report.js';
+import { reportHtml } from '../../lib/cli/report-html.js';
 import { applyCampaignConfig } from '../../lib/usecases/apply-campaign-config.js';
 import { buildReport } from '../../lib/usecases/build-report.js';
 import { runNight } from '../../lib/usecases/run-night.js';
-import { customerFrom, testConfig, type RawConfig } from '../support/customers.js';
+import { customerFrom, type RawConfig, testConfig } from '../support/customers.js';
 import { localShop } from '../support/local-aws.js';
 
 /** A shop of five lapsed customers, all of whom a night would email, and its report after that night. */
 async function reportAfterFirstNight(warmUp: Partial<RawConfig['guardrails']['warmUp']>) {
   const shop = await localShop();
-  await applyCampaignConfig(testConfig((raw) => Object.assign(raw.guardrails, { warmUp })), 'test', shop.deps);
+  await applyCampaignConfig(
+    testConfig((raw) => Object.assign(raw.guardrails, { warmUp })),
+    'test',
+    shop.deps,
+  );
   const customers = ['Ada', 'Ben', 'Cas', 'Dee', 'Eli'].map((name) => customerFrom({ name, orderDays: ['2026-03-01', '2026-04-01', '2026-05-01'] }).customer);
   await shop.deps.customers.putMany(customers.map((customer) => ({ customer, orders: [] })));
   const night = await runNight(shop.deps, { asOf: '2026-11-22' });

@@ -6,13 +6,13 @@ import { assignArm } from '../../lib/domain/assignment.js';
 import type { Customer, Order } from '../../lib/domain/customer.js';
 import { newcombeInterval } from '../../lib/domain/report.js';
 import { parseSesEvent } from '../../lib/domain/ses-events.js';
-import { sesEventEnvelope, type SimulatedEvent } from '../../lib/local/ses-event-envelopes.js';
+import { type SimulatedEvent, sesEventEnvelope } from '../../lib/local/ses-event-envelopes.js';
 import { activeConfig } from '../../lib/usecases/active-config.js';
 import { applyCampaignConfig } from '../../lib/usecases/apply-campaign-config.js';
 import { buildReport } from '../../lib/usecases/build-report.js';
 import { ingestOrder } from '../../lib/usecases/ingest-order.js';
 import { recordEmailEvent } from '../../lib/usecases/record-email-event.js';
-import { customerFrom, testConfig, type RawConfig } from '../support/customers.js';
+import { customerFrom, type RawConfig, testConfig } from '../support/customers.js';
 import { localShop } from '../support/local-aws.js';
 import { workflowNight } from '../support/night.js';
 import { incomingOrder } from '../support/orders.js';
@@ -31,13 +31,22 @@ async function shop(change: (raw: RawConfig) => void) {
   const event = (customer: Customer, messageId: string, type: SimulatedEvent['type'], at: Date, extra: Partial<SimulatedEvent> = {}) =>
     recordEmailEvent(parseSesEvent(sesEventEnvelope({ type, messageId, recipient: customer.email!, at, ...extra }), new Date()), local.deps);
   const order = (customer: Customer, placedAt: Date, totalMinor: number, couponCodes: string[] = []) =>
-    ingestOrder(incomingOrder({ customerId: customer.customerId, email: customer.email!, placedAt: placedAt.toISOString(), totalMinor, couponCodes }), randomUUID(), { orders, clock: local.deps.clock, config: active });
-  const report = (options: Parameters<typeof buildReport>[1] = {}) => buildReport({ source: new DynamoReportSource(local.client, local.tableName), configs: local.deps.configs, clock: local.deps.clock }, options);
+    ingestOrder(
+      incomingOrder({ customerId: customer.customerId, email: customer.email!, placedAt: placedAt.toISOString(), totalMinor, couponCodes }),
+      randomUUID(),
+      { orders, clock: local.deps.clock, config: active },
+    );
+  const report = (options: Parameters<typeof buildReport>[1] = {}) =>
+    buildReport({ source: new DynamoReportSource(local.client, local.tableName), configs: local.deps.configs, clock: local.deps.clock }, options);
   return { ...local, config, event, order, report };
 }
 
 /** Lost customers, drawn until the campaign's own hash puts `treated` of them in a variant and `held` in the holdout. */
-function lostCustomers(config: ReturnType<typeof testConfig>, treated: number, held: number): { treated: { customer: Customer; orders: Order[] }[]; held: { customer: Customer; orders: Order[] }[] } {
+function lostCustomers(
+  config: ReturnType<typeof testConfig>,
+  treated: number,
+  held: number,
+): { treated: { customer: Customer; orders: Order[] }[]; held: { customer: Customer; orders: Order[] }[] } {
   const campaign = config.campaigns.find((candidate) => candidate.id === 'lost-winback')!;
   const groups = { treated: [] as { customer: Customer; orders: Order[] }[], held: [] as { customer: Customer; orders: Order[] }[] };
   while (groups.treated.length < treated || groups.held.length < held) {
@@ -97,7 +106,12 @@ describe('the campaign report, on DynamoDB Local', () => {
     expect(campaign.lift.ci95![1]).toBeCloseTo(high, 6);
     // 2 orders - 1 x 4/3; 125.00 - 60.00 x 4/3 = 45.00 net, plus the coupon's discount for gross
     expect(campaign.lift.incrementalOrders).toBeCloseTo(0.7, 6);
-    expect(campaign.lift.incrementalRevenue).toEqual({ gross: ((4_500 + discount) / 100).toFixed(2), discountCost: (discount / 100).toFixed(2), net: '45.00', netMinor: 4_500 });
+    expect(campaign.lift.incrementalRevenue).toEqual({
+      gross: ((4_500 + discount) / 100).toFixed(2),
+      discountCost: (discount / 100).toFixed(2),
+      net: '45.00',
+      netMinor: 4_500,
+    });
     expect(campaign.byNight).toEqual([expect.objectContaining({ night: '2026-11-22', eligible: 7, sent: 4, heldOut: 3 })]);
     expect(campaign.byVariant.find((row) => row.variant === 'holdout')).toMatchObject({ heldOut: 3, sent: 0 });
     expect(report.shop.deliverability).toMatchObject({ sent: 4, bounced: 0, complained: 0, state: 'below_min_volume' });
@@ -141,19 +155,43 @@ describe('the campaign report, on DynamoDB Local', () => {
     expect(resumed.emailsSent).toBeGreaterThan(0);
     const after = await s.report();
     expect(after.shop).not.toHaveProperty('paused');
-    expect(after.campaigns.find((candidate) => candidate.id === 'lost-winback')!.deliverability).toMatchObject({ state: 'ok', complained: 0, resumed: { by: 'test' } });
+    expect(after.campaigns.find((candidate) => candidate.id === 'lost-winback')!.deliverability).toMatchObject({
+      state: 'ok',
+      complained: 0,
+      resumed: { by: 'test' },
+    });
   });
   it('reads of each ledger entry only what the report uses, so the whole history it holds at once stays small', async () => {
     // Prepare: one entry reserved with everything the sender writes (run, hold time, due time, offer expiry), then sent
     const s = await shop(() => {});
     const key = { customerId: '9007199254740993', campaignId: 'lost-winback', episode: '2026-05-01', step: 0 };
-    await s.deps.ledger.reserve({ ...key, runId: 'run-1', asOf: '2026-11-22', reservedAt: '2026-11-22T02:00:00.000Z', heldSince: '2026-11-22T02:00:01.000Z', arm: 'control', offer: { kind: 'percent', value: 10 }, offerCode: 'BACK-ABCDEFGH', offerExpiresOn: '2026-12-06', notBefore: '2026-11-22T07:00:00.000Z' });
+    await s.deps.ledger.reserve({
+      ...key,
+      runId: 'run-1',
+      asOf: '2026-11-22',
+      reservedAt: '2026-11-22T02:00:00.000Z',
+      heldSince: '2026-11-22T02:00:01.000Z',
+      arm: 'control',
+      offer: { kind: 'percent', value: 10 },
+      offerCode: 'BACK-ABCDEFGH',
+      offerExpiresOn: '2026-12-06',
+      notBefore: '2026-11-22T07:00:00.000Z',
+    });
     await s.deps.ledger.complete(key, { status: 'sent', messageId: 'ses-message-1', at: '2026-11-22T07:00:02.000Z', night: '2026-11-22' });
     // Act
     const { sends } = await new DynamoReportSource(s.client, s.tableName).records('2026-11-01', '2026-11-30');
     // Assess: what the report counts is there; what only the sender and the event handlers need is not
     expect(sends).toHaveLength(1);
-    expect(sends[0]).toMatchObject({ ...key, asOf: '2026-11-22', status: 'sent', arm: 'control', offer: { kind: 'percent', value: 10 }, offerCode: 'BACK-ABCDEFGH', completedAt: '2026-11-22T07:00:02.000Z' });
-    for (const field of ['runId', 'heldSince', 'notBefore', 'offerExpiresOn', 'messageId', 'pk', 'sk', 'entity', 'sentNight']) expect(sends[0], field).not.toHaveProperty(field);
+    expect(sends[0]).toMatchObject({
+      ...key,
+      asOf: '2026-11-22',
+      status: 'sent',
+      arm: 'control',
+      offer: { kind: 'percent', value: 10 },
+      offerCode: 'BACK-ABCDEFGH',
+      completedAt: '2026-11-22T07:00:02.000Z',
+    });
+    for (const field of ['runId', 'heldSince', 'notBefore', 'offerExpiresOn', 'messageId', 'pk', 'sk', 'entity', 'sentNight'])
+      expect(sends[0], field).not.toHaveProperty(field);
   });
 });

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { hashEmail } from '../../lib/domain/email.js';
 import { parseSesEvent } from '../../lib/domain/ses-events.js';
 import { signFeedbackToken, signUnsubscribeToken } from '../../lib/domain/unsubscribe-token.js';
-import { sesEventEnvelope, type SimulatedEvent } from '../../lib/local/ses-event-envelopes.js';
+import { type SimulatedEvent, sesEventEnvelope } from '../../lib/local/ses-event-envelopes.js';
 import { applyCampaignConfig } from '../../lib/usecases/apply-campaign-config.js';
 import { recordEmailEvent } from '../../lib/usecases/record-email-event.js';
 import { recordFeedback } from '../../lib/usecases/record-feedback.js';
@@ -29,7 +29,13 @@ async function emailedShop(names: readonly string[]) {
     ),
   );
   const event = (name: string, type: SimulatedEvent['type'], extra: Partial<SimulatedEvent> = {}) =>
-    recordEmailEvent(parseSesEvent(sesEventEnvelope({ type, messageId: people.get(name)!.send.messageId!, recipient: people.get(name)!.customer.email!, at: new Date(), ...extra }), new Date()), shop.deps);
+    recordEmailEvent(
+      parseSesEvent(
+        sesEventEnvelope({ type, messageId: people.get(name)!.send.messageId!, recipient: people.get(name)!.customer.email!, at: new Date(), ...extra }),
+        new Date(),
+      ),
+      shop.deps,
+    );
   const suppressed = async (name: string) => (await shop.deps.suppressions.suppressedAmong([hashEmail(people.get(name)!.customer.email!)])).size === 1;
   return { ...shop, people, event, suppressed };
 }
@@ -59,7 +65,10 @@ describe('SES events', () => {
     await shop.event('Cora', 'Complaint');
     // Assess
     expect(await shop.suppressed('Cora')).toBe(true);
-    expect((await shop.deps.customers.get(shop.people.get('Cora')!.customer.customerId))!.consent).toMatchObject({ state: 'unsubscribed', source: 'complaint' });
+    expect((await shop.deps.customers.get(shop.people.get('Cora')!.customer.customerId))!.consent).toMatchObject({
+      state: 'unsubscribed',
+      source: 'complaint',
+    });
   });
 
   it('records delivery, open and click once on the send, however often they arrive', async () => {
@@ -93,7 +102,10 @@ describe('one-click unsubscribe and feedback', () => {
     // Prepare
     const shop = await emailedShop(['Ulla']);
     const { customer } = shop.people.get('Ulla')!;
-    const token = signUnsubscribeToken({ customerId: customer.customerId, campaignId: 'lost-winback', emailHash: hashEmail(customer.email!) }, testUnsubscribeSecret);
+    const token = signUnsubscribeToken(
+      { customerId: customer.customerId, campaignId: 'lost-winback', emailHash: hashEmail(customer.email!) },
+      testUnsubscribeSecret,
+    );
     const deps = { ...shop.deps, secret: testUnsubscribeSecret };
     // Act
     const outcomes = [await unsubscribe(token, deps), await unsubscribe(token, deps), await unsubscribe(`${token}x`, deps)];

@@ -3,7 +3,7 @@ import { generateDemoShop } from '../../lib/domain/demo-shop.js';
 import { activeConfig } from '../../lib/usecases/active-config.js';
 import { applyCampaignConfig } from '../../lib/usecases/apply-campaign-config.js';
 import { viewCustomer } from '../../lib/usecases/customer-view.js';
-import { testConfig, type RawConfig } from '../support/customers.js';
+import { type RawConfig, testConfig } from '../support/customers.js';
 import { localShop } from '../support/local-aws.js';
 import { workflowNight } from '../support/night.js';
 

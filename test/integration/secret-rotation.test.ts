@@ -1,13 +1,13 @@
+import { randomBytes, randomUUID } from 'node:crypto';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
-import { randomBytes, randomUUID } from 'node:crypto';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import defaultCampaignConfig from '../../lib/config/default-campaign-config.json' with { type: 'json' };
-import { systemClock } from '../../lib/ports/clock.js';
-import { applyCampaignConfig } from '../../lib/usecases/apply-campaign-config.js';
 import { signStandardWebhook } from '../../lib/domain/webhooks/signatures.js';
 import { localLambdaContext } from '../../lib/local/lambda-context.js';
+import { systemClock } from '../../lib/ports/clock.js';
+import { applyCampaignConfig } from '../../lib/usecases/apply-campaign-config.js';
 import { apiGatewayEvent, fixtureText } from '../support/http.js';
 import { localShop, useShopEnvironment } from '../support/local-aws.js';
 
@@ -21,7 +21,12 @@ function delivery(secret: string): APIGatewayProxyEventV2 {
   const id = `msg_${randomUUID()}`;
   const now = new Date();
   return apiGatewayEvent('POST', '/webhooks/generic', {
-    headers: { 'content-type': 'application/json', 'webhook-id': id, 'webhook-timestamp': String(Math.floor(now.getTime() / 1000)), 'webhook-signature': signStandardWebhook(id, now, body, secret) },
+    headers: {
+      'content-type': 'application/json',
+      'webhook-id': id,
+      'webhook-timestamp': String(Math.floor(now.getTime() / 1000)),
+      'webhook-signature': signStandardWebhook(id, now, body, secret),
+    },
     body,
   });
 }
@@ -40,13 +45,14 @@ describe('a rotated webhook secret in a warm container', () => {
     secretsManager.restore();
   });
 
-  it('takes effect within the cache\'s five minutes, without a cold start', async () => {
+  it("takes effect within the cache's five minutes, without a cold start", async () => {
     // Prepare: one container (one module instance) that has already served a delivery with the old secret
     vi.useFakeTimers({ toFake: ['Date'], now: Date.now() });
     const [oldSecret, newSecret] = [whsec(), whsec()];
     secretsManager.on(GetSecretValueCommand, { SecretId: secretArn }).resolves({ SecretString: oldSecret });
     const { handler } = await import('../../functions/webhook-generic/handler.js');
-    const invoke = async (event: APIGatewayProxyEventV2) => (await handler(event, localLambdaContext('webhook-generic') as unknown as Context)) as { statusCode: number; body?: string };
+    const invoke = async (event: APIGatewayProxyEventV2) =>
+      (await handler(event, localLambdaContext('webhook-generic') as unknown as Context)) as { statusCode: number; body?: string };
     const first = await invoke(delivery(oldSecret));
     expect(first.statusCode, first.body).toBeLessThan(300);
     // Act: the merchant puts the new value; the sender signs with it at once

@@ -1,12 +1,12 @@
-import { CreateTableCommand, DescribeTableCommand, UpdateTimeToLiveCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { CreateTableCommand, DescribeTableCommand, type DynamoDBClient, UpdateTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureTable } from '../../lib/adapters/dynamodb/admin.js';
 import { createDocumentClient } from '../../lib/adapters/dynamodb/client.js';
 import { DynamoSendLedger } from '../../lib/adapters/dynamodb/send-ledger.js';
 import { customerScanIndex, keys, messageIndex, sentNightIndex, tableKeys, ttlAttribute } from '../../lib/adapters/dynamodb/table.js';
 import { addDays } from '../../lib/domain/dates.js';
-import { findFreePort, startLocalStack, type LocalStack } from '../../lib/local/stack.js';
+import { findFreePort, type LocalStack, startLocalStack } from '../../lib/local/stack.js';
 import { byCustomer, recordCommands, sendOn, tonight } from '../support/sent-nights.js';
 
 /*
@@ -25,7 +25,10 @@ beforeAll(async () => {
 afterAll(async () => {
   client?.destroy();
   await stack?.stop();
-  for (const [name, value] of [['AWS_ENDPOINT_URL_DYNAMODB', endpointsBefore.dynamo], ['AWS_ENDPOINT_URL_SESV2', endpointsBefore.ses]] as const) {
+  for (const [name, value] of [
+    ['AWS_ENDPOINT_URL_DYNAMODB', endpointsBefore.dynamo],
+    ['AWS_ENDPOINT_URL_SESV2', endpointsBefore.ses],
+  ] as const) {
     if (value === undefined) delete process.env[name];
     else process.env[name] = value;
   }
@@ -53,7 +56,11 @@ async function tableWithoutNightsIndex(tableName: string): Promise<void> {
         { AttributeName: tableKeys.sort, KeyType: 'RANGE' },
       ],
       GlobalSecondaryIndexes: [
-        { IndexName: customerScanIndex.name, KeySchema: [{ AttributeName: customerScanIndex.partitionKey, KeyType: 'HASH' }], Projection: { ProjectionType: 'ALL' } },
+        {
+          IndexName: customerScanIndex.name,
+          KeySchema: [{ AttributeName: customerScanIndex.partitionKey, KeyType: 'HASH' }],
+          Projection: { ProjectionType: 'ALL' },
+        },
         { IndexName: messageIndex.name, KeySchema: [{ AttributeName: messageIndex.partitionKey, KeyType: 'HASH' }], Projection: { ProjectionType: 'ALL' } },
       ],
     }),
@@ -81,7 +88,19 @@ describe('upgrading a table to the sent-nights index', () => {
     await client.send(
       new PutCommand({
         TableName: tableName,
-        Item: { ...keys.send('old-1', 'lost-winback', before, 0), entity: 'send', customerId: 'old-1', campaignId: 'lost-winback', episode: before, step: 0, asOf: before, status: 'sent', messageId: 'm-old-1', completedAt: `${before}T02:00:01.000Z`, events: {} },
+        Item: {
+          ...keys.send('old-1', 'lost-winback', before, 0),
+          entity: 'send',
+          customerId: 'old-1',
+          campaignId: 'lost-winback',
+          episode: before,
+          step: 0,
+          asOf: before,
+          status: 'sent',
+          messageId: 'm-old-1',
+          completedAt: `${before}T02:00:01.000Z`,
+          events: {},
+        },
       }),
     );
     // Act: the upgrade, then this version's first night and the six after it

@@ -7,7 +7,6 @@ import type { SentEntry } from '../../lib/domain/sends.js';
 import { localShop } from '../support/local-aws.js';
 import { byCustomer, recordCommands, sendOn, tonight } from '../support/sent-nights.js';
 
-
 describe('the sent-nights index: the deliverability guard reads its window, not the history', () => {
   it('files every sent email by its night and answers a window from the index alone', async () => {
     // Prepare: a new table; sends on nights inside and outside a 7-night window, spread over many customers (shards)
@@ -20,7 +19,11 @@ describe('the sent-nights index: the deliverability guard reads its window, not 
     await sendOn(ledger, 'tonight', tonight);
     await sendOn(ledger, 'rejected', addDays(tonight, -2), 'failed');
     await sendOn(ledger, 'holdout', addDays(tonight, -2), 'held_out');
-    await ledger.recordEvent({ customerId: inside[0]!.customerId, campaignId: 'lost-winback', episode: inside[0]!.night, step: 0 }, 'bounced', `${tonight}T01:00:00.000Z`);
+    await ledger.recordEvent(
+      { customerId: inside[0]!.customerId, campaignId: 'lost-winback', episode: inside[0]!.night, step: 0 },
+      'bounced',
+      `${tonight}T01:00:00.000Z`,
+    );
     const commands = recordCommands(client);
     // Act
     const entries = await ledger.sentOnNights(window.first, window.last);

@@ -35,10 +35,18 @@ function secretsManagerStandIn(values: Map<string, string>): Promise<{ server: S
       const body = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') as { SecretId?: string };
       const value = values.get(body.SecretId ?? '');
       response.writeHead(value === undefined ? 400 : 200, { 'content-type': 'application/x-amz-json-1.1', 'x-amzn-requestid': randomUUID() });
-      response.end(JSON.stringify(value === undefined ? { __type: 'ResourceNotFoundException', message: 'no such secret' } : { ARN: body.SecretId, Name: body.SecretId, SecretString: value, VersionId: randomUUID() }));
+      response.end(
+        JSON.stringify(
+          value === undefined
+            ? { __type: 'ResourceNotFoundException', message: 'no such secret' }
+            : { ARN: body.SecretId, Name: body.SecretId, SecretString: value, VersionId: randomUUID() },
+        ),
+      );
     });
   });
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({ server, endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}` })));
+  return new Promise((resolve) =>
+    server.listen(0, '127.0.0.1', () => resolve({ server, endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}` })),
+  );
 }
 
 describe('npm run smoke -- --stack NAME, against the local stack', () => {
@@ -69,7 +77,12 @@ describe('npm run smoke -- --stack NAME, against the local stack', () => {
     const shop = await localShop();
     await applyCampaignConfig(testConfig(), 'test', shop.deps);
     await shop.deps.customers.putMany([customerFrom({ name: 'Sami', orderDays: ['2026-03-01', '2026-05-01'] })]);
-    useShopEnvironment(shop, { WINBACK_ADMIN_TOKEN: adminToken, SHOPIFY_WEBHOOK_SECRET: secrets.shopify, WOOCOMMERCE_WEBHOOK_SECRET: secrets.wooCommerce, WEBHOOK_SECRET: secrets.generic });
+    useShopEnvironment(shop, {
+      WINBACK_ADMIN_TOKEN: adminToken,
+      SHOPIFY_WEBHOOK_SECRET: secrets.shopify,
+      WOOCOMMERCE_WEBHOOK_SECRET: secrets.wooCommerce,
+      WEBHOOK_SECRET: secrets.generic,
+    });
     values.set(arnOf('ShopifyWebhookSecret'), secrets.shopify);
     values.set(arnOf('WooCommerceWebhookSecret'), secrets.wooCommerce);
     values.set(arnOf('GenericWebhookSecret'), secrets.generic);
@@ -116,7 +129,9 @@ describe('npm run smoke -- --stack NAME, against the local stack', () => {
   it('says which check failed, and why, when the stack holds another Shopify secret than the functions', async () => {
     // Act
     const printed: string[] = [];
-    const result = await smoke(['--stack', 'Winback', '--outputs', outputsFor('Winback', api.base, 'Other'), '--token', adminToken], (text) => printed.push(text));
+    const result = await smoke(['--stack', 'Winback', '--outputs', outputsFor('Winback', api.base, 'Other'), '--token', adminToken], (text) =>
+      printed.push(text),
+    );
     // Assess
     expect(result.exitCode).toBe(1);
     const failed = result.checks.filter((check) => !check.ok);
@@ -157,6 +172,6 @@ describe('npm run smoke -- --stack NAME, against the local stack', () => {
     expect([noStack.exitCode, otherStack.exitCode, noFile.exitCode]).toEqual([2, 2, 2]);
     expect(printed[0]).toContain('--stack: required');
     expect(printed[1]).toContain('no outputs for the stack "Elsewhere" (it has: Winback)');
-    expect(printed[2]).toContain('missing.json: cannot read the stack\'s outputs');
+    expect(printed[2]).toContain("missing.json: cannot read the stack's outputs");
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
-import { applyOrder, emptySummary, type Customer, type Order } from '../../lib/domain/customer.js';
+import { applyOrder, type Customer, emptySummary, type Order } from '../../lib/domain/customer.js';
 import { generateDemoShop } from '../../lib/domain/demo-shop.js';
 import { activeConfig } from '../../lib/usecases/active-config.js';
 import { applyCampaignConfig } from '../../lib/usecases/apply-campaign-config.js';
@@ -81,6 +81,11 @@ describe('one unreadable customer never stops the night', () => {
     // Assess
     expect(preview.summary.skipped.unreadable_record).toBe(2);
     expect(JSON.stringify(view)).not.toMatch(/NaN|N\.aN|Infinity|null/);
-    expect(view).toMatchObject({ status: 'unreadable', unreadable: expect.stringContaining('summary.firstOrderAt'), totalSpent: '49.90', scores: { classifiedBy: 'rule', valueAtStake: '0.00', reasonCodes: [] } });
+    expect(view).toMatchObject({
+      status: 'unreadable',
+      unreadable: expect.stringContaining('summary.firstOrderAt'),
+      totalSpent: '49.90',
+      scores: { classifiedBy: 'rule', valueAtStake: '0.00', reasonCodes: [] },
+    });
   });
 });

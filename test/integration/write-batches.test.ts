@@ -1,4 +1,4 @@
-import { GetCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
 import { TransactionBatcher } from '../../lib/adapters/dynamodb/write-batches.js';
 import { localShop } from '../support/local-aws.js';
@@ -45,6 +45,8 @@ describe('TransactionBatcher on DynamoDB Local', () => {
     // Assess
     expect(results.map((result) => result.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
     expect(((results[1] as PromiseRejectedResult).reason as Error).name).toBe('ValidationException');
-    expect(await Promise.all(['GOOD1', 'GOOD1-POINTER', 'HUGE', 'HUGE-POINTER', 'GOOD2', 'GOOD2-POINTER'].map((pk) => isStored(client, tableName, pk)))).toEqual([true, true, false, false, true, true]);
+    expect(
+      await Promise.all(['GOOD1', 'GOOD1-POINTER', 'HUGE', 'HUGE-POINTER', 'GOOD2', 'GOOD2-POINTER'].map((pk) => isStored(client, tableName, pk))),
+    ).toEqual([true, true, false, false, true, true]);
   });
 });

@@ -102,7 +102,12 @@ for (let c = 0; c < customers; c += 1) {
       customer: { id: customerId, email, firstName: 'Load' },
       lineItems: [{ id: `${9200000000000000000n + BigInt(c * 1000 + o)}`, title: 'Wool Scarf', quantity: 1, priceMinor: 4250 }],
     });
-    deliveries.push({ body, signature: signShopify(body, process.env.SHOPIFY_WEBHOOK_SECRET ?? localSecrets.SHOPIFY_WEBHOOK_SECRET), webhookId: randomUUID(), kind: 'valid' });
+    deliveries.push({
+      body,
+      signature: signShopify(body, process.env.SHOPIFY_WEBHOOK_SECRET ?? localSecrets.SHOPIFY_WEBHOOK_SECRET),
+      webhookId: randomUUID(),
+      kind: 'valid',
+    });
   }
 }
 const valid = [...deliveries];
@@ -128,7 +133,12 @@ await Promise.all(
       const sent = performance.now();
       const response = await fetch(`${base}/webhooks/shopify`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', 'x-shopify-topic': 'orders/create', 'x-shopify-webhook-id': delivery.webhookId, 'x-shopify-hmac-sha256': delivery.signature },
+        headers: {
+          'content-type': 'application/json',
+          'x-shopify-topic': 'orders/create',
+          'x-shopify-webhook-id': delivery.webhookId,
+          'x-shopify-hmac-sha256': delivery.signature,
+        },
         body: delivery.body,
       });
       await response.arrayBuffer();
@@ -149,9 +159,20 @@ for (const [email, orders] of expected) {
 
 latencies.sort((a, b) => a - b);
 const p = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))]!.toFixed(1);
-console.log(`${deliveries.length} deliveries at concurrency ${concurrency} in ${seconds.toFixed(1)} s: ${(deliveries.length / seconds).toFixed(0)}/s, p50 ${p(0.5)} ms, p99 ${p(0.99)} ms`);
-console.log([...statuses.entries()].sort().map(([key, count]) => `  ${key}: ${count}`).join('\n'));
-console.log(problems.length === 0 ? `every valid order stored exactly once for ${customers} customers; every forgery refused; no 5xx` : `${problems.length} problems:\n  ${problems.slice(0, 20).join('\n  ')}`);
+console.log(
+  `${deliveries.length} deliveries at concurrency ${concurrency} in ${seconds.toFixed(1)} s: ${(deliveries.length / seconds).toFixed(0)}/s, p50 ${p(0.5)} ms, p99 ${p(0.99)} ms`,
+);
+console.log(
+  [...statuses.entries()]
+    .sort()
+    .map(([key, count]) => `  ${key}: ${count}`)
+    .join('\n'),
+);
+console.log(
+  problems.length === 0
+    ? `every valid order stored exactly once for ${customers} customers; every forgery refused; no 5xx`
+    : `${problems.length} problems:\n  ${problems.slice(0, 20).join('\n  ')}`,
+);
 
 await stop();
 process.exitCode = problems.length === 0 ? 0 : 1;

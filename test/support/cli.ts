@@ -22,5 +22,6 @@ export async function threeFreePorts(): Promise<number> {
 
 /** Runs the real `winback` CLI as a child process, with its local data in `dataDir`. */
 export function winbackCli(dataDir: string, timeoutMs = 150_000) {
-  return (...args: string[]) => run(process.execPath, [cli, ...args], { env: { ...process.env, WINBACK_DATA_DIR: dataDir }, timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024 });
+  return (...args: string[]) =>
+    run(process.execPath, [cli, ...args], { env: { ...process.env, WINBACK_DATA_DIR: dataDir }, timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024 });
 }

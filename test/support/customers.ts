@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import { type CampaignConfig, parseCampaignConfig } from '../../lib/config/campaign-config.js';
 import defaultCampaignConfig from '../../lib/config/default-campaign-config.json' with { type: 'json' };
-import { parseCampaignConfig, type CampaignConfig } from '../../lib/config/campaign-config.js';
-import { applyOrder, emptySummary, type ConsentState, type Customer, type Order } from '../../lib/domain/customer.js';
+import { applyOrder, type ConsentState, type Customer, emptySummary, type Order } from '../../lib/domain/customer.js';
 import { parseDecimalAmount } from '../../lib/domain/money.js';
 
 export const shopTimeZone = 'Europe/Amsterdam';

@@ -1,5 +1,5 @@
 import type { TestProject } from 'vitest/node';
-import { findFreePort, startLocalStack, type LocalStack } from '../../lib/local/stack.js';
+import { findFreePort, type LocalStack, startLocalStack } from '../../lib/local/stack.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {

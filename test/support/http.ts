@@ -1,8 +1,8 @@
-import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { readFileSync } from 'node:fs';
 import type { Server } from 'node:http';
-import { findFreePort } from '../../lib/local/stack.js';
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { startLocalServer } from '../../lib/local/server.js';
+import { findFreePort } from '../../lib/local/stack.js';
 
 export const fixtureText = (source: string, name: string): string => readFileSync(new URL(`../fixtures/${source}/${name}`, import.meta.url), 'utf8');
 export const fixtureHeaders = (source: string, name: string): Record<string, string> => JSON.parse(fixtureText(source, name)) as Record<string, string>;

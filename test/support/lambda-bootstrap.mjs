@@ -27,7 +27,14 @@ function report(outcome) {
 }
 
 function failure(errorType, error) {
-  return { ok: false, errorType, errorMessage: String(error?.message ?? error), trace: String(error?.stack ?? '').split('\n').slice(0, 8) };
+  return {
+    ok: false,
+    errorType,
+    errorMessage: String(error?.message ?? error),
+    trace: String(error?.stack ?? '')
+      .split('\n')
+      .slice(0, 8),
+  };
 }
 
 const timeoutMs = Number(process.env.AWS_LAMBDA_FUNCTION_TIMEOUT ?? 60) * 1000;

@@ -1,6 +1,7 @@
-import { SESv2Client } from '@aws-sdk/client-sesv2';
 import { randomUUID } from 'node:crypto';
+import { SESv2Client } from '@aws-sdk/client-sesv2';
 import { inject, vi } from 'vitest';
+import { LocalCouponProvider } from '../../lib/adapters/coupons/local.js';
 import { ensureTable } from '../../lib/adapters/dynamodb/admin.js';
 import { DynamoCampaignConfigStore } from '../../lib/adapters/dynamodb/campaign-configs.js';
 import { createDocumentClient } from '../../lib/adapters/dynamodb/client.js';
@@ -8,7 +9,6 @@ import { DynamoCustomerRepository } from '../../lib/adapters/dynamodb/customers.
 import { DynamoRunRecorder } from '../../lib/adapters/dynamodb/runs.js';
 import { DynamoSendLedger } from '../../lib/adapters/dynamodb/send-ledger.js';
 import { DynamoSuppressionList } from '../../lib/adapters/dynamodb/suppressions.js';
-import { LocalCouponProvider } from '../../lib/adapters/coupons/local.js';
 import { SesEmailSender } from '../../lib/adapters/ses/email-sender.js';
 import { useLocalCredentials } from '../../lib/local/stack.js';
 import type { Clock } from '../../lib/ports/clock.js';

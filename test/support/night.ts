@@ -1,5 +1,5 @@
 import { vi } from 'vitest';
-import { runNightWorkflow, type NightWorkflowOptions, type NightWorkflowRun } from '../../lib/local/night-workflow.js';
+import { type NightWorkflowOptions, type NightWorkflowRun, runNightWorkflow } from '../../lib/local/night-workflow.js';
 import type { NightSummary } from '../../lib/ports/runs.js';
 import type { NightDependencies } from '../../lib/usecases/run-night.js';
 import { useShopEnvironment } from './local-aws.js';

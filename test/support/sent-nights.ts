@@ -1,5 +1,5 @@
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { randomUUID } from 'node:crypto';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { DynamoSendLedger } from '../../lib/adapters/dynamodb/send-ledger.js';
 import type { SentEntry } from '../../lib/domain/sends.js';
 
@@ -8,7 +8,10 @@ export const tonight = '2026-11-22';
 /** Every command the client sends, by name: tells a query of the nights index from a scan of the history. */
 export function recordCommands(client: DynamoDBDocumentClient): { names: string[] } {
   const seen = { names: [] as string[] };
-  client.middlewareStack.add((next, context) => (args) => (seen.names.push(context.commandName as string), next(args)), { step: 'initialize', name: `record-${randomUUID()}` });
+  client.middlewareStack.add((next, context) => (args) => (seen.names.push(context.commandName as string), next(args)), {
+    step: 'initialize',
+    name: `record-${randomUUID()}`,
+  });
   return seen;
 }
 

@@ -7,7 +7,10 @@ import { execFileSync } from 'node:child_process';
 import { findFreePort, startLocalStack } from '../../lib/local/stack.js';
 
 await startLocalStack({ dynamoPort: await findFreePort(), sesPort: await findFreePort() });
-const javaPid = execFileSync('pgrep', ['-P', String(process.pid), 'java']).toString().trim().split('\n')[0];
+const javaPid = execFileSync('pgrep', ['-P', String(process.pid), 'java'])
+  .toString()
+  .trim()
+  .split('\n')[0];
 process.stdout.write(`${javaPid}\n`);
 if (process.argv.includes('--wait')) setInterval(() => {}, 60_000);
 else process.exit(0);

@@ -1,5 +1,5 @@
-import { seededRandom } from '../../lib/domain/uplift/random.js';
 import type { UpliftRow } from '../../lib/domain/uplift/learners.js';
+import { seededRandom } from '../../lib/domain/uplift/random.js';
 
 /**
  * Customers with a KNOWN response to an email, by segment: P(outcome | control) -> P(outcome | treated).
@@ -34,7 +34,14 @@ export function syntheticExperiment(rows: number, seed: number): SyntheticRow[] 
     const rates = syntheticSegments[segment];
     const outcome = random() < (treated ? rates.treated : rates.control) ? 1 : 0;
     const spend = Math.round((segment === 'persuadable' ? 120 : 80) + random() * 100);
-    return { segment, trueUplift: rates.treated - rates.control, features: [segment, spend, Math.round(random() * 1000) / 1000], treated, outcome, value: outcome * 50 };
+    return {
+      segment,
+      trueUplift: rates.treated - rates.control,
+      features: [segment, spend, Math.round(random() * 1000) / 1000],
+      treated,
+      outcome,
+      value: outcome * 50,
+    };
   });
 }
 

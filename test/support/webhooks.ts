@@ -1,7 +1,7 @@
 import { expect } from 'vitest';
-import type { IncomingOrder, WebhookDelivery } from '../../lib/domain/orders/incoming-order.js';
 import { InvalidInputError, MalformedJsonError } from '../../lib/domain/errors.js';
-import { toHttpError, type HttpError } from '../../lib/http/errors.js';
+import type { IncomingOrder, WebhookDelivery } from '../../lib/domain/orders/incoming-order.js';
+import { type HttpError, toHttpError } from '../../lib/http/errors.js';
 
 export function orderOf(delivery: WebhookDelivery | { readonly kind: 'ping' }): IncomingOrder {
   if (delivery.kind !== 'order') throw new Error(`expected an order delivery, got ${delivery.kind}`);

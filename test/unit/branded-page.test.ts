@@ -1,9 +1,14 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { brandedHtml, brandedPage, pageBranding, pageBrandingOf, type PageBranding } from '../../lib/http/branded-page.js';
+import { brandedHtml, brandedPage, type PageBranding, pageBranding, pageBrandingOf } from '../../lib/http/branded-page.js';
 import { testConfig } from '../support/customers.js';
 
-const branding: PageBranding = { shopName: 'Alder & Finch', shopUrl: 'https://alderandfinch.example', logoUrl: 'https://cdn.example.com/logo.png', brandColor: '#2F5D50' };
+const branding: PageBranding = {
+  shopName: 'Alder & Finch',
+  shopUrl: 'https://alderandfinch.example',
+  logoUrl: 'https://cdn.example.com/logo.png',
+  brandColor: '#2F5D50',
+};
 const body = '<h1>Unsubscribe?</h1><button type="submit">Unsubscribe</button>';
 
 /** The markup a page is made of: its tags, attribute quotes and style rules, wherever they come from. */
@@ -46,7 +51,12 @@ describe('branded pages (unsubscribe, feedback)', () => {
     // Act
     const fromConfig = pageBrandingOf(testConfig((raw) => Object.assign(raw.shop.branding, { logoUrl: 'https://cdn.example.com/l.png' })).shop);
     // Assess
-    expect(fromConfig).toEqual({ shopName: 'Alder & Finch', shopUrl: 'https://alderandfinch.example', logoUrl: 'https://cdn.example.com/l.png', brandColor: '#2F5D50' });
+    expect(fromConfig).toEqual({
+      shopName: 'Alder & Finch',
+      shopUrl: 'https://alderandfinch.example',
+      logoUrl: 'https://cdn.example.com/l.png',
+      brandColor: '#2F5D50',
+    });
   });
 
   it("lets images in from the logo's origin only", () => {
@@ -59,7 +69,10 @@ describe('branded pages (unsubscribe, feedback)', () => {
   });
 
   it('adds no markup of its own from any shop name or colour a marketer writes (no HTML or CSS injection)', () => {
-    const anyText = fc.oneof(fc.string(), fc.constantFrom('<script>alert(1)</script>', '"><img src=x onerror=alert(1)>', "'};body{display:none}", '</style><script>x</script>', '#000000;}body{x'));
+    const anyText = fc.oneof(
+      fc.string(),
+      fc.constantFrom('<script>alert(1)</script>', '"><img src=x onerror=alert(1)>', "'};body{display:none}", '</style><script>x</script>', '#000000;}body{x'),
+    );
     fc.assert(
       fc.property(anyText, anyText, (shopName, brandColor) => {
         // Prepare: the same page with harmless values holds exactly the markup the page itself writes
@@ -73,12 +86,20 @@ describe('branded pages (unsubscribe, feedback)', () => {
   });
 
   it('adds no markup from any shop or logo URL: an invalid one is left out, a valid one stays inside its attribute', () => {
-    const anyUrl = fc.oneof(fc.webUrl({ withQueryParameters: true, withFragments: true }), fc.string(), fc.constantFrom('https://x.example/"><script>alert(1)</script>', "https://x.example/'onerror='alert(1)", 'javascript:alert(1)', 'http://plain.example'));
+    const anyUrl = fc.oneof(
+      fc.webUrl({ withQueryParameters: true, withFragments: true }),
+      fc.string(),
+      fc.constantFrom('https://x.example/"><script>alert(1)</script>', "https://x.example/'onerror='alert(1)", 'javascript:alert(1)', 'http://plain.example'),
+    );
     const usable = (url: string) => URL.canParse(url) && new URL(url).protocol === 'https:';
     fc.assert(
       fc.property(anyUrl, anyUrl, (shopUrl, logoUrl) => {
         // Prepare: the page with the same URLs made harmless (valid ones a plain https address, invalid ones dropped)
-        const harmless = brandedPage('Unsubscribe', body, { ...branding, ...(usable(shopUrl) ? { shopUrl: 'https://a.example' } : { shopUrl: '' }), ...(usable(logoUrl) ? { logoUrl: 'https://b.example/l.png' } : { logoUrl: '' }) });
+        const harmless = brandedPage('Unsubscribe', body, {
+          ...branding,
+          ...(usable(shopUrl) ? { shopUrl: 'https://a.example' } : { shopUrl: '' }),
+          ...(usable(logoUrl) ? { logoUrl: 'https://b.example/l.png' } : { logoUrl: '' }),
+        });
         // Act
         const html = brandedPage('Unsubscribe', body, { ...branding, shopUrl, logoUrl });
         // Assess
@@ -101,7 +122,10 @@ describe('the branding of the config in force', () => {
     // Prepare
     const reported: unknown[] = [];
     // Act
-    const branding = await pageBranding(() => Promise.reject(new Error('DynamoDB did not answer')), (error) => reported.push(error));
+    const branding = await pageBranding(
+      () => Promise.reject(new Error('DynamoDB did not answer')),
+      (error) => reported.push(error),
+    );
     // Assess
     expect(branding).toBeUndefined();
     expect(reported).toHaveLength(1);

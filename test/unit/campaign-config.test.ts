@@ -1,8 +1,8 @@
-import fc from 'fast-check';
 import { readFileSync } from 'node:fs';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import defaultCampaignConfig from '../../lib/config/default-campaign-config.json' with { type: 'json' };
 import { campaignConfigJsonSchema, InvalidCampaignConfigError, parseCampaignConfig } from '../../lib/config/campaign-config.js';
+import defaultCampaignConfig from '../../lib/config/default-campaign-config.json' with { type: 'json' };
 
 const fixture = (name: string): unknown => JSON.parse(readFileSync(new URL(`../fixtures/campaign-config/${name}`, import.meta.url), 'utf8'));
 

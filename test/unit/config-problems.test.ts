@@ -1,11 +1,11 @@
-import fc from 'fast-check';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import defaultCampaignConfig from '../../lib/config/default-campaign-config.json' with { type: 'json' };
-import { checkCampaignConfig, checkCampaignConfigText, parseCampaignConfig } from '../../lib/config/campaign-config.js';
 import { readJsonFile } from '../../lib/cli/arguments.js';
+import { checkCampaignConfig, checkCampaignConfigText, parseCampaignConfig } from '../../lib/config/campaign-config.js';
+import defaultCampaignConfig from '../../lib/config/default-campaign-config.json' with { type: 'json' };
 import { findJsonSyntaxError } from '../../lib/domain/json-syntax.js';
 import { parseJsonText } from '../../lib/domain/webhooks/raw-json.js';
 
@@ -46,7 +46,11 @@ describe('campaign config: every problem of a file at once', () => {
     const paths = pathsOf(raw);
     // Assess
     expect(paths).toEqual(
-      expect.arrayContaining(['campaigns[at-risk-nudge].steps[0].delayDays', 'campaigns[at-risk-nudge].steps[2].content.html', 'campaigns[lost-winback].steps[2].delayDays']),
+      expect.arrayContaining([
+        'campaigns[at-risk-nudge].steps[0].delayDays',
+        'campaigns[at-risk-nudge].steps[2].content.html',
+        'campaigns[lost-winback].steps[2].delayDays',
+      ]),
     );
   });
 
@@ -150,13 +154,11 @@ describe('campaign config files: JSON syntax errors by line and column', () => {
 
   it('finds an error exactly when JSON.parse refuses the text', () => {
     const jsonish = fc.stringMatching(/^[\s{}[\]:,"'\\0-9a-z.+-]*$/);
-    const mutated = fc
-      .tuple(fc.jsonValue(), fc.nat(), fc.constantFrom('', ',', '}', ']', '"', ':', '\n', '\\', 'x'))
-      .map(([value, at, insert]) => {
-        const text = JSON.stringify(value, null, 1);
-        const cut = at % (text.length + 1);
-        return text.slice(0, cut) + insert + text.slice(cut + (insert ? 0 : 1));
-      });
+    const mutated = fc.tuple(fc.jsonValue(), fc.nat(), fc.constantFrom('', ',', '}', ']', '"', ':', '\n', '\\', 'x')).map(([value, at, insert]) => {
+      const text = JSON.stringify(value, null, 1);
+      const cut = at % (text.length + 1);
+      return text.slice(0, cut) + insert + text.slice(cut + (insert ? 0 : 1));
+    });
     fc.assert(
       fc.property(fc.oneof(fc.string(), jsonish, mutated), (text) => {
         let parses = true;
@@ -172,13 +174,11 @@ describe('campaign config files: JSON syntax errors by line and column', () => {
   });
 
   it('answers any text given as a config file with a config or problems, never a throw', () => {
-    const configText = fc
-      .tuple(fc.nat(), fc.nat(), fc.string({ maxLength: 3 }))
-      .map(([at, length, insert]) => {
-        const text = JSON.stringify(defaultCampaignConfig, null, 2);
-        const cut = at % text.length;
-        return text.slice(0, cut) + insert + text.slice(cut + (length % 4));
-      });
+    const configText = fc.tuple(fc.nat(), fc.nat(), fc.string({ maxLength: 3 })).map(([at, length, insert]) => {
+      const text = JSON.stringify(defaultCampaignConfig, null, 2);
+      const cut = at % text.length;
+      return text.slice(0, cut) + insert + text.slice(cut + (length % 4));
+    });
     fc.assert(
       fc.property(fc.oneof(fc.string(), fc.json(), configText, fc.constant('['.repeat(100_000))), (text) => {
         const checked = checkCampaignConfigText(text);

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { connectShopify, connectWooCommerce } from '../../lib/cli/connect.js';
 import { installShopifyDiscounts } from '../support/fakes/shopify-discounts.js';
 import { ShopifyGraphqlFake, shopifyTestToken } from '../support/fakes/shopify-graphql.js';
-import { woocommerceTestKey, WooCommerceRestFake } from '../support/fakes/woocommerce-rest.js';
+import { WooCommerceRestFake, woocommerceTestKey } from '../support/fakes/woocommerce-rest.js';
 
 const apiUrl = 'https://abc123.execute-api.eu-west-1.amazonaws.com';
 let shopify: ShopifyGraphqlFake | undefined;
@@ -24,8 +24,19 @@ describe('winback connect shopify', () => {
     const second = await connectShopify({ shop: 'winback-test.myshopify.com', apiUrl }, environment);
     // Assess
     expect(first.ok).toBe(true);
-    expect(first.checks.map((check) => [check.name, check.ok])).toEqual([['credentials', true], ['scope read_orders', true], ['scope read_customers', true], ['scope write_discounts', true]]);
-    expect(first.webhooks.map((hook) => [hook.topic, hook.state])).toEqual([['orders/create', 'created'], ['orders/paid', 'created'], ['orders/updated', 'created'], ['orders/cancelled', 'created'], ['customers/update', 'created']]);
+    expect(first.checks.map((check) => [check.name, check.ok])).toEqual([
+      ['credentials', true],
+      ['scope read_orders', true],
+      ['scope read_customers', true],
+      ['scope write_discounts', true],
+    ]);
+    expect(first.webhooks.map((hook) => [hook.topic, hook.state])).toEqual([
+      ['orders/create', 'created'],
+      ['orders/paid', 'created'],
+      ['orders/updated', 'created'],
+      ['orders/cancelled', 'created'],
+      ['customers/update', 'created'],
+    ]);
     expect(store.webhooks.map((hook) => [hook.topic, hook.uri])).toContainEqual(['ORDERS_CREATE', `${apiUrl}/webhooks/shopify`]);
     expect(second.webhooks.every((hook) => hook.state === 'verified')).toBe(true);
     expect(store.webhooks).toHaveLength(5);
@@ -37,12 +48,21 @@ describe('winback connect shopify', () => {
     shopify = await ShopifyGraphqlFake.start({ scopes: ['read_orders', 'read_customers'] });
     installShopifyDiscounts(shopify);
     // Act
-    const withoutDiscounts = await connectShopify({ shop: 'winback-test.myshopify.com', apiUrl }, { SHOPIFY_ADMIN_TOKEN: shopifyTestToken, SHOPIFY_ADMIN_API_URL: shopify.url });
-    const refused = await connectShopify({ shop: 'winback-test.myshopify.com', apiUrl }, { SHOPIFY_ADMIN_TOKEN: 'shpat_revoked', SHOPIFY_ADMIN_API_URL: shopify.url });
+    const withoutDiscounts = await connectShopify(
+      { shop: 'winback-test.myshopify.com', apiUrl },
+      { SHOPIFY_ADMIN_TOKEN: shopifyTestToken, SHOPIFY_ADMIN_API_URL: shopify.url },
+    );
+    const refused = await connectShopify(
+      { shop: 'winback-test.myshopify.com', apiUrl },
+      { SHOPIFY_ADMIN_TOKEN: 'shpat_revoked', SHOPIFY_ADMIN_API_URL: shopify.url },
+    );
     const none = await connectShopify({ shop: 'winback-test.myshopify.com', apiUrl }, {});
     // Assess
     expect(withoutDiscounts.ok).toBe(false);
-    expect(withoutDiscounts.checks.find((check) => check.name === 'scope write_discounts')).toMatchObject({ ok: false, detail: expect.stringContaining('coupon codes') });
+    expect(withoutDiscounts.checks.find((check) => check.name === 'scope write_discounts')).toMatchObject({
+      ok: false,
+      detail: expect.stringContaining('coupon codes'),
+    });
     expect(refused.checks).toEqual([{ name: 'credentials', ok: false, detail: expect.stringContaining('refused SHOPIFY_ADMIN_TOKEN') }]);
     expect(none.checks[0]).toMatchObject({ ok: false, detail: expect.stringContaining('SHOPIFY_ADMIN_TOKEN is not set') });
   });
@@ -54,7 +74,12 @@ describe('winback connect shopify', () => {
 });
 
 describe('winback connect woocommerce', () => {
-  const environment = () => ({ WOOCOMMERCE_CONSUMER_KEY: woocommerceTestKey.consumerKey, WOOCOMMERCE_CONSUMER_SECRET: woocommerceTestKey.consumerSecret, WOOCOMMERCE_API_URL: woocommerce!.url, WOOCOMMERCE_WEBHOOK_SECRET: 'woo-webhook-secret-0123456789' });
+  const environment = () => ({
+    WOOCOMMERCE_CONSUMER_KEY: woocommerceTestKey.consumerKey,
+    WOOCOMMERCE_CONSUMER_SECRET: woocommerceTestKey.consumerSecret,
+    WOOCOMMERCE_API_URL: woocommerce!.url,
+    WOOCOMMERCE_WEBHOOK_SECRET: 'woo-webhook-secret-0123456789',
+  });
 
   it('checks the key reads and writes, registers the order topics with the secret, and verifies them on a second run', async () => {
     // Prepare
@@ -64,7 +89,10 @@ describe('winback connect woocommerce', () => {
     const second = await connectWooCommerce({ url: 'https://shop.example', apiUrl }, environment());
     // Assess
     expect(first.ok).toBe(true);
-    expect(first.webhooks.map((hook) => [hook.topic, hook.state])).toEqual([['order.created', 'created'], ['order.updated', 'created']]);
+    expect(first.webhooks.map((hook) => [hook.topic, hook.state])).toEqual([
+      ['order.created', 'created'],
+      ['order.updated', 'created'],
+    ]);
     expect(woocommerce.webhooks.map((hook) => [hook.topic, hook.delivery_url, hook.secret])).toEqual([
       ['order.created', `${apiUrl}/webhooks/woocommerce`, 'woo-webhook-secret-0123456789'],
       ['order.updated', `${apiUrl}/webhooks/woocommerce`, 'woo-webhook-secret-0123456789'],

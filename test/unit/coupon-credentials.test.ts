@@ -3,8 +3,8 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
 import { couponProviders } from '../../lib/adapters/coupons/wiring.js';
 import { MissingCredentialsError, shopifyAdminToken, woocommerceCredentials } from '../../lib/adapters/platform-credentials.js';
-import { CouponUnavailableError, type CouponRequest } from '../../lib/ports/coupons.js';
-import { woocommerceTestKey, WooCommerceRestFake } from '../support/fakes/woocommerce-rest.js';
+import { type CouponRequest, CouponUnavailableError } from '../../lib/ports/coupons.js';
+import { WooCommerceRestFake, woocommerceTestKey } from '../support/fakes/woocommerce-rest.js';
 
 const secretsManager = mockClient(SecretsManagerClient);
 let fake: WooCommerceRestFake | undefined;
@@ -30,7 +30,7 @@ const request = (customer: number, shop: CouponRequest['shop']): CouponRequest =
 });
 
 describe('coupon platform credentials on AWS', () => {
-  it('reads the platform\'s credentials from the Secrets Manager ARNs the stack gives', async () => {
+  it("reads the platform's credentials from the Secrets Manager ARNs the stack gives", async () => {
     // Prepare
     secretsManager.on(GetSecretValueCommand, { SecretId: arn('shopify-token') }).resolves({ SecretString: ' shpat_0123456789abcdef0123456789abcdef \n' });
     secretsManager.on(GetSecretValueCommand, { SecretId: arn('woo-key') }).resolves({ SecretString: JSON.stringify(woocommerceTestKey) });
@@ -45,8 +45,12 @@ describe('coupon platform credentials on AWS', () => {
   it('reads the placeholder the stack creates as no credentials yet, naming the secret and never echoing it', async () => {
     // Prepare: what the stack's generated secrets hold until the merchant puts the real values there.
     const placeholder = (replaceWith: string) => JSON.stringify({ replaceWith, placeholder: 'Zq8Xw3Lr5Tn0Vb7Kc2Md9Pf4Gh6Js1Ya8Ue3Oi5Wt0Rx7Ql' });
-    secretsManager.on(GetSecretValueCommand, { SecretId: arn('shopify-placeholder') }).resolves({ SecretString: placeholder('the Admin API access token (shpat_...) as the whole secret value') });
-    secretsManager.on(GetSecretValueCommand, { SecretId: arn('woo-placeholder') }).resolves({ SecretString: placeholder('{"consumerKey": "ck_...", "consumerSecret": "cs_..."}') });
+    secretsManager
+      .on(GetSecretValueCommand, { SecretId: arn('shopify-placeholder') })
+      .resolves({ SecretString: placeholder('the Admin API access token (shpat_...) as the whole secret value') });
+    secretsManager
+      .on(GetSecretValueCommand, { SecretId: arn('woo-placeholder') })
+      .resolves({ SecretString: placeholder('{"consumerKey": "ck_...", "consumerSecret": "cs_..."}') });
     secretsManager.on(GetSecretValueCommand, { SecretId: arn('woo-null') }).resolves({ SecretString: 'null' });
     // Act
     const shopify = shopifyAdminToken({ SHOPIFY_ADMIN_TOKEN_ARN: arn('shopify-placeholder') });
@@ -60,11 +64,21 @@ describe('coupon platform credentials on AWS', () => {
     await expect(empty).rejects.toThrow(MissingCredentialsError);
   });
 
-  it('uses the credentials for the shop the deployment names only: another shop\'s codes are refused, and it is sent nothing', async () => {
+  it("uses the credentials for the shop the deployment names only: another shop's codes are refused, and it is sent nothing", async () => {
     // Prepare
     fake = await WooCommerceRestFake.start();
-    const source = { WOOCOMMERCE_API_URL: fake.url, WOOCOMMERCE_SITE_URL: 'https://fietsen.example', WOOCOMMERCE_CONSUMER_KEY: woocommerceTestKey.consumerKey, WOOCOMMERCE_CONSUMER_SECRET: woocommerceTestKey.consumerSecret };
-    const otherSource = { ...source, SHOPIFY_SHOP_DOMAIN: 'fietsen.myshopify.com', SHOPIFY_ADMIN_TOKEN: 'shpat_0123456789abcdef0123456789abcdef', SHOPIFY_ADMIN_API_URL: fake.url };
+    const source = {
+      WOOCOMMERCE_API_URL: fake.url,
+      WOOCOMMERCE_SITE_URL: 'https://fietsen.example',
+      WOOCOMMERCE_CONSUMER_KEY: woocommerceTestKey.consumerKey,
+      WOOCOMMERCE_CONSUMER_SECRET: woocommerceTestKey.consumerSecret,
+    };
+    const otherSource = {
+      ...source,
+      SHOPIFY_SHOP_DOMAIN: 'fietsen.myshopify.com',
+      SHOPIFY_ADMIN_TOKEN: 'shpat_0123456789abcdef0123456789abcdef',
+      SHOPIFY_ADMIN_API_URL: fake.url,
+    };
     // Act
     const ours = await couponProviders(secret, source).issue(request(1, { woocommerceUrl: 'https://Fietsen.example/' }));
     const elsewhere = couponProviders(secret, source).issue(request(2, { woocommerceUrl: 'https://attacker.example' }));

@@ -24,15 +24,22 @@ describe('removing expired coupon codes', () => {
       new Date('2026-12-05T03:00:00.000Z'),
     );
     // Assess
-    expect(asked).toEqual([['shopify', '2026-11-05T03:00:00.000Z'], ['woocommerce', '2026-11-05T03:00:00.000Z']]);
+    expect(asked).toEqual([
+      ['shopify', '2026-11-05T03:00:00.000Z'],
+      ['woocommerce', '2026-11-05T03:00:00.000Z'],
+    ]);
     expect(result).toEqual({ removed: { shopify: 3 }, failed: { woocommerce: 'woocommerce: http_500' } });
   });
 
   it('asks no platform when every campaign makes its codes locally', async () => {
     // Act
-    const result = await removeExpiredCoupons(testConfig(), async () => {
-      throw new Error('no platform should be asked');
-    }, new Date());
+    const result = await removeExpiredCoupons(
+      testConfig(),
+      async () => {
+        throw new Error('no platform should be asked');
+      },
+      new Date(),
+    );
     // Assess
     expect(result).toEqual({ removed: {}, failed: {} });
   });

@@ -2,9 +2,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { PlatformCouponProvider } from '../../lib/adapters/coupons/platform.js';
 import { ShopifyAdminClient } from '../../lib/adapters/shopify/admin-client.js';
 import { ShopifyCoupons } from '../../lib/adapters/shopify/coupons.js';
-import { CouponUnavailableError, type CouponRequest } from '../../lib/ports/coupons.js';
+import { type CouponRequest, CouponUnavailableError } from '../../lib/ports/coupons.js';
 import { installShopifyDiscounts } from '../support/fakes/shopify-discounts.js';
-import { ShopifyGraphqlFake, shopifyTestToken, type ShopifyGraphqlFakeOptions } from '../support/fakes/shopify-graphql.js';
+import { ShopifyGraphqlFake, type ShopifyGraphqlFakeOptions, shopifyTestToken } from '../support/fakes/shopify-graphql.js';
 
 const secret = 'coupon-test-secret-0123456789abcdef';
 let fake: ShopifyGraphqlFake | undefined;
@@ -19,8 +19,16 @@ async function shopify(options: ShopifyGraphqlFakeOptions & { failingCodes?: (co
   fake = await ShopifyGraphqlFake.start(options);
   const store = installShopifyDiscounts(fake, { ...(options.failingCodes ? { failingCodes: options.failingCodes } : {}) });
   const build = () => {
-    const client = new ShopifyAdminClient({ endpoint: fake!.url, token: shopifyTestToken, patienceMs: options.patienceMs ?? 10_000, ...(options.realSleep ? {} : { sleep: noWait }) });
-    return { client, provider: new PlatformCouponProvider(new ShopifyCoupons(client, { secret, timeZone: 'Europe/Amsterdam', currency: 'EUR', sleep: noWait }), secret) };
+    const client = new ShopifyAdminClient({
+      endpoint: fake!.url,
+      token: shopifyTestToken,
+      patienceMs: options.patienceMs ?? 10_000,
+      ...(options.realSleep ? {} : { sleep: noWait }),
+    });
+    return {
+      client,
+      provider: new PlatformCouponProvider(new ShopifyCoupons(client, { secret, timeZone: 'Europe/Amsterdam', currency: 'EUR', sleep: noWait }), secret),
+    };
   };
   return { fake, store, build };
 }
@@ -70,7 +78,13 @@ describe('Shopify coupon codes', () => {
     // Assess
     const inputs = [...store.discounts.values()].map((discount) => [discount.kind, discount.input]);
     expect(inputs).toEqual([
-      ['basic', expect.objectContaining({ customerGets: { items: { all: true }, value: { discountAmount: { amount: '10.50', appliesOnEachItem: false } } }, usageLimit: 1 })],
+      [
+        'basic',
+        expect.objectContaining({
+          customerGets: { items: { all: true }, value: { discountAmount: { amount: '10.50', appliesOnEachItem: false } } },
+          usageLimit: 1,
+        }),
+      ],
       ['free_shipping', expect.objectContaining({ destination: { all: true }, usageLimit: 1, appliesOncePerCustomer: true })],
     ]);
   });
@@ -116,7 +130,18 @@ describe('Shopify coupon codes', () => {
     withFailures.prepare(requests);
     const outcomes = await Promise.allSettled(requests.map((each) => withFailures.issue(each)));
     // Assess
-    expect(outcomes.map((outcome) => outcome.status)).toEqual(['fulfilled', 'fulfilled', 'fulfilled', 'rejected', 'fulfilled', 'fulfilled', 'rejected', 'fulfilled', 'fulfilled', 'fulfilled']);
+    expect(outcomes.map((outcome) => outcome.status)).toEqual([
+      'fulfilled',
+      'fulfilled',
+      'fulfilled',
+      'rejected',
+      'fulfilled',
+      'fulfilled',
+      'rejected',
+      'fulfilled',
+      'fulfilled',
+      'fulfilled',
+    ]);
     const refused = outcomes[3] as PromiseRejectedResult;
     expect(refused.reason).toBeInstanceOf(CouponUnavailableError);
     expect((refused.reason as CouponUnavailableError).reason).toBe('shopify:INVALID');
@@ -164,7 +189,9 @@ describe('Shopify coupon codes', () => {
     const { client, provider } = build();
     await provider.issue(request(1, { expiresOn: '2026-01-10' }));
     await provider.issue(request(2, { expiresOn: '2099-01-10' }));
-    await client.request('mutation { discountCodeBasicCreate(basicCodeDiscount: $discount) { userErrors { code } } }', { discount: { title: 'Summer sale', code: 'SUMMER', endsAt: '2026-01-01T00:00:00Z' } });
+    await client.request('mutation { discountCodeBasicCreate(basicCodeDiscount: $discount) { userErrors { code } } }', {
+      discount: { title: 'Summer sale', code: 'SUMMER', endsAt: '2026-01-01T00:00:00Z' },
+    });
     // Act
     const { removed } = await new ShopifyCoupons(client, { secret, timeZone: 'UTC', currency: 'EUR' }).removeExpired('2026-02-01T00:00:00.000Z');
     // Assess

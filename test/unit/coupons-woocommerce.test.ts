@@ -2,8 +2,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { PlatformCouponProvider } from '../../lib/adapters/coupons/platform.js';
 import { WooCommerceCoupons } from '../../lib/adapters/woocommerce/coupons.js';
 import { WooCommerceClient } from '../../lib/adapters/woocommerce/rest-client.js';
-import { CouponUnavailableError, type CouponRequest } from '../../lib/ports/coupons.js';
-import { woocommerceTestKey, WooCommerceRestFake, type WooCommerceFakeOptions } from '../support/fakes/woocommerce-rest.js';
+import { type CouponRequest, CouponUnavailableError } from '../../lib/ports/coupons.js';
+import { type WooCommerceFakeOptions, WooCommerceRestFake, woocommerceTestKey } from '../support/fakes/woocommerce-rest.js';
 
 const secret = 'coupon-test-secret-0123456789abcdef';
 let fake: WooCommerceRestFake | undefined;
@@ -16,8 +16,17 @@ async function woocommerce(options: WooCommerceFakeOptions & { patienceMs?: numb
   fake = await WooCommerceRestFake.start(options);
   const sleeps: number[] = [];
   const build = () => {
-    const client = new WooCommerceClient({ base: fake!.url, credentials: woocommerceTestKey, patienceMs: options.patienceMs ?? 10_000, sleep: async (ms) => void sleeps.push(ms) });
-    return { client, coupons: new WooCommerceCoupons(client, { currency: 'EUR' }), provider: new PlatformCouponProvider(new WooCommerceCoupons(client, { currency: 'EUR' }), secret) };
+    const client = new WooCommerceClient({
+      base: fake!.url,
+      credentials: woocommerceTestKey,
+      patienceMs: options.patienceMs ?? 10_000,
+      sleep: async (ms) => void sleeps.push(ms),
+    });
+    return {
+      client,
+      coupons: new WooCommerceCoupons(client, { currency: 'EUR' }),
+      provider: new PlatformCouponProvider(new WooCommerceCoupons(client, { currency: 'EUR' }), secret),
+    };
   };
   return { fake, sleeps, build };
 }
@@ -46,7 +55,15 @@ describe('WooCommerce coupon codes', () => {
     // Assess
     expect(fake!.requests.filter((call) => call.path === '/coupons/batch')).toHaveLength(2);
     const coupon = fake!.byCode(codes[7]!);
-    expect(coupon).toMatchObject({ discount_type: 'percent', amount: '15.00', usage_limit: 1, usage_limit_per_user: 1, individual_use: true, email_restrictions: ['customer7@example.org'], date_expires: '2026-12-06T23:59:59' });
+    expect(coupon).toMatchObject({
+      discount_type: 'percent',
+      amount: '15.00',
+      usage_limit: 1,
+      usage_limit_per_user: 1,
+      individual_use: true,
+      email_restrictions: ['customer7@example.org'],
+      date_expires: '2026-12-06T23:59:59',
+    });
     expect(fake!.coupons.size).toBe(150);
   });
 
@@ -78,14 +95,19 @@ describe('WooCommerce coupon codes', () => {
   it('confirms the items that were made and refuses the ones that failed in the middle of a batch', async () => {
     // Prepare
     const requests = Array.from({ length: 6 }, (_, index) => request(index));
-    const { build } = await woocommerce({ failingCodes: (code) => code === new PlatformCouponProvider({ name: 'x', maxBatch: 1, create: async () => new Map() }, secret).codeFor(requests[2]!) });
+    const { build } = await woocommerce({
+      failingCodes: (code) => code === new PlatformCouponProvider({ name: 'x', maxBatch: 1, create: async () => new Map() }, secret).codeFor(requests[2]!),
+    });
     const { provider } = build();
     // Act
     provider.prepare(requests);
     const outcomes = await Promise.allSettled(requests.map((each) => provider.issue(each)));
     // Assess
     expect(outcomes.map((outcome) => outcome.status)).toEqual(['fulfilled', 'fulfilled', 'rejected', 'fulfilled', 'fulfilled', 'fulfilled']);
-    expect((outcomes[2] as PromiseRejectedResult).reason).toMatchObject({ name: 'CouponUnavailableError', reason: 'woocommerce:woocommerce_rest_invalid_coupon' });
+    expect((outcomes[2] as PromiseRejectedResult).reason).toMatchObject({
+      name: 'CouponUnavailableError',
+      reason: 'woocommerce:woocommerce_rest_invalid_coupon',
+    });
   });
 
   it('takes a retried night without error: codes that exist already are confirmed, not made twice', async () => {
@@ -124,7 +146,9 @@ describe('WooCommerce coupon codes', () => {
     const used = await provider.issue(request(2, { expiresOn: '2026-01-10' }));
     const current = await provider.issue(request(3, { expiresOn: '2099-01-10' }));
     fake!.byCode(used)!.usage_count = 1;
-    await client.request('POST', '/coupons/batch', { create: [{ code: 'SUMMER', amount: '5', date_expires: '2026-01-01T00:00:00', description: 'Summer sale' }] });
+    await client.request('POST', '/coupons/batch', {
+      create: [{ code: 'SUMMER', amount: '5', date_expires: '2026-01-01T00:00:00', description: 'Summer sale' }],
+    });
     // Act
     const { removed } = await coupons.removeExpired('2026-02-01T00:00:00.000Z');
     // Assess

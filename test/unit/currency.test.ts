@@ -1,11 +1,11 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import defaultCampaignConfig from '../../lib/config/default-campaign-config.json' with { type: 'json' };
 import { parseCampaignConfig } from '../../lib/config/campaign-config.js';
+import defaultCampaignConfig from '../../lib/config/default-campaign-config.json' with { type: 'json' };
 import { applyOrder, emptySummary, type Order } from '../../lib/domain/customer.js';
+import { convertMinor, inShopCurrency } from '../../lib/domain/money.js';
 import { checkCustomerTotal, shopAmountOf } from '../../lib/domain/orders/amounts.js';
 import type { IncomingOrder } from '../../lib/domain/orders/incoming-order.js';
-import { convertMinor, inShopCurrency } from '../../lib/domain/money.js';
 import { thrownBy } from '../support/webhooks.js';
 
 const zone = 'Europe/Amsterdam';
@@ -13,11 +13,30 @@ const euroShop = { currency: 'EUR' };
 const euroShopWithYen = { currency: 'EUR', exchangeRates: { JPY: '0.0061' } };
 
 function order(day: string, totalMinor: number, currency: string): Order {
-  return { orderId: `${day}-${currency}`, customerId: 'c-1', placedAt: `${day}T12:00:00.000Z`, totalMinor, currency, lineItems: [{ title: 'Beans', quantity: 1, priceMinor: totalMinor }], source: 'shopify' };
+  return {
+    orderId: `${day}-${currency}`,
+    customerId: 'c-1',
+    placedAt: `${day}T12:00:00.000Z`,
+    totalMinor,
+    currency,
+    lineItems: [{ title: 'Beans', quantity: 1, priceMinor: totalMinor }],
+    source: 'shopify',
+  };
 }
 
 function incoming(source: IncomingOrder['source'], totalMinor: number, currency: string): IncomingOrder {
-  return { source, orderId: 'o-1', placedAt: '2026-11-22T12:00:00.000Z', updatedAt: '2026-11-22T12:00:00.000Z', totalMinor, currency, lineItems: [], couponCodes: [], counts: true, customer: { email: 'ana@example.org' } };
+  return {
+    source,
+    orderId: 'o-1',
+    placedAt: '2026-11-22T12:00:00.000Z',
+    updatedAt: '2026-11-22T12:00:00.000Z',
+    totalMinor,
+    currency,
+    lineItems: [],
+    couponCodes: [],
+    counts: true,
+    customer: { email: 'ana@example.org' },
+  };
 }
 
 describe('converting money between currencies', () => {
@@ -30,9 +49,11 @@ describe('converting money between currencies', () => {
   });
 
   it('at rate "1" between two-decimal currencies changes nothing, and never loses a unit to binary floats', () => {
-    fc.assert(fc.property(fc.integer({ min: 0, max: 1e12 }), (minor) => {
-      expect(convertMinor(minor, 'USD', 'EUR', '1')).toBe(minor);
-    }));
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 1e12 }), (minor) => {
+        expect(convertMinor(minor, 'USD', 'EUR', '1')).toBe(minor);
+      }),
+    );
     fc.assert(
       fc.property(fc.integer({ min: 0, max: 1e9 }), fc.integer({ min: 1, max: 99 }), (minor, cents) => {
         // Rate 0.cc: the exact product, rounded half to even, computed here with BigInt.
@@ -59,12 +80,24 @@ describe('an order in another currency than the shop', () => {
     // Act
     const summary = [euros, yen].reduce((current, next) => applyOrder(current, next, zone, euroShop), emptySummary);
     // Assess
-    expect(summary).toMatchObject({ orderCount: 2, purchaseDays: 2, lastOrderAt: yen.placedAt, totalSpendMinor: 4000, averageOrderValueMinor: 4000, lastOrderMinor: 4000, currency: 'EUR', unpricedOrders: 1 });
+    expect(summary).toMatchObject({
+      orderCount: 2,
+      purchaseDays: 2,
+      lastOrderAt: yen.placedAt,
+      totalSpendMinor: 4000,
+      averageOrderValueMinor: 4000,
+      lastOrderMinor: 4000,
+      currency: 'EUR',
+      unpricedOrders: 1,
+    });
   });
 
   it('is converted at the config rate when there is one', () => {
     // Act
-    const summary = [order('2026-10-01', 4000, 'EUR'), order('2026-11-01', 1_000, 'JPY')].reduce((current, next) => applyOrder(current, next, zone, euroShopWithYen), emptySummary);
+    const summary = [order('2026-10-01', 4000, 'EUR'), order('2026-11-01', 1_000, 'JPY')].reduce(
+      (current, next) => applyOrder(current, next, zone, euroShopWithYen),
+      emptySummary,
+    );
     // Assess
     expect(summary).toMatchObject({ orderCount: 2, totalSpendMinor: 4610, averageOrderValueMinor: 2305, lastOrderMinor: 610, currency: 'EUR' });
     expect(summary.unpricedOrders).toBeUndefined();
@@ -106,16 +139,23 @@ describe('absurd amounts are a 400 naming the field, never a 5xx', () => {
 
   it('answers any amount in any currency with an amount, nothing, or a 400', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 0, max: Number.MAX_SAFE_INTEGER }), fc.constantFrom('EUR', 'JPY', 'KWD', 'USD'), fc.constantFrom('0.0061', '163.9344', '999999999.999999999999', '0.000000000001'), (minor, currency, rate) => {
-        try {
-          const amount = shopAmountOf(incoming('generic', minor, currency), { currency: 'EUR', exchangeRates: { JPY: rate, KWD: rate, USD: rate } });
-          if (amount !== undefined) expect(Number.isSafeInteger(amount)).toBe(true);
-        } catch (error) {
-          expect(thrownBy(() => {
-            throw error;
-          }).status).toBe(400);
-        }
-      }),
+      fc.property(
+        fc.integer({ min: 0, max: Number.MAX_SAFE_INTEGER }),
+        fc.constantFrom('EUR', 'JPY', 'KWD', 'USD'),
+        fc.constantFrom('0.0061', '163.9344', '999999999.999999999999', '0.000000000001'),
+        (minor, currency, rate) => {
+          try {
+            const amount = shopAmountOf(incoming('generic', minor, currency), { currency: 'EUR', exchangeRates: { JPY: rate, KWD: rate, USD: rate } });
+            if (amount !== undefined) expect(Number.isSafeInteger(amount)).toBe(true);
+          } catch (error) {
+            expect(
+              thrownBy(() => {
+                throw error;
+              }).status,
+            ).toBe(400);
+          }
+        },
+      ),
     );
   });
 });

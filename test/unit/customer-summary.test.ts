@@ -19,7 +19,14 @@ describe('the purchase summary', () => {
     // Act
     const summary = orders.reduce((current, next) => applyOrder(current, next, zone), emptySummary);
     // Assess
-    expect(summary).toMatchObject({ orderCount: 3, purchaseDays: 2, totalSpendMinor: 3000, averageOrderValueMinor: 1000, typicalGapDays: 30, firstRepeatGapDays: 30 });
+    expect(summary).toMatchObject({
+      orderCount: 3,
+      purchaseDays: 2,
+      totalSpendMinor: 3000,
+      averageOrderValueMinor: 1000,
+      typicalGapDays: 30,
+      firstRepeatGapDays: 30,
+    });
   });
 
   it('gives the same summary whatever order the orders arrive in', () => {

@@ -3,8 +3,8 @@ import { assignArm } from '../../lib/domain/assignment.js';
 import { classify } from '../../lib/domain/classification.js';
 import type { Customer } from '../../lib/domain/customer.js';
 import { addDays, instantAt } from '../../lib/domain/dates.js';
-import { decide, type Decision } from '../../lib/domain/decisions.js';
-import { customerFrom, shopTimeZone, testConfig, type CustomerSpec, type RawConfig } from '../support/customers.js';
+import { type Decision, decide } from '../../lib/domain/decisions.js';
+import { type CustomerSpec, customerFrom, type RawConfig, shopTimeZone, testConfig } from '../support/customers.js';
 
 const asOf = '2026-11-22';
 const pace = { secondOrderGapDays: 40, measuredOn: 100 };
@@ -31,7 +31,13 @@ describe('deciding whom to email', () => {
     // Act
     const decision = decisionFor({ orderDays: lostOrders });
     // Assess
-    expect(decision).toMatchObject({ kind: 'send', campaign: { id: 'lost-winback' }, episode: '2026-05-01', step: 0, journey: { nextStep: 1, startedOn: asOf } });
+    expect(decision).toMatchObject({
+      kind: 'send',
+      campaign: { id: 'lost-winback' },
+      episode: '2026-05-01',
+      step: 0,
+      journey: { nextStep: 1, startedOn: asOf },
+    });
   });
 
   it.each([
@@ -110,17 +116,22 @@ describe('sequences', () => {
   it('keeps a customer out of a campaign they left during the cooldown', () => {
     // Prepare: left the lost campaign 30 days ago after an earlier lapse
     const customer = customerFrom({ name: 'Cy', orderDays: lostOrders }).customer;
-    const left = { ...customer, campaignExits: { 'lost-winback': addDays(asOf, -30) + 'T09:00:00.000Z' } };
+    const left = { ...customer, campaignExits: { 'lost-winback': `${addDays(asOf, -30)}T09:00:00.000Z` } };
     // Act / Assess
     expect(decideFor(left)).toMatchObject({ kind: 'skip', reason: 'cooldown', campaignId: 'lost-winback' });
-    expect(decideFor(left, testConfig((raw) => (raw.guardrails.cooldownDays = 20))).kind).toBe('send');
+    expect(
+      decideFor(
+        left,
+        testConfig((raw) => (raw.guardrails.cooldownDays = 20)),
+      ).kind,
+    ).toBe('send');
   });
 
   it('holds to the frequency cap across campaigns', () => {
     // Prepare: two emails from another campaign in the last week
     const customer = customerFrom({ name: 'Fi', orderDays: lostOrders }).customer;
-    const busy = { ...customer, recentEmails: [addDays(asOf, -5) + 'T09:00:00.000Z', addDays(asOf, -2) + 'T09:00:00.000Z'] };
-    const earlier = { ...customer, recentEmails: [addDays(asOf, -9) + 'T09:00:00.000Z', addDays(asOf, -8) + 'T09:00:00.000Z'] };
+    const busy = { ...customer, recentEmails: [`${addDays(asOf, -5)}T09:00:00.000Z`, `${addDays(asOf, -2)}T09:00:00.000Z`] };
+    const earlier = { ...customer, recentEmails: [`${addDays(asOf, -9)}T09:00:00.000Z`, `${addDays(asOf, -8)}T09:00:00.000Z`] };
     // Act / Assess
     expect(decideFor(busy)).toMatchObject({ kind: 'skip', reason: 'frequency_cap' });
     expect(decideFor(earlier).kind).toBe('send');
@@ -143,7 +154,12 @@ describe('experiments', () => {
     // Assess: within 4 standard deviations of each expected share
     const share = (predicate: (arm: (typeof arms)[number]) => boolean) => arms.filter(predicate).length / n;
     const within = (observed: number, expected: number, of = n) => Math.abs(observed - expected) < 4 * Math.sqrt((expected * (1 - expected)) / of);
-    expect(within(share((arm) => arm.arm === 'holdout'), 0.1)).toBe(true);
+    expect(
+      within(
+        share((arm) => arm.arm === 'holdout'),
+        0.1,
+      ),
+    ).toBe(true);
     const treated = arms.filter((arm) => arm.arm === 'treatment');
     const control = treated.filter((arm) => arm.arm === 'treatment' && arm.variant.id === 'control').length / treated.length;
     expect(within(control, 0.75, treated.length)).toBe(true);

@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { evaluateGuard, guardVerdict, guardWindow, measureDeliverability, type DeliverabilitySettings, type PauseRecord } from '../../lib/domain/deliverability.js';
+import {
+  type DeliverabilitySettings,
+  evaluateGuard,
+  guardVerdict,
+  guardWindow,
+  measureDeliverability,
+  type PauseRecord,
+} from '../../lib/domain/deliverability.js';
 import type { SendRecord } from '../../lib/domain/sends.js';
 import { testConfig } from '../support/customers.js';
 
@@ -100,7 +107,15 @@ describe('the deliverability guard', () => {
   it('keeps a pause in force without writing it again, and starts a resumed campaign’s window at its resume', () => {
     // Prepare
     const bad = sends(300, { complained: 3 });
-    const paused: PauseRecord = { scope: { kind: 'campaign', campaignId: 'lost-winback' }, state: 'paused', reasons: ['complaint_rate'], reason: 'x', rates: rates(bad), thresholds: settings, at: '2026-10-14T02:00:00.000Z' };
+    const paused: PauseRecord = {
+      scope: { kind: 'campaign', campaignId: 'lost-winback' },
+      state: 'paused',
+      reasons: ['complaint_rate'],
+      reason: 'x',
+      rates: rates(bad),
+      thresholds: settings,
+      at: '2026-10-14T02:00:00.000Z',
+    };
     const resumed: PauseRecord = { ...paused, state: 'resumed', resumedAt: '2026-10-14T12:00:00.000Z', resumedBy: 'ana' };
     const input = { sends: bad, settings, campaignIds: ['lost-winback'], lastNight, at: now };
     // Act

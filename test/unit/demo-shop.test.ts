@@ -1,6 +1,6 @@
-import { describe, it, expect } from 'vitest';
-import { generateDemoShop, type DemoCustomer, type DemoShopOptions } from '../../lib/domain/demo-shop.js';
+import { describe, expect, it } from 'vitest';
 import { addDays, calendarDateIn, daysBetween } from '../../lib/domain/dates.js';
+import { type DemoCustomer, type DemoShopOptions, generateDemoShop } from '../../lib/domain/demo-shop.js';
 
 const shopTimeZone = 'Europe/Amsterdam';
 const endDate = '2026-11-22';
@@ -50,8 +50,8 @@ describe('generateDemoShop', () => {
     const [withDefaultSeed] = [...generateDemoShop({ ...baseOptions, customers: 1 })];
     const [withOtherSeed] = [...generateDemoShop({ ...baseOptions, customers: 1, seed: 1 })];
     // Assess
-    expect(withOtherSeed?.customer.firstName + ' ' + withOtherSeed?.customer.lastName).not.toBe(
-      withDefaultSeed?.customer.firstName + ' ' + withDefaultSeed?.customer.lastName,
+    expect(`${withOtherSeed?.customer.firstName} ${withOtherSeed?.customer.lastName}`).not.toBe(
+      `${withDefaultSeed?.customer.firstName} ${withDefaultSeed?.customer.lastName}`,
     );
   });
 
@@ -107,7 +107,7 @@ describe('generateDemoShop', () => {
     expect(customers.filter(({ bounced, customer }) => bounced && customer.email === undefined)).toEqual([]);
   });
 
-  it('uses digit-string ids above 2^53 for customers (namespaced as Shopify\'s) and orders, never twice', () => {
+  it("uses digit-string ids above 2^53 for customers (namespaced as Shopify's) and orders, never twice", () => {
     // Act
     const customers = twoThousandCustomers();
     // Assess

@@ -9,7 +9,12 @@ const root = fileURLToPath(new URL('../..', import.meta.url));
 function guidePages(): string[] {
   const docs = join(root, 'docs');
   const pages = ['README.md', 'CONTRIBUTING.md', 'CHANGELOG.md'].map((name) => join(root, name)).filter((path) => existsSync(path));
-  if (existsSync(docs)) pages.push(...readdirSync(docs).filter((name) => name.endsWith('.md')).map((name) => join(docs, name)));
+  if (existsSync(docs))
+    pages.push(
+      ...readdirSync(docs)
+        .filter((name) => name.endsWith('.md'))
+        .map((name) => join(docs, name)),
+    );
   return pages;
 }
 
@@ -81,7 +86,16 @@ function brokenLinks(page: string): string[] {
 describe('the user guide links', () => {
   it('slugs headings as GitHub does', () => {
     // Prepare
-    const markdown = ['# What `npm start` does', '## Attribution and "won back"', '## `npm run bench:dynamo`', '## Sequences', '## Sequences', '```', '# not a heading', '```'].join('\n');
+    const markdown = [
+      '# What `npm start` does',
+      '## Attribution and "won back"',
+      '## `npm run bench:dynamo`',
+      '## Sequences',
+      '## Sequences',
+      '```',
+      '# not a heading',
+      '```',
+    ].join('\n');
     // Act
     const anchors = headingAnchors(markdown);
     // Assess
@@ -90,7 +104,14 @@ describe('the user guide links', () => {
 
   it('finds relative links outside code and leaves out web and mail links', () => {
     // Prepare
-    const markdown = ['See [the docs](docs/cli.md#exit-codes), [us](https://example.org) and [mail](mailto:a@example.org).', '`[not](a-link.md)`', '```', '[nor](this.md)', '```', '[top](#top)'].join('\n');
+    const markdown = [
+      'See [the docs](docs/cli.md#exit-codes), [us](https://example.org) and [mail](mailto:a@example.org).',
+      '`[not](a-link.md)`',
+      '```',
+      '[nor](this.md)',
+      '```',
+      '[top](#top)',
+    ].join('\n');
     // Act
     const links = relativeLinks(markdown);
     // Assess

@@ -53,7 +53,12 @@ describe('the shipped email design', () => {
     // Prepare
     const config = parseCampaignConfig(defaultCampaignConfig);
     const campaign = config.campaigns[0]!;
-    const variables = { ...sampleVariables(campaign, config.shop), recommendations: [], links: { shop: '', cta: '' }, feedback: { question: 'Q?', answers: [] } };
+    const variables = {
+      ...sampleVariables(campaign, config.shop),
+      recommendations: [],
+      links: { shop: '', cta: '' },
+      feedback: { question: 'Q?', answers: [] },
+    };
     // Act
     const email = renderEmail(campaign.steps[0]!.content, variables);
     // Assess
@@ -66,7 +71,9 @@ describe('the shipped email design', () => {
 
 describe('links into the shop', () => {
   it('tags the home page with UTM source, medium, campaign and content', () => {
-    expect(withUtm('https://shop.example/', utm)).toBe('https://shop.example/?utm_source=winback&utm_medium=email&utm_campaign=lost-winback&utm_content=step-1-control');
+    expect(withUtm('https://shop.example/', utm)).toBe(
+      'https://shop.example/?utm_source=winback&utm_medium=email&utm_campaign=lost-winback&utm_content=step-1-control',
+    );
   });
 
   it("applies the code through Shopify's /discount link and redirects to the tagged home page", () => {
@@ -105,7 +112,7 @@ describe('links into the shop', () => {
   });
 });
 
-describe('recommendations from the shop\'s orders', () => {
+describe("recommendations from the shop's orders", () => {
   const asOf = new Date('2026-12-01T00:00:00Z');
   const line = (title: string, priceMinor = 1000) => ({ title, sku: title.toUpperCase().replace(/\W/g, ''), priceMinor });
 
@@ -136,7 +143,9 @@ describe('recommendations from the shop\'s orders', () => {
   it('never throws on odd lines, and never recommends more than asked', () => {
     fc.assert(
       fc.property(
-        fc.array(fc.array(fc.record({ title: fc.string(), priceMinor: fc.integer(), sku: fc.option(fc.string(), { nil: undefined }) }), { maxLength: 6 }), { maxLength: 30 }),
+        fc.array(fc.array(fc.record({ title: fc.string(), priceMinor: fc.integer(), sku: fc.option(fc.string(), { nil: undefined }) }), { maxLength: 6 }), {
+          maxLength: 30,
+        }),
         fc.integer({ min: 0, max: 5 }),
         (orders, count) => {
           const builder = new ProductStatsBuilder(asOf);

@@ -77,15 +77,21 @@ describe('which profile an order belongs to', () => {
 
   it('goes to the platform customer when the address is theirs, now or before', () => {
     expect(profileForOrder({ keyed: { customerId: 'shopify:1', profile: profile('ana@example.org') }, emailHash: ana })).toBe('shopify:1');
-    expect(profileForOrder({ keyed: { customerId: 'shopify:1', profile: profile('new@example.org', [ana]) }, emailHash: ana, emailOwner: 'shopify:1' })).toBe('shopify:1');
+    expect(profileForOrder({ keyed: { customerId: 'shopify:1', profile: profile('new@example.org', [ana]) }, emailHash: ana, emailOwner: 'shopify:1' })).toBe(
+      'shopify:1',
+    );
     expect(profileForOrder({ keyed: { customerId: 'shopify:1', profile: profile('ana@example.org') } })).toBe('shopify:1');
   });
 
-  it('never goes to a profile whose address is another person\'s', () => {
+  it("never goes to a profile whose address is another person's", () => {
     fc.assert(
       fc.property(fc.emailAddress(), fc.emailAddress(), fc.option(fc.string({ minLength: 1 }), { nil: undefined }), (own, other, owner) => {
         fc.pre(normalizeEmail(own) !== normalizeEmail(other));
-        const chosen = profileForOrder({ keyed: { customerId: 'shopify:1', profile: profile(normalizeEmail(own)) }, emailHash: hashEmail(other), ...(owner ? { emailOwner: owner } : {}) });
+        const chosen = profileForOrder({
+          keyed: { customerId: 'shopify:1', profile: profile(normalizeEmail(own)) },
+          emailHash: hashEmail(other),
+          ...(owner ? { emailOwner: owner } : {}),
+        });
         if (owner === 'shopify:1') return; // the address already points here: it was the profile's before
         expect(chosen).not.toBe('shopify:1');
         expect(chosen).toBe(owner ?? guestCustomerKey(hashEmail(other)));

@@ -30,16 +30,30 @@ const order = (id: number, email: string | null) => ({
   email,
   discountCodes: [],
   totalPriceSet: { shopMoney: { amount: '20.00', currencyCode: 'EUR' } },
-  customer: email ? { id: `gid://shopify/Customer/${id + 1000}`, email, emailMarketingConsent: { marketingState: 'SUBSCRIBED', consentUpdatedAt: '2025-01-01T00:00:00Z' } } : null,
+  customer: email
+    ? { id: `gid://shopify/Customer/${id + 1000}`, email, emailMarketingConsent: { marketingState: 'SUBSCRIBED', consentUpdatedAt: '2025-01-01T00:00:00Z' } }
+    : null,
 });
-const lineItem = (id: number, parent: number) => ({ id: `gid://shopify/LineItem/${id}`, title: `Item ${id}`, quantity: 1, sku: null, originalUnitPriceSet: { shopMoney: { amount: '10.00' } }, __parentId: `gid://shopify/Order/${parent}` });
-const jsonl = [order(1, 'a@example.org'), lineItem(11, 1), lineItem(12, 1), order(2, 'b@example.org'), lineItem(21, 2), order(3, null)].map((line) => JSON.stringify(line)).join('\n');
+const lineItem = (id: number, parent: number) => ({
+  id: `gid://shopify/LineItem/${id}`,
+  title: `Item ${id}`,
+  quantity: 1,
+  sku: null,
+  originalUnitPriceSet: { shopMoney: { amount: '10.00' } },
+  __parentId: `gid://shopify/Order/${parent}`,
+});
+const jsonl = [order(1, 'a@example.org'), lineItem(11, 1), lineItem(12, 1), order(2, 'b@example.org'), lineItem(21, 2), order(3, null)]
+  .map((line) => JSON.stringify(line))
+  .join('\n');
 
 async function shopify(options: { bucket?: { maximumAvailable: number; restoreRate: number }; bulk?: Parameters<typeof addBulkOperations>[1] } = {}) {
   let clock = 0;
   const fake = await ShopifyGraphqlFake.start({ now: () => clock, ...(options.bucket ? { bucket: options.bucket } : {}) });
   const bulk = await addBulkOperations(fake, options.bulk ?? { jsonl, pollsWhileRunning: 2 });
-  cleanups.push(() => fake.close(), () => bulk.close());
+  cleanups.push(
+    () => fake.close(),
+    () => bulk.close(),
+  );
   const slept: number[] = [];
   // The fake's bucket refills on its own clock; waiting moves that clock on instead of the test's wall time.
   const sleep = async (ms: number) => {
@@ -58,7 +72,13 @@ describe('the Shopify bulk-operation importer, against a fake of the GraphQL Adm
     const records = await all(shopifyBulkOrders(client(), { receivedAt, sleep }));
     // Assess
     expect(records.map((record) => record.kind)).toEqual(['order', 'order', 'skipped']);
-    expect(records[0]).toMatchObject({ order: { orderId: '1', customer: { platformCustomerId: '1001', email: 'a@example.org', consent: { state: 'subscribed' } }, lineItems: [{ title: 'Item 11' }, { title: 'Item 12' }] } });
+    expect(records[0]).toMatchObject({
+      order: {
+        orderId: '1',
+        customer: { platformCustomerId: '1001', email: 'a@example.org', consent: { state: 'subscribed' } },
+        lineItems: [{ title: 'Item 11' }, { title: 'Item 12' }],
+      },
+    });
     expect(fake.callsTo('bulkOperationRunQuery')).toHaveLength(1);
     expect(fake.callsTo('node').length).toBeGreaterThanOrEqual(2);
   });
@@ -96,13 +116,23 @@ describe('the Shopify bulk-operation importer, against a fake of the GraphQL Adm
 });
 
 describe('the WooCommerce REST importer, against a fake of /wp-json/wc/v3/orders', () => {
-  const wooOrder = (id: number) => ({ id, status: 'completed', currency: 'EUR', date_created_gmt: '2025-09-01T10:10:00', total: '5.00', customer_id: id % 3, billing: { email: `c${id % 7}@example.org` }, line_items: [] });
+  const wooOrder = (id: number) => ({
+    id,
+    status: 'completed',
+    currency: 'EUR',
+    date_created_gmt: '2025-09-01T10:10:00',
+    total: '5.00',
+    customer_id: id % 3,
+    billing: { email: `c${id % 7}@example.org` },
+    line_items: [],
+  });
 
   async function woo(count: number) {
     const fake = await WooCommerceOrdersFake.start(Array.from({ length: count }, (_, index) => wooOrder(index + 1)));
     cleanups.push(() => fake.close());
     const slept: number[] = [];
-    const client = (credentials = wooTestCredentials) => new WooCommerceClient({ base: `${fake.base}/wp-json/wc/v3`, credentials, sleep: async (ms) => void slept.push(ms) });
+    const client = (credentials = wooTestCredentials) =>
+      new WooCommerceClient({ base: `${fake.base}/wp-json/wc/v3`, credentials, sleep: async (ms) => void slept.push(ms) });
     return { fake, client, slept };
   }
 
@@ -114,7 +144,11 @@ describe('the WooCommerce REST importer, against a fake of /wp-json/wc/v3/orders
     // Assess
     expect(records).toHaveLength(250);
     expect(records.every((record) => record.kind === 'order')).toBe(true);
-    expect(fake.requests.map((request) => [request.page, request.perPage])).toEqual([[1, 100], [2, 100], [3, 100]]);
+    expect(fake.requests.map((request) => [request.page, request.perPage])).toEqual([
+      [1, 100],
+      [2, 100],
+      [3, 100],
+    ]);
   });
 
   it('waits out a 429 for as long as Retry-After says, and a 500, then goes on', async () => {
@@ -133,7 +167,9 @@ describe('the WooCommerce REST importer, against a fake of /wp-json/wc/v3/orders
     // Prepare
     const { client } = await woo(3);
     // Act
-    const refused = await all(wooCommerceApiOrders(client({ consumerKey: 'ck_wrong', consumerSecret: 'cs_wrong' }), { receivedAt })).catch((error: Error) => error);
+    const refused = await all(wooCommerceApiOrders(client({ consumerKey: 'ck_wrong', consumerSecret: 'cs_wrong' }), { receivedAt })).catch(
+      (error: Error) => error,
+    );
     // Assess
     expect(refused).toMatchObject({ message: expect.stringMatching(/refused the API key/) });
   });

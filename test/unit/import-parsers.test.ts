@@ -1,7 +1,7 @@
-import fc from 'fast-check';
 import { createReadStream } from 'node:fs';
 import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { bulkOrderRecords } from '../../lib/adapters/shopify/bulk-orders.js';
 import { exportTimeAt } from '../../lib/import/fields.js';
@@ -36,7 +36,13 @@ describe('the Shopify orders export', () => {
       totalMinor: 5490,
       currency: 'EUR',
       counts: true,
-      customer: { email: 'ana.lopes@example.org', firstName: 'Ana', lastName: 'Lopes', country: 'PT', consent: { state: 'subscribed', updatedAt: '2026-01-19T08:00:00.000Z' } },
+      customer: {
+        email: 'ana.lopes@example.org',
+        firstName: 'Ana',
+        lastName: 'Lopes',
+        country: 'PT',
+        consent: { state: 'subscribed', updatedAt: '2026-01-19T08:00:00.000Z' },
+      },
     });
     expect(first.lineItems).toEqual([
       { title: 'Espresso beans 1 kg', quantity: 2, priceMinor: 2495, sku: 'BEAN-1KG' },
@@ -50,7 +56,13 @@ describe('the Shopify orders export', () => {
     const read = orders(await all(readShopifyOrders(createReadStream(fixture('shopify-orders.csv')), options)));
     // Assess
     expect(Object.fromEntries(read.map((order) => [order.orderId.slice(-3), order.notCountedBecause ?? 'counts']))).toEqual({
-      '497': 'counts', '498': 'counts', '499': 'test', '500': 'counts', '501': 'cancelled', '502': 'refunded', '505': 'counts',
+      '497': 'counts',
+      '498': 'counts',
+      '499': 'test',
+      '500': 'counts',
+      '501': 'cancelled',
+      '502': 'refunded',
+      '505': 'counts',
     });
   });
 
@@ -58,8 +70,12 @@ describe('the Shopify orders export', () => {
     // Act
     const records = await all(readShopifyOrders(createReadStream(fixture('shopify-orders.csv')), options));
     // Assess
-    expect(records.filter((record) => record.kind === 'skipped')).toEqual([{ kind: 'skipped', line: 9, rows: 1, reason: 'no email (phone or point-of-sale order)' }]);
-    expect(records.filter((record) => record.kind === 'invalid')).toEqual([{ kind: 'invalid', line: 10, rows: 1, field: 'Total', problem: expect.stringContaining('12,50') }]);
+    expect(records.filter((record) => record.kind === 'skipped')).toEqual([
+      { kind: 'skipped', line: 9, rows: 1, reason: 'no email (phone or point-of-sale order)' },
+    ]);
+    expect(records.filter((record) => record.kind === 'invalid')).toEqual([
+      { kind: 'invalid', line: 10, rows: 1, field: 'Total', problem: expect.stringContaining('12,50') },
+    ]);
   });
 
   it('reads Shopify export times with their offset, and refuses impossible ones', () => {
@@ -78,21 +94,51 @@ describe('the other formats', () => {
     const current = await all(readShopifyCustomers(createReadStream(fixture('shopify-customers.csv')), options));
     const old = await all(readShopifyCustomers(text(older), options));
     // Assess
-    expect(current[0]).toMatchObject({ kind: 'customer', line: 2, customer: { platformCustomerId: '700002', email: 'ana.lopes@example.org', country: 'PT', consent: { state: 'subscribed' } } });
+    expect(current[0]).toMatchObject({
+      kind: 'customer',
+      line: 2,
+      customer: { platformCustomerId: '700002', email: 'ana.lopes@example.org', country: 'PT', consent: { state: 'subscribed' } },
+    });
     expect(current.map((record) => record.kind)).toEqual(['customer', 'customer', 'skipped', 'invalid']);
-    expect(old).toEqual([{ kind: 'customer', line: 2, rows: 1, source: 'shopify', customer: { email: 'mia@example.org', firstName: 'Mia', lastName: 'Ode', country: 'DK', consent: { state: 'not_subscribed', updatedAt: '2026-01-19T08:00:00.000Z' } } }]);
+    expect(old).toEqual([
+      {
+        kind: 'customer',
+        line: 2,
+        rows: 1,
+        source: 'shopify',
+        customer: {
+          email: 'mia@example.org',
+          firstName: 'Mia',
+          lastName: 'Ode',
+          country: 'DK',
+          consent: { state: 'not_subscribed', updatedAt: '2026-01-19T08:00:00.000Z' },
+        },
+      },
+    ]);
   });
 
   it('reads WooCommerce orders saved as a JSON array or as one order per line alike', async () => {
     // Prepare
-    const order = { id: 9007199254740993, status: 'completed', currency: 'EUR', date_created_gmt: '2025-09-01T10:10:00', total: '5.00', customer_id: 0, billing: { email: 'x@example.org' }, line_items: [] };
+    const order = {
+      id: 9007199254740993,
+      status: 'completed',
+      currency: 'EUR',
+      date_created_gmt: '2025-09-01T10:10:00',
+      total: '5.00',
+      customer_id: 0,
+      billing: { email: 'x@example.org' },
+      line_items: [],
+    };
     const line = JSON.stringify(order).replace('9007199254740992', '9007199254740993');
     // Act
     const array = await all(readWooCommerceOrders(text(`[${line},\n${line}]`), options));
     const lines = await all(readWooCommerceOrders(text(`${line}\n${line}\n`), options));
     // Assess
     expect(orders(array).map((o) => o.orderId)).toEqual(['9007199254740993', '9007199254740993']);
-    expect(lines.map((record) => [record.kind, record.line])).toEqual([['order', 1], ['order', 2]]);
+    expect(lines.map((record) => [record.kind, record.line])).toEqual([
+      ['order', 1],
+      ['order', 2],
+    ]);
   });
 
   it('gives the plain CSV an identity of its own when it has no order id, so a re-import finds the same orders', async () => {
@@ -102,29 +148,94 @@ describe('the other formats', () => {
     // Assess
     expect(first.map((order) => order.orderId)).toEqual(second.map((order) => order.orderId));
     expect(new Set(first.map((order) => order.orderId)).size).toBe(3);
-    expect(first[0]).toMatchObject({ source: 'generic', placedAt: '2025-01-15T12:00:00.000Z', totalMinor: 2000, customer: { platformCustomerId: 'c-1', consent: { state: 'subscribed' } } });
+    expect(first[0]).toMatchObject({
+      source: 'generic',
+      placedAt: '2025-01-15T12:00:00.000Z',
+      totalMinor: 2000,
+      customer: { platformCustomerId: 'c-1', consent: { state: 'subscribed' } },
+    });
   });
 
-  it('rebuilds a bulk operation\'s orders from their line items by __parentId', async () => {
+  it("rebuilds a bulk operation's orders from their line items by __parentId", async () => {
     // Prepare
     const jsonl = [
-      { id: 'gid://shopify/Order/5624365672583728497', createdAt: '2025-03-02T09:14:31Z', displayFinancialStatus: 'PAID', test: false, email: 'ana@example.org', discountCodes: ['WB-1'], totalPriceSet: { shopMoney: { amount: '54.90', currencyCode: 'EUR' } }, customer: { id: 'gid://shopify/Customer/700002', email: 'Ana@example.org', emailMarketingConsent: { marketingState: 'SUBSCRIBED', consentUpdatedAt: '2025-01-01T00:00:00Z' } } },
-      { id: 'gid://shopify/LineItem/1', title: 'Beans', quantity: 2, originalUnitPriceSet: { shopMoney: { amount: '24.95' } }, __parentId: 'gid://shopify/Order/5624365672583728497' },
-      { id: 'gid://shopify/Order/2', createdAt: '2025-03-03T09:00:00Z', displayFinancialStatus: 'REFUNDED', email: null, totalPriceSet: { shopMoney: { amount: '5.00', currencyCode: 'EUR' } }, customer: null },
+      {
+        id: 'gid://shopify/Order/5624365672583728497',
+        createdAt: '2025-03-02T09:14:31Z',
+        displayFinancialStatus: 'PAID',
+        test: false,
+        email: 'ana@example.org',
+        discountCodes: ['WB-1'],
+        totalPriceSet: { shopMoney: { amount: '54.90', currencyCode: 'EUR' } },
+        customer: {
+          id: 'gid://shopify/Customer/700002',
+          email: 'Ana@example.org',
+          emailMarketingConsent: { marketingState: 'SUBSCRIBED', consentUpdatedAt: '2025-01-01T00:00:00Z' },
+        },
+      },
+      {
+        id: 'gid://shopify/LineItem/1',
+        title: 'Beans',
+        quantity: 2,
+        originalUnitPriceSet: { shopMoney: { amount: '24.95' } },
+        __parentId: 'gid://shopify/Order/5624365672583728497',
+      },
+      {
+        id: 'gid://shopify/Order/2',
+        createdAt: '2025-03-03T09:00:00Z',
+        displayFinancialStatus: 'REFUNDED',
+        email: null,
+        totalPriceSet: { shopMoney: { amount: '5.00', currencyCode: 'EUR' } },
+        customer: null,
+      },
       { id: 'gid://shopify/LineItem/9', title: 'Stray', quantity: 1, __parentId: 'gid://shopify/Order/5624365672583728497' },
-    ].map((line) => JSON.stringify(line)).join('\n');
+    ]
+      .map((line) => JSON.stringify(line))
+      .join('\n');
     // Act
     const records = await all(bulkOrderRecords(text(jsonl), options.receivedAt));
     // Assess
-    expect(records[0]).toMatchObject({ kind: 'order', line: 1, rows: 2, order: { orderId: '5624365672583728497', totalMinor: 5490, couponCodes: ['WB-1'], lineItems: [{ title: 'Beans', quantity: 2, priceMinor: 2495 }], customer: { platformCustomerId: '700002', email: 'ana@example.org', consent: { state: 'subscribed', updatedAt: '2025-01-01T00:00:00.000Z' } } } });
+    expect(records[0]).toMatchObject({
+      kind: 'order',
+      line: 1,
+      rows: 2,
+      order: {
+        orderId: '5624365672583728497',
+        totalMinor: 5490,
+        couponCodes: ['WB-1'],
+        lineItems: [{ title: 'Beans', quantity: 2, priceMinor: 2495 }],
+        customer: { platformCustomerId: '700002', email: 'ana@example.org', consent: { state: 'subscribed', updatedAt: '2025-01-01T00:00:00.000Z' } },
+      },
+    });
     expect(records.slice(1).map((record) => record.kind)).toEqual(['invalid', 'skipped']);
   });
 });
 
 /** Whatever the bytes, a parser yields records: it never throws, and every bad record names a line and a field. */
 describe('no input makes a parser throw', () => {
-  const shopifyHeader = 'Name,Email,Financial Status,Paid at,Accepts Marketing,Currency,Total,Created at,Lineitem quantity,Lineitem name,Lineitem price,Cancelled at,Refunded Amount,Id\n';
-  const csvCell = fc.oneof(fc.string({ maxLength: 12 }), fc.constantFrom('', '#1001', 'a@example.org', 'paid', 'refunded', '12.50', '-1', '1e9', 'EUR', 'eur', '2025-10-07 09:50:26 +0200', '2025-02-30 10:00:00 +0000', '"', '\n', '5624365672583728497', 'yes'));
+  const shopifyHeader =
+    'Name,Email,Financial Status,Paid at,Accepts Marketing,Currency,Total,Created at,Lineitem quantity,Lineitem name,Lineitem price,Cancelled at,Refunded Amount,Id\n';
+  const csvCell = fc.oneof(
+    fc.string({ maxLength: 12 }),
+    fc.constantFrom(
+      '',
+      '#1001',
+      'a@example.org',
+      'paid',
+      'refunded',
+      '12.50',
+      '-1',
+      '1e9',
+      'EUR',
+      'eur',
+      '2025-10-07 09:50:26 +0200',
+      '2025-02-30 10:00:00 +0000',
+      '"',
+      '\n',
+      '5624365672583728497',
+      'yes',
+    ),
+  );
   const csvText = (header: string) =>
     fc
       .array(fc.array(fc.tuple(csvCell, fc.boolean()), { maxLength: 15 }), { maxLength: 8 })
@@ -148,7 +259,11 @@ describe('no input makes a parser throw', () => {
   });
 
   it('holds for WooCommerce JSON and Shopify bulk JSONL', async () => {
-    const jsonish = fc.oneof(fc.json(), fc.string(), fc.jsonValue().map((value) => JSON.stringify([value, { id: 1, status: 'completed', total: value }])));
+    const jsonish = fc.oneof(
+      fc.json(),
+      fc.string(),
+      fc.jsonValue().map((value) => JSON.stringify([value, { id: 1, status: 'completed', total: value }])),
+    );
     await fc.assert(
       fc.asyncProperty(jsonish, async (body) => {
         check(await all(readWooCommerceOrders(text(body), options)));

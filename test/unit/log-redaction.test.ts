@@ -79,12 +79,18 @@ describe('what the logger prints', () => {
     const local = fc.stringMatching(/^[a-z0-9][a-z0-9._+-]{0,20}$/);
     const label = fc.stringMatching(/^[a-z0-9]{1,12}$/);
     fc.assert(
-      fc.property(local, label, fc.constantFrom('org', 'com', 'co.uk', 'de'), fc.string().filter((text) => !/[@%]/.test(text)), (name, host, tld, around) => {
-        const email = `${name}@${host}.${tld}`;
-        const masked = redactText(`${around} ${email} ${around}`);
-        expect(masked).not.toContain(`${name}@`);
-        expect(masked).toContain(emailForLogs(email));
-      }),
+      fc.property(
+        local,
+        label,
+        fc.constantFrom('org', 'com', 'co.uk', 'de'),
+        fc.string().filter((text) => !/[@%]/.test(text)),
+        (name, host, tld, around) => {
+          const email = `${name}@${host}.${tld}`;
+          const masked = redactText(`${around} ${email} ${around}`);
+          expect(masked).not.toContain(`${name}@`);
+          expect(masked).toContain(emailForLogs(email));
+        },
+      ),
     );
   });
 });

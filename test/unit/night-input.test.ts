@@ -1,5 +1,5 @@
-import fc from 'fast-check';
 import { readdirSync, readFileSync } from 'node:fs';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { nightInputSchema, reportInputSchema } from '../../lib/lambda/night-inputs.js';
 
@@ -24,7 +24,7 @@ describe('the nightly coordinator input (EventBridge Scheduler target Input)', (
   });
 });
 
-describe('the report builder input (the state machine\'s FinishNight output)', () => {
+describe("the report builder input (the state machine's FinishNight output)", () => {
   const stepFunctions = new URL('../fixtures/stepfunctions/', import.meta.url);
   const read = (name: string): unknown => JSON.parse(readFileSync(new URL(name, stepFunctions), 'utf8'));
 

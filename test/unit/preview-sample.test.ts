@@ -4,7 +4,15 @@ import { estimateFromSample, previewSegmentsFor, type SampledCounts } from '../.
 import { segmentsFor } from '../../lib/usecases/run-night.js';
 
 /** A sample's counts: two campaigns, one with two variants, and a few skip reasons. */
-function sampleOf(counts: { nudge: number; nudgeB: number; winback: number; heldOut: number; capped: number; active: number; unsubscribed: number }): SampledCounts {
+function sampleOf(counts: {
+  nudge: number;
+  nudgeB: number;
+  winback: number;
+  heldOut: number;
+  capped: number;
+  active: number;
+  unsubscribed: number;
+}): SampledCounts {
   const nudgeSent = counts.nudge + counts.nudgeB;
   return {
     customersScanned: nudgeSent + counts.winback + counts.heldOut + counts.capped + counts.active + counts.unsubscribed,
@@ -36,12 +44,18 @@ describe('a preview estimated from a sample of segments', () => {
     expect(estimate.customersScanned).toBe(times4(sample.customersScanned));
     expect(estimate.emailsSent).toBe(times4(sample.emailsSent));
     expect(estimate.heldOut).toBe(times4(sample.heldOut));
-    expect(estimate.campaigns['at-risk-nudge']).toEqual({ sent: times4(40), queued: 0, scheduled: 0, heldOut: times4(5), byVariant: { a: times4(30), b: times4(10) } });
+    expect(estimate.campaigns['at-risk-nudge']).toEqual({
+      sent: times4(40),
+      queued: 0,
+      scheduled: 0,
+      heldOut: times4(5),
+      byVariant: { a: times4(30), b: times4(10) },
+    });
     expect(estimate.sentByCampaign).toEqual({ 'at-risk-nudge': times4(40), 'lost-winback': times4(15) });
     expect(estimate.skipped).toEqual({ active: times4(100), unsubscribed: times4(3) });
   });
 
-  it('holds the estimate to the daily cap, keeps each campaign\'s share of it and counts the rest as daily_cap', () => {
+  it("holds the estimate to the daily cap, keeps each campaign's share of it and counts the rest as daily_cap", () => {
     // Prepare: a tenth of the shop wanting 60 emails (5 of them refused by the cap already): 600 in the whole shop
     const sample = sampleOf({ nudge: 30, nudgeB: 0, winback: 25, heldOut: 0, capped: 5, active: 10, unsubscribed: 0 });
     const cap = 220;
@@ -62,13 +76,23 @@ describe('a preview estimated from a sample of segments', () => {
   });
 
   it.each([0, -0.5, 1.5, Number.NaN])('refuses a share of %s, naming it', (fraction) => {
-    expect(() => estimateFromSample(sampleOf({ nudge: 1, nudgeB: 0, winback: 0, heldOut: 0, capped: 0, active: 0, unsubscribed: 0 }), fraction, 10)).toThrow(/fraction/);
+    expect(() => estimateFromSample(sampleOf({ nudge: 1, nudgeB: 0, winback: 0, heldOut: 0, capped: 0, active: 0, unsubscribed: 0 }), fraction, 10)).toThrow(
+      /fraction/,
+    );
   });
 
   it('never estimates more emails than the cap, and accounts for every email the sample wanted', () => {
     fc.assert(
       fc.property(
-        fc.record({ nudge: fc.nat(500), nudgeB: fc.nat(500), winback: fc.nat(500), heldOut: fc.nat(100), capped: fc.nat(200), active: fc.nat(1_000), unsubscribed: fc.nat(50) }),
+        fc.record({
+          nudge: fc.nat(500),
+          nudgeB: fc.nat(500),
+          winback: fc.nat(500),
+          heldOut: fc.nat(100),
+          capped: fc.nat(200),
+          active: fc.nat(1_000),
+          unsubscribed: fc.nat(50),
+        }),
         fc.integer({ min: 1, max: 1_000 }),
         fc.nat(100_000),
         (counts, parts, cap) => {
@@ -89,7 +113,7 @@ describe('a preview estimated from a sample of segments', () => {
 });
 
 describe('segments of a preview that may stop early', () => {
-  it('are never fewer than the night\'s, hold about 2,000 customers each and stop at 1,000', () => {
+  it("are never fewer than the night's, hold about 2,000 customers each and stop at 1,000", () => {
     expect(previewSegmentsFor(5_000, segmentsFor(5_000))).toBe(segmentsFor(5_000));
     expect(previewSegmentsFor(1_000_000, segmentsFor(1_000_000))).toBe(500);
     expect(previewSegmentsFor(50_000_000, segmentsFor(50_000_000))).toBe(1_000);

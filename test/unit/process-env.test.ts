@@ -5,14 +5,28 @@ import { describe, expect, it } from 'vitest';
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
 /** What a fresh Node process sees after importing the local process environment (or not) and then the handlers' instrumentation. */
-function freshProcess(options: { withLocalEnv: boolean; env?: Record<string, string> }): { xrayNamespaces: number; metricsDisabled: string | null; logLevel: string } {
+function freshProcess(options: { withLocalEnv: boolean; env?: Record<string, string> }): {
+  xrayNamespaces: number;
+  metricsDisabled: string | null;
+  logLevel: string;
+} {
   const script = [
     options.withLocalEnv ? "await import('./lib/local/process-env.ts');" : '',
     "const { logger } = await import('./lib/observability.ts');",
     'console.log(JSON.stringify({ xrayNamespaces: Object.keys(process.namespaces ?? {}).length, metricsDisabled: process.env.POWERTOOLS_METRICS_DISABLED ?? null, logLevel: logger.getLevelName() }));',
   ].join('\n');
-  const env: Record<string, string | undefined> = { ...process.env, AWS_XRAY_MANUAL_MODE: undefined, POWERTOOLS_METRICS_DISABLED: undefined, POWERTOOLS_LOG_LEVEL: undefined, ...options.env };
-  const output = execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: root, env: env as NodeJS.ProcessEnv, encoding: 'utf8' });
+  const env: Record<string, string | undefined> = {
+    ...process.env,
+    AWS_XRAY_MANUAL_MODE: undefined,
+    POWERTOOLS_METRICS_DISABLED: undefined,
+    POWERTOOLS_LOG_LEVEL: undefined,
+    ...options.env,
+  };
+  const output = execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+    cwd: root,
+    env: env as NodeJS.ProcessEnv,
+    encoding: 'utf8',
+  });
   return JSON.parse(output.trim().split('\n').at(-1)!);
 }
 

@@ -1,7 +1,7 @@
-import fc from 'fast-check';
-import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { readFileSync } from 'node:fs';
 import { timingSafeEqual } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import fc from 'fast-check';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { hashEmail } from '../../lib/domain/email.js';
 import { parseGenericDelivery } from '../../lib/domain/orders/generic.js';
@@ -49,20 +49,39 @@ describe('signatures and tokens are compared in constant time', () => {
 
   const verifiers: [string, (forged: boolean) => boolean][] = [
     ['Shopify', (forged) => verifyShopifySignature(body, signShopify(body, forged ? 'another-secret-0123456789abcdef' : shopifySecret), [shopifySecret])],
-    ['WooCommerce', (forged) => verifyWooCommerceSignature(body, signWooCommerce(body, forged ? 'another-secret-0123456789abcdef' : shopifySecret), [shopifySecret])],
+    [
+      'WooCommerce',
+      (forged) => verifyWooCommerceSignature(body, signWooCommerce(body, forged ? 'another-secret-0123456789abcdef' : shopifySecret), [shopifySecret]),
+    ],
     [
       'Standard Webhooks',
       (forged) => {
         const signature = signStandardWebhook('msg_1', timestamp, forged ? Buffer.concat([body, Buffer.from(' ')]) : body, whsec);
-        return verifyStandardWebhook(body, standardWebhookHeaderValues({ 'webhook-id': 'msg_1', 'webhook-timestamp': String(timestamp), 'webhook-signature': signature }), [whsec], now).ok;
+        return verifyStandardWebhook(
+          body,
+          standardWebhookHeaderValues({ 'webhook-id': 'msg_1', 'webhook-timestamp': String(timestamp), 'webhook-signature': signature }),
+          [whsec],
+          now,
+        ).ok;
       },
     ],
-    ['unsubscribe token', (forged) => verifyUnsubscribeToken(signUnsubscribeToken(claim, forged ? `${signingKey}-other` : signingKey), signingKey) !== undefined],
-    ['feedback token', (forged) => verifyFeedbackToken(signFeedbackToken({ ...claim, episode: '2026-05-01', step: 0 }, forged ? `${signingKey}-other` : signingKey), signingKey) !== undefined],
+    [
+      'unsubscribe token',
+      (forged) => verifyUnsubscribeToken(signUnsubscribeToken(claim, forged ? `${signingKey}-other` : signingKey), signingKey) !== undefined,
+    ],
+    [
+      'feedback token',
+      (forged) =>
+        verifyFeedbackToken(signFeedbackToken({ ...claim, episode: '2026-05-01', step: 0 }, forged ? `${signingKey}-other` : signingKey), signingKey) !==
+        undefined,
+    ],
     [
       'admin bearer token',
       (forged) => {
-        const event = { headers: { authorization: `Bearer ${forged ? `${bearerToken.slice(0, -1)}x` : bearerToken}` }, requestContext: {} } as unknown as APIGatewayProxyEventV2;
+        const event = {
+          headers: { authorization: `Bearer ${forged ? `${bearerToken.slice(0, -1)}x` : bearerToken}` },
+          requestContext: {},
+        } as unknown as APIGatewayProxyEventV2;
         try {
           requireBearer(event, bearerToken);
           return true;
@@ -103,7 +122,8 @@ describe('unsubscribe tokens cannot be forged or enumerated', () => {
 
   it('makes neighbouring customers’ tokens share nothing that could be stepped through, and carries a full 256-bit signature', () => {
     // Prepare
-    const signatureOf = (id: string) => signUnsubscribeToken({ customerId: id, campaignId: 'lost-winback', emailHash: hashEmail(`${id}@example.org`) }, signingKey).split('.')[1]!;
+    const signatureOf = (id: string) =>
+      signUnsubscribeToken({ customerId: id, campaignId: 'lost-winback', emailHash: hashEmail(`${id}@example.org`) }, signingKey).split('.')[1]!;
     // Act
     const one = signatureOf('9007199254740993');
     const next = signatureOf('9007199254740994');
@@ -126,7 +146,9 @@ describe('unsubscribe tokens cannot be forged or enumerated', () => {
 
 describe('no header injection through names or subjects', () => {
   const lineBreaks = fc.constantFrom('\r\n', '\n', '\r', '\u2028', '\r\n\r\n');
-  const hostile = fc.tuple(fc.string({ maxLength: 20 }), lineBreaks, fc.constantFrom('Bcc: victim@example.net', 'Content-Type: text/plain', 'To: x@example.net')).map(([before, br, header]) => `${before}${br}${header}`);
+  const hostile = fc
+    .tuple(fc.string({ maxLength: 20 }), lineBreaks, fc.constantFrom('Bcc: victim@example.net', 'Content-Type: text/plain', 'To: x@example.net'))
+    .map(([before, br, header]) => `${before}${br}${header}`);
 
   it('keeps the subject, sender and recipient on one line, whatever the first name and shop sender name hold', () => {
     fc.assert(
@@ -140,7 +162,10 @@ describe('no header injection through names or subjects', () => {
         const key = { customerId: customer.customerId, campaignId: campaign.id, episode: '2026-03-01', step: 0 };
         const personalisation = { arm: campaign.experiment.variants[0]!.id, offer: { kind: 'none' as const, value: 0 }, offerCode: '', offerExpiresOn: '' };
         // Act
-        const email = composeEmail({ ...customer, firstName, email: customer.email! }, campaign, key, personalisation, config, { baseUrl: 'https://shop.example/winback', secret: signingKey });
+        const email = composeEmail({ ...customer, firstName, email: customer.email! }, campaign, key, personalisation, config, {
+          baseUrl: 'https://shop.example/winback',
+          secret: signingKey,
+        });
         // Assess
         for (const line of [email.subject, email.from, email.to, email.replyTo ?? '', ...email.headers.map((header) => `${header.name}: ${header.value}`)]) {
           expect(line).not.toMatch(/[\r\n]/);
@@ -158,8 +183,24 @@ describe('prototype-pollution keys in webhook bodies do nothing', () => {
   const polluting = (text: string) => text.replace(/^\{/, '{"__proto__": {"polluted": "yes"}, "constructor": {"prototype": {"polluted": "yes"}},');
 
   it.each([
-    ['Shopify', () => parseShopifyDelivery(Buffer.from(polluting(fixture('shopify', 'orders-create.json').toString('utf8'))), JSON.parse(fixture('shopify', 'orders-create.headers.json').toString('utf8')) as Record<string, string>, receivedAt)],
-    ['WooCommerce', () => parseWooCommerceDelivery(Buffer.from(polluting(fixture('woocommerce', 'order-created-guest.json').toString('utf8'))), JSON.parse(fixture('woocommerce', 'order-created-guest.headers.json').toString('utf8')) as Record<string, string>, receivedAt)],
+    [
+      'Shopify',
+      () =>
+        parseShopifyDelivery(
+          Buffer.from(polluting(fixture('shopify', 'orders-create.json').toString('utf8'))),
+          JSON.parse(fixture('shopify', 'orders-create.headers.json').toString('utf8')) as Record<string, string>,
+          receivedAt,
+        ),
+    ],
+    [
+      'WooCommerce',
+      () =>
+        parseWooCommerceDelivery(
+          Buffer.from(polluting(fixture('woocommerce', 'order-created-guest.json').toString('utf8'))),
+          JSON.parse(fixture('woocommerce', 'order-created-guest.headers.json').toString('utf8')) as Record<string, string>,
+          receivedAt,
+        ),
+    ],
     ['generic', () => parseGenericDelivery(Buffer.from(polluting(fixture('generic', 'order.json').toString('utf8'))), { 'webhook-id': 'msg_1' }, receivedAt)],
   ])('%s: the order is read as usual and no object gains a property', (_name, parse) => {
     // Act

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it, vi } from 'vitest';
+import { type Campaign, type CampaignConfig, InvalidCampaignConfigError, parseCampaignConfig } from '../../lib/config/campaign-config.js';
 import defaultCampaignConfig from '../../lib/config/default-campaign-config.json' with { type: 'json' };
-import { InvalidCampaignConfigError, parseCampaignConfig, type Campaign, type CampaignConfig } from '../../lib/config/campaign-config.js';
 import { formatMailbox } from '../../lib/domain/email.js';
 import { greetingName, maxGreetingNameLength } from '../../lib/domain/names.js';
 import { RenderBreaker } from '../../lib/domain/render-breaker.js';
@@ -48,7 +48,14 @@ function emailTo(firstName: string | undefined, config = testConfig()): Outgoing
   const key = { customerId: customer.customerId, campaignId: campaign.id, episode: '2026-03-01', step: 0 };
   const personalisation = { arm: campaign.experiment.variants[0]!.id, offer: { kind: 'none' as const, value: 0 }, offerCode: '', offerExpiresOn: '' };
   const { firstName: _dropped, ...anonymous } = customer;
-  return composeEmail({ ...(firstName === undefined ? anonymous : { ...customer, firstName }), email: customer.email! }, campaign, key, personalisation, config, links);
+  return composeEmail(
+    { ...(firstName === undefined ? anonymous : { ...customer, firstName }), email: customer.email! },
+    campaign,
+    key,
+    personalisation,
+    config,
+    links,
+  );
 }
 
 /** runStep with every port a stub: what it returns, and whether anything was reserved or sent. */
@@ -90,7 +97,9 @@ describe('templates read no files', () => {
     // Act
     const problems = problemsOf(raw);
     // Assess
-    expect(problems).toEqual([{ path: 'campaigns[at-risk-nudge].steps[0].content.html', problem: expect.stringMatching(new RegExp(`at-risk-nudge.*\\{% ${tag} %\\} is not allowed`)) }]);
+    expect(problems).toEqual([
+      { path: 'campaigns[at-risk-nudge].steps[0].content.html', problem: expect.stringMatching(new RegExp(`at-risk-nudge.*\\{% ${tag} %\\} is not allowed`)) },
+    ]);
   });
 
   it('refuses a file tag hidden in a branch the sample customer never takes', () => {
@@ -148,7 +157,13 @@ describe('templates run within limits', () => {
     const outcomes = [];
     for (let attempt = 0; attempt < 5; attempt++) outcomes.push((await stepOutcome(config, campaign, breaker)).result);
     // Assess
-    expect(outcomes.map((outcome) => (outcome.outcome === 'skipped' ? outcome.reason : outcome.outcome))).toEqual(['render_failed', 'render_failed', 'render_failed', 'render_paused', 'render_paused']);
+    expect(outcomes.map((outcome) => (outcome.outcome === 'skipped' ? outcome.reason : outcome.outcome))).toEqual([
+      'render_failed',
+      'render_failed',
+      'render_failed',
+      'render_paused',
+      'render_paused',
+    ]);
   });
 });
 
@@ -183,12 +198,21 @@ describe('the render breaker', () => {
 describe('the unsubscribe link and the postal address are checked on every branch', () => {
   const refused: [string, string][] = [
     ['behind an if on the first name', '{% if customer.first_name == "Sam" %}{{ unsubscribe_url }}{% endif %} {{ shop.postal_address }}'],
-    ['in an elsif but not the if', '{% if customer.first_name == "Ana" %}hi{% elsif customer.first_name == "Sam" %}{{ unsubscribe_url }}{% else %}{{ unsubscribe_url }}{% endif %} {{ shop.postal_address }}'],
+    [
+      'in an elsif but not the if',
+      '{% if customer.first_name == "Ana" %}hi{% elsif customer.first_name == "Sam" %}{{ unsubscribe_url }}{% else %}{{ unsubscribe_url }}{% endif %} {{ shop.postal_address }}',
+    ],
     ['in an unless', '{% unless customer.first_name == "Ana" %}{{ unsubscribe_url }}{% endunless %} {{ shop.postal_address }}'],
     ['in a case without else', '{% case customer.first_name %}{% when "Sam" %}{{ unsubscribe_url }}{% endcase %} {{ shop.postal_address }}'],
     ['in a for without else', '{% for product in customer.last_products %}{{ unsubscribe_url }}{% endfor %} {{ shop.postal_address }}'],
-    ['in a for with a limit', '{% for product in customer.last_products limit: 0 %}{{ unsubscribe_url }}{% else %}{{ unsubscribe_url }}{% endfor %} {{ shop.postal_address }}'],
-    ['after a break', '{% for product in customer.last_products %}{% break %}{{ unsubscribe_url }}{% else %}{{ unsubscribe_url }}{% endfor %} {{ shop.postal_address }}'],
+    [
+      'in a for with a limit',
+      '{% for product in customer.last_products limit: 0 %}{{ unsubscribe_url }}{% else %}{{ unsubscribe_url }}{% endfor %} {{ shop.postal_address }}',
+    ],
+    [
+      'after a break',
+      '{% for product in customer.last_products %}{% break %}{{ unsubscribe_url }}{% else %}{{ unsubscribe_url }}{% endfor %} {{ shop.postal_address }}',
+    ],
     ['in a comment', '{% comment %}{{ unsubscribe_url }}{% endcomment %} {{ shop.postal_address }}'],
     ['as literal text', '{% raw %}{{ unsubscribe_url }}{% endraw %} https://shop.example/unsubscribe {{ shop.postal_address }}'],
     ['captured, never shown', '{% capture link %}{{ unsubscribe_url }}{% endcapture %} {{ shop.postal_address }}'],
@@ -198,9 +222,18 @@ describe('the unsubscribe link and the postal address are checked on every branc
   ];
   const accepted: [string, string][] = [
     ['at the top level', '{{ unsubscribe_url }} {{ shop.postal_address }}'],
-    ['in every branch of an if', '{% if customer.first_name == "Sam" %}{{ unsubscribe_url }}{% elsif customer.first_name == "Ana" %}{{ unsubscribe_url | escape }}{% else %}{{ unsubscribe_url }}{% endif %} {{ shop["postal_address"] }}'],
-    ['in every branch of a case', '{% case customer.first_name %}{% when "Sam" %}{{ unsubscribe_url }}{% else %}{{ unsubscribe_url }}{% endcase %} {{ shop.postal_address }}'],
-    ['in a for and its else', '{% for product in customer.last_products %}{{ unsubscribe_url }}{% else %}{{ unsubscribe_url }}{% endfor %} {{ shop.postal_address }}'],
+    [
+      'in every branch of an if',
+      '{% if customer.first_name == "Sam" %}{{ unsubscribe_url }}{% elsif customer.first_name == "Ana" %}{{ unsubscribe_url | escape }}{% else %}{{ unsubscribe_url }}{% endif %} {{ shop["postal_address"] }}',
+    ],
+    [
+      'in every branch of a case',
+      '{% case customer.first_name %}{% when "Sam" %}{{ unsubscribe_url }}{% else %}{{ unsubscribe_url }}{% endcase %} {{ shop.postal_address }}',
+    ],
+    [
+      'in a for and its else',
+      '{% for product in customer.last_products %}{{ unsubscribe_url }}{% else %}{{ unsubscribe_url }}{% endfor %} {{ shop.postal_address }}',
+    ],
     ['echoed from a liquid tag', '{% liquid\necho unsubscribe_url\necho shop.postal_address\n%}'],
   ];
 
@@ -267,7 +300,28 @@ describe('names are shown only when they can be shown as written', () => {
   });
 
   it('never shows a name with a control or bidirectional character, or longer than the limit', () => {
-    const hostileChars = fc.constantFrom('\u202A', '\u202B', '\u202C', '\u202D', '\u202E', '\u2066', '\u2067', '\u2068', '\u2069', '\u200E', '\u200F', '\u061C', '\n', '\r', '\t', '\u0000', '\u001B', '\u007F', '\u0085', '\u2028');
+    const hostileChars = fc.constantFrom(
+      '\u202A',
+      '\u202B',
+      '\u202C',
+      '\u202D',
+      '\u202E',
+      '\u2066',
+      '\u2067',
+      '\u2068',
+      '\u2069',
+      '\u200E',
+      '\u200F',
+      '\u061C',
+      '\n',
+      '\r',
+      '\t',
+      '\u0000',
+      '\u001B',
+      '\u007F',
+      '\u0085',
+      '\u2028',
+    );
     const name = fc.oneof(
       fc.string({ unit: 'binary', maxLength: 300 }),
       fc.string({ unit: 'grapheme', maxLength: 60 }),
@@ -303,7 +357,9 @@ describe('names are shown only when they can be shown as written', () => {
 
 /** Decodes RFC 2047 B-encoded words the way a mail client does: adjacent words join without the space between them. */
 function decodeHeader(value: string): string {
-  return value.replace(/\?=\s+=\?/g, '?==?').replace(/=\?UTF-8\?B\?([A-Za-z0-9+/=]*)\?=/g, (_word, base64: string) => Buffer.from(base64, 'base64').toString('utf8'));
+  return value
+    .replace(/\?=\s+=\?/g, '?==?')
+    .replace(/=\?UTF-8\?B\?([A-Za-z0-9+/=]*)\?=/g, (_word, base64: string) => Buffer.from(base64, 'base64').toString('utf8'));
 }
 
 describe('display names are encoded as mail headers require', () => {

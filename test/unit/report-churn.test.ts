@@ -7,12 +7,12 @@ import {
   calibrationNights,
   churnByNight,
   feedbackDistribution,
+  type LoggedDecision,
   measureReactivation,
+  type NightRecord,
   reactivationUnits,
   summaryAsOf,
   tallyReasons,
-  type LoggedDecision,
-  type NightRecord,
 } from '../../lib/domain/report-churn.js';
 import { expectedPurchases, parseFittedModel } from '../../lib/domain/scoring/models.js';
 import type { FittedPurchaseModel } from '../../lib/domain/scoring/types.js';
@@ -22,11 +22,33 @@ import { customerFrom, shopTimeZone } from '../support/customers.js';
 const instantOf = (night: string) => `${night}T02:00:00.000Z`;
 
 function run(asOf: string, counts: Partial<NightRecord> = {}): NightRecord {
-  return { runId: `run-${asOf}`, asOf, startedAt: `${asOf}T02:00:00.000Z`, status: 'finished', customersScanned: 100, active: 60, atRisk: 20, lost: 10, noOrders: 10, ...counts };
+  return {
+    runId: `run-${asOf}`,
+    asOf,
+    startedAt: `${asOf}T02:00:00.000Z`,
+    status: 'finished',
+    customersScanned: 100,
+    active: 60,
+    atRisk: 20,
+    lost: 10,
+    noOrders: 10,
+    ...counts,
+  };
 }
 
 function send(customerId: string, asOf: string, overrides: Partial<SendRecord> = {}): SendRecord {
-  return { customerId, campaignId: 'lost-winback', episode: '2026-03-01', step: 0, runId: `run-${asOf}`, asOf, reservedAt: instantOf(asOf), status: 'sent', arm: 'control', ...overrides };
+  return {
+    customerId,
+    campaignId: 'lost-winback',
+    episode: '2026-03-01',
+    step: 0,
+    runId: `run-${asOf}`,
+    asOf,
+    reservedAt: instantOf(asOf),
+    status: 'sent',
+    arm: 'control',
+    ...overrides,
+  };
 }
 
 function order(customerId: string, placedAt: string, extra: Partial<ReportOrder> = {}): ReportOrder {
@@ -57,7 +79,12 @@ describe('reactivation', () => {
   it('follows each lapsed customer from their first recorded night and counts counted orders within the window', () => {
     // Prepare: a emailed (orders on day 3), b held out (orders on day 40: too late), c skipped for consent (a
     // cancelled order, then a real one), d only ever "active" in an old log (not lapsed), e emailed on night 2
-    const sends = [send('a', '2026-10-01'), send('a', '2026-10-08', { step: 1 }), send('b', '2026-10-01', { status: 'held_out', arm: 'holdout' }), send('e', '2026-10-02')];
+    const sends = [
+      send('a', '2026-10-01'),
+      send('a', '2026-10-08', { step: 1 }),
+      send('b', '2026-10-01', { status: 'held_out', arm: 'holdout' }),
+      send('e', '2026-10-02'),
+    ];
     const decisions: LoggedDecision[] = [
       { customerId: 'c', asOf: '2026-10-01', outcome: 'skipped', reason: 'no_consent' },
       { customerId: 'a', asOf: '2026-09-30', outcome: 'skipped', reason: 'beyond_window' },
@@ -105,7 +132,14 @@ describe('reactivation', () => {
 });
 
 describe('calibration', () => {
-  const model = parseFittedModel({ model: 'bgnbd', params: { r: 0.5, alpha: 20, a: 0.6, b: 2.5 }, logLikelihood: -1, customers: 3, iterations: 1, ms: 0 }) as FittedPurchaseModel;
+  const model = parseFittedModel({
+    model: 'bgnbd',
+    params: { r: 0.5, alpha: 20, a: 0.6, b: 2.5 },
+    logLikelihood: -1,
+    customers: 3,
+    iterations: 1,
+    ms: 0,
+  }) as FittedPurchaseModel;
   const days = (start: string, count: number, every: number) => Array.from({ length: count }, (_, index) => addDays(start, index * every));
 
   it('rebuilds the summary a customer had on an earlier night from the purchase days the profile keeps', () => {
@@ -124,7 +158,7 @@ describe('calibration', () => {
     expect(summaryAsOf(full.customer, '2025-06-01', shopTimeZone)).toBeUndefined();
   });
 
-  it('sums the model\'s expected purchase days against the purchase days that followed, by prior repeat purchases', () => {
+  it("sums the model's expected purchase days against the purchase days that followed, by prior repeat purchases", () => {
     // Prepare: a one-time buyer, a customer with 3 purchase days before the night and 2 after, one with 9 and 1 after,
     // one who first bought after the night (not a customer yet), and a one-time buyer who buys again on the night's day
     const night = '2026-02-01';
@@ -137,14 +171,28 @@ describe('calibration', () => {
     ];
     const horizon = 30;
     // Act
-    const result = calibrateNight(model, night, horizon, customers.map((entry) => entry.customer), shopTimeZone);
+    const result = calibrateNight(
+      model,
+      night,
+      horizon,
+      customers.map((entry) => entry.customer),
+      shopTimeZone,
+    );
     // Assess: the prediction is the model's for the summaries as they stood, computed from the orders before the night
-    const before = [...customers.slice(0, 3), customers[4]!].map(({ customer }, index) =>
-      modelSummary(customerFrom({ name: `b${index}`, orderDays: customer.summary.recentPurchaseDays.filter((day) => day < night) }).customer, night, shopTimeZone)!,
+    const before = [...customers.slice(0, 3), customers[4]!].map(
+      ({ customer }, index) =>
+        modelSummary(
+          customerFrom({ name: `b${index}`, orderDays: customer.summary.recentPurchaseDays.filter((day) => day < night) }).customer,
+          night,
+          shopTimeZone,
+        )!,
     );
     const predictions = before.map((summary) => expectedPurchases(model, { x: summary.x, tx: summary.tx, T: summary.T }, horizon));
     expect(result).toMatchObject({ night, model: 'bgnbd', horizonDays: horizon, customers: 4, skipped: 0, actual: 2 + 1 + 1 });
-    expect(result.predicted).toBeCloseTo(predictions.reduce((sum, value) => sum + value, 0), 9);
+    expect(result.predicted).toBeCloseTo(
+      predictions.reduce((sum, value) => sum + value, 0),
+      9,
+    );
     expect(result.error).toBeCloseTo(result.predicted / 4 - 1, 9);
     const bin = (name: string) => result.bins.find((row) => row.bin === name)!;
     expect(bin('0')).toMatchObject({ customers: 2, actual: 1 });

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { groupOutcome, measureLift, newcombeInterval, relativeLiftInterval, wilsonInterval, type GroupOutcome } from '../../lib/domain/report.js';
+import { type GroupOutcome, groupOutcome, measureLift, newcombeInterval, relativeLiftInterval, wilsonInterval } from '../../lib/domain/report.js';
 
 const settings = { minConversions: 20, currency: 'EUR', locale: 'en-IE' };
 
@@ -8,7 +8,9 @@ const settings = { minConversions: 20, currency: 'EUR', locale: 'en-IE' };
 function group(customers: number, converted: number, orderMinor = 5_000, discountMinor = 0): GroupOutcome {
   return groupOutcome(
     Array.from({ length: customers }, (_, index) =>
-      index < converted ? { converted: true, orders: 1, revenueMinor: orderMinor, discountMinor: index === 0 ? discountMinor : 0 } : { converted: false, orders: 0, revenueMinor: 0, discountMinor: 0 },
+      index < converted
+        ? { converted: true, orders: 1, revenueMinor: orderMinor, discountMinor: index === 0 ? discountMinor : 0 }
+        : { converted: false, orders: 0, revenueMinor: 0, discountMinor: 0 },
     ),
   );
 }
@@ -59,15 +61,21 @@ describe('confidence intervals', () => {
 
   it('keeps the difference inside its interval and the interval inside [-1, 1]', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 5000 }), fc.integer({ min: 1, max: 5000 }), fc.double({ min: 0, max: 1, noNaN: true }), fc.double({ min: 0, max: 1, noNaN: true }), (n1, n2, s1, s2) => {
-        const [x1, x2] = [Math.round(s1 * n1), Math.round(s2 * n2)];
-        const [low, high] = newcombeInterval(x1, n1, x2, n2);
-        const difference = x1 / n1 - x2 / n2;
-        expect(low).toBeLessThanOrEqual(difference + 1e-12);
-        expect(high).toBeGreaterThanOrEqual(difference - 1e-12);
-        expect(low).toBeGreaterThanOrEqual(-1 - 1e-12);
-        expect(high).toBeLessThanOrEqual(1 + 1e-12);
-      }),
+      fc.property(
+        fc.integer({ min: 1, max: 5000 }),
+        fc.integer({ min: 1, max: 5000 }),
+        fc.double({ min: 0, max: 1, noNaN: true }),
+        fc.double({ min: 0, max: 1, noNaN: true }),
+        (n1, n2, s1, s2) => {
+          const [x1, x2] = [Math.round(s1 * n1), Math.round(s2 * n2)];
+          const [low, high] = newcombeInterval(x1, n1, x2, n2);
+          const difference = x1 / n1 - x2 / n2;
+          expect(low).toBeLessThanOrEqual(difference + 1e-12);
+          expect(high).toBeGreaterThanOrEqual(difference - 1e-12);
+          expect(low).toBeGreaterThanOrEqual(-1 - 1e-12);
+          expect(high).toBeLessThanOrEqual(1 + 1e-12);
+        },
+      ),
     );
   });
 

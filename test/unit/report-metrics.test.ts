@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { campaignMetrics, estimateDiscountMinor, liftUnits, unitOutcome, type ReportOrder } from '../../lib/domain/report.js';
+import { campaignMetrics, estimateDiscountMinor, liftUnits, type ReportOrder, unitOutcome } from '../../lib/domain/report.js';
 import type { SendRecord } from '../../lib/domain/sends.js';
 
 const night = '2026-10-01T01:00:00.000Z';
@@ -31,8 +31,21 @@ describe('funnel metrics', () => {
   it('counts each ledger entry once per campaign, variant, step and night, with attributed revenue and coupon cost', () => {
     // Prepare
     const sends: SendRecord[] = [
-      entry({ customerId: 'a', status: 'sent', completedAt: night, events: { delivered: night, opened: night, clicked: night }, offer: { kind: 'percent', value: 15 }, attribution: { orderId: 'o1', revenueMinor: 8_500, currency: 'EUR', placedAt: '2026-10-02T10:00:00.000Z', by: 'coupon' } }),
-      entry({ customerId: 'b', status: 'sent', completedAt: night, events: { delivered: night, complained: night }, attribution: { orderId: 'o2', revenueMinor: 4_000, currency: 'EUR', placedAt: '2026-10-03T10:00:00.000Z', by: 'window' } }),
+      entry({
+        customerId: 'a',
+        status: 'sent',
+        completedAt: night,
+        events: { delivered: night, opened: night, clicked: night },
+        offer: { kind: 'percent', value: 15 },
+        attribution: { orderId: 'o1', revenueMinor: 8_500, currency: 'EUR', placedAt: '2026-10-02T10:00:00.000Z', by: 'coupon' },
+      }),
+      entry({
+        customerId: 'b',
+        status: 'sent',
+        completedAt: night,
+        events: { delivered: night, complained: night },
+        attribution: { orderId: 'o2', revenueMinor: 4_000, currency: 'EUR', placedAt: '2026-10-03T10:00:00.000Z', by: 'window' },
+      }),
       entry({ customerId: 'c', status: 'sent', completedAt: night, events: { bounced: night } }),
       entry({ customerId: 'd', status: 'held_out', arm: 'holdout' }),
       entry({ customerId: 'e', status: 'scheduled', arm: 'bigger-first-offer', asOf: '2026-10-02' }),

@@ -39,17 +39,35 @@ function run(asOf: string): NightRecord {
 }
 
 function send(customerId: string, asOf: string, campaignId: string, status: SendRecord['status']): SendRecord {
-  return { customerId, campaignId, episode: '2026-01-01', step: 0, runId: `run-${asOf}`, asOf, reservedAt: `${asOf}T02:00:00.000Z`, status, arm: status === 'held_out' ? 'holdout' : 'control' };
+  return {
+    customerId,
+    campaignId,
+    episode: '2026-01-01',
+    step: 0,
+    runId: `run-${asOf}`,
+    asOf,
+    reservedAt: `${asOf}T02:00:00.000Z`,
+    status,
+    arm: status === 'held_out' ? 'holdout' : 'control',
+  };
 }
 
 /** A shop of customers who buy at different paces, a few who never did, and one whose kept days no longer reach back. */
 function shop() {
   const entries = Array.from({ length: 50 }, (_, index) =>
-    customerFrom({ name: `C${index}`, orderDays: index % 10 === 9 ? [] : Array.from({ length: 1 + (index % 6) }, (_, order) => addDays(addDays('2025-01-01', index * 9), order * (10 + (index % 5) * 10))) }),
+    customerFrom({
+      name: `C${index}`,
+      orderDays:
+        index % 10 === 9
+          ? []
+          : Array.from({ length: 1 + (index % 6) }, (_, order) => addDays(addDays('2025-01-01', index * 9), order * (10 + (index % 5) * 10))),
+    }),
   );
   entries.push(customerFrom({ name: 'Regular', orderDays: Array.from({ length: 60 }, (_, order) => addDays('2026-05-10', order * 3)) }));
   const customers = entries.map((entry) => entry.customer);
-  const orders: ReportOrder[] = entries.flatMap((entry) => entry.orders.map(({ customerId, orderId, placedAt, totalMinor, currency }) => ({ customerId, orderId, placedAt, totalMinor, currency })));
+  const orders: ReportOrder[] = entries.flatMap((entry) =>
+    entry.orders.map(({ customerId, orderId, placedAt, totalMinor, currency }) => ({ customerId, orderId, placedAt, totalMinor, currency })),
+  );
   const sends = [
     ...customers.slice(0, 8).map((customer) => send(customer.customerId, modelNight, 'lost-winback', 'sent')),
     ...customers.slice(20, 24).map((customer) => send(customer.customerId, latestNight, 'at-risk-nudge', 'held_out')),
@@ -87,7 +105,10 @@ class PagedReportSource implements ReportSource {
       // The page just visited may linger in this frame's registers: only the ones before it must be gone.
       await new Promise((resolve) => setImmediate(resolve));
       collectGarbage();
-      const held = handed.slice(0, -1).flat().filter((ref) => ref.deref() !== undefined).length;
+      const held = handed
+        .slice(0, -1)
+        .flat()
+        .filter((ref) => ref.deref() !== undefined).length;
       this.heldPastTheirPage = Math.max(this.heldPastTheirPage, held);
       const page = this.data.customers.slice(start, start + this.pageSize).map((customer) => structuredClone(customer));
       handed.push(page.filter((customer) => !chosen.has(customer.customerId)).map((customer) => new WeakRef(customer)));

@@ -1,7 +1,7 @@
 import type { Context } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { HttpError } from '../../lib/http/errors.js';
+import type { HttpError } from '../../lib/http/errors.js';
 import { json } from '../../lib/http/responses.js';
 import { parseOr400, router } from '../../lib/http/router.js';
 import { apiGatewayEvent } from '../support/http.js';

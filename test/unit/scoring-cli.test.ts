@@ -128,11 +128,31 @@ describe('winback model score and backtest', () => {
     vi.restoreAllMocks();
     output = capture();
     // Act
-    const single = await main(['model', 'score', '--model-file', modelFile, '--spend-model-file', spendFile, '--x', '2', '--tx', '213', '--T', '272', '--monetary', '22.35', '--json']);
+    const single = await main([
+      'model',
+      'score',
+      '--model-file',
+      modelFile,
+      '--spend-model-file',
+      spendFile,
+      '--x',
+      '2',
+      '--tx',
+      '213',
+      '--T',
+      '272',
+      '--monetary',
+      '22.35',
+      '--json',
+    ]);
     const many = await main(['model', 'score', '--model-file', modelFile, '--input', summaryFile, '--time-unit', 'days', '--t', '30', '--json']);
     // Assess
     expect([single, many]).toEqual([0, 0]);
-    const lines = output.stdout().trimEnd().split('\n').map((line) => JSON.parse(line) as { pAlive: number; expectedPurchases: number; clv: number | null });
+    const lines = output
+      .stdout()
+      .trimEnd()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { pAlive: number; expectedPurchases: number; clv: number | null });
     expect(lines).toHaveLength(1 + 2357);
     const first = lines[0] as { pAlive: number; expectedPurchases: number; clv: number };
     expect(first.pAlive).toBeGreaterThan(0.5);
@@ -144,7 +164,10 @@ describe('winback model score and backtest', () => {
   it('refuses to score with a spend model as the purchase model', async () => {
     // Prepare
     const spendFile = join(scratch, 'gg-only.json');
-    writeFileSync(spendFile, JSON.stringify({ model: 'gamma-gamma', params: { p: 6, q: 4, gamma: 15 }, logLikelihood: -1, customers: 1, iterations: 1, ms: 1 }));
+    writeFileSync(
+      spendFile,
+      JSON.stringify({ model: 'gamma-gamma', params: { p: 6, q: 4, gamma: 15 }, logLikelihood: -1, customers: 1, iterations: 1, ms: 1 }),
+    );
     const output = capture();
     // Act
     const code = await main(['model', 'score', '--model-file', spendFile, '--x', '1', '--tx', '1', '--T', '2']);

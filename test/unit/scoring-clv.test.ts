@@ -1,24 +1,28 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { customerLifetimeValue, customerScorer, discountedExpectedPurchases, scoreCustomer, type ScoreOptions } from '../../lib/domain/scoring/clv.js';
+import { customerLifetimeValue, customerScorer, discountedExpectedPurchases, type ScoreOptions, scoreCustomer } from '../../lib/domain/scoring/clv.js';
 import { gammaGammaExpectedSpend } from '../../lib/domain/scoring/gamma-gamma.js';
 import { expectedPurchases, probabilityAlive } from '../../lib/domain/scoring/models.js';
 import { PairMemo } from '../../lib/domain/scoring/pair-memo.js';
+import { type CustomerSummary, daysPerUnit, type FittedPurchaseModel, type TimeUnit } from '../../lib/domain/scoring/types.js';
 import { publishedCdnowSpendModel } from '../support/scoring.js';
-import { daysPerUnit, type CustomerSummary, type FittedPurchaseModel, type TimeUnit } from '../../lib/domain/scoring/types.js';
 
 /**
  * The discounted expected purchases as the definition reads: each period's increment of the conditional expectation,
  * discounted to today, with every expectation computed on its own through the models' public functions.
  */
-function referenceDiscounted(model: FittedPurchaseModel, summary: CustomerSummary, options: { horizon: number; period?: number; discountRate?: number }): number {
+function referenceDiscounted(
+  model: FittedPurchaseModel,
+  summary: CustomerSummary,
+  options: { horizon: number; period?: number; discountRate?: number },
+): number {
   const period = options.period ?? 30 / daysPerUnit(model.timeUnit);
   const rate = options.discountRate ?? 0.01;
   let total = 0;
   let previous = 0;
   for (let k = 1; k <= Math.ceil(options.horizon / period); k++) {
     const cumulative = expectedPurchases(model, summary, Math.min(k * period, options.horizon));
-    total += (cumulative - previous) / Math.pow(1 + rate, k);
+    total += (cumulative - previous) / (1 + rate) ** k;
     previous = cumulative;
   }
   return total;
@@ -44,9 +48,24 @@ const spendModel = publishedCdnowSpendModel;
 
 /** Published CDNOW estimates (weeks) and day-scale parameters like a shop's, a > 1 included (the other 2F1 form). */
 const models: [string, () => FittedPurchaseModel, ScoreOptions[]][] = [
-  ['BG/NBD, CDNOW, weeks', () => fitted('bgnbd', { r: 0.243, alpha: 4.414, a: 0.793, b: 2.426 }, 'weeks'), [{ t: 13, horizon: 52 }, { t: 39, horizon: 104, period: 4, discountRate: 0.02 }]],
+  [
+    'BG/NBD, CDNOW, weeks',
+    () => fitted('bgnbd', { r: 0.243, alpha: 4.414, a: 0.793, b: 2.426 }, 'weeks'),
+    [
+      { t: 13, horizon: 52 },
+      { t: 39, horizon: 104, period: 4, discountRate: 0.02 },
+    ],
+  ],
   ['MBG/NBD, CDNOW, weeks', () => fitted('mbgnbd', { r: 0.525, alpha: 6.183, a: 0.891, b: 1.614 }, 'weeks'), [{ t: 13, horizon: 52 }]],
-  ['MBG/NBD, days', () => fitted('mbgnbd', { r: 0.55, alpha: 18, a: 0.7, b: 2.2 }, 'days'), [{ t: 90, horizon: 365 }, { t: 45, horizon: 100, period: 7, discountRate: 0.002 }, { t: 30, horizon: 730, discountRate: 0 }]],
+  [
+    'MBG/NBD, days',
+    () => fitted('mbgnbd', { r: 0.55, alpha: 18, a: 0.7, b: 2.2 }, 'days'),
+    [
+      { t: 90, horizon: 365 },
+      { t: 45, horizon: 100, period: 7, discountRate: 0.002 },
+      { t: 30, horizon: 730, discountRate: 0 },
+    ],
+  ],
   ['BG/NBD, days, a > 1', () => fitted('bgnbd', { r: 2, alpha: 30, a: 3.5, b: 7.25 }, 'days'), [{ t: 90, horizon: 365 }]],
   ['Pareto/NBD, CDNOW, weeks', () => fitted('pareto', { r: 0.553, alpha: 10.578, s: 0.606, beta: 11.669 }, 'weeks'), [{ t: 13, horizon: 52 }]],
   ['Pareto/NBD, days, s > 1', () => fitted('pareto', { r: 0.8, alpha: 40, s: 1.6, beta: 200 }, 'days'), [{ t: 90, horizon: 365 }]],
@@ -99,7 +118,12 @@ describe('scoring one model with several sets of options', () => {
     // Prepare
     const model = models[2]![1]();
     const customer = { x: 4, tx: 200, T: 300, monetary: 40 };
-    const optionSets: ScoreOptions[] = [{ t: 90, horizon: 365 }, { t: 90, horizon: 730 }, { t: 30, horizon: 365 }, { t: 90, horizon: 365, discountRate: 0.05 }];
+    const optionSets: ScoreOptions[] = [
+      { t: 90, horizon: 365 },
+      { t: 90, horizon: 730 },
+      { t: 30, horizon: 365 },
+      { t: 90, horizon: 365, discountRate: 0.05 },
+    ];
     // Act: interleaved, so each call follows one with other options
     const scores = [...optionSets, ...optionSets].map((options) => scoreCustomer(model, spendModel, customer, options));
     // Assess
@@ -143,10 +167,13 @@ describe('scoring one model with several sets of options', () => {
 });
 
 describe('the (x, T) memo', () => {
-  it('never answers with another pair\'s value, across growth and the start-over at its bound', () => {
+  it("never answers with another pair's value, across growth and the start-over at its bound", () => {
     fc.assert(
       fc.property(
-        fc.array(fc.tuple(fc.integer({ min: 0, max: 40 }), fc.oneof(fc.integer({ min: 0, max: 60 }), fc.double({ min: 0, max: 60, noNaN: true }))), { minLength: 1, maxLength: 3000 }),
+        fc.array(fc.tuple(fc.integer({ min: 0, max: 40 }), fc.oneof(fc.integer({ min: 0, max: 60 }), fc.double({ min: 0, max: 60, noNaN: true }))), {
+          minLength: 1,
+          maxLength: 3000,
+        }),
         fc.integer({ min: 1, max: 700 }),
         (pairs, bound) => {
           // Prepare

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { CsvInputError, parseModelInput, readModelInput, type ModelInput } from '../../lib/domain/scoring/csv.js';
+import { CsvInputError, type ModelInput, parseModelInput, readModelInput } from '../../lib/domain/scoring/csv.js';
 
 function refusal(text: string): CsvInputError {
   try {
@@ -109,7 +109,35 @@ describe('model input CSV: no input makes the parser throw anything but CsvInput
   const anyText = fc.oneof(
     fc.string({ unit: 'binary', maxLength: 300 }),
     fc
-      .array(fc.array(fc.oneof(fc.constantFrom('ID', 'frequency', 'recency', 'T', 'customer_id', 'date', 'amount', 'monetary_value', '', '"', '""', '-1', '1e400', '20240230', '1997-01-01', '0', '2.5', ' x ', '\r')), { maxLength: 6 }), { maxLength: 8 })
+      .array(
+        fc.array(
+          fc.oneof(
+            fc.constantFrom(
+              'ID',
+              'frequency',
+              'recency',
+              'T',
+              'customer_id',
+              'date',
+              'amount',
+              'monetary_value',
+              '',
+              '"',
+              '""',
+              '-1',
+              '1e400',
+              '20240230',
+              '1997-01-01',
+              '0',
+              '2.5',
+              ' x ',
+              '\r',
+            ),
+          ),
+          { maxLength: 6 },
+        ),
+        { maxLength: 8 },
+      )
       .map((rows) => rows.map((row) => row.join(',')).join('\n')),
   );
 

@@ -61,7 +61,12 @@ describe('analytic gradients agree with central differences', () => {
     { x: 1, tx: 0, T: 0, monetary: 9.99 },
   ]);
 
-  function check(total: (params: Record<string, number>, rows: readonly WeightedSummary[], gradient?: Float64Array) => number, names: string[], at: number[], data: readonly WeightedSummary[]) {
+  function check(
+    total: (params: Record<string, number>, rows: readonly WeightedSummary[], gradient?: Float64Array) => number,
+    names: string[],
+    at: number[],
+    data: readonly WeightedSummary[],
+  ) {
     const analytic = new Float64Array(names.length);
     total(Object.fromEntries(names.map((name, i) => [name, at[i] as number])), data, analytic);
     names.forEach((_, i) => {
@@ -80,7 +85,13 @@ describe('analytic gradients agree with central differences', () => {
     // Prepare
     const params = { p: 5, q: 3, gamma: 12 };
     const names = ['p', 'q', 'gamma'] as const;
-    const rows = [...spendRows, ...compressSpend([{ x: 2, tx: 0, T: 0, monetary: 70 }, { x: 9, tx: 0, T: 0, monetary: 3.5 }])];
+    const rows = [
+      ...spendRows,
+      ...compressSpend([
+        { x: 2, tx: 0, T: 0, monetary: 70 },
+        { x: 9, tx: 0, T: 0, monetary: 3.5 },
+      ]),
+    ];
     // Act
     const gradient = new Float64Array(3);
     const hessian = new Float64Array(9);
@@ -126,10 +137,13 @@ describe('the optimiser never claims convergence it did not reach', () => {
 
   it('reports a start where the objective is not finite', () => {
     // Act
-    const result = minimize((_, g) => {
-      g.fill(0);
-      return Number.NaN;
-    }, [0]);
+    const result = minimize(
+      (_, g) => {
+        g.fill(0);
+        return Number.NaN;
+      },
+      [0],
+    );
     // Assess
     expect(result).toMatchObject({ converged: false, reason: 'not finite' });
   });
@@ -147,7 +161,7 @@ describe('the optimiser never claims convergence it did not reach', () => {
     expect(penalised.diagnostic).toBeUndefined();
   });
 
-  it('an L2 penalty on log-parameters pulls a small shop\'s estimates towards 1', () => {
+  it("an L2 penalty on log-parameters pulls a small shop's estimates towards 1", () => {
     // Prepare
     const few = cdnow.slice(0, 60);
     // Act

@@ -86,10 +86,10 @@ describe('Pareto/NBD: the analytic gradient agrees with central differences', ()
     fc.assert(
       fc.property(
         fc.record({ r: positive(0.05, 5), alpha: positive(0.5, 200), s: positive(0.05, 5), beta: positive(0.5, 200) }),
-        fc.array(
-          fc.record({ x: fc.integer({ min: 0, max: 60 }), txShare: positive(0, 1), T: positive(1, 400), weight: fc.integer({ min: 1, max: 9 }) }),
-          { minLength: 1, maxLength: 6 },
-        ),
+        fc.array(fc.record({ x: fc.integer({ min: 0, max: 60 }), txShare: positive(0, 1), T: positive(1, 400), weight: fc.integer({ min: 1, max: 9 }) }), {
+          minLength: 1,
+          maxLength: 6,
+        }),
         (params, drawn) => {
           // Prepare
           const rows = drawn.map(({ x, txShare, T, weight }) => ({ x, tx: x === 0 ? 0 : txShare * T, T, weight }));

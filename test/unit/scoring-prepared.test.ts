@@ -47,7 +47,12 @@ describe('folding identical summaries', () => {
 
   it('for arbitrary summaries, weighted or not', () => {
     const summary = fc
-      .record({ x: fc.integer({ min: 0, max: 4 }), T: fc.oneof(fc.integer({ min: 0, max: 6 }), fc.double({ min: 0, max: 6, noNaN: true })), share: fc.constantFrom(0, 0.5, 1), weight: fc.option(fc.integer({ min: 1, max: 5 }), { nil: undefined }) })
+      .record({
+        x: fc.integer({ min: 0, max: 4 }),
+        T: fc.oneof(fc.integer({ min: 0, max: 6 }), fc.double({ min: 0, max: 6, noNaN: true })),
+        share: fc.constantFrom(0, 0.5, 1),
+        weight: fc.option(fc.integer({ min: 1, max: 5 }), { nil: undefined }),
+      })
       .map(({ x, T, share, weight }) => ({ x, tx: x === 0 ? 0 : share * T, T, ...(weight === undefined ? {} : { weight }) }));
     fc.assert(
       fc.property(fc.array(summary, { maxLength: 3000 }), (rows) => {
@@ -137,7 +142,9 @@ describe.each([
         total({ ...params, [name]: params[name] * Math.exp(-h) }, down);
         names.forEach((other, i) => {
           const numeric = ((up[i] as number) - (down[i] as number)) / (2 * h);
-          expect(Math.abs((hessian[i * 4 + j] as number) - numeric), `d2/d log ${other} d log ${name} at ${JSON.stringify(params)}`).toBeLessThan(1e-5 * Math.max(1, Math.abs(numeric)));
+          expect(Math.abs((hessian[i * 4 + j] as number) - numeric), `d2/d log ${other} d log ${name} at ${JSON.stringify(params)}`).toBeLessThan(
+            1e-5 * Math.max(1, Math.abs(numeric)),
+          );
         });
       });
     }

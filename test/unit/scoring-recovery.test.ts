@@ -52,12 +52,12 @@ class Sampler {
 
   /** Gamma(shape, rate) by Marsaglia and Tsang (2000), boosted for shape < 1. */
   gamma(shape: number, rate: number): number {
-    if (shape < 1) return this.gamma(shape + 1, rate) * Math.pow(this.open(), 1 / shape);
+    if (shape < 1) return this.gamma(shape + 1, rate) * this.open() ** (1 / shape);
     const d = shape - 1 / 3;
     const c = 1 / Math.sqrt(9 * d);
     for (;;) {
       const x = this.normal();
-      const v = Math.pow(1 + c * x, 3);
+      const v = (1 + c * x) ** 3;
       if (v <= 0) continue;
       if (Math.log(this.open()) < 0.5 * x * x + d - d * v + d * Math.log(v)) return (d * v) / rate;
     }
@@ -134,7 +134,7 @@ function expectRecovered<P extends object>(fitted: FittedModel<P>, truth: P): vo
   }
 }
 
-describe('parameter recovery from each model\'s own generative process', () => {
+describe("parameter recovery from each model's own generative process", () => {
   it('BG/NBD recovers r, alpha, a, b', () => {
     // Prepare
     const truth = { r: 0.6, alpha: 5, a: 0.8, b: 2.5 };
@@ -176,7 +176,7 @@ describe('parameter recovery from each model\'s own generative process', () => {
   });
 });
 
-describe('recovery at scale, in whole days, from the bench\'s generator', () => {
+describe("recovery at scale, in whole days, from the bench's generator", () => {
   it('MBG/NBD and Gamma-Gamma on 150,000 customers, the fit starting from a subsample of the distinct summaries', () => {
     // Prepare
     const data = syntheticSummaries(150_000, 9);

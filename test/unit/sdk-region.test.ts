@@ -12,7 +12,7 @@ describe('the region of the SDK clients', () => {
     if (folder) rmSync(folder, { recursive: true, force: true });
   });
 
-  it('comes from the SDK\'s default chain (here a profile), never from a default of ours', async () => {
+  it("comes from the SDK's default chain (here a profile), never from a default of ours", async () => {
     // Prepare: no AWS_REGION, a shared config file naming the region, as on a developer's machine
     folder = mkdtempSync(join(tmpdir(), 'winback-region-'));
     writeFileSync(join(folder, 'config'), '[default]\nregion = sa-east-1\n');

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { countSegments, csvField, csvLine, tierThresholds, valueTierOf, type SegmentFacts } from '../../lib/domain/segments.js';
+import { countSegments, csvField, csvLine, type SegmentFacts, tierThresholds, valueTierOf } from '../../lib/domain/segments.js';
 
 /** RFC 4180 read back: enough of a reader to prove a line round-trips. */
 function readCsvLine(line: string): string[] {

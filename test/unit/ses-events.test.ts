@@ -1,9 +1,9 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { emailEventTypes, type EmailEvent } from '../../lib/domain/email-events.js';
-import { isPermanentFailure, parseSesEvent, sesDetailTypeByEventType, sesEventDetailTypes } from '../../lib/domain/ses-events.js';
+import { type EmailEvent, emailEventTypes } from '../../lib/domain/email-events.js';
 import { InvalidInputError } from '../../lib/domain/errors.js';
+import { isPermanentFailure, parseSesEvent, sesDetailTypeByEventType, sesEventDetailTypes } from '../../lib/domain/ses-events.js';
 import { toHttpError } from '../../lib/http/errors.js';
 
 /** When the deliveries arrived: pinned, after every fixture's times (the parsers refuse times later than receipt). */
@@ -52,8 +52,26 @@ describe('parseSesEvent on real-shaped fixtures', () => {
   });
 
   const expectations: readonly (readonly [string, Omit<EmailEvent, 'tags'>])[] = [
-    ['valid-send.json', { eventId: '1c0a6f2e-3b4d-4e5f-8a9b-0c1d2e3f4a51', type: 'Send', messageId: messageId(1), at: '2026-11-22T08:00:03.000Z', recipients: ['ana@example.org'] }],
-    ['valid-delivery.json', { eventId: '2d1b7a3f-4c5e-4f60-9bac-1d2e3f4a5b62', type: 'Delivery', messageId: messageId(2), at: '2026-11-22T08:00:04.981Z', recipients: ['ana@example.org'] }],
+    [
+      'valid-send.json',
+      {
+        eventId: '1c0a6f2e-3b4d-4e5f-8a9b-0c1d2e3f4a51',
+        type: 'Send',
+        messageId: messageId(1),
+        at: '2026-11-22T08:00:03.000Z',
+        recipients: ['ana@example.org'],
+      },
+    ],
+    [
+      'valid-delivery.json',
+      {
+        eventId: '2d1b7a3f-4c5e-4f60-9bac-1d2e3f4a5b62',
+        type: 'Delivery',
+        messageId: messageId(2),
+        at: '2026-11-22T08:00:04.981Z',
+        recipients: ['ana@example.org'],
+      },
+    ],
     [
       'valid-bounce-permanent.json',
       {
@@ -87,7 +105,16 @@ describe('parseSesEvent on real-shaped fixtures', () => {
         complaint: { feedbackType: 'abuse' },
       },
     ],
-    ['valid-open.json', { eventId: '615fbe73-8092-43a4-bfe0-5b6c7d8e9fa6', type: 'Open', messageId: messageId(6), at: '2026-11-22T09:17:45.271Z', recipients: ['ana@example.org'] }],
+    [
+      'valid-open.json',
+      {
+        eventId: '615fbe73-8092-43a4-bfe0-5b6c7d8e9fa6',
+        type: 'Open',
+        messageId: messageId(6),
+        at: '2026-11-22T09:17:45.271Z',
+        recipients: ['ana@example.org'],
+      },
+    ],
     [
       'valid-click.json',
       {
@@ -99,14 +126,35 @@ describe('parseSesEvent on real-shaped fixtures', () => {
         click: { link: 'https://shop.example.com/collections/kaffee?utm_source=winback&utm_campaign=lost-winback&discount=WB-7Q2M-ANA' },
       },
     ],
-    ['valid-reject.json', { eventId: '8371d095-a2b4-45c6-91a2-7d8e9fa0b1c8', type: 'Reject', messageId: messageId(8), at: '2026-11-22T08:00:03.000Z', recipients: ['ana@example.org'] }],
+    [
+      'valid-reject.json',
+      {
+        eventId: '8371d095-a2b4-45c6-91a2-7d8e9fa0b1c8',
+        type: 'Reject',
+        messageId: messageId(8),
+        at: '2026-11-22T08:00:03.000Z',
+        recipients: ['ana@example.org'],
+      },
+    ],
     [
       'valid-delivery-delay.json',
-      { eventId: '9482e1a6-b3c5-46d7-a2b3-8e9fa0b1c2d9', type: 'DeliveryDelay', messageId: messageId(9), at: '2026-11-22T08:10:03.560Z', recipients: ['emil@example.de'] },
+      {
+        eventId: '9482e1a6-b3c5-46d7-a2b3-8e9fa0b1c2d9',
+        type: 'DeliveryDelay',
+        messageId: messageId(9),
+        at: '2026-11-22T08:10:03.560Z',
+        recipients: ['emil@example.de'],
+      },
     ],
     [
       'valid-rendering-failure.json',
-      { eventId: 'a593f2b7-c4d6-47e8-b3c4-9fa0b1c2d3ea', type: 'Rendering Failure', messageId: messageId(10), at: '2026-11-22T08:00:03.000Z', recipients: ['ana@example.org'] },
+      {
+        eventId: 'a593f2b7-c4d6-47e8-b3c4-9fa0b1c2d3ea',
+        type: 'Rendering Failure',
+        messageId: messageId(10),
+        at: '2026-11-22T08:00:03.000Z',
+        recipients: ['ana@example.org'],
+      },
     ],
     [
       'valid-subscription.json',
@@ -176,7 +224,9 @@ describe('parseSesEvent details', () => {
 
   it('ignores __proto__ keys anywhere in an otherwise valid event', () => {
     // Prepare
-    const envelope = JSON.parse(JSON.stringify(bounceEnvelope()).replace('"detail":{', '"__proto__":{"isAdmin":true},"detail":{"__proto__":{"eventType":"Complaint"},'));
+    const envelope = JSON.parse(
+      JSON.stringify(bounceEnvelope()).replace('"detail":{', '"__proto__":{"isAdmin":true},"detail":{"__proto__":{"eventType":"Complaint"},'),
+    );
     // Act
     const event = parseSesEvent(envelope, receivedAt);
     // Assess
@@ -294,7 +344,12 @@ describe('isPermanentFailure', () => {
     // Act
     const verdicts = Object.fromEntries(validFixtures.map((name) => [name, isPermanentFailure(parseSesEvent(fixture(name), receivedAt))]));
     // Assess
-    expect(Object.entries(verdicts).filter(([, permanent]) => permanent).map(([name]) => name).sort()).toEqual(['valid-bounce-permanent.json', 'valid-complaint.json']);
+    expect(
+      Object.entries(verdicts)
+        .filter(([, permanent]) => permanent)
+        .map(([name]) => name)
+        .sort(),
+    ).toEqual(['valid-bounce-permanent.json', 'valid-complaint.json']);
   });
 });
 
@@ -345,7 +400,8 @@ describe('parseSesEvent never throws anything but a 400', () => {
     /** Every path to a value inside a JSON document, so a mutation can reach any depth. */
     const pathsOf = (value: Json, prefix: (string | number)[] = []): (string | number)[][] => {
       if (Array.isArray(value)) return value.flatMap((item, index) => [[...prefix, index], ...pathsOf(item, [...prefix, index])]);
-      if (value !== null && typeof value === 'object') return Object.entries(value).flatMap(([key, item]) => [[...prefix, key], ...pathsOf(item, [...prefix, key])]);
+      if (value !== null && typeof value === 'object')
+        return Object.entries(value).flatMap(([key, item]) => [[...prefix, key], ...pathsOf(item, [...prefix, key])]);
       return [];
     };
     const documents = validFixtures.map((name) => fixture(name) as Json);
@@ -356,7 +412,16 @@ describe('parseSesEvent never throws anything but a 400', () => {
         const paths = pathsOf(document);
         return fc.tuple(
           fc.constant(document),
-          fc.array(fc.tuple(fc.constantFrom(...paths), fc.option(fc.jsonValue({ maxDepth: 2 }).map((value) => value as Json), { nil: undefined })), { minLength: 1, maxLength: 4 }),
+          fc.array(
+            fc.tuple(
+              fc.constantFrom(...paths),
+              fc.option(
+                fc.jsonValue({ maxDepth: 2 }).map((value) => value as Json),
+                { nil: undefined },
+              ),
+            ),
+            { minLength: 1, maxLength: 4 },
+          ),
         );
       })
       .map(([document, changes]) => {

@@ -9,7 +9,11 @@ afterEach(async () => {
 });
 
 async function post(target: ShopifyGraphqlFake, query: string, variables: Record<string, unknown> = {}, token = shopifyTestToken) {
-  const response = await fetch(target.url, { method: 'POST', headers: { 'content-type': 'application/json', 'x-shopify-access-token': token }, body: JSON.stringify({ query, variables }) });
+  const response = await fetch(target.url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-shopify-access-token': token },
+    body: JSON.stringify({ query, variables }),
+  });
   return { status: response.status, body: (await response.json()) as Record<string, any> };
 }
 
@@ -29,11 +33,17 @@ describe('the Shopify GraphQL Admin API fake', () => {
     fake = await ShopifyGraphqlFake.start();
     fake.resolve('echo', ({ variables }) => ({ said: variables.word }), { cost: 3 });
     // Act
-    const answer = await post(fake, 'mutation Say($word: String!) { first: echo(word: $word) { said } currentAppInstallation { accessScopes { handle } } }', { word: 'hi' });
+    const answer = await post(fake, 'mutation Say($word: String!) { first: echo(word: $word) { said } currentAppInstallation { accessScopes { handle } } }', {
+      word: 'hi',
+    });
     // Assess
     expect(answer.body.data.first).toEqual({ said: 'hi' });
     expect(answer.body.data.currentAppInstallation.accessScopes).toContainEqual({ handle: 'write_discounts' });
-    expect(answer.body.extensions.cost).toMatchObject({ requestedQueryCost: 4, actualQueryCost: 4, throttleStatus: { maximumAvailable: 2000, restoreRate: 100 } });
+    expect(answer.body.extensions.cost).toMatchObject({
+      requestedQueryCost: 4,
+      actualQueryCost: 4,
+      throttleStatus: { maximumAvailable: 2000, restoreRate: 100 },
+    });
   });
 
   it('throttles a query that costs more than the bucket holds, and lets it through once the bucket refilled', async () => {
@@ -72,7 +82,13 @@ describe('the Shopify GraphQL Admin API fake', () => {
     // Act
     const parsed = parseOperation('# a { comment\nquery Q($q: String) { a: bulk(query: """ { orders { id } } """) { id } other(x: "}") # }\n }');
     // Assess
-    expect(parsed).toEqual({ operation: 'query', fields: [{ name: 'bulk', alias: 'a', argumentText: 'query: """ { orders { id } } """' }, { name: 'other', argumentText: 'x: "}"' }] });
+    expect(parsed).toEqual({
+      operation: 'query',
+      fields: [
+        { name: 'bulk', alias: 'a', argumentText: 'query: """ { orders { id } } """' },
+        { name: 'other', argumentText: 'x: "}"' },
+      ],
+    });
   });
 
   it('never throws anything but a parse error on any text', () => {

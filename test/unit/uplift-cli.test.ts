@@ -1,10 +1,10 @@
-import fc from 'fast-check';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import fc from 'fast-check';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { main } from '../../lib/cli/main.js';
-import { parseExperimentCsv, UpliftInputError, type ExperimentColumns } from '../../lib/domain/uplift/csv.js';
+import { type ExperimentColumns, parseExperimentCsv, UpliftInputError } from '../../lib/domain/uplift/csv.js';
 import { fitUplift, UpliftDataError } from '../../lib/domain/uplift/learners.js';
 import { syntheticCsv, syntheticExperiment } from '../support/uplift.js';
 
@@ -26,10 +26,36 @@ function capture() {
   return { stdout: () => out.join(''), stderr: () => err.join('') };
 }
 
-const columns: ExperimentColumns = { treatmentColumn: 'group', treatmentValue: 'email', controlValue: 'holdout', outcome: 'ordered', features: ['segment', 'spend'] };
+const columns: ExperimentColumns = {
+  treatmentColumn: 'group',
+  treatmentValue: 'email',
+  controlValue: 'holdout',
+  outcome: 'ordered',
+  features: ['segment', 'spend'],
+};
 const fitArgs = (input: string, out: string) => [
-  'uplift', 'fit', '--input', input, '--treatment-column', 'group', '--treatment', 'email', '--control', 'holdout',
-  '--outcome', 'ordered', '--value', 'revenue', '--features', 'segment,spend,noise', '--out', out, '--method', 'two-model', '--seed', '4',
+  'uplift',
+  'fit',
+  '--input',
+  input,
+  '--treatment-column',
+  'group',
+  '--treatment',
+  'email',
+  '--control',
+  'holdout',
+  '--outcome',
+  'ordered',
+  '--value',
+  'revenue',
+  '--features',
+  'segment,spend,noise',
+  '--out',
+  out,
+  '--method',
+  'two-model',
+  '--seed',
+  '4',
 ];
 
 describe('winback uplift fit / score / evaluate', () => {
@@ -38,7 +64,7 @@ describe('winback uplift fit / score / evaluate', () => {
     const train = join(scratch, 'train.csv');
     const test = join(scratch, 'test.csv');
     const model = join(scratch, 'model.json');
-    writeFileSync(train, syntheticCsv(syntheticExperiment(2000, 21)) + 'persuadable,150,0.5,sms,1,50\n');
+    writeFileSync(train, `${syntheticCsv(syntheticExperiment(2000, 21))}persuadable,150,0.5,sms,1,50\n`);
     const testRows = syntheticExperiment(1000, 22);
     writeFileSync(test, syntheticCsv(testRows));
     // Act
@@ -53,8 +79,16 @@ describe('winback uplift fit / score / evaluate', () => {
     // Assess
     expect([fitCode, scoreCode, evaluateCode]).toEqual([0, 0, 0]);
     expect(fit.stderr()).toMatch(/ignored 1 rows whose group is neither .*"sms" 1/);
-    expect(JSON.parse(readFileSync(model, 'utf8'))).toMatchObject({ format: 'winback-uplift-model', method: 'two-model', columns: { outcome: 'ordered', value: 'revenue' } });
-    const lines = score.stdout().trimEnd().split('\n').map((line) => JSON.parse(line) as { uplift: number; valueUplift: number });
+    expect(JSON.parse(readFileSync(model, 'utf8'))).toMatchObject({
+      format: 'winback-uplift-model',
+      method: 'two-model',
+      columns: { outcome: 'ordered', value: 'revenue' },
+    });
+    const lines = score
+      .stdout()
+      .trimEnd()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { uplift: number; valueUplift: number });
     expect(lines).toHaveLength(1000);
     for (const line of lines) expect(typeof line.uplift).toBe('number');
     const persuadable = lines.filter((_, i) => testRows[i]?.segment === 'persuadable');
@@ -102,7 +136,13 @@ describe('winback uplift fit / score / evaluate', () => {
     writeFileSync(input, syntheticCsv(syntheticExperiment(50, 24)));
     const output = capture();
     // Act
-    const missingColumn = await main([...fitArgs(input, join(scratch, 'never.json')).slice(0, -6), '--features', 'segment,age', '--out', join(scratch, 'never.json')]);
+    const missingColumn = await main([
+      ...fitArgs(input, join(scratch, 'never.json')).slice(0, -6),
+      '--features',
+      'segment,age',
+      '--out',
+      join(scratch, 'never.json'),
+    ]);
     const missingFile = await main(['uplift', 'score', '--model', join(scratch, 'nope.json'), '--input', input, '--json']);
     // Assess
     expect(missingColumn).toBe(2);
@@ -135,7 +175,15 @@ describe('experiment CSV: any text gives rows (and a model) or an UpliftInputErr
   const anyText = fc.oneof(
     fc.string({ unit: 'binary', maxLength: 300 }),
     fc
-      .array(fc.array(fc.oneof(fc.constantFrom('segment', 'spend', 'group', 'ordered', 'email', 'holdout', '', '"', '""', '0', '1', '2', '-1', '1e400', 'NaN', 'a', ' x ', '\r')), { maxLength: 5 }), { maxLength: 40 })
+      .array(
+        fc.array(
+          fc.oneof(
+            fc.constantFrom('segment', 'spend', 'group', 'ordered', 'email', 'holdout', '', '"', '""', '0', '1', '2', '-1', '1e400', 'NaN', 'a', ' x ', '\r'),
+          ),
+          { maxLength: 5 },
+        ),
+        { maxLength: 40 },
+      )
       .map((rows) => ['segment,spend,group,ordered', ...rows.map((row) => row.join(','))].join('\n')),
   );
 
@@ -167,6 +215,10 @@ describe('experiment CSV: any text gives rows (and a model) or an UpliftInputErr
     const input = parseExperimentCsv('segment,spend,group,ordered\na,10,email,1\n,,holdout,0\nb,x,email,0\n', columns);
     // Assess
     expect(input.data.kinds).toEqual(['categorical', 'categorical']);
-    expect(input.data.rows.map((row) => row.features)).toEqual([['a', '10'], [null, null], ['b', 'x']]);
+    expect(input.data.rows.map((row) => row.features)).toEqual([
+      ['a', '10'],
+      [null, null],
+      ['b', 'x'],
+    ]);
   });
 });

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { evaluateUplift, qiniCoefficient } from '../../lib/domain/uplift/evaluation.js';
-import { fitUplift, predictUplift, UpliftDataError, upliftMethods, type Candidate, type UpliftMethod } from '../../lib/domain/uplift/learners.js';
-import { parseUpliftModel, InvalidUpliftModelError } from '../../lib/domain/uplift/model-json.js';
-import { syntheticExperiment, syntheticFeatureNames, type SyntheticRow, type SyntheticSegment } from '../support/uplift.js';
+import { type Candidate, fitUplift, predictUplift, UpliftDataError, type UpliftMethod, upliftMethods } from '../../lib/domain/uplift/learners.js';
+import { InvalidUpliftModelError, parseUpliftModel } from '../../lib/domain/uplift/model-json.js';
+import { type SyntheticRow, type SyntheticSegment, syntheticExperiment, syntheticFeatureNames } from '../support/uplift.js';
 
 const train = syntheticExperiment(4000, 11);
 const test = syntheticExperiment(2000, 12);
@@ -34,9 +34,17 @@ describe('uplift learner on customers with a known response', () => {
     expect(Math.abs(bySegment.sure_thing)).toBeLessThan(0.1);
     const top = [...test.keys()].sort((a, b) => (uplift[b] ?? 0) - (uplift[a] ?? 0)).slice(0, test.length / 5);
     expect(top.filter((i) => test[i]?.segment === 'persuadable').length / top.length).toBeGreaterThan(0.9);
-    const evaluation = evaluateUplift(test.map((r) => r.outcome), test.map((r) => r.treated), uplift);
+    const evaluation = evaluateUplift(
+      test.map((r) => r.outcome),
+      test.map((r) => r.treated),
+      uplift,
+    );
     // Outcome noise caps the coefficient well below 1: the true uplift itself scores about 0.28 on these rows.
-    const oracle = qiniCoefficient(test.map((r) => r.outcome), test.map((r) => r.treated), test.map((r) => r.trueUplift));
+    const oracle = qiniCoefficient(
+      test.map((r) => r.outcome),
+      test.map((r) => r.treated),
+      test.map((r) => r.trueUplift),
+    );
     expect(evaluation.qini).toBeGreaterThan(0.85 * oracle);
     expect(evaluation.atK[2]?.uplift).toBeGreaterThan(evaluation.random.uplift + 0.2);
   });
@@ -46,7 +54,10 @@ describe('uplift learner on customers with a known response', () => {
     const model = fitUplift(data(train), { method: 'two-model', seed: 3, candidates: small.slice(0, 1), treeCounts: [30] });
     const predictions = predictUplift(model, test);
     // Assess: value = 50 per outcome, so the value uplift is about 50 x the probability uplift (20 for persuadables)
-    const bySegment = meanUpliftBySegment(test, predictions.map((p) => p.valueUplift ?? Number.NaN));
+    const bySegment = meanUpliftBySegment(
+      test,
+      predictions.map((p) => p.valueUplift ?? Number.NaN),
+    );
     expect(bySegment.persuadable).toBeGreaterThan(12);
     expect(bySegment.do_not_disturb).toBeLessThan(-8);
   });

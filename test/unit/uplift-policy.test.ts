@@ -1,22 +1,33 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { parseCampaignConfig, type Campaign } from '../../lib/config/campaign-config.js';
+import { type Campaign, parseCampaignConfig } from '../../lib/config/campaign-config.js';
 import defaultConfig from '../../lib/config/default-campaign-config.json' with { type: 'json' };
-import type { ReportedSend } from '../../lib/domain/sends.js';
-import { campaignHistories, ledgerUnits, offerSegment } from '../../lib/domain/uplift/ledger-training.js';
-import { customerPolicy, featuresFor, planCampaignPolicy, variantFor } from '../../lib/domain/uplift/night-policy.js';
-import { addToArm, allocateOffers, emptyArm, type ArmStats } from '../../lib/domain/uplift/offer-allocation.js';
-import { expectedIncrementalMargin, featureVector, targetingVerdict, type DecisionFeatures } from '../../lib/domain/uplift/targeting.js';
-import { simulatePolicies } from '../../lib/local/policy-simulation.js';
-import { planNight, simulatedResponseType } from '../../lib/local/simulation.js';
-import { campaignUpliftReport } from '../../lib/domain/uplift/uplift-report.js';
 import { classify } from '../../lib/domain/classification.js';
 import { instantAt } from '../../lib/domain/dates.js';
 import { decide } from '../../lib/domain/decisions.js';
+import type { ReportedSend } from '../../lib/domain/sends.js';
+import { campaignHistories, ledgerUnits, offerSegment } from '../../lib/domain/uplift/ledger-training.js';
 import type { CustomerPolicy } from '../../lib/domain/uplift/night-policy.js';
+import { customerPolicy, featuresFor, planCampaignPolicy, variantFor } from '../../lib/domain/uplift/night-policy.js';
+import { type ArmStats, addToArm, allocateOffers, emptyArm } from '../../lib/domain/uplift/offer-allocation.js';
+import { type DecisionFeatures, expectedIncrementalMargin, featureVector, targetingVerdict } from '../../lib/domain/uplift/targeting.js';
+import { campaignUpliftReport } from '../../lib/domain/uplift/uplift-report.js';
+import { simulatePolicies } from '../../lib/local/policy-simulation.js';
+import { planNight, simulatedResponseType } from '../../lib/local/simulation.js';
 import { customerFrom, shopTimeZone, testConfig } from '../support/customers.js';
 
-const features: DecisionFeatures = { recencyDays: 200, orders: 2, spendMinor: 8000, averageOrderMinor: 4000, pAlive: null, clvMinor: null, status: 'lost', reasons: 'overdue_own_cadence', offerValue: 15, daysSinceLastEmail: null };
+const features: DecisionFeatures = {
+  recencyDays: 200,
+  orders: 2,
+  spendMinor: 8000,
+  averageOrderMinor: 4000,
+  pAlive: null,
+  clvMinor: null,
+  status: 'lost',
+  reasons: 'overdue_own_cadence',
+  offerValue: 15,
+  daysSinceLastEmail: null,
+};
 const economics = { orderMarginMinor: 2000, offerCostMinor: 600, emailCostMinor: 10 };
 
 function campaign(overrides: Partial<Campaign> = {}): Campaign {
@@ -49,12 +60,19 @@ describe('uplift targeting: the expected incremental margin and the reason a cus
 
   it('emails exactly when the expected incremental margin is positive, whatever the inputs', () => {
     fc.assert(
-      fc.property(fc.double({ min: 0, max: 1, noNaN: true }), fc.double({ min: 0, max: 1, noNaN: true }), fc.integer({ min: 0, max: 100_000 }), fc.integer({ min: 0, max: 100_000 }), fc.integer({ min: 0, max: 1000 }), (pTreated, pControl, orderMarginMinor, offerCostMinor, emailCostMinor) => {
-        const inputs = { pTreated, pControl, orderMarginMinor, offerCostMinor, emailCostMinor };
-        const verdict = targetingVerdict(inputs);
-        expect(verdict.email).toBe(expectedIncrementalMargin(inputs) > 0);
-        if (!verdict.email && pTreated < pControl) expect(verdict.reason).toBe('do_not_disturb');
-      }),
+      fc.property(
+        fc.double({ min: 0, max: 1, noNaN: true }),
+        fc.double({ min: 0, max: 1, noNaN: true }),
+        fc.integer({ min: 0, max: 100_000 }),
+        fc.integer({ min: 0, max: 100_000 }),
+        fc.integer({ min: 0, max: 1000 }),
+        (pTreated, pControl, orderMarginMinor, offerCostMinor, emailCostMinor) => {
+          const inputs = { pTreated, pControl, orderMarginMinor, offerCostMinor, emailCostMinor };
+          const verdict = targetingVerdict(inputs);
+          expect(verdict.email).toBe(expectedIncrementalMargin(inputs) > 0);
+          if (!verdict.email && pTreated < pControl) expect(verdict.reason).toBe('do_not_disturb');
+        },
+      ),
     );
   });
 
@@ -81,14 +99,24 @@ describe('learning from the ledger: sends and holdouts with closed windows', () 
 
   it('makes one row per customer and campaign: treated when emailed, control when held out, outcome an order in the window', () => {
     // Prepare
-    const sends = [send('a', 'sent', '2026-03-01T03:00:00Z', { offerCode: 'WB-A', offer: { kind: 'percent', value: 20 } }), send('b', 'held_out', '2026-03-01T03:00:00Z'), send('c', 'sent', '2026-03-01T03:00:00Z')];
+    const sends = [
+      send('a', 'sent', '2026-03-01T03:00:00Z', { offerCode: 'WB-A', offer: { kind: 'percent', value: 20 } }),
+      send('b', 'held_out', '2026-03-01T03:00:00Z'),
+      send('c', 'sent', '2026-03-01T03:00:00Z'),
+    ];
     const orders: Record<string, { customerId: string; orderId: string; placedAt: string; totalMinor: number; currency: string; couponCodes?: string[] }[]> = {
       a: [{ customerId: 'a', orderId: '1', placedAt: '2026-03-03T10:00:00Z', totalMinor: 8000, currency: 'EUR', couponCodes: ['WB-A'] }],
       b: [{ customerId: 'b', orderId: '2', placedAt: '2026-03-20T10:00:00Z', totalMinor: 5000, currency: 'EUR' }],
     };
     // Act
     const units = ledgerUnits(sends, 7, '2026-04-01T00:00:00Z');
-    const history = campaignHistories(units, (id) => orders[id] ?? [], 7, () => 40, { freeShippingMinor: 0 }).get('lost-winback')!;
+    const history = campaignHistories(
+      units,
+      (id) => orders[id] ?? [],
+      7,
+      () => 40,
+      { freeShippingMinor: 0 },
+    ).get('lost-winback')!;
     // Assess
     expect(history.treated).toBe(2);
     expect(history.control).toBe(1);
@@ -101,7 +129,11 @@ describe('learning from the ledger: sends and holdouts with closed windows', () 
   });
 
   it('leaves out customers whose window is still open and entries recorded without features', () => {
-    const units = ledgerUnits([send('a', 'sent', '2026-03-28T03:00:00Z'), send('b', 'held_out', '2026-03-01T03:00:00Z', { features: undefined })], 7, '2026-04-01T00:00:00Z');
+    const units = ledgerUnits(
+      [send('a', 'sent', '2026-03-28T03:00:00Z'), send('b', 'held_out', '2026-03-01T03:00:00Z', { features: undefined })],
+      7,
+      '2026-04-01T00:00:00Z',
+    );
     expect(units).toEqual([]);
   });
 });
@@ -128,7 +160,12 @@ describe('the night plan: uplift targeting falls back to everyone with too littl
     const ids = Array.from({ length: 200 }, (_, i) => `c${i}`);
     const offers = new Set(ids.map((id) => variantFor(id, c).id));
     expect(offers).toEqual(new Set(['control', 'bigger-first-offer']));
-    const customer = { customerId: 'x', consent: { state: 'subscribed', source: 't', updatedAt: '' }, summary: { orderCount: 1, purchaseDays: 1, totalSpendMinor: 3000, averageOrderValueMinor: 3000, recentPurchaseDays: [], lastProducts: [] }, createdAt: '' } as const;
+    const customer = {
+      customerId: 'x',
+      consent: { state: 'subscribed', source: 't', updatedAt: '' },
+      summary: { orderCount: 1, purchaseDays: 1, totalSpendMinor: 3000, averageOrderValueMinor: 3000, recentPurchaseDays: [], lastProducts: [] },
+      createdAt: '',
+    } as const;
     expect(featuresFor(customer, { status: 'lost', valueAtStakeMinor: 0, priority: 0 }, c, c.experiment.variants[1]!, new Date()).offerValue).toBe(20);
   });
 });
@@ -147,7 +184,7 @@ describe('offer sizing by Thompson sampling', () => {
     expect(allocation.leader).toBe('small');
     expect(allocation.shares.big).toBeCloseTo(0.1, 2);
     expect(allocation.shares.small).toBeCloseTo(0.9, 2);
-    expect(allocation.leaderIncrementalMinor).toBeCloseTo(120 * 3000 / 3010 - 20, 0);
+    expect(allocation.leaderIncrementalMinor).toBeCloseTo((120 * 3000) / 3010 - 20, 0);
   });
 
   it('splits evenly while there is no evidence either way', () => {
@@ -158,13 +195,17 @@ describe('offer sizing by Thompson sampling', () => {
 
   it('keeps every share at or above the floor and the shares summing to 1', () => {
     fc.assert(
-      fc.property(fc.array(fc.tuple(fc.integer({ min: 0, max: 500 }), fc.integer({ min: -1000, max: 1000 })), { minLength: 1, maxLength: 5 }), fc.double({ min: 0, max: 0.2, noNaN: true }), (arms, minShare) => {
-        const variants = Object.fromEntries(arms.map(([n, mean], i) => [`v${i}`, arm(n, mean, 300)]));
-        const { shares } = allocateOffers(variants, undefined, { minShare, draws: 200 });
-        const values = Object.values(shares);
-        expect(values.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 9);
-        for (const share of values) expect(share).toBeGreaterThanOrEqual(Math.min(minShare, 1 / values.length) - 1e-12);
-      }),
+      fc.property(
+        fc.array(fc.tuple(fc.integer({ min: 0, max: 500 }), fc.integer({ min: -1000, max: 1000 })), { minLength: 1, maxLength: 5 }),
+        fc.double({ min: 0, max: 0.2, noNaN: true }),
+        (arms, minShare) => {
+          const variants = Object.fromEntries(arms.map(([n, mean], i) => [`v${i}`, arm(n, mean, 300)]));
+          const { shares } = allocateOffers(variants, undefined, { minShare, draws: 200 });
+          const values = Object.values(shares);
+          expect(values.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 9);
+          for (const share of values) expect(share).toBeGreaterThanOrEqual(Math.min(minShare, 1 / values.length) - 1e-12);
+        },
+      ),
       { numRuns: 50 },
     );
   });
@@ -197,7 +238,10 @@ describe('deciding with the night policy', () => {
   };
   const skipping = (email: boolean, explored = false): CustomerPolicy => ({
     campaignFor: (c) => c,
-    target: () => (email ? { email: true, marginMinor: 50, ...(explored ? { explored: true } : {}) } : { email: false, reason: 'sure_thing', marginMinor: -120, discountSavedMinor: 90 }),
+    target: () =>
+      email
+        ? { email: true, marginMinor: 50, ...(explored ? { explored: true } : {}) }
+        : { email: false, reason: 'sure_thing', marginMinor: -120, discountSavedMinor: 90 },
   });
 
   it('records what the night knew of the customer with every step-0 send or hold, policy or not', () => {
@@ -241,8 +285,13 @@ describe('the report: uplift by segment, offers, the customers not emailed and t
       ...Array.from({ length: 40 }, (_, i) => unit(`b${i}`, 'big', true, 3)),
       ...Array.from({ length: 40 }, (_, i) => unit(`h${i}`, 'holdout', false, 3)),
     ];
-    const bought = new Set([...Array.from({ length: 20 }, (_, i) => `s${i}`), ...Array.from({ length: 10 }, (_, i) => `b${i}`), ...Array.from({ length: 4 }, (_, i) => `h${i}`)]);
-    const ordersOf = (customerId: string) => (bought.has(customerId) ? [{ customerId, orderId: customerId, placedAt: '2026-03-02T10:00:00Z', totalMinor: 5000, currency: 'EUR' }] : []);
+    const bought = new Set([
+      ...Array.from({ length: 20 }, (_, i) => `s${i}`),
+      ...Array.from({ length: 10 }, (_, i) => `b${i}`),
+      ...Array.from({ length: 4 }, (_, i) => `h${i}`),
+    ]);
+    const ordersOf = (customerId: string) =>
+      bought.has(customerId) ? [{ customerId, orderId: customerId, placedAt: '2026-03-02T10:00:00Z', totalMinor: 5000, currency: 'EUR' }] : [];
     // Act
     const report = campaignUpliftReport({
       units,
@@ -250,10 +299,27 @@ describe('the report: uplift by segment, offers, the customers not emailed and t
       windowDays: 7,
       marginPercent: 40,
       estimate: { freeShippingMinor: 0 },
-      skips: [{ customerId: 'x', reason: 'sure_thing' }, { customerId: 'x', reason: 'sure_thing' }, { customerId: 'y', reason: 'do_not_disturb' }, { customerId: 'z', reason: 'cooldown' }],
+      skips: [
+        { customerId: 'x', reason: 'sure_thing' },
+        { customerId: 'x', reason: 'sure_thing' },
+        { customerId: 'y', reason: 'do_not_disturb' },
+        { customerId: 'z', reason: 'cooldown' },
+      ],
       nights: [
         { night: '2026-03-01', targeting: { targeting: 'uplift', used: 'everyone', reason: 'too little data', treated: 0, control: 0 } },
-        { night: '2026-03-02', targeting: { targeting: 'uplift', used: 'uplift', cvQini: 0.08, treated: 300, control: 120, explored: 3, marginSavedMinor: 1500, discountSavedMinor: 700 } },
+        {
+          night: '2026-03-02',
+          targeting: {
+            targeting: 'uplift',
+            used: 'uplift',
+            cvQini: 0.08,
+            treated: 300,
+            control: 120,
+            explored: 3,
+            marginSavedMinor: 1500,
+            discountSavedMinor: 700,
+          },
+        },
       ],
     });
     // Assess
@@ -275,7 +341,8 @@ describe('winback simulate: customers with known responses', () => {
     const regular = customerFrom({ name: 'Reg', orderDays: ['2026-08-01', '2026-09-01', '2026-10-01', '2026-10-20'] }).customer;
     const gone = customerFrom({ name: 'Gon', orderDays: ['2025-12-01'] }).customer;
     const many = (customer: typeof regular, prefix: string) => Array.from({ length: 1500 }, (_, i) => ({ ...customer, customerId: `${prefix}-${i}` }));
-    const plan = (comparable: (typeof regular)[]) => planNight({ night: '2026-11-22', seed: 5, shopTimeZone, currency: 'EUR', emailed: [], comparable, active: [] });
+    const plan = (comparable: (typeof regular)[]) =>
+      planNight({ night: '2026-11-22', seed: 5, shopTimeZone, currency: 'EUR', emailed: [], comparable, active: [] });
     // Act
     const regulars = new Set(plan(many(regular, 'r')).orders.map((order) => order.customer.customerId)).size / 1500;
     const goneOnes = new Set(plan(many(gone, 'g')).orders.map((order) => order.customer.customerId)).size / 1500;

@@ -1,6 +1,6 @@
-import fc from 'fast-check';
 import { createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   decodeStandardWebhookSecret,
@@ -106,9 +106,14 @@ describe.each([
 
   it('never throws on odd input', () => {
     fc.assert(
-      fc.property(fc.uint8Array({ maxLength: 300 }), fc.option(fc.string({ unit: 'binary', maxLength: 120 }), { nil: undefined }), fc.array(fc.string(), { maxLength: 3 }), (bytes, signature, secrets) => {
-        expect(typeof verify(Buffer.from(bytes), signature, secrets)).toBe('boolean');
-      }),
+      fc.property(
+        fc.uint8Array({ maxLength: 300 }),
+        fc.option(fc.string({ unit: 'binary', maxLength: 120 }), { nil: undefined }),
+        fc.array(fc.string(), { maxLength: 3 }),
+        (bytes, signature, secrets) => {
+          expect(typeof verify(Buffer.from(bytes), signature, secrets)).toBe('boolean');
+        },
+      ),
     );
   });
 });
@@ -250,7 +255,10 @@ describe('Standard Webhooks', () => {
           {
             id: fc.string({ unit: 'binary', maxLength: 300 }),
             timestamp: fc.oneof(fc.string({ maxLength: 20 }), fc.integer({ min: 0, max: 2 ** 40 }).map(String)),
-            signature: fc.oneof(fc.string({ unit: 'binary', maxLength: 200 }), fc.array(fc.base64String({ maxLength: 48 }).map((text) => `v1,${text}`)).map((parts) => parts.join(' '))),
+            signature: fc.oneof(
+              fc.string({ unit: 'binary', maxLength: 200 }),
+              fc.array(fc.base64String({ maxLength: 48 }).map((text) => `v1,${text}`)).map((parts) => parts.join(' ')),
+            ),
           },
           { requiredKeys: [] },
         ),

@@ -1,12 +1,12 @@
-import fc from 'fast-check';
 import { readFileSync } from 'node:fs';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { InvalidInputError } from '../../lib/domain/errors.js';
 import { parseGenericDelivery } from '../../lib/domain/orders/generic.js';
 import { parseShopifyDelivery } from '../../lib/domain/orders/shopify.js';
 import { parseWooCommerceDelivery } from '../../lib/domain/orders/woocommerce.js';
 import { parseSesEvent } from '../../lib/domain/ses-events.js';
 import { clockSkewMs, earliestPlausibleTime } from '../../lib/domain/unreadable-record.js';
-import { InvalidInputError } from '../../lib/domain/errors.js';
 import { toHttpError } from '../../lib/http/errors.js';
 import { orderOf, thrownBy } from '../support/webhooks.js';
 
@@ -78,9 +78,35 @@ describe('times from outside are refused beyond receipt plus clock skew and befo
   // Each case: where the time goes in a real body, the field the 400 must name, and how the format writes a time.
   const shopifyOrderBody = body('shopify', 'orders-create.json');
   const cases = [
-    { name: 'Shopify created_at', parse: (value: unknown) => parseShopifyDelivery(Buffer.from(JSON.stringify({ ...shopifyOrderBody, created_at: value, updated_at: null })), shopifyOrder, receivedAt), field: 'created_at', offset: true },
-    { name: 'Shopify updated_at', parse: (value: unknown) => parseShopifyDelivery(Buffer.from(JSON.stringify({ ...shopifyOrderBody, created_at: '1995-01-01T00:00:00Z', updated_at: value })), shopifyOrder, receivedAt), field: 'updated_at', offset: true },
-    { name: 'Shopify cancelled_at', parse: (value: unknown) => parseShopifyDelivery(Buffer.from(JSON.stringify({ ...shopifyOrderBody, created_at: '1995-01-01T00:00:00Z', cancelled_at: value })), shopifyOrder, receivedAt), field: 'cancelled_at', offset: true },
+    {
+      name: 'Shopify created_at',
+      parse: (value: unknown) =>
+        parseShopifyDelivery(Buffer.from(JSON.stringify({ ...shopifyOrderBody, created_at: value, updated_at: null })), shopifyOrder, receivedAt),
+      field: 'created_at',
+      offset: true,
+    },
+    {
+      name: 'Shopify updated_at',
+      parse: (value: unknown) =>
+        parseShopifyDelivery(
+          Buffer.from(JSON.stringify({ ...shopifyOrderBody, created_at: '1995-01-01T00:00:00Z', updated_at: value })),
+          shopifyOrder,
+          receivedAt,
+        ),
+      field: 'updated_at',
+      offset: true,
+    },
+    {
+      name: 'Shopify cancelled_at',
+      parse: (value: unknown) =>
+        parseShopifyDelivery(
+          Buffer.from(JSON.stringify({ ...shopifyOrderBody, created_at: '1995-01-01T00:00:00Z', cancelled_at: value })),
+          shopifyOrder,
+          receivedAt,
+        ),
+      field: 'cancelled_at',
+      offset: true,
+    },
     {
       name: 'Shopify customer.email_marketing_consent.consent_updated_at',
       parse: (value: unknown) => {
@@ -91,14 +117,50 @@ describe('times from outside are refused beyond receipt plus clock skew and befo
       field: 'customer.email_marketing_consent.consent_updated_at',
       offset: true,
     },
-    { name: 'Shopify customers/update created_at', parse: (value: unknown) => parseShopifyDelivery(Buffer.from(JSON.stringify({ ...body('shopify', 'customers-update-unsubscribed.json'), created_at: value })), shopifyCustomerUpdate, receivedAt), field: 'created_at', offset: true },
-    { name: 'WooCommerce date_created_gmt', parse: (value: unknown) => parseWooCommerceDelivery(Buffer.from(JSON.stringify({ ...body('woocommerce', 'order-created-guest.json'), date_created_gmt: value, date_modified_gmt: null })), wooOrder, receivedAt), field: 'date_created_gmt', offset: false },
-    { name: 'WooCommerce date_modified_gmt', parse: (value: unknown) => parseWooCommerceDelivery(Buffer.from(JSON.stringify({ ...body('woocommerce', 'order-created-guest.json'), date_created_gmt: '1995-01-01T00:00:00', date_modified_gmt: value })), wooOrder, receivedAt), field: 'date_modified_gmt', offset: false },
+    {
+      name: 'Shopify customers/update created_at',
+      parse: (value: unknown) =>
+        parseShopifyDelivery(
+          Buffer.from(JSON.stringify({ ...body('shopify', 'customers-update-unsubscribed.json'), created_at: value })),
+          shopifyCustomerUpdate,
+          receivedAt,
+        ),
+      field: 'created_at',
+      offset: true,
+    },
+    {
+      name: 'WooCommerce date_created_gmt',
+      parse: (value: unknown) =>
+        parseWooCommerceDelivery(
+          Buffer.from(JSON.stringify({ ...body('woocommerce', 'order-created-guest.json'), date_created_gmt: value, date_modified_gmt: null })),
+          wooOrder,
+          receivedAt,
+        ),
+      field: 'date_created_gmt',
+      offset: false,
+    },
+    {
+      name: 'WooCommerce date_modified_gmt',
+      parse: (value: unknown) =>
+        parseWooCommerceDelivery(
+          Buffer.from(
+            JSON.stringify({ ...body('woocommerce', 'order-created-guest.json'), date_created_gmt: '1995-01-01T00:00:00', date_modified_gmt: value }),
+          ),
+          wooOrder,
+          receivedAt,
+        ),
+      field: 'date_modified_gmt',
+      offset: false,
+    },
     {
       name: 'generic order.placedAt',
       parse: (value: unknown) => {
         const order = body('generic', 'order.json') as { order: Record<string, unknown> };
-        return parseGenericDelivery(Buffer.from(JSON.stringify({ ...order, order: { ...order.order, placedAt: value, updatedAt: undefined } })), genericHeaders, receivedAt);
+        return parseGenericDelivery(
+          Buffer.from(JSON.stringify({ ...order, order: { ...order.order, placedAt: value, updatedAt: undefined } })),
+          genericHeaders,
+          receivedAt,
+        );
       },
       field: 'order.placedAt',
       offset: true,
@@ -107,7 +169,11 @@ describe('times from outside are refused beyond receipt plus clock skew and befo
       name: 'generic order.customer.marketingConsentUpdatedAt',
       parse: (value: unknown) => {
         const order = body('generic', 'order.json') as { order: { customer: Record<string, unknown> } };
-        return parseGenericDelivery(Buffer.from(JSON.stringify({ ...order, order: { ...order.order, customer: { ...order.order.customer, marketingConsentUpdatedAt: value } } })), genericHeaders, receivedAt);
+        return parseGenericDelivery(
+          Buffer.from(JSON.stringify({ ...order, order: { ...order.order, customer: { ...order.order.customer, marketingConsentUpdatedAt: value } } })),
+          genericHeaders,
+          receivedAt,
+        );
       },
       field: 'order.customer.marketingConsentUpdatedAt',
       offset: true,
@@ -124,20 +190,30 @@ describe('times from outside are refused beyond receipt plus clock skew and befo
       offset: true,
     },
   ] as const;
-  const written = (format: (typeof cases)[number], instant: Date, offset: number) => (format.offset ? withOffset(instant, offset) : instant.toISOString().slice(0, 19));
+  const written = (format: (typeof cases)[number], instant: Date, offset: number) =>
+    format.offset ? withOffset(instant, offset) : instant.toISOString().slice(0, 19);
 
   it.each(cases)('$name: any time from 1995 to receipt plus skew is read', (format) => {
-    fc.assert(fc.property(allowed, offsets, (instant, offset) => void format.parse(written(format, new Date(Math.floor(instant.getTime() / 1000) * 1000), offset))), { numRuns: 150 });
+    fc.assert(
+      fc.property(allowed, offsets, (instant, offset) => void format.parse(written(format, new Date(Math.floor(instant.getTime() / 1000) * 1000), offset))),
+      { numRuns: 150 },
+    );
   });
 
   it.each(cases)('$name: any time before 1995 or after receipt plus skew is a 400 naming the field', (format) => {
-    fc.assert(fc.property(forbidden, offsets, (instant, offset) => expectRefusedAt(format.field, () => format.parse(written(format, instant, offset)))), { numRuns: 150 });
+    fc.assert(
+      fc.property(forbidden, offsets, (instant, offset) => expectRefusedAt(format.field, () => format.parse(written(format, instant, offset)))),
+      { numRuns: 150 },
+    );
   });
 
   it.each(cases)('$name: any date-time text at all is read or refused with a 400, never anything else', (format) => {
-    const anyTime = fc.tuple(fc.integer({ min: 0, max: 9999 }), fc.integer({ min: 0, max: 13 }), fc.integer({ min: 0, max: 32 }), fc.integer({ min: 0, max: 24 }), offsets).map(
-      ([year, month, day, hour, offset]) => `${String(year).padStart(4, '0')}-${String(month).padStart(2, '0')}-${String(day).padStart(2, '0')}T${String(hour).padStart(2, '0')}:30:00${format.offset ? withOffset(new Date(0), offset).slice(19) : ''}`,
-    );
+    const anyTime = fc
+      .tuple(fc.integer({ min: 0, max: 9999 }), fc.integer({ min: 0, max: 13 }), fc.integer({ min: 0, max: 32 }), fc.integer({ min: 0, max: 24 }), offsets)
+      .map(
+        ([year, month, day, hour, offset]) =>
+          `${String(year).padStart(4, '0')}-${String(month).padStart(2, '0')}-${String(day).padStart(2, '0')}T${String(hour).padStart(2, '0')}:30:00${format.offset ? withOffset(new Date(0), offset).slice(19) : ''}`,
+      );
     fc.assert(
       fc.property(anyTime, (value) => {
         try {
@@ -168,10 +244,14 @@ describe('consent times are never later than their receipt', () => {
       }),
     );
     fc.assert(
-      fc.property(allowed.filter((instant) => instant <= receivedAt), offsets, (instant, offset) => {
-        const sent = new Date(Math.floor(instant.getTime() / 1000) * 1000);
-        expect(consentAt(withOffset(sent, offset))).toBe(sent.toISOString());
-      }),
+      fc.property(
+        allowed.filter((instant) => instant <= receivedAt),
+        offsets,
+        (instant, offset) => {
+          const sent = new Date(Math.floor(instant.getTime() / 1000) * 1000);
+          expect(consentAt(withOffset(sent, offset))).toBe(sent.toISOString());
+        },
+      ),
     );
   });
 

@@ -1,5 +1,5 @@
-import fc from 'fast-check';
 import { readFileSync } from 'node:fs';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { genericOrderStatuses, parseGenericDelivery } from '../../lib/domain/orders/generic.js';
 import type { IncomingOrder, WebhookDelivery } from '../../lib/domain/orders/incoming-order.js';
@@ -12,9 +12,6 @@ const receivedAt = new Date('2026-12-01T00:00:00.000Z');
 const fixtureText = (name: string): string => readFileSync(new URL(`../fixtures/generic/${name}`, import.meta.url), 'utf8');
 const fixture = (name: string): Buffer => readFileSync(new URL(`../fixtures/generic/${name}`, import.meta.url));
 const headers = { 'webhook-id': 'msg_2p5jXN8AQM9LWM0D4loKWxJek' };
-
-
-
 
 describe('generic orders', () => {
   it('reads a documented order, ignoring unknown extra fields', () => {
@@ -92,7 +89,11 @@ describe('generic orders', () => {
     const body = fixture('order.json');
     const now = new Date('2026-11-22T10:20:05Z');
     const timestamp = Math.floor(now.getTime() / 1000);
-    const eventHeaders = { 'webhook-id': 'msg_1', 'webhook-timestamp': String(timestamp), 'webhook-signature': signStandardWebhook('msg_1', timestamp, body, secret) };
+    const eventHeaders = {
+      'webhook-id': 'msg_1',
+      'webhook-timestamp': String(timestamp),
+      'webhook-signature': signStandardWebhook('msg_1', timestamp, body, secret),
+    };
     // Act
     const verification = verifyStandardWebhook(body, standardWebhookHeaderValues(eventHeaders), [secret], now);
     const delivery = parseGenericDelivery(body, eventHeaders, receivedAt);
@@ -156,7 +157,9 @@ describe('generic deliveries we cannot read', () => {
 
 describe('generic parsing never fails with anything but a 400', () => {
   it('on arbitrary bytes', () => {
-    fc.assert(fc.property(fc.uint8Array({ maxLength: 600 }), (bytes) => expectReadOrRefused(() => parseGenericDelivery(Buffer.from(bytes), headers, receivedAt))));
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 600 }), (bytes) => expectReadOrRefused(() => parseGenericDelivery(Buffer.from(bytes), headers, receivedAt))),
+    );
   });
 
   it('on arbitrary JSON values', () => {
@@ -167,10 +170,26 @@ describe('generic parsing never fails with anything but a 400', () => {
     // Prepare
     const base = JSON.parse(fixtureText('order.json')) as unknown;
     const paths: readonly (readonly (string | number)[])[] = [
-      ['type'], ['order'], ['order', 'id'], ['order', 'placedAt'], ['order', 'updatedAt'], ['order', 'status'], ['order', 'currency'], ['order', 'total'],
-      ['order', 'lineItems'], ['order', 'lineItems', 0], ['order', 'lineItems', 0, 'price'], ['order', 'lineItems', 1, 'quantity'], ['order', 'lineItems', 0, 'sku'],
-      ['order', 'couponCodes'], ['order', 'customer'], ['order', 'customer', 'id'], ['order', 'customer', 'email'], ['order', 'customer', 'country'],
-      ['order', 'customer', 'marketingConsent'], ['order', 'customer', 'marketingConsentUpdatedAt'],
+      ['type'],
+      ['order'],
+      ['order', 'id'],
+      ['order', 'placedAt'],
+      ['order', 'updatedAt'],
+      ['order', 'status'],
+      ['order', 'currency'],
+      ['order', 'total'],
+      ['order', 'lineItems'],
+      ['order', 'lineItems', 0],
+      ['order', 'lineItems', 0, 'price'],
+      ['order', 'lineItems', 1, 'quantity'],
+      ['order', 'lineItems', 0, 'sku'],
+      ['order', 'couponCodes'],
+      ['order', 'customer'],
+      ['order', 'customer', 'id'],
+      ['order', 'customer', 'email'],
+      ['order', 'customer', 'country'],
+      ['order', 'customer', 'marketingConsent'],
+      ['order', 'customer', 'marketingConsentUpdatedAt'],
     ];
     fc.assert(
       fc.property(fc.constantFrom(...paths), fc.jsonValue(), (path, value) => {

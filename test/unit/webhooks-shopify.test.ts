@@ -1,10 +1,10 @@
-import fc from 'fast-check';
 import { readFileSync } from 'node:fs';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { MalformedJsonError } from '../../lib/domain/errors.js';
 import type { IncomingOrder, WebhookDelivery } from '../../lib/domain/orders/incoming-order.js';
 import { parseShopifyDelivery, shopifyConsentState, shopifyOrderTopics, unknownConsentTime } from '../../lib/domain/orders/shopify.js';
 import { maxJsonDepth, parseJsonBody, parseJsonText, quoteUnsafeIntegers } from '../../lib/domain/webhooks/raw-json.js';
-import { MalformedJsonError } from '../../lib/domain/errors.js';
 import { expectReadOrRefused, orderOf, thrownBy } from '../support/webhooks.js';
 
 /** When the deliveries arrived: pinned, after every fixture's times (the parsers refuse times later than receipt). */
@@ -14,9 +14,6 @@ const fixtureText = (name: string): string => readFileSync(new URL(`../fixtures/
 const fixture = (name: string): Buffer => readFileSync(new URL(`../fixtures/shopify/${name}`, import.meta.url));
 const fixtureHeaders = (name: string): Record<string, string> => JSON.parse(fixtureText(name.replace(/\.json$/, '.headers.json'))) as Record<string, string>;
 const orderHeaders = { 'x-shopify-topic': 'orders/create', 'x-shopify-webhook-id': 'b54557e4-bdd9-4b37-8a5f-bf7d70bcd043' };
-
-
-
 
 describe('Shopify orders', () => {
   it('reads orders/create with ids above 2^53 exactly, money in minor units and times in UTC', () => {
@@ -286,7 +283,8 @@ describe('Shopify deliveries we do not use or cannot read', () => {
 describe('reading raw JSON', () => {
   it('keeps integers above 2^53 exact, and leaves digits inside strings and other numbers alone', () => {
     // Prepare
-    const text = '{"id": 9007199254740993, "small": 42, "rate": 0.19, "neg": -9007199254740993123, "exp": 1e21, "note": "id 12345678901234567890 \\" 98765432109876543210", "list": [18446744073709551615]}';
+    const text =
+      '{"id": 9007199254740993, "small": 42, "rate": 0.19, "neg": -9007199254740993123, "exp": 1e21, "note": "id 12345678901234567890 \\" 98765432109876543210", "list": [18446744073709551615]}';
     // Act
     const parsed = parseJsonText(text);
     // Assess
@@ -312,7 +310,10 @@ describe('reading raw JSON', () => {
 
   it('drops __proto__, constructor and prototype keys', () => {
     // Act
-    const parsed = parseJsonText('{"__proto__": {"test": true}, "constructor": {"prototype": {"polluted": 1}}, "a": {"__proto__": 1, "b": 2}}') as Record<string, unknown>;
+    const parsed = parseJsonText('{"__proto__": {"test": true}, "constructor": {"prototype": {"polluted": 1}}, "a": {"__proto__": 1, "b": 2}}') as Record<
+      string,
+      unknown
+    >;
     // Assess
     expect(Object.keys(parsed)).toEqual(['a']);
     expect(Object.getPrototypeOf(parsed)).toBe(Object.prototype);
@@ -363,22 +364,53 @@ describe('Shopify parsing never fails with anything but a 400', () => {
   const headersFor = (topic: string) => ({ 'X-Shopify-Topic': topic, 'X-Shopify-Webhook-Id': 'fuzz' });
 
   it('on arbitrary bytes', () => {
-    fc.assert(fc.property(topics, fc.uint8Array({ maxLength: 600 }), (topic, bytes) => expectReadOrRefused(() => parseShopifyDelivery(Buffer.from(bytes), headersFor(topic), receivedAt))));
+    fc.assert(
+      fc.property(topics, fc.uint8Array({ maxLength: 600 }), (topic, bytes) =>
+        expectReadOrRefused(() => parseShopifyDelivery(Buffer.from(bytes), headersFor(topic), receivedAt)),
+      ),
+    );
   });
 
   it('on arbitrary JSON values', () => {
-    fc.assert(fc.property(topics, fc.jsonValue(), (topic, value) => expectReadOrRefused(() => parseShopifyDelivery(Buffer.from(JSON.stringify(value)), headersFor(topic), receivedAt))));
+    fc.assert(
+      fc.property(topics, fc.jsonValue(), (topic, value) =>
+        expectReadOrRefused(() => parseShopifyDelivery(Buffer.from(JSON.stringify(value)), headersFor(topic), receivedAt)),
+      ),
+    );
   });
 
   it('on a real order with any one field replaced by any JSON value', () => {
     // Prepare
     const base = parseJsonText(fixtureText('orders-create.json'));
     const paths: readonly (readonly (string | number)[])[] = [
-      ['id'], ['admin_graphql_api_id'], ['created_at'], ['updated_at'], ['currency'], ['total_price'], ['financial_status'], ['cancelled_at'],
-      ['test'], ['email'], ['contact_email'], ['line_items'], ['line_items', 0], ['line_items', 0, 'price'], ['line_items', 0, 'quantity'],
-      ['line_items', 1, 'title'], ['line_items', 1, 'sku'], ['discount_codes'], ['discount_codes', 0, 'code'], ['customer'], ['customer', 'id'],
-      ['customer', 'email'], ['customer', 'admin_graphql_api_id'], ['customer', 'default_address'], ['customer', 'default_address', 'country_code'],
-      ['customer', 'email_marketing_consent'], ['customer', 'email_marketing_consent', 'state'], ['customer', 'email_marketing_consent', 'consent_updated_at'],
+      ['id'],
+      ['admin_graphql_api_id'],
+      ['created_at'],
+      ['updated_at'],
+      ['currency'],
+      ['total_price'],
+      ['financial_status'],
+      ['cancelled_at'],
+      ['test'],
+      ['email'],
+      ['contact_email'],
+      ['line_items'],
+      ['line_items', 0],
+      ['line_items', 0, 'price'],
+      ['line_items', 0, 'quantity'],
+      ['line_items', 1, 'title'],
+      ['line_items', 1, 'sku'],
+      ['discount_codes'],
+      ['discount_codes', 0, 'code'],
+      ['customer'],
+      ['customer', 'id'],
+      ['customer', 'email'],
+      ['customer', 'admin_graphql_api_id'],
+      ['customer', 'default_address'],
+      ['customer', 'default_address', 'country_code'],
+      ['customer', 'email_marketing_consent'],
+      ['customer', 'email_marketing_consent', 'state'],
+      ['customer', 'email_marketing_consent', 'consent_updated_at'],
       ['billing_address'],
     ];
     fc.assert(
@@ -392,8 +424,12 @@ describe('Shopify parsing never fails with anything but a 400', () => {
 
   it('on arbitrary header values', () => {
     fc.assert(
-      fc.property(fc.dictionary(fc.constantFrom('X-Shopify-Topic', 'x-shopify-webhook-id', 'X-Shopify-Event-Id', 'content-type', 'other'), fc.string({ unit: 'binary', maxLength: 300 })), (headers) =>
-        expectReadOrRefused(() => parseShopifyDelivery(fixture('orders-refunded.json'), headers, receivedAt)),
+      fc.property(
+        fc.dictionary(
+          fc.constantFrom('X-Shopify-Topic', 'x-shopify-webhook-id', 'X-Shopify-Event-Id', 'content-type', 'other'),
+          fc.string({ unit: 'binary', maxLength: 300 }),
+        ),
+        (headers) => expectReadOrRefused(() => parseShopifyDelivery(fixture('orders-refunded.json'), headers, receivedAt)),
       ),
     );
   });

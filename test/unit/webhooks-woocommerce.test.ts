@@ -1,9 +1,9 @@
-import fc from 'fast-check';
 import { readFileSync } from 'node:fs';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { parseDecimalAmount } from '../../lib/domain/money.js';
 import type { IncomingOrder, WebhookDelivery } from '../../lib/domain/orders/incoming-order.js';
 import { isWooCommercePing, numberToDecimalText, parseWooCommerceDelivery, roundHalfUp } from '../../lib/domain/orders/woocommerce.js';
-import { parseDecimalAmount } from '../../lib/domain/money.js';
 import { parseJsonText } from '../../lib/domain/webhooks/raw-json.js';
 import { expectReadOrRefused, orderOf, thrownBy } from '../support/webhooks.js';
 
@@ -12,11 +12,9 @@ const receivedAt = new Date('2026-12-01T00:00:00.000Z');
 
 const fixtureText = (name: string): string => readFileSync(new URL(`../fixtures/woocommerce/${name}`, import.meta.url), 'utf8');
 const fixture = (name: string): Buffer => readFileSync(new URL(`../fixtures/woocommerce/${name}`, import.meta.url));
-const fixtureHeaders = (name: string): Record<string, string> => JSON.parse(fixtureText(name.replace(/\.(json|txt)$/, '.headers.json'))) as Record<string, string>;
+const fixtureHeaders = (name: string): Record<string, string> =>
+  JSON.parse(fixtureText(name.replace(/\.(json|txt)$/, '.headers.json'))) as Record<string, string>;
 const orderHeaders = { 'X-WC-Webhook-Topic': 'order.updated', 'X-WC-Webhook-Delivery-ID': '7a1e0c9b2d3f4e5a6b7c8d9e0f1a2b3c' };
-
-
-
 
 describe('WooCommerce orders', () => {
   it('reads order.created for a guest (customer_id 0): exact ids, UTC times, numeric prices as decimals', () => {
@@ -205,28 +203,59 @@ describe('WooCommerce parsing never fails with anything but a 400', () => {
   const headersFor = (topic: string) => ({ 'X-WC-Webhook-Topic': topic, 'X-WC-Webhook-Delivery-ID': 'fuzz' });
 
   it('on arbitrary bytes', () => {
-    fc.assert(fc.property(topics, fc.uint8Array({ maxLength: 600 }), (topic, bytes) => expectReadOrRefused(() => parseWooCommerceDelivery(Buffer.from(bytes), headersFor(topic), receivedAt))));
+    fc.assert(
+      fc.property(topics, fc.uint8Array({ maxLength: 600 }), (topic, bytes) =>
+        expectReadOrRefused(() => parseWooCommerceDelivery(Buffer.from(bytes), headersFor(topic), receivedAt)),
+      ),
+    );
   });
 
   it('on arbitrary strings, form bodies included', () => {
     fc.assert(
-      fc.property(fc.oneof(fc.string({ unit: 'binary', maxLength: 100 }), fc.string().map((text) => `webhook_id=${text}`)), (text) =>
-        expectReadOrRefused(() => parseWooCommerceDelivery(Buffer.from(text), { 'content-type': 'application/x-www-form-urlencoded', ...headersFor('order.created') }, receivedAt)),
+      fc.property(
+        fc.oneof(
+          fc.string({ unit: 'binary', maxLength: 100 }),
+          fc.string().map((text) => `webhook_id=${text}`),
+        ),
+        (text) =>
+          expectReadOrRefused(() =>
+            parseWooCommerceDelivery(Buffer.from(text), { 'content-type': 'application/x-www-form-urlencoded', ...headersFor('order.created') }, receivedAt),
+          ),
       ),
     );
   });
 
   it('on arbitrary JSON values', () => {
-    fc.assert(fc.property(fc.jsonValue(), (value) => expectReadOrRefused(() => parseWooCommerceDelivery(Buffer.from(JSON.stringify(value)), headersFor('order.created'), receivedAt))));
+    fc.assert(
+      fc.property(fc.jsonValue(), (value) =>
+        expectReadOrRefused(() => parseWooCommerceDelivery(Buffer.from(JSON.stringify(value)), headersFor('order.created'), receivedAt)),
+      ),
+    );
   });
 
   it('on a real order with any one field replaced by any JSON value', () => {
     // Prepare
     const base = parseJsonText(fixtureText('order-created-guest.json'));
     const paths: readonly (readonly (string | number)[])[] = [
-      ['id'], ['status'], ['currency'], ['date_created_gmt'], ['date_modified_gmt'], ['total'], ['customer_id'], ['billing'], ['billing', 'email'],
-      ['billing', 'first_name'], ['billing', 'country'], ['line_items'], ['line_items', 0], ['line_items', 1, 'price'], ['line_items', 0, 'quantity'],
-      ['line_items', 2, 'name'], ['line_items', 0, 'sku'], ['coupon_lines'], ['coupon_lines', 0, 'code'],
+      ['id'],
+      ['status'],
+      ['currency'],
+      ['date_created_gmt'],
+      ['date_modified_gmt'],
+      ['total'],
+      ['customer_id'],
+      ['billing'],
+      ['billing', 'email'],
+      ['billing', 'first_name'],
+      ['billing', 'country'],
+      ['line_items'],
+      ['line_items', 0],
+      ['line_items', 1, 'price'],
+      ['line_items', 0, 'quantity'],
+      ['line_items', 2, 'name'],
+      ['line_items', 0, 'sku'],
+      ['coupon_lines'],
+      ['coupon_lines', 0, 'code'],
     ];
     fc.assert(
       fc.property(fc.constantFrom(...paths), fc.jsonValue(), (path, value) => {
@@ -239,8 +268,12 @@ describe('WooCommerce parsing never fails with anything but a 400', () => {
 
   it('on arbitrary header values', () => {
     fc.assert(
-      fc.property(fc.dictionary(fc.constantFrom('X-WC-Webhook-Topic', 'x-wc-webhook-delivery-id', 'Content-Type', 'other'), fc.string({ unit: 'binary', maxLength: 300 })), (headers) =>
-        expectReadOrRefused(() => parseWooCommerceDelivery(fixture('order-updated-cancelled.json'), headers, receivedAt)),
+      fc.property(
+        fc.dictionary(
+          fc.constantFrom('X-WC-Webhook-Topic', 'x-wc-webhook-delivery-id', 'Content-Type', 'other'),
+          fc.string({ unit: 'binary', maxLength: 300 }),
+        ),
+        (headers) => expectReadOrRefused(() => parseWooCommerceDelivery(fixture('order-updated-cancelled.json'), headers, receivedAt)),
       ),
     );
   });

@@ -1,5 +1,5 @@
 import { localCouponCode } from '../../domain/offers.js';
-import { CouponUnavailableError, type CouponProvider, type CouponRequest } from '../../ports/coupons.js';
+import { type CouponProvider, type CouponRequest, CouponUnavailableError } from '../../ports/coupons.js';
 
 /** One code to create in the shop's platform, with everything the platform needs to make it work for one use. */
 export interface PlatformCode {
@@ -75,7 +75,10 @@ export class PlatformCouponProvider implements CouponProvider {
       const batch = this.pending.splice(0, this.platform.maxBatch);
       void this.platform
         .create(batch.map((entry) => entry.code))
-        .catch((error: unknown): Map<string, PlatformResult> => new Map(batch.map((entry) => [entry.code.code, { ok: false, reason: `${this.platform.name}:${(error as Error).name ?? 'error'}` }])))
+        .catch(
+          (error: unknown): Map<string, PlatformResult> =>
+            new Map(batch.map((entry) => [entry.code.code, { ok: false, reason: `${this.platform.name}:${(error as Error).name ?? 'error'}` }])),
+        )
         .then((results) => {
           for (const entry of batch) entry.settle(results.get(entry.code.code) ?? { ok: false, reason: `${this.platform.name}:no_answer` });
         });
@@ -85,7 +88,9 @@ export class PlatformCouponProvider implements CouponProvider {
 
 /** Each request goes to the provider its campaign names (`coupon.provider`); a provider not configured fails its codes. */
 export class RoutingCouponProvider implements CouponProvider {
-  constructor(private readonly providers: { readonly local: CouponProvider } & Partial<Record<'shopify' | 'woocommerce', (request: CouponRequest) => CouponProvider>>) {}
+  constructor(
+    private readonly providers: { readonly local: CouponProvider } & Partial<Record<'shopify' | 'woocommerce', (request: CouponRequest) => CouponProvider>>,
+  ) {}
 
   private readonly built = new Map<string, CouponProvider>();
 

@@ -5,7 +5,7 @@ import { ShopifyCoupons } from '../shopify/coupons.js';
 import { WooCommerceCoupons } from '../woocommerce/coupons.js';
 import { WooCommerceClient, woocommerceBase } from '../woocommerce/rest-client.js';
 import { LocalCouponProvider } from './local.js';
-import { PlatformCouponProvider, RoutingCouponProvider, type PlatformCode, type PlatformCoupons, type PlatformResult } from './platform.js';
+import { type PlatformCode, PlatformCouponProvider, type PlatformCoupons, type PlatformResult, RoutingCouponProvider } from './platform.js';
 
 /**
  * The night's coupon provider: each campaign's codes are made where its `coupon.provider` says. The platforms'
@@ -17,8 +17,16 @@ import { PlatformCouponProvider, RoutingCouponProvider, type PlatformCode, type 
 export function couponProviders(secret: string, source: NodeJS.ProcessEnv = process.env): CouponProvider {
   return new RoutingCouponProvider({
     local: new LocalCouponProvider(secret),
-    shopify: (request) => new PlatformCouponProvider(lazily('shopify', 250, () => shopifyCoupons(request, secret, source)), secret),
-    woocommerce: (request) => new PlatformCouponProvider(lazily('woocommerce', 100, () => woocommerceCoupons(request, source)), secret),
+    shopify: (request) =>
+      new PlatformCouponProvider(
+        lazily('shopify', 250, () => shopifyCoupons(request, secret, source)),
+        secret,
+      ),
+    woocommerce: (request) =>
+      new PlatformCouponProvider(
+        lazily('woocommerce', 100, () => woocommerceCoupons(request, source)),
+        secret,
+      ),
   });
 }
 

@@ -1,14 +1,14 @@
 import {
   CreateTableCommand,
   DescribeTableCommand,
+  type DynamoDBClient,
   ResourceNotFoundException,
+  type TableDescription,
   UpdateTableCommand,
   UpdateTimeToLiveCommand,
   waitUntilTableExists,
-  type DynamoDBClient,
-  type TableDescription,
 } from '@aws-sdk/client-dynamodb';
-import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { isConditionalCheckFailure } from './client.js';
 import { customerScanIndex, keys, messageIndex, sentNightIndex, tableKeys, ttlAttribute } from './table.js';
 
@@ -92,7 +92,13 @@ async function addSentNightIndex(raw: DynamoDBClient, tableName: string): Promis
  */
 export async function markSentNightsCoverage(client: DynamoDBDocumentClient, tableName: string, since: string): Promise<void> {
   try {
-    await client.send(new PutCommand({ TableName: tableName, Item: { ...keys.sentNightsCoverage, entity: 'coverage', since }, ConditionExpression: 'attribute_not_exists(pk)' }));
+    await client.send(
+      new PutCommand({
+        TableName: tableName,
+        Item: { ...keys.sentNightsCoverage, entity: 'coverage', since },
+        ConditionExpression: 'attribute_not_exists(pk)',
+      }),
+    );
   } catch (error) {
     if (!isConditionalCheckFailure(error)) throw error;
   }

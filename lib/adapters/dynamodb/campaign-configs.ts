@@ -1,5 +1,5 @@
-import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { scopeKey, type PauseRecord, type PauseScope } from '../../domain/deliverability.js';
+import { type DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { type PauseRecord, type PauseScope, scopeKey } from '../../domain/deliverability.js';
 import type { CampaignConfigStore, StoredCampaignConfig, StoredVersion } from '../../ports/campaign-configs.js';
 import { isConditionalCheckFailure, queryAll } from './client.js';
 import { keys } from './table.js';

@@ -1,5 +1,5 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { BatchWriteCommand, DynamoDBDocumentClient, QueryCommand, ScanCommand, type QueryCommandInput, type ScanCommandInput } from '@aws-sdk/lib-dynamodb';
+import { BatchWriteCommand, DynamoDBDocumentClient, QueryCommand, type QueryCommandInput, ScanCommand, type ScanCommandInput } from '@aws-sdk/lib-dynamodb';
 import { withoutSdkLogging } from '../sdk-logging.js';
 
 /**
@@ -26,12 +26,7 @@ export function isConditionalCheckFailure(error: unknown): boolean {
 }
 
 /** Batch calls can leave items unprocessed under load without throwing; this retries them with backoff and jitter. */
-export async function retryUnprocessed<T>(
-  attempt: (pending: T) => Promise<T | undefined>,
-  initial: T,
-  what: string,
-  maxRounds = 10,
-): Promise<void> {
+export async function retryUnprocessed<T>(attempt: (pending: T) => Promise<T | undefined>, initial: T, what: string, maxRounds = 10): Promise<void> {
   let pending: T | undefined = initial;
   for (let round = 0; pending !== undefined; round += 1) {
     if (round >= maxRounds) throw new Error(`${what}: items still unprocessed after ${maxRounds} rounds`);
@@ -86,7 +81,9 @@ export async function parallelScan(
     Array.from({ length: segments }, async (_, segment) => {
       let start: Record<string, unknown> | undefined;
       do {
-        const page = await client.send(new ScanCommand({ ...input, Segment: segment, TotalSegments: segments, ...(start ? { ExclusiveStartKey: start } : {}) }));
+        const page = await client.send(
+          new ScanCommand({ ...input, Segment: segment, TotalSegments: segments, ...(start ? { ExclusiveStartKey: start } : {}) }),
+        );
         await handle(page.Items ?? []);
         start = page.LastEvaluatedKey;
       } while (start);

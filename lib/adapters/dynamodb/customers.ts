@@ -1,17 +1,16 @@
 import { DescribeTableCommand } from '@aws-sdk/client-dynamodb';
-import { DeleteCommand, GetCommand, QueryCommand, ScanCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, type DynamoDBDocumentClient, GetCommand, QueryCommand, ScanCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Consent, Customer, DecisionRecord, Order } from '../../domain/customer.js';
-import type { AddressChange, CustomerPage, CustomerRepository, ScanPosition, StepRecord } from '../../ports/customers.js';
 import { hashEmail } from '../../domain/email.js';
 import { knownEmailHashes } from '../../domain/identity.js';
+import type { AddressChange, CustomerPage, CustomerRepository, ScanPosition, StepRecord } from '../../ports/customers.js';
 import { batchWrite, isConditionalCheckFailure, queryAll } from './client.js';
 import { duePointer, sendRecordOf } from './send-ledger.js';
 import { customerScanIndex, keys, ttlAttribute } from './table.js';
-import { putBatcherFor, transactionBatcherFor, type PutBatcher, type TransactionBatcher } from './write-batches.js';
+import { type PutBatcher, putBatcherFor, type TransactionBatcher, transactionBatcherFor } from './write-batches.js';
 
 /** Decisions are the answer to "why did (or didn't) Jane get an email?": kept half a year. */
 const decisionLogDays = 180;
-
 
 export class DynamoCustomerRepository implements CustomerRepository {
   private readonly writes: TransactionBatcher;
@@ -63,21 +62,26 @@ export class DynamoCustomerRepository implements CustomerRepository {
       ...(customer.email ? [{ ...keys.emailPointer(hashEmail(customer.email)), entity: 'email-pointer', customerId: customer.customerId }] : []),
       ...orders.map((order) => ({ ...keys.order(order.customerId, order.placedAt, order.orderId), entity: 'order', ...order })),
     ]);
-    await batchWrite(this.client, this.tableName, items.map((Item) => ({ PutRequest: { Item } })), 'writing customers');
+    await batchWrite(
+      this.client,
+      this.tableName,
+      items.map((Item) => ({ PutRequest: { Item } })),
+      'writing customers',
+    );
   }
 
   async recordStep(customerId: string, step: StepRecord): Promise<void> {
     const sets: string[] = ['version = if_not_exists(version, :zero) + :one'];
     const names: Record<string, string> = {};
     const values: Record<string, unknown> = { ':zero': 0, ':one': 1 };
-    if (step.journey) (sets.push('journey = :journey'), (values[':journey'] = step.journey));
+    if (step.journey) sets.push('journey = :journey'), (values[':journey'] = step.journey);
     if (step.lastSend) {
       sets.push('lastSend = :lastSend', 'lastEmailedAt = :lastEmailedAt');
       values[':lastSend'] = step.lastSend;
       values[':lastEmailedAt'] = step.lastSend.at;
     }
-    if (step.recentEmails) (sets.push('recentEmails = :recentEmails'), (values[':recentEmails'] = step.recentEmails));
-    if (step.lastDecision) (sets.push('lastDecision = :lastDecision'), (values[':lastDecision'] = step.lastDecision));
+    if (step.recentEmails) sets.push('recentEmails = :recentEmails'), (values[':recentEmails'] = step.recentEmails);
+    if (step.lastDecision) sets.push('lastDecision = :lastDecision'), (values[':lastDecision'] = step.lastDecision);
     if (step.exit) {
       sets.push('campaignExits = if_not_exists(campaignExits, :noExits)');
       values[':noExits'] = {};
@@ -135,9 +139,13 @@ export class DynamoCustomerRepository implements CustomerRepository {
     return (Items ?? []).map(({ pk: _pk, sk: _sk, entity: _entity, [ttlAttribute]: _ttl, ...decision }) => decision as DecisionRecord & { runId: string });
   }
 
-
   async updateConsent(customerId: string, consent: Consent): Promise<boolean> {
-    return this.updateProfile(customerId, 'SET consent = :consent', { ':consent': consent, ':updatedAt': consent.updatedAt }, 'consent.updatedAt <= :updatedAt');
+    return this.updateProfile(
+      customerId,
+      'SET consent = :consent',
+      { ':consent': consent, ':updatedAt': consent.updatedAt },
+      'consent.updatedAt <= :updatedAt',
+    );
   }
 
   async recordFeedback(customerId: string, feedback: NonNullable<Customer['feedback']>): Promise<boolean> {
@@ -155,16 +163,27 @@ export class DynamoCustomerRepository implements CustomerRepository {
     const itemKeys = items.map((item) => ({ pk: String(item.pk), sk: String(item.sk) }));
     for (const item of items) {
       // Every pointer to the customer goes too: the platform order ids filed under them, their places on the due list.
-      if (item.entity === 'order' && typeof item.source === 'string' && typeof item.orderId === 'string') itemKeys.push(keys.orderPointer(item.source, item.orderId));
+      if (item.entity === 'order' && typeof item.source === 'string' && typeof item.orderId === 'string')
+        itemKeys.push(keys.orderPointer(item.source, item.orderId));
       if (item.entity === 'send' && typeof item.notBefore === 'string') itemKeys.push(duePointer(sendRecordOf(item), item.notBefore));
     }
-    await batchWrite(this.client, this.tableName, itemKeys.map((Key) => ({ DeleteRequest: { Key } })), 'forgetting a customer');
+    await batchWrite(
+      this.client,
+      this.tableName,
+      itemKeys.map((Key) => ({ DeleteRequest: { Key } })),
+      'forgetting a customer',
+    );
     let emailPointers = 0;
     for (const emailHash of new Set([...(profile ? knownEmailHashes(profile) : []), ...emailHashes])) {
       // Only pointers that still name this customer: an address may have moved on to someone else's profile since.
       try {
         await this.client.send(
-          new DeleteCommand({ TableName: this.tableName, Key: keys.emailPointer(emailHash), ConditionExpression: 'customerId = :id', ExpressionAttributeValues: { ':id': customerId } }),
+          new DeleteCommand({
+            TableName: this.tableName,
+            Key: keys.emailPointer(emailHash),
+            ConditionExpression: 'customerId = :id',
+            ExpressionAttributeValues: { ':id': customerId },
+          }),
         );
         emailPointers += 1;
       } catch (error) {
@@ -185,7 +204,8 @@ export class DynamoCustomerRepository implements CustomerRepository {
                 TableName: this.tableName,
                 Key: keys.customer(customerId),
                 UpdateExpression: 'SET email = :email, previousEmailHashes = :previous, version = if_not_exists(version, :zero) + :one',
-                ConditionExpression: expectedEmail === undefined ? 'attribute_exists(pk) AND attribute_not_exists(email)' : 'attribute_exists(pk) AND email = :expected',
+                ConditionExpression:
+                  expectedEmail === undefined ? 'attribute_exists(pk) AND attribute_not_exists(email)' : 'attribute_exists(pk) AND email = :expected',
                 ExpressionAttributeValues: {
                   ':email': customer.email,
                   ':previous': customer.previousEmailHashes ?? [],

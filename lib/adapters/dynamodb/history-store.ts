@@ -6,7 +6,7 @@ import type { OrderPointer, VersionedCustomer } from '../../ports/orders.js';
 import { isConditionalCheckFailure, retryUnprocessed } from './client.js';
 import { customerItem, toCustomer } from './customers.js';
 import { keys } from './table.js';
-import { transactionBatcherFor, type TransactionBatcher, type WriteAction } from './write-batches.js';
+import { type TransactionBatcher, transactionBatcherFor, type WriteAction } from './write-batches.js';
 
 /** BatchGetItem reads at most 100 keys a request. */
 const maxBatchGetKeys = 100;
@@ -38,7 +38,9 @@ export class DynamoHistoryStore implements HistoryStore {
 
   async emailOwners(emailHashes: readonly string[]): Promise<Map<string, string>> {
     const items = await this.getMany(emailHashes.map((hash) => keys.emailPointer(hash)));
-    return new Map(items.filter((item) => typeof item.customerId === 'string').map((item) => [String(item.pk).slice('EMAIL#'.length), item.customerId as string]));
+    return new Map(
+      items.filter((item) => typeof item.customerId === 'string').map((item) => [String(item.pk).slice('EMAIL#'.length), item.customerId as string]),
+    );
   }
 
   async profiles(customerIds: readonly string[]): Promise<Map<string, VersionedCustomer>> {
@@ -97,7 +99,11 @@ export function historyActions(tableName: string, change: HistoryWrite): WriteAc
     const pointer: OrderPointer = { customerId: customer.customerId, placedAt: order.placedAt, counts: order.counts, updatedAt: order.updatedAt };
     actions.push({ Put: { TableName: tableName, Item: { ...keys.order(customer.customerId, order.placedAt, order.orderId), entity: 'order', ...order } } });
     actions.push({
-      Put: { TableName: tableName, Item: { ...keys.orderPointer(order.source, order.orderId), entity: 'order-pointer', ...pointer }, ConditionExpression: 'attribute_not_exists(pk)' },
+      Put: {
+        TableName: tableName,
+        Item: { ...keys.orderPointer(order.source, order.orderId), entity: 'order-pointer', ...pointer },
+        ConditionExpression: 'attribute_not_exists(pk)',
+      },
     });
   }
   actions.push({ Put: { TableName: tableName, Item: { ...customerItem(customer), version: nextVersion }, ...versionCondition(change.expectedVersion) } });

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { NightPlan, NightWork, SegmentTally, SendBudget } from '../../ports/night-work.js';
 import { isConditionalCheckFailure, queryAll } from './client.js';
 import { keys, ttlAttribute } from './table.js';
@@ -16,7 +16,9 @@ export class DynamoNightWork implements NightWork {
   async savePlan(plan: NightPlan): Promise<void> {
     // A model's standard errors can be NaN (a flat likelihood); DynamoDB stores no NaN, JSON makes them null.
     const stored = JSON.parse(JSON.stringify(plan)) as NightPlan;
-    await this.client.send(new PutCommand({ TableName: this.tableName, Item: { ...keys.nightPlan(plan.runId), entity: 'night-plan', plan: stored, [ttlAttribute]: expiry() } }));
+    await this.client.send(
+      new PutCommand({ TableName: this.tableName, Item: { ...keys.nightPlan(plan.runId), entity: 'night-plan', plan: stored, [ttlAttribute]: expiry() } }),
+    );
   }
 
   async plan(runId: string): Promise<NightPlan | undefined> {
@@ -27,7 +29,12 @@ export class DynamoNightWork implements NightWork {
   async saveTally(runId: string, segment: number, startCursor: string | undefined, tally: SegmentTally): Promise<void> {
     // Cursors are DynamoDB keys and can be long; their digest names the invocation well enough to replace a retry.
     const start = startCursor === undefined ? 'start' : createHash('sha256').update(startCursor).digest('hex').slice(0, 16);
-    await this.client.send(new PutCommand({ TableName: this.tableName, Item: { ...keys.nightTally(runId, segment, start), entity: 'night-tally', tally, [ttlAttribute]: expiry() } }));
+    await this.client.send(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: { ...keys.nightTally(runId, segment, start), entity: 'night-tally', tally, [ttlAttribute]: expiry() },
+      }),
+    );
   }
 
   async tallies(runId: string): Promise<SegmentTally[]> {
@@ -87,7 +94,12 @@ export class DynamoNightWork implements NightWork {
         const shard = takenFrom.pop() ?? 0;
         full.delete(shard);
         await this.client.send(
-          new UpdateCommand({ TableName: this.tableName, Key: keys.nightBudget(runId, shard), UpdateExpression: 'ADD taken :minusOne', ExpressionAttributeValues: { ':minusOne': -1 } }),
+          new UpdateCommand({
+            TableName: this.tableName,
+            Key: keys.nightBudget(runId, shard),
+            UpdateExpression: 'ADD taken :minusOne',
+            ExpressionAttributeValues: { ':minusOne': -1 },
+          }),
         );
       },
     };

@@ -1,5 +1,5 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { BatchGetCommand, PutCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, type DynamoDBDocumentClient, PutCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { OrderSource } from '../../domain/orders/incoming-order.js';
 import type { OrderCommit, OrderIngestView, OrderPointer, OrderStore, StoredOrder } from '../../ports/orders.js';
 import { queryAll } from './client.js';
@@ -80,7 +80,9 @@ export class DynamoOrderStore implements OrderStore {
       },
     ];
     if (change.emailHash) {
-      items.push({ Put: { TableName: this.tableName, Item: { ...keys.emailPointer(change.emailHash), entity: 'email-pointer', customerId: customer.customerId } } });
+      items.push({
+        Put: { TableName: this.tableName, Item: { ...keys.emailPointer(change.emailHash), entity: 'email-pointer', customerId: customer.customerId } },
+      });
     }
     if (change.credit) {
       const { send, attribution } = change.credit;

@@ -1,6 +1,6 @@
-import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { randomUUID } from 'node:crypto';
 import { gunzipSync, gzipSync } from 'node:zlib';
+import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { ReportSnapshots, StoredReport } from '../../ports/report-snapshots.js';
 import { batchWrite, queryAll } from './client.js';
 import { keys, ttlAttribute } from './table.js';
@@ -38,7 +38,12 @@ export class DynamoReportSnapshots implements ReportSnapshots {
     const superseded = await this.store(snapshot);
     // Nobody reads a snapshot once the pointer moved on, but until its parts expire it still holds what was erased.
     const partKeys = superseded.flatMap(({ snapshotId, parts }) => Array.from({ length: parts }, (_, part) => keys.reportSnapshotPart(snapshotId, part)));
-    await batchWrite(this.client, this.tableName, partKeys.map((Key) => ({ DeleteRequest: { Key } })), 'deleting superseded report snapshots');
+    await batchWrite(
+      this.client,
+      this.tableName,
+      partKeys.map((Key) => ({ DeleteRequest: { Key } })),
+      'deleting superseded report snapshots',
+    );
   }
 
   /** Writes the parts, then the pointer; returns the snapshots it supersedes (the latest before it and those it listed). */
@@ -49,7 +54,12 @@ export class DynamoReportSnapshots implements ReportSnapshots {
     const expiresAt = Math.floor(Date.parse(snapshot.report.generatedAt) / 1000) + partsKeptDays * 86_400;
     for (let part = 0; part < parts; part += 1) {
       const chunk = body.subarray(part * partBytes, (part + 1) * partBytes);
-      await this.client.send(new PutCommand({ TableName: this.tableName, Item: { ...keys.reportSnapshotPart(snapshotId, part), entity: 'report-part', body: chunk, [ttlAttribute]: expiresAt } }));
+      await this.client.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { ...keys.reportSnapshotPart(snapshotId, part), entity: 'report-part', body: chunk, [ttlAttribute]: expiresAt },
+        }),
+      );
     }
     const before = await this.pointer();
     // The pointer lists the snapshots whose parts may still exist (TTL deletes up to days late), so an erasure can

@@ -1,4 +1,4 @@
-import { QueryCommand, type DynamoDBDocumentClient, type ScanCommandInput } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, QueryCommand, type ScanCommandInput } from '@aws-sdk/lib-dynamodb';
 import type { Customer } from '../../domain/customer.js';
 import type { ReportOrder } from '../../domain/report.js';
 import type { LoggedDecision, NightRecord } from '../../domain/report-churn.js';
@@ -42,7 +42,8 @@ export class DynamoReportSource implements ReportSource {
           const { pk, entity } = item;
           if (pk === keys.latestRun.pk) latestRun = storedFieldsOf(item) as unknown as NightRecord;
           else if (entity === 'send') sends.push(reportedSendOf(item));
-          else if (entity === 'decision') decisions.push({ ...(storedFieldsOf(item) as unknown as Omit<LoggedDecision, 'customerId'>), customerId: String(pk).slice('CUST#'.length) });
+          else if (entity === 'decision')
+            decisions.push({ ...(storedFieldsOf(item) as unknown as Omit<LoggedDecision, 'customerId'>), customerId: String(pk).slice('CUST#'.length) });
           else if (entity === 'run') runs.push(storedFieldsOf(item) as unknown as NightRecord);
         }
       },
@@ -69,7 +70,10 @@ export class DynamoReportSource implements ReportSource {
     });
   }
 
-  private scan(input: Omit<ScanCommandInput, 'Segment' | 'TotalSegments' | 'ExclusiveStartKey'>, handle: (items: Record<string, unknown>[]) => void | Promise<void>): Promise<void> {
+  private scan(
+    input: Omit<ScanCommandInput, 'Segment' | 'TotalSegments' | 'ExclusiveStartKey'>,
+    handle: (items: Record<string, unknown>[]) => void | Promise<void>,
+  ): Promise<void> {
     return parallelScan(this.client, input, scanSegments, handle);
   }
 

@@ -1,4 +1,4 @@
-import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { NightSummary, RunRecorder } from '../../ports/runs.js';
 import { keys } from './table.js';
 
@@ -39,7 +39,14 @@ export class DynamoRunRecorder implements RunRecorder {
         Key: keys.run(run.asOf, run.startedAt, run.runId),
         UpdateExpression: 'SET #status = :failed, #error = :error, entity = :entity, runId = :runId, asOf = :asOf, startedAt = :startedAt',
         ExpressionAttributeNames: { '#status': 'status', '#error': 'error' },
-        ExpressionAttributeValues: { ':failed': 'failed', ':error': run.error, ':entity': 'run', ':runId': run.runId, ':asOf': run.asOf, ':startedAt': run.startedAt },
+        ExpressionAttributeValues: {
+          ':failed': 'failed',
+          ':error': run.error,
+          ':entity': 'run',
+          ':runId': run.runId,
+          ':asOf': run.asOf,
+          ':startedAt': run.startedAt,
+        },
       }),
     );
   }

@@ -1,13 +1,13 @@
-import { DeleteCommand, GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, type DynamoDBDocumentClient, GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import pLimit from 'p-limit';
 import { unitHash } from '../../domain/assignment.js';
 import { addDays } from '../../domain/dates.js';
 import type { FeedbackAnswer, LedgerStatus, RecordedEmailEvent, SendRecord, SentEntry } from '../../domain/sends.js';
 import type { Reservation, SendKey, SendLedger, SendOutcome, SendReservation } from '../../ports/send-ledger.js';
-import { isConditionalCheckFailure, parallelScan, queryAll } from './client.js';
 import { markSentNightsCoverage } from './admin.js';
+import { isConditionalCheckFailure, parallelScan, queryAll } from './client.js';
 import { keys, messageIndex, sentNightIndex, sentNightKey, sentNightPartition, sentNightShards } from './table.js';
-import { transactionBatcherFor, type TransactionBatcher } from './write-batches.js';
+import { type TransactionBatcher, transactionBatcherFor } from './write-batches.js';
 
 /** Readers of the messages index at once for the deliverability guard, on a table not yet covered by `nights`. */
 const messageScanSegments = 8;
@@ -36,7 +36,10 @@ export class DynamoSendLedger implements SendLedger {
       // in one request (see TransactionBatcher), each still conditional on its own key.
       await this.writes.write(
         status === 'scheduled' && reservation.notBefore
-          ? [{ Put: entry }, { Put: { TableName: this.tableName, Item: { ...duePointer(reservation, reservation.notBefore), entity: 'due', key: sendKeyOf(reservation) } } }]
+          ? [
+              { Put: entry },
+              { Put: { TableName: this.tableName, Item: { ...duePointer(reservation, reservation.notBefore), entity: 'due', key: sendKeyOf(reservation) } } },
+            ]
           : [{ Put: entry }],
       );
       return { reserved: true };
@@ -155,7 +158,7 @@ export class DynamoSendLedger implements SendLedger {
         ),
       );
       // One send in two buckets (filed before sharding, deferred after) is one send: its keys are the same.
-      const bySk = new Map((pages.flatMap((page) => page.Items ?? [])).map((item) => [String(item.sk), item]));
+      const bySk = new Map(pages.flatMap((page) => page.Items ?? []).map((item) => [String(item.sk), item]));
       const Items = [...bySk.values()].sort((a, b) => (String(a.sk) < String(b.sk) ? -1 : String(a.sk) > String(b.sk) ? 1 : 0)).slice(0, limit - found.length);
       // The entries are read together, not one after another: a sweep of 200 due sends was 200 round trips in a row.
       const records = await Promise.all((Items ?? []).map((item) => this.get(item.key as SendKey)));
@@ -172,10 +175,12 @@ export class DynamoSendLedger implements SendLedger {
     return sendRecordOf(Item);
   }
 
-
   async complete(key: SendKey, outcome: SendOutcome): Promise<void> {
     // A sent entry is filed by its night in the sparse sent-nights index, where the deliverability guard reads it.
-    const detail = outcome.status === 'sent' ? { messageId: outcome.messageId, [sentNightIndex.partitionKey]: sentNightKey(outcome.night, key.customerId) } : { errorCode: outcome.errorCode };
+    const detail =
+      outcome.status === 'sent'
+        ? { messageId: outcome.messageId, [sentNightIndex.partitionKey]: sentNightKey(outcome.night, key.customerId) }
+        : { errorCode: outcome.errorCode };
     const names = Object.keys(detail);
     await this.writes.write([
       {
@@ -305,7 +310,12 @@ export class DynamoSendLedger implements SendLedger {
     const found: SentEntry[] = [];
     await parallelScan(
       this.client,
-      { TableName: this.tableName, IndexName: messageIndex.name, FilterExpression: 'asOf BETWEEN :first AND :last', ExpressionAttributeValues: { ':first': firstNight, ':last': lastNight } },
+      {
+        TableName: this.tableName,
+        IndexName: messageIndex.name,
+        FilterExpression: 'asOf BETWEEN :first AND :last',
+        ExpressionAttributeValues: { ':first': firstNight, ':last': lastNight },
+      },
       messageScanSegments,
       (items) => {
         for (const item of items) found.push(sendRecordOf(item));
@@ -363,4 +373,3 @@ export async function sendsOf(client: DynamoDBDocumentClient, tableName: string,
   );
   return (Items ?? []).map(sendRecordOf);
 }
-

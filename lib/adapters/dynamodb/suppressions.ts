@@ -1,4 +1,4 @@
-import { BatchGetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { Suppression, SuppressionList } from '../../ports/suppressions.js';
 import { retryUnprocessed } from './client.js';
 import { keys } from './table.js';

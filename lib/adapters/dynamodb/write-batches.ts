@@ -2,11 +2,11 @@ import { randomUUID } from 'node:crypto';
 import {
   BatchWriteCommand,
   DeleteCommand,
+  type DynamoDBDocumentClient,
   PutCommand,
   TransactWriteCommand,
-  UpdateCommand,
-  type DynamoDBDocumentClient,
   type TransactWriteCommandInput,
+  UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { retryUnprocessed } from './client.js';
 
@@ -54,7 +54,8 @@ export class TransactionBatcher {
 
   /** Applies the actions together (all or none), batched with whatever else is written in this turn. */
   write(actions: readonly WriteAction[]): Promise<void> {
-    if (actions.length === 0 || actions.length > maxActions) return Promise.reject(new RangeError(`a write group holds 1 to ${maxActions} actions, got ${actions.length}`));
+    if (actions.length === 0 || actions.length > maxActions)
+      return Promise.reject(new RangeError(`a write group holds 1 to ${maxActions} actions, got ${actions.length}`));
     return new Promise<void>((resolve, reject) => this.add({ actions, keys: actions.map(itemKeyOf), resolve, reject, rounds: 0 }));
   }
 
@@ -132,7 +133,12 @@ export class TransactionBatcher {
         }
         const other = own.find((reason) => reason?.Code && reason.Code !== 'None');
         if ((other && !retryableReasons.has(other.Code!)) || (group.rounds += 1) > maxRounds) {
-          group.reject(Object.assign(new Error(other?.Message ?? `write cancelled: ${other?.Code ?? 'unknown'}`), { name: other?.Code ?? 'TransactionCanceledException', cause: error }));
+          group.reject(
+            Object.assign(new Error(other?.Message ?? `write cancelled: ${other?.Code ?? 'unknown'}`), {
+              name: other?.Code ?? 'TransactionCanceledException',
+              cause: error,
+            }),
+          );
           continue;
         }
         again.push(group);
@@ -218,7 +224,13 @@ export function putBatcherFor(client: DynamoDBDocumentClient, tableName: string)
 }
 
 function itemKeyOf(action: WriteAction): string {
-  const target = action.Put ? { table: action.Put.TableName, key: action.Put.Item } : action.Update ? { table: action.Update.TableName, key: action.Update.Key } : action.Delete ? { table: action.Delete.TableName, key: action.Delete.Key } : { table: action.ConditionCheck?.TableName, key: action.ConditionCheck?.Key };
+  const target = action.Put
+    ? { table: action.Put.TableName, key: action.Put.Item }
+    : action.Update
+      ? { table: action.Update.TableName, key: action.Update.Key }
+      : action.Delete
+        ? { table: action.Delete.TableName, key: action.Delete.Key }
+        : { table: action.ConditionCheck?.TableName, key: action.ConditionCheck?.Key };
   return `${target.table}\u0000${String(target.key?.pk)}\u0000${String(target.key?.sk)}`;
 }
 

@@ -105,9 +105,11 @@ export class ShopifyAdminClient {
       this.throttle = status;
       this.throttleAt = Date.now();
     }
-    if (response.status === 401 || response.status === 403) throw new ShopifyApiError(`Shopify refused the access token (HTTP ${response.status})`, 'unauthorized', false);
+    if (response.status === 401 || response.status === 403)
+      throw new ShopifyApiError(`Shopify refused the access token (HTTP ${response.status})`, 'unauthorized', false);
     const errors = Array.isArray(body?.errors) ? (body!.errors as { message?: string; extensions?: { code?: string } }[]) : [];
-    if (errors.some((error) => error.extensions?.code === 'THROTTLED') || response.status === 429) throw new ShopifyApiError('throttled by Shopify', 'THROTTLED', true);
+    if (errors.some((error) => error.extensions?.code === 'THROTTLED') || response.status === 429)
+      throw new ShopifyApiError('throttled by Shopify', 'THROTTLED', true);
     if (response.status >= 500) throw new ShopifyApiError(`Shopify answered HTTP ${response.status}`, `http_${response.status}`, true);
     if (!response.ok || !body) throw new ShopifyApiError(`Shopify answered HTTP ${response.status}`, `http_${response.status}`, false);
     if (errors.length > 0 && (body.data === undefined || body.data === null)) {

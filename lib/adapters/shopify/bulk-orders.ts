@@ -1,13 +1,13 @@
-import { Readable } from 'node:stream';
 import { createInterface } from 'node:readline';
+import { Readable } from 'node:stream';
 import type { ConsentState } from '../../domain/customer.js';
 import { isDeliverableAddress, normalizeEmail } from '../../domain/email.js';
 import type { IncomingOrder } from '../../domain/orders/incoming-order.js';
 import { shopifyConsentState, unknownConsentTime } from '../../domain/orders/shopify.js';
 import { notAfter } from '../../domain/unreadable-record.js';
 import { minorUnitsAt, parseJsonText, plausibleTimeAt } from '../../domain/webhooks/raw-json.js';
-import { invalidRecord, noEmailReason, RowProblem, type ImportRecord } from '../../import/records.js';
-import { ShopifyApiError, type ShopifyAdminClient } from './admin-client.js';
+import { type ImportRecord, invalidRecord, noEmailReason, RowProblem } from '../../import/records.js';
+import { type ShopifyAdminClient, ShopifyApiError } from './admin-client.js';
 
 /**
  * A shop's whole order history through the GraphQL Admin API's bulk operations (shopify.dev, "Perform bulk
@@ -78,15 +78,22 @@ interface BulkOperation {
 
 export async function* shopifyBulkOrders(client: ShopifyAdminClient, options: BulkOrdersOptions): AsyncGenerator<ImportRecord> {
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
-  const started = await client.request<{ bulkOperationRunQuery: { bulkOperation: BulkOperation | null; userErrors: { field?: string[] | null; message: string }[] } }>(runMutation, { query: bulkOrdersQuery });
+  const started = await client.request<{
+    bulkOperationRunQuery: { bulkOperation: BulkOperation | null; userErrors: { field?: string[] | null; message: string }[] };
+  }>(runMutation, { query: bulkOrdersQuery });
   const { bulkOperation, userErrors } = started.bulkOperationRunQuery;
   if (userErrors.length > 0 || !bulkOperation) {
-    throw new ShopifyApiError(`Shopify did not start the export: ${userErrors.map((error) => error.message).join('; ') || 'no operation returned'}`, 'bulk_not_started', false);
+    throw new ShopifyApiError(
+      `Shopify did not start the export: ${userErrors.map((error) => error.message).join('; ') || 'no operation returned'}`,
+      'bulk_not_started',
+      false,
+    );
   }
   const deadline = Date.now() + (options.patienceMs ?? 6 * 3_600_000);
   let operation = bulkOperation;
   while (operation.status === 'CREATED' || operation.status === 'RUNNING' || operation.status === 'CANCELING') {
-    if (Date.now() > deadline) throw new ShopifyApiError(`the bulk operation ${operation.id} is still ${operation.status}; it keeps running at Shopify`, 'bulk_timeout', false);
+    if (Date.now() > deadline)
+      throw new ShopifyApiError(`the bulk operation ${operation.id} is still ${operation.status}; it keeps running at Shopify`, 'bulk_timeout', false);
     await sleep(options.pollMs ?? 2_000);
     const polled = await client.request<{ node: BulkOperation | null }>(pollQuery, { id: operation.id }, 1);
     if (!polled.node) throw new ShopifyApiError(`the bulk operation ${operation.id} is gone`, 'bulk_missing', false);
@@ -94,7 +101,11 @@ export async function* shopifyBulkOrders(client: ShopifyAdminClient, options: Bu
     options.onStatus?.({ status: operation.status, ...(operation.objectCount ? { objectCount: operation.objectCount } : {}) });
   }
   if (operation.status !== 'COMPLETED') {
-    throw new ShopifyApiError(`the bulk operation ended ${operation.status}${operation.errorCode ? ` (${operation.errorCode})` : ''}`, `bulk_${operation.status.toLowerCase()}`, false);
+    throw new ShopifyApiError(
+      `the bulk operation ended ${operation.status}${operation.errorCode ? ` (${operation.errorCode})` : ''}`,
+      `bulk_${operation.status.toLowerCase()}`,
+      false,
+    );
   }
   // No url: the query matched nothing (a shop without orders).
   if (!operation.url) return;
@@ -107,7 +118,7 @@ export async function* shopifyBulkOrders(client: ShopifyAdminClient, options: Bu
 export async function* bulkOrderRecords(input: Readable, receivedAt: Date): AsyncGenerator<ImportRecord> {
   let current: { line: number; order: Record<string, unknown>; lineItems: Record<string, unknown>[] } | undefined;
   let line = 0;
-  const done = function (): ImportRecord {
+  const done = (): ImportRecord => {
     const group = current!;
     current = undefined;
     try {
@@ -163,13 +174,20 @@ function toIncomingOrder(order: Record<string, any>, lineItems: Record<string, a
   const currency = text('totalPriceSet.shopMoney.currencyCode', money?.currencyCode);
   if (!/^[A-Z]{3}$/.test(currency)) throw new RowProblem('totalPriceSet.shopMoney.currencyCode', 'expected an ISO 4217 code');
   const status = typeof order.displayFinancialStatus === 'string' ? order.displayFinancialStatus.toLowerCase() : undefined;
-  const notCountedBecause = order.test === true ? 'test' : cancelledAt ? 'cancelled' : status === 'voided' ? 'voided' : status === 'refunded' ? 'refunded' : undefined;
+  const notCountedBecause =
+    order.test === true ? 'test' : cancelledAt ? 'cancelled' : status === 'voided' ? 'voided' : status === 'refunded' ? 'refunded' : undefined;
   const customer = order.customer && typeof order.customer === 'object' ? order.customer : undefined;
   const platformCustomerId = customer ? customerGid.exec(String(customer.id ?? ''))?.[1] : undefined;
   const emailText = [customer?.email, order.email].find((candidate) => typeof candidate === 'string' && isDeliverableAddress(candidate)) as string | undefined;
   const consent = customer?.emailMarketingConsent;
-  const consentState: ConsentState | undefined = typeof consent?.marketingState === 'string' ? shopifyConsentState(consent.marketingState.toLowerCase()) : undefined;
-  const consentTime = typeof consent?.consentUpdatedAt === 'string' ? consent.consentUpdatedAt : typeof customer?.createdAt === 'string' ? customer.createdAt : unknownConsentTime;
+  const consentState: ConsentState | undefined =
+    typeof consent?.marketingState === 'string' ? shopifyConsentState(consent.marketingState.toLowerCase()) : undefined;
+  const consentTime =
+    typeof consent?.consentUpdatedAt === 'string'
+      ? consent.consentUpdatedAt
+      : typeof customer?.createdAt === 'string'
+        ? customer.createdAt
+        : unknownConsentTime;
   const billing = order.billingAddress ?? {};
   const firstName = present(customer?.firstName) ?? present(billing.firstName);
   const lastName = present(customer?.lastName) ?? present(billing.lastName);
@@ -184,10 +202,19 @@ function toIncomingOrder(order: Record<string, any>, lineItems: Record<string, a
     lineItems: lineItems.slice(0, 500).map((item, index) => ({
       title: String(item.title ?? '').slice(0, 500),
       quantity: Number.isSafeInteger(item.quantity) && item.quantity > 0 ? Math.min(item.quantity, 10_000) : 1,
-      priceMinor: minorUnitsAt(`lineItems[${index}].originalUnitPriceSet.shopMoney.amount`, String(item.originalUnitPriceSet?.shopMoney?.amount ?? '0'), currency),
+      priceMinor: minorUnitsAt(
+        `lineItems[${index}].originalUnitPriceSet.shopMoney.amount`,
+        String(item.originalUnitPriceSet?.shopMoney?.amount ?? '0'),
+        currency,
+      ),
       ...(present(item.sku) ? { sku: present(item.sku)!.slice(0, 255) } : {}),
     })),
-    couponCodes: Array.isArray(order.discountCodes) ? order.discountCodes.filter((code: unknown): code is string => typeof code === 'string' && code.trim() !== '').map((code: string) => code.trim()).slice(0, 100) : [],
+    couponCodes: Array.isArray(order.discountCodes)
+      ? order.discountCodes
+          .filter((code: unknown): code is string => typeof code === 'string' && code.trim() !== '')
+          .map((code: string) => code.trim())
+          .slice(0, 100)
+      : [],
     counts: notCountedBecause === undefined,
     ...(notCountedBecause ? { notCountedBecause } : {}),
     customer: {

@@ -1,9 +1,9 @@
 import { addDays, instantAt } from '../../domain/dates.js';
-import { localCouponCode } from '../../domain/offers.js';
 import { toDecimalString } from '../../domain/money.js';
+import { localCouponCode } from '../../domain/offers.js';
 import type { CouponHousekeeping } from '../../ports/coupons.js';
 import type { PlatformCode, PlatformCoupons, PlatformResult } from '../coupons/platform.js';
-import { ShopifyApiError, type ShopifyAdminClient } from './admin-client.js';
+import { type ShopifyAdminClient, ShopifyApiError } from './admin-client.js';
 
 /** discountRedeemCodeBulkAdd takes at most 250 codes a call. */
 export const shopifyCodesPerCall = 250;
@@ -12,10 +12,12 @@ const discountFields = 'userErrors { field code message } codeDiscountNode { id 
 const createBasic = `mutation WinbackDiscount($discount: DiscountCodeBasicInput!) { discountCodeBasicCreate(basicCodeDiscount: $discount) { ${discountFields} } }`;
 const createFreeShipping = `mutation WinbackFreeShipping($discount: DiscountCodeFreeShippingInput!) { discountCodeFreeShippingCreate(freeShippingCodeDiscount: $discount) { ${discountFields} } }`;
 const findByCode = 'query WinbackDiscountByCode($code: String!) { codeDiscountNodeByCode(code: $code) { id } }';
-const bulkAdd = 'mutation WinbackCodes($discountId: ID!, $codes: [DiscountRedeemCodeInput!]!) { discountRedeemCodeBulkAdd(discountId: $discountId, codes: $codes) { bulkCreation { id } userErrors { field code message } } }';
+const bulkAdd =
+  'mutation WinbackCodes($discountId: ID!, $codes: [DiscountRedeemCodeInput!]!) { discountRedeemCodeBulkAdd(discountId: $discountId, codes: $codes) { bulkCreation { id } userErrors { field code message } } }';
 // `first` is the batch's size: the bucket must hold a query's requested cost, which grows with it.
 const bulkStatus = `query WinbackCodesStatus($id: ID!, $first: Int!) { discountRedeemCodeBulkCreation(id: $id) { id done codesCount importedCount failedCount codes(first: $first) { nodes { code errors { field code message } discountRedeemCode { id code } } } } }`;
-const listDiscounts = 'query WinbackDiscounts($query: String!, $after: String) { codeDiscountNodes(first: 50, query: $query, after: $after) { nodes { id codeDiscount { __typename ... on DiscountCodeBasic { title endsAt asyncUsageCount } ... on DiscountCodeFreeShipping { title endsAt asyncUsageCount } } } pageInfo { hasNextPage endCursor } } }';
+const listDiscounts =
+  'query WinbackDiscounts($query: String!, $after: String) { codeDiscountNodes(first: 50, query: $query, after: $after) { nodes { id codeDiscount { __typename ... on DiscountCodeBasic { title endsAt asyncUsageCount } ... on DiscountCodeFreeShipping { title endsAt asyncUsageCount } } } pageInfo { hasNextPage endCursor } } }';
 const deleteDiscount = 'mutation WinbackDeleteDiscount($id: ID!) { discountCodeDelete(id: $id) { deletedCodeDiscountId userErrors { field code message } } }';
 
 /** Every discount Winback makes has a title starting so: housekeeping finds them by it and touches nothing else. */
@@ -64,7 +66,11 @@ export class ShopifyCoupons implements PlatformCoupons, CouponHousekeeping {
           const discountId = await this.discountFor(group[0]!);
           for (let start = 0; start < group.length; start += shopifyCodesPerCall) {
             const chunk = group.slice(start, start + shopifyCodesPerCall);
-            for (const [code, result] of await this.addCodes(discountId, chunk.map((entry) => entry.code))) results.set(code, result);
+            for (const [code, result] of await this.addCodes(
+              discountId,
+              chunk.map((entry) => entry.code),
+            ))
+              results.set(code, result);
           }
         } catch (error) {
           const reason = `shopify:${error instanceof ShopifyApiError ? error.code : 'error'}`;
@@ -80,17 +86,20 @@ export class ShopifyCoupons implements PlatformCoupons, CouponHousekeeping {
     let removed = 0;
     let after: string | undefined;
     for (;;) {
-      const data = await this.client.request<{ codeDiscountNodes: { nodes: { id: string; codeDiscount: { title?: string; endsAt?: string | null } }[]; pageInfo: { hasNextPage: boolean; endCursor?: string } } }>(
-        listDiscounts,
-        { query: `title:${discountTitlePrefix}* AND status:expired`, ...(after ? { after } : {}) },
-        50,
-      );
+      const data = await this.client.request<{
+        codeDiscountNodes: {
+          nodes: { id: string; codeDiscount: { title?: string; endsAt?: string | null } }[];
+          pageInfo: { hasNextPage: boolean; endCursor?: string };
+        };
+      }>(listDiscounts, { query: `title:${discountTitlePrefix}* AND status:expired`, ...(after ? { after } : {}) }, 50);
       const page = data.codeDiscountNodes;
       for (const node of page.nodes) {
         const { title, endsAt } = node.codeDiscount ?? {};
         // The search narrows; this decides: only Winback's own, only past the grace period.
         if (!title?.startsWith(`${discountTitlePrefix} `) || !endsAt || endsAt >= expiredBefore) continue;
-        const deleted = await this.client.request<{ discountCodeDelete: { deletedCodeDiscountId?: string | null; userErrors: UserError[] } }>(deleteDiscount, { id: node.id });
+        const deleted = await this.client.request<{ discountCodeDelete: { deletedCodeDiscountId?: string | null; userErrors: UserError[] } }>(deleteDiscount, {
+          id: node.id,
+        });
         if (deleted.discountCodeDelete.deletedCodeDiscountId) removed += 1;
       }
       if (!page.pageInfo.hasNextPage || !page.pageInfo.endCursor) break;
@@ -134,11 +143,19 @@ export class ShopifyCoupons implements PlatformCoupons, CouponHousekeeping {
               value:
                 request.offer.kind === 'percent'
                   ? { percentage: request.offer.value / 100 }
-                  : { discountAmount: { amount: toDecimalString(request.offer.value, request.shop?.currency ?? this.options.currency), appliesOnEachItem: false } },
+                  : {
+                      discountAmount: {
+                        amount: toDecimalString(request.offer.value, request.shop?.currency ?? this.options.currency),
+                        appliesOnEachItem: false,
+                      },
+                    },
             },
           },
         };
-    const data = await this.client.request<Record<string, { userErrors: UserError[]; codeDiscountNode?: { id: string } | null }>>(freeShipping ? createFreeShipping : createBasic, variables);
+    const data = await this.client.request<Record<string, { userErrors: UserError[]; codeDiscountNode?: { id: string } | null }>>(
+      freeShipping ? createFreeShipping : createBasic,
+      variables,
+    );
     const payload = data[freeShipping ? 'discountCodeFreeShippingCreate' : 'discountCodeBasicCreate']!;
     if (payload.codeDiscountNode?.id) return payload.codeDiscountNode.id;
     // Made by an earlier attempt (a retried night): its code is taken, and it is ours.
@@ -150,7 +167,10 @@ export class ShopifyCoupons implements PlatformCoupons, CouponHousekeeping {
 
   private async addCodes(discountId: string, codes: readonly string[]): Promise<Map<string, PlatformResult>> {
     const results = new Map<string, PlatformResult>();
-    const added = await this.client.request<{ discountRedeemCodeBulkAdd: { bulkCreation?: { id: string } | null; userErrors: UserError[] } }>(bulkAdd, { discountId, codes: codes.map((code) => ({ code })) });
+    const added = await this.client.request<{ discountRedeemCodeBulkAdd: { bulkCreation?: { id: string } | null; userErrors: UserError[] } }>(bulkAdd, {
+      discountId,
+      codes: codes.map((code) => ({ code })),
+    });
     const bulkCreation = added.discountRedeemCodeBulkAdd.bulkCreation;
     if (!bulkCreation?.id) {
       const reason = `shopify:${added.discountRedeemCodeBulkAdd.userErrors[0]?.code ?? 'bulk_add_refused'}`;

@@ -21,5 +21,11 @@ export class SqsSendQueue implements SendQueue {
 
 /** A send's message body: its ledger key and nothing else (the local runner's queue sends the same text). */
 export function sendMessageBody(key: SendKey & { readonly dueAt?: string }): string {
-  return JSON.stringify({ customerId: key.customerId, campaignId: key.campaignId, episode: key.episode, step: key.step, ...(key.dueAt ? { dueAt: key.dueAt } : {}) });
+  return JSON.stringify({
+    customerId: key.customerId,
+    campaignId: key.campaignId,
+    episode: key.episode,
+    step: key.step,
+    ...(key.dueAt ? { dueAt: key.dueAt } : {}),
+  });
 }

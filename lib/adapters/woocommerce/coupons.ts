@@ -55,7 +55,8 @@ export class WooCommerceCoupons implements PlatformCoupons, CouponHousekeeping {
       const existing: PlatformCode[] = [];
       chunk.forEach((entry, index) => {
         const item = (typeof created[index] === 'object' && created[index] !== null ? created[index] : undefined) as (WooCoupon & BatchItemError) | undefined;
-        if (item && !item.error && item.id > 0 && typeof item.code === 'string' && item.code.toUpperCase() === entry.code.toUpperCase()) results.set(entry.code, { ok: true });
+        if (item && !item.error && item.id > 0 && typeof item.code === 'string' && item.code.toUpperCase() === entry.code.toUpperCase())
+          results.set(entry.code, { ok: true });
         else if (item?.error?.code === 'woocommerce_rest_coupon_code_already_exists') existing.push(entry);
         else results.set(entry.code, { ok: false, reason: `woocommerce:${typeof item?.error?.code === 'string' ? item.error.code : 'not_created'}` });
       });
@@ -68,7 +69,10 @@ export class WooCommerceCoupons implements PlatformCoupons, CouponHousekeeping {
   async removeExpired(expiredBefore: string): Promise<{ removed: number }> {
     const stale: number[] = [];
     for (let page = 1; ; page += 1) {
-      const { body, headers } = await this.client.request<WooCoupon[]>('GET', `/coupons?search=${encodeURIComponent(couponDescriptionPrefix)}&per_page=100&page=${page}`);
+      const { body, headers } = await this.client.request<WooCoupon[]>(
+        'GET',
+        `/coupons?search=${encodeURIComponent(couponDescriptionPrefix)}&per_page=100&page=${page}`,
+      );
       for (const coupon of body) {
         const expires = coupon.date_expires_gmt ?? coupon.date_expires;
         if (!coupon.description?.startsWith(couponDescriptionPrefix) || !expires || (coupon.usage_count ?? 0) > 0) continue;
@@ -79,7 +83,9 @@ export class WooCommerceCoupons implements PlatformCoupons, CouponHousekeeping {
     }
     let removed = 0;
     for (let start = 0; start < stale.length; start += woocommerceCouponsPerCall) {
-      const { body } = await this.client.request<{ delete?: BatchItemError[] }>('POST', '/coupons/batch', { delete: stale.slice(start, start + woocommerceCouponsPerCall) });
+      const { body } = await this.client.request<{ delete?: BatchItemError[] }>('POST', '/coupons/batch', {
+        delete: stale.slice(start, start + woocommerceCouponsPerCall),
+      });
       removed += (body.delete ?? []).filter((item) => !item.error).length;
     }
     return { removed };

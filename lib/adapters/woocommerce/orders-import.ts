@@ -11,7 +11,10 @@ export const ordersPerPage = 100;
  * there is no more. Throttling (429) and server errors are retried by the client after Retry-After. Each order is
  * read exactly as its webhook is; `line` in a record is the order's place in the stream.
  */
-export async function* wooCommerceApiOrders(client: WooCommerceClient, options: { readonly receivedAt: Date; readonly onPage?: (page: number, totalPages?: number) => void }): AsyncGenerator<ImportRecord> {
+export async function* wooCommerceApiOrders(
+  client: WooCommerceClient,
+  options: { readonly receivedAt: Date; readonly onPage?: (page: number, totalPages?: number) => void },
+): AsyncGenerator<ImportRecord> {
   let position = 0;
   for (let page = 1; ; page += 1) {
     const { body, headers } = await client.request<unknown>('GET', `/orders?per_page=${ordersPerPage}&page=${page}&orderby=id&order=asc`);

@@ -79,7 +79,8 @@ export class WooCommerceClient {
     if (response.ok && parsed !== undefined) return { body: parsed as T, headers: response.headers };
     const code = (parsed as { code?: string } | undefined)?.code;
     const message = (parsed as { message?: string } | undefined)?.message ?? `HTTP ${response.status}`;
-    if (response.status === 401 || response.status === 403) throw new WooCommerceApiError(`WooCommerce refused the API key: ${message}`, code ?? 'unauthorized', false, response.status);
+    if (response.status === 401 || response.status === 403)
+      throw new WooCommerceApiError(`WooCommerce refused the API key: ${message}`, code ?? 'unauthorized', false, response.status);
     if (response.status === 429 || response.status >= 500) {
       const error = new WooCommerceApiError(`WooCommerce answered HTTP ${response.status}`, `http_${response.status}`, true, response.status);
       const retryAfter = Number(response.headers.get('retry-after'));

@@ -1,6 +1,6 @@
-import { invalidInput } from '../errors.js';
 import type { PurchaseSummary } from '../customer.js';
-import { ceilingMinor, inShopCurrency, maxCustomerTotalMajorUnits, maxOrderMajorUnits, toDecimalString, type ShopMoney } from '../money.js';
+import { invalidInput } from '../errors.js';
+import { ceilingMinor, inShopCurrency, maxCustomerTotalMajorUnits, maxOrderMajorUnits, type ShopMoney, toDecimalString } from '../money.js';
 import type { IncomingOrder, OrderSource } from './incoming-order.js';
 
 /** Where each platform writes an order's total, for the 400 that names it. */
@@ -30,6 +30,9 @@ export function shopAmountOf(order: IncomingOrder, shop: ShopMoney): number | un
 export function checkCustomerTotal(summary: PurchaseSummary, order: IncomingOrder, shop: ShopMoney): void {
   const ceiling = ceilingMinor(maxCustomerTotalMajorUnits, shop.currency);
   if (summary.totalSpendMinor > ceiling) {
-    throw invalidInput(orderTotalFields[order.source], `would take the customer's total spend above ${toDecimalString(ceiling, shop.currency)} ${shop.currency}`);
+    throw invalidInput(
+      orderTotalFields[order.source],
+      `would take the customer's total spend above ${toDecimalString(ceiling, shop.currency)} ${shop.currency}`,
+    );
   }
 }

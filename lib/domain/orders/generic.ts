@@ -52,12 +52,21 @@
  * Malformed JSON gets 400 `malformed_json`; a missing or wrong signature 401.
  */
 import { z } from 'zod';
-import { invalidInput } from '../errors.js';
 import { consentStates } from '../customer.js';
 import { isDeliverableAddress, normalizeEmail } from '../email.js';
+import { invalidInput } from '../errors.js';
 import { notAfter } from '../unreadable-record.js';
-import { decimalTextSchema, minorUnitsAt, offsetDateTimeSchema, optionalPlausibleTimeAt, parseJsonBody, plausibleTimeAt, requiredHeader, validateBody } from '../webhooks/raw-json.js';
-import { standardWebhookHeaders, type HttpHeaders } from '../webhooks/signatures.js';
+import {
+  decimalTextSchema,
+  minorUnitsAt,
+  offsetDateTimeSchema,
+  optionalPlausibleTimeAt,
+  parseJsonBody,
+  plausibleTimeAt,
+  requiredHeader,
+  validateBody,
+} from '../webhooks/raw-json.js';
+import { type HttpHeaders, standardWebhookHeaders } from '../webhooks/signatures.js';
 import type { IncomingOrder, WebhookDelivery } from './incoming-order.js';
 
 export const genericOrderStatuses = ['paid', 'cancelled', 'refunded', 'test'] as const;
@@ -102,7 +111,10 @@ export const genericOrderBodySchema = z.object({
         .optional(),
       firstName: optionalName,
       lastName: optionalName,
-      country: z.string().regex(/^[A-Z]{2}$/, 'expected an ISO 3166-1 alpha-2 code like "PT"').optional(),
+      country: z
+        .string()
+        .regex(/^[A-Z]{2}$/, 'expected an ISO 3166-1 alpha-2 code like "PT"')
+        .optional(),
       marketingConsent: z.enum(consentStates, { error: `expected one of ${consentStates.join(', ')}` }).optional(),
       marketingConsentUpdatedAt: offsetDateTimeSchema.optional(),
     }),

@@ -1,7 +1,8 @@
 import { z } from 'zod';
-import { invalidInput } from '../errors.js';
 import type { ConsentState } from '../customer.js';
 import { normalizeEmail } from '../email.js';
+import { invalidInput } from '../errors.js';
+import { notAfter } from '../unreadable-record.js';
 import {
   decimalTextSchema,
   droppableEmailSchema,
@@ -15,7 +16,6 @@ import {
   requiredHeader,
   validateBody,
 } from '../webhooks/raw-json.js';
-import { notAfter } from '../unreadable-record.js';
 import type { HttpHeaders } from '../webhooks/signatures.js';
 import type { IncomingCustomer, IncomingOrder, WebhookDelivery } from './incoming-order.js';
 
@@ -222,7 +222,11 @@ function toIncomingCustomer(
 ): IncomingCustomer {
   const createdAt = optionalPlausibleTimeAt(`${at}created_at`, customer?.created_at, receivedAt);
   optionalPlausibleTimeAt(`${at}updated_at`, customer?.updated_at, receivedAt);
-  const consentUpdatedAt = optionalPlausibleTimeAt(`${at}email_marketing_consent.consent_updated_at`, customer?.email_marketing_consent?.consent_updated_at, receivedAt);
+  const consentUpdatedAt = optionalPlausibleTimeAt(
+    `${at}email_marketing_consent.consent_updated_at`,
+    customer?.email_marketing_consent?.consent_updated_at,
+    receivedAt,
+  );
   const email = customer?.email ?? order?.email ?? order?.contact_email;
   const firstName = present(customer?.first_name) ?? present(billing?.first_name);
   const lastName = present(customer?.last_name) ?? present(billing?.last_name);

@@ -1,7 +1,17 @@
 import { z } from 'zod';
 import { minorDigits } from '../money.js';
-import { droppableEmailSchema, isPlausibleUtcTime, minorUnitsAt, numericIdSchema, optionalPlausibleTimeAt, parseJsonBody, plausibleTimeAt, requiredHeader, validateBody } from '../webhooks/raw-json.js';
-import { header, type HttpHeaders } from '../webhooks/signatures.js';
+import {
+  droppableEmailSchema,
+  isPlausibleUtcTime,
+  minorUnitsAt,
+  numericIdSchema,
+  optionalPlausibleTimeAt,
+  parseJsonBody,
+  plausibleTimeAt,
+  requiredHeader,
+  validateBody,
+} from '../webhooks/raw-json.js';
+import { type HttpHeaders, header } from '../webhooks/signatures.js';
 import type { IncomingOrder, WebhookDelivery } from './incoming-order.js';
 
 /**

@@ -2,10 +2,10 @@
  * Backtest: fit on a calibration period, then compare on the holdout period how well each model ranks who buys again
  * (AUC) and how many repeat purchases it predicts, next to the plain recency rule.
  */
-import { daysBetween, type CalendarDate } from '../dates.js';
+import { type CalendarDate, daysBetween } from '../dates.js';
 import { expectedPurchases, fitPurchaseModel } from './models.js';
 import type { PurchaseDayLog } from './summary.js';
-import { daysPerUnit, purchaseModelNames, type PurchaseModelName, type TimeUnit } from './types.js';
+import { daysPerUnit, type PurchaseModelName, purchaseModelNames, type TimeUnit } from './types.js';
 
 /**
  * Area under the ROC curve by the Mann-Whitney statistic: the chance that a random positive scores above a random
@@ -97,7 +97,10 @@ export function backtest(log: PurchaseDayLog, options: BacktestOptions): Backtes
   // The recency rule: the more recent the last purchase, the likelier another one.
   rows.push({
     method: 'recency',
-    auc: rocAuc(summaries.map((summary) => -(summary.T - summary.tx)), labels),
+    auc: rocAuc(
+      summaries.map((summary) => -(summary.T - summary.tx)),
+      labels,
+    ),
     predicted: null,
     actual: actualTotal,
     meanAbsoluteError: null,

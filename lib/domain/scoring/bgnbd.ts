@@ -3,9 +3,9 @@
  * lambda ~ Gamma(r, alpha) while alive; after each purchase the customer drops out with probability p ~ Beta(a, b).
  */
 import { columnsData, fitMaximumLikelihood, type LikelihoodSpec } from './fit.js';
+import { alphaPlusTimes, prepareRows } from './prepared-rows.js';
 import { betaGeometricFactorByQuadrature } from './quadrature.js';
 import { digamma, gammaln, hyp2f1, logAddExp, logisticOfMinus, trigamma } from './special.js';
-import { alphaPlusTimes, prepareRows } from './prepared-rows.js';
 import { columnsOf, foldSummaries, type WeightedColumns } from './summary.js';
 import type { BgNbdParams, CustomerSummary, FitOptions, FittedBgNbd, WeightedSummary } from './types.js';
 
@@ -76,7 +76,19 @@ export function preparedBgNbd(rows: WeightedColumns): (params: BgNbdParams, grad
       const perCustomer = gammaln(rx) - lnGammaR + lnGammaAB + gammaln(b + x) - lnGammaB - gammaln(a + b + x) + r * lnAlpha;
       const lnC4 = x > 0 ? lnA - Math.log(b + x - 1) : -Infinity;
       const end = start[g + 1] as number;
-      const sumLl = bgnbdGroupSums(rx, lnC4, start[g] as number, end, weight, txAt, TAt, lnAlphaPlus, alphaOver, gradient === undefined ? 0 : second ? 2 : 1, sums);
+      const sumLl = bgnbdGroupSums(
+        rx,
+        lnC4,
+        start[g] as number,
+        end,
+        weight,
+        txAt,
+        TAt,
+        lnAlphaPlus,
+        alphaOver,
+        gradient === undefined ? 0 : second ? 2 : 1,
+        sums,
+      );
       const sumW4 = sums[0] as number;
       const sumLnTx = sums[1] as number;
       const sumW3Gap = sums[2] as number;
@@ -115,7 +127,12 @@ export function preparedBgNbd(rows: WeightedColumns): (params: BgNbdParams, grad
           h[10] = (h[10] as number) + ga - sumW4 + groupTotal * a * a * (psi1AB - psi1ABX) + c0; // a a
           h[11] = (h[11] as number) + groupTotal * a * b * (psi1AB - psi1ABX) - cb * c0; // a b
           const bx1 = b + x - 1;
-          h[15] = (h[15] as number) + gbGamma + groupTotal * b * b * (psi1AB + trigamma(b + x) - psi1B - psi1ABX) - (x > 0 ? (sumW4 * b * (x - 1)) / (bx1 * bx1) : 0) + cb * cb * c0; // b b
+          h[15] =
+            (h[15] as number) +
+            gbGamma +
+            groupTotal * b * b * (psi1AB + trigamma(b + x) - psi1B - psi1ABX) -
+            (x > 0 ? (sumW4 * b * (x - 1)) / (bx1 * bx1) : 0) +
+            cb * cb * c0; // b b
         }
       }
     }
@@ -140,7 +157,19 @@ const groupSums = new Float64Array(13);
  * w w3 D dq (c = w w3 w4). A function of its own, small and called once per group, so that the JIT compiles it after a
  * few evaluations, in a few milliseconds: a fit in a fresh process runs mostly before that (see minimizeNewton).
  */
-function bgnbdGroupSums(rx: number, lnC4: number, from: number, end: number, weight: Float64Array, txAt: Int32Array, TAt: Int32Array, lnAlphaPlus: Float64Array, alphaOver: Float64Array, order: number, out: Float64Array): number {
+function bgnbdGroupSums(
+  rx: number,
+  lnC4: number,
+  from: number,
+  end: number,
+  weight: Float64Array,
+  txAt: Int32Array,
+  TAt: Int32Array,
+  lnAlphaPlus: Float64Array,
+  alphaOver: Float64Array,
+  order: number,
+  out: Float64Array,
+): number {
   let sumLl = 0;
   let sumW4 = 0;
   let sumLnTx = 0;

@@ -1,10 +1,10 @@
 /** Customer lifetime value and the per-customer score the nightly job stores or derives. */
 import { betaGeometricExpectationFactor } from './bgnbd.js';
 import { gammaGammaExpectedSpend } from './gamma-gamma.js';
-import { paretoProbabilityAlive } from './pareto-nbd.js';
 import { PairMemo } from './pair-memo.js';
+import { paretoProbabilityAlive } from './pareto-nbd.js';
 import { logisticOfMinus, oneMinusPowerOver } from './special.js';
-import { daysPerUnit, type CustomerSummary, type FittedGammaGamma, type FittedPurchaseModel } from './types.js';
+import { type CustomerSummary, daysPerUnit, type FittedGammaGamma, type FittedPurchaseModel } from './types.js';
 
 export interface ClvOptions {
   /** How far ahead to count purchases, in the model's time unit. */
@@ -82,7 +82,7 @@ class Scorer {
     let tOnGrid = -1;
     for (let k = 1; k <= steps; k++) {
       this.grid[k - 1] = Math.min(k * period, horizon);
-      this.compounding[k - 1] = Math.pow(1 + rate, k);
+      this.compounding[k - 1] = (1 + rate) ** k;
       if (this.grid[k - 1] === t) tOnGrid = k - 1;
     }
     this.tOnGrid = tOnGrid;
@@ -92,7 +92,13 @@ class Scorer {
   }
 
   matches(spendModel: FittedGammaGamma | undefined, t: number, horizon: number, period: number | undefined, rate: number | undefined): boolean {
-    return this.spendModel === spendModel && Object.is(this.t, t) && Object.is(this.horizon, horizon) && Object.is(this.periodOption, period) && Object.is(this.rateOption, rate);
+    return (
+      this.spendModel === spendModel &&
+      Object.is(this.t, t) &&
+      Object.is(this.horizon, horizon) &&
+      Object.is(this.periodOption, period) &&
+      Object.is(this.rateOption, rate)
+    );
   }
 
   score(summary: CustomerSummary): CustomerScore {
@@ -205,7 +211,8 @@ function modelParts(model: FittedPurchaseModel): ModelParts {
       const { r, alpha, a, b } = model.params;
       const lnA = Math.log(a);
       const lnBx = cachedByX((x) => Math.log(b + x - 1));
-      const aliveGivenLog = (x: number, tx: number, lnAlphaT: number) => (x === 0 ? 1 : logisticOfMinus(lnA - lnBx(x) + (r + x) * (lnAlphaT - Math.log(alpha + tx))));
+      const aliveGivenLog = (x: number, tx: number, lnAlphaT: number) =>
+        x === 0 ? 1 : logisticOfMinus(lnA - lnBx(x) + (r + x) * (lnAlphaT - Math.log(alpha + tx)));
       return {
         alive: (x, tx, T) => aliveGivenLog(x, tx, Math.log(alpha + T)),
         aliveGivenLog,
@@ -264,7 +271,14 @@ const scorersPerModel = 4;
  */
 let latest: Scorer | undefined;
 
-function scorerFor(model: FittedPurchaseModel, spendModel: FittedGammaGamma | undefined, t: number, horizon: number, period: number | undefined, rate: number | undefined): Scorer {
+function scorerFor(
+  model: FittedPurchaseModel,
+  spendModel: FittedGammaGamma | undefined,
+  t: number,
+  horizon: number,
+  period: number | undefined,
+  rate: number | undefined,
+): Scorer {
   if (latest !== undefined && latest.model === model && latest.matches(spendModel, t, horizon, period, rate)) return latest;
   let list = scorers.get(model);
   if (list === undefined) {
@@ -301,6 +315,11 @@ export function customerLifetimeValue(model: FittedPurchaseModel, summary: Custo
 }
 
 /** Scores one customer; the summary must be in the fitted model's time unit. */
-export function scoreCustomer(model: FittedPurchaseModel, spendModel: FittedGammaGamma | undefined, summary: CustomerSummary, options: ScoreOptions): CustomerScore {
+export function scoreCustomer(
+  model: FittedPurchaseModel,
+  spendModel: FittedGammaGamma | undefined,
+  summary: CustomerSummary,
+  options: ScoreOptions,
+): CustomerScore {
   return scorerFor(model, spendModel, options.t, options.horizon, options.period, options.discountRate).score(summary);
 }

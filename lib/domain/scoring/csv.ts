@@ -7,9 +7,10 @@
  * {@link CsvInputError} naming the line, the field and the problem. The streaming reader keeps one summary per customer
  * (event logs: one entry per customer purchase day), never the whole file.
  */
-import { CsvError, parse as parseStream, type Info } from 'csv-parse';
-import { parse as parseSync } from 'csv-parse/sync';
+
 import type { Transform } from 'node:stream';
+import { CsvError, type Info, parse as parseStream } from 'csv-parse';
+import { parse as parseSync } from 'csv-parse/sync';
 import { isCalendarDate } from '../dates.js';
 import { PurchaseDayLog } from './summary.js';
 import type { IdentifiedSummary } from './types.js';

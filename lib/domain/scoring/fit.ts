@@ -36,12 +36,19 @@ export function rowsData<P>(
     customers: rows.reduce((sum, row) => sum + row.weight, 0),
     rows: rows.length,
     total: (params, gradient, hessian) => total(params, rows, gradient, hessian),
-    subsample: (stride) => rowsData(rows.filter((_, i) => i % stride === 0), total),
+    subsample: (stride) =>
+      rowsData(
+        rows.filter((_, i) => i % stride === 0),
+        total,
+      ),
   };
 }
 
 /** Rows as columns, laid out once by `prepare` for the tens of evaluations a fit makes (see prepared-rows.ts). */
-export function columnsData<P>(columns: WeightedColumns, prepare: (columns: WeightedColumns) => (params: P, gradient?: Float64Array, hessian?: Float64Array) => number): LikelihoodData<P> {
+export function columnsData<P>(
+  columns: WeightedColumns,
+  prepare: (columns: WeightedColumns) => (params: P, gradient?: Float64Array, hessian?: Float64Array) => number,
+): LikelihoodData<P> {
   let customers = 0;
   for (let i = 0; i < columns.length; i++) customers += columns.weight[i] as number;
   return { customers, rows: columns.length, total: prepare(columns), subsample: (stride) => columnsData(everyNthRow(columns, stride), prepare) };
@@ -142,7 +149,12 @@ export function fitMaximumLikelihood<P>(spec: LikelihoodSpec<P>, data: Likelihoo
   // night, the CLI) pays for each evaluation before the JIT has compiled the likelihood: fewer of them count twice.
   const hessian =
     (data.rows > warmStartAbove || spec.analyticGradient) && allFinite(result.gradient)
-      ? numericHessian(totalObjective, result.x, 1e-5, result.gradient.map((g) => g * customers))
+      ? numericHessian(
+          totalObjective,
+          result.x,
+          1e-5,
+          result.gradient.map((g) => g * customers),
+        )
       : numericHessian(totalObjective, result.x);
   const covariance = invertSpd(hessian);
   const standardErrors: Record<string, number> = {};
@@ -151,7 +163,13 @@ export function fitMaximumLikelihood<P>(spec: LikelihoodSpec<P>, data: Likelihoo
     standardErrors[name] = (params[name] as number) * Math.sqrt(variance);
   });
 
-  const diagnostic = diagnose(result.reason, result.converged, logLikelihood, names.map((name) => [name, params[name] as number] as const), covariance !== undefined);
+  const diagnostic = diagnose(
+    result.reason,
+    result.converged,
+    logLikelihood,
+    names.map((name) => [name, params[name] as number] as const),
+    covariance !== undefined,
+  );
   return {
     model: spec.model,
     params,
@@ -172,7 +190,15 @@ export function fitMaximumLikelihood<P>(spec: LikelihoodSpec<P>, data: Likelihoo
  * the same subsample warm start for many rows (its estimate only: Newton needs no curvature carried over). The standard
  * errors come from the Hessian of the last evaluation, at the estimate itself: no further evaluation.
  */
-function fitByNewton<P>(spec: LikelihoodSpec<P>, data: LikelihoodData<P>, start: Float64Array, penalty: number, maxIterations: number, options: FitOptions, started: number): FittedModel<P> {
+function fitByNewton<P>(
+  spec: LikelihoodSpec<P>,
+  data: LikelihoodData<P>,
+  start: Float64Array,
+  penalty: number,
+  maxIterations: number,
+  options: FitOptions,
+  started: number,
+): FittedModel<P> {
   const names = spec.paramNames;
   const n = names.length;
   const customers = data.customers;
@@ -208,7 +234,13 @@ function fitByNewton<P>(spec: LikelihoodSpec<P>, data: LikelihoodData<P>, start:
     const variance = covariance ? ((covariance[i] as Float64Array)[i] as number) : Number.NaN;
     standardErrors[name] = (params[name] as number) * Math.sqrt(variance);
   });
-  const diagnostic = diagnose(result.reason, result.converged, logLikelihood, names.map((name) => [name, params[name] as number] as const), covariance !== undefined);
+  const diagnostic = diagnose(
+    result.reason,
+    result.converged,
+    logLikelihood,
+    names.map((name) => [name, params[name] as number] as const),
+    covariance !== undefined,
+  );
   return {
     model: spec.model,
     params,
@@ -238,7 +270,13 @@ const quarterWarmStartAbove = 800;
 export const parameterRange = { min: 1e-6, max: 1e6 } as const;
 
 /** Why a fit does not count as converged, or undefined when it does. */
-function diagnose(reason: string, optimizerConverged: boolean, logLikelihood: number, params: readonly (readonly [string, number])[], informationInvertible: boolean): string | undefined {
+function diagnose(
+  reason: string,
+  optimizerConverged: boolean,
+  logLikelihood: number,
+  params: readonly (readonly [string, number])[],
+  informationInvertible: boolean,
+): string | undefined {
   if (!Number.isFinite(logLikelihood) || params.some(([, value]) => !Number.isFinite(value))) return 'the log-likelihood or a parameter is not finite';
   if (!optimizerConverged) return `the optimiser stopped: ${reason}`;
   const runaway = params.filter(([, value]) => value < parameterRange.min || value > parameterRange.max);

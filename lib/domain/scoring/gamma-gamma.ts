@@ -25,7 +25,12 @@ function rowLogLikelihood(params: GammaGammaParams, x: number, m: number): numbe
 }
 
 /** Rows are (x, monetary) pairs folded with weights: `tx`/`T` are unused and set to 0. */
-export function gammaGammaTotalLogLikelihood(params: GammaGammaParams, rows: readonly WeightedSummary[], gradient?: Float64Array, hessian?: Float64Array): number {
+export function gammaGammaTotalLogLikelihood(
+  params: GammaGammaParams,
+  rows: readonly WeightedSummary[],
+  gradient?: Float64Array,
+  hessian?: Float64Array,
+): number {
   return preparedGammaGamma(rows)(params, gradient, hessian);
 }
 

@@ -1,22 +1,32 @@
 /** The scoring models' public surface, for the nightly job and the CLI. */
-export * from './types.js';
-export { summariesFromEvents, compress, PurchaseDayLog, assertValidSummary, type PurchaseEvent } from './summary.js';
-export { fitBgNbd, bgnbdLogLikelihood, bgnbdProbabilityAlive, bgnbdExpectedPurchases, bgnbdUnconditionalExpectedPurchases } from './bgnbd.js';
-export { fitMbgNbd, mbgnbdLogLikelihood, mbgnbdProbabilityAlive, mbgnbdExpectedPurchases, mbgnbdUnconditionalExpectedPurchases } from './mbgnbd.js';
-export { fitParetoNbd, paretoLogLikelihood, paretoProbabilityAlive, paretoExpectedPurchases, paretoUnconditionalExpectedPurchases } from './pareto-nbd.js';
-export { fitGammaGamma, gammaGammaExpectedSpend, gammaGammaLogLikelihood } from './gamma-gamma.js';
+
+export { type BacktestOptions, type BacktestResult, type BacktestRow, backtest, rocAuc } from './backtest.js';
+export { bgnbdExpectedPurchases, bgnbdLogLikelihood, bgnbdProbabilityAlive, bgnbdUnconditionalExpectedPurchases, fitBgNbd } from './bgnbd.js';
 export {
+  type ClvOptions,
+  type CustomerScore,
+  type CustomerScorer,
+  customerLifetimeValue,
+  customerScorer,
+  discountedExpectedPurchases,
+  type ScoreOptions,
+  scoreCustomer,
+} from './clv.js';
+export { CsvInputError, type ModelInput, parseModelInput, readModelInput } from './csv.js';
+export { fitGammaGamma, gammaGammaExpectedSpend, gammaGammaLogLikelihood } from './gamma-gamma.js';
+export { fitMbgNbd, mbgnbdExpectedPurchases, mbgnbdLogLikelihood, mbgnbdProbabilityAlive, mbgnbdUnconditionalExpectedPurchases } from './mbgnbd.js';
+export {
+  expectedPurchases,
   fitModel,
   fitPurchaseModel,
-  probabilityAlive,
-  expectedPurchases,
-  unconditionalExpectedPurchases,
-  logLikelihood,
-  isPurchaseModel,
-  parseFittedModel,
   InvalidFittedModelError,
+  isPurchaseModel,
+  logLikelihood,
   paramNamesOf,
+  parseFittedModel,
+  probabilityAlive,
+  unconditionalExpectedPurchases,
 } from './models.js';
-export { scoreCustomer, customerScorer, customerLifetimeValue, discountedExpectedPurchases, type ClvOptions, type ScoreOptions, type CustomerScore, type CustomerScorer } from './clv.js';
-export { backtest, rocAuc, type BacktestOptions, type BacktestResult, type BacktestRow } from './backtest.js';
-export { CsvInputError, parseModelInput, readModelInput, type ModelInput } from './csv.js';
+export { fitParetoNbd, paretoExpectedPurchases, paretoLogLikelihood, paretoProbabilityAlive, paretoUnconditionalExpectedPurchases } from './pareto-nbd.js';
+export { assertValidSummary, compress, PurchaseDayLog, type PurchaseEvent, summariesFromEvents } from './summary.js';
+export * from './types.js';

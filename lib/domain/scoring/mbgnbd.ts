@@ -4,8 +4,8 @@
  */
 import { betaGeometricExpectationFactor, purchaseRateStart, symmetrize } from './bgnbd.js';
 import { columnsData, fitMaximumLikelihood, type LikelihoodSpec } from './fit.js';
-import { digamma, gammaln, logisticOfMinus, trigamma } from './special.js';
 import { alphaPlusTimes, prepareRows } from './prepared-rows.js';
+import { digamma, gammaln, logisticOfMinus, trigamma } from './special.js';
 import { columnsOf, foldSummaries, type WeightedColumns } from './summary.js';
 import type { CustomerSummary, FitOptions, FittedMbgNbd, MbgNbdParams, WeightedSummary } from './types.js';
 
@@ -21,7 +21,17 @@ export function mbgnbdLogLikelihood(params: MbgNbdParams, summary: CustomerSumma
   const lnAlphaT = Math.log(alpha + T);
   const lnAlphaTx = Math.log(alpha + tx);
   const k = Math.log(a) - Math.log(b + x) + (r + x) * (lnAlphaT - lnAlphaTx);
-  return gammaln(r + x) - gammaln(r) + r * Math.log(alpha) + gammaln(a + b) + gammaln(b + x + 1) - gammaln(b) - gammaln(a + b + x + 1) - (r + x) * lnAlphaT + softplus(k);
+  return (
+    gammaln(r + x) -
+    gammaln(r) +
+    r * Math.log(alpha) +
+    gammaln(a + b) +
+    gammaln(b + x + 1) -
+    gammaln(b) -
+    gammaln(a + b + x + 1) -
+    (r + x) * lnAlphaT +
+    softplus(k)
+  );
 }
 
 /** log(1 + e^k) without overflow. */
@@ -75,7 +85,19 @@ export function preparedMbgNbd(rows: WeightedColumns): (params: MbgNbdParams, gr
       const lnBx = Math.log(b + x);
       const groupTotal = groupWeight[g] as number;
       const perCustomer = gammaln(rx) - lnGammaR + r * lnAlpha + lnGammaAB + gammaln(b + x + 1) - lnGammaB - gammaln(a + b + x + 1);
-      const sumLl = mbgnbdGroupSums(rx, lnA - lnBx, start[g] as number, start[g + 1] as number, weight, txAt, TAt, lnAlphaPlus, alphaOver, gradient === undefined ? 0 : second ? 2 : 1, sums);
+      const sumLl = mbgnbdGroupSums(
+        rx,
+        lnA - lnBx,
+        start[g] as number,
+        start[g + 1] as number,
+        weight,
+        txAt,
+        TAt,
+        lnAlphaPlus,
+        alphaOver,
+        gradient === undefined ? 0 : second ? 2 : 1,
+        sums,
+      );
       total += groupTotal * perCustomer + sumLl;
       if (gradient) {
         const sumS = sums[0] as number;
@@ -107,7 +129,12 @@ export function preparedMbgNbd(rows: WeightedColumns): (params: MbgNbdParams, gr
           h[7] = (h[7] as number) - rx * cb * cDq; // alpha b
           h[10] = (h[10] as number) + gaGamma + groupTotal * a * a * (psi1AB - psi1ABX1) + c0; // a a
           h[11] = (h[11] as number) + groupTotal * a * b * (psi1AB - psi1ABX1) - cb * c0; // a b
-          h[15] = (h[15] as number) + gbGamma + groupTotal * b * b * (psi1AB + trigamma(b + x + 1) - psi1B - psi1ABX1) - (sumS * b * x) / ((b + x) * (b + x)) + cb * cb * c0; // b b
+          h[15] =
+            (h[15] as number) +
+            gbGamma +
+            groupTotal * b * b * (psi1AB + trigamma(b + x + 1) - psi1B - psi1ABX1) -
+            (sumS * b * x) / ((b + x) * (b + x)) +
+            cb * cb * c0; // b b
         }
       }
     }
@@ -130,7 +157,19 @@ const groupSums = new Float64Array(13);
  * w (softplus(K) - (r+x) ln(alpha+T)) and writes into `out` the sums of w s, w ln(alpha+T), w s gap, w q(T), w s dq, then
  * of c, c gap, c dq, c gap^2, c gap dq, c dq^2 (c = w s (1 - s)), w q(T)(1 - q(T)), w s D dq.
  */
-function mbgnbdGroupSums(rx: number, lnAOverBx: number, from: number, end: number, weight: Float64Array, txAt: Int32Array, TAt: Int32Array, lnAlphaPlus: Float64Array, alphaOver: Float64Array, order: number, out: Float64Array): number {
+function mbgnbdGroupSums(
+  rx: number,
+  lnAOverBx: number,
+  from: number,
+  end: number,
+  weight: Float64Array,
+  txAt: Int32Array,
+  TAt: Int32Array,
+  lnAlphaPlus: Float64Array,
+  alphaOver: Float64Array,
+  order: number,
+  out: Float64Array,
+): number {
   let sumLl = 0;
   let sumS = 0;
   let sumLnT = 0;

@@ -5,14 +5,14 @@ import { fitGammaGamma } from './gamma-gamma.js';
 import { fitMbgNbd, mbgnbdExpectedPurchases, mbgnbdLogLikelihood, mbgnbdProbabilityAlive, mbgnbdUnconditionalExpectedPurchases } from './mbgnbd.js';
 import { fitParetoNbd, paretoExpectedPurchases, paretoLogLikelihood, paretoProbabilityAlive, paretoUnconditionalExpectedPurchases } from './pareto-nbd.js';
 import {
-  modelNames,
-  timeUnits,
   type AnyFittedModel,
   type CustomerSummary,
   type FitOptions,
   type FittedPurchaseModel,
   type ModelName,
+  modelNames,
   type PurchaseModelName,
+  timeUnits,
 } from './types.js';
 
 export const paramNamesOf: Readonly<Record<ModelName, readonly string[]>> = {
@@ -92,7 +92,10 @@ export function unconditionalExpectedPurchases(model: FittedPurchaseModel, t: nu
 
 const positive = z.number().positive().finite();
 /** JSON writes NaN as null: a standard error that could not be computed reads back as NaN. */
-const standardError = z.number().nullable().transform((value) => value ?? Number.NaN);
+const standardError = z
+  .number()
+  .nullable()
+  .transform((value) => value ?? Number.NaN);
 
 function paramsSchema<K extends string>(names: readonly [K, ...K[]]) {
   const shape = Object.fromEntries(names.map((name) => [name, positive])) as Record<K, typeof positive>;

@@ -122,7 +122,15 @@ export function minimize(fg: ObjectiveWithGradient, x0: ArrayLike<number>, optio
       }
       // No decrease along steepest descent either: stationary to machine precision, or stuck.
       const smallGradient = maxAbs(g) <= Math.sqrt(gtol);
-      return { x, value: f, gradient: g, iterations: iteration, converged: smallGradient, reason: smallGradient ? 'no further decrease' : 'line search failed', inverseHessian: H };
+      return {
+        x,
+        value: f,
+        gradient: g,
+        iterations: iteration,
+        converged: smallGradient,
+        reason: smallGradient ? 'no further decrease' : 'line search failed',
+        inverseHessian: H,
+      };
     }
 
     const s = new Float64Array(n);

@@ -4,7 +4,7 @@
  * the Pareto/NBD model and related expressions"), evaluated in log space.
  */
 import { purchaseRateStart } from './bgnbd.js';
-import { fitMaximumLikelihood, rowsData, type LikelihoodSpec } from './fit.js';
+import { fitMaximumLikelihood, type LikelihoodSpec, rowsData } from './fit.js';
 import { digamma, gammaln, hyp2f1, log1mExp, logAddExp, logisticOfMinus, oneMinusPowerOver } from './special.js';
 import { foldSummaries, rowsOf } from './summary.js';
 import type { CustomerSummary, FitOptions, FittedParetoNbd, ParetoNbdParams, WeightedSummary } from './types.js';

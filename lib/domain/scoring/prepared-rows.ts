@@ -54,7 +54,16 @@ export function prepareRows(rows: WeightedColumns): PreparedRows {
     customers += w;
   }
   start.push(n);
-  return { xs: Float64Array.from(xs), start: Int32Array.from(start), groupWeight: Float64Array.from(groupWeight), weight, txAt, TAt, times: times.values(), customers };
+  return {
+    xs: Float64Array.from(xs),
+    start: Int32Array.from(start),
+    groupWeight: Float64Array.from(groupWeight),
+    weight,
+    txAt,
+    TAt,
+    times: times.values(),
+    customers,
+  };
 }
 
 /** Distinct numbers by first appearance, each with its index. */
@@ -99,7 +108,9 @@ class TimeTable {
  * ln(alpha + t) and alpha / (alpha + t) for every distinct time, refilled in place at each evaluation: the two
  * arrays the BG/NBD and MBG/NBD likelihoods read per row instead of taking a logarithm per row.
  */
-export function alphaPlusTimes(times: Float64Array): (alpha: number, withGradient: boolean) => { readonly lnAlphaPlus: Float64Array; readonly alphaOver: Float64Array } {
+export function alphaPlusTimes(
+  times: Float64Array,
+): (alpha: number, withGradient: boolean) => { readonly lnAlphaPlus: Float64Array; readonly alphaOver: Float64Array } {
   const lnAlphaPlus = new Float64Array(times.length);
   const alphaOver = new Float64Array(times.length);
   const filled = { lnAlphaPlus, alphaOver };

@@ -1,6 +1,6 @@
-import { isCalendarDate, toEpochDay, type CalendarDate } from '../dates.js';
+import { type CalendarDate, isCalendarDate, toEpochDay } from '../dates.js';
 import { mixHash, tableCapacity } from './hashing.js';
-import { daysPerUnit, type CustomerSummary, type IdentifiedSummary, type TimeUnit, type WeightedSummary } from './types.js';
+import { type CustomerSummary, daysPerUnit, type IdentifiedSummary, type TimeUnit, type WeightedSummary } from './types.js';
 
 /** One order in an event log: who, which calendar day, how much (currency units; a plain number is fine for modelling). */
 export interface PurchaseEvent {

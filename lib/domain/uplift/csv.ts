@@ -3,9 +3,10 @@
  * are validated as they arrive. Anything wrong is refused with an {@link UpliftInputError} naming the line, the column
  * and the problem; no input makes these readers throw anything else.
  */
-import { CsvError, parse as parseStream, type Info } from 'csv-parse';
-import { parse as parseSync } from 'csv-parse/sync';
+
 import type { Transform } from 'node:stream';
+import { CsvError, type Info, parse as parseStream } from 'csv-parse';
+import { parse as parseSync } from 'csv-parse/sync';
 import type { FeatureKind, FeatureSpec, FeatureValue } from './features.js';
 import type { UpliftData, UpliftRow } from './learners.js';
 
@@ -137,12 +138,14 @@ class ExperimentReader extends RecordReader {
     }
     const outcomeText = fields[this.outcomeIndex] as string;
     const outcome = parseNumber(outcomeText);
-    if (outcome !== 0 && outcome !== 1) throw new UpliftInputError(line, c.outcome, outcomeText === '' ? 'missing outcome (expected 0 or 1)' : `expected 0 or 1, got ${quote(outcomeText)}`);
+    if (outcome !== 0 && outcome !== 1)
+      throw new UpliftInputError(line, c.outcome, outcomeText === '' ? 'missing outcome (expected 0 or 1)' : `expected 0 or 1, got ${quote(outcomeText)}`);
     let value: number | undefined;
     if (this.valueIndex >= 0) {
       const text = fields[this.valueIndex] as string;
       value = parseNumber(text);
-      if (value === undefined) throw new UpliftInputError(line, c.value as string, text === '' ? 'missing value (expected a number)' : `not a number: ${quote(text)}`);
+      if (value === undefined)
+        throw new UpliftInputError(line, c.value as string, text === '' ? 'missing value (expected a number)' : `not a number: ${quote(text)}`);
     }
     const features = this.featureIndex.map((index) => fields[index] as string);
     this.raw.push({ features, treated: arm === c.treatmentValue, outcome, line, ...(value === undefined ? {} : { value }) });
@@ -271,7 +274,11 @@ export async function readExperimentCsv(source: Source, columns: ExperimentColum
 }
 
 /** Streams rows to score to `onFeatures`, in file order, keeping none. */
-export async function readScoringCsv(source: Source, features: readonly FeatureSpec[], onFeatures: (features: FeatureValue[], line: number) => void): Promise<void> {
+export async function readScoringCsv(
+  source: Source,
+  features: readonly FeatureSpec[],
+  onFeatures: (features: FeatureValue[], line: number) => void,
+): Promise<void> {
   const reader = new ScoringReader(features, onFeatures);
   await eachRecord(source, (fields, line) => reader.record(fields, line));
   reader.finish();

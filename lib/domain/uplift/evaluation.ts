@@ -128,7 +128,12 @@ export function upliftAtK(outcome: ArrayLike<number>, treated: ArrayLike<boolean
 
 /** The whole population's uplift: what targeting at random earns per targeted row, in expectation. */
 export function averageTreatmentEffect(outcome: ArrayLike<number>, treated: ArrayLike<boolean>): UpliftAtK {
-  return groupRates(outcome, treated, Array.from({ length: outcome.length }, (_, i) => i), 1);
+  return groupRates(
+    outcome,
+    treated,
+    Array.from({ length: outcome.length }, (_, i) => i),
+    1,
+  );
 }
 
 export interface UpliftEvaluation {

@@ -38,10 +38,11 @@ function numericEdges(values: number[], maxBins: number): number[] {
   }
   // Few distinct values: give each its own bin, whatever the quantiles said.
   const distinct: number[] = [];
-  for (const value of values) if (distinct.length === 0 || value !== distinct[distinct.length - 1]) {
-    distinct.push(value);
-    if (distinct.length > maxBins) break;
-  }
+  for (const value of values)
+    if (distinct.length === 0 || value !== distinct[distinct.length - 1]) {
+      distinct.push(value);
+      if (distinct.length > maxBins) break;
+    }
   return distinct.length <= maxBins ? distinct.slice(0, -1) : edges;
 }
 

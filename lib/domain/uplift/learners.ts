@@ -18,9 +18,10 @@
  * Values (revenue) are modelled as floats: they are statistical targets averaged over thousands of rows, not sums of
  * money that must be exact.
  */
-import { binCount, binRows, binner, buildFeatureSpecs, type BinnedRows, type FeatureKind, type FeatureSpec, type FeatureValue } from './features.js';
-import { fitGbm, predictStaged, truncateGbm, type Gbm, type GbmData, type GbmParams, type Loss, type Tree } from './gbm.js';
+
 import { qiniCoefficient } from './evaluation.js';
+import { type BinnedRows, binCount, binner, binRows, buildFeatureSpecs, type FeatureKind, type FeatureSpec, type FeatureValue } from './features.js';
+import { fitGbm, type Gbm, type GbmData, type GbmParams, type Loss, predictStaged, type Tree, truncateGbm } from './gbm.js';
 import { randomFor, seededRandom, stratifiedFolds } from './random.js';
 
 export interface UpliftRow {
@@ -146,7 +147,8 @@ function gbmData(specs: readonly FeatureSpec[], bins: BinnedRows): GbmData {
 function prepare(data: UpliftData): Prepared {
   const rows = data.rows;
   const withValue = rows.filter((row) => row.value !== undefined).length;
-  if (withValue !== 0 && withValue !== rows.length) throw new UpliftDataError(`a value is given for ${withValue} of ${rows.length} rows: give it for all rows or none`);
+  if (withValue !== 0 && withValue !== rows.length)
+    throw new UpliftDataError(`a value is given for ${withValue} of ${rows.length} rows: give it for all rows or none`);
   rows.forEach((row, index) => {
     if (row.outcome !== 0 && row.outcome !== 1) throw new UpliftDataError(`row ${index + 1}: outcome must be 0 or 1, got ${row.outcome}`);
     if (row.value !== undefined && !Number.isFinite(row.value)) throw new UpliftDataError(`row ${index + 1}: value must be a finite number, got ${row.value}`);
@@ -340,7 +342,9 @@ export function fitUplift(data: UpliftData, options: FitOptions = {}): UpliftMod
   }
 
   const { component } = fitComponent(p, all, p.outcome, 'logistic', chosen, randomFor(`${seed}|final`), new Int32Array(0), [chosen.params.trees]);
-  const value = p.value ? fitComponent(p, all, p.value, 'squared', chosen, randomFor(`${seed}|value`), new Int32Array(0), [chosen.params.trees]).component : null;
+  const value = p.value
+    ? fitComponent(p, all, p.value, 'squared', chosen, randomFor(`${seed}|value`), new Int32Array(0), [chosen.params.trees]).component
+    : null;
   let treatedSum = 0;
   let controlSum = 0;
   for (const row of treatedRows) treatedSum += p.outcome[row]!;

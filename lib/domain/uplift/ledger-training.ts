@@ -9,11 +9,11 @@
  * and the newest rows would otherwise all look like failures.
  */
 import { daysBetweenInstants } from '../dates.js';
-import { unitOutcome, type DiscountEstimate, type ReportOrder } from '../report.js';
+import { type DiscountEstimate, type ReportOrder, unitOutcome } from '../report.js';
 import type { ReportedSend } from '../sends.js';
 import type { UpliftRow } from './learners.js';
-import { addToArm, emptyArm, type ArmStats } from './offer-allocation.js';
-import { featureVector, type DecisionFeatures } from './targeting.js';
+import { type ArmStats, addToArm, emptyArm } from './offer-allocation.js';
+import { type DecisionFeatures, featureVector } from './targeting.js';
 
 export interface LedgerUnit {
   readonly customerId: string;
@@ -30,18 +30,42 @@ export interface LedgerUnit {
  * windows too, as its lift does); entries without features (nights before features were stored) are left out.
  */
 export function ledgerUnits(sends: readonly ReportedSend[], windowDays: number, now?: string): LedgerUnit[] {
-  const units = new Map<string, { customerId: string; campaignId: string; arm: string; treated: boolean; features?: DecisionFeatures; exposures: string[]; coupons: Map<string, ReportedSend['offer']> }>();
+  const units = new Map<
+    string,
+    {
+      customerId: string;
+      campaignId: string;
+      arm: string;
+      treated: boolean;
+      features?: DecisionFeatures;
+      exposures: string[];
+      coupons: Map<string, ReportedSend['offer']>;
+    }
+  >();
   for (const send of sends) {
     if (send.status !== 'sent' && send.status !== 'held_out') continue;
     const key = `${send.customerId}\u0000${send.campaignId}\u0000${send.episode}`;
     let unit = units.get(key);
-    if (!unit) units.set(key, (unit = { customerId: send.customerId, campaignId: send.campaignId, arm: send.arm ?? 'unknown', treated: send.status === 'sent', exposures: [], coupons: new Map() }));
+    if (!unit)
+      units.set(
+        key,
+        (unit = {
+          customerId: send.customerId,
+          campaignId: send.campaignId,
+          arm: send.arm ?? 'unknown',
+          treated: send.status === 'sent',
+          exposures: [],
+          coupons: new Map(),
+        }),
+      );
     unit.exposures.push(send.reservedAt);
     if (send.step === 0 && send.features) unit.features = send.features;
     if (send.offerCode) unit.coupons.set(send.offerCode.toUpperCase(), send.offer);
   }
   const closed = (unit: { exposures: string[] }) => now === undefined || unit.exposures.every((at) => daysBetweenInstants(at, now) > windowDays);
-  return [...units.values()].filter((unit): unit is LedgerUnit & { exposures: string[]; coupons: Map<string, ReportedSend['offer']> } => unit.features !== undefined && closed(unit));
+  return [...units.values()].filter(
+    (unit): unit is LedgerUnit & { exposures: string[]; coupons: Map<string, ReportedSend['offer']> } => unit.features !== undefined && closed(unit),
+  );
 }
 
 /** The segment offers are sized in: lifecycle status and whether the customer ever ordered twice. */
@@ -61,13 +85,24 @@ export interface CampaignHistory {
  * Rows and arm statistics per campaign. `ordersOf` gives a customer's orders (any that fall in a window count);
  * margin is revenue times `marginPercent`, minus the discount given.
  */
-export function campaignHistories(units: readonly LedgerUnit[], ordersOf: (customerId: string) => readonly ReportOrder[], windowDays: number, marginPercentOf: (campaignId: string) => number, estimate: DiscountEstimate): Map<string, CampaignHistory> {
+export function campaignHistories(
+  units: readonly LedgerUnit[],
+  ordersOf: (customerId: string) => readonly ReportOrder[],
+  windowDays: number,
+  marginPercentOf: (campaignId: string) => number,
+  estimate: DiscountEstimate,
+): Map<string, CampaignHistory> {
   const histories = new Map<string, CampaignHistory & { treated: number; control: number }>();
   for (const unit of units) {
     const outcome = unitOutcome({ ...unit, holdout: !unit.treated }, ordersOf(unit.customerId), windowDays, estimate);
     let history = histories.get(unit.campaignId);
     if (!history) histories.set(unit.campaignId, (history = { rows: [], treated: 0, control: 0, arms: {} }));
-    history.rows.push({ features: featureVector(unit.features), treated: unit.treated, outcome: outcome.converted ? 1 : 0, value: outcome.revenueMinor - outcome.discountMinor });
+    history.rows.push({
+      features: featureVector(unit.features),
+      treated: unit.treated,
+      outcome: outcome.converted ? 1 : 0,
+      value: outcome.revenueMinor - outcome.discountMinor,
+    });
     if (unit.treated) history.treated += 1;
     else history.control += 1;
     const segment = (history.arms[offerSegment(unit.features)] ??= {});

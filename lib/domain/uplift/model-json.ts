@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import type { Tree } from './gbm.js';
-import { upliftMethods, type UpliftComponent, type UpliftModel } from './learners.js';
+import { type UpliftComponent, type UpliftModel, upliftMethods } from './learners.js';
 
 export class InvalidUpliftModelError extends Error {
   override readonly name = 'InvalidUpliftModelError';
@@ -25,7 +25,14 @@ const component = z.discriminatedUnion('method', [
   z.object({ method: z.literal('transformed'), model: gbm }),
   z.object({ method: z.literal('x-learner'), treated: gbm, control: gbm, effectTreated: gbm, effectControl: gbm }),
 ]);
-const params = z.object({ trees: z.number().int().min(0), depth: z.number().int().min(0), learningRate: finite, minLeafShare: finite, lambda: finite, subsample: finite });
+const params = z.object({
+  trees: z.number().int().min(0),
+  depth: z.number().int().min(0),
+  learningRate: finite,
+  minLeafShare: finite,
+  lambda: finite,
+  subsample: finite,
+});
 const feature = z.discriminatedUnion('kind', [
   z.object({ name: z.string(), kind: z.literal('numeric'), edges: z.array(finite) }),
   z.object({ name: z.string(), kind: z.literal('categorical'), categories: z.array(z.string()) }),

@@ -8,11 +8,20 @@ import { assignArm, unitHash } from '../assignment.js';
 import type { Classification } from '../classification.js';
 import type { Customer } from '../customer.js';
 import { resolveOffer } from '../offers.js';
-import { fitUplift, upliftScorer, type Candidate, type UpliftModel } from './learners.js';
+import { type Candidate, fitUplift, type UpliftModel, upliftScorer } from './learners.js';
 import type { CampaignHistory } from './ledger-training.js';
 import { offerSegment } from './ledger-training.js';
-import { allocateOffers, sharesAsWeights, type Allocation } from './offer-allocation.js';
-import { decisionFeatureKinds, decisionFeatureNames, decisionFeatures, featureVector, orderEconomics, targetingVerdict, type DecisionFeatures, type TargetingVerdict } from './targeting.js';
+import { type Allocation, allocateOffers, sharesAsWeights } from './offer-allocation.js';
+import {
+  type DecisionFeatures,
+  decisionFeatureKinds,
+  decisionFeatureNames,
+  decisionFeatures,
+  featureVector,
+  orderEconomics,
+  type TargetingVerdict,
+  targetingVerdict,
+} from './targeting.js';
 
 export interface CampaignPolicyPlan {
   readonly targeting: 'everyone' | 'uplift';
@@ -36,7 +45,10 @@ export type PolicyPlan = Readonly<Record<string, CampaignPolicyPlan>>;
  * Small on purpose: the model travels in the night's plan (one DynamoDB item, 400 KB at most) to every segment
  * worker, and a night's start has seconds, not minutes. Two depths, up to 50 trees, 3-fold CV between them.
  */
-const nightCandidates: readonly Candidate[] = [2, 3].map((depth) => ({ method: 'two-model' as const, params: { depth, trees: 50, learningRate: 0.1, minLeafShare: 0.02, lambda: 1, subsample: 0.8 } }));
+const nightCandidates: readonly Candidate[] = [2, 3].map((depth) => ({
+  method: 'two-model' as const,
+  params: { depth, trees: 50, learningRate: 0.1, minLeafShare: 0.02, lambda: 1, subsample: 0.8 },
+}));
 
 export function planCampaignPolicy(campaign: Campaign, history: CampaignHistory | undefined, seed = 1): CampaignPolicyPlan {
   const treated = history?.treated ?? 0;
@@ -51,9 +63,17 @@ export function planCampaignPolicy(campaign: Campaign, history: CampaignHistory 
     return { ...base, used: 'everyone', reason, ...withAllocation };
   }
   if (!history.rows.some((row) => row.outcome === 1)) {
-    return { ...base, used: 'everyone', reason: 'no emailed or held-out customer has ordered yet: nothing to learn from; everyone eligible is emailed', ...withAllocation };
+    return {
+      ...base,
+      used: 'everyone',
+      reason: 'no emailed or held-out customer has ordered yet: nothing to learn from; everyone eligible is emailed',
+      ...withAllocation,
+    };
   }
-  const model = fitUplift({ featureNames: [...decisionFeatureNames], kinds: decisionFeatureKinds, rows: history.rows }, { method: 'two-model', seed, candidates: nightCandidates, treeCounts: [10, 25] });
+  const model = fitUplift(
+    { featureNames: [...decisionFeatureNames], kinds: decisionFeatureKinds, rows: history.rows },
+    { method: 'two-model', seed, candidates: nightCandidates, treeCounts: [10, 25] },
+  );
   const chosen = model.selection.candidates.find((candidate) => JSON.stringify(candidate.params) === JSON.stringify(model.params));
   const cvQini = chosen?.cvQini ?? undefined;
   if (cvQini === undefined || cvQini === null || !(cvQini > 0)) {
@@ -66,7 +86,9 @@ export function planCampaignPolicy(campaign: Campaign, history: CampaignHistory 
 function allocate(campaign: Campaign, history: CampaignHistory | undefined, seed: number): Record<string, Allocation> {
   const result: Record<string, Allocation> = {};
   for (const [segment, arms] of Object.entries(history?.arms ?? {})) {
-    const variants = Object.fromEntries(campaign.experiment.variants.map((variant) => [variant.id, arms[variant.id] ?? { customers: 0, marginSumMinor: 0, marginSquaresMinor: 0 }]));
+    const variants = Object.fromEntries(
+      campaign.experiment.variants.map((variant) => [variant.id, arms[variant.id] ?? { customers: 0, marginSumMinor: 0, marginSquaresMinor: 0 }]),
+    );
     result[segment] = allocateOffers(variants, arms.holdout, { minShare: campaign.experiment.minVariantPercent / 100, seed });
   }
   return result;
@@ -83,13 +105,21 @@ export interface CustomerPolicy {
 }
 
 export function customerPolicy(plan: PolicyPlan): CustomerPolicy {
-  const scorers = new Map(Object.entries(plan).flatMap(([id, campaign]) => (campaign.used === 'uplift' && campaign.model ? [[id, upliftScorer(campaign.model)] as const] : [])));
+  const scorers = new Map(
+    Object.entries(plan).flatMap(([id, campaign]) => (campaign.used === 'uplift' && campaign.model ? [[id, upliftScorer(campaign.model)] as const] : [])),
+  );
   return {
     campaignFor(campaign, customer, classification) {
       const shares = plan[campaign.id]?.allocation?.[offerSegment({ status: classification.status, orders: customer.summary.orderCount })]?.shares;
       if (!shares) return campaign;
       const weights = sharesAsWeights(shares);
-      return { ...campaign, experiment: { ...campaign.experiment, variants: campaign.experiment.variants.map((variant) => ({ ...variant, weight: weights[variant.id] ?? variant.weight })) } };
+      return {
+        ...campaign,
+        experiment: {
+          ...campaign.experiment,
+          variants: campaign.experiment.variants.map((variant) => ({ ...variant, weight: weights[variant.id] ?? variant.weight })),
+        },
+      };
     },
     target(campaign, customer, classification, variant, features) {
       const score = scorers.get(campaign.id);
@@ -102,7 +132,8 @@ export function customerPolicy(plan: PolicyPlan): CustomerPolicy {
       const verdict = targetingVerdict({ pTreated, pControl, orderMarginMinor, offerCostMinor, emailCostMinor: campaign.economics.costPerEmailMinor });
       // A share of the customers the policy would skip are chosen anyway (emailed or held out as usual): without
       // them the model would never again see what an email does to a customer like them.
-      if (!verdict.email && unitHash(`${campaign.id}:explore:${customer.customerId}`) < campaign.economics.explorationPercent / 100) return { email: true, marginMinor: verdict.marginMinor, explored: true };
+      if (!verdict.email && unitHash(`${campaign.id}:explore:${customer.customerId}`) < campaign.economics.explorationPercent / 100)
+        return { email: true, marginMinor: verdict.marginMinor, explored: true };
       return verdict;
     },
   };
@@ -125,4 +156,3 @@ export function variantFor(customerId: string, campaign: Campaign): Variant {
 export function featuresFor(customer: Customer, classification: Classification, campaign: Campaign, variant: Variant, now: Date): DecisionFeatures {
   return decisionFeatures(customer, classification, offerOf(campaign, variant, classification.valueAtStakeMinor).value, now);
 }
-

@@ -21,7 +21,11 @@ export interface ArmStats {
 export const emptyArm = (): ArmStats => ({ customers: 0, marginSumMinor: 0, marginSquaresMinor: 0 });
 
 export function addToArm(arm: ArmStats, marginMinor: number): ArmStats {
-  return { customers: arm.customers + 1, marginSumMinor: arm.marginSumMinor + marginMinor, marginSquaresMinor: arm.marginSquaresMinor + marginMinor * marginMinor };
+  return {
+    customers: arm.customers + 1,
+    marginSumMinor: arm.marginSumMinor + marginMinor,
+    marginSquaresMinor: arm.marginSquaresMinor + marginMinor * marginMinor,
+  };
 }
 
 export interface ArmPosterior {

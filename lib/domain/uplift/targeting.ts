@@ -42,9 +42,31 @@ export interface DecisionFeatures {
   readonly daysSinceLastEmail: number | null;
 }
 
-export const decisionFeatureNames = ['recencyDays', 'orders', 'spendMinor', 'averageOrderMinor', 'pAlive', 'clvMinor', 'status', 'reasons', 'offerValue', 'daysSinceLastEmail'] as const;
+export const decisionFeatureNames = [
+  'recencyDays',
+  'orders',
+  'spendMinor',
+  'averageOrderMinor',
+  'pAlive',
+  'clvMinor',
+  'status',
+  'reasons',
+  'offerValue',
+  'daysSinceLastEmail',
+] as const;
 /** Fixed, so that a feature missing on every row of a small shop (no model, no P(alive)) keeps its kind. */
-export const decisionFeatureKinds: readonly FeatureKind[] = ['numeric', 'numeric', 'numeric', 'numeric', 'numeric', 'numeric', 'categorical', 'categorical', 'numeric', 'numeric'];
+export const decisionFeatureKinds: readonly FeatureKind[] = [
+  'numeric',
+  'numeric',
+  'numeric',
+  'numeric',
+  'numeric',
+  'numeric',
+  'categorical',
+  'categorical',
+  'numeric',
+  'numeric',
+];
 
 export function decisionFeatures(customer: Customer, classification: Classification, offerValue: number, now: Date): DecisionFeatures {
   const { summary } = customer;
@@ -89,7 +111,12 @@ export function expectedIncrementalMargin(inputs: MarginInputs): number {
 
 export type TargetingVerdict =
   | { readonly email: true; readonly marginMinor: number }
-  | { readonly email: false; readonly reason: TargetingSkipReason; readonly marginMinor: number; /** The discount the offer would have given on orders that come anyway. */ readonly discountSavedMinor: number };
+  | {
+      readonly email: false;
+      readonly reason: TargetingSkipReason;
+      readonly marginMinor: number /** The discount the offer would have given on orders that come anyway. */;
+      readonly discountSavedMinor: number;
+    };
 
 export function targetingVerdict(inputs: MarginInputs): TargetingVerdict {
   const marginMinor = expectedIncrementalMargin(inputs);
@@ -100,7 +127,11 @@ export function targetingVerdict(inputs: MarginInputs): TargetingVerdict {
 }
 
 /** The margin of an order worth `orderMinor` at the campaign's margin rate, and what the offer gives away on it. */
-export function orderEconomics(orderMinor: number, marginPercent: number, offer: { readonly kind: string; readonly value: number } | undefined): { orderMarginMinor: number; offerCostMinor: number } {
+export function orderEconomics(
+  orderMinor: number,
+  marginPercent: number,
+  offer: { readonly kind: string; readonly value: number } | undefined,
+): { orderMarginMinor: number; offerCostMinor: number } {
   const orderMarginMinor = (orderMinor * marginPercent) / 100;
   switch (offer?.kind) {
     case 'percent':

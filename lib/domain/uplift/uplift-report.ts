@@ -4,10 +4,10 @@
  * Pure: the report hands in the ledger units (with their decision features), their orders, the decision log's skips and
  * the run records' per-night targeting summaries.
  */
-import { newcombeInterval, unitOutcome, z95, type DiscountEstimate, type ReportOrder } from '../report.js';
-import { offerSegment, type LedgerUnit } from './ledger-training.js';
-import { addToArm, allocateOffers, emptyArm, type ArmStats } from './offer-allocation.js';
-import { targetingSkipReasons, type TargetingSkipReason } from './targeting.js';
+import { type DiscountEstimate, newcombeInterval, type ReportOrder, unitOutcome, z95 } from '../report.js';
+import { type LedgerUnit, offerSegment } from './ledger-training.js';
+import { type ArmStats, addToArm, allocateOffers, emptyArm } from './offer-allocation.js';
+import { type TargetingSkipReason, targetingSkipReasons } from './targeting.js';
 
 /** What a night records per campaign about its targeting (NightSummary.targeting). */
 export interface NightTargeting {
@@ -59,7 +59,13 @@ export interface CampaignUpliftReport {
   /** Distinct customers the decision log shows skipped by uplift targeting, by reason. */
   readonly notEmailed: Readonly<Record<TargetingSkipReason, number>>;
   /** Summed over the nights of record: nights that targeted by uplift, fell back, explored, and what the skips saved. */
-  readonly nights: { readonly uplift: number; readonly everyone: number; readonly explored: number; readonly marginSavedMinor: number; readonly discountSavedMinor: number };
+  readonly nights: {
+    readonly uplift: number;
+    readonly everyone: number;
+    readonly explored: number;
+    readonly marginSavedMinor: number;
+    readonly discountSavedMinor: number;
+  };
   /** The latest night's plan: what it used and why. */
   readonly latest?: NightTargeting & { readonly night: string };
 }
@@ -89,7 +95,11 @@ export function campaignUpliftReport(input: {
     const key = unit.treated ? unit.arm : 'holdout';
     const previous = arms.get(key) ?? { ...emptyArm(), converted: 0, discountMinor: 0 };
     const margin = (outcome.revenueMinor * input.marginPercent) / 100 - outcome.discountMinor;
-    arms.set(key, { ...addToArm(previous, margin), converted: previous.converted + (outcome.converted ? 1 : 0), discountMinor: previous.discountMinor + outcome.discountMinor });
+    arms.set(key, {
+      ...addToArm(previous, margin),
+      converted: previous.converted + (outcome.converted ? 1 : 0),
+      discountMinor: previous.discountMinor + outcome.discountMinor,
+    });
   }
 
   const bySegment: SegmentUplift[] = [];
@@ -98,7 +108,10 @@ export function campaignUpliftReport(input: {
     const arms = segments.get(segment)!;
     const holdout = arms.get('holdout') ?? { ...emptyArm(), converted: 0, discountMinor: 0 };
     const variants = [...arms.entries()].filter(([arm]) => arm !== 'holdout');
-    const treated = variants.reduce((sum, [, arm]) => ({ customers: sum.customers + arm.customers, converted: sum.converted + arm.converted }), { customers: 0, converted: 0 });
+    const treated = variants.reduce((sum, [, arm]) => ({ customers: sum.customers + arm.customers, converted: sum.converted + arm.converted }), {
+      customers: 0,
+      converted: 0,
+    });
     const both = treated.customers > 0 && holdout.customers > 0;
     bySegment.push({
       segment,
@@ -108,7 +121,10 @@ export function campaignUpliftReport(input: {
       ci95: both ? newcombeInterval(treated.converted, treated.customers, holdout.converted, holdout.customers) : null,
     });
     if (variants.length === 0) continue;
-    const allocation = allocateOffers(Object.fromEntries(variants), holdout.customers > 0 ? holdout : undefined, { minShare: input.minVariantShare ?? 0, seed: input.seed ?? 1 });
+    const allocation = allocateOffers(Object.fromEntries(variants), holdout.customers > 0 ? holdout : undefined, {
+      minShare: input.minVariantShare ?? 0,
+      seed: input.seed ?? 1,
+    });
     const holdoutMean = holdout.customers > 0 ? holdout.marginSumMinor / holdout.customers : undefined;
     offers.push({
       segment,
@@ -132,8 +148,12 @@ export function campaignUpliftReport(input: {
     });
   }
 
-  const notEmailed = Object.fromEntries(targetingSkipReasons.map((reason) => [reason, new Set(input.skips.filter((skip) => skip.reason === reason).map((skip) => skip.customerId)).size])) as Record<TargetingSkipReason, number>;
-  const recorded = input.nights.filter((night): night is { night: string; targeting: NightTargeting } => night.targeting !== undefined).sort((a, b) => (a.night < b.night ? -1 : 1));
+  const notEmailed = Object.fromEntries(
+    targetingSkipReasons.map((reason) => [reason, new Set(input.skips.filter((skip) => skip.reason === reason).map((skip) => skip.customerId)).size]),
+  ) as Record<TargetingSkipReason, number>;
+  const recorded = input.nights
+    .filter((night): night is { night: string; targeting: NightTargeting } => night.targeting !== undefined)
+    .sort((a, b) => (a.night < b.night ? -1 : 1));
   const nights = {
     uplift: recorded.filter((night) => night.targeting.used === 'uplift').length,
     everyone: recorded.filter((night) => night.targeting.used === 'everyone').length,

@@ -1,11 +1,11 @@
 import { z } from 'zod';
-import { formatPath } from '../field-path.js';
-import { invalidInput, invalidJson } from '../errors.js';
-import { describeJsonSyntaxError } from '../json-syntax.js';
 import { isDeliverableAddress, normalizeEmail } from '../email.js';
+import { invalidInput, invalidJson } from '../errors.js';
+import { formatPath } from '../field-path.js';
+import { describeJsonSyntaxError } from '../json-syntax.js';
 import { parseDecimalAmount } from '../money.js';
 import { clockSkewMs, earliestPlausibleTime, implausibleTimeProblem } from '../unreadable-record.js';
-import { header, type HttpHeaders } from './signatures.js';
+import { type HttpHeaders, header } from './signatures.js';
 
 /**
  * Reading webhook requests exactly: bodies, the ids and amounts inside them, and the headers a delivery needs.
@@ -106,7 +106,10 @@ export const droppableEmailSchema = z
   .optional();
 
 /** A money amount as platforms send it: a decimal string such as "19.99" (checked here, converted with the currency later). */
-export const decimalTextSchema = z.string().max(40).regex(/^\s*-?\d+(?:\.\d+)?\s*$/, 'expected a decimal string like "19.99"');
+export const decimalTextSchema = z
+  .string()
+  .max(40)
+  .regex(/^\s*-?\d+(?:\.\d+)?\s*$/, 'expected a decimal string like "19.99"');
 
 /**
  * Converts a decimal string to minor units of the currency with `parseDecimalAmount`; negative amounts and amounts

@@ -175,7 +175,9 @@ function verifyBase64Hmac(rawBody: Buffer, signature: string | undefined, secret
 }
 
 function hmacBase64(secret: string, body: Buffer | string): string {
-  return createHmac('sha256', secret).update(typeof body === 'string' ? Buffer.from(body, 'utf8') : body).digest('base64');
+  return createHmac('sha256', secret)
+    .update(typeof body === 'string' ? Buffer.from(body, 'utf8') : body)
+    .digest('base64');
 }
 
 /** Length is not secret (every HMAC-SHA256 in base64 is 44 characters), so unequal lengths fail fast. */

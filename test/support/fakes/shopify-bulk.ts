@@ -1,4 +1,4 @@
-import { createServer, type Server } from 'node:http';
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { GraphqlFieldError, type ShopifyGraphqlFake } from './shopify-graphql.js';
 
@@ -37,8 +37,17 @@ export async function addBulkOperations(fake: ShopifyGraphqlFake, options: BulkF
 
   const view = (operation: Operation) => {
     const objectCount = String(options.jsonl.split('\n').filter((line) => line.trim() !== '').length);
-    if (operation.status === 'COMPLETED') return { id: operation.id, status: 'COMPLETED', errorCode: null, objectCount, url: options.jsonl.trim() === '' ? null : fileUrl, partialDataUrl: null };
-    if (operation.status === 'FAILED') return { id: operation.id, status: 'FAILED', errorCode: options.outcome?.errorCode ?? 'INTERNAL_SERVER_ERROR', objectCount: '0', url: null, partialDataUrl: null };
+    if (operation.status === 'COMPLETED')
+      return { id: operation.id, status: 'COMPLETED', errorCode: null, objectCount, url: options.jsonl.trim() === '' ? null : fileUrl, partialDataUrl: null };
+    if (operation.status === 'FAILED')
+      return {
+        id: operation.id,
+        status: 'FAILED',
+        errorCode: options.outcome?.errorCode ?? 'INTERNAL_SERVER_ERROR',
+        objectCount: '0',
+        url: null,
+        partialDataUrl: null,
+      };
     return { id: operation.id, status: operation.status, errorCode: null, objectCount: '0', url: null, partialDataUrl: null };
   };
   const advance = (operation: Operation) => {
@@ -52,9 +61,14 @@ export async function addBulkOperations(fake: ShopifyGraphqlFake, options: BulkF
     'bulkOperationRunQuery',
     ({ variables }) => {
       const query = variables.query;
-      if (typeof query !== 'string' || !query.includes('orders')) return { bulkOperation: null, userErrors: [{ field: ['query'], message: 'Invalid bulk query' }] };
+      if (typeof query !== 'string' || !query.includes('orders'))
+        return { bulkOperation: null, userErrors: [{ field: ['query'], message: 'Invalid bulk query' }] };
       const busy = running();
-      if (busy) return { bulkOperation: null, userErrors: [{ field: null, message: `A bulk query operation for this app and shop is already in progress: ${busy.id}.` }] };
+      if (busy)
+        return {
+          bulkOperation: null,
+          userErrors: [{ field: null, message: `A bulk query operation for this app and shop is already in progress: ${busy.id}.` }],
+        };
       const operation: Operation = { id: `gid://shopify/BulkOperation/${next++}`, status: 'CREATED', polls: 0, query };
       operations.push(operation);
       return { bulkOperation: { id: operation.id, status: operation.status }, userErrors: [] };

@@ -34,7 +34,15 @@ export class ShopifyDiscountStore {
   readonly discounts = new Map<string, FakeDiscount>();
   /** Every code in the shop (codes are unique shop-wide), to its discount. */
   readonly codeOwners = new Map<string, string>();
-  readonly bulkCreations = new Map<string, { discountId: string; codes: { code: string }[]; pollsLeft: number; result?: { code: string; errors: { field: string[]; code: string; message: string }[]; discountRedeemCode: { id: string; code: string } | null }[] }>();
+  readonly bulkCreations = new Map<
+    string,
+    {
+      discountId: string;
+      codes: { code: string }[];
+      pollsLeft: number;
+      result?: { code: string; errors: { field: string[]; code: string; message: string }[]; discountRedeemCode: { id: string; code: string } | null }[];
+    }
+  >();
   readonly webhooks: { id: string; topic: string; uri: string; format: string }[] = [];
   private sequence = 1;
 
@@ -52,27 +60,45 @@ export class ShopifyDiscountStore {
   }
 
   install(): this {
-    const createDiscount = (kind: FakeDiscount['kind'], argument: string) => ({ variables }: { variables: Record<string, unknown> }) => {
-      if (!this.fake.scopes.includes('write_discounts')) throw new GraphqlFieldError('Access denied for discountCodeBasicCreate field. Required access: `write_discounts` access scope.', 'ACCESS_DENIED');
-      const input = (variables.discount ?? variables[argument]) as Record<string, any>;
-      if (this.options.refuseDiscounts) return { codeDiscountNode: null, userErrors: [{ field: [argument], ...this.options.refuseDiscounts }] };
-      const code = String(input?.code ?? '').toUpperCase();
-      if (!code || !input?.title) return { codeDiscountNode: null, userErrors: [{ field: [argument, code ? 'title' : 'code'], code: 'BLANK', message: "can't be blank" }] };
-      if (this.codeOwners.has(code)) return { codeDiscountNode: null, userErrors: [{ field: [argument, 'code'], code: 'TAKEN', message: 'Code must be unique. Please try a different code.' }] };
-      const id = `gid://shopify/DiscountCodeNode/${this.sequence++}`;
-      const discount: FakeDiscount = { id, kind, input, title: input.title, endsAt: input.endsAt ?? null, codes: new Map([[code, { id: `gid://shopify/DiscountRedeemCode/${this.sequence++}`, createdAt: Date.now() }]]), asyncUsageCount: 0 };
-      this.discounts.set(id, discount);
-      this.codeOwners.set(code, id);
-      return { codeDiscountNode: { id }, userErrors: [] };
-    };
+    const createDiscount =
+      (kind: FakeDiscount['kind'], argument: string) =>
+      ({ variables }: { variables: Record<string, unknown> }) => {
+        if (!this.fake.scopes.includes('write_discounts'))
+          throw new GraphqlFieldError('Access denied for discountCodeBasicCreate field. Required access: `write_discounts` access scope.', 'ACCESS_DENIED');
+        const input = (variables.discount ?? variables[argument]) as Record<string, any>;
+        if (this.options.refuseDiscounts) return { codeDiscountNode: null, userErrors: [{ field: [argument], ...this.options.refuseDiscounts }] };
+        const code = String(input?.code ?? '').toUpperCase();
+        if (!code || !input?.title)
+          return { codeDiscountNode: null, userErrors: [{ field: [argument, code ? 'title' : 'code'], code: 'BLANK', message: "can't be blank" }] };
+        if (this.codeOwners.has(code))
+          return {
+            codeDiscountNode: null,
+            userErrors: [{ field: [argument, 'code'], code: 'TAKEN', message: 'Code must be unique. Please try a different code.' }],
+          };
+        const id = `gid://shopify/DiscountCodeNode/${this.sequence++}`;
+        const discount: FakeDiscount = {
+          id,
+          kind,
+          input,
+          title: input.title,
+          endsAt: input.endsAt ?? null,
+          codes: new Map([[code, { id: `gid://shopify/DiscountRedeemCode/${this.sequence++}`, createdAt: Date.now() }]]),
+          asyncUsageCount: 0,
+        };
+        this.discounts.set(id, discount);
+        this.codeOwners.set(code, id);
+        return { codeDiscountNode: { id }, userErrors: [] };
+      };
     this.fake.resolve('discountCodeBasicCreate', createDiscount('basic', 'basicCodeDiscount'));
     this.fake.resolve('discountCodeFreeShippingCreate', createDiscount('free_shipping', 'freeShippingCodeDiscount'));
 
     this.fake.resolve('discountRedeemCodeBulkAdd', ({ variables }) => {
       const discountId = String(variables.discountId);
       const codes = (variables.codes ?? []) as { code: string }[];
-      if (!this.discounts.has(discountId)) return { bulkCreation: null, userErrors: [{ field: ['discountId'], code: 'INVALID', message: 'Discount does not exist' }] };
-      if (codes.length > 250) return { bulkCreation: null, userErrors: [{ field: ['codes'], code: 'TOO_MANY_ARGUMENTS', message: 'Codes exceed the maximum of 250' }] };
+      if (!this.discounts.has(discountId))
+        return { bulkCreation: null, userErrors: [{ field: ['discountId'], code: 'INVALID', message: 'Discount does not exist' }] };
+      if (codes.length > 250)
+        return { bulkCreation: null, userErrors: [{ field: ['codes'], code: 'TOO_MANY_ARGUMENTS', message: 'Codes exceed the maximum of 250' }] };
       const id = `gid://shopify/DiscountRedeemCodeBulkCreation/${this.sequence++}`;
       this.bulkCreations.set(id, { discountId, codes: codes.map((entry) => ({ code: String(entry.code) })), pollsLeft: this.options.pollsUntilDone ?? 1 });
       return { bulkCreation: { id }, userErrors: [] };
@@ -92,8 +118,14 @@ export class ShopifyDiscountStore {
         // The job runs once; later polls read its result.
         creation.result ??= creation.codes.map((entry) => {
           const code = entry.code.toUpperCase();
-          if (this.codeOwners.has(code)) return { code: entry.code, errors: [{ field: ['code'], code: 'TAKEN', message: 'Code must be unique. Please try a different code.' }], discountRedeemCode: null };
-          if (this.options.failingCodes?.(entry.code)) return { code: entry.code, errors: [{ field: ['code'], code: 'INVALID', message: 'Code is invalid' }], discountRedeemCode: null };
+          if (this.codeOwners.has(code))
+            return {
+              code: entry.code,
+              errors: [{ field: ['code'], code: 'TAKEN', message: 'Code must be unique. Please try a different code.' }],
+              discountRedeemCode: null,
+            };
+          if (this.options.failingCodes?.(entry.code))
+            return { code: entry.code, errors: [{ field: ['code'], code: 'INVALID', message: 'Code is invalid' }], discountRedeemCode: null };
           const record = { id: `gid://shopify/DiscountRedeemCode/${this.sequence++}`, createdAt: Date.now() };
           discount.codes.set(code, record);
           this.codeOwners.set(code, discount.id);
@@ -122,8 +154,19 @@ export class ShopifyDiscountStore {
       const prefix = /title:([^\s*]+)\*/.exec(query)?.[1];
       const expired = /status:expired/.test(query);
       const nodes = [...this.discounts.values()]
-        .filter((discount) => (!prefix || discount.title.startsWith(prefix)) && (!expired || (discount.endsAt !== null && discount.endsAt < new Date().toISOString())))
-        .map((discount) => ({ id: discount.id, codeDiscount: { __typename: discount.kind === 'basic' ? 'DiscountCodeBasic' : 'DiscountCodeFreeShipping', title: discount.title, endsAt: discount.endsAt, asyncUsageCount: discount.asyncUsageCount } }));
+        .filter(
+          (discount) =>
+            (!prefix || discount.title.startsWith(prefix)) && (!expired || (discount.endsAt !== null && discount.endsAt < new Date().toISOString())),
+        )
+        .map((discount) => ({
+          id: discount.id,
+          codeDiscount: {
+            __typename: discount.kind === 'basic' ? 'DiscountCodeBasic' : 'DiscountCodeFreeShipping',
+            title: discount.title,
+            endsAt: discount.endsAt,
+            asyncUsageCount: discount.asyncUsageCount,
+          },
+        }));
       return { nodes, pageInfo: { hasNextPage: false, endCursor: null } };
     });
 
@@ -141,7 +184,10 @@ export class ShopifyDiscountStore {
       const input = (variables.webhookSubscription ?? {}) as { uri?: string; format?: string };
       if (!input.uri) return { webhookSubscription: null, userErrors: [{ field: ['webhookSubscription', 'uri'], message: "Address can't be blank" }] };
       if (this.webhooks.some((hook) => hook.topic === topic && hook.uri === input.uri)) {
-        return { webhookSubscription: null, userErrors: [{ field: ['webhookSubscription', 'callbackUrl'], message: 'Address for this topic has already been taken' }] };
+        return {
+          webhookSubscription: null,
+          userErrors: [{ field: ['webhookSubscription', 'callbackUrl'], message: 'Address for this topic has already been taken' }],
+        };
       }
       const hook = { id: `gid://shopify/WebhookSubscription/${this.sequence++}`, topic, uri: input.uri, format: input.format ?? 'JSON' };
       this.webhooks.push(hook);

@@ -210,7 +210,10 @@ export class ShopifyGraphqlFake {
       if (fault.remaining === 0) this.faults.splice(faultIndex, 1);
     }
 
-    const requestedQueryCost = parsed.fields.reduce((sum, field) => sum + (this.resolvers.get(field.name)?.cost ?? (parsed.operation === 'mutation' ? 10 : 1)), 0);
+    const requestedQueryCost = parsed.fields.reduce(
+      (sum, field) => sum + (this.resolvers.get(field.name)?.cost ?? (parsed.operation === 'mutation' ? 10 : 1)),
+      0,
+    );
     this.refill();
     if (fault && fault.fault !== 'throttle') {
       record('fault');
@@ -235,14 +238,22 @@ export class ShopifyGraphqlFake {
       const registration = this.resolvers.get(field.name);
       const key = field.alias ?? field.name;
       if (!registration) {
-        errors.push({ message: `Field '${field.name}' doesn't exist on type '${parsed.operation === 'mutation' ? 'Mutation' : 'QueryRoot'}'`, path: [key], extensions: { code: 'undefinedField' } });
+        errors.push({
+          message: `Field '${field.name}' doesn't exist on type '${parsed.operation === 'mutation' ? 'Mutation' : 'QueryRoot'}'`,
+          path: [key],
+          extensions: { code: 'undefinedField' },
+        });
         continue;
       }
       try {
         data[key] = await registration.resolver({ variables, argumentText: field.argumentText, query, operation: parsed.operation, fake: this });
       } catch (error) {
         data[key] = null;
-        errors.push({ message: (error as Error).message, path: [key], ...(error instanceof GraphqlFieldError && error.code ? { extensions: { code: error.code } } : {}) });
+        errors.push({
+          message: (error as Error).message,
+          path: [key],
+          ...(error instanceof GraphqlFieldError && error.code ? { extensions: { code: error.code } } : {}),
+        });
       }
     }
     send(response, 200, {
@@ -311,13 +322,13 @@ function stripCommentsAndStrings(query: string): string {
     if (query.startsWith('"""', index)) {
       const end = query.indexOf('"""', index + 3);
       const stop = end < 0 ? query.length : end + 3;
-      out += '"' + ' '.repeat(stop - index - 2) + '"';
+      out += `"${' '.repeat(stop - index - 2)}"`;
       index = stop;
     } else if (query[index] === '"') {
       let end = index + 1;
       while (end < query.length && query[end] !== '"') end += query[end] === '\\' ? 2 : 1;
       const stop = Math.min(query.length, end + 1);
-      out += '"' + ' '.repeat(Math.max(0, stop - index - 2)) + (stop - index >= 2 ? '"' : '');
+      out += `"${' '.repeat(Math.max(0, stop - index - 2))}${stop - index >= 2 ? '"' : ''}`;
       index = stop;
     } else if (query[index] === '#') {
       const end = query.indexOf('\n', index);

@@ -29,7 +29,8 @@ export class WooCommerceOrdersFake {
 
   /** The next requests get this answer instead. */
   fail(status: number, options: { retryAfter?: string; times?: number } = {}): this {
-    for (let index = 0; index < (options.times ?? 1); index += 1) this.faults.push({ status, ...(options.retryAfter ? { retryAfter: options.retryAfter } : {}) });
+    for (let index = 0; index < (options.times ?? 1); index += 1)
+      this.faults.push({ status, ...(options.retryAfter ? { retryAfter: options.retryAfter } : {}) });
     return this;
   }
 
@@ -46,16 +47,27 @@ export class WooCommerceOrdersFake {
       this.requests.push({ page, perPage, status });
       response.writeHead(status, { 'content-type': 'application/json; charset=UTF-8', ...headers }).end(JSON.stringify(body));
     };
-    if (request.method !== 'GET' || url.pathname !== '/wp-json/wc/v3/orders') return send(404, { code: 'rest_no_route', message: 'No route was found matching the URL and request method.', data: { status: 404 } });
+    if (request.method !== 'GET' || url.pathname !== '/wp-json/wc/v3/orders')
+      return send(404, { code: 'rest_no_route', message: 'No route was found matching the URL and request method.', data: { status: 404 } });
     const expected = `Basic ${Buffer.from(`${wooTestCredentials.consumerKey}:${wooTestCredentials.consumerSecret}`).toString('base64')}`;
-    if (request.headers.authorization !== expected) return send(401, { code: 'woocommerce_rest_cannot_view', message: 'Sorry, you cannot list resources.', data: { status: 401 } });
+    if (request.headers.authorization !== expected)
+      return send(401, { code: 'woocommerce_rest_cannot_view', message: 'Sorry, you cannot list resources.', data: { status: 401 } });
     const fault = this.faults.shift();
     if (fault) return send(fault.status, { code: 'too_many_requests', message: 'Slow down' }, fault.retryAfter ? { 'retry-after': fault.retryAfter } : {});
-    if (!Number.isInteger(perPage) || perPage < 1 || perPage > 100) return send(400, { code: 'rest_invalid_param', message: 'Invalid parameter(s): per_page', data: { status: 400, params: { per_page: 'per_page must be between 1 (inclusive) and 100 (inclusive)' } } });
+    if (!Number.isInteger(perPage) || perPage < 1 || perPage > 100)
+      return send(400, {
+        code: 'rest_invalid_param',
+        message: 'Invalid parameter(s): per_page',
+        data: { status: 400, params: { per_page: 'per_page must be between 1 (inclusive) and 100 (inclusive)' } },
+      });
     const totalPages = Math.max(1, Math.ceil(this.orders.length / perPage));
     const slice = this.orders.slice((page - 1) * perPage, page * perPage);
     const link = (p: number, rel: string) => `<${this.base}/wp-json/wc/v3/orders?per_page=${perPage}&page=${p}>; rel="${rel}"`;
     const links = [...(page > 1 ? [link(page - 1, 'prev')] : []), ...(page < totalPages ? [link(page + 1, 'next')] : [])];
-    send(200, slice, { 'x-wp-total': String(this.orders.length), 'x-wp-totalpages': String(totalPages), ...(links.length > 0 ? { link: links.join(', ') } : {}) });
+    send(200, slice, {
+      'x-wp-total': String(this.orders.length),
+      'x-wp-totalpages': String(totalPages),
+      ...(links.length > 0 ? { link: links.join(', ') } : {}),
+    });
   }
 }

@@ -59,7 +59,9 @@ export class WooCommerceRestFake {
   static async start(options: WooCommerceFakeOptions = {}): Promise<WooCommerceRestFake> {
     const fake = new WooCommerceRestFake(options);
     const server = createServer((request, response) => {
-      fake.handle(request, response).catch((error: unknown) => send(response, 500, { code: 'internal_server_error', message: (error as Error).message, data: { status: 500 } }));
+      fake
+        .handle(request, response)
+        .catch((error: unknown) => send(response, 500, { code: 'internal_server_error', message: (error as Error).message, data: { status: 500 } }));
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     fake.server = server;
@@ -79,7 +81,10 @@ export class WooCommerceRestFake {
 
   /** The next `times` requests get this status (429 carries Retry-After: 1 unless told otherwise). */
   fail(status: number, options: { times?: number; retryAfter?: string } = {}): this {
-    const body = status === 429 ? { code: 'too_many_requests', message: 'Too Many Requests', data: { status } } : { code: 'internal_server_error', message: 'There has been a critical error on this website.', data: { status } };
+    const body =
+      status === 429
+        ? { code: 'too_many_requests', message: 'Too Many Requests', data: { status } }
+        : { code: 'internal_server_error', message: 'There has been a critical error on this website.', data: { status } };
     this.faults.push({ remaining: options.times ?? 1, status, body, ...(status === 429 ? { headers: { 'retry-after': options.retryAfter ?? '1' } } : {}) });
     return this;
   }
@@ -110,7 +115,8 @@ export class WooCommerceRestFake {
       this.requests.push({ method, path, status, at: Date.now() });
       send(response, status, body, headers);
     };
-    if (!url.pathname.startsWith('/wp-json/wc/v3/')) return answer(404, { code: 'rest_no_route', message: 'No route was found matching the URL and request method.', data: { status: 404 } });
+    if (!url.pathname.startsWith('/wp-json/wc/v3/'))
+      return answer(404, { code: 'rest_no_route', message: 'No route was found matching the URL and request method.', data: { status: 404 } });
 
     const fault = this.faults.find((candidate) => candidate.remaining > 0);
     if (fault) {
@@ -122,9 +128,12 @@ export class WooCommerceRestFake {
     const key = this.options.consumerKey ?? woocommerceTestKey.consumerKey;
     const secret = this.options.consumerSecret ?? woocommerceTestKey.consumerSecret;
     const basic = /^Basic (.+)$/i.exec(request.headers.authorization ?? '')?.[1];
-    const [givenKey, givenSecret] = basic ? Buffer.from(basic, 'base64').toString('utf8').split(':') : [url.searchParams.get('consumer_key'), url.searchParams.get('consumer_secret')];
+    const [givenKey, givenSecret] = basic
+      ? Buffer.from(basic, 'base64').toString('utf8').split(':')
+      : [url.searchParams.get('consumer_key'), url.searchParams.get('consumer_secret')];
     if (!givenKey) return answer(401, { code: 'woocommerce_rest_cannot_view', message: 'Sorry, you cannot list resources.', data: { status: 401 } });
-    if (givenKey !== key || givenSecret !== secret) return answer(401, { code: 'woocommerce_rest_authentication_error', message: 'Consumer key is invalid.', data: { status: 401 } });
+    if (givenKey !== key || givenSecret !== secret)
+      return answer(401, { code: 'woocommerce_rest_authentication_error', message: 'Consumer key is invalid.', data: { status: 401 } });
     const canWrite = (this.options.permissions ?? 'read_write') !== 'read';
 
     let body: Record<string, any> = {};
@@ -136,14 +145,24 @@ export class WooCommerceRestFake {
       }
     }
 
-    if (method === 'GET' && path === '/system_status') return answer(200, { environment: { site_url: this.base, version: '9.4.0', wp_version: '6.7' }, settings: { currency: 'EUR' } });
+    if (method === 'GET' && path === '/system_status')
+      return answer(200, { environment: { site_url: this.base, version: '9.4.0', wp_version: '6.7' }, settings: { currency: 'EUR' } });
 
     if (path === '/coupons/batch' && method === 'POST') {
-      if (!canWrite) return answer(401, { code: 'woocommerce_rest_cannot_batch', message: 'Sorry, you are not allowed to batch manipulate this resource.', data: { status: 401 } });
+      if (!canWrite)
+        return answer(401, {
+          code: 'woocommerce_rest_cannot_batch',
+          message: 'Sorry, you are not allowed to batch manipulate this resource.',
+          data: { status: 401 },
+        });
       const creates = (body.create ?? []) as Record<string, any>[];
       const deletes = (body.delete ?? []) as number[];
       if (creates.length + deletes.length + ((body.update ?? []) as unknown[]).length > 100) {
-        return answer(413, { code: 'woocommerce_rest_request_entity_too_large', message: 'Unable to accept more than 100 items for this request.', data: { status: 413 } });
+        return answer(413, {
+          code: 'woocommerce_rest_request_entity_too_large',
+          message: 'Unable to accept more than 100 items for this request.',
+          data: { status: 413 },
+        });
       }
       const result: Record<string, unknown[]> = {};
       if (body.create) result.create = creates.map((item) => this.createCoupon(item));
@@ -163,16 +182,33 @@ export class WooCommerceRestFake {
       const search = url.searchParams.get('search')?.toLowerCase();
       const perPage = Math.min(100, Number(url.searchParams.get('per_page') ?? '10'));
       const page = Math.max(1, Number(url.searchParams.get('page') ?? '1'));
-      const all = [...this.coupons.values()].filter((coupon) => (!code || coupon.code === code.toLowerCase()) && (!search || coupon.code.includes(search) || coupon.description.toLowerCase().includes(search)));
+      const all = [...this.coupons.values()].filter(
+        (coupon) =>
+          (!code || coupon.code === code.toLowerCase()) && (!search || coupon.code.includes(search) || coupon.description.toLowerCase().includes(search)),
+      );
       const pages = Math.max(1, Math.ceil(all.length / perPage));
       return answer(200, all.slice((page - 1) * perPage, page * perPage).map(view), { 'x-wp-total': String(all.length), 'x-wp-totalpages': String(pages) });
     }
 
-    if (path === '/webhooks' && method === 'GET') return answer(200, this.webhooks.map(({ secret: _secret, ...hook }) => hook), { 'x-wp-total': String(this.webhooks.length), 'x-wp-totalpages': '1' });
+    if (path === '/webhooks' && method === 'GET')
+      return answer(
+        200,
+        this.webhooks.map(({ secret: _secret, ...hook }) => hook),
+        { 'x-wp-total': String(this.webhooks.length), 'x-wp-totalpages': '1' },
+      );
     if (path === '/webhooks' && method === 'POST') {
-      if (!canWrite) return answer(401, { code: 'woocommerce_rest_cannot_create', message: 'Sorry, you are not allowed to create resources.', data: { status: 401 } });
-      if (!body.topic || !body.delivery_url) return answer(400, { code: 'rest_missing_callback_param', message: 'Missing parameter(s): topic, delivery_url', data: { status: 400 } });
-      const hook = { id: this.sequence++, name: String(body.name ?? body.topic), topic: String(body.topic), delivery_url: String(body.delivery_url), status: String(body.status ?? 'active'), ...(body.secret ? { secret: String(body.secret) } : {}) };
+      if (!canWrite)
+        return answer(401, { code: 'woocommerce_rest_cannot_create', message: 'Sorry, you are not allowed to create resources.', data: { status: 401 } });
+      if (!body.topic || !body.delivery_url)
+        return answer(400, { code: 'rest_missing_callback_param', message: 'Missing parameter(s): topic, delivery_url', data: { status: 400 } });
+      const hook = {
+        id: this.sequence++,
+        name: String(body.name ?? body.topic),
+        topic: String(body.topic),
+        delivery_url: String(body.delivery_url),
+        status: String(body.status ?? 'active'),
+        ...(body.secret ? { secret: String(body.secret) } : {}),
+      };
       this.webhooks.push(hook);
       const { secret: _secret, ...shown } = hook;
       return answer(201, shown);
@@ -182,10 +218,14 @@ export class WooCommerceRestFake {
   }
 
   private createCoupon(item: Record<string, any>): unknown {
-    const code = String(item.code ?? '').trim().toLowerCase();
+    const code = String(item.code ?? '')
+      .trim()
+      .toLowerCase();
     if (!code) return { id: 0, error: { code: 'woocommerce_rest_empty_coupon_code', message: 'The coupon code cannot be empty.', data: { status: 400 } } };
-    if (this.byCode(code)) return { id: 0, error: { code: 'woocommerce_rest_coupon_code_already_exists', message: 'The coupon code already exists', data: { status: 400 } } };
-    if (this.options.failingCodes?.(String(item.code))) return { id: 0, error: { code: 'woocommerce_rest_invalid_coupon', message: 'Invalid coupon.', data: { status: 400 } } };
+    if (this.byCode(code))
+      return { id: 0, error: { code: 'woocommerce_rest_coupon_code_already_exists', message: 'The coupon code already exists', data: { status: 400 } } };
+    if (this.options.failingCodes?.(String(item.code)))
+      return { id: 0, error: { code: 'woocommerce_rest_invalid_coupon', message: 'Invalid coupon.', data: { status: 400 } } };
     const expires = typeof item.date_expires === 'string' ? item.date_expires : null;
     const coupon: FakeCoupon = {
       id: this.sequence++,
