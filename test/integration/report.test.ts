@@ -146,7 +146,8 @@ describe('the campaign report, on DynamoDB Local', () => {
 
     // Act: resumed on purpose, the steps that are due go out again
     for (const scope of [{ kind: 'shop' as const }, { kind: 'campaign' as const, campaignId: 'lost-winback' }]) {
-      expect(await s.deps.configs.resume(scope, 'test', new Date().toISOString())).toBe(true);
+      // Resumed before the next night's instant, whatever today's date: a resume later than the night would not count for it.
+      expect(await s.deps.configs.resume(scope, 'test', '2026-12-01T09:00:00.000Z')).toBe(true);
     }
     const resumed = await workflowNight(s, '2026-12-06');
     // Assess
