@@ -7,7 +7,7 @@ import { reasonCodes } from '../domain/reasons.js';
 
 export { formatPath };
 
-import { feedbackVariables, renderEmail, type TemplatePart, type TemplateVariables, templateProblems } from '../domain/templating.js';
+import { feedbackVariables, renderEmail, type TemplatePart, type TemplateVariables, templateLimits, templateProblems } from '../domain/templating.js';
 
 const slug = z.string().regex(/^[a-z0-9][a-z0-9-]{0,47}$/, 'use 1-48 lowercase letters, digits and dashes');
 const nonBlank = z.string().trim().min(1, 'must not be empty');
@@ -395,7 +395,7 @@ function checkTemplates(
     for (const problem of problems) context.addIssue({ code: 'custom', path: [...base, field], message: `campaign "${campaign.id}": ${problem}` });
     if (problems.length > 0) continue;
     try {
-      renderEmail({ subject: 'x', html: 'x', text: 'x', [field]: template }, variables);
+      renderEmail({ subject: 'x', html: 'x', text: 'x', [field]: template }, variables, templateLimits.validationRenderLimit);
     } catch (error) {
       context.addIssue({ code: 'custom', path: [...base, field], message: `campaign "${campaign.id}": template does not render: ${(error as Error).message}` });
     }

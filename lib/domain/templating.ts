@@ -69,6 +69,12 @@ export const templateLimits = {
   parseLimit: 200_000,
   /** Milliseconds per render, checked between tags and loop iterations. */
   renderLimit: 500,
+  /**
+   * Milliseconds for validation's one trial render. The limit is wall-clock time, so a busy machine can stall an
+   * ordinary template past 500 ms; refusing a good config for that is worse than a slow check, and the night's own
+   * limit (with the render breaker) still stops a template that is merely slow.
+   */
+  validationRenderLimit: 5_000,
   /** Liquid's allocation units (characters of strings built by filters, items of ranges and arrays). */
   memoryLimit: 5_000_000,
   /** Characters of rendered output per part: more than any email client shows (Gmail clips at about 100 KB). */
@@ -128,8 +134,8 @@ export class TemplateTooLargeError extends Error {
   }
 }
 
-function render(engine: Liquid, source: string, context: Record<string, unknown>): string {
-  const output = engine.renderSync(parse(engine, source), context) as string;
+function render(engine: Liquid, source: string, context: Record<string, unknown>, renderLimit: number): string {
+  const output = engine.renderSync(parse(engine, source), context, { renderLimit }) as string;
   if (output.length > templateLimits.outputLimit) throw new TemplateTooLargeError(output.length);
   return output;
 }
@@ -169,14 +175,15 @@ export interface RenderedEmail {
   readonly text: string;
 }
 
-export function renderEmail(content: EmailContent, variables: TemplateVariables): RenderedEmail {
+/** `renderLimit` is in milliseconds per part: the night's tight bound unless validation asks for its own. */
+export function renderEmail(content: EmailContent, variables: TemplateVariables, renderLimit: number = templateLimits.renderLimit): RenderedEmail {
   const context = variables as unknown as Record<string, unknown>;
-  const preheader = content.preheader ? render(strictEngine, content.preheader, context) : '';
-  const body = render(htmlEngine, content.html, context);
+  const preheader = content.preheader ? render(strictEngine, content.preheader, context, renderLimit) : '';
+  const body = render(htmlEngine, content.html, context, renderLimit);
   return {
-    subject: singleLine(render(strictEngine, content.subject, context)),
+    subject: singleLine(render(strictEngine, content.subject, context, renderLimit)),
     html: preheader ? withPreheader(body, hiddenPreheader(preheader)) : body,
-    text: render(strictEngine, content.text, context),
+    text: render(strictEngine, content.text, context, renderLimit),
   };
 }
 

@@ -1,11 +1,11 @@
 import fc from 'fast-check';
 import { describe, expect, it, vi } from 'vitest';
-import { type Campaign, type CampaignConfig, InvalidCampaignConfigError, parseCampaignConfig } from '../../lib/config/campaign-config.js';
+import { type Campaign, type CampaignConfig, InvalidCampaignConfigError, parseCampaignConfig, sampleVariables } from '../../lib/config/campaign-config.js';
 import defaultCampaignConfig from '../../lib/config/default-campaign-config.json' with { type: 'json' };
 import { formatMailbox } from '../../lib/domain/email.js';
 import { greetingName, maxGreetingNameLength } from '../../lib/domain/names.js';
 import { RenderBreaker } from '../../lib/domain/render-breaker.js';
-import { templateLimits } from '../../lib/domain/templating.js';
+import { renderEmail, templateLimits } from '../../lib/domain/templating.js';
 import type { OutgoingEmail } from '../../lib/ports/email-sender.js';
 import { composeEmail, runStep } from '../../lib/usecases/send-step.js';
 import type { SendDependencies, StepRequest } from '../../lib/usecases/step-types.js';
@@ -140,6 +140,32 @@ describe('templates run within limits', () => {
     // Assess
     expect(result).toEqual({ outcome: 'skipped', reason: 'render_failed' });
     expect(elapsedMs).toBeLessThan(templateLimits.renderLimit + 1_000);
+  });
+
+  it('accepts at validation the shipped config though the machine stalls 600 ms in its first render, which fails a night render', () => {
+    // Prepare: the render limit is wall-clock time; one stall of 600 ms is what a loaded CI machine or a GC pause looks like.
+    const stalledClock = () => {
+      let calls = 0;
+      return vi.spyOn(performance, 'now').mockImplementation(() => (++calls > 1 ? 600 : 0));
+    };
+    const sample = sampleVariables({ id: 'c', name: 'C' }, testConfig().shop);
+    const content = { subject: 'x', text: 'x', html: `{% for i in (1..10) %}{{ i }}{% endfor %}${footer}` };
+    // Act
+    let clock = stalledClock();
+    const problems = problemsOf(structuredClone(defaultCampaignConfig));
+    clock.mockRestore();
+    clock = stalledClock();
+    let nightError: unknown;
+    try {
+      renderEmail(content, sample);
+    } catch (error) {
+      nightError = error;
+    } finally {
+      clock.mockRestore();
+    }
+    // Assess
+    expect(problems).toEqual([]);
+    expect(String(nightError)).toContain('render limit exceeded');
   });
 
   it('refuses at validation a template that exceeds the limits for the sample customer', () => {
