@@ -3,7 +3,7 @@
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir, totalmem } from 'node:os';
+import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { DynamoDBDocumentClient, PutCommand, ScanCommand, TransactWriteCommand, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
@@ -62,6 +62,11 @@ const webhookRequests = quick ? 500 : 2_000;
 const webhookConcurrency = 32;
 const asOf = '2026-11-22';
 const notes: string[] = [];
+// `--cold-fits` runs the cold fits alone (about 15 s), for iterating on a fit; `--cold-fit-runs K` sets their processes.
+const coldFitsOnly = argv.includes('--cold-fits');
+const coldFitRunsIndex = argv.indexOf('--cold-fit-runs');
+const coldFitRuns = coldFitRunsIndex >= 0 ? Number(argv[coldFitRunsIndex + 1]) : 5;
+if (!Number.isInteger(coldFitRuns) || coldFitRuns < 1) throw new Error('--cold-fit-runs must be a whole number >= 1');
 
 const log = (line: string) => process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${line}\n`);
 const now = () => performance.now();
@@ -248,7 +253,6 @@ const round = (value: number, digits: number) => Math.round(value * 10 ** digits
 // ---------- 2b. cold fits ----------
 /** Targets of the cold fits, in ms: a fit's first run in a process is what a night, a Lambda and the CLI pay. */
 const coldFitTargets: Record<string, number> = { bgnbd: 15, mbgnbd: 15, pareto: 60, 'gamma-gamma': 15 };
-const coldFitRuns = 5;
 
 interface ColdFit {
   model: string;
@@ -807,17 +811,31 @@ const machine = {
   node: process.version,
   platform: `${process.platform}-${process.arch}`,
 };
-log(`${quick ? 'quick' : 'full'} run, N = ${customers.toLocaleString('en')}, memory at ${rssCustomers.toLocaleString('en')}`);
-benchScoring();
-benchFits();
+const mode = coldFitsOnly ? 'cold fits' : quick ? 'quick' : 'full';
+log(coldFitsOnly ? 'cold fits only' : `${mode} run, N = ${customers.toLocaleString('en')}, memory at ${rssCustomers.toLocaleString('en')}`);
+if (!coldFitsOnly) {
+  benchScoring();
+  benchFits();
+}
 log(`fits: each model's first fit on CDNOW, in ${coldFitRuns} fresh processes each`);
 await benchColdFits();
-try {
-  await benchStack();
-} catch (error) {
-  notes.push(`local stack figures not measured: ${(error as Error).message.split('\n')[0]}`);
-  for (const figure of ['pipelineVsScan', 'firstNightVsScan', 'sendVsFloor', 'sendVsBare', 'webhookVsTransact', 'webhookPerSec', 'webhookP99Ms', 'rssGrowth']) {
-    if (!rows.some((row) => row.figure === figure)) record({ figure, value: null, unit: '-', bound: 'not measured', target: '-', meets: null });
+if (!coldFitsOnly) {
+  try {
+    await benchStack();
+  } catch (error) {
+    notes.push(`local stack figures not measured: ${(error as Error).message.split('\n')[0]}`);
+    for (const figure of [
+      'pipelineVsScan',
+      'firstNightVsScan',
+      'sendVsFloor',
+      'sendVsBare',
+      'webhookVsTransact',
+      'webhookPerSec',
+      'webhookP99Ms',
+      'rssGrowth',
+    ]) {
+      if (!rows.some((row) => row.figure === figure)) record({ figure, value: null, unit: '-', bound: 'not measured', target: '-', meets: null });
+    }
   }
 }
 const finishedAt = new Date();
@@ -833,16 +851,13 @@ for (const row of rows)
     row.meets === null ? '-' : row.meets ? 'yes' : 'NO',
   ]);
 console.log(
-  `Winback bench · ${startedAt.toISOString()} · ${machine.cores} cores (${machine.cpu}), ${machine.memoryGb} GB · node ${machine.node} · ${quick ? '--quick' : 'full'} · N = ${customers.toLocaleString('en')}, memory at ${rssCustomers.toLocaleString('en')}`,
+  `Winback bench · ${startedAt.toISOString()} · ${machine.cores} cores (${machine.cpu}), ${machine.memoryGb} GB · node ${machine.node} · ${coldFitsOnly ? `--cold-fits · load average ${loadavg()[0]?.toFixed(2)}` : `${quick ? '--quick' : 'full'} · N = ${customers.toLocaleString('en')}, memory at ${rssCustomers.toLocaleString('en')}`}`,
 );
 console.log(table.toString());
 for (const note of notes) console.log(`note: ${note}`);
 console.log(`took ${round((finishedAt.getTime() - startedAt.getTime()) / 1000, 1)} s`);
 if (jsonFile) {
-  writeFileSync(
-    jsonFile,
-    `${JSON.stringify({ date: startedAt.toISOString(), machine, mode: quick ? 'quick' : 'full', customers, rssCustomers, figures, notes }, null, 2)}\n`,
-  );
+  writeFileSync(jsonFile, `${JSON.stringify({ date: startedAt.toISOString(), machine, mode, customers, rssCustomers, figures, notes }, null, 2)}\n`);
   log(`wrote ${jsonFile}`);
 }
 process.exit(0);
