@@ -2,10 +2,10 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { hashEmail } from '../../lib/domain/email.js';
 import { signFeedbackToken, signUnsubscribeToken } from '../../lib/domain/unsubscribe-token.js';
 import { applyCampaignConfig } from '../../lib/usecases/apply-campaign-config.js';
-import { runNight } from '../../lib/usecases/run-night.js';
 import { customerFrom, testConfig } from '../support/customers.js';
 import { localApi } from '../support/http.js';
 import { localShop, testUnsubscribeSecret, useShopEnvironment } from '../support/local-aws.js';
+import { workflowNight } from '../support/night.js';
 
 let api: Awaited<ReturnType<typeof localApi>>;
 let shop: Awaited<ReturnType<typeof localShop>>;
@@ -31,7 +31,7 @@ afterAll(async () => {
 async function emailed(name: string) {
   const { customer } = customerFrom({ name, orderDays: ['2026-03-01', '2026-04-01', '2026-05-01'] });
   await shop.deps.customers.putMany([{ customer, orders: [] }]);
-  await runNight(shop.deps, { asOf: '2026-11-22' });
+  await workflowNight(shop, '2026-11-22');
   const [send] = await shop.deps.ledger.sendsOf(customer.customerId);
   return { customer, send: send! };
 }

@@ -4,9 +4,9 @@ import { formatReport } from '../../lib/cli/report.js';
 import { reportHtml } from '../../lib/cli/report-html.js';
 import { applyCampaignConfig } from '../../lib/usecases/apply-campaign-config.js';
 import { buildReport } from '../../lib/usecases/build-report.js';
-import { runNight } from '../../lib/usecases/run-night.js';
 import { customerFrom, type RawConfig, testConfig } from '../support/customers.js';
 import { localShop } from '../support/local-aws.js';
+import { workflowNight } from '../support/night.js';
 
 /** A shop of five lapsed customers, all of whom a night would email, and its report after that night. */
 async function reportAfterFirstNight(warmUp: Partial<RawConfig['guardrails']['warmUp']>) {
@@ -18,7 +18,7 @@ async function reportAfterFirstNight(warmUp: Partial<RawConfig['guardrails']['wa
   );
   const customers = ['Ada', 'Ben', 'Cas', 'Dee', 'Eli'].map((name) => customerFrom({ name, orderDays: ['2026-03-01', '2026-04-01', '2026-05-01'] }).customer);
   await shop.deps.customers.putMany(customers.map((customer) => ({ customer, orders: [] })));
-  const night = await runNight(shop.deps, { asOf: '2026-11-22' });
+  const night = await workflowNight(shop, '2026-11-22');
   const report = await buildReport({ source: new DynamoReportSource(shop.client, shop.tableName), configs: shop.deps.configs, clock: shop.deps.clock });
   return { night, report };
 }
