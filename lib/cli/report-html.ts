@@ -1,5 +1,6 @@
 import { formatMoney } from '../domain/money.js';
 import type { CampaignReport, DeliverabilityView, MetricsView, Report } from '../usecases/build-report.js';
+import { funnelCells, funnelHeadings } from './report-funnel.js';
 
 /**
  * `winback report --html FILE`: one self-contained page, inline CSS and inline SVG, no script and no request to the
@@ -404,41 +405,9 @@ function liftTable(report: Report, money: (minor: number) => string): string {
 
 function funnelTable(campaigns: readonly CampaignReport[], money: (minor: number) => string): string {
   return table(
-    [
-      'Campaign',
-      'eligible',
-      'held out',
-      'sent',
-      'delivered',
-      'bounced',
-      'complained',
-      'opened*',
-      'clicked',
-      'unsubscribed',
-      'conversions',
-      'revenue',
-      'discount cost',
-    ],
+    ['Campaign', ...funnelHeadings],
     campaigns.map((campaign) => [campaign.id, ...funnelCells(campaign, money)]),
   );
-}
-
-function funnelCells(row: MetricsView, money: (minor: number) => string): string[] {
-  const share = (value: number) => (row.sent > 0 ? `${n(value)} (${((100 * value) / row.sent).toFixed(1)}%)` : n(value));
-  return [
-    n(row.eligible),
-    n(row.heldOut),
-    n(row.sent),
-    share(row.delivered),
-    share(row.bounced),
-    share(row.complained),
-    share(row.opened),
-    share(row.clicked),
-    n(row.unsubscribed),
-    n(row.conversions),
-    money(row.revenueMinor),
-    money(row.discountCostMinor),
-  ];
 }
 
 function deliverabilityTable(report: Report): string {

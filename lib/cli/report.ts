@@ -9,6 +9,7 @@ import { systemClock } from '../ports/clock.js';
 import { buildReport, type CampaignReport, type DeliverabilityView, type MetricsView, type Report } from '../usecases/build-report.js';
 import { parseCalendarDate, parseWholeNumber } from './arguments.js';
 import { withTable } from './campaigns.js';
+import { funnelCells, funnelHeadings } from './report-funnel.js';
 import { reportHtml, warmUpLine } from './report-html.js';
 
 interface TableOptions {
@@ -127,21 +128,7 @@ export function formatReport(report: Report): string {
   if (pausedNow.length > 0) lines.push('', ...pausedNow);
 
   const funnel = new Table({
-    head: [
-      'Funnel',
-      'eligible',
-      'held out',
-      'sent',
-      'delivered',
-      'bounced',
-      'complained',
-      'opened*',
-      'clicked',
-      'unsubscribed',
-      'conversions',
-      'revenue',
-      'discount cost',
-    ],
+    head: ['Funnel', ...funnelHeadings],
     colAligns: ['left', ...Array<'right'>(12).fill('right')],
     style: plain,
   });
@@ -409,23 +396,6 @@ function upliftLines(campaign: CampaignReport, money: (minor: number) => string)
   }
   if (uplift.offers.some((segment) => segment.variants.length > 1)) lines.push(offers.toString());
   return lines;
-}
-
-function funnelCells(row: MetricsView, money: (minor: number) => string): string[] {
-  return [
-    number.format(row.eligible),
-    number.format(row.heldOut),
-    number.format(row.sent),
-    withShare(row.delivered, row.sent),
-    withShare(row.bounced, row.sent),
-    withShare(row.complained, row.sent, 2),
-    withShare(row.opened, row.sent),
-    withShare(row.clicked, row.sent),
-    number.format(row.unsubscribed),
-    number.format(row.conversions),
-    money(row.revenueMinor),
-    money(row.discountCostMinor),
-  ];
 }
 
 function groupCell(group: CampaignReport['treated']): string {
