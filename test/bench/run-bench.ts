@@ -258,6 +258,7 @@ interface ColdFit {
   model: string;
   ms: number;
   cpuMs: number;
+  threadCpuMs: number | null;
   loadMs: number;
   iterations: number;
   converged: boolean;
@@ -291,6 +292,7 @@ async function benchColdFits(): Promise<void> {
     for (let run = 0; run < coldFitRuns; run++) runs.push(await builtChild<ColdFit>(outfile, [model]));
     const ms = median(runs.map((run) => run.ms));
     const cpuMs = median(runs.map((run) => run.cpuMs));
+    const threadCpuMs = runs.every((run) => run.threadCpuMs !== null) ? median(runs.map((run) => run.threadCpuMs as number)) : null;
     const target = coldFitTargets[model]!;
     const last = runs[runs.length - 1]!;
     const converged = runs.every((run) => run.converged);
@@ -302,12 +304,12 @@ async function benchColdFits(): Promise<void> {
       figure: `coldFitMs ${model}`,
       value: round(ms, 1),
       unit: `ms (median of ${coldFitRuns} processes)`,
-      bound: `CPU ${round(cpuMs, 1)} ms (all threads); ${last.iterations} iterations; runs ${runs.map((run) => round(run.ms, 1)).join(', ')} ms; ${params}, LL ${round(last.logLikelihood, 1)}`,
+      bound: `CPU ${round(cpuMs, 1)} ms (all threads)${threadCpuMs === null ? '' : `, ${round(threadCpuMs, 1)} ms (main thread)`}; ${last.iterations} iterations; runs ${runs.map((run) => round(run.ms, 1)).join(', ')} ms; ${params}, LL ${round(last.logLikelihood, 1)}`,
       target: `<= ${target}`,
       meets: ms <= target && converged,
     };
     rows.push(row);
-    byModel[model] = { value: row.value, unit: row.unit, bound: row.bound, target: row.target, meets: row.meets, cpuMs, runs };
+    byModel[model] = { value: row.value, unit: row.unit, bound: row.bound, target: row.target, meets: row.meets, cpuMs, threadCpuMs, runs };
   }
   figures.coldFitMs = byModel;
 }
