@@ -1,9 +1,11 @@
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { GammaSteps } from '../../lib/domain/scoring/beta-geometric.js';
 import { bgnbdLogLikelihood, preparedBgNbd } from '../../lib/domain/scoring/bgnbd.js';
 import { parseModelInput } from '../../lib/domain/scoring/csv.js';
 import { mbgnbdLogLikelihood, preparedMbgNbd } from '../../lib/domain/scoring/mbgnbd.js';
+import { digamma, gammaln, trigamma } from '../../lib/domain/scoring/special.js';
 import { columnsOf, compress, foldSummaries, type WeightedColumns } from '../../lib/domain/scoring/summary.js';
 import type { BgNbdParams, CustomerSummary, WeightedSummary } from '../../lib/domain/scoring/types.js';
 import { syntheticSummaries } from '../bench/synthetic.js';
@@ -161,5 +163,31 @@ describe.each([
     // Assess
     expect(Math.abs(reversed - inOrder)).toBeLessThan(1e-12 * Math.abs(inOrder));
     expect(Math.abs(reversed - referenceTotal(perCustomer, params, shuffled))).toBeLessThan(1e-10 * Math.abs(inOrder));
+  });
+});
+
+describe('GammaSteps', () => {
+  it("walks and jumps to the same differences of lnG, psi and psi' as the special functions give", () => {
+    fc.assert(
+      fc.property(
+        fc.double({ min: 1e-3, max: 1e3, noNaN: true }),
+        fc.uniqueArray(fc.integer({ min: 0, max: 500 }), { minLength: 1, maxLength: 12 }),
+        (base, unsorted) => {
+          // Prepare
+          const ns = [...unsorted].sort((p, q) => p - q);
+          const steps = new GammaSteps();
+          steps.reset(base, 2);
+          for (const n of ns) {
+            // Act
+            steps.advanceTo(n);
+            // Assess
+            const close = (value: number, expected: number) => Math.abs(value - expected) <= 1e-10 * Math.max(1, Math.abs(expected));
+            expect(close(steps.lnGamma, gammaln(base + n) - gammaln(base)), `lnG at ${base} + ${n}`).toBe(true);
+            expect(close(steps.psi, digamma(base + n) - digamma(base)), `psi at ${base} + ${n}`).toBe(true);
+            expect(close(steps.psi1, trigamma(base + n) - trigamma(base)), `psi' at ${base} + ${n}`).toBe(true);
+          }
+        },
+      ),
+    );
   });
 });
