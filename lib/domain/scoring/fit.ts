@@ -1,4 +1,13 @@
-import { invertSpd, minimize, minimizeNewton, numericGradient, numericHessian, type ObjectiveWithGradient, type ObjectiveWithHessian } from './optimize.js';
+import {
+  invertSpd,
+  type MinimizeResult,
+  minimize,
+  minimizeNewton,
+  numericGradient,
+  numericHessian,
+  type ObjectiveWithGradient,
+  type ObjectiveWithHessian,
+} from './optimize.js';
 import type { WeightedColumns } from './summary.js';
 import type { FitOptions, FittedModel, ModelName, WeightedSummary } from './types.js';
 
@@ -156,33 +165,7 @@ export function fitMaximumLikelihood<P>(spec: LikelihoodSpec<P>, data: Likelihoo
           result.gradient.map((g) => g * customers),
         )
       : numericHessian(totalObjective, result.x);
-  const covariance = invertSpd(hessian);
-  const standardErrors: Record<string, number> = {};
-  names.forEach((name, i) => {
-    const variance = covariance ? ((covariance[i] as Float64Array)[i] as number) : Number.NaN;
-    standardErrors[name] = (params[name] as number) * Math.sqrt(variance);
-  });
-
-  const diagnostic = diagnose(
-    result.reason,
-    result.converged,
-    logLikelihood,
-    names.map((name) => [name, params[name] as number] as const),
-    covariance !== undefined,
-  );
-  return {
-    model: spec.model,
-    params,
-    logLikelihood,
-    customers,
-    iterations: result.iterations,
-    converged: diagnostic === undefined,
-    ...(diagnostic === undefined ? {} : { diagnostic }),
-    ms: performance.now() - started,
-    standardErrors: standardErrors as FittedModel<P>['standardErrors'],
-    timeUnit: options.timeUnit ?? 'days',
-    penalty,
-  };
+  return fittedModel(spec, result, params, logLikelihood, customers, invertSpd(hessian), options, penalty, started);
 }
 
 /**
@@ -229,6 +212,26 @@ function fitByNewton<P>(
   // The Hessian of the total objective is the mean's times the customers.
   const hessian = Array.from({ length: n }, (_, i) => Float64Array.from(result.hessian.subarray(i * n, (i + 1) * n), (value) => value * customers));
   const covariance = allFinite(result.hessian) ? invertSpd(hessian) : undefined;
+  return fittedModel(spec, result, params, logLikelihood, customers, covariance, options, penalty, started);
+}
+
+/**
+ * The fit's result, from either optimiser: standard errors by the delta method from the covariance in log parameters
+ * (se(p) = p se(log p); NaN when the information matrix is singular), and converged only when {@link diagnose} finds
+ * nothing wrong.
+ */
+function fittedModel<P>(
+  spec: LikelihoodSpec<P>,
+  result: MinimizeResult,
+  params: P,
+  logLikelihood: number,
+  customers: number,
+  covariance: Float64Array[] | undefined,
+  options: FitOptions,
+  penalty: number,
+  started: number,
+): FittedModel<P> {
+  const names = spec.paramNames;
   const standardErrors: Record<string, number> = {};
   names.forEach((name, i) => {
     const variance = covariance ? ((covariance[i] as Float64Array)[i] as number) : Number.NaN;

@@ -59,11 +59,46 @@ function identity(n: number, scale = 1): Float64Array[] {
   });
 }
 
+/** The limits and stopping tests both optimisers share, from the options (with their defaults). */
+class Stopping {
+  readonly maxIterations: number;
+  readonly maxStep: number;
+  private readonly gtol: number;
+  private readonly ftol: number;
+
+  constructor(options: MinimizeOptions) {
+    this.maxIterations = options.maxIterations ?? 500;
+    this.maxStep = options.maxStep ?? 2;
+    this.gtol = options.gradientTolerance ?? 1e-7;
+    this.ftol = options.relativeTolerance ?? 1e-14;
+  }
+
+  /** Converged: the gradient is below the tolerance. */
+  gradientSmall(g: Float64Array): boolean {
+    return maxAbs(g) <= this.gtol;
+  }
+
+  /** Converged after an accepted step: the value stopped changing and the gradient is below sqrt(tolerance). */
+  stalled(change: number, f: number, g: Float64Array): boolean {
+    return change <= this.ftol * Math.max(1, Math.abs(f)) && maxAbs(g) <= Math.sqrt(this.gtol);
+  }
+
+  /** No step lowers the objective: stationary to machine precision when the gradient is small, else stuck. */
+  stuck(g: Float64Array): { converged: boolean; reason: MinimizeResult['reason'] } {
+    const converged = maxAbs(g) <= Math.sqrt(this.gtol);
+    return { converged, reason: converged ? 'no further decrease' : 'line search failed' };
+  }
+
+  /** The iteration limit was reached. */
+  atLimit(g: Float64Array): { converged: boolean; reason: MinimizeResult['reason'] } {
+    const converged = this.gradientSmall(g);
+    return { converged, reason: converged ? 'gradient' : 'iteration limit' };
+  }
+}
+
 export function minimize(fg: ObjectiveWithGradient, x0: ArrayLike<number>, options: MinimizeOptions = {}): MinimizeResult {
-  const maxIterations = options.maxIterations ?? 500;
-  const gtol = options.gradientTolerance ?? 1e-7;
-  const ftol = options.relativeTolerance ?? 1e-14;
-  const maxStep = options.maxStep ?? 2;
+  const stopping = new Stopping(options);
+  const { maxIterations, maxStep } = stopping;
   const n = x0.length;
 
   let x = Float64Array.from(x0);
@@ -79,7 +114,7 @@ export function minimize(fg: ObjectiveWithGradient, x0: ArrayLike<number>, optio
   let gNew = new Float64Array(n);
 
   for (let iteration = 1; iteration <= maxIterations; iteration++) {
-    if (maxAbs(g) <= gtol) return { x, value: f, gradient: g, iterations: iteration - 1, converged: true, reason: 'gradient', inverseHessian: H };
+    if (stopping.gradientSmall(g)) return { x, value: f, gradient: g, iterations: iteration - 1, converged: true, reason: 'gradient', inverseHessian: H };
 
     for (let i = 0; i < n; i++) {
       let d = 0;
@@ -121,16 +156,7 @@ export function minimize(fg: ObjectiveWithGradient, x0: ArrayLike<number>, optio
         continue;
       }
       // No decrease along steepest descent either: stationary to machine precision, or stuck.
-      const smallGradient = maxAbs(g) <= Math.sqrt(gtol);
-      return {
-        x,
-        value: f,
-        gradient: g,
-        iterations: iteration,
-        converged: smallGradient,
-        reason: smallGradient ? 'no further decrease' : 'line search failed',
-        inverseHessian: H,
-      };
+      return { x, value: f, gradient: g, iterations: iteration, ...stopping.stuck(g), inverseHessian: H };
     }
 
     const s = new Float64Array(n);
@@ -152,12 +178,11 @@ export function minimize(fg: ObjectiveWithGradient, x0: ArrayLike<number>, optio
     g = gNew;
     gNew = gOld;
     f = fNew;
-    if (change <= ftol * Math.max(1, Math.abs(f)) && maxAbs(g) <= Math.sqrt(gtol)) {
+    if (stopping.stalled(change, f, g)) {
       return { x, value: f, gradient: g, iterations: iteration, converged: true, reason: 'no further decrease', inverseHessian: H };
     }
   }
-  const converged = maxAbs(g) <= gtol;
-  return { x, value: f, gradient: g, iterations: maxIterations, converged, reason: converged ? 'gradient' : 'iteration limit', inverseHessian: H };
+  return { x, value: f, gradient: g, iterations: maxIterations, ...stopping.atLimit(g), inverseHessian: H };
 }
 
 /** Evaluates the objective at x, writes its gradient and its Hessian (row-major, n x n) in place, returns the value. */
@@ -178,10 +203,8 @@ export interface NewtonResult extends MinimizeResult {
  * The bounds on a step and the convergence tests are those of {@link minimize}.
  */
 export function minimizeNewton(fgh: ObjectiveWithHessian, x0: ArrayLike<number>, options: MinimizeOptions = {}): NewtonResult {
-  const maxIterations = options.maxIterations ?? 500;
-  const gtol = options.gradientTolerance ?? 1e-7;
-  const ftol = options.relativeTolerance ?? 1e-14;
-  const maxStep = options.maxStep ?? 2;
+  const stopping = new Stopping(options);
+  const { maxIterations, maxStep } = stopping;
   const n = x0.length;
 
   let x = Float64Array.from(x0);
@@ -201,7 +224,7 @@ export function minimizeNewton(fgh: ObjectiveWithHessian, x0: ArrayLike<number>,
   const direction = new Float64Array(n);
   let lambda = 1e-3;
   for (let iteration = 1; iteration <= maxIterations; iteration++) {
-    if (maxAbs(g) <= gtol) return result(iteration - 1, true, 'gradient');
+    if (stopping.gradientSmall(g)) return result(iteration - 1, true, 'gradient');
     let accepted = false;
     let fNew = Number.NaN;
     // Each failed attempt raises lambda tenfold: 30 of them turn the step into a vanishing gradient step.
@@ -235,18 +258,18 @@ export function minimizeNewton(fgh: ObjectiveWithHessian, x0: ArrayLike<number>,
     }
     if (!accepted) {
       // No decrease even along a vanishing step: stationary to machine precision, or stuck.
-      const smallGradient = maxAbs(g) <= Math.sqrt(gtol);
-      return result(iteration, smallGradient, smallGradient ? 'no further decrease' : 'line search failed');
+      const { converged, reason } = stopping.stuck(g);
+      return result(iteration, converged, reason);
     }
     const change = Math.abs(f - fNew);
     [x, xNew] = [xNew, x];
     [g, gNew] = [gNew, g];
     [H, hNew] = [hNew, H];
     f = fNew;
-    if (change <= ftol * Math.max(1, Math.abs(f)) && maxAbs(g) <= Math.sqrt(gtol)) return result(iteration, true, 'no further decrease');
+    if (stopping.stalled(change, f, g)) return result(iteration, true, 'no further decrease');
   }
-  const converged = maxAbs(g) <= gtol;
-  return result(maxIterations, converged, converged ? 'gradient' : 'iteration limit');
+  const { converged, reason } = stopping.atLimit(g);
+  return result(maxIterations, converged, reason);
 }
 
 /** H <- (I - rho s y') H (I - rho y s') + rho s s', rho = 1 / (y's): the inverse-Hessian BFGS update. */
