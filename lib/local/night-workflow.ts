@@ -29,15 +29,21 @@ export class LambdaServiceError extends Error {
 
 export interface NightWorkflowOptions {
   /**
-   * Runs around every Task invocation (tests: a throttle, a crash). `invoke` calls the handler; what this returns or
-   * throws is what Step Functions sees.
+   * Runs around every Task invocation (tests: a throttle, a crash). `invoke` calls the handler, with another payload
+   * when given one (tests: a second execution's state, played alongside); what this returns or throws is what Step
+   * Functions sees.
    */
-  readonly aroundTask?: (state: string, payload: unknown, invoke: () => Promise<unknown>) => Promise<unknown>;
+  readonly aroundTask?: (state: string, payload: unknown, invoke: (payload?: unknown) => Promise<unknown>) => Promise<unknown>;
   /**
    * Wraps what a handler builds at its cold start (tests: a faulty SES, a failing table). A handler builds its
    * dependencies once per container, as on Lambda: in one process, once per module instance.
    */
   readonly dependencies?: <T extends object>(handler: string, deps: T) => T;
+  /**
+   * The segments Map's MaxConcurrency, which infra/settings.ts derives from `nightMaxConcurrency` and the account's
+   * Lambda concurrency; default the synthesized definition's.
+   */
+  readonly maxConcurrency?: number;
   /** Waits between retries, in ms; default 0: the definition's intervals (up to minutes on AWS) are for real outages. */
   readonly retryIntervalMs?: number;
 }
@@ -95,7 +101,9 @@ function countingSender(email: EmailSender): EmailSender {
       try {
         messageId = await email.send(message);
       } catch (error) {
-        if (error instanceof EmailSendError && error.kind === 'paused') current.stoppedBy ??= error.code;
+        // By name as well: a test's handlers may load their own copy of the port's module (vi.resetModules).
+        const failure = error as Partial<EmailSendError>;
+        if ((error instanceof EmailSendError || failure.name === 'EmailSendError') && failure.kind === 'paused') current.stoppedBy ??= failure.code!;
         throw error;
       }
       current.sent += 1;
@@ -219,7 +227,8 @@ export async function runNightWorkflow(input: { source?: string; asOf?: string }
     const handler = await loadHandler(folder);
     retryIntervalOverrides[state] = options.retryIntervalMs ?? 0;
     handlers[state] = async (payload: unknown) => {
-      const invoke = async () => JSON.parse(JSON.stringify((await handler(structuredClone(payload), contextFor(folder))) ?? null)) as unknown;
+      const invoke = async (given: unknown = payload) =>
+        JSON.parse(JSON.stringify((await handler(structuredClone(given), contextFor(folder))) ?? null)) as unknown;
       let result: unknown;
       try {
         result = options.aroundTask ? await options.aroundTask(state, payload, invoke) : await invoke();
@@ -250,7 +259,7 @@ export async function runNightWorkflow(input: { source?: string; asOf?: string }
   const states: Record<string, number> = {};
   const retried: Record<string, number> = {};
   try {
-    const machine = new StateMachine(workflow.definition as never, { validationOptions: { checkArn: true, checkPaths: true } });
+    const machine = new StateMachine(definitionWith(options.maxConcurrency) as never, { validationOptions: { checkArn: true, checkPaths: true } });
     const execution = machine.run(input as never, { overrides: { taskResourceLocalHandlers: handlers as never, retryIntervalOverrides, waitTimeOverrides } });
     const logged = (async () => {
       for await (const event of execution.eventLogs) {
@@ -330,6 +339,14 @@ export async function invokeWithQueue(
     current.queue = undefined;
     current.wrap = undefined;
   }
+}
+
+/** The synthesized definition, its Map states' MaxConcurrency set to `maxConcurrency` when given. */
+function definitionWith(maxConcurrency: number | undefined): typeof workflow.definition {
+  if (maxConcurrency === undefined) return workflow.definition;
+  const definition = structuredClone(workflow.definition) as { States: Record<string, Record<string, unknown>> };
+  for (const state of Object.values(definition.States)) if (state.Type === 'Map') state.MaxConcurrency = maxConcurrency;
+  return definition as typeof workflow.definition;
 }
 
 async function runRecord(runs: { latest(): Promise<NightSummary | undefined> }, runId: string): Promise<NightSummary | undefined> {

@@ -1,24 +1,23 @@
-import { SESv2Client, SendEmailCommand } from '@aws-sdk/client-sesv2';
-import { mockClient } from 'aws-sdk-client-mock';
-import { describe, expect, it } from 'vitest';
-import { SesEmailSender } from '../../lib/adapters/ses/email-sender.js';
-import { InvalidCampaignConfigError } from '../../lib/config/campaign-config.js';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { NightStarted } from '../../functions/night-start/handler.js';
 import { hashEmail } from '../../lib/domain/email.js';
 import { verifyUnsubscribeToken } from '../../lib/domain/unsubscribe-token.js';
 import { applyCampaignConfig } from '../../lib/usecases/apply-campaign-config.js';
-import { type NightDependencies, runNight } from '../../lib/usecases/run-night.js';
 import { type CustomerSpec, customerFrom, testConfig } from '../support/customers.js';
+import { faultySes, faultySesEnvironment, type SesFault } from '../support/faulty-ses.js';
 import { inboxOf, localShop, testUnsubscribeSecret } from '../support/local-aws.js';
-import { workflowNight } from '../support/night.js';
+import { sweepDue, WorkflowNightFailed, workflowNight } from '../support/night.js';
 
 const asOf = '2026-11-22';
 const lost = ['2026-03-01', '2026-04-01', '2026-05-01'];
 const atRisk = ['2026-09-12', '2026-10-02', '2026-10-22'];
 const active = ['2026-10-20', '2026-11-01', '2026-11-15'];
+/** The scheduled sender's sweep the day after the night: SES's refusals put sends back on the due list until then. */
+const nextMorning = '2026-11-23T02:00:00.000Z';
 
 /** A small shop on its own table: the people who should be emailed and the ones who must never be. */
-async function shopWith(specs: readonly CustomerSpec[], options: { email?: NightDependencies['email']; suppressed?: readonly string[] } = {}) {
-  const shop = await localShop(options.email ? { email: options.email } : {});
+async function shopWith(specs: readonly CustomerSpec[], options: { suppressed?: readonly string[] } = {}) {
+  const shop = await localShop();
   await applyCampaignConfig(testConfig(), 'test', shop.deps);
   const entries = specs.map((spec) => customerFrom(spec));
   await shop.deps.customers.putMany(entries);
@@ -93,38 +92,64 @@ describe('the night, on DynamoDB Local and the local SES', () => {
     expect(await shop.inbox('Rita')).toHaveLength(1);
   });
 
-  it('works on at most segmentConcurrency segments at once and still scans every customer once', async () => {
-    // Prepare
+  it('runs at most MaxConcurrency segment workers at once and still scans every customer once', async () => {
+    // Prepare: the Map's MaxConcurrency at 2 for the night's 4 segments
     const names = ['Lena', 'Rita', 'Mona', 'Ines', 'Omar', 'Yuki', 'Pia'];
     const shop = await shopWith(names.map((name) => ({ name, orderDays: lost })));
-    const open = new Set<number>();
+    let open = 0;
     let mostOpen = 0;
-    const scanPage = shop.deps.customers.scanPage.bind(shop.deps.customers);
-    const customers = Object.assign(Object.create(shop.deps.customers) as typeof shop.deps.customers, {
-      async scanPage(position: Parameters<typeof scanPage>[0]) {
-        open.add(position.segment);
-        mostOpen = Math.max(mostOpen, open.size);
-        const page = await scanPage(position);
-        if (!page.nextCursor) open.delete(position.segment);
-        return page;
-      },
-    });
+    const aroundTask = async (state: string, _payload: unknown, invoke: () => Promise<unknown>) => {
+      if (state !== 'ScoreSegment') return invoke();
+      open += 1;
+      mostOpen = Math.max(mostOpen, open);
+      try {
+        return await invoke();
+      } finally {
+        open -= 1;
+      }
+    };
     // Act
-    const summary = await runNight({ ...shop.deps, customers }, { asOf, totalSegments: 6, segmentConcurrency: 2 });
+    const summary = await workflowNight(shop, asOf, { aroundTask, maxConcurrency: 2 });
     // Assess
     expect(mostOpen).toBe(2);
-    expect(summary).toMatchObject({ totalSegments: 6, customersScanned: names.length, emailsSent: names.length });
+    expect(summary.workflow.states.ScoreSegment).toBe(4);
+    expect(summary).toMatchObject({ totalSegments: 4, customersScanned: names.length, emailsSent: names.length });
   });
 
-  it('sends each customer at most one email when two runs start at the same moment', async () => {
-    // Prepare
+  it('sends each customer at most one email when two executions of the night overlap', async () => {
+    // Prepare: a second execution of the same night (the schedule and an operator's start), played state for state
+    // alongside the first: its StartNight, each of its segment workers and its FinishNight at the same moment as the
+    // first's, on the same customers and the same send queue
     const names = ['Ada', 'Ben', 'Cas', 'Dee', 'Eli', 'Fen', 'Gil', 'Hux'];
     const shop = await shopWith(names.map((name) => ({ name, orderDays: lost })));
+    let other: NightStarted | undefined;
+    let otherFinished: { emailsQueued?: number } | undefined;
+    const aroundTask = async (state: string, payload: unknown, invoke: (payload?: unknown) => Promise<unknown>) => {
+      if (state === 'StartNight') {
+        const [mine, theirs] = await Promise.all([invoke(), invoke()]);
+        other = theirs as NightStarted;
+        return mine;
+      }
+      if (state === 'ScoreSegment') {
+        const { segment, cursor } = payload as { segment: number; cursor?: string };
+        if (cursor) return invoke();
+        const theirs = async () => {
+          let progress = (await invoke({ runId: other!.runId, segment })) as { cursor?: string };
+          while (progress.cursor) progress = (await invoke(progress)) as { cursor?: string };
+        };
+        const [mine] = await Promise.all([invoke(), theirs()]);
+        return mine;
+      }
+      // Theirs first: the run record the night reads back is the last one finished.
+      if (state === 'FinishNight') otherFinished = (await invoke({ runId: other!.runId })) as { emailsQueued?: number };
+      return invoke();
+    };
     // Act
-    const [one, two] = await Promise.all([runNight(shop.deps, { asOf }), runNight(shop.deps, { asOf })]);
+    const mine = await workflowNight(shop, asOf, { aroundTask });
     // Assess
-    expect(one!.emailsSent + two!.emailsSent).toBe(names.length);
-    expect((one!.skipped.already_sent ?? 0) + (two!.skipped.already_sent ?? 0)).toBe(names.length);
+    expect(other!.runId).not.toBe(mine.runId);
+    expect(mine.workflow.summary!.emailsQueued! + otherFinished!.emailsQueued!).toBe(names.length);
+    expect(mine.workflow.sendQueue).toMatchObject({ enqueued: names.length, sent: names.length });
     for (const name of names) expect(await shop.inbox(name)).toHaveLength(1);
   });
 
@@ -158,12 +183,14 @@ describe('the night, on DynamoDB Local and the local SES', () => {
     raw.colour = 'blue';
     await shop.deps.configs.putVersion({ version: 2, config: raw as never, appliedAt: '2026-11-22T00:00:00Z', appliedBy: 'someone in a hurry' });
     // Act
-    const night = runNight(shop.deps, { asOf });
-    // Assess
-    await expect(night).rejects.toBeInstanceOf(InvalidCampaignConfigError);
-    await expect(night).rejects.toMatchObject({
-      problems: expect.arrayContaining([expect.objectContaining({ path: 'campaigns[lost-winback].audience' }), expect.objectContaining({ path: 'colour' })]),
-    });
+    const night = workflowNight(shop, asOf);
+    // Assess: StartNight fails, and the execution with it, naming each bad path in Lambda's error envelope
+    await expect(night).rejects.toBeInstanceOf(WorkflowNightFailed);
+    const { run } = (await night.catch((error: unknown) => error)) as WorkflowNightFailed;
+    expect(run.error?.Error).toBe('InvalidCampaignConfigError');
+    expect(run.error?.Cause).toContain('campaigns[lost-winback].audience');
+    expect(run.error?.Cause).toContain('colour');
+    expect(run.states.ScoreSegment).toBeUndefined();
     expect(await shop.inbox('Lena')).toHaveLength(0);
   });
 
@@ -178,59 +205,69 @@ describe('the night, on DynamoDB Local and the local SES', () => {
     expect((await shop.deps.configs.latest())!.version).toBe(before!.version);
   });
 
-  it('stops sending when SES pauses the account, and a later night sends without doubles', async () => {
-    // Prepare: an SES client that answers SendingPausedException, a fault the local SES cannot produce
-    const pausedClient = new SESv2Client({ region: 'eu-west-1' });
-    mockClient(pausedClient)
-      .on(SendEmailCommand)
-      .rejects(Object.assign(new Error('Sending paused for this account'), { name: 'SendingPausedException' }));
+  it('stops sending when SES pauses the account, and the sender sends each email once when it resumes', async () => {
+    // Prepare: SES answers SendingPausedException, a fault the local SES cannot produce
     const names = ['Ivo', 'Jan', 'Kai'];
-    const shop = await shopWith(
-      names.map((name) => ({ name, orderDays: lost })),
-      { email: new SesEmailSender(pausedClient) },
-    );
-    const realSes = (await localShop()).deps.email;
+    const shop = await shopWith(names.map((name) => ({ name, orderDays: lost })));
+    const { calls: _calls, ...environment } = await sesAnswering(shop, 'SendingPausedException');
     // Act
-    const paused = await runNight(shop.deps, { asOf });
-    const resumed = await runNight({ ...shop.deps, email: realSes }, { asOf });
-    const again = await runNight({ ...shop.deps, email: realSes }, { asOf });
-    // Assess
-    expect(paused).toMatchObject({ emailsSent: 0, stoppedBy: 'SendingPausedException', skipped: { sending_paused: 3 } });
-    expect(resumed.emailsSent).toBe(3);
-    expect(again.emailsSent).toBe(0);
+    const paused = await workflowNight(shop, asOf, { environment });
+    const resumed = await sweepDue(shop, nextMorning);
+    const again = await sweepDue(shop, nextMorning);
+    // Assess: SES took nothing; each send went back on the due list, not to the dead letters
+    expect(paused).toMatchObject({ emailsSent: 0, stoppedBy: 'SendingPausedException' });
+    expect(paused.workflow.sendQueue).toMatchObject({ enqueued: 3, failedReceives: 0, deadLetters: [] });
+    expect(resumed.sendQueue.sent).toBe(3);
+    expect(again).toMatchObject({ dispatched: 0, sendQueue: { sent: 0 } });
     for (const name of names) expect(await shop.inbox(name)).toHaveLength(1);
   });
 });
 
+let closeProxy: (() => Promise<void>) | undefined;
+afterEach(async () => {
+  await closeProxy?.();
+  closeProxy = undefined;
+});
+
+/** The environment of a night whose SES answers every SendEmail with `fault`; `calls` counts them. */
+async function sesAnswering(shop: Awaited<ReturnType<typeof shopWith>>, fault: SesFault) {
+  const proxy = await faultySes(shop.sesEndpoint, () => fault);
+  closeProxy = proxy.close;
+  return Object.assign(faultySesEnvironment(proxy), { calls: proxy.sendCalls });
+}
+
 describe('the night, when SES refuses', () => {
   it('marks a rejected message failed and never retries it', async () => {
     // Prepare
-    const rejecting = new SESv2Client({ region: 'eu-west-1' });
-    mockClient(rejecting)
-      .on(SendEmailCommand)
-      .rejects(Object.assign(new Error('Email address is not verified'), { name: 'MessageRejected' }));
-    const shop = await shopWith([{ name: 'Liv', orderDays: lost }], { email: new SesEmailSender(rejecting) });
+    const shop = await shopWith([{ name: 'Liv', orderDays: lost }]);
+    const { calls, ...environment } = await sesAnswering(shop, 'MessageRejected');
     // Act
-    const first = await runNight(shop.deps, { asOf });
-    const second = await runNight(shop.deps, { asOf: '2026-11-23' });
+    const first = await workflowNight(shop, asOf, { environment });
+    const sweep = await sweepDue(shop, nextMorning, { environment });
+    const second = await workflowNight(shop, '2026-11-23', { environment });
     // Assess
-    expect(first).toMatchObject({ emailsSent: 0, skipped: { send_failed: 1 } });
-    expect(second).toMatchObject({ emailsSent: 0, skipped: { failed_before: 1 } });
+    expect(first).toMatchObject({ emailsSent: 0 });
+    expect(first.workflow.sendQueue).toMatchObject({ enqueued: 1, sent: 0, failedReceives: 0, deadLetters: [] });
+    expect(await shop.deps.ledger.sendsOf(shop.byName.get('Liv')!.customerId)).toEqual([
+      expect.objectContaining({ status: 'failed', errorCode: 'MessageRejected' }),
+    ]);
+    expect(sweep.dispatched).toBe(0);
+    expect(second).toMatchObject({ emailsSent: 0, emailsQueued: 0 });
+    expect(calls()).toBe(1);
   });
 
-  it('stops the night on AccessDenied instead of burning every customer in the ledger', async () => {
+  it('stops on AccessDenied instead of burning every customer in the ledger', async () => {
     // Prepare
-    const denied = new SESv2Client({ region: 'eu-west-1' });
-    mockClient(denied)
-      .on(SendEmailCommand)
-      .rejects(Object.assign(new Error('not authorized to perform ses:SendEmail'), { name: 'AccessDeniedException' }));
-    const shop = await shopWith([{ name: 'Mo', orderDays: lost }], { email: new SesEmailSender(denied) });
-    const realSes = (await localShop()).deps.email;
+    const shop = await shopWith([{ name: 'Mo', orderDays: lost }]);
+    const { calls: _calls, ...environment } = await sesAnswering(shop, 'AccessDeniedException');
     // Act
-    const stopped = await runNight(shop.deps, { asOf });
-    const fixed = await runNight({ ...shop.deps, email: realSes }, { asOf });
-    // Assess
+    const stopped = await workflowNight(shop, asOf, { environment });
+    const statusAfter = (await shop.deps.ledger.sendsOf(shop.byName.get('Mo')!.customerId)).map((entry) => entry.status);
+    const fixed = await sweepDue(shop, nextMorning);
+    // Assess: the send waits on the due list, and goes once SES lets the account send
     expect(stopped).toMatchObject({ emailsSent: 0, stoppedBy: 'AccessDeniedException' });
-    expect(fixed.emailsSent).toBe(1);
+    expect(statusAfter).toEqual(['scheduled']);
+    expect(fixed.sendQueue.sent).toBe(1);
+    expect(await shop.inbox('Mo')).toHaveLength(1);
   });
 });

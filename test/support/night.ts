@@ -1,5 +1,5 @@
 import { vi } from 'vitest';
-import { type NightWorkflowOptions, type NightWorkflowRun, runNightWorkflow } from '../../lib/local/night-workflow.js';
+import { invokeWithQueue, type NightWorkflowOptions, type NightWorkflowRun, runNightWorkflow } from '../../lib/local/night-workflow.js';
 import type { NightSummary } from '../../lib/ports/runs.js';
 import type { NightDependencies } from '../../lib/usecases/run-night.js';
 import { useShopEnvironment } from './local-aws.js';
@@ -23,6 +23,8 @@ export interface WorkflowNightOptions {
   /** Finer than `deps`: per handler (see NightWorkflowOptions.dependencies). Runs after `deps` is applied. */
   readonly dependencies?: NightWorkflowOptions['dependencies'];
   readonly aroundTask?: NightWorkflowOptions['aroundTask'];
+  /** The segments Map's MaxConcurrency (the `nightMaxConcurrency` setting on AWS); default the synthesized one. */
+  readonly maxConcurrency?: number;
   /** More of the environment the handlers read (secrets, settings), besides the shop's table and the local SES. */
   readonly environment?: Record<string, string>;
 }
@@ -39,19 +41,45 @@ type Shop = Parameters<typeof useShopEnvironment>[0];
 
 /** Runs the night of `asOf` for `shop` through the workflow; throws WorkflowNightFailed when it ends in FailNight. */
 export async function workflowNight(shop: Shop, asOf: string, options: WorkflowNightOptions = {}): Promise<WorkflowNight> {
+  const dependencies = coldStart(shop, options);
+  const run = await runNightWorkflow(
+    { source: 'winback.test', asOf },
+    {
+      dependencies,
+      ...(options.aroundTask ? { aroundTask: options.aroundTask } : {}),
+      ...(options.maxConcurrency !== undefined ? { maxConcurrency: options.maxConcurrency } : {}),
+    },
+  );
+  if (run.status === 'FAILED' || !run.summary) throw new WorkflowNightFailed(run);
+  return { ...withQueueSends(run.summary, run.sendQueue), workflow: run };
+}
+
+/**
+ * One run of the scheduled sender as its schedule invokes it, sweeping up to `upTo`, with what it hands the send
+ * queue played into the send worker: the emails whose quiet hours are over, or that SES gave back, go out.
+ */
+export async function sweepDue(
+  shop: Shop,
+  upTo: string,
+  options: Pick<WorkflowNightOptions, 'deps' | 'dependencies' | 'environment'> = {},
+): Promise<{ readonly dispatched: number; readonly sendQueue: NightWorkflowRun['sendQueue'] }> {
+  const dependencies = coldStart(shop, options);
+  const { result, sendQueue } = await invokeWithQueue('scheduled-sender', { source: 'winback.test', upTo }, { dependencies });
+  return { dispatched: (result as { dispatched: number }).dispatched, sendQueue };
+}
+
+/** The environment of a cold start on this shop, and the overrides its handlers get (see WorkflowNightOptions.deps). */
+function coldStart(shop: Shop, options: Pick<WorkflowNightOptions, 'deps' | 'dependencies' | 'environment'>): NightWorkflowOptions['dependencies'] {
   // The local SES has no MaxSendRate: the sender's AWS pace (5 a second) would only make the tests slow.
   useShopEnvironment(shop, { SEND_RATE_PER_SECOND: '500', ...options.environment });
-  // Every night is a cold start: the handlers build their dependencies from this shop's table and this night's overrides.
+  // Every run is a cold start: the handlers build their dependencies from this shop's table and this run's overrides.
   vi.resetModules();
   const overrides = Object.entries(options.deps ?? {}).filter(([, value]) => value !== undefined);
-  const dependencies = <T extends object>(handler: string, built: T): T => {
+  return <T extends object>(handler: string, built: T): T => {
     const replaced = Object.fromEntries(overrides.filter(([name]) => name in built));
     const deps = { ...built, ...replaced } as T;
     return options.dependencies ? options.dependencies(handler, deps) : deps;
   };
-  const run = await runNightWorkflow({ source: 'winback.test', asOf }, { dependencies, ...(options.aroundTask ? { aroundTask: options.aroundTask } : {}) });
-  if (run.status === 'FAILED' || !run.summary) throw new WorkflowNightFailed(run);
-  return { ...withQueueSends(run.summary, run.sendQueue), workflow: run };
 }
 
 /** The run record counts the sends it handed to the queue as queued; those its worker sent are sent. */
