@@ -3,10 +3,11 @@
  * exponential lifetime with rate mu ~ Gamma(s, beta). Expressions from Fader and Hardie's note 008 ("A note on deriving
  * the Pareto/NBD model and related expressions"), evaluated in log space.
  */
+import { GammaSteps } from './beta-geometric.js';
 import { purchaseRateStart } from './bgnbd.js';
-import { fitMaximumLikelihood, type LikelihoodSpec, rowsData } from './fit.js';
-import { digamma, gammaln, hyp2f1, log1mExp, logAddExp, logisticOfMinus, oneMinusPowerOver } from './special.js';
-import { foldSummaries, rowsOf } from './summary.js';
+import { columnsData, fitMaximumLikelihood, type LikelihoodSpec } from './fit.js';
+import { gammaln, hyp2f1, log1mExp, logAddExp, logisticOfMinus, oneMinusPowerOver } from './special.js';
+import { columnsOf, foldSummaries, type WeightedColumns } from './summary.js';
 import type { CustomerSummary, FitOptions, FittedParetoNbd, ParetoNbdParams, WeightedSummary } from './types.js';
 
 export const paretoParamNames = ['r', 'alpha', 's', 'beta'] as const;
@@ -59,81 +60,157 @@ export function paretoLogLikelihood(params: ParetoNbdParams, summary: CustomerSu
  * stdlib's 2F1 and central differences of its own log-likelihood: rare, and still exact to about 1e-9.
  */
 export function paretoTotalLogLikelihood(params: ParetoNbdParams, rows: readonly WeightedSummary[], gradient?: Float64Array): number {
-  const { r, alpha, s, beta } = params;
-  const lnAlpha = Math.log(alpha);
-  const lnBeta = Math.log(beta);
-  const lnGammaR = gammaln(r);
-  const psiR = gradient ? digamma(r) : 0;
-  const rowGradient = new Float64Array(4);
-  let total = 0;
-  let dr = 0;
-  let dAlpha = 0;
-  let ds = 0;
-  let dBeta = 0;
-  // Folded rows come grouped by x: the gamma terms of r + x are computed once per distinct x.
-  let lastX = Number.NaN;
-  let lnGammaRx = 0;
-  let psiRx = 0;
-  for (const row of rows) {
-    const { x, tx, T, weight } = row;
-    let ll = paretoRowBySeries(params, x, tx, T, gradient ? rowGradient : undefined);
-    if (Number.isNaN(ll)) {
-      ll = paretoLogLikelihood(params, row);
-      if (gradient) rowGradientByDifferences(params, row, rowGradient);
-    } else {
-      if (x !== lastX) {
-        lastX = x;
-        lnGammaRx = gammaln(r + x);
-        psiRx = gradient ? digamma(r + x) : 0;
-      }
-      ll += lnGammaRx - lnGammaR + r * lnAlpha + s * lnBeta;
-      if (gradient) {
-        rowGradient[0] = (rowGradient[0] as number) + psiRx - psiR + lnAlpha;
-        rowGradient[1] = (rowGradient[1] as number) + r / alpha;
-        rowGradient[2] = (rowGradient[2] as number) + lnBeta;
-        rowGradient[3] = (rowGradient[3] as number) + s / beta;
-      }
-    }
-    total += weight * ll;
-    if (gradient) {
-      dr += weight * (rowGradient[0] as number);
-      dAlpha += weight * (rowGradient[1] as number);
-      ds += weight * (rowGradient[2] as number);
-      dBeta += weight * (rowGradient[3] as number);
-    }
-  }
-  if (gradient) {
-    // By the chain rule, d/d(ln p) = p d/dp.
-    gradient[0] = r * dr;
-    gradient[1] = alpha * dAlpha;
-    gradient[2] = s * ds;
-    gradient[3] = beta * dBeta;
-  }
-  return total;
+  return preparedPareto(columnsOf(rows))(params, gradient);
 }
 
-/** Above this z the series of {@link paretoRowBySeries} needs hundreds of terms: such rows take the fallback. */
+/**
+ * The total over rows laid out once. An end of A0 depends on the row only through (x, y), y = tx or T, and rows share
+ * them (CDNOW's 1,016 distinct rows have 1,050 distinct ends, not 2,032): each evaluation sums each end's series once,
+ * then combines two ends per row. The gamma terms of r + x are walked per distinct x ({@link GammaSteps}).
+ */
+export function preparedPareto(rows: WeightedColumns): (params: ParetoNbdParams, gradient?: Float64Array) => number {
+  const n = rows.length;
+  const distinctX = [...new Set(rows.x)].sort((p, q) => p - q);
+  const xIndex = new Map(distinctX.map((x, i) => [x, i]));
+  const endsByX = new Map<number, Map<number, number>>();
+  const endX: number[] = [];
+  const endY: number[] = [];
+  const endOf = (x: number, y: number): number => {
+    let byY = endsByX.get(x);
+    if (!byY) {
+      byY = new Map();
+      endsByX.set(x, byY);
+    }
+    let at = byY.get(y);
+    if (at === undefined) {
+      at = endX.length;
+      byY.set(y, at);
+      endX.push(x);
+      endY.push(y);
+    }
+    return at;
+  };
+  const rowX = new Int32Array(n);
+  // Where the row's tx and T ends are; -1 when tx = T (A0 = 0, no ends).
+  const rowTxEnd = new Int32Array(n);
+  const rowTEnd = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    const x = rows.x[i] as number;
+    rowX[i] = xIndex.get(x) as number;
+    const tx = rows.tx[i] as number;
+    const T = rows.T[i] as number;
+    rowTxEnd[i] = tx < T ? endOf(x, tx) : -1;
+    rowTEnd[i] = tx < T ? endOf(x, T) : -1;
+  }
+  const ends = endX.length;
+  const endValue = new Float64Array(ends);
+  // Per end: d/da, d/db, d/dm, d/dgap, four to an end.
+  const endDerivatives = new Float64Array(4 * ends);
+  const xs = Float64Array.from(distinctX);
+  const lnGammaRx = new Float64Array(xs.length);
+  const psiRx = new Float64Array(xs.length);
+  const steps = new GammaSteps();
+  const rowGradient = new Float64Array(4);
+  return (params, gradient) => {
+    const { r, alpha, s, beta } = params;
+    const withGradient = gradient !== undefined;
+    const lnAlpha = Math.log(alpha);
+    const lnBeta = Math.log(beta);
+    steps.reset(r, withGradient ? 1 : 0);
+    for (let g = 0; g < xs.length; g++) {
+      steps.advanceTo(xs[g] as number);
+      lnGammaRx[g] = steps.lnGamma;
+      psiRx[g] = steps.psi;
+    }
+    const alphaAbove = alpha >= beta;
+    const m = alphaAbove ? alpha : beta;
+    const gap = alphaAbove ? alpha - beta : beta - alpha;
+    for (let e = 0; e < ends; e++) {
+      const x = endX[e] as number;
+      const y = endY[e] as number;
+      const z = gap / (m + y);
+      endValue[e] = z > seriesLimit ? Number.NaN : endTerm(r + s + x, alphaAbove ? s + 1 : r + x, m, y, z, withGradient, endDerivatives, 4 * e);
+    }
+    let total = 0;
+    let dr = 0;
+    let dAlpha = 0;
+    let ds = 0;
+    let dBeta = 0;
+    for (let i = 0; i < n; i++) {
+      const x = rows.x[i] as number;
+      const weight = rows.weight[i] as number;
+      let ll = paretoRowFromEnds(
+        r,
+        alpha,
+        s,
+        beta,
+        x,
+        rows.T[i] as number,
+        rowTxEnd[i] as number,
+        rowTEnd[i] as number,
+        endValue,
+        endDerivatives,
+        gradient ? rowGradient : undefined,
+      );
+      if (Number.isNaN(ll)) {
+        const row = { x, tx: rows.tx[i] as number, T: rows.T[i] as number };
+        ll = paretoLogLikelihood(params, row);
+        if (gradient) rowGradientByDifferences(params, row, rowGradient);
+      } else {
+        const g = rowX[i] as number;
+        ll += (lnGammaRx[g] as number) + r * lnAlpha + s * lnBeta;
+        if (gradient) {
+          rowGradient[0] = (rowGradient[0] as number) + (psiRx[g] as number) + lnAlpha;
+          rowGradient[1] = (rowGradient[1] as number) + r / alpha;
+          rowGradient[2] = (rowGradient[2] as number) + lnBeta;
+          rowGradient[3] = (rowGradient[3] as number) + s / beta;
+        }
+      }
+      total += weight * ll;
+      if (gradient) {
+        dr += weight * (rowGradient[0] as number);
+        dAlpha += weight * (rowGradient[1] as number);
+        ds += weight * (rowGradient[2] as number);
+        dBeta += weight * (rowGradient[3] as number);
+      }
+    }
+    if (gradient) {
+      // By the chain rule, d/d(ln p) = p d/dp.
+      gradient[0] = r * dr;
+      gradient[1] = alpha * dAlpha;
+      gradient[2] = s * ds;
+      gradient[3] = beta * dBeta;
+    }
+    return total;
+  };
+}
+
+/** Above this z an end's series needs hundreds of terms: rows that need such an end take the fallback. */
 const seriesLimit = 0.9;
 
 /**
  * ln[ (alpha+T)^-(r+x) (beta+T)^-s + s/(r+s+x) A0 ], the part of a row's log-likelihood that is not a plain function of
- * the parameters, with its derivatives in (r, alpha, s, beta) (natural, not log) written into `gradient`; NaN when a
- * series would converge too slowly (the caller falls back).
+ * the parameters, from its two ends of A0 (indices into the ends' values and derivatives; -1 when tx = T), with its
+ * derivatives in (r, alpha, s, beta) (natural, not log) written into `gradient`; NaN when an end's series would converge
+ * too slowly (the caller falls back).
  */
-function paretoRowBySeries(params: ParetoNbdParams, x: number, tx: number, T: number, gradient: Float64Array | undefined): number {
-  const { r, alpha, s, beta } = params;
-  const a = r + s + x;
-  const alphaAbove = alpha >= beta;
-  const m = alphaAbove ? alpha : beta;
-  const gap = alphaAbove ? alpha - beta : beta - alpha;
-  const b = alphaAbove ? s + 1 : r + x;
-  const zTx = gap / (m + tx);
-  const zT = gap / (m + T);
-  if (zTx > seriesLimit) return Number.NaN;
+function paretoRowFromEnds(
+  r: number,
+  alpha: number,
+  s: number,
+  beta: number,
+  x: number,
+  T: number,
+  txEnd: number,
+  TEnd: number,
+  endValue: Float64Array,
+  endDerivatives: Float64Array,
+  gradient: Float64Array | undefined,
+): number {
   const lnAlphaT = Math.log(alpha + T);
   const lnBetaT = Math.log(beta + T);
   const alive = -(r + x) * lnAlphaT - s * lnBetaT;
-  if (!(tx < T)) {
+  if (txEnd < 0) {
     // A0 = 0: only the alive term.
     if (gradient) {
       gradient[0] = -lnAlphaT;
@@ -143,27 +220,28 @@ function paretoRowBySeries(params: ParetoNbdParams, x: number, tx: number, T: nu
     }
     return alive;
   }
-  const atTx = endTerm(a, b, m, tx, zTx, gradient !== undefined, endAtTx);
-  const atT = endTerm(a, b, m, T, zT, gradient !== undefined, endAtT);
+  const atTx = endValue[txEnd] as number;
+  const atT = endValue[TEnd] as number;
   if (Number.isNaN(atTx) || Number.isNaN(atT)) return Number.NaN;
   if (!(atT < atTx)) return Number.NaN;
   const lnA0 = atTx + log1mExp(atT - atTx);
-  const lnS = Math.log(s);
-  const lnA = Math.log(a);
-  const second = lnS - lnA + lnA0;
+  const a = r + s + x;
+  const second = Math.log(s) - Math.log(a) + lnA0;
   const value = logAddExp(alive, second);
   if (gradient) {
     const shareAlive = Math.exp(alive - value);
     const shareA0 = Math.exp(second - value);
     // d lnA0 = (dTx - rho dT) / (1 - rho), rho = A0's T end over its tx end.
-    // (No closure for the four: tsx wraps every function expression in a naming helper, once per row here.)
     const rho = Math.exp(atT - atTx);
     const over = 1 / (1 - rho);
-    const dA = ((endAtTx[0] as number) - rho * (endAtT[0] as number)) * over; // d/da
-    const dB = ((endAtTx[1] as number) - rho * (endAtT[1] as number)) * over; // d/db
-    const dM = ((endAtTx[2] as number) - rho * (endAtT[2] as number)) * over; // d/dm
-    const dGap = ((endAtTx[3] as number) - rho * (endAtT[3] as number)) * over; // d/dgap
+    const i = 4 * txEnd;
+    const j = 4 * TEnd;
+    const dA = ((endDerivatives[i] as number) - rho * (endDerivatives[j] as number)) * over; // d/da
+    const dB = ((endDerivatives[i + 1] as number) - rho * (endDerivatives[j + 1] as number)) * over; // d/db
+    const dM = ((endDerivatives[i + 2] as number) - rho * (endDerivatives[j + 2] as number)) * over; // d/dm
+    const dGap = ((endDerivatives[i + 3] as number) - rho * (endDerivatives[j + 3] as number)) * over; // d/dgap
     // a = r+s+x; b = s+1 (alpha >= beta) or r+x; m and gap by the same branch.
+    const alphaAbove = alpha >= beta;
     const dLnA0dr = dA + (alphaAbove ? 0 : dB);
     const dLnA0ds = dA + (alphaAbove ? dB : 0);
     const dLnA0dAlpha = alphaAbove ? dM + dGap : -dGap;
@@ -176,15 +254,12 @@ function paretoRowBySeries(params: ParetoNbdParams, x: number, tx: number, T: nu
   return value;
 }
 
-const endAtTx = new Float64Array(4);
-const endAtT = new Float64Array(4);
-
 /**
  * ln[(1-z)^(1-b) S / (m+y)^a] with z = gap/(m+y), S = 2F1(1, a+1-b; a+1; z) (one end of A0, see
- * {@link paretoTotalLogLikelihood}); with `derivatives`, its derivatives in a, b, m and gap into `out`. NaN when the
+ * {@link paretoTotalLogLikelihood}); with `derivatives`, its derivatives in a, b, m and gap into `out` from `at`. NaN when the
  * series has not converged within its term limit.
  */
-function endTerm(a: number, b: number, m: number, y: number, z: number, derivatives: boolean, out: Float64Array): number {
+function endTerm(a: number, b: number, m: number, y: number, z: number, derivatives: boolean, out: Float64Array, at: number): number {
   const p = a + 1 - b;
   const q = a + 1;
   // S = sum c_n z^n; with running harmonic sums hp = sum 1/(p+k), hq = sum 1/(q+k) over k < n:
@@ -217,10 +292,10 @@ function endTerm(a: number, b: number, m: number, y: number, z: number, derivati
     const dSdq = -sumQ / sum;
     const dLnSdz = z === 0 ? p / q : sumZ / z / sum;
     const dz = -(1 - b) / (1 - z) + dLnSdz; // d value / dz
-    out[0] = dSdp + dSdq - lnMy; // d/da: p and q both move with a
-    out[1] = -Math.log1p(-z) - dSdp; // d/db: p = a+1-b
-    out[2] = -a / my - dz * (z / my); // d/dm: z = gap/(m+y)
-    out[3] = dz / my; // d/dgap
+    out[at] = dSdp + dSdq - lnMy; // d/da: p and q both move with a
+    out[at + 1] = -Math.log1p(-z) - dSdp; // d/db: p = a+1-b
+    out[at + 2] = -a / my - dz * (z / my); // d/dm: z = gap/(m+y)
+    out[at + 3] = dz / my; // d/dgap
   }
   return value;
 }
@@ -272,10 +347,14 @@ export const paretoSpec: LikelihoodSpec<ParetoNbdParams> = {
 
 export function fitParetoNbd(rows: Iterable<CustomerSummary>, options: FitOptions = {}): FittedParetoNbd {
   const folded = foldSummaries(rows);
-  const weighted = rowsOf(folded);
-  const customers = weighted.reduce((sum, row) => sum + row.weight, 0);
-  const meanT = weighted.reduce((sum, row) => sum + row.weight * row.T, 0) / Math.max(customers, 1);
+  let customers = 0;
+  let sumT = 0;
+  for (let i = 0; i < folded.length; i++) {
+    customers += folded.weight[i] as number;
+    sumT += (folded.weight[i] as number) * (folded.T[i] as number);
+  }
+  const meanT = sumT / Math.max(customers, 1);
   // Start with a mean lifetime of about the observation window: s = 1, beta = mean T.
   const start = { ...purchaseRateStart(folded), s: 1, beta: Math.max(meanT, 1e-3) };
-  return fitMaximumLikelihood(paretoSpec, rowsData(weighted, paretoTotalLogLikelihood), start, options) as FittedParetoNbd;
+  return fitMaximumLikelihood(paretoSpec, columnsData(folded, preparedPareto), start, options) as FittedParetoNbd;
 }
