@@ -52,7 +52,10 @@ export async function nightDependencies(environment: Environment): Promise<Night
   const secret = await linkSigningSecret(environment);
   return {
     ...tableAdapters(environment),
-    email: SesEmailSender.create(environment.SES_CONFIGURATION_SET ? { configurationSetName: environment.SES_CONFIGURATION_SET } : {}),
+    email: SesEmailSender.create({
+      maxAttempts: environment.SES_MAX_ATTEMPTS,
+      ...(environment.SES_CONFIGURATION_SET ? { configurationSetName: environment.SES_CONFIGURATION_SET } : {}),
+    }),
     coupons: couponProviders(secret),
     unsubscribe: { baseUrl: required(environment, 'UNSUBSCRIBE_BASE_URL', 'for the links in every email'), secret },
     log: {

@@ -38,6 +38,8 @@ const environmentSchema = z.object({
   UNSUBSCRIBE_SECRET: z.string().min(minimumSecretLength, `must be at least ${minimumSecretLength} characters`).optional(),
   UNSUBSCRIBE_SECRET_ARN: z.string().startsWith('arn:', 'expected a Secrets Manager ARN').optional(),
   SES_CONFIGURATION_SET: z.string().min(1).optional(),
+  /** Attempts the SES client makes per email (the SDK backs off between them on throttling); tests lower it to be quick. */
+  SES_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(6),
   SEND_CONCURRENCY: z.coerce.number().int().min(1).max(100).default(8),
   /** On AWS: the night's segment workers put each reserved send on this queue; its sender calls SES. */
   SEND_QUEUE_URL: z.url("expected the send queue's URL").optional(),

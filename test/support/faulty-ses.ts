@@ -53,7 +53,10 @@ export async function faultySes(target: string, faultFor: (index: number) => Ses
   return { endpoint, sendCalls: () => sendCalls, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
 }
 
-/** The environment that points a night's handlers at the proxy: their SES client (6 SDK attempts a call) calls it. */
-export function faultySesEnvironment(proxy: { endpoint: string }): Record<string, string> {
-  return { AWS_ENDPOINT_URL_SESV2: proxy.endpoint };
+/**
+ * The environment that points a night's handlers at the proxy: their own SES client calls it, with `maxAttempts`
+ * SDK attempts per email (SES_MAX_ATTEMPTS; 6 on AWS, whose backoff on throttling takes seconds).
+ */
+export function faultySesEnvironment(proxy: { endpoint: string }, maxAttempts = 3): Record<string, string> {
+  return { AWS_ENDPOINT_URL_SESV2: proxy.endpoint, SES_MAX_ATTEMPTS: String(maxAttempts) };
 }

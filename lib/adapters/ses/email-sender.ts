@@ -17,14 +17,14 @@ export class SesEmailSender implements EmailSender {
     private readonly configurationSetName?: string,
   ) {}
 
-  static create(options: { endpoint?: string; region?: string; configurationSetName?: string } = {}): SesEmailSender {
+  static create(options: { endpoint?: string; region?: string; configurationSetName?: string; maxAttempts?: number } = {}): SesEmailSender {
     const client = withoutSdkLogging(
       new SESv2Client({
         // The SDK's default chain otherwise (AWS_REGION in Lambda, the profile elsewhere): no region of ours.
         ...(options.region ? { region: options.region } : {}),
         ...(options.endpoint ? { endpoint: options.endpoint } : {}),
         // TooManyRequestsException is retried by the SDK with backoff and jitter before it reaches us.
-        maxAttempts: 6,
+        maxAttempts: options.maxAttempts ?? 6,
         retryMode: 'adaptive',
       }),
     );
