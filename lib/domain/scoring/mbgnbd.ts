@@ -3,7 +3,7 @@
  * purchase, so a one-time buyer is not alive forever. Parameters r, alpha (purchase rate), a, b (dropout chance).
  */
 import { preparedBetaGeometric } from './beta-geometric.js';
-import { betaGeometricExpectationFactor, purchaseRateStart } from './bgnbd.js';
+import { betaGeometricExpectationFactor, betaGeometricStart } from './bgnbd.js';
 import { columnsData, fitMaximumLikelihood, type LikelihoodSpec } from './fit.js';
 import { gammaln, logisticOfMinus } from './special.js';
 import { columnsOf, foldSummaries, type WeightedColumns } from './summary.js';
@@ -79,5 +79,5 @@ export const mbgnbdSpec: LikelihoodSpec<MbgNbdParams> = {
 
 export function fitMbgNbd(rows: Iterable<CustomerSummary>, options: FitOptions = {}): FittedMbgNbd {
   const folded = foldSummaries(rows);
-  return fitMaximumLikelihood(mbgnbdSpec, columnsData(folded, preparedMbgNbd), { ...purchaseRateStart(folded), a: 1, b: 1 }, options) as FittedMbgNbd;
+  return fitMaximumLikelihood(mbgnbdSpec, columnsData(folded, preparedMbgNbd), betaGeometricStart(folded), options) as FittedMbgNbd;
 }
