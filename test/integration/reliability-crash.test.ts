@@ -6,7 +6,7 @@ import { activeConfig } from '../../lib/usecases/active-config.js';
 import { applyCampaignConfig } from '../../lib/usecases/apply-campaign-config.js';
 import { buildReport } from '../../lib/usecases/build-report.js';
 import { viewCustomer } from '../../lib/usecases/customer-view.js';
-import { type NightDependencies, runNight } from '../../lib/usecases/run-night.js';
+import type { NightDependencies } from '../../lib/usecases/run-night.js';
 import { sendDue } from '../../lib/usecases/send-due.js';
 import { customerFrom, type RawConfig, testConfig } from '../support/customers.js';
 import { inboxOf, localShop } from '../support/local-aws.js';
@@ -16,7 +16,9 @@ import { workflowNight } from '../support/night.js';
  * The written policy (RELIABILITY.md): a ledger entry is reserved before SES is called and is never reserved
  * again. An entry left `reserved` by a run that died is ambiguous (SES may or may not have taken the email), and
  * the next run resolves it on the side of not doubling: it never sends that step again, and the entry stays
- * visible as reserved (unconfirmed) on the customer.
+ * visible as reserved (unconfirmed) on the customer. On AWS the run that dies is a send worker's invocation: the
+ * night has scheduled every send and put it on the queue, the worker claims each (scheduled -> reserved) before
+ * calling SES, and the queue redelivers what the dead invocation did not finish.
  */
 
 const asOf = '2026-11-22';
@@ -42,15 +44,42 @@ function untilDead<T extends object>(port: T, process: { dead: boolean }): T {
 }
 
 /** The table's ports of a process that can die; the email port is given, so each test chooses where it dies. */
-function dyingProcess(deps: NightDependencies, email: EmailSender, process: { dead: boolean }): NightDependencies {
+function dyingProcess<T extends Pick<NightDependencies, 'customers' | 'ledger' | 'suppressions' | 'configs' | 'email'>>(
+  deps: T,
+  email: EmailSender,
+  process: { dead: boolean },
+): T {
   return {
     ...deps,
     customers: untilDead(deps.customers, process),
     ledger: untilDead(deps.ledger, process),
     suppressions: untilDead(deps.suppressions, process),
     configs: untilDead(deps.configs, process),
-    runs: untilDead(deps.runs, process),
+    ...('runs' in deps ? { runs: untilDead(deps.runs as object, process) } : {}),
     email,
+  };
+}
+
+/**
+ * The send worker of a night whose invocation dies where `dies` says (given the worker's own SES): after that,
+ * nothing that invocation still does reaches the table or SES. Its next invocation (the queue's redelivery) is
+ * a fresh process, as Lambda starts one after a crash.
+ */
+function dyingSendWorker(dies: (email: OutgoingEmail, ses: EmailSender, process: { dead: boolean }) => Promise<string>) {
+  return <T extends object>(handler: string, deps: T): T => {
+    if (handler !== 'send-worker') return deps;
+    const built = deps as T & Pick<NightDependencies, 'customers' | 'ledger' | 'suppressions' | 'configs' | 'email'> & { config: () => Promise<unknown> };
+    const process = { dead: false };
+    const email: EmailSender = { send: (outgoing) => (process.dead ? Promise.reject(new SimulatedCrash('earlier')) : dies(outgoing, built.email, process)) };
+    const dying = dyingProcess(built, email, process);
+    // Each invocation reads the config first: a new invocation after the crash runs in a new process.
+    return {
+      ...dying,
+      config: () => {
+        process.dead = false;
+        return built.config();
+      },
+    } as T;
   };
 }
 
@@ -68,81 +97,74 @@ async function shopWith(names: readonly string[], change: (raw: RawConfig) => vo
 }
 
 describe('a crash between reserving a send and calling SES', () => {
-  it('sends that step to nobody twice: the next night leaves the reserved entry alone and emails everyone it had not reached', async () => {
-    // Prepare: the process dies when it is about to hand Ada's email to SES
+  it('sends that step to nobody twice: the redelivery leaves the reserved entry alone and emails everyone it had not reached', async () => {
+    // Prepare: the send worker dies when it is about to hand Ada's email to SES
     const names = ['Ada', 'Ben', 'Cy', 'Dot'];
     const shop = await shopWith(names);
-    const process = { dead: false };
-    const crashBeforeSes: EmailSender = {
-      send: async (email: OutgoingEmail) => {
-        if (email.to === shop.byName.get('Ada')!.email || process.dead) {
-          process.dead = true;
-          throw new SimulatedCrash('before calling SES');
-        }
-        return shop.deps.email.send(email);
-      },
-    };
+    const crashBeforeSes = dyingSendWorker(async (email, ses, process) => {
+      if (email.to !== shop.byName.get('Ada')!.email) return ses.send(email);
+      process.dead = true;
+      throw new SimulatedCrash('before calling SES');
+    });
     // Act
-    const crashed = runNight(dyingProcess(shop.deps, crashBeforeSes, process), { asOf, totalSegments: 1, sendConcurrency: 1 });
-    await expect(crashed).rejects.toThrow(SimulatedCrash);
-    const afterCrash = new Map(await Promise.all(names.map(async (name) => [name, (await shop.entriesOf(name)).map((entry) => entry.status)] as const)));
-    const inboxAfterCrash = new Map(await Promise.all(names.map(async (name) => [name, (await shop.inbox(name)).length] as const)));
+    const night = await workflowNight(shop, asOf, { dependencies: crashBeforeSes });
+    const statuses = new Map(await Promise.all(names.map(async (name) => [name, (await shop.entriesOf(name)).map((entry) => entry.status)] as const)));
     // The operator re-runs the night an hour later.
     const anHourLater = { now: () => new Date(Date.now() + 3_600_000) };
-    const rerun = await runNight({ ...shop.deps, clock: anHourLater }, { asOf });
-    // Assess
-    expect(afterCrash.get('Ada')).toEqual(['reserved']);
-    // The re-run counts Ada's step as unconfirmed (left by the dead run), not as sent.
-    expect(rerun.skipped.send_unconfirmed).toBe(1);
+    const rerun = await workflowNight(shop, asOf, { deps: { clock: anHourLater } });
+    // Assess: the dead invocation's sends were redelivered, and Ada's found taken
+    expect(night.workflow.sendQueue.failedReceives).toBeGreaterThan(0);
+    expect(night.workflow.sendQueue.deadLetters).toEqual([]);
+    expect(statuses.get('Ada')).toEqual(['reserved']);
     expect(await shop.inbox('Ada')).toHaveLength(0);
-    expect(await shop.entriesOf('Ada')).toEqual([expect.objectContaining({ status: 'reserved' })]);
+    // Whatever the dead invocation had claimed stays reserved (SES may have taken it when the table was gone) and is
+    // never sent again; whatever it had not claimed was sent by the redelivery, once.
+    const unconfirmed = names.filter((name) => statuses.get(name)![0] === 'reserved');
     for (const name of names) {
-      // Whoever had no entry when the process died is emailed by the re-run; whoever had one is not emailed again.
-      expect(await shop.inbox(name)).toHaveLength(afterCrash.get(name)!.length === 0 ? 1 : inboxAfterCrash.get(name)!);
+      expect(statuses.get(name)).toEqual([unconfirmed.includes(name) ? 'reserved' : 'sent']);
+      const emails = (await shop.inbox(name)).length;
+      if (unconfirmed.includes(name)) expect(emails).toBeLessThanOrEqual(1);
+      else expect(emails).toBe(1);
     }
-    const untouched = names.filter((name) => afterCrash.get(name)!.length === 0).length;
-    expect(rerun.emailsSent).toBe(untouched);
+    // The re-run sends none of the abandoned steps again, and Ada's stays unconfirmed on the customer.
+    expect(rerun).toMatchObject({ emailsSent: 0, emailsQueued: 0 });
+    expect(await shop.inbox('Ada')).toHaveLength(0);
     const view = await shop.view('Ada');
     expect(view!.sends).toEqual([expect.objectContaining({ status: 'reserved', step: 0 })]);
     expect(view!.sends[0]!.messageId).toBeUndefined();
-    expect(view!.decisions).toContainEqual(expect.objectContaining({ outcome: 'skipped', reason: 'send_unconfirmed', step: 0 }));
-    // The report shows the ambiguous send apart: neither sent nor failed.
+    // The report shows the ambiguous sends apart: neither sent nor failed.
     const report = await buildReport({ source: new DynamoReportSource(shop.client, shop.tableName), configs: shop.deps.configs, clock: shop.deps.clock });
     const campaign = report.campaigns.find((entry) => entry.id === 'lost-winback')!;
-    expect(campaign.unconfirmed).toBe(1);
-    expect(campaign.sent).toBe(names.length - 1);
+    expect(campaign.unconfirmed).toBe(unconfirmed.length);
+    expect(campaign.sent).toBe(names.length - unconfirmed.length);
     expect(campaign.failed).toBe(0);
   });
 });
 
 describe('a crash between SES answering and the ledger confirming', () => {
-  it('never sends a second copy when the process died right after SES took the email', async () => {
-    // Prepare
-    const shop = await shopWith(['Eva', 'Fay']);
-    const process = { dead: false };
-    const crashAfterSes: EmailSender = {
-      send: async (email: OutgoingEmail) => {
-        if (process.dead) throw new SimulatedCrash('earlier');
-        const messageId = await shop.deps.email.send(email);
-        process.dead = true;
-        throw new SimulatedCrash(`after SES answered ${messageId}`);
-      },
-    };
+  it('never sends a second copy when the send worker died right after SES took the email', async () => {
+    // Prepare: the send worker dies as soon as SES has taken the first email
+    const names = ['Eva', 'Fay'];
+    const shop = await shopWith(names);
+    let emailed: string | undefined;
+    const crashAfterSes = dyingSendWorker(async (email, ses, process) => {
+      const messageId = await ses.send(email);
+      emailed ??= email.to;
+      process.dead = true;
+      throw new SimulatedCrash(`after SES answered ${messageId}`);
+    });
     // Act
-    await expect(runNight(dyingProcess(shop.deps, crashAfterSes, process), { asOf, totalSegments: 1, sendConcurrency: 1 })).rejects.toThrow(SimulatedCrash);
-    const [first, second] = [await shop.inbox('Eva'), await shop.inbox('Fay')];
-    const emailedBeforeCrash = first.length === 1 ? 'Eva' : 'Fay';
-    const other = emailedBeforeCrash === 'Eva' ? 'Fay' : 'Eva';
-    const rerun = await runNight(shop.deps, { asOf });
-    const nextNight = await runNight(shop.deps, { asOf: '2026-11-23' });
-    // Assess
-    expect(first.length + second.length).toBe(1);
+    const night = await workflowNight(shop, asOf, { dependencies: crashAfterSes });
+    const rerun = await workflowNight(shop, asOf);
+    const nextNight = await workflowNight(shop, '2026-11-23');
+    // Assess: the email SES took is never sent again, though its entry could not be confirmed
+    const emailedBeforeCrash = names.find((name) => shop.byName.get(name)!.email === emailed)!;
+    expect(night.workflow.sendQueue.failedReceives).toBeGreaterThan(0);
     expect(await shop.inbox(emailedBeforeCrash)).toHaveLength(1);
-    expect(await shop.inbox(other)).toHaveLength(1);
-    expect(rerun).toMatchObject({ emailsSent: 1, skipped: { already_sent: 1 } });
-    expect(nextNight.emailsSent).toBe(0);
-    const view = await shop.view(emailedBeforeCrash);
-    expect(view!.sends).toEqual([expect.objectContaining({ status: 'reserved', step: 0 })]);
+    expect((await shop.view(emailedBeforeCrash))!.sends).toEqual([expect.objectContaining({ status: 'reserved', step: 0 })]);
+    for (const name of names) expect((await shop.inbox(name)).length).toBeLessThanOrEqual(1);
+    expect(rerun).toMatchObject({ emailsSent: 0, emailsQueued: 0 });
+    expect(nextNight).toMatchObject({ emailsSent: 0, emailsQueued: 0 });
   });
 
   it('carries on when only the confirming write failed: the email counts as sent, is logged with its message id, and is not sent again', async () => {
@@ -158,15 +180,16 @@ describe('a crash between SES answering and the ledger confirming', () => {
     const errors: { message: string; attributes: Record<string, unknown> }[] = [];
     const log = { warn: () => {}, error: (message: string, attributes: Record<string, unknown> = {}) => errors.push({ message, attributes }) };
     // Act
-    const night = await runNight({ ...shop.deps, ledger: failingComplete, log }, { asOf });
-    const rerun = await runNight(shop.deps, { asOf });
+    const night = await workflowNight(shop, asOf, { deps: { ledger: failingComplete, log } });
+    const rerun = await workflowNight(shop, asOf);
     // Assess
     expect(night.emailsSent).toBe(2);
-    expect(rerun).toMatchObject({ emailsSent: 0, skipped: { already_sent: 2 } });
+    expect(night.workflow.sendQueue).toMatchObject({ failedReceives: 0, deadLetters: [] });
+    expect(rerun).toMatchObject({ emailsSent: 0, emailsQueued: 0, skipped: { already_sent: 2 } });
     expect(await shop.inbox('Gus')).toHaveLength(1);
     expect(await shop.inbox('Hal')).toHaveLength(1);
     const [mail] = await shop.inbox('Gus');
-    expect(errors).toEqual([expect.objectContaining({ attributes: expect.objectContaining({ customerId: gus, messageId: mail!.messageId }) })]);
+    expect(errors).toContainEqual(expect.objectContaining({ attributes: expect.objectContaining({ customerId: gus, messageId: mail!.messageId }) }));
     expect((await shop.view('Gus'))!.sends).toEqual([expect.objectContaining({ status: 'reserved' })]);
     expect((await shop.view('Hal'))!.sends).toEqual([expect.objectContaining({ status: 'sent', messageId: expect.any(String) })]);
   });
@@ -189,7 +212,7 @@ describe('a crash in the sender of scheduled emails', () => {
     // Act
     await expect(sendDue(new Date(`${asOf}T12:00:00Z`), dying)).rejects.toThrow(SimulatedCrash);
     const again = await sendDue(new Date(`${asOf}T13:00:00Z`), shop.deps);
-    const nextNight = await runNight(shop.deps, { asOf: '2026-11-23' });
+    const nextNight = await workflowNight(shop, '2026-11-23');
     // Assess
     expect(night.emailsScheduled).toBe(1);
     expect(again.sent).toBe(0);
