@@ -43,6 +43,8 @@ export interface CustomerRepository {
   /** An estimate for sizing the scan (DynamoDB refreshes it about every six hours). */
   approximateCount(): Promise<number>;
   get(customerId: string): Promise<Customer | undefined>;
+  /** The profiles of these customers, read together, by customer id; an unknown customer is absent. */
+  getMany(customerIds: readonly string[]): Promise<ReadonlyMap<string, Customer>>;
   /** Writes customers with their orders; used by imports and the demo shop. */
   putMany(entries: readonly { customer: Customer; orders: readonly Order[] }[]): Promise<void>;
   /**

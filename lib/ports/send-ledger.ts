@@ -31,6 +31,8 @@ export interface SendLedger {
   /** Scheduled sends due by this instant, oldest first, at most `limit`. */
   due(upTo: Date, limit: number): Promise<SendRecord[]>;
   get(key: SendKey): Promise<SendRecord | undefined>;
+  /** The entries of these keys, in their order, read together (a batch of the send queue). */
+  getMany(keys: readonly SendKey[]): Promise<(SendRecord | undefined)[]>;
   complete(key: SendKey, outcome: SendOutcome): Promise<void>;
   /** Gives a reservation back when the provider certainly did not take the email (sending paused, throttled out). */
   release(key: SendKey): Promise<void>;

@@ -1,12 +1,14 @@
 /**
  * The sender on its own, in its own process: the steps a night would send on BENCH_TABLE (a fresh shop) are decided
- * first, untimed, then half of them go through `runStep` (reserve, coupon, render, headers, SES, confirm, profile)
- * with an SES that answers at once (the sender's own bound: its ledger and rendering alone), the other half with the
- * local SES, between two runs of a bare SendEmail loop at the same concurrency, from this same process, to the same
- * SES; and right before the sender and right after it, the floor: SendEmail between one batched put before and one
- * after, of a bare key, unconditional. No
- * sender that records a send before SES takes it (never twice) and its message id after (attribution) can write
- * less, so its rate is the most the sender could reach on this machine. Prints one JSON line.
+ * and reserved first, untimed, as the night does on AWS (`runStep` with a send queue: the entry reserved as due, the
+ * profile's step, the key queued). Then the queued keys go through the send queue's sender (`queuedSender`, what the
+ * send worker runs: read, claim, consent and suppression, coupon, render, headers, SES, confirm) in batches of 10 (the
+ * event source's), several batches at once: half of them with an SES that answers at once (the sender's own bound:
+ * its ledger and rendering alone), the other half with the local SES, between two runs of a bare SendEmail loop at
+ * the same concurrency, from this same process, to the same SES; and right before the sender and right after it, the
+ * floor: SendEmail between one batched put before and one after, of a bare key, unconditional. No sender that records
+ * a send before SES takes it (never twice) and its message id after (attribution) can write less, so its rate is the
+ * most the sender could reach on this machine. Prints one JSON line.
  */
 import { SESv2Client, SendEmailCommand } from '@aws-sdk/client-sesv2';
 import pLimit from 'p-limit';
@@ -24,6 +26,8 @@ import { classify } from '../../lib/domain/classification.js';
 import { decide } from '../../lib/domain/decisions.js';
 import { hashEmail } from '../../lib/domain/email.js';
 import type { EmailSender, OutgoingEmail } from '../../lib/ports/email-sender.js';
+import type { SendKey } from '../../lib/ports/send-ledger.js';
+import { queuedSender } from '../../lib/usecases/send-due.js';
 import { runStep } from '../../lib/usecases/send-step.js';
 import type { StepRequest } from '../../lib/usecases/step-types.js';
 import { dynamoLocalCpuMs, processCpuMs } from './dynamo-cpu.js';
@@ -41,6 +45,25 @@ const concurrency = Number(env('BENCH_SEND_CONCURRENCY'));
 const client = createDocumentClient({ endpoint: env('AWS_ENDPOINT_URL_DYNAMODB') });
 // One client for the sender and the bare loop, configured as the product's.
 const sesClient = withoutSdkLogging(new SESv2Client({ endpoint: env('AWS_ENDPOINT_URL_SESV2'), region: 'eu-west-1', maxAttempts: 6, retryMode: 'adaptive' }));
+/** DynamoDB requests and the items they carry, by command, from `resetRequests()` on: what a phase asked of DynamoDB Local. */
+let countedRequests: Record<string, { requests: number; items: number }> = {};
+const resetRequests = () => {
+  const counted = countedRequests;
+  countedRequests = {};
+  return counted;
+};
+client.middlewareStack.add(
+  (next, context) => async (args) => {
+    const input = args.input as { TransactItems?: unknown[]; RequestItems?: Record<string, unknown[] | { Keys: unknown[] }> };
+    const batched =
+      input.TransactItems?.length ?? Object.values(input.RequestItems ?? {}).reduce((n: number, v) => n + (Array.isArray(v) ? v.length : v.Keys.length), 0);
+    const counted = (countedRequests[context.commandName ?? 'unknown'] ??= { requests: 0, items: 0 });
+    counted.requests += 1;
+    counted.items += batched || 1;
+    return next(args);
+  },
+  { step: 'initialize', name: 'benchRequestCount' },
+);
 const customers = new DynamoCustomerRepository(client, tableName);
 const suppressions = new DynamoSuppressionList(client, tableName);
 const stored = await new DynamoCampaignConfigStore(client, tableName).latest();
@@ -91,6 +114,22 @@ const stepDeps = (email: EmailSender) => ({
   clock: { now: () => new Date() },
   unsubscribe: { baseUrl: 'https://shop.example/winback', secret },
 });
+const senderDeps = (email: EmailSender) => ({
+  ...stepDeps(email),
+  suppressions,
+  config: async () => config,
+  configs: { pauses: async () => [] },
+});
+
+// ---- untimed: the night reserves each send and queues its key, as on AWS ----
+const queued: SendKey[] = [];
+const queue = { enqueue: async (key: SendKey) => void queued.push(key) };
+const night = pLimit(concurrency);
+const nightDeps = { ...stepDeps({ send: () => Promise.reject(new Error('the night does not call SES here')) }), queue };
+const reservedSteps = await Promise.all(requests.map((request) => night(() => runStep(request, config, nightDeps))));
+if (queued.length < 200) throw new Error(`send-child: only ${queued.length} sends queued (${JSON.stringify(reservedSteps.slice(0, 3))})`);
+/** The send queue's batch size (the event source's in infra/winback-stack.ts). */
+const queueBatchSize = 10;
 
 /**
  * Where a phase's CPU went, in ms: this process (the sender or the loop), DynamoDB Local, and the local SES, which
@@ -115,12 +154,14 @@ async function measured<T extends object>(run: () => Promise<T>): Promise<T & { 
   return { ...result, ms, cpu: { node: after.node - before.node, dynamo: after.dynamo - before.dynamo, ses: after.ses - before.ses } };
 }
 
-function timeSteps(batch: readonly StepRequest[], email: EmailSender) {
-  const limit = pLimit(concurrency);
-  const deps = stepDeps(email);
+/** The queued keys through the send queue's sender, batch by batch, enough batches at once to keep `concurrency` sends going. */
+function timeSender(keys: readonly SendKey[], email: EmailSender) {
+  const limit = pLimit(Math.ceil(concurrency / queueBatchSize));
   return measured(async () => {
-    const results = await Promise.all(batch.map((request) => limit(() => runStep(request, config, deps))));
-    return { count: batch.length, sent: results.filter((result) => result.outcome === 'sent').length };
+    const send = await queuedSender(senderDeps(email));
+    const batches = Array.from({ length: Math.ceil(keys.length / queueBatchSize) }, (_, i) => keys.slice(i * queueBatchSize, (i + 1) * queueBatchSize));
+    const outcomes = (await Promise.all(batches.map((batch) => limit(() => Promise.all(send(batch)))))).flat();
+    return { count: keys.length, sent: outcomes.filter((outcome) => outcome === 'sent').length };
   });
 }
 
@@ -170,8 +211,8 @@ function floorSends(template: OutgoingEmail, count: number, label: string) {
 }
 
 // The halves interleave the shop's customers, so neither gets the cheaper ones.
-const ledgerOnly = requests.filter((_, i) => i % 2 === 0);
-const withSes = requests.filter((_, i) => i % 2 === 1);
+const ledgerOnly = queued.filter((_, i) => i % 2 === 0);
+const withSes = queued.filter((_, i) => i % 2 === 1);
 const ses = new SesEmailSender(sesClient);
 let sample: OutgoingEmail | undefined;
 const recording: EmailSender = {
@@ -183,18 +224,19 @@ const recording: EmailSender = {
 // A warm-up through the real path gives the bare loop the night's own email (size, headers, tags). Every path is warm
 // before it is timed: a SendEmail loop runs at half its speed for its first few thousand emails (V8 still compiling,
 // here and in the SES server), and the sender with the instant SES runs the sender's own code first.
-const warmUp = await timeSteps(withSes.slice(0, 20), recording);
+const warmUp = await timeSender(withSes.slice(0, 20), recording);
 await bareSends(sample!, 4_000, 'warm');
 let answered = 0;
 const instant: EmailSender = { send: async () => `bench-instant-${++answered}` };
-const bound = await timeSteps(ledgerOnly, instant);
+const bound = await timeSender(ledgerOnly, instant);
 const timed = withSes.slice(20);
 // The floor, like the bare loop, runs right before the sender and right after it (its bound is their mean), so the
 // sender is not judged against a moment when the machine happened to be quieter. A short floor run warms its path first.
 await floorSends(sample!, 500, 'floor-warm');
 const bareBefore = await bareSends(sample!, timed.length);
 const floorBefore = await floorSends(sample!, timed.length, 'floor-before');
-const sender = await timeSteps(timed, recording);
+resetRequests();
+const sender = { ...(await timeSender(timed, recording)), dynamoRequests: resetRequests() };
 const floorAfter = await floorSends(sample!, timed.length, 'floor-after');
 const bareAfter = await bareSends(sample!, timed.length);
 client.destroy();

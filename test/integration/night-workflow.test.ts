@@ -115,11 +115,17 @@ describe('the local night executes the synthesized state machine', () => {
       if (handler !== 'send-worker') return deps;
       const ledger = (deps as unknown as { ledger: SendLedger }).ledger;
       const faulty: SendLedger = Object.create(ledger) as SendLedger;
+      const fails = (customerId: string) => customerId === broken || (customerId === flaky && (failures.get(customerId) ?? 0) < 2);
       faulty.get = async (key) => {
-        const seen = (failures.get(key.customerId) ?? 0) + 1;
-        failures.set(key.customerId, seen);
-        if (key.customerId === broken || (key.customerId === flaky && seen <= 2)) throw new Error('ProvisionedThroughputExceededException');
+        const failing = fails(key.customerId);
+        failures.set(key.customerId, (failures.get(key.customerId) ?? 0) + 1);
+        if (failing) throw new Error('ProvisionedThroughputExceededException');
         return ledger.get(key);
+      };
+      // The batch's read together fails with either of them in it; its sender then reads each entry on its own.
+      faulty.getMany = async (keys) => {
+        if (keys.some((key) => fails(key.customerId))) throw new Error('ProvisionedThroughputExceededException');
+        return ledger.getMany(keys);
       };
       return { ...deps, ledger: faulty };
     };

@@ -1,5 +1,13 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { BatchWriteCommand, DynamoDBDocumentClient, QueryCommand, type QueryCommandInput, ScanCommand, type ScanCommandInput } from '@aws-sdk/lib-dynamodb';
+import {
+  BatchGetCommand,
+  BatchWriteCommand,
+  DynamoDBDocumentClient,
+  QueryCommand,
+  type QueryCommandInput,
+  ScanCommand,
+  type ScanCommandInput,
+} from '@aws-sdk/lib-dynamodb';
 import { withoutSdkLogging } from '../sdk-logging.js';
 
 /**
@@ -52,6 +60,42 @@ export async function batchWrite(client: DynamoDBDocumentClient, tableName: stri
       what,
     );
   }
+}
+
+/**
+ * The items of these keys (strongly consistent), by `itemKey`: in requests of 100 keys (DynamoDB's limit), sent at
+ * once, each retried until no key is left unprocessed. A key without an item is absent from the map.
+ */
+export async function batchGetItems(
+  client: DynamoDBDocumentClient,
+  tableName: string,
+  wanted: readonly { pk: string; sk: string }[],
+  what: string,
+): Promise<Map<string, Record<string, unknown>>> {
+  const unique = [...new Map(wanted.map((key) => [itemKey(key), key])).values()];
+  const found = new Map<string, Record<string, unknown>>();
+  const requests: Promise<void>[] = [];
+  for (let start = 0; start < unique.length; start += 100) {
+    requests.push(
+      retryUnprocessed(
+        async (pending: { pk: string; sk: string }[]) => {
+          const result = await client.send(new BatchGetCommand({ RequestItems: { [tableName]: { Keys: pending, ConsistentRead: true } } }));
+          for (const item of result.Responses?.[tableName] ?? []) found.set(itemKey(item as { pk: string; sk: string }), item);
+          const left = result.UnprocessedKeys?.[tableName]?.Keys;
+          return left && left.length > 0 ? (left as typeof pending) : undefined;
+        },
+        unique.slice(start, start + 100),
+        what,
+      ),
+    );
+  }
+  await Promise.all(requests);
+  return found;
+}
+
+/** An item's key as one string, to find the items a batch read returned. */
+export function itemKey(key: { readonly pk: unknown; readonly sk: unknown }): string {
+  return `${String(key.pk)}\u0000${String(key.sk)}`;
 }
 
 /** Every item a query matches, page after page (DynamoDB stops each page at 1 MB). */

@@ -4,7 +4,7 @@ import type { Consent, Customer, DecisionRecord, Order } from '../../domain/cust
 import { hashEmail } from '../../domain/email.js';
 import { knownEmailHashes } from '../../domain/identity.js';
 import type { AddressChange, CustomerPage, CustomerRepository, ScanPosition, StepRecord } from '../../ports/customers.js';
-import { batchWrite, isConditionalCheckFailure, queryAll } from './client.js';
+import { batchGetItems, batchWrite, isConditionalCheckFailure, itemKey, queryAll } from './client.js';
 import { duePointer, sendRecordOf } from './send-ledger.js';
 import { customerScanIndex, keys, ttlAttribute } from './table.js';
 import { type PutBatcher, putBatcherFor, type TransactionBatcher, transactionBatcherFor } from './write-batches.js';
@@ -54,6 +54,17 @@ export class DynamoCustomerRepository implements CustomerRepository {
   async get(customerId: string): Promise<Customer | undefined> {
     const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: keys.customer(customerId), ConsistentRead: true }));
     return Item ? toCustomer(Item) : undefined;
+  }
+
+  async getMany(customerIds: readonly string[]): Promise<ReadonlyMap<string, Customer>> {
+    const items = await batchGetItems(this.client, this.tableName, customerIds.map(keys.customer), 'reading customers');
+    const found = new Map<string, Customer>();
+    for (const customerId of customerIds) {
+      const item = items.get(itemKey(keys.customer(customerId)));
+      const customer = item ? toCustomer(item) : undefined;
+      if (customer) found.set(customerId, customer);
+    }
+    return found;
   }
 
   async putMany(entries: readonly { customer: Customer; orders: readonly Order[] }[]): Promise<void> {

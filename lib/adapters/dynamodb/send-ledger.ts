@@ -5,9 +5,9 @@ import { addDays } from '../../domain/dates.js';
 import type { FeedbackAnswer, LedgerStatus, RecordedEmailEvent, SendRecord, SentEntry } from '../../domain/sends.js';
 import type { Reservation, SendKey, SendLedger, SendOutcome, SendReservation } from '../../ports/send-ledger.js';
 import { markSentNightsCoverage } from './admin.js';
-import { isConditionalCheckFailure, parallelScan, queryAll } from './client.js';
+import { batchGetItems, isConditionalCheckFailure, itemKey, parallelScan, queryAll } from './client.js';
 import { keys, messageIndex, sentNightIndex, sentNightKey, sentNightPartition, sentNightShards } from './table.js';
-import { type TransactionBatcher, transactionBatcherFor } from './write-batches.js';
+import { type PutBatcher, putBatcherFor, type TransactionBatcher, transactionBatcherFor } from './write-batches.js';
 
 /** Readers of the messages index at once for the deliverability guard, on a table not yet covered by `nights`. */
 const messageScanSegments = 8;
@@ -16,12 +16,14 @@ const sentNightQueriesAtOnce = 16;
 
 export class DynamoSendLedger implements SendLedger {
   private readonly writes: TransactionBatcher;
+  private readonly unconditional: PutBatcher;
 
   constructor(
     private readonly client: DynamoDBDocumentClient,
     private readonly tableName: string,
   ) {
     this.writes = transactionBatcherFor(client);
+    this.unconditional = putBatcherFor(client, tableName);
   }
 
   async reserve(reservation: SendReservation, status: 'reserved' | 'held_out' | 'scheduled' = 'reserved'): Promise<Reservation> {
@@ -56,22 +58,26 @@ export class DynamoSendLedger implements SendLedger {
 
   async claimScheduled(key: SendRecord): Promise<boolean> {
     try {
-      await this.client.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: ledgerKey(key),
-          UpdateExpression: 'SET #status = :reserved',
-          ConditionExpression: '#status = :scheduled',
-          ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: { ':reserved': 'reserved', ':scheduled': 'scheduled' },
-        }),
-      );
+      // Concurrent claims (a batch of the send queue) travel in one request, each still conditional on its own entry.
+      await this.writes.write([
+        {
+          Update: {
+            TableName: this.tableName,
+            Key: ledgerKey(key),
+            UpdateExpression: 'SET #status = :reserved',
+            ConditionExpression: '#status = :scheduled',
+            ExpressionAttributeNames: { '#status': 'status' },
+            ExpressionAttributeValues: { ':reserved': 'reserved', ':scheduled': 'scheduled' },
+          },
+        },
+      ]);
       return true;
     } catch (error) {
       if (isConditionalCheckFailure(error)) return false;
       throw error;
     } finally {
-      if (key.notBefore) await this.client.send(new DeleteCommand({ TableName: this.tableName, Key: duePointer(key, key.notBefore) }));
+      // Its place on the due list goes either way, unconditionally, in a batch of deletes.
+      if (key.notBefore) await this.unconditional.delete(duePointer(key, key.notBefore));
     }
   }
 
@@ -126,16 +132,18 @@ export class DynamoSendLedger implements SendLedger {
   }
 
   async cancelScheduled(key: SendKey, reason: string): Promise<void> {
-    await this.client.send(
-      new UpdateCommand({
-        TableName: this.tableName,
-        Key: ledgerKey(key),
-        UpdateExpression: 'SET #status = :cancelled, errorCode = :reason',
-        ConditionExpression: '#status = :reserved',
-        ExpressionAttributeNames: { '#status': 'status' },
-        ExpressionAttributeValues: { ':cancelled': 'cancelled', ':reason': reason, ':reserved': 'reserved' },
-      }),
-    );
+    await this.writes.write([
+      {
+        Update: {
+          TableName: this.tableName,
+          Key: ledgerKey(key),
+          UpdateExpression: 'SET #status = :cancelled, errorCode = :reason',
+          ConditionExpression: '#status = :reserved',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':cancelled': 'cancelled', ':reason': reason, ':reserved': 'reserved' },
+        },
+      },
+    ]);
   }
 
   async due(upTo: Date, limit: number): Promise<SendRecord[]> {
@@ -160,11 +168,11 @@ export class DynamoSendLedger implements SendLedger {
       // One send in two buckets (filed before sharding, deferred after) is one send: its keys are the same.
       const bySk = new Map(pages.flatMap((page) => page.Items ?? []).map((item) => [String(item.sk), item]));
       const Items = [...bySk.values()].sort((a, b) => (String(a.sk) < String(b.sk) ? -1 : String(a.sk) > String(b.sk) ? 1 : 0)).slice(0, limit - found.length);
-      // The entries are read together, not one after another: a sweep of 200 due sends was 200 round trips in a row.
-      const records = await Promise.all((Items ?? []).map((item) => this.get(item.key as SendKey)));
+      // The entries are read together, in batch reads: a sweep of 200 due sends was 200 round trips in a row.
+      const records = await this.getMany(Items.map((item) => item.key as SendKey));
       const stale: Record<string, unknown>[] = [];
-      records.forEach((record, index) => (record?.status === 'scheduled' ? found.push(record) : stale.push(Items![index]!)));
-      await Promise.all(stale.map((item) => this.client.send(new DeleteCommand({ TableName: this.tableName, Key: { pk: item.pk, sk: item.sk } }))));
+      records.forEach((record, index) => (record?.status === 'scheduled' ? found.push(record) : stale.push(Items[index]!)));
+      await Promise.all(stale.map((item) => this.unconditional.delete({ pk: String(item.pk), sk: String(item.sk) })));
     }
     return found;
   }
@@ -173,6 +181,14 @@ export class DynamoSendLedger implements SendLedger {
     const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: ledgerKey(key), ConsistentRead: true }));
     if (!Item) return undefined;
     return sendRecordOf(Item);
+  }
+
+  async getMany(wanted: readonly SendKey[]): Promise<(SendRecord | undefined)[]> {
+    const items = await batchGetItems(this.client, this.tableName, wanted.map(ledgerKey), 'reading send entries');
+    return wanted.map((key) => {
+      const item = items.get(itemKey(ledgerKey(key)));
+      return item ? sendRecordOf(item) : undefined;
+    });
   }
 
   async complete(key: SendKey, outcome: SendOutcome): Promise<void> {

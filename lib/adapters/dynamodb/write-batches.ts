@@ -152,12 +152,14 @@ export class TransactionBatcher {
   }
 }
 
+type BatchRequest = { PutRequest: { Item: Record<string, unknown> } } | { DeleteRequest: { Key: Record<string, unknown> } };
+
 /**
- * Coalesces unconditional puts issued in the same turn into BatchWriteItem requests of 25, each retried until no
- * item is left unprocessed. A caller's promise settles with its batch.
+ * Coalesces unconditional puts and deletes issued in the same turn into BatchWriteItem requests of 25, each retried
+ * until no item is left unprocessed. A caller's promise settles with its batch.
  */
 export class PutBatcher {
-  private pending: { item: Record<string, unknown>; key: string; resolve: () => void; reject: (error: unknown) => void }[] = [];
+  private pending: { request: BatchRequest; key: string; resolve: () => void; reject: (error: unknown) => void }[] = [];
   private pendingKeys = new Set<string>();
   private scheduled = false;
 
@@ -167,10 +169,20 @@ export class PutBatcher {
   ) {}
 
   put(item: Record<string, unknown>): Promise<void> {
+    return this.add({ PutRequest: { Item: item } }, item);
+  }
+
+  /** Deletes the item of this key (nothing happens when there is none). */
+  delete(key: { readonly pk: string; readonly sk: string }): Promise<void> {
+    return this.add({ DeleteRequest: { Key: { pk: key.pk, sk: key.sk } } }, key);
+  }
+
+  private add(request: BatchRequest, item: { readonly pk?: unknown; readonly sk?: unknown }): Promise<void> {
     return new Promise<void>((resolve, reject) => {
+      // One BatchWriteItem may touch an item only once: a second write to it waits for the next request.
       const key = `${String(item.pk)}\u0000${String(item.sk)}`;
       if (this.pendingKeys.has(key)) this.flush();
-      this.pending.push({ item, key, resolve, reject });
+      this.pending.push({ request, key, resolve, reject });
       this.pendingKeys.add(key);
       if (this.pending.length >= maxBatchPuts) return this.flush();
       if (!this.scheduled) {
@@ -187,16 +199,21 @@ export class PutBatcher {
     this.pending = [];
     this.pendingKeys = new Set();
     if (batch.length === 1) {
-      this.client.send(new PutCommand({ TableName: this.tableName, Item: batch[0]!.item })).then(() => batch[0]!.resolve(), batch[0]!.reject);
+      const { request, resolve, reject } = batch[0]!;
+      const single =
+        'PutRequest' in request
+          ? new PutCommand({ TableName: this.tableName, Item: request.PutRequest.Item })
+          : new DeleteCommand({ TableName: this.tableName, Key: request.DeleteRequest.Key });
+      this.client.send(single as PutCommand).then(() => resolve(), reject);
       return;
     }
     retryUnprocessed(
-      async (pending: { PutRequest: { Item: Record<string, unknown> } }[]) => {
+      async (pending: BatchRequest[]) => {
         const result = await this.client.send(new BatchWriteCommand({ RequestItems: { [this.tableName]: pending } }));
         const left = result.UnprocessedItems?.[this.tableName];
         return left && left.length > 0 ? (left as typeof pending) : undefined;
       },
-      batch.map(({ item }) => ({ PutRequest: { Item: item } })),
+      batch.map(({ request }) => request),
       'writing a batch',
     ).then(
       () => batch.forEach((entry) => entry.resolve()),
