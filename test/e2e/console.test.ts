@@ -7,10 +7,10 @@ import type { CampaignConfig } from '../../lib/config/campaign-config.js';
 import { signFeedbackToken } from '../../lib/domain/unsubscribe-token.js';
 import { applyCampaignConfig } from '../../lib/usecases/apply-campaign-config.js';
 import { recordFeedback } from '../../lib/usecases/record-feedback.js';
-import { runNight } from '../../lib/usecases/run-night.js';
 import { customerFrom, testConfig } from '../support/customers.js';
 import { localApi } from '../support/http.js';
 import { inboxOf, localShop, testUnsubscribeSecret, useShopEnvironment } from '../support/local-aws.js';
+import { workflowNight } from '../support/night.js';
 
 const chromiumPath = '/usr/bin/chromium';
 /** A wait, not a speed target: drafts are checked half a second after the last keystroke, then by the API. */
@@ -47,7 +47,7 @@ describe.skipIf(!existsSync(chromiumPath))('the console, in headless Chromium', 
     const customers = Array.from({ length: 8 }, (_, index) => customerFrom({ name: `Lena${index}`, orderDays: lostOrderDays }));
     await shop.deps.customers.putMany(customers);
     customerEmail = customers[0]!.customer.email!;
-    await runNight(shop.deps, { asOf: '2026-11-22' });
+    await workflowNight(shop, '2026-11-22');
     const sends = (await Promise.all(customers.map(({ customer }) => shop.deps.ledger.sendsOf(customer.customerId)))).flat();
     const sent = sends.find((send) => send.status === 'sent')!;
     expect(
