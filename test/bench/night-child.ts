@@ -1,17 +1,11 @@
 /**
- * One nightly job in its own process, so its peak resident memory is its own: `runNight` on BENCH_TABLE with the local
- * SES, RSS sampled every 20 ms, the sends timed through a wrapper around the real SES sender. Prints one JSON line.
+ * One nightly job in its own process, so its peak resident memory is its own: the night's workflow
+ * (lib/local/night-workflow.ts: the synthesized state machine, each Task the real handler, the send queue played into
+ * the send worker) on BENCH_TABLE with the local SES, RSS sampled every 20 ms, the sends timed through a wrapper
+ * around the send worker's SES sender. Prints one JSON line.
  */
-import { LocalCouponProvider } from '../../lib/adapters/coupons/local.js';
-import { DynamoCampaignConfigStore } from '../../lib/adapters/dynamodb/campaign-configs.js';
-import { createDocumentClient } from '../../lib/adapters/dynamodb/client.js';
-import { DynamoCustomerRepository } from '../../lib/adapters/dynamodb/customers.js';
-import { DynamoRunRecorder } from '../../lib/adapters/dynamodb/runs.js';
-import { DynamoSendLedger } from '../../lib/adapters/dynamodb/send-ledger.js';
-import { DynamoSuppressionList } from '../../lib/adapters/dynamodb/suppressions.js';
-import { SesEmailSender } from '../../lib/adapters/ses/email-sender.js';
+import '../../lib/local/process-env.js';
 import type { EmailSender, OutgoingEmail } from '../../lib/ports/email-sender.js';
-import { runNight } from '../../lib/usecases/run-night.js';
 
 const env = (name: string): string => {
   const value = process.env[name];
@@ -19,12 +13,21 @@ const env = (name: string): string => {
   return value;
 };
 
-const tableName = env('BENCH_TABLE');
-const client = createDocumentClient({ endpoint: env('AWS_ENDPOINT_URL_DYNAMODB') });
-const ses = SesEmailSender.create({ endpoint: env('AWS_ENDPOINT_URL_SESV2'), region: 'eu-west-1' });
+const secret = 'bench-unsubscribe-signing-key-0123456789abcdef';
+// What the handlers read at their cold start. The local SES has no MaxSendRate: the AWS pace (5 a second) would
+// measure the pace, not the night. The night picks its segments as on AWS (segmentsFor: BENCH_SEGMENTS is the same).
+Object.assign(process.env, {
+  TABLE_NAME: env('BENCH_TABLE'),
+  UNSUBSCRIBE_SECRET: secret,
+  UNSUBSCRIBE_BASE_URL: 'https://shop.example/winback',
+  SEND_RATE_PER_SECOND: '1000',
+  AWS_REGION: process.env.AWS_REGION ?? 'eu-west-1',
+  POWERTOOLS_LOG_LEVEL: 'ERROR',
+});
+const { runNightWorkflow } = await import('../../lib/local/night-workflow.js');
 
 const sends = { count: 0, first: 0, last: 0, busyMs: 0, sample: undefined as OutgoingEmail | undefined };
-const timedSender: EmailSender = {
+const timed = (ses: EmailSender): EmailSender => ({
   async send(email) {
     const start = performance.now();
     if (sends.first === 0) sends.first = start;
@@ -38,20 +41,7 @@ const timedSender: EmailSender = {
       sends.last = end;
     }
   },
-};
-
-const secret = 'bench-unsubscribe-signing-key-0123456789abcdef';
-const deps = {
-  customers: new DynamoCustomerRepository(client, tableName),
-  ledger: new DynamoSendLedger(client, tableName),
-  suppressions: new DynamoSuppressionList(client, tableName),
-  configs: new DynamoCampaignConfigStore(client, tableName),
-  runs: new DynamoRunRecorder(client, tableName),
-  email: timedSender,
-  coupons: new LocalCouponProvider(secret),
-  clock: { now: () => new Date() },
-  unsubscribe: { baseUrl: 'https://shop.example/winback', secret },
-};
+});
 
 let peakRss = process.memoryUsage.rss();
 const baselineRss = peakRss;
@@ -59,12 +49,19 @@ const baselineRss = peakRss;
 const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage.rss())), 20);
 const start = performance.now();
 const cpuAtStart = process.cpuUsage();
-const summary = await runNight(deps, { asOf: env('BENCH_AS_OF'), totalSegments: Number(env('BENCH_SEGMENTS')) });
+const run = await runNightWorkflow(
+  { source: 'winback.bench', asOf: env('BENCH_AS_OF') },
+  {
+    dependencies: <T extends object>(handler: string, deps: T): T =>
+      handler === 'send-worker' && 'email' in deps ? { ...deps, email: timed(deps.email as EmailSender) } : deps,
+  },
+);
 const ms = performance.now() - start;
 const cpu = process.cpuUsage(cpuAtStart);
 clearInterval(sampler);
 peakRss = Math.max(peakRss, process.memoryUsage.rss());
-client.destroy();
+if (run.status !== 'SUCCEEDED' || !run.summary) throw new Error(`night-child: the night failed: ${JSON.stringify(run.error ?? null)}`);
+const summary = run.summary;
 process.stdout.write(
   `${JSON.stringify({
     ms,
@@ -73,10 +70,10 @@ process.stdout.write(
     baselineRss,
     peakRss,
     customersScanned: summary.customersScanned,
-    emailsSent: summary.emailsSent,
+    emailsSent: summary.emailsSent + run.sendQueue.sent,
     heldOut: summary.heldOut,
     skipped: summary.skipped,
-    stoppedBy: summary.stoppedBy ?? null,
+    stoppedBy: summary.stoppedBy ?? run.sendQueue.stoppedBy ?? null,
     totalSegments: summary.totalSegments,
     sends: { count: sends.count, windowMs: sends.last - sends.first, busyMs: sends.busyMs },
     sampleEmail: sends.sample ?? null,
