@@ -1,4 +1,4 @@
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,7 +12,7 @@ import { signShopify } from '../../lib/domain/webhooks/signatures.js';
 import { localSecrets } from '../../lib/local/defaults.js';
 import { shopifyOrderCreatedBody } from '../../lib/local/shopify-order-payload.js';
 import { useLocalCredentials } from '../../lib/local/stack.js';
-import { threeFreePorts } from '../support/cli.js';
+import { freshMachineEnv, type ServingCli, startServing, threeFreePorts } from '../support/cli.js';
 
 const cli = fileURLToPath(new URL('../../bin/winback.js', import.meta.url));
 /** Shopify admin's "Export orders" CSV: one row per line item, order fields on the first row, a POS order, a bad total. */
@@ -47,16 +47,7 @@ describe('a real shop: import its Shopify export, take its webhooks, run its nig
   let dataDir: string;
   let port: number;
   // As on a fresh machine: nothing of the test run's own settings (its log level, a table) reaches the CLI.
-  const {
-    TABLE_NAME: _table,
-    WINBACK_ADMIN_TOKEN: _token,
-    POWERTOOLS_LOG_LEVEL: _level,
-    AWS_ENDPOINT_URL_DYNAMODB: _dynamo,
-    AWS_ENDPOINT_URL_SESV2: _ses,
-    ...inherited
-  } = process.env;
-  const env = () => ({ ...inherited, WINBACK_DATA_DIR: dataDir });
-  const winback = (...args: string[]) => promisify(execFile)(process.execPath, [cli, ...args], { env: env(), timeout: 150_000 });
+  const winback = (...args: string[]) => promisify(execFile)(process.execPath, [cli, ...args], { env: freshMachineEnv(dataDir), timeout: 300_000 });
   const lastJsonLine = (stdout: string) => JSON.parse(stdout.trim().split('\n').at(-1)!) as ImportFigures;
 
   beforeAll(async () => {
@@ -80,13 +71,10 @@ describe('a real shop: import its Shopify export, take its webhooks, run its nig
   });
 
   describe('then npm start, serving', () => {
-    let child: ChildProcess;
-    let output = '';
-    let exited: Promise<number | null>;
-    let token: string;
+    let serving: ServingCli;
     const view = async (email: string) => {
       const response = await fetch(`http://127.0.0.1:${port}/api/customers?email=${encodeURIComponent(email)}`, {
-        headers: { authorization: `Bearer ${token}` },
+        headers: { authorization: `Bearer ${serving.token}` },
       });
       expect(response.status).toBe(200);
       return (await response.json()) as CustomerView;
@@ -107,29 +95,16 @@ describe('a real shop: import its Shopify export, take its webhooks, run its nig
     };
 
     beforeAll(async () => {
-      child = spawn(process.execPath, [cli, 'start', '--as-of', '2026-01-19', '--port', String(port)], {
-        env: env(),
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-      child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-      exited = new Promise((resolve) => child.on('exit', resolve));
-      const started = Date.now();
-      while (!output.includes('Serving until Ctrl-C')) {
-        if (child.exitCode !== null) throw new Error(`npm start exited ${child.exitCode}:\n${output}`);
-        if (Date.now() - started > 180_000) throw new Error(`npm start did not start serving in 3 minutes:\n${output}`);
-        await new Promise((resolve) => setTimeout(resolve, 250));
-      }
-      token = /Admin token\s+(\S+)/.exec(output)![1]!;
-    });
+      serving = await startServing(['--as-of', '2026-01-19', '--port', String(port)], { dataDir });
+    }, 600_000);
     afterAll(async () => {
-      if (child && child.exitCode === null) child.kill('SIGKILL');
+      await serving?.stop();
     });
 
     it('did not seed the demo shop on top of the imported customers', () => {
       // Assess
-      expect(output).not.toContain('Seeding');
-      expect(output).toMatch(/\b3 customers in \d+ segments/);
+      expect(serving.output()).not.toContain('Seeding');
+      expect(serving.output()).toMatch(/\b3 customers in \d+ segments/);
     });
 
     it('gives each customer of the export the right order count, spend and consent', async () => {
@@ -190,9 +165,9 @@ describe('a real shop: import its Shopify export, take its webhooks, run its nig
 
     it('stops on SIGTERM', async () => {
       // Act
-      child.kill('SIGTERM');
+      const code = await serving.stop();
       // Assess
-      expect(await exited).toBe(0);
+      expect(code).toBe(0);
     });
   });
 
