@@ -2,14 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { addDays, daysBetweenInstants } from '../../lib/domain/dates.js';
 import { generateDemoShop } from '../../lib/domain/demo-shop.js';
 import type { SendRecord } from '../../lib/domain/sends.js';
-import { activeConfig } from '../../lib/usecases/active-config.js';
 import { applyCampaignConfig } from '../../lib/usecases/apply-campaign-config.js';
-import { runNight } from '../../lib/usecases/run-night.js';
-import { sendDue } from '../../lib/usecases/send-due.js';
 import { testConfig } from '../support/customers.js';
 import { localShop } from '../support/local-aws.js';
+import { sweepDue, workflowNight } from '../support/night.js';
 
-describe('a simulated month of nights with the shipped strategy', { timeout: 240_000 }, () => {
+describe('a simulated month of nights with the shipped strategy', { timeout: 480_000 }, () => {
   it('holds out 10% of entries, never exceeds the frequency cap, and every send carries its variant and coupon', async () => {
     // Prepare: the shipped campaigns with their holdouts, quiet hours and caps
     const shop = await localShop();
@@ -21,11 +19,11 @@ describe('a simulated month of nights with the shipped strategy', { timeout: 240
     await applyCampaignConfig(config, 'test', shop.deps);
     const entries = [...generateDemoShop({ customers: 600, endDate: '2026-11-01', shopTimeZone: 'Europe/Amsterdam', currency: 'EUR', seed: 11 })];
     await shop.deps.customers.putMany(entries);
-    const deps = { ...shop.deps, config: activeConfig(shop.deps.configs, shop.deps.clock) };
-    // Act: 30 nights, each followed by its day's sending
+    // Act: 30 nights through the workflow, each followed by its day's sending (the scheduled sender's sweeps), the
+    // handlers kept warm after the first night as Lambda keeps a container
     for (let day = 0; day < 30; day += 1) {
-      const night = await runNight(deps, { asOf: addDays('2026-11-01', day) });
-      await sendDue(new Date(Date.parse(night.nightAt) + 86_400_000), deps);
+      const night = await workflowNight(shop, addDays('2026-11-01', day), { warm: day > 0 });
+      await sweepDue(shop, new Date(Date.parse(night.nightAt) + 86_400_000).toISOString(), { warm: true });
     }
     const ledger = (await Promise.all(entries.map(({ customer }) => shop.deps.ledger.sendsOf(customer.customerId)))).flat();
     // Assess: the holdout share of campaign entries, within 4 standard deviations of 10%

@@ -27,6 +27,11 @@ export interface WorkflowNightOptions {
   readonly maxConcurrency?: number;
   /** More of the environment the handlers read (secrets, settings), besides the shop's table and the local SES. */
   readonly environment?: Record<string, string>;
+  /**
+   * Keeps the handlers the previous night or sweep of this same shop started (their dependencies, built once per
+   * container, as a warm Lambda's are) instead of cold-starting them: for many nights in a row. Not with `deps`.
+   */
+  readonly warm?: boolean;
 }
 
 /** The night's execution ended in the workflow's failure path; `run` says where and why (Lambda's error envelope). */
@@ -61,7 +66,7 @@ export async function workflowNight(shop: Shop, asOf: string, options: WorkflowN
 export async function sweepDue(
   shop: Shop,
   upTo: string,
-  options: Pick<WorkflowNightOptions, 'deps' | 'dependencies' | 'environment'> = {},
+  options: Pick<WorkflowNightOptions, 'deps' | 'dependencies' | 'environment' | 'warm'> = {},
 ): Promise<{ readonly dispatched: number; readonly sendQueue: NightWorkflowRun['sendQueue'] }> {
   const dependencies = coldStart(shop, options);
   const { result, sendQueue } = await invokeWithQueue('scheduled-sender', { source: 'winback.test', upTo }, { dependencies });
@@ -69,11 +74,11 @@ export async function sweepDue(
 }
 
 /** The environment of a cold start on this shop, and the overrides its handlers get (see WorkflowNightOptions.deps). */
-function coldStart(shop: Shop, options: Pick<WorkflowNightOptions, 'deps' | 'dependencies' | 'environment'>): NightWorkflowOptions['dependencies'] {
+function coldStart(shop: Shop, options: Pick<WorkflowNightOptions, 'deps' | 'dependencies' | 'environment' | 'warm'>): NightWorkflowOptions['dependencies'] {
   // The local SES has no MaxSendRate: the sender's AWS pace (5 a second) would only make the tests slow.
   useShopEnvironment(shop, { SEND_RATE_PER_SECOND: '500', ...options.environment });
-  // Every run is a cold start: the handlers build their dependencies from this shop's table and this run's overrides.
-  vi.resetModules();
+  // A cold start: the handlers build their dependencies from this shop's table and this run's overrides.
+  if (!options.warm) vi.resetModules();
   const overrides = Object.entries(options.deps ?? {}).filter(([, value]) => value !== undefined);
   return <T extends object>(handler: string, built: T): T => {
     const replaced = Object.fromEntries(overrides.filter(([name]) => name in built));
