@@ -38,8 +38,9 @@ export interface NightOptions {
   readonly totalSegments?: number;
   readonly sendConcurrency?: number;
   /**
-   * Segments scanned at once by a night in one process (the local runner); default `localSegmentConcurrency()`.
-   * More segments than this wait their turn, so memory follows this number, not the customer base.
+   * Segments a preview scans at once in its one process; default `localSegmentConcurrency()`. More segments than
+   * this wait their turn, so memory follows this number, not the customer base. (A night's segment workers are the
+   * workflow's Map iterations, as many at once as its MaxConcurrency.)
    */
   readonly segmentConcurrency?: number;
 }
@@ -65,9 +66,9 @@ export function segmentsFor(customerCount: number): number {
 }
 
 /**
- * Segments a night in one process works on at once: twice the cores, at least 4. Each holds a few pages and its send
- * slots in memory, and past this many the local stack is busy anyway, so a shop ten times larger takes ten times
- * longer in the same memory (on AWS every segment is its own worker instead).
+ * Segments a preview works on at once in one process: twice the cores, at least 4. Each holds a few pages in memory,
+ * and past this many the local stack is busy anyway, so a shop ten times larger takes ten times longer in the same
+ * memory (a night's segments are each a segment worker's instead).
  */
 export function localSegmentConcurrency(cores = availableParallelism()): number {
   return Math.max(4, 2 * cores);
@@ -76,37 +77,6 @@ export function localSegmentConcurrency(cores = availableParallelism()): number 
 async function eachSegment<T>(totalSegments: number, concurrency: number | undefined, work: (segment: number) => Promise<T>): Promise<T[]> {
   const limit = pLimit(concurrency ?? localSegmentConcurrency());
   return Promise.all(Array.from({ length: totalSegments }, (_, segment) => limit(() => work(segment))));
-}
-
-/**
- * Tonight's job in one process: scan every customer once, classify, decide and send, and leave a run record.
- * Production never runs this (AWS, `npm start` and `winback simulate` run the workflow: lib/local/night-workflow.ts),
- * and it sends synchronously, a path the workflow's segment workers never take (they queue). Kept only for callers
- * not yet moved to test/support/night.ts (issue 21, item 2): test/integration/night.test.ts,
- * reliability-ses.test.ts and reliability-crash.test.ts (their SES-fault and crash cases test this synchronous send
- * path and need rewriting against the send worker), simulated-month.test.ts, test/e2e/console.test.ts and
- * test/bench/night-child.ts.
- */
-export async function runNight(deps: NightDependencies, options: NightOptions = {}): Promise<NightSummary> {
-  const setup = await prepareNight(deps, options);
-  const run = runOf(setup);
-  await deps.runs.started(run);
-  try {
-    const plan = await planNight(setup, deps, { store: true });
-    const night = contextOf(plan, setup.config, memoryBudget(plan.dailySendCap), options.sendConcurrency);
-    const results = await eachSegment(plan.totalSegments, options.segmentConcurrency, (segment) => scoreSegment(segment, night, deps));
-    const summary = summarize(
-      plan,
-      results.map((result) => result.tally),
-      deps.clock.now(),
-      night.stop.reason,
-    );
-    await deps.runs.finished(summary);
-    return summary;
-  } catch (error) {
-    await deps.runs.failed({ ...run, error: (error as Error).message });
-    throw error;
-  }
 }
 
 export interface NightPreview {
@@ -210,7 +180,7 @@ export async function workSegment(
   return result.nextCursor ? { nextCursor: result.nextCursor } : {};
 }
 
-/** The fan-out's last step: the segments' tallies summed into the night's summary, recorded like a local night's. */
+/** The fan-out's last step: the segments' tallies summed into the night's summary, the run record. */
 export async function finishNight(runId: string, deps: FanOutDependencies): Promise<NightSummary> {
   const plan = await deps.work.plan(runId);
   if (!plan) throw new RangeError(`runId: no night "${runId}" was started (or its plan expired)`);

@@ -22,8 +22,9 @@ export interface SendDependencies {
   readonly unsubscribe: { readonly baseUrl: string; readonly secret: string };
   readonly log?: NightLog;
   /**
-   * On AWS the night does not call SES itself: a send is reserved as due now and its key goes on this queue, whose
-   * sender keeps under SES's rate. Absent (the local runner), the night sends inline.
+   * The night does not call SES itself (on AWS and locally alike): a send is reserved as due now and its key goes on
+   * this queue, whose sender keeps under SES's rate. Absent, a step sends inline (tests of the step call it so);
+   * no night does any more.
    */
   readonly queue?: SendQueue;
   /** Stops a campaign whose emails keep failing to render; absent, the night's own in this process (see nightBreaker). */
