@@ -13,8 +13,13 @@ const emulators = ['test/support/global-setup.ts'];
  *
  * Workers: vitest's default is one fewer than the cores, i.e. one on a two-core CI machine, where every file then
  * waits for the one before even while it only waits on DynamoDB Local, a child process or esbuild. One more worker
- * than cores keeps both cores busy. Files stay isolated (each in its own process): several unit files spy on or
- * mock modules, and the integration files stub the environment their handlers read at cold start.
+ * than cores keeps both cores busy; more do not help, since what the files wait on (the JVMs of DynamoDB Local, the
+ * CLI's children) needs those same cores. Files stay isolated (each in its own process): several unit files spy on
+ * or mock modules, and the integration files stub the environment their handlers read at cold start.
+ *
+ * Order: vitest runs the projects' files in the order of their names (e2e, integration, unit), each project's
+ * slowest first by the durations it cached on the last run (largest first on a fresh clone): the long end-to-end
+ * files start at once and the short unit files fill the gaps at the end.
  */
 export default defineConfig({
   root: fileURLToPath(new URL('..', import.meta.url)),
