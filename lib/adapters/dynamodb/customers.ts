@@ -4,7 +4,8 @@ import type { Consent, Customer, DecisionRecord, Order } from '../../domain/cust
 import { hashEmail } from '../../domain/email.js';
 import { knownEmailHashes } from '../../domain/identity.js';
 import type { AddressChange, CustomerPage, CustomerRepository, ScanPosition, StepRecord } from '../../ports/customers.js';
-import { batchGetItems, batchWrite, isConditionalCheckFailure, itemKey, queryAll } from './client.js';
+import { batchWrite, isConditionalCheckFailure, queryAll } from './client.js';
+import { readBatcherFor } from './read-batches.js';
 import { duePointer, sendRecordOf } from './send-ledger.js';
 import { customerScanIndex, keys, ttlAttribute } from './table.js';
 import { type PutBatcher, putBatcherFor, type TransactionBatcher, transactionBatcherFor } from './write-batches.js';
@@ -57,10 +58,10 @@ export class DynamoCustomerRepository implements CustomerRepository {
   }
 
   async getMany(customerIds: readonly string[]): Promise<ReadonlyMap<string, Customer>> {
-    const items = await batchGetItems(this.client, this.tableName, customerIds.map(keys.customer), 'reading customers');
+    const items = await readBatcherFor(this.client, this.tableName).getMany(customerIds.map(keys.customer));
     const found = new Map<string, Customer>();
-    for (const customerId of customerIds) {
-      const item = items.get(itemKey(keys.customer(customerId)));
+    for (const [index, customerId] of customerIds.entries()) {
+      const item = items[index];
       const customer = item ? toCustomer(item) : undefined;
       if (customer) found.set(customerId, customer);
     }

@@ -5,7 +5,8 @@ import { addDays } from '../../domain/dates.js';
 import type { FeedbackAnswer, LedgerStatus, RecordedEmailEvent, SendRecord, SentEntry } from '../../domain/sends.js';
 import type { Reservation, SendKey, SendLedger, SendOutcome, SendReservation } from '../../ports/send-ledger.js';
 import { markSentNightsCoverage } from './admin.js';
-import { batchGetItems, isConditionalCheckFailure, itemKey, parallelScan, queryAll } from './client.js';
+import { isConditionalCheckFailure, parallelScan, queryAll } from './client.js';
+import { readBatcherFor } from './read-batches.js';
 import { keys, messageIndex, sentNightIndex, sentNightKey, sentNightPartition, sentNightShards } from './table.js';
 import { type PutBatcher, putBatcherFor, type TransactionBatcher, transactionBatcherFor } from './write-batches.js';
 
@@ -184,11 +185,8 @@ export class DynamoSendLedger implements SendLedger {
   }
 
   async getMany(wanted: readonly SendKey[]): Promise<(SendRecord | undefined)[]> {
-    const items = await batchGetItems(this.client, this.tableName, wanted.map(ledgerKey), 'reading send entries');
-    return wanted.map((key) => {
-      const item = items.get(itemKey(ledgerKey(key)));
-      return item ? sendRecordOf(item) : undefined;
-    });
+    const items = await readBatcherFor(this.client, this.tableName).getMany(wanted.map(ledgerKey));
+    return items.map((item) => (item ? sendRecordOf(item) : undefined));
   }
 
   async complete(key: SendKey, outcome: SendOutcome): Promise<void> {

@@ -1,9 +1,7 @@
-import { BatchGetCommand, type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { Suppression, SuppressionList } from '../../ports/suppressions.js';
-import { retryUnprocessed } from './client.js';
+import { readBatcherFor } from './read-batches.js';
 import { keys } from './table.js';
-
-const batchGetLimit = 100;
 
 export class DynamoSuppressionList implements SuppressionList {
   constructor(
@@ -12,24 +10,10 @@ export class DynamoSuppressionList implements SuppressionList {
   ) {}
 
   async suppressedAmong(emailHashes: readonly string[]): Promise<ReadonlySet<string>> {
-    const found = new Set<string>();
+    // With the other reads of this turn (a send queue batch's entries and profiles), in as few requests as they fit.
     const unique = [...new Set(emailHashes)];
-    for (let start = 0; start < unique.length; start += batchGetLimit) {
-      const requestKeys = unique.slice(start, start + batchGetLimit).map((hash) => keys.suppression(hash));
-      await retryUnprocessed(
-        async (pending) => {
-          const result = await this.client.send(
-            new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: pending, ProjectionExpression: 'emailHash' } } }),
-          );
-          for (const item of result.Responses?.[this.tableName] ?? []) found.add(String(item.emailHash));
-          const left = result.UnprocessedKeys?.[this.tableName]?.Keys;
-          return left && left.length > 0 ? (left as typeof pending) : undefined;
-        },
-        requestKeys,
-        'reading suppressions',
-      );
-    }
-    return found;
+    const items = await readBatcherFor(this.client, this.tableName).getMany(unique.map((hash) => keys.suppression(hash)));
+    return new Set(unique.filter((_, index) => items[index] !== undefined));
   }
 
   async add(suppression: Suppression): Promise<void> {
