@@ -81,6 +81,8 @@ export async function fanOutDependencies(environment: Environment): Promise<FanO
  */
 export type DependencyOverride = <T extends object>(handler: string, deps: T) => T;
 let override: DependencyOverride | undefined;
+/** Which containers are current: the local runner moves it on to cold-start every handler (see startNewContainers). */
+let containerGeneration = 0;
 
 export function overrideDependencies(next: DependencyOverride | undefined): void {
   override = next;
@@ -97,12 +99,25 @@ export const signedLinkDependencies = perContainer(async () => {
 });
 
 /**
+ * Every handler builds its dependencies again at its next invocation, as in a new container, from the environment
+ * and overrides of then; no module is reloaded. On Lambda nothing calls it; locally each test's night does.
+ */
+export function startNewContainers(): void {
+  containerGeneration += 1;
+}
+
+/**
  * Builds a handler's dependencies once per container; a failed cold start (a secret that could not be read) is
  * not cached, so the next invocation tries again.
  */
 export function perContainer<T>(build: () => Promise<T>): () => Promise<T> {
   let pending: Promise<T> | undefined;
+  let generation = containerGeneration;
   return () => {
+    if (generation !== containerGeneration) {
+      generation = containerGeneration;
+      pending = undefined;
+    }
     pending ??= build().catch((error: unknown) => {
       pending = undefined;
       throw error;

@@ -1,4 +1,3 @@
-import { vi } from 'vitest';
 import { invokeWithQueue, type NightWorkflowOptions, type NightWorkflowRun, runNightWorkflow } from '../../lib/local/night-workflow.js';
 import type { NightSummary } from '../../lib/ports/runs.js';
 import type { NightDependencies } from '../../lib/usecases/run-night.js';
@@ -46,7 +45,7 @@ type Shop = Parameters<typeof useShopEnvironment>[0];
 
 /** Runs the night of `asOf` for `shop` through the workflow; throws WorkflowNightFailed when it ends in FailNight. */
 export async function workflowNight(shop: Shop, asOf: string, options: WorkflowNightOptions = {}): Promise<WorkflowNight> {
-  const dependencies = coldStart(shop, options);
+  const dependencies = await coldStart(shop, options);
   const run = await runNightWorkflow(
     { source: 'winback.test', asOf },
     {
@@ -68,17 +67,21 @@ export async function sweepDue(
   upTo: string,
   options: Pick<WorkflowNightOptions, 'deps' | 'dependencies' | 'environment' | 'warm'> = {},
 ): Promise<{ readonly dispatched: number; readonly sendQueue: NightWorkflowRun['sendQueue'] }> {
-  const dependencies = coldStart(shop, options);
+  const dependencies = await coldStart(shop, options);
   const { result, sendQueue } = await invokeWithQueue('scheduled-sender', { source: 'winback.test', upTo }, { dependencies });
   return { dispatched: (result as { dispatched: number }).dispatched, sendQueue };
 }
 
 /** The environment of a cold start on this shop, and the overrides its handlers get (see WorkflowNightOptions.deps). */
-function coldStart(shop: Shop, options: Pick<WorkflowNightOptions, 'deps' | 'dependencies' | 'environment' | 'warm'>): NightWorkflowOptions['dependencies'] {
+async function coldStart(
+  shop: Shop,
+  options: Pick<WorkflowNightOptions, 'deps' | 'dependencies' | 'environment' | 'warm'>,
+): Promise<NightWorkflowOptions['dependencies']> {
   // The local SES has no MaxSendRate: the sender's AWS pace (5 a second) would only make the tests slow.
   useShopEnvironment(shop, { SEND_RATE_PER_SECOND: '500', ...options.environment });
-  // A cold start: the handlers build their dependencies from this shop's table and this run's overrides.
-  if (!options.warm) vi.resetModules();
+  // A cold start: the handlers build their dependencies again, from this shop's table and this run's overrides (a
+  // new container each, without reloading modules: that took seconds a night on a busy machine).
+  if (!options.warm) (await import('../../lib/wiring.js')).startNewContainers();
   const overrides = Object.entries(options.deps ?? {}).filter(([, value]) => value !== undefined);
   return <T extends object>(handler: string, built: T): T => {
     const replaced = Object.fromEntries(overrides.filter(([name]) => name in built));
