@@ -27,6 +27,7 @@ import { decide } from '../../lib/domain/decisions.js';
 import { hashEmail } from '../../lib/domain/email.js';
 import type { EmailSender, OutgoingEmail } from '../../lib/ports/email-sender.js';
 import type { SendKey } from '../../lib/ports/send-ledger.js';
+import { activeConfig } from '../../lib/usecases/active-config.js';
 import { queuedSender } from '../../lib/usecases/send-due.js';
 import { runStep } from '../../lib/usecases/send-step.js';
 import type { StepRequest } from '../../lib/usecases/step-types.js';
@@ -114,12 +115,10 @@ const stepDeps = (email: EmailSender) => ({
   clock: { now: () => new Date() },
   unsubscribe: { baseUrl: 'https://shop.example/winback', secret },
 });
-const senderDeps = (email: EmailSender) => ({
-  ...stepDeps(email),
-  suppressions,
-  config: async () => config,
-  configs: { pauses: async () => [] },
-});
+const configs = new DynamoCampaignConfigStore(client, tableName);
+// The config as a warm worker has it (read at most once a minute); the pauses are read for every batch, as the worker does.
+const activeConfigOf = activeConfig(configs, { now: () => new Date() });
+const senderDeps = (email: EmailSender) => ({ ...stepDeps(email), suppressions, config: activeConfigOf, configs });
 
 // ---- untimed: the night reserves each send and queues its key, as on AWS ----
 const queued: SendKey[] = [];
@@ -157,10 +156,11 @@ async function measured<T extends object>(run: () => Promise<T>): Promise<T & { 
 /** The queued keys through the send queue's sender, batch by batch, enough batches at once to keep `concurrency` sends going. */
 function timeSender(keys: readonly SendKey[], email: EmailSender) {
   const limit = pLimit(Math.ceil(concurrency / queueBatchSize));
+  const deps = senderDeps(email);
   return measured(async () => {
-    const send = await queuedSender(senderDeps(email));
     const batches = Array.from({ length: Math.ceil(keys.length / queueBatchSize) }, (_, i) => keys.slice(i * queueBatchSize, (i + 1) * queueBatchSize));
-    const outcomes = (await Promise.all(batches.map((batch) => limit(() => Promise.all(send(batch)))))).flat();
+    // One queuedSender per batch, as the send worker builds one per invocation.
+    const outcomes = (await Promise.all(batches.map((batch) => limit(async () => Promise.all((await queuedSender(deps))(batch)))))).flat();
     return { count: keys.length, sent: outcomes.filter((outcome) => outcome === 'sent').length };
   });
 }
