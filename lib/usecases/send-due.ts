@@ -141,9 +141,9 @@ export type QueuedSend = SendKey & { readonly dueAt?: string };
  * after the grace period): nothing to do. A paused campaign's send stays on the due list and goes when it is resumed;
  * SES throttling or a paused account puts it back there too. A storage error rejects that key's outcome, so the
  * queue redelivers it.
- * A batch's entries and profiles are read in one request each and its suppressions in a third, and its claims and
- * confirmations travel together (see TransactionBatcher): on DynamoDB Local a request costs far more than an item,
- * and sending one request per read and per write for each email made this sender a fifth as fast as its floor.
+ * A batch's entries and profiles are read together (one BatchGetItem, see ReadBatcher) and its suppressions after
+ * them, and its claims and confirmations travel together (see TransactionBatcher): one request per read and per
+ * write for each email made this sender a fifth as fast as its floor on DynamoDB Local.
  */
 export async function queuedSender(deps: SendDueDependencies): Promise<(batch: readonly QueuedSend[]) => Promise<QueuedSendOutcome>[]> {
   const config = await deps.config();
@@ -207,8 +207,8 @@ interface Recipient {
 }
 
 /**
- * The recipients of a batch of sends, read together: their profiles in one request, then their suppressions in
- * another. Read per send when the read together fails.
+ * The recipients of a batch of sends, read together: their profiles, then their suppressions. Read per send when
+ * the read together fails.
  */
 function recipients(customerIds: readonly string[], deps: SendDueDependencies): (customerId: string) => Promise<Recipient> {
   const unique = [...new Set(customerIds)];
