@@ -168,9 +168,15 @@ export function useLocalCredentials(): void {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 }
 
+/**
+ * How long a JVM that is still running may take to answer. It starts in seconds on an idle machine, but on a busy
+ * one (CI's two cores running several test files) a minute was once not enough; a JVM that died is reported at once.
+ */
+const dynamoStartWaitMs = 180_000;
+
 async function waitForDynamo(endpoint: string, exited: () => string | undefined): Promise<void> {
   const client = new DynamoDBClient({ endpoint, region: 'eu-west-1', maxAttempts: 1, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
-  const deadline = Date.now() + 60_000;
+  const deadline = Date.now() + dynamoStartWaitMs;
   try {
     for (;;) {
       const reason = exited();
@@ -179,7 +185,7 @@ async function waitForDynamo(endpoint: string, exited: () => string | undefined)
         await client.send(new ListTablesCommand({ Limit: 1 }));
         return;
       } catch (error) {
-        if (Date.now() > deadline) throw new Error(`no answer within 60 s (${(error as Error).message})`);
+        if (Date.now() > deadline) throw new Error(`no answer within ${dynamoStartWaitMs / 1000} s (${(error as Error).message})`);
         await new Promise((resolve) => setTimeout(resolve, 150));
       }
     }
