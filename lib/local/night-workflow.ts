@@ -59,6 +59,11 @@ export interface NightWorkflowRun {
   readonly states: Record<string, number>;
   /** Retries of each state, by the Retry field. */
   readonly retried: Record<string, number>;
+  /**
+   * Milliseconds from each state's first entry to its last exit: a top-level state's own time (the Segments Map's is
+   * the whole fan-out), so a slow night shows which phase was slow.
+   */
+  readonly stateMs: Record<string, number>;
   /** The send queue: what was put on it, delivered and dead-lettered, and how many emails SES took from the sender. */
   readonly sendQueue: SendQueuePlayed & { readonly sent: number; readonly sentByCampaign: Record<string, number>; readonly stoppedBy?: string };
 }
@@ -258,12 +263,17 @@ export async function runNightWorkflow(input: { source?: string; asOf?: string }
 
   const states: Record<string, number> = {};
   const retried: Record<string, number> = {};
+  const spans: Record<string, { from: number; to: number }> = {};
   try {
     const machine = new StateMachine(definitionWith(options.maxConcurrency) as never, { validationOptions: { checkArn: true, checkPaths: true } });
     const execution = machine.run(input as never, { overrides: { taskResourceLocalHandlers: handlers as never, retryIntervalOverrides, waitTimeOverrides } });
     const logged = (async () => {
       for await (const event of execution.eventLogs) {
-        if (event.type === 'StateEntered') states[event.state.name] = (states[event.state.name] ?? 0) + 1;
+        if (event.type === 'StateEntered') {
+          states[event.state.name] = (states[event.state.name] ?? 0) + 1;
+          spans[event.state.name] ??= { from: event.timestamp, to: event.timestamp };
+        }
+        if (event.type === 'StateExited' && spans[event.state.name]) spans[event.state.name]!.to = event.timestamp;
         if (event.type === 'StateRetried') retried[event.state.name] = (retried[event.state.name] ?? 0) + 1;
       }
     })();
@@ -285,6 +295,7 @@ export async function runNightWorkflow(input: { source?: string; asOf?: string }
       ...(error ? { error } : {}),
       states,
       retried,
+      stateMs: Object.fromEntries(Object.entries(spans).map(([name, span]) => [name, span.to - span.from])),
       sendQueue: {
         ...played,
         sent: current.sent,

@@ -75,6 +75,7 @@ process.stdout.write(
     skipped: summary.skipped,
     stoppedBy: summary.stoppedBy ?? run.sendQueue.stoppedBy ?? null,
     totalSegments: summary.totalSegments,
+    stateMs: run.stateMs,
     sends: { count: sends.count, windowMs: sends.last - sends.first, busyMs: sends.busyMs },
     sampleEmail: sends.sample ?? null,
   })}\n`,

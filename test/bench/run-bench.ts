@@ -399,6 +399,8 @@ interface NightResult {
   emailsSent: number;
   heldOut: number;
   stoppedBy: string | null;
+  /** Milliseconds per top-level state of the workflow (see NightWorkflowRun.stateMs). */
+  stateMs?: Record<string, number>;
   totalSegments: number;
   skipped: Record<string, number>;
   sends: { count: number; windowMs: number; busyMs: number };
@@ -725,6 +727,15 @@ async function benchStack(): Promise<void> {
     const nightRate = night.customersScanned / (night.ms / 1000);
     const firstRate = first.customersScanned / (first.ms / 1000);
     for (const run of [first, night]) if (run.stoppedBy) notes.push(`a night stopped early: ${run.stoppedBy}`);
+    for (const [name, run] of [
+      ['first night', first],
+      ['next night', night],
+    ] as const)
+      notes.push(
+        `${name}, ms per state: ${Object.entries(run.stateMs ?? {})
+          .map(([state, ms]) => `${state} ${round(ms, 0)}`)
+          .join(', ')}`,
+      );
 
     const bareRate = await benchSender(smallTable, small, endpoints);
     // However fast the rest, the first night cannot send its emails faster than the bare loop does.

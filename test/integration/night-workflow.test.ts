@@ -55,6 +55,10 @@ describe('the local night executes the synthesized state machine', () => {
       BuildReport: 1,
     });
     expect(run.retried).toEqual({});
+    // Every state that ran has its time; the segments' span lies within the fan-out's.
+    expect(Object.keys(run.stateMs).sort()).toEqual(Object.keys(run.states).sort());
+    expect(run.stateMs.Segments).toBeGreaterThanOrEqual(run.stateMs.ScoreSegment!);
+    for (const ms of Object.values(run.stateMs)) expect(ms).toBeGreaterThanOrEqual(0);
     expect(run.summary).toMatchObject({ runId: run.runId, asOf: '2026-11-22', customersScanned: 5, lost: 5, emailsQueued: 5 });
     expect(run.sendQueue).toMatchObject({ enqueued: 5, sent: 5, failedReceives: 0, deadLetters: [] });
     for (const { customer } of shop.customers) expect(await inboxOf(shop.sesEndpoint, customer.email!)).toHaveLength(1);
