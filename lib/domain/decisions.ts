@@ -60,7 +60,7 @@ export const skipReasonMeanings: Record<SkipReason, string> = {
   warm_up: 'waiting for a later night: the sending domain is warming up, and customers with more at stake go first',
   suppressed: 'on the suppression list (bounce, complaint, opt-out)',
   send_failed: 'SES refused the message (never retried) or throttled it out (tried again another night)',
-  failed_before: 'SES refused this step on an earlier night; it is not retried',
+  failed_before: 'SES refused this step on an earlier night; it is not retried, and the sequence stops there',
   render_failed: 'the email did not render for this customer (see the logs); nothing was reserved',
   render_paused: "this campaign's emails kept failing to render tonight (see the logs), so it stopped for the rest of the night; fix its template",
   send_unconfirmed: 'SES may or may not have sent it; never resent, to avoid doubles',

@@ -297,6 +297,23 @@ async function sendOne(
     await deps.ledger.reschedule(entry, new Date(now.getTime() + retryAfterMs).toISOString());
     return result.outcome === 'paused' ? `paused:${result.errorCode}` : 'rescheduled';
   }
+  if (result.outcome === 'skipped' && result.reason === 'send_failed') await stopAtRefusedStep(entry, customer, deps);
   // The profile's lastSend and recent emails were set when the night scheduled this email.
   return result.outcome === 'sent' ? 'sent' : 'failed';
+}
+
+/**
+ * SES refused the step for good. The night moved the customer's journey past it when it queued the email; put it
+ * back, so later nights meet the refused step (`failed_before`) instead of sending the next one, which would
+ * follow up on an email the customer never got.
+ */
+async function stopAtRefusedStep(entry: SendRecord, customer: Customer, deps: SendDueDependencies): Promise<void> {
+  const journey = customer.journey;
+  if (!journey || journey.campaignId !== entry.campaignId || journey.episode !== entry.episode || journey.nextStep !== entry.step + 1) return;
+  try {
+    await deps.customers.recordStep(customer.customerId, { journey: { ...journey, nextStep: entry.step } });
+  } catch (error) {
+    // The ledger already says the step failed; the journey is a courtesy to later nights, never worth a retry loop.
+    deps.log?.warn('refused step not recorded on the journey', { customerId: customer.customerId, error: (error as Error).message });
+  }
 }

@@ -97,18 +97,24 @@ describe('SES stops the account', () => {
 });
 
 describe('SES MessageRejected', () => {
-  it('marks the message failed once: neither the SDK, the queue nor a later night asks SES again', async () => {
+  it('marks the message failed once: neither the SDK, the queue nor a later night asks SES again, nor sends the next step', async () => {
     // Prepare
     const shop = await shopBehindFaultySes(['Jo'], () => 'MessageRejected', 5);
     // Act
     const first = await workflowNight(shop, asOf, { environment: shop.environment });
     const sweep = await sweepDue(shop, nextMorning, { environment: shop.environment });
     const second = await workflowNight(shop, '2026-11-23', { environment: shop.environment });
+    // The day step 1 falls due (7 days after step 0)
+    const stepOneDue = await workflowNight(shop, '2026-11-29', { environment: shop.environment });
     // Assess
     expect(first).toMatchObject({ emailsSent: 0 });
     expect(first.workflow.sendQueue).toMatchObject({ enqueued: 1, sent: 0, failedReceives: 0, deadLetters: [] });
     expect(sweep.dispatched).toBe(0);
     expect(second).toMatchObject({ emailsSent: 0, emailsQueued: 0 });
+    // The sequence stops at the refused step: no follow-up to an email Jo never got
+    expect(second.skipped).toEqual({ failed_before: 1 });
+    expect(stepOneDue).toMatchObject({ emailsSent: 0, emailsQueued: 0 });
+    expect(stepOneDue.skipped).toEqual({ failed_before: 1 });
     expect(shop.proxy.sendCalls()).toBe(1);
     expect(await shop.deps.ledger.sendsOf(shop.entries[0]!.customer.customerId)).toEqual([
       expect.objectContaining({ status: 'failed', errorCode: 'MessageRejected' }),
