@@ -1,4 +1,4 @@
-import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterEach, describe, expect, it, vi } from 'vitest';
@@ -9,6 +9,7 @@ import { keys } from '../../lib/adapters/dynamodb/table.js';
 import { signShopify } from '../../lib/domain/webhooks/signatures.js';
 import { localLambdaContext } from '../../lib/local/lambda-context.js';
 import { customerFrom } from '../support/customers.js';
+import { forwardTo } from '../support/forward.js';
 import { apiGatewayEvent, fixtureHeaders, fixtureText } from '../support/http.js';
 import { localShop } from '../support/local-aws.js';
 
@@ -67,15 +68,7 @@ async function faultyDynamo(target: string, faultFor: (seen: SeenRequest, index:
         outgoing.writeHead(answer.status, { 'content-type': 'application/x-amz-json-1.0', 'x-amzn-requestid': 'fault' }).end(answer.body);
         return;
       }
-      const forwarded = httpRequest(
-        { host: upstream.hostname, port: upstream.port, method: incoming.method, path: incoming.url, headers: { ...incoming.headers, host: upstream.host } },
-        (answer) => {
-          outgoing.writeHead(answer.statusCode ?? 502, answer.headers);
-          answer.pipe(outgoing);
-        },
-      );
-      forwarded.on('error', () => outgoing.writeHead(502).end());
-      forwarded.end(body);
+      forwardTo(upstream, incoming, outgoing, body);
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

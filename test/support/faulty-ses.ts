@@ -1,5 +1,6 @@
-import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { forwardTo } from './forward.js';
 
 /**
  * The local SES never throttles, pauses or rejects, so a proxy on loopback answers some SendEmail calls the way
@@ -37,15 +38,7 @@ export async function faultySes(target: string, faultFor: (index: number) => Ses
           .end(JSON.stringify({ message: `simulated ${fault}` }));
         return;
       }
-      const forwarded = httpRequest(
-        { host: upstream.hostname, port: upstream.port, method: incoming.method, path: incoming.url, headers: { ...incoming.headers, host: upstream.host } },
-        (answer) => {
-          outgoing.writeHead(answer.statusCode ?? 502, answer.headers);
-          answer.pipe(outgoing);
-        },
-      );
-      forwarded.on('error', () => outgoing.writeHead(502).end());
-      forwarded.end(Buffer.concat(chunks));
+      forwardTo(upstream, incoming, outgoing, Buffer.concat(chunks));
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
