@@ -9,7 +9,21 @@ import type { HttpResult } from '../../lib/http/responses.js';
 import { method } from '../../lib/http/route.js';
 
 /** The console's ES modules: each is served at /console/<name>.js; nothing else on disk is reachable. */
-const modules = ['app', 'api', 'dom', 'format', 'dashboard', 'campaigns', 'schema-form', 'segments', 'customer', 'email-frame', 'coupons', 'uplift'] as const;
+const modules = [
+  'app',
+  'api',
+  'dom',
+  'format',
+  'dashboard',
+  'campaigns',
+  'schema-form',
+  'segments',
+  'customer',
+  'live-config',
+  'email-frame',
+  'coupons',
+  'uplift',
+] as const;
 
 /** The console's static files, by the path they are served at. */
 const files: Readonly<Record<string, { readonly file: string; readonly contentType: string }>> = {

@@ -5,10 +5,11 @@
 import { ApiError, tokenKey, whenUnauthorized } from './api.js';
 import { loadCampaigns, loadLive, whenLiveChanges, wireCampaigns } from './campaigns.js';
 import { showCouponNotice } from './coupons.js';
-import { showCustomer, useLiveConfig } from './customer.js';
+import { showCustomer } from './customer.js';
 import { loadDashboard } from './dashboard.js';
 import { byId as $, inputById } from './dom.js';
 import { useLabels } from './format.js';
+import { useLiveConfig } from './live-config.js';
 import { loadSegments, whenCustomerChosen, wireSegments } from './segments.js';
 
 /** @typedef {{ kind: 'token' } | { kind: 'cognito', url: string, clientId: string }} SignIn */

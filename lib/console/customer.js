@@ -3,30 +3,13 @@
 
 import { api, shown } from './api.js';
 import { byId as $, clear, el, inputById, recordTable } from './dom.js';
-import { count, day, money, outcomeLabel, pct, reasonLabel, show, skipLabel, statusLabel, stepLabel, when } from './format.js';
+import { count, day, money, outcomeLabel, pct, reasonLabel, show, skipLabel, statusLabel, when } from './format.js';
+import { campaignName, liveCampaign, stepOf } from './live-config.js';
 
 /** @typedef {import('../usecases/customer-view.js').CustomerView} CustomerView */
-/** @typedef {import('../config/campaign-config.js').CampaignConfig} CampaignConfig */
-
-/** @type {() => CampaignConfig | undefined} */
-let liveConfig = () => undefined;
-/** @param {() => CampaignConfig | undefined} read */
-export const useLiveConfig = (read) => (liveConfig = read);
-
-/** The step's day, where the live config still has the campaign. @param {string | undefined} campaignId @param {number | undefined} step */
-function stepOf(campaignId, step) {
-  const campaign = liveConfig()?.campaigns.find((candidate) => candidate.id === campaignId);
-  return stepLabel(step, step === undefined ? undefined : campaign?.steps[step]?.delayDays);
-}
-/** @param {string | undefined} campaignId */
-const campaignName = (campaignId) => {
-  const campaign = liveConfig()?.campaigns.find((candidate) => candidate.id === campaignId);
-  return campaign ? `${campaign.name} (${campaign.id})` : (campaignId ?? '–');
-};
-
 /** "In Lost customers (lost-winback), variant control, since 1 Mar 2026; next: Email 2 (day 7)". @param {NonNullable<CustomerView['journey']>} journey */
 function journeyText(journey) {
-  const campaign = liveConfig()?.campaigns.find((candidate) => candidate.id === journey.campaignId);
+  const campaign = liveCampaign(journey.campaignId);
   const group = journey.arm === 'holdout' ? 'in the holdout (gets nothing, to measure lift)' : `variant ${journey.arm}`;
   const next = campaign && journey.nextStep >= campaign.steps.length ? 'every email sent' : `next: ${stepOf(journey.campaignId, journey.nextStep)}`;
   return `In ${campaignName(journey.campaignId)}, ${group}, since ${day(journey.startedOn)}; ${journey.arm === 'holdout' ? 'last step held back' : 'last email'} ${when(journey.lastStepAt)}; ${next}.`;

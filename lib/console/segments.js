@@ -3,7 +3,8 @@
 
 import { api, download, shown } from './api.js';
 import { byId as $, clear, el, selectById } from './dom.js';
-import { count, day, money, outcomeLabel, reasonLabel, skipLabel, statusLabel, stepLabel, tierLabel } from './format.js';
+import { count, day, money, outcomeLabel, reasonLabel, skipLabel, statusLabel, tierLabel } from './format.js';
+import { campaignName, stepOf } from './live-config.js';
 
 /** @typedef {import('../usecases/segments.js').SegmentView} SegmentView */
 /** @typedef {import('../usecases/segments.js').SegmentRow} SegmentRow */
@@ -35,14 +36,14 @@ export async function loadSegments() {
   fillFilter('status', view.counts.byStatus, statusLabel);
   fillFilter('tier', view.counts.byTier, tierLabel);
   fillFilter('reason', view.counts.byReason, reasonLabel);
-  fillFilter('campaign', view.counts.byCampaign, (id) => (id === 'none' ? 'No campaign' : (id ?? '–')));
+  fillFilter('campaign', view.counts.byCampaign, campaignLabel);
   const facets = $('segment-counts');
   clear(facets);
   facets.append(
     countTable('By status', view.counts.byStatus, statusLabel),
     countTable('By value tier', view.counts.byTier, tierLabel),
     countTable('By reason', view.counts.byReason, reasonLabel),
-    countTable('By campaign', view.counts.byCampaign, (id) => (id === 'none' ? 'No campaign' : (id ?? '–'))),
+    countTable('By campaign', view.counts.byCampaign, campaignLabel),
   );
   renderRows(view);
 }
@@ -75,11 +76,15 @@ function countTable(caption, counts, label) {
   return table;
 }
 
+/** @param {string | undefined} id */
+const campaignLabel = (id) => (id === 'none' ? 'No campaign' : campaignName(id));
+
 /** @param {SegmentRow['decision']} decision */
 function decisionText(decision) {
   if (!decision) return 'No decision yet';
   const parts = [`${day(decision.asOf)}: ${outcomeLabel(decision.outcome)}`];
-  if (decision.campaignId) parts.push(`${decision.campaignId}${decision.step === undefined ? '' : `, ${stepLabel(decision.step)}`}`);
+  if (decision.campaignId)
+    parts.push(`${campaignName(decision.campaignId)}${decision.step === undefined ? '' : `, ${stepOf(decision.campaignId, decision.step)}`}`);
   if (decision.reason) parts.push(skipLabel(decision.reason));
   return parts.join(' · ');
 }
@@ -112,7 +117,7 @@ function renderRows(view) {
         el('td', {}, tierLabel(row.tier)),
         el('td', { class: 'num' }, money(row.valueAtStake)),
         el('td', {}, row.reasons.length ? row.reasons.map((reason) => reasonLabel(reason)).join('; ') : '–'),
-        el('td', {}, row.campaign ?? '–'),
+        el('td', {}, row.campaign ? campaignName(row.campaign) : '–'),
         el('td', {}, decisionText(row.decision)),
       ),
     );

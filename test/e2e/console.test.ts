@@ -447,6 +447,11 @@ describe.skipIf(!existsSync(chromiumPath))('the console, in headless Chromium', 
     const rows = page.locator('#segment-table tr[data-customer]');
     expect(await rows.count()).toBe(8);
     expect(await rows.first().textContent()).toMatch(/Lost.*(Emailed|Held out)/);
+    // Campaigns by their name with the id beside it, and steps by their day, as on the customer page
+    const lostCampaign = testConfig().campaigns.find((campaign) => campaign.id === 'lost-winback')!;
+    const named = `${lostCampaign.name} (${lostCampaign.id})`;
+    for (const text of await rows.allTextContents()) expect(text).toContain(`${named}, Email 1 (day ${lostCampaign.steps[0]!.delayDays})`);
+    expect(await page.locator('#segment-counts').textContent()).toContain(named);
     expect(await page.locator('#segment-counts').textContent()).toContain('Overdue by their own buying rhythm');
     await page.screenshot({ path: `${docsImages}console-segments.png` });
     // Act: export
