@@ -3,10 +3,11 @@
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { DynamoDBDocumentClient, PutCommand, ScanCommand, TransactWriteCommand, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, DynamoDBDocumentClient, PutCommand, ScanCommand, TransactWriteCommand, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
 import Table from 'cli-table3';
 import pLimit from 'p-limit';
 import { ensureTable } from '../../lib/adapters/dynamodb/admin.js';
@@ -66,6 +67,8 @@ const notes: string[] = [];
 const coldFitsOnly = argv.includes('--cold-fits');
 // `--sender` runs the sender's figures alone (sendVsFloor, sendVsBare: a few minutes), for iterating on the sender.
 const senderOnly = argv.includes('--sender');
+// `--webhooks` runs the webhook figures alone (webhookVsTransact, webhookPerSec, webhookP99Ms: about a minute) on a fresh stack.
+const webhooksOnly = argv.includes('--webhooks');
 const coldFitRunsIndex = argv.indexOf('--cold-fit-runs');
 const coldFitRuns = coldFitRunsIndex >= 0 ? Number(argv[coldFitRunsIndex + 1]) : 5;
 if (!Number.isInteger(coldFitRuns) || coldFitRuns < 1) throw new Error('--cold-fit-runs must be a whole number >= 1');
@@ -491,7 +494,9 @@ async function benchWebhooks(client: ReturnType<typeof createDocumentClient>, en
   const port = await findFreePort();
   const server = await startLocalServer({ port });
   const url = `http://127.0.0.1:${port}/webhooks/shopify`;
-  const deliveries = Array.from({ length: webhookRequests + 20 }, (_, i) => {
+  // A fresh stack (`--webhooks`) has not compiled DynamoDB Local's paths yet: it is warmed with more deliveries.
+  const warmups = webhooksOnly ? 300 : 20;
+  const deliveries = Array.from({ length: webhookRequests + warmups }, (_, i) => {
     const id = String(7_000_000_000_000 + i);
     const body = shopifyOrderCreatedBody({
       orderId: id,
@@ -529,20 +534,56 @@ async function benchWebhooks(client: ReturnType<typeof createDocumentClient>, en
     return { ms: now() - start, ok: response.status === 200 && text.includes('stored'), status: response.status, text };
   };
   try {
-    // Warm-up: loads the handler and opens connections (not counted).
-    for (const delivery of deliveries.slice(webhookRequests)) {
-      const warm = await post(delivery);
-      if (warm.status !== 200) throw new Error(`webhook warm-up answered ${warm.status}: ${warm.text.slice(0, 300)}`);
+    // Warm-up: loads the handler and opens connections (not counted); its transactions warm the bare side below.
+    const warmTransactions: TransactWriteCommandInput[] = [];
+    const documentSend = DynamoDBDocumentClient.prototype.send;
+    DynamoDBDocumentClient.prototype.send = function (this: DynamoDBDocumentClient, command: unknown, ...rest: unknown[]) {
+      if (command instanceof TransactWriteCommand) warmTransactions.push(structuredClone(command.input));
+      return (documentSend as (...args: unknown[]) => unknown).call(this, command, ...rest);
+    } as typeof documentSend;
+    try {
+      const warmLimit = pLimit(webhooksOnly ? webhookConcurrency : 1);
+      await Promise.all(
+        deliveries.slice(webhookRequests).map((delivery) =>
+          warmLimit(async () => {
+            const warm = await post(delivery);
+            if (warm.status !== 200) throw new Error(`webhook warm-up answered ${warm.status}: ${warm.text.slice(0, 300)}`);
+          }),
+        ),
+      );
+    } finally {
+      DynamoDBDocumentClient.prototype.send = documentSend;
     }
     // The ingest's own transactions are recorded on their way to DynamoDB (the server runs in this process), to be
     // written again bare, item for item, as the bound.
+    // It also counts the requests by kind, to show what ingest asks of DynamoDB beside its transaction.
     const transactions: TransactWriteCommandInput[] = [];
-    const documentSend = DynamoDBDocumentClient.prototype.send;
+    const requests: Record<string, number> = {};
     DynamoDBDocumentClient.prototype.send = function (this: DynamoDBDocumentClient, command: unknown, ...rest: unknown[]) {
       if (command instanceof TransactWriteCommand) transactions.push(structuredClone(command.input));
+      const kind = (command as object).constructor.name.replace(/Command$/, '');
+      requests[kind] = (requests[kind] ?? 0) + 1;
       return (documentSend as (...args: unknown[]) => unknown).call(this, command, ...rest);
     } as typeof documentSend;
+    // CPU per order, of this process (the local server and the posting loop) and of DynamoDB Local.
+    const dynamoCpuMs = dynamoLocalCpuMs();
+    const cpuMs = () => {
+      const usage = process.cpuUsage();
+      return (usage.user + usage.system) / 1000;
+    };
+    // BENCH_PROFILE_DIR=DIR also writes a CPU profile of this process while the ingest is timed (the local server
+    // runs in it): webhooks-ingest.cpuprofile.
+    const profiler = process.env.BENCH_PROFILE_DIR ? new Session() : undefined;
+    const inspect = (method: string) =>
+      new Promise<unknown>((resolve, reject) => profiler!.post(method, (error, result) => (error ? reject(error) : resolve(result))));
+    if (profiler) {
+      profiler.connect();
+      await inspect('Profiler.enable');
+      await inspect('Profiler.start');
+    }
     const limit = pLimit(webhookConcurrency);
+    let nodeCpu0 = cpuMs();
+    let dynamoCpu0 = dynamoCpuMs();
     const start = now();
     let results: Awaited<ReturnType<typeof post>>[];
     try {
@@ -551,6 +592,12 @@ async function benchWebhooks(client: ReturnType<typeof createDocumentClient>, en
       DynamoDBDocumentClient.prototype.send = documentSend;
     }
     const seconds = (now() - start) / 1000;
+    const ingestCpu = { node: (cpuMs() - nodeCpu0) / webhookRequests, dynamo: (dynamoCpuMs() - dynamoCpu0) / webhookRequests };
+    if (profiler) {
+      const { profile } = (await inspect('Profiler.stop')) as { profile: unknown };
+      writeFileSync(join(process.env.BENCH_PROFILE_DIR!, 'webhooks-ingest.cpuprofile'), JSON.stringify(profile));
+      profiler.disconnect();
+    }
     const failed = results.filter((r) => !r.ok);
     if (failed.length > 0)
       notes.push(`webhooks: ${failed.length} of ${webhookRequests} did not answer 200 "stored" (first: ${failed[0]!.status} ${failed[0]!.text.slice(0, 120)})`);
@@ -580,20 +627,48 @@ async function benchWebhooks(client: ReturnType<typeof createDocumentClient>, en
     });
     const bare = transactions.map(retable);
     const itemsPerTransaction = bare.reduce((sum, input) => sum + (input.TransactItems?.length ?? 0), 0) / Math.max(bare.length, 1);
+    await Promise.all(warmTransactions.map(retable).map((input) => transactLimit(() => client.send(new TransactWriteCommand(input)))));
+    nodeCpu0 = cpuMs();
+    dynamoCpu0 = dynamoCpuMs();
     const transactStart = now();
     await Promise.all(bare.map((input) => transactLimit(() => client.send(new TransactWriteCommand(input)))));
     const transactRate = bare.length / ((now() - transactStart) / 1000);
+    const bareCpu = { node: (cpuMs() - nodeCpu0) / Math.max(bare.length, 1), dynamo: (dynamoCpuMs() - dynamoCpu0) / Math.max(bare.length, 1) };
+    // The ingest's read, bare: a consistent BatchGetItem of the keys each transaction wrote (they exist now).
+    const readKeys = bare.map((input) =>
+      (input.TransactItems ?? []).flatMap((item) => (item.Put ? [{ pk: item.Put.Item!.pk as string, sk: item.Put.Item!.sk as string }] : [])).slice(1),
+    );
+    nodeCpu0 = cpuMs();
+    dynamoCpu0 = dynamoCpuMs();
+    const readStart = now();
+    await Promise.all(
+      readKeys.map((Keys) => transactLimit(() => client.send(new BatchGetCommand({ RequestItems: { [bareTable]: { Keys, ConsistentRead: true } } })))),
+    );
+    const readRate = readKeys.length / ((now() - readStart) / 1000);
+    const readCpu = { node: (cpuMs() - nodeCpu0) / Math.max(readKeys.length, 1), dynamo: (dynamoCpuMs() - dynamoCpu0) / Math.max(readKeys.length, 1) };
+    const perOrder = Object.entries(requests)
+      .map(([kind, count]) => `${round(count / webhookRequests, 2)} ${kind}`)
+      .join(', ');
     if (transactions.length !== webhookRequests) notes.push(`webhookVsTransact: ${transactions.length} transactions recorded for ${webhookRequests} orders`);
     record(
       {
         figure: 'webhookVsTransact',
         value: round(rate / transactRate, 3),
         unit: 'ratio',
-        bound: `ingest ${round(rate, 0)} orders/s vs the same ${bare.length.toLocaleString('en')} TransactWriteItems bare, ${round(itemsPerTransaction, 1)} items each: ${round(transactRate, 0)}/s (c=${webhookConcurrency})`,
+        bound: `ingest ${round(rate, 0)} orders/s vs the same ${bare.length.toLocaleString('en')} TransactWriteItems bare, ${round(itemsPerTransaction, 1)} items each: ${round(transactRate, 0)}/s (c=${webhookConcurrency}); CPU per order, node + DynamoDB Local: ingest ${round(ingestCpu.node, 2)} + ${round(ingestCpu.dynamo, 2)} ms, bare ${round(bareCpu.node, 2)} + ${round(bareCpu.dynamo, 2)} ms, its keys read bare ${round(readCpu.node, 2)} + ${round(readCpu.dynamo, 2)} ms (${round(readRate, 0)}/s); requests per order: ${perOrder}`,
         target: '>= 0.7',
         meets: rate / transactRate >= 0.7,
       },
-      { ordersPerSec: rate, transactPerSec: transactRate, transactions: bare.length, itemsPerTransaction, concurrency: webhookConcurrency },
+      {
+        ordersPerSec: rate,
+        transactPerSec: transactRate,
+        transactions: bare.length,
+        itemsPerTransaction,
+        concurrency: webhookConcurrency,
+        cpuMsPerOrder: { ingest: ingestCpu, bare: bareCpu, bareRead: readCpu },
+        bareReadPerSec: readRate,
+        requestsPerOrder: Object.fromEntries(Object.entries(requests).map(([kind, count]) => [kind, count / webhookRequests])),
+      },
     );
     record(
       {
@@ -679,6 +754,11 @@ async function benchStack(): Promise<void> {
   const endpoints = { dynamo: stack.dynamoEndpoint, ses: stack.sesEndpoint };
   const client = createDocumentClient({ endpoint: stack.dynamoEndpoint });
   try {
+    if (webhooksOnly) {
+      log(`webhooks: ${webhookRequests} signed Shopify orders at concurrency ${webhookConcurrency}`);
+      await benchWebhooks(client, endpoints);
+      return;
+    }
     // The sender's shop first (N/10, never emailed): it also measures the seeding rate. At least 4,000 customers
     // (about 800 emails timed): with fewer, the sender is timed mostly while V8 and DynamoDB Local's JVM still compile its path.
     const small = Math.max(Math.round(customers / 10), 4_000);
@@ -845,13 +925,13 @@ const machine = {
   node: process.version,
   platform: `${process.platform}-${process.arch}`,
 };
-const mode = coldFitsOnly ? 'cold fits' : senderOnly ? 'sender' : quick ? 'quick' : 'full';
+const mode = coldFitsOnly ? 'cold fits' : senderOnly ? 'sender' : webhooksOnly ? 'webhooks' : quick ? 'quick' : 'full';
 log(coldFitsOnly ? 'cold fits only' : `${mode} run, N = ${customers.toLocaleString('en')}, memory at ${rssCustomers.toLocaleString('en')}`);
-if (!coldFitsOnly && !senderOnly) {
+if (!coldFitsOnly && !senderOnly && !webhooksOnly) {
   benchScoring();
   benchFits();
 }
-if (!senderOnly) {
+if (!senderOnly && !webhooksOnly) {
   log(`fits: each model's first fit on CDNOW, in ${coldFitRuns} fresh processes each`);
   await benchColdFits();
 }
@@ -869,7 +949,7 @@ if (!coldFitsOnly) {
       'webhookPerSec',
       'webhookP99Ms',
       'rssGrowth',
-    ].filter((figure) => !senderOnly || figure.startsWith('send'))) {
+    ].filter((figure) => (!senderOnly || figure.startsWith('send')) && (!webhooksOnly || figure.startsWith('webhook')))) {
       if (!rows.some((row) => row.figure === figure)) record({ figure, value: null, unit: '-', bound: 'not measured', target: '-', meets: null });
     }
   }
@@ -887,7 +967,7 @@ for (const row of rows)
     row.meets === null ? '-' : row.meets ? 'yes' : 'NO',
   ]);
 console.log(
-  `Winback bench · ${startedAt.toISOString()} · ${machine.cores} cores (${machine.cpu}), ${machine.memoryGb} GB · node ${machine.node} · ${coldFitsOnly ? `--cold-fits · load average ${loadavg()[0]?.toFixed(2)}` : senderOnly ? `--sender · load average ${loadavg()[0]?.toFixed(2)}` : `${quick ? '--quick' : 'full'} · N = ${customers.toLocaleString('en')}, memory at ${rssCustomers.toLocaleString('en')}`}`,
+  `Winback bench · ${startedAt.toISOString()} · ${machine.cores} cores (${machine.cpu}), ${machine.memoryGb} GB · node ${machine.node} · ${coldFitsOnly ? `--cold-fits · load average ${loadavg()[0]?.toFixed(2)}` : senderOnly ? `--sender · load average ${loadavg()[0]?.toFixed(2)}` : webhooksOnly ? `--webhooks · load average ${loadavg()[0]?.toFixed(2)}` : `${quick ? '--quick' : 'full'} · N = ${customers.toLocaleString('en')}, memory at ${rssCustomers.toLocaleString('en')}`}`,
 );
 console.log(table.toString());
 for (const note of notes) console.log(`note: ${note}`);
