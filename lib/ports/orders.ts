@@ -28,6 +28,8 @@ export interface OrderIngestView {
   readonly pointer?: OrderPointer;
   readonly deliverySeen: boolean;
   readonly sends: readonly SendRecord[];
+  /** Who holds the address today, when the view was asked for it (read in the same request as the rest). */
+  readonly emailOwner?: string;
 }
 
 /** One atomic change: order record, idempotency pointer, customer summary, delivery marker, and attribution. */
@@ -45,8 +47,11 @@ export interface OrderCommit {
 }
 
 export interface OrderStore {
-  customerIdForEmail(emailHash: string): Promise<string | undefined>;
-  view(customerId: string, source: OrderSource, orderId: string, deliveryId: string): Promise<OrderIngestView>;
+  /**
+   * What an order's ingest decides on, read together: the profile (and, when there is one, its ledger entries), the
+   * order's pointer, the delivery marker and, given `emailHash`, who holds that address.
+   */
+  view(customerId: string, source: OrderSource, orderId: string, deliveryId: string, emailHash?: string): Promise<OrderIngestView>;
   countedOrders(customerId: string): Promise<StoredOrder[]>;
   /** False when another writer changed the customer, the pointer or the delivery first: read again and retry. */
   commit(change: OrderCommit): Promise<boolean>;

@@ -139,17 +139,18 @@ async function locate(
 ): Promise<{ customerId: string; view: OrderIngestView }> {
   const platformId = order.customer.platformCustomerId;
   const keyedId = platformId !== undefined ? customerKey(order.source, platformId) : undefined;
-  const [keyedView, emailOwner] = await Promise.all([
-    keyedId !== undefined ? orders.view(keyedId, order.source, order.orderId, deliveryId) : undefined,
-    emailHash !== undefined ? orders.customerIdForEmail(emailHash) : undefined,
-  ]);
-  const keyed = keyedId !== undefined ? { customerId: keyedId, ...(keyedView?.customer ? { profile: keyedView.customer.customer } : {}) } : undefined;
+  // The first read is of the profile most orders belong to (the platform customer's, else the address's guest
+  // profile), and asks in the same request who holds the address: one read for most orders.
+  const firstId = keyedId ?? guestCustomerKey(emailHash!);
+  const firstView = await orders.view(firstId, order.source, order.orderId, deliveryId, emailHash);
+  const emailOwner = firstView.emailOwner;
+  const keyed = keyedId !== undefined ? { customerId: keyedId, ...(firstView.customer ? { profile: firstView.customer.customer } : {}) } : undefined;
   let customerId = profileForOrder({
     ...(keyed ? { keyed } : {}),
     ...(emailHash !== undefined ? { emailHash } : {}),
     ...(emailOwner !== undefined ? { emailOwner } : {}),
   })!;
-  let view = keyedView && customerId === keyedId ? keyedView : await orders.view(customerId, order.source, order.orderId, deliveryId);
+  let view = customerId === firstId ? firstView : await orders.view(customerId, order.source, order.orderId, deliveryId);
   if (view.pointer && view.pointer.customerId !== customerId) {
     // The order was filed under another customer before (a guest who registered since): it stays where it is.
     customerId = view.pointer.customerId;

@@ -1,9 +1,9 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { BatchGetCommand, type DynamoDBDocumentClient, PutCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, PutCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { OrderSource } from '../../domain/orders/incoming-order.js';
 import type { OrderCommit, OrderIngestView, OrderPointer, OrderStore, StoredOrder } from '../../ports/orders.js';
-import { queryAll } from './client.js';
-import { customerIdForEmail, customerItem, toCustomer } from './customers.js';
+import { batchGetItems, itemKey, queryAll } from './client.js';
+import { customerItem, toCustomer } from './customers.js';
 import { sendsOf } from './send-ledger.js';
 import { keys, ttlAttribute } from './table.js';
 
@@ -16,26 +16,23 @@ export class DynamoOrderStore implements OrderStore {
     private readonly tableName: string,
   ) {}
 
-  async customerIdForEmail(emailHash: string): Promise<string | undefined> {
-    return customerIdForEmail(this.client, this.tableName, emailHash);
-  }
-
-  async view(customerId: string, source: OrderSource, orderId: string, deliveryId: string): Promise<OrderIngestView> {
+  async view(customerId: string, source: OrderSource, orderId: string, deliveryId: string, emailHash?: string): Promise<OrderIngestView> {
     const wanted = [keys.customer(customerId), keys.orderPointer(source, orderId), keys.delivery(source, deliveryId)];
-    const [batch, sends] = await Promise.all([
-      this.client.send(new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: wanted, ConsistentRead: true } } })),
-      sendsOf(this.client, this.tableName, customerId),
-    ]);
-    const items = batch.Responses?.[this.tableName] ?? [];
-    const find = (key: { pk: string; sk: string }) => items.find((item) => item.pk === key.pk && item.sk === key.sk);
-    const profile = find(wanted[0]!);
+    if (emailHash !== undefined) wanted.push(keys.emailPointer(emailHash));
+    const found = await batchGetItems(this.client, this.tableName, wanted, `order ${source}/${orderId}`);
+    const profile = found.get(itemKey(wanted[0]!));
     const customer = profile ? toCustomer(profile) : undefined;
-    const pointer = find(wanted[1]!);
+    const pointer = found.get(itemKey(wanted[1]!));
+    const owner = emailHash !== undefined ? found.get(itemKey(wanted[3]!))?.customerId : undefined;
+    // A customer's ledger entries live in their profile's partition and are written only for a profile the night
+    // read, so a partition without a profile has none to credit: a new customer's order costs no ledger query.
+    const sends = profile ? await sendsOf(this.client, this.tableName, customerId) : [];
     return {
       ...(customer ? { customer: { customer, version: Number(profile!.version ?? 0) } } : {}),
       ...(pointer ? { pointer: pointer as unknown as OrderPointer } : {}),
-      deliverySeen: find(wanted[2]!) !== undefined,
+      deliverySeen: found.has(itemKey(wanted[2]!)),
       sends,
+      ...(typeof owner === 'string' ? { emailOwner: owner } : {}),
     };
   }
 
