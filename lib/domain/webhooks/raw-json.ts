@@ -50,7 +50,10 @@ export function parseJsonText(text: string, options: JsonParseOptions = {}): unk
   const scanned = scan(text);
   if (scanned.depth > maxJsonDepth) throw invalidJson(`JSON nested deeper than ${maxJsonDepth} levels`);
   try {
-    return JSON.parse(options.exactIntegers === false ? text : scanned.text, dropDangerousKeys) as unknown;
+    const source = options.exactIntegers === false ? text : scanned.text;
+    // The reviver costs a call per value; it is needed only when a dangerous key can be in the text at all (spelled
+    // out, or hidden behind a \u escape).
+    return (mayHoldDangerousKey(source) ? JSON.parse(source, dropDangerousKeys) : JSON.parse(source)) as unknown;
   } catch (error) {
     throw invalidJson(`not valid JSON: ${syntaxProblem(text, error)}`, error);
   }
@@ -183,11 +186,14 @@ function scan(text: string): { text: string; depth: number } {
     } else if (code === 0x2d /* - */ || (code >= 0x30 && code <= 0x39)) {
       const start = index;
       while (index < text.length && isNumberCharacter(text.charCodeAt(index))) index += 1;
-      const token = text.slice(start, index);
-      // Only a whole, well-formed integer literal is quoted, so malformed text stays malformed.
-      if (jsonInteger.test(token) && !Number.isSafeInteger(Number(token))) {
-        parts.push(text.slice(copiedUpTo, start), '"', token, '"');
-        copiedUpTo = index;
+      // Only a whole, well-formed integer literal is quoted, so malformed text stays malformed. One of at most 15
+      // characters has at most 15 digits, below 2^53: only longer ones are looked at.
+      if (index - start > 15) {
+        const token = text.slice(start, index);
+        if (jsonInteger.test(token) && !Number.isSafeInteger(Number(token))) {
+          parts.push(text.slice(copiedUpTo, start), '"', token, '"');
+          copiedUpTo = index;
+        }
       }
     } else {
       if (code === 0x5b /* [ */ || code === 0x7b /* { */) deepest = Math.max(deepest, (depth += 1));
@@ -202,6 +208,10 @@ function scan(text: string): { text: string; depth: number } {
 
 function isNumberCharacter(code: number): boolean {
   return (code >= 0x30 && code <= 0x39) || code === 0x2d || code === 0x2b || code === 0x2e || code === 0x65 || code === 0x45;
+}
+
+function mayHoldDangerousKey(text: string): boolean {
+  return text.includes('\\u') || text.includes('__proto__') || text.includes('constructor') || text.includes('prototype');
 }
 
 function dropDangerousKeys(key: string, value: unknown): unknown {
