@@ -105,7 +105,8 @@ export function reasonCodes(
   };
   return {
     now: { asOf: profiles.now?.asOf ?? null, ...(profiles.now?.tallies ?? tallyReasons([])) },
-    byCampaign: [...byCampaign].map(([campaignId, group]) => ({ campaignId, ...view(group) })),
+    // By campaign id: the ledger's scan hands the sends over in no set order.
+    byCampaign: [...byCampaign].sort(([a], [b]) => (a < b ? -1 : 1)).map(([campaignId, group]) => ({ campaignId, ...view(group) })),
     byNight: [...byNight].sort(([a], [b]) => (a < b ? -1 : 1)).map(([night, group]) => ({ night, ...view(group) })),
   };
 }
