@@ -13,11 +13,30 @@ export interface ReportRecords {
   readonly runs: readonly NightRecord[];
   /** The latest finished run, whatever its night: the pace and model customers are classified with now. */
   readonly latestRun?: NightRecord;
+  /** The orders read along with the records, when the read was asked for them and could gather them. */
+  readonly orders?: GatheredOrders;
+}
+
+/**
+ * Orders gathered in the same read as the ledger: those of the customers the records name, placed after `since` (any
+ * time when absent). A customer the read cannot vouch for is `undefined`: their orders are read with `ordersOf`.
+ */
+export interface GatheredOrders {
+  readonly since?: string;
+  of(customerId: string): readonly ReportOrder[] | undefined;
+}
+
+export interface RecordsOptions {
+  /**
+   * Also gather the orders of the customers the records name, placed after this instant (UTC ISO-8601; '' for any
+   * time), so the report need not read them customer by customer. A source may ignore it.
+   */
+  readonly ordersSince?: string;
 }
 
 export interface ReportSource {
   /** The records whose night falls in [from, to], YYYY-MM-DD. */
-  records(from: string, to: string): Promise<ReportRecords>;
+  records(from: string, to: string, options?: RecordsOptions): Promise<ReportRecords>;
   /**
    * Every customer profile, handed to `visit` one page at a time: the next page of a segment is read only once `visit`
    * has settled, and nothing is kept, so a base of any size is read in bounded memory. Reason codes and calibration

@@ -75,9 +75,10 @@ const latest = '9999-12-31';
 
 /**
  * The campaign report: the funnel from the ledger, the lift from the treated and holdout customers' orders, and the
- * deliverability guard's view, for the nights in range. Reads the ledger once (a scan), then the customer profiles a
- * page at a time (keeping only those of the customers the campaigns chose), and, per customer in a campaign, their
- * orders in the windows that matter (a key-range query each).
+ * deliverability guard's view, for the nights in range. Reads the ledger once (a scan, which also gathers the orders
+ * of the customers it names where the source can), then the customer profiles a page at a time (keeping only those of
+ * the customers the campaigns chose), and the orders of any customer in a campaign the scan did not vouch for (a
+ * key-range query each).
  */
 export async function buildReport(deps: ReportDependencies, options: ReportOptions = {}): Promise<Report> {
   const stored = await deps.configs.latest();
@@ -93,7 +94,10 @@ export async function buildReport(deps: ReportDependencies, options: ReportOptio
   if (from > to) throw new RangeError(`--from ${from} is after --to ${to}`);
 
   // The guard's window reaches back before --from: read that much more of the ledger.
-  const records = await deps.source.records(options.from ? addDays(options.from, -(settings.windowDays + 1)) : earliest, to);
+  const recordsFrom = options.from ? addDays(options.from, -(settings.windowDays + 1)) : earliest;
+  // The orders come with the ledger, from its first night on (a day early for the shop's time zone): a span that starts
+  // before that is read on its own.
+  const records = await deps.source.records(recordsFrom, to, { ordersSince: options.from ? `${addDays(recordsFrom, -1)}T00:00:00.000Z` : '' });
   const scanned = records.sends;
   const inRange = scanned.filter((send) => send.asOf >= from && send.asOf <= to);
   const configured = new Map(config.campaigns.map((campaign) => [campaign.id, campaign]));
@@ -107,7 +111,15 @@ export async function buildReport(deps: ReportDependencies, options: ReportOptio
   const metrics = campaignMetrics(reported, estimate);
   const history = historyOf(records, config, { from, to, now: deps.clock.now() }, options);
   const profiles = await readProfiles(deps.source, records, reported, config, history);
-  const { outcomes, ordersOf } = await outcomesOf(liftUnits(reported), history.reactivationUnits, deps.source, windowDays, estimate, options.concurrency ?? 16);
+  const { outcomes, ordersOf } = await outcomesOf(
+    liftUnits(reported),
+    history.reactivationUnits,
+    deps.source,
+    windowDays,
+    estimate,
+    options.concurrency ?? 16,
+    records.orders,
+  );
   const pauses = await deps.configs.pauses();
   // The guard's window ends with the latest night that sent anything up to --to: what the next night would judge.
   const lastNight = latestNight(scanned) ?? options.to ?? deps.clock.now().toISOString().slice(0, 10);

@@ -1,11 +1,14 @@
 import pLimit from 'p-limit';
 import { type DiscountEstimate, type LiftUnit, type ReportOrder, type UnitOutcome, unitOutcome } from '../domain/report.js';
 import type { ReactivationUnit } from '../domain/report-churn.js';
-import type { ReportSource } from '../ports/report-source.js';
+import type { GatheredOrders, ReportSource } from '../ports/report-source.js';
 
 const dayMs = 86_400_000;
 
-/** The orders the report weighs, read once per customer, and each lift unit's outcome from them. */
+/**
+ * The orders the report weighs, and each lift unit's outcome from them: those the read of the records gathered where
+ * it vouches for the customer and their span, else read once per customer.
+ */
 export async function outcomesOf(
   units: readonly LiftUnit[],
   reactivation: readonly ReactivationUnit[],
@@ -13,6 +16,7 @@ export async function outcomesOf(
   windowDays: number,
   estimate: DiscountEstimate,
   concurrency: number,
+  gathered?: GatheredOrders,
 ) {
   // One read per customer, over the union of the windows that matter to them: the lift's and the reactivation's.
   const spans = new Map<string, { since: string; until: string }>();
@@ -25,7 +29,11 @@ export async function outcomesOf(
   const limit = pLimit(concurrency);
   const ordersByCustomer = new Map<string, ReportOrder[]>(
     await Promise.all(
-      [...spans].map(([customerId, span]) => limit(async () => [customerId, await source.ordersOf(customerId, span.since, span.until)] as const)),
+      [...spans].map(([customerId, span]) => {
+        const known = gathered && (gathered.since === undefined || span.since >= gathered.since) ? gathered.of(customerId) : undefined;
+        if (known) return [customerId, known.filter((order) => order.placedAt > span.since && order.placedAt <= span.until)] as const;
+        return limit(async () => [customerId, await source.ordersOf(customerId, span.since, span.until)] as const);
+      }),
     ),
   );
   return {

@@ -119,7 +119,7 @@ export async function parallelScan(
   client: DynamoDBDocumentClient,
   input: Omit<ScanCommandInput, 'Segment' | 'TotalSegments' | 'ExclusiveStartKey'>,
   segments: number,
-  handle: (items: Record<string, unknown>[]) => void | Promise<void>,
+  handle: (items: Record<string, unknown>[], segment: number) => void | Promise<void>,
 ): Promise<void> {
   await Promise.all(
     Array.from({ length: segments }, async (_, segment) => {
@@ -128,7 +128,7 @@ export async function parallelScan(
         const page = await client.send(
           new ScanCommand({ ...input, Segment: segment, TotalSegments: segments, ...(start ? { ExclusiveStartKey: start } : {}) }),
         );
-        await handle(page.Items ?? []);
+        await handle(page.Items ?? [], segment);
         start = page.LastEvaluatedKey;
       } while (start);
     }),
