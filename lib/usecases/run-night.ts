@@ -13,6 +13,7 @@ import { unreadableProblem } from '../domain/unreadable-record.js';
 import { customerPolicy } from '../domain/uplift/night-policy.js';
 import { nextWarmUpHistory, sendingDomain, warmUpLimit, warmUpThreshold } from '../domain/warm-up.js';
 import type { CampaignConfigStore } from '../ports/campaign-configs.js';
+import type { CustomerPage } from '../ports/customers.js';
 import type { NightPlan, NightScoring, NightWarmUp, NightWork, SegmentTally } from '../ports/night-work.js';
 import type { NightSummary, RunRecorder } from '../ports/runs.js';
 import { judgeCustomer } from './decide-customer.js';
@@ -254,8 +255,9 @@ function sendingDomains(config: CampaignConfig): string[] {
 
 /**
  * Tonight's warm-up limit from the history the latest night carried forward, and, when it holds the night below
- * what it would send, the least value at stake that makes the cut: measured on the same sample the model was fitted
- * on, by judging each sampled customer exactly as the night will (nothing is written).
+ * what it would send, the least value at stake that makes the cut: measured on up to as many customers as the model
+ * is fitted on (every segment read at once, as the night reads them), by judging each one exactly as the night will
+ * (nothing is written).
  */
 async function planWarmUp(plan: NightPlan, setup: NightSetup, deps: NightDependencies): Promise<NightPlan> {
   const { config } = setup;
@@ -277,23 +279,34 @@ async function planWarmUp(plan: NightPlan, setup: NightSetup, deps: NightDepende
   const sampleSize = Math.max(paceSampleSize, config.classification.model.sampleSize);
   let seen = 0;
   let complete = true;
-  for (let segment = 0; segment < plan.totalSegments; segment += 1) {
-    let cursor: string | undefined;
-    do {
-      const page = await deps.customers.scanPage({ segment, totalSegments: plan.totalSegments, ...(cursor ? { cursor } : {}) });
-      cursor = page.nextCursor;
+  // The segments are read at once, as the night reads them, each a page ahead of its judging: the whole shop (up to
+  // the sample size) in about the time of the night's own scan, not in its segments one after the other.
+  await eachSegment(plan.totalSegments, undefined, async (segment) => {
+    const read = (cursor?: string) => {
+      const page = deps.customers.scanPage({ segment, totalSegments: plan.totalSegments, ...(cursor ? { cursor } : {}) });
+      page.catch(() => {}); // a page read ahead and not used must not become an unhandled rejection
+      return page;
+    };
+    if (seen >= sampleSize) {
+      complete = false;
+      return;
+    }
+    let ahead: Promise<CustomerPage> | undefined = read();
+    while (ahead) {
+      const page: CustomerPage = await ahead;
+      ahead = page.nextCursor ? read(page.nextCursor) : undefined;
       const now = deps.clock.now();
       for (const customer of page.customers) {
         seen += 1;
         const judged = judgeCustomer(customer, context, now, deps, tally);
         if (judged.candidate?.decision.kind === 'send') values.push(judged.candidate.classification.valueAtStakeMinor);
       }
-    } while (cursor && seen < sampleSize);
-    if (cursor || (seen >= sampleSize && segment < plan.totalSegments - 1)) {
-      complete = false;
-      break;
+      if (ahead && seen >= sampleSize) {
+        complete = false;
+        return;
+      }
     }
-  }
+  });
   const fraction = complete ? 1 : Math.min(1, seen / Math.max(seen, await deps.customers.approximateCount()));
   const threshold = warmUpThreshold(values, fraction, limit.limit);
   return { ...plan, dailySendCap: limit.limit, warmUp: { ...warmUp, ...(threshold !== undefined ? { minValueAtStakeMinor: threshold } : {}) } };
