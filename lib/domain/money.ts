@@ -50,14 +50,18 @@ export function toDecimalString(minor: number, currency: string): string {
   return digits === 0 ? `${sign}${text}` : `${sign}${text.slice(0, -digits)}.${text.slice(-digits)}`;
 }
 
+// Building an Intl.NumberFormat costs far more than formatting with one, and every email formats a few amounts.
+const moneyFormats = new Map<string, Intl.NumberFormat>();
+
 export function formatMoney(money: Money, locale = 'en-IE'): string {
   const digits = minorDigits(money.currency);
-  return new Intl.NumberFormat(locale, {
-    style: 'currency',
-    currency: money.currency,
-    minimumFractionDigits: digits,
-    maximumFractionDigits: digits,
-  }).format(money.minor / 10 ** digits);
+  const key = `${locale}\u0000${money.currency}`;
+  let format = moneyFormats.get(key);
+  if (!format) {
+    format = new Intl.NumberFormat(locale, { style: 'currency', currency: money.currency, minimumFractionDigits: digits, maximumFractionDigits: digits });
+    moneyFormats.set(key, format);
+  }
+  return format.format(money.minor / 10 ** digits);
 }
 
 /** What the shop's totals are kept in: its currency and, optionally, rates for orders paid in others. */
