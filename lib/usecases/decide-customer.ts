@@ -68,12 +68,22 @@ export function rankCandidates(candidates: Candidate[]): void {
 
 /**
  * The checks before a step (suppression, pauses, the daily cap), then the step itself (or its preview), counted in
- * the tally. `deps.email` is the pipeline's: it frees the customer's concurrency slot once SES has answered.
+ * the tally. `deps.email` is the pipeline's: it frees the customer's concurrency slot once SES has answered; `free`
+ * frees it as soon as the customer is known to be skipped, so a skip's decision log is written outside the slot (it
+ * reserves nothing) and the steps behind it do not wait for that write.
  */
-export async function takeStep(candidate: Candidate, suppressed: boolean, night: NightContext, deps: SegmentDependencies, tally: SegmentTally): Promise<void> {
+export async function takeStep(
+  candidate: Candidate,
+  suppressed: boolean,
+  night: NightContext,
+  deps: SegmentDependencies,
+  tally: SegmentTally,
+  free: () => void = () => {},
+): Promise<void> {
   const { customer, decision, classification } = candidate;
   const skipped = (reason: SkipReason) => {
     countSkip(tally, reason);
+    free();
     return logIfChanged(customer, { asOf: night.asOf, outcome: 'skipped', reason, campaignId: decision.campaign.id, step: decision.step }, night, deps);
   };
   if (suppressed) return skipped('suppressed');
@@ -105,7 +115,10 @@ export async function takeStep(candidate: Candidate, suppressed: boolean, night:
   const outcome = outcomeOf(result);
   const entry = { asOf: night.asOf, ...outcome, campaignId: decision.campaign.id, step: decision.step, arm: decision.arm };
   // A step taken is its own record: the ledger entry (sent, scheduled, held out) and lastDecision on the profile.
-  if (outcome.outcome === 'skipped' && !night.samples) await logIfChanged(customer, entry, night, deps);
+  if (outcome.outcome === 'skipped' && !night.samples) {
+    free();
+    await logIfChanged(customer, entry, night, deps);
+  }
 }
 
 /**

@@ -33,13 +33,16 @@ export interface SegmentResult {
  */
 export async function scoreSegment(segment: number, night: NightContext, deps: SegmentDependencies, from: SegmentPosition = {}): Promise<SegmentResult> {
   const tally = emptyTally();
-  // A step holds one of `sendConcurrency` slots from before its reservation until SES has answered (or, without a
-  // send, to its end): at most that many entries are ever reserved and not yet settled, which is all a crash can leave
-  // ambiguous. Marking the email sent and updating the profile happen after the slot is free, so those writes of many
-  // steps overlap and travel together (see the DynamoDB adapters) while the next steps already use SES.
+  // A step holds one of `sendConcurrency` slots from before its reservation until SES has answered, or until its entry
+  // is written held out or due (the due sender sends that whatever happens next); a skipped customer frees it before
+  // its decision log is written, as it reserved nothing. So at most that many entries are ever reserved and not yet
+  // settled, which is all a crash can leave ambiguous. Marking the email sent and updating the profile happen after
+  // the slot is free, so those writes of many steps overlap and travel together (see the DynamoDB adapters) while the
+  // next steps already use SES.
   const slots = fifoSlots(night.sendConcurrency);
   const stepDeps = (release: () => void): SegmentDependencies => ({
     ...deps,
+    settled: release,
     email: {
       async send(email) {
         try {
@@ -120,7 +123,7 @@ export async function scoreSegment(segment: number, night: NightContext, deps: S
         track(
           slot.then(async (release) => {
             try {
-              await takeStep(candidate, suppressed.has(hashEmail(candidate.customer.email!)), night, stepDeps(release), tally);
+              await takeStep(candidate, suppressed.has(hashEmail(candidate.customer.email!)), night, stepDeps(release), tally, release);
             } finally {
               release();
             }

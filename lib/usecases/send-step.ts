@@ -58,6 +58,7 @@ export async function runStep(request: StepRequest, config: CampaignConfig, deps
   if (request.kind === 'hold') {
     const held = await deps.ledger.reserve(base, 'held_out');
     if (!held.reserved) return { outcome: 'skipped', reason: 'already_sent' };
+    deps.settled?.();
     await deps.customers.recordStep(key.customerId, { journey: request.journey, lastDecision: decisionOf(request, 'held_out'), ...(exit ? { exit } : {}) });
     return { outcome: 'held_out' };
   }
@@ -104,6 +105,7 @@ export async function runStep(request: StepRequest, config: CampaignConfig, deps
     const dueAt = waits ? notBefore : new Date(request.nightAt.getTime() + queuedSendGraceMs);
     const scheduled = await deps.ledger.reserve({ ...reservation, notBefore: dueAt.toISOString() }, 'scheduled');
     if (!scheduled.reserved) return { outcome: 'skipped', reason: whyHeld(scheduled, request.runId, deps.clock.now()) };
+    deps.settled?.();
     // lastSend is set now, at the time the email will go, so the sender needs no second write to the profile.
     const lastSend = { campaignId: key.campaignId, episode: key.episode, step: key.step, at: notBefore.toISOString() };
     await deps.customers.recordStep(key.customerId, {

@@ -29,6 +29,11 @@ export interface SendDependencies {
   readonly queue?: SendQueue;
   /** Stops a campaign whose emails keep failing to render; absent, the night's own in this process (see nightBreaker). */
   readonly renderBreaker?: RenderBreaker;
+  /**
+   * Told once the step's entry is written as held out or due: nothing of it is then left for a crash to make
+   * ambiguous (the due sender sends a due entry whatever happens next), so the night frees the step's slot.
+   */
+  readonly settled?: () => void;
 }
 
 /** The slice of a logger the night uses; Powertools' Logger fits it. */
