@@ -224,7 +224,12 @@ export function measureReactivation(
 export function summaryAsOf(customer: Customer, night: CalendarDate, shopTimeZone: string): CustomerSummary | undefined {
   const { summary } = customer;
   if (!summary.firstOrderAt || summary.purchaseDays === 0) return undefined;
-  const firstDay = calendarDateIn(summary.firstOrderAt, shopTimeZone);
+  return summaryFrom(customer, night, calendarDateIn(summary.firstOrderAt, shopTimeZone));
+}
+
+/** {@link summaryAsOf} from the customer's first purchase day in the shop's time zone, worked out by the caller. */
+function summaryFrom(customer: Customer, night: CalendarDate, firstDay: CalendarDate): CustomerSummary | undefined {
+  const { summary } = customer;
   if (firstDay >= night) return undefined;
   const days = summary.recentPurchaseDays;
   const complete = days.length < recentPurchaseDaysKept || (days[0] !== undefined && days[0] < night);
@@ -234,6 +239,17 @@ export function summaryAsOf(customer: Customer, night: CalendarDate, shopTimeZon
   if (x < 0) return undefined;
   const lastDay = before.at(-1) ?? firstDay;
   return { x, tx: x === 0 ? 0 : Math.max(0, daysBetween(firstDay, lastDay)), T: daysBetween(firstDay, night) };
+}
+
+// The report calibrates up to a dozen nights per profile as it passes, and formatting an instant in a time zone is
+// most of what a calibration costs: the day of the instant last formatted is kept for the nights after.
+let lastFirstDay: { readonly instant: string; readonly timeZone: string; readonly day: CalendarDate } | undefined;
+
+function firstPurchaseDay(firstOrderAt: string, shopTimeZone: string): CalendarDate {
+  if (lastFirstDay?.instant === firstOrderAt && lastFirstDay.timeZone === shopTimeZone) return lastFirstDay.day;
+  const day = calendarDateIn(firstOrderAt, shopTimeZone);
+  lastFirstDay = { instant: firstOrderAt, timeZone: shopTimeZone, day };
+  return day;
 }
 
 /** Distinct purchase days in [from, from + days): the repeat purchases the model predicts. */
@@ -279,10 +295,14 @@ export function nightCalibration(model: FittedPurchaseModel, night: CalendarDate
   const unit = daysPerUnit(model.timeUnit);
   const bins = calibrationBins.map((bin) => ({ bin, customers: 0, predicted: 0, actual: 0 }));
   let skipped = 0;
+  const horizonEnd = addDays(night, horizonDays);
   return {
     add(customer) {
-      if (customer.summary.purchaseDays === 0 || !customer.summary.firstOrderAt || calendarDateIn(customer.summary.firstOrderAt, shopTimeZone) >= night) return;
-      const summary = summaryAsOf(customer, night, shopTimeZone);
+      const { firstOrderAt } = customer.summary;
+      if (customer.summary.purchaseDays === 0 || !firstOrderAt) return;
+      const firstDay = firstPurchaseDay(firstOrderAt, shopTimeZone);
+      if (firstDay >= night) return;
+      const summary = summaryFrom(customer, night, firstDay);
       if (!summary) {
         skipped += 1;
         return;
@@ -295,7 +315,7 @@ export function nightCalibration(model: FittedPurchaseModel, night: CalendarDate
       const row = bins[Math.min(summary.x, bins.length - 1)]!;
       row.customers += 1;
       row.predicted += predicted;
-      row.actual += purchaseDaysBetween(customer, night, horizonDays);
+      row.actual += customer.summary.recentPurchaseDays.filter((day) => day >= night && day < horizonEnd).length;
     },
     finish() {
       const sum = (key: 'customers' | 'predicted' | 'actual') => bins.reduce((total, row) => total + row[key], 0);
