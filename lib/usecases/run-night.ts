@@ -226,10 +226,13 @@ function runOf(setup: NightSetup) {
 /** Everything decided once per night, before any customer: the guard's pauses, the shop's pace and the model. */
 async function planNight(setup: NightSetup, deps: NightDependencies, { store }: { store: boolean }): Promise<NightPlan> {
   const { config, totalSegments, nightAt } = setup;
-  // Before any email goes out: a scope over the guard's thresholds is paused now, and the night skips it.
-  const guard = await guardDeliverability(deps, config, { asOf: setup.asOf, at: nightAt }, { store });
-  const { pace, scoring, model, products } = await studyShop(deps, config, totalSegments, setup.asOf, nightAt);
-  const policy = await planTargeting(deps.history, config, setup.asOf, nightAt);
+  // Before any email goes out: a scope over the guard's thresholds is paused now, and the night skips it. The guard,
+  // the study of the shop and the targeting read different items and need nothing of each other: they run at once.
+  const [guard, { pace, scoring, model, products }, policy] = await Promise.all([
+    guardDeliverability(deps, config, { asOf: setup.asOf, at: nightAt }, { store }),
+    studyShop(deps, config, totalSegments, setup.asOf, nightAt),
+    planTargeting(deps.history, config, setup.asOf, nightAt),
+  ]);
   const plan: NightPlan = {
     runId: setup.runId,
     asOf: setup.asOf,
