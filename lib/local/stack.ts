@@ -19,6 +19,8 @@ export interface LocalStackOptions {
   readonly dataDir?: string;
   readonly dynamoPort: number;
   readonly sesPort: number;
+  /** Options for DynamoDB Local's JVM, before its main class (a test run's short-lived emulator tunes its JIT). */
+  readonly javaOptions?: readonly string[];
 }
 
 /**
@@ -31,7 +33,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   await assertPortFree(options.dynamoPort, 'DynamoDB Local');
   await assertPortFree(options.sesPort, 'the local SES');
 
-  const dynamo = await spawnLoopbackDynamoDbLocal(options.dynamoPort, options.dataDir);
+  const dynamo = await spawnLoopbackDynamoDbLocal(options.dynamoPort, options.dataDir, options.javaOptions ?? []);
   let exited: string | undefined;
   let output = '';
   dynamo.stdout?.on('data', (chunk: Buffer) => (output = (output + chunk.toString()).slice(-2000)));
@@ -103,11 +105,12 @@ function dynamoDbLocalJarDir(): string {
  * on every interface, and answers anyone with any credentials). The launcher is compiled once per source and jar
  * into .winback/ beside the package. Without a JDK's javac there is no safe way to start it, and the stack refuses.
  */
-async function spawnLoopbackDynamoDbLocal(port: number, dataDir: string | undefined): Promise<ChildProcess> {
+async function spawnLoopbackDynamoDbLocal(port: number, dataDir: string | undefined, javaOptions: readonly string[]): Promise<ChildProcess> {
   const jarDir = dynamoDbLocalJarDir();
   const jar = join(jarDir, 'DynamoDBLocal.jar');
   const classes = await compiledLauncher(jar);
   const args = [
+    ...javaOptions,
     `-Djava.library.path=${join(jarDir, 'DynamoDBLocal_lib')}`,
     '-cp',
     [jar, classes].join(delimiter),

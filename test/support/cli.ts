@@ -3,6 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { assertPortFree } from '../../lib/local/stack.js';
+import { shortLivedJavaEnvironment } from './short-lived-java.js';
 
 const run = promisify(execFile);
 const cli = fileURLToPath(new URL('../../bin/winback.js', import.meta.url));
@@ -22,13 +23,6 @@ export async function threeFreePorts(): Promise<number> {
 }
 
 /**
- * The CLI's DynamoDB Local lives for one command: the JIT's optimising tier and parallel GC would spend more CPU
- * warming up than they ever save. With the quick tier alone, a `start --once` of 80 customers took 20 s of CPU instead
- * of 33 s (both run at once on the same loaded machine); what the JVM computes is the same.
- */
-const shortLivedJava = { JAVA_TOOL_OPTIONS: [process.env.JAVA_TOOL_OPTIONS, '-XX:TieredStopAtLevel=1 -XX:+UseSerialGC'].filter(Boolean).join(' ') };
-
-/**
  * The environment of a fresh machine: nothing of the test run's own settings (its log level, its table, its admin
  * token, the endpoints of the run's shared emulators) reaches the CLI, only where its local data lives.
  */
@@ -41,7 +35,7 @@ export function freshMachineEnv(dataDir: string): NodeJS.ProcessEnv {
     AWS_ENDPOINT_URL_SESV2: _ses,
     ...inherited
   } = process.env;
-  return { ...inherited, ...shortLivedJava, WINBACK_DATA_DIR: dataDir };
+  return { ...inherited, ...shortLivedJavaEnvironment, WINBACK_DATA_DIR: dataDir };
 }
 
 /**
@@ -51,7 +45,7 @@ export function freshMachineEnv(dataDir: string): NodeJS.ProcessEnv {
 export function winbackCli(dataDir: string, timeoutMs = 300_000) {
   return (...args: string[]) =>
     run(process.execPath, [cli, ...args], {
-      env: { ...process.env, ...shortLivedJava, WINBACK_DATA_DIR: dataDir },
+      env: { ...process.env, ...shortLivedJavaEnvironment, WINBACK_DATA_DIR: dataDir },
       timeout: timeoutMs,
       maxBuffer: 64 * 1024 * 1024,
     });

@@ -1,5 +1,6 @@
 import type { TestProject } from 'vitest/node';
 import { findFreePort, type LocalStack, startLocalStack } from '../../lib/local/stack.js';
+import { shortLivedJavaOptions } from './short-lived-java.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -16,7 +17,10 @@ declare module 'vitest' {
 const shared = globalThis as { winbackTestStack?: { stack: Promise<LocalStack>; users: number } };
 
 export async function setup(project: TestProject): Promise<void> {
-  shared.winbackTestStack ??= { stack: (async () => startLocalStack({ dynamoPort: await findFreePort(), sesPort: await findFreePort() }))(), users: 0 };
+  shared.winbackTestStack ??= {
+    stack: (async () => startLocalStack({ dynamoPort: await findFreePort(), sesPort: await findFreePort(), javaOptions: shortLivedJavaOptions }))(),
+    users: 0,
+  };
   shared.winbackTestStack.users += 1;
   const stack = await shared.winbackTestStack.stack;
   project.provide('dynamoEndpoint', stack.dynamoEndpoint);
