@@ -71,6 +71,11 @@ const senderOnly = argv.includes('--sender');
 const webhooksOnly = argv.includes('--webhooks');
 // `--nights` runs the nights' figures alone (pipelineVsScan, firstNightVsScan): the shop seeded, scanned and run twice.
 const nightsOnly = argv.includes('--nights');
+// `--policy rule|auto|model` is the nights' classification policy: `rule` (the default here) fits nothing before the
+// night, `auto` (a shop's default) and `model` read up to 200,000 customers in StartNight and fit the model on them.
+const policyIndex = argv.indexOf('--policy');
+const policy = policyIndex >= 0 ? argv[policyIndex + 1] : 'rule';
+if (!['rule', 'auto', 'model'].includes(policy ?? '')) throw new Error('--policy must be rule, auto or model');
 const coldFitRunsIndex = argv.indexOf('--cold-fit-runs');
 const coldFitRuns = coldFitRunsIndex >= 0 ? Number(argv[coldFitRunsIndex + 1]) : 5;
 if (!Number.isInteger(coldFitRuns) || coldFitRuns < 1) throw new Error('--cold-fit-runs must be a whole number >= 1');
@@ -324,7 +329,7 @@ async function benchColdFits(): Promise<void> {
 // ---------- 3. the local stack ----------
 function benchConfig(): unknown {
   const config = structuredClone(defaultConfig) as Record<string, any>;
-  config.classification.policy = 'rule';
+  config.classification.policy = policy;
   delete config.guardrails.quietHours;
   // The figures' first night is a new shop's whole backlog at once and the next one its regular night; a warm-up
   // would spread that backlog over weeks of nights that are neither.
@@ -870,6 +875,7 @@ async function benchStack(): Promise<void> {
       {
         customers,
         totalSegments,
+        policy,
         nightMs: nightMs(night),
         reportMs: night.stateMs?.BuildReport ?? null,
         nightCpuMs: night.cpuMs,
@@ -1010,7 +1016,7 @@ for (const row of rows)
     row.meets === null ? '-' : row.meets ? 'yes' : 'NO',
   ]);
 console.log(
-  `Winback bench · ${startedAt.toISOString()} · ${machine.cores} cores (${machine.cpu}), ${machine.memoryGb} GB · node ${machine.node} · ${coldFitsOnly ? `--cold-fits · load average ${loadavg()[0]?.toFixed(2)}` : nightsOnly ? `--nights · N = ${customers.toLocaleString('en')} · load average ${loadavg()[0]?.toFixed(2)}` : senderOnly ? `--sender · load average ${loadavg()[0]?.toFixed(2)}` : webhooksOnly ? `--webhooks · load average ${loadavg()[0]?.toFixed(2)}` : `${quick ? '--quick' : 'full'} · N = ${customers.toLocaleString('en')}, memory at ${rssCustomers.toLocaleString('en')}`}`,
+  `Winback bench · ${startedAt.toISOString()} · ${machine.cores} cores (${machine.cpu}), ${machine.memoryGb} GB · node ${machine.node} · ${coldFitsOnly ? `--cold-fits · load average ${loadavg()[0]?.toFixed(2)}` : nightsOnly ? `--nights · N = ${customers.toLocaleString('en')} · policy ${policy} · load average ${loadavg()[0]?.toFixed(2)}` : senderOnly ? `--sender · load average ${loadavg()[0]?.toFixed(2)}` : webhooksOnly ? `--webhooks · load average ${loadavg()[0]?.toFixed(2)}` : `${quick ? '--quick' : 'full'} · N = ${customers.toLocaleString('en')}, memory at ${rssCustomers.toLocaleString('en')}`}`,
 );
 console.log(table.toString());
 for (const note of notes) console.log(`note: ${note}`);
