@@ -42,6 +42,10 @@ export function productKey(line: Pick<ProductLine, 'title' | 'sku'>): string {
   return line.sku?.trim() ? `sku:${line.sku.trim()}` : `title:${line.title.trim().replace(/\s+/g, ' ').toLowerCase()}`;
 }
 
+function sameInstantFirst(a: RecommendedProduct, b: RecommendedProduct): boolean {
+  return a.title < b.title || (a.title === b.title && a.priceMinor < b.priceMinor);
+}
+
 /** Builds the stats one latest order at a time; memory is bounded by the number of distinct products and pairs. */
 export class ProductStatsBuilder {
   private readonly seen = new Map<string, { product: RecommendedProduct; orders: number; recent: number; latestAt: string }>();
@@ -66,8 +70,10 @@ export class ProductStatsBuilder {
       else {
         entry.orders += 1;
         if (recent) entry.recent += quantity;
-        // The latest order's title and price are the current ones.
-        if (placedAt > entry.latestAt) Object.assign(entry, { product, latestAt: placedAt });
+        // The latest order's title and price are the current ones; of two orders placed at the same instant, the one
+        // ordered first by title and price, so the stats do not depend on the order the orders were added in.
+        if (placedAt > entry.latestAt || (placedAt === entry.latestAt && sameInstantFirst(product, entry.product)))
+          Object.assign(entry, { product, latestAt: placedAt });
       }
     }
     for (const a of keys) {

@@ -2,19 +2,15 @@ import { randomUUID } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import pLimit from 'p-limit';
 import { type CampaignConfig, parseCampaignConfig } from '../config/campaign-config.js';
-import { classifyWithModel, modelSummary, type NightModel, type ShopPace } from '../domain/classification.js';
+import { classifyWithModel } from '../domain/classification.js';
 import type { Customer } from '../domain/customer.js';
-import { type CalendarDate, calendarDateIn, instantAt, isCalendarDate, median, parseClockTime } from '../domain/dates.js';
+import { type CalendarDate, calendarDateIn, instantAt, isCalendarDate, parseClockTime } from '../domain/dates.js';
 import type { SkipReason } from '../domain/decisions.js';
-import { type ProductStats, ProductStatsBuilder } from '../domain/recommendations.js';
-import { fitModel, fitPurchaseModel } from '../domain/scoring/models.js';
-import type { CustomerSummary, FittedGammaGamma } from '../domain/scoring/types.js';
-import { unreadableProblem } from '../domain/unreadable-record.js';
 import { customerPolicy } from '../domain/uplift/night-policy.js';
 import { nextWarmUpHistory, sendingDomain, warmUpLimit, warmUpThreshold } from '../domain/warm-up.js';
 import type { CampaignConfigStore } from '../ports/campaign-configs.js';
 import type { CustomerPage } from '../ports/customers.js';
-import type { NightPlan, NightScoring, NightWarmUp, NightWork, SegmentTally } from '../ports/night-work.js';
+import type { NightPlan, NightWarmUp, NightWork, SegmentTally } from '../ports/night-work.js';
 import type { NightSummary, RunRecorder } from '../ports/runs.js';
 import { judgeCustomer } from './decide-customer.js';
 import { guardDeliverability } from './deliverability-guard.js';
@@ -23,6 +19,7 @@ import { emptyTargetingTally, mergeTargetingTally, planTargeting, type Targeting
 import { estimateFromSample, type PreviewCoverage, previewSegmentsFor } from './preview-sample.js';
 import { type SegmentPosition, scoreSegment } from './score-segment.js';
 import { emptyTally } from './segment-tally.js';
+import { paceSampleSize, studyShop } from './study-shop.js';
 
 export interface NightDependencies extends SegmentDependencies {
   readonly configs: CampaignConfigStore;
@@ -60,7 +57,6 @@ export class NoCampaignConfigError extends Error {
 const customersPerSegment = 25_000;
 const minSegments = 4;
 const maxSegments = 1_000;
-const paceSampleSize = 2_000;
 
 export function segmentsFor(customerCount: number): number {
   return Math.min(maxSegments, Math.max(minSegments, Math.ceil(customerCount / customersPerSegment)));
@@ -384,95 +380,6 @@ function warmUpSummary(plan: NightPlan, total: SegmentTally): NonNullable<NightS
     warmingUp: warmUp.warmingUp,
     backlog: warmUp.warmingUp ? (total.skipped.warm_up ?? 0) + (total.skipped.daily_cap ?? 0) : 0,
     history: nextWarmUpHistory(warmUp.history, plan.asOf, byDomain, warmUp.lookbackDays),
-  };
-}
-
-/**
- * Before the night: a uniform sample of customers (the first pages of the scan segments, which DynamoDB spreads over
- * the key space) gives the shop's typical second-order gap for one-time buyers and, under `model` or `auto`, the
- * summaries the model is fitted on. Memory is bounded by the sample size.
- */
-async function studyShop(
-  deps: NightDependencies,
-  config: CampaignConfig,
-  totalSegments: number,
-  asOf: CalendarDate,
-  nightAt: Date,
-): Promise<{ pace: ShopPace; scoring: NightScoring; model?: NightModel; products: ProductStats }> {
-  const products = new ProductStatsBuilder(nightAt);
-  const study = await studySample(deps, config, totalSegments, asOf, products);
-  return { ...study, products: products.build() };
-}
-
-async function studySample(
-  deps: NightDependencies,
-  config: CampaignConfig,
-  totalSegments: number,
-  asOf: CalendarDate,
-  products: ProductStatsBuilder,
-): Promise<{ pace: ShopPace; scoring: NightScoring; model?: NightModel }> {
-  const settings = config.classification;
-  const wantModel = settings.policy !== 'rule';
-  const sampleSize = wantModel ? Math.max(paceSampleSize, settings.model.sampleSize) : paceSampleSize;
-  const gaps: number[] = [];
-  const summaries: CustomerSummary[] = [];
-  let seen = 0;
-  for (let segment = 0; segment < totalSegments && seen < sampleSize; segment += 1) {
-    let cursor: string | undefined;
-    do {
-      const page = await deps.customers.scanPage({ segment, totalSegments, ...(cursor ? { cursor } : {}) });
-      cursor = page.nextCursor;
-      for (const customer of page.customers) {
-        // Left out of the fit as the segments leave it out of the night (counted there as unreadable_record).
-        if (unreadableProblem(customer, deps.clock.now(), config.shop.timeZone)) continue;
-        seen += 1;
-        if (gaps.length < paceSampleSize && customer.summary.firstRepeatGapDays !== undefined) gaps.push(customer.summary.firstRepeatGapDays);
-        // The latest orders of the sample teach the night the shop's products: what sells, and what sells together.
-        products.add(customer.summary.lastItems, customer.summary.lastOrderAt);
-        const summary = wantModel ? modelSummary(customer, asOf, config.shop.timeZone) : undefined;
-        if (summary) summaries.push(summary);
-      }
-    } while (cursor && seen < sampleSize);
-    if (!wantModel && seen >= paceSampleSize) break;
-  }
-  const measured = median(gaps);
-  const pace: ShopPace =
-    measured === undefined || gaps.length < settings.minRepeatCustomersForShopGap
-      ? { secondOrderGapDays: settings.fallbackSecondOrderGapDays, measuredOn: 0 }
-      : { secondOrderGapDays: Math.round(measured), measuredOn: gaps.length };
-
-  const repeatCustomers = summaries.filter((summary) => summary.x > 0).length;
-  const base = { policy: settings.policy, sampleSize: summaries.length, repeatCustomers };
-  if (!wantModel) return { pace, scoring: { ...base, used: 'rule' } };
-  if (settings.policy === 'auto' && (summaries.length < settings.model.minCustomers || repeatCustomers < settings.model.minRepeatCustomers)) {
-    const reason = `too little history for the model: ${summaries.length} customers (${repeatCustomers} repeat), needs ${settings.model.minCustomers} (${settings.model.minRepeatCustomers} repeat)`;
-    return { pace, scoring: { ...base, used: 'rule', reason } };
-  }
-  const purchases = fitPurchaseModel(settings.model.kind, summaries, { timeUnit: 'days', penalty: settings.model.penalty });
-  if (!purchases.converged) {
-    return {
-      pace,
-      scoring: {
-        ...base,
-        used: 'rule',
-        reason: `the ${settings.model.kind} fit did not converge: ${purchases.diagnostic ?? 'no diagnostic'}`,
-        model: purchases,
-      },
-    };
-  }
-  const repeaters = summaries.filter((summary) => summary.x > 0 && (summary.monetary ?? 0) > 0);
-  const spend =
-    repeaters.length >= 20 ? (fitModel('gamma-gamma', repeaters, { timeUnit: 'days', penalty: settings.model.penalty }) as FittedGammaGamma) : undefined;
-  const spendModel = spend?.converged ? spend : undefined;
-  return {
-    pace,
-    scoring: { ...base, used: 'model', model: purchases, ...(spend ? { spendModel: spend } : {}) },
-    model: {
-      purchases,
-      ...(spendModel ? { spend: spendModel } : {}),
-      atRiskBelowPAlive: settings.model.atRiskBelowPAlive,
-      lostBelowPAlive: settings.model.lostBelowPAlive,
-    },
   };
 }
 
