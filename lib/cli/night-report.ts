@@ -24,7 +24,9 @@ export function formatNightReport(summary: NightSummary, { sentHeading = 'sent' 
       .map(([name, value]) => `${name} ${Number(value).toPrecision(3)}`)
       .join(', ');
     lines.push(
-      `Classified by the ${scoring.model.model} model fitted on ${number.format(scoring.sampleSize)} customers (${params}; ${scoring.model.iterations} iterations, ${Math.round(scoring.model.ms)} ms)`,
+      `Classified by the ${scoring.model.model} model fitted on ${number.format(scoring.sampleSize)} customers` +
+        (scoring.fittedAsOf && scoring.fittedAsOf !== summary.asOf ? ` on the night of ${scoring.fittedAsOf}, still fresh` : '') +
+        ` (${params}; ${scoring.model.iterations} iterations, ${Math.round(scoring.model.ms)} ms)`,
     );
   } else if (scoring) {
     lines.push(`Classified by the cadence rule${scoring.reason ? `: ${scoring.reason}` : ''}`);

@@ -158,6 +158,11 @@ const classificationSchema = z
         sampleSize: z.number().int().min(100).max(5_000_000).default(200_000),
         /** An L2 penalty on the log-parameters keeps small shops' fits sane; 0 turns it off. */
         penalty: z.number().min(0).max(10).default(0.01),
+        /**
+         * A night fits the model again once the last fit is this many days old (1: every night), or sooner when the
+         * campaign config changed or the shop grew or shrank by a tenth; between fits it reads only the pace's sample.
+         */
+        refitAfterDays: z.number().int().min(1).max(90).default(7),
       })
       .prefault({}),
   })

@@ -63,6 +63,10 @@ export interface NightScoring {
   readonly repeatCustomers: number;
   readonly model?: AnyFittedModel;
   readonly spendModel?: AnyFittedModel;
+  /** The night whose sample the model was fitted on: tonight's, or an earlier night's fit still fresh (`refitAfterDays`). */
+  readonly fittedAsOf?: string;
+  /** The shop's approximate number of customers when the model was fitted: a shop a tenth larger or smaller refits. */
+  readonly shopSize?: number;
 }
 
 /**

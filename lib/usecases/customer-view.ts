@@ -4,9 +4,8 @@ import type { Customer, DecisionRecord } from '../domain/customer.js';
 import { calendarDateIn } from '../domain/dates.js';
 import { hashEmail, normalizeEmail } from '../domain/email.js';
 import { toDecimalString } from '../domain/money.js';
-import { parseFittedModel } from '../domain/scoring/models.js';
-import type { FittedGammaGamma, FittedPurchaseModel } from '../domain/scoring/types.js';
 import type { SendRecord } from '../domain/sends.js';
+import { storedNightModel } from '../domain/stored-model.js';
 import { unreadableProblem } from '../domain/unreadable-record.js';
 import type { Clock } from '../ports/clock.js';
 import type { CustomerRepository } from '../ports/customers.js';
@@ -129,22 +128,9 @@ export function statusNow(
 function classificationOf(customer: Customer, config: CampaignConfig, latestRun: NightSummary | undefined, now: Date): Classification {
   const asOf = calendarDateIn(now, config.shop.timeZone);
   const pace = latestRun?.shopPace ?? { secondOrderGapDays: config.classification.fallbackSecondOrderGapDays, measuredOn: 0 };
-  const scoring = latestRun?.scoring;
-  if (scoring?.used === 'model' && scoring.model) {
-    try {
-      const purchases = parseFittedModel(scoring.model) as FittedPurchaseModel;
-      const spend = scoring.spendModel ? (parseFittedModel(scoring.spendModel) as FittedGammaGamma) : undefined;
-      const model = {
-        purchases,
-        ...(spend?.converged ? { spend } : {}),
-        atRiskBelowPAlive: config.classification.model.atRiskBelowPAlive,
-        lostBelowPAlive: config.classification.model.lostBelowPAlive,
-      };
-      return classifyWithModel(customer, asOf, pace, config.classification, config.shop.timeZone, model);
-    } catch {
-      // A stored model that no longer reads falls back to the rule, as the night itself would.
-    }
-  }
+  // A stored model that no longer reads falls back to the rule, as the night itself would.
+  const model = storedNightModel(latestRun?.scoring, config.classification);
+  if (model) return classifyWithModel(customer, asOf, pace, config.classification, config.shop.timeZone, model);
   return classify(customer, asOf, pace, config.classification, config.shop.timeZone);
 }
 

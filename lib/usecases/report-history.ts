@@ -11,8 +11,8 @@ import {
   type ReactivationUnit,
   reactivationUnits,
 } from '../domain/report-churn.js';
-import { isPurchaseModel, parseFittedModel } from '../domain/scoring/models.js';
-import type { FittedGammaGamma, FittedPurchaseModel } from '../domain/scoring/types.js';
+import type { FittedPurchaseModel } from '../domain/scoring/types.js';
+import { storedNightModel } from '../domain/stored-model.js';
 import type { ReportRecords } from '../ports/report-source.js';
 
 /** The report's options that shape the history (ReportOptions carries them, documented there). */
@@ -67,7 +67,7 @@ export function historyOf(
   if (latestNight) {
     const models = new Map<CalendarDate, FittedPurchaseModel>();
     for (const run of stood) {
-      const model = run.scoring?.used === 'model' ? purchaseModelOf(run.scoring.model) : undefined;
+      const model = storedNightModel(run.scoring, config.classification)?.purchases;
       if (model) models.set(run.asOf, model);
     }
     for (const night of calibrationNights([...models.keys()], latestNight, options.calibrationNights ?? defaultCalibrationNightCount)) {
@@ -91,36 +91,11 @@ const defaultReactivationDays = 30;
 const defaultCalibrationDays = 90;
 export const defaultCalibrationNightCount = 12;
 
-function purchaseModelOf(stored: unknown): FittedPurchaseModel | undefined {
-  if (stored === undefined) return undefined;
-  try {
-    const model = parseFittedModel(stored);
-    return isPurchaseModel(model) ? model : undefined;
-  } catch {
-    // A stored model that no longer reads is left out, as the read API falls back to the rule for it.
-    return undefined;
-  }
-}
-
 /** Classifies as the given night did: with its fitted model when it used one, else with the cadence rule and its pace. */
 export function classifierFor(run: NightRecord | undefined, config: CampaignConfig): (customer: Customer, asOf: CalendarDate) => Classification {
   const pace = run?.shopPace ?? { secondOrderGapDays: config.classification.fallbackSecondOrderGapDays, measuredOn: 0 };
   const timeZone = config.shop.timeZone;
-  const purchases = run?.scoring?.used === 'model' ? purchaseModelOf(run.scoring.model) : undefined;
-  if (!purchases) return (customer, asOf) => classify(customer, asOf, pace, config.classification, timeZone);
-  let spend: FittedGammaGamma | undefined;
-  try {
-    const stored = (run!.scoring as { spendModel?: unknown }).spendModel;
-    const parsed = stored === undefined ? undefined : parseFittedModel(stored);
-    spend = parsed?.model === 'gamma-gamma' && parsed.converged ? (parsed as FittedGammaGamma) : undefined;
-  } catch {
-    spend = undefined;
-  }
-  const model = {
-    purchases,
-    ...(spend ? { spend } : {}),
-    atRiskBelowPAlive: config.classification.model.atRiskBelowPAlive,
-    lostBelowPAlive: config.classification.model.lostBelowPAlive,
-  };
+  const model = storedNightModel(run?.scoring, config.classification);
+  if (!model) return (customer, asOf) => classify(customer, asOf, pace, config.classification, timeZone);
   return (customer, asOf) => classifyWithModel(customer, asOf, pace, config.classification, timeZone, model);
 }

@@ -226,7 +226,11 @@ async function planNight(setup: NightSetup, deps: NightDependencies, { store }: 
   // the study of the shop and the targeting read different items and need nothing of each other: they run at once.
   const [guard, { pace, scoring, model, products }, policy] = await Promise.all([
     guardDeliverability(deps, config, { asOf: setup.asOf, at: nightAt }, { store }),
-    studyShop(deps, config, totalSegments, setup.asOf, nightAt),
+    deps.runs
+      .latest()
+      .then((latest) =>
+        studyShop(deps, config, { totalSegments, asOf: setup.asOf, nightAt, configVersion: setup.configVersion, ...(latest ? { latest } : {}) }),
+      ),
     planTargeting(deps.history, config, setup.asOf, nightAt),
   ]);
   const plan: NightPlan = {

@@ -1,18 +1,29 @@
 import pLimit from 'p-limit';
-import type { CampaignConfig } from '../config/campaign-config.js';
+import type { CampaignConfig, ClassificationSettings } from '../config/campaign-config.js';
 import { modelSummary, type NightModel, type ShopPace } from '../domain/classification.js';
-import { type CalendarDate, median } from '../domain/dates.js';
+import { type CalendarDate, daysBetween, median } from '../domain/dates.js';
 import { type ProductStats, ProductStatsBuilder } from '../domain/recommendations.js';
 import { fitModel, fitPurchaseModel } from '../domain/scoring/models.js';
 import type { CustomerSummary, FittedGammaGamma } from '../domain/scoring/types.js';
+import { storedNightModel } from '../domain/stored-model.js';
 import { unreadableProblem } from '../domain/unreadable-record.js';
 import type { Clock } from '../ports/clock.js';
 import type { CustomerRepository } from '../ports/customers.js';
 import type { NightScoring } from '../ports/night-work.js';
+import type { NightSummary } from '../ports/runs.js';
 
 export interface StudyDependencies {
-  readonly customers: Pick<CustomerRepository, 'scanPage'>;
+  readonly customers: Pick<CustomerRepository, 'scanPage' | 'approximateCount'>;
   readonly clock: Clock;
+}
+
+export interface StudyNight {
+  readonly totalSegments: number;
+  readonly asOf: CalendarDate;
+  readonly nightAt: Date;
+  readonly configVersion: number;
+  /** The latest night's record: its model is classified by again while it is fresh (see `reusableFit`). */
+  readonly latest?: Pick<NightSummary, 'asOf' | 'configVersion' | 'scoring'>;
 }
 
 export interface ShopStudy {
@@ -39,27 +50,58 @@ interface SegmentShare {
  * what it sells (the emails' recommendations) and, under `model` or `auto`, the summaries the model is fitted on.
  * Each scan segment holds a uniform share of the shop (DynamoDB spreads them over the key space), so the sample is
  * an equal share of each, read at once: the study of a shop the sample covers whole takes about one parallel scan,
- * not one segment after the other. Memory is bounded by the sample size.
+ * not one segment after the other. Memory is bounded by the sample size. While the latest night's fit is fresh, the
+ * night classifies by it and reads only the pace's sample: the model's parameters describe the shop's customers, not
+ * the night, and most nights would otherwise read the whole shop twice.
  */
-export async function studyShop(deps: StudyDependencies, config: CampaignConfig, totalSegments: number, asOf: CalendarDate, nightAt: Date): Promise<ShopStudy> {
+export async function studyShop(deps: StudyDependencies, config: CampaignConfig, night: StudyNight): Promise<ShopStudy> {
+  const { totalSegments, asOf, nightAt } = night;
   const settings = config.classification;
   const wantModel = settings.policy !== 'rule';
-  const sampleSize = wantModel ? Math.max(paceSampleSize, settings.model.sampleSize) : paceSampleSize;
+  const shopSize = wantModel ? await deps.customers.approximateCount() : 0;
+  const earlier = wantModel ? reusableFit(night.latest, settings, { asOf, configVersion: night.configVersion, shopSize }) : undefined;
+  const earlierModel = earlier ? storedNightModel(earlier, settings) : undefined;
+  const fit = wantModel && !earlierModel;
+  const sampleSize = fit ? Math.max(paceSampleSize, settings.model.sampleSize) : paceSampleSize;
   const products = new ProductStatsBuilder(nightAt);
   const limit = pLimit(studyConcurrency);
   const shares = await Promise.all(
     Array.from({ length: totalSegments }, (_, segment) =>
-      limit(() => studySegment(deps, config, { segment, totalSegments, quota: shareOf(sampleSize, segment, totalSegments) }, asOf, wantModel, products)),
+      limit(() => studySegment(deps, config, { segment, totalSegments, quota: shareOf(sampleSize, segment, totalSegments) }, asOf, fit, products)),
     ),
   );
   const gaps = shares.flatMap((share) => share.gaps).slice(0, paceSampleSize);
-  const summaries = shares.flatMap((share) => share.summaries);
   const measured = median(gaps);
   const pace: ShopPace =
     measured === undefined || gaps.length < settings.minRepeatCustomersForShopGap
       ? { secondOrderGapDays: settings.fallbackSecondOrderGapDays, measuredOn: 0 }
       : { secondOrderGapDays: Math.round(measured), measuredOn: gaps.length };
-  return { pace, ...fitShop(config, summaries), products: products.build() };
+  if (earlier && earlierModel) return { pace, scoring: earlier, model: earlierModel, products: products.build() };
+  const summaries = shares.flatMap((share) => share.summaries);
+  return { pace, ...fitShop(config, summaries, { asOf, shopSize }), products: products.build() };
+}
+
+/**
+ * The latest night's fit, if tonight may classify by it: it was fitted under tonight's config version and model
+ * settings, at most
+ * `refitAfterDays - 1` days before tonight (not after: a replayed earlier night fits its own), and on a shop within a
+ * tenth of tonight's size. Otherwise undefined, and tonight fits again.
+ */
+export function reusableFit(
+  latest: StudyNight['latest'],
+  settings: ClassificationSettings,
+  night: { readonly asOf: CalendarDate; readonly configVersion: number; readonly shopSize: number },
+): NightScoring | undefined {
+  const scoring = latest?.scoring;
+  if (!latest || scoring?.used !== 'model' || latest.configVersion !== night.configVersion) return undefined;
+  // A preview of a config not yet applied shares the version in force: its model settings are checked as well.
+  if (scoring.model?.model !== settings.model.kind || scoring.model.penalty !== settings.model.penalty) return undefined;
+  const fittedAsOf = scoring.fittedAsOf ?? latest.asOf;
+  const age = daysBetween(fittedAsOf, night.asOf);
+  if (!(age >= 0 && age < settings.model.refitAfterDays)) return undefined;
+  const fittedOn = scoring.shopSize;
+  if (fittedOn === undefined || Math.abs(night.shopSize - fittedOn) > fittedOn / 10) return undefined;
+  return { ...scoring, fittedAsOf };
 }
 
 /** The sample's share of a segment: the sample split as evenly as the segments allow, the first ones one more. */
@@ -99,7 +141,11 @@ async function studySegment(
 }
 
 /** The model fitted on the sample's summaries, or why the night classifies by the cadence rule instead. */
-function fitShop(config: CampaignConfig, summaries: readonly CustomerSummary[]): Pick<ShopStudy, 'scoring' | 'model'> {
+function fitShop(
+  config: CampaignConfig,
+  summaries: readonly CustomerSummary[],
+  fitted: { readonly asOf: CalendarDate; readonly shopSize: number },
+): Pick<ShopStudy, 'scoring' | 'model'> {
   const settings = config.classification;
   const repeatCustomers = summaries.filter((summary) => summary.x > 0).length;
   const base = { policy: settings.policy, sampleSize: summaries.length, repeatCustomers };
@@ -124,7 +170,7 @@ function fitShop(config: CampaignConfig, summaries: readonly CustomerSummary[]):
     repeaters.length >= 20 ? (fitModel('gamma-gamma', repeaters, { timeUnit: 'days', penalty: settings.model.penalty }) as FittedGammaGamma) : undefined;
   const spendModel = spend?.converged ? spend : undefined;
   return {
-    scoring: { ...base, used: 'model', model: purchases, ...(spend ? { spendModel: spend } : {}) },
+    scoring: { ...base, used: 'model', model: purchases, ...(spend ? { spendModel: spend } : {}), fittedAsOf: fitted.asOf, shopSize: fitted.shopSize },
     model: {
       purchases,
       ...(spendModel ? { spend: spendModel } : {}),

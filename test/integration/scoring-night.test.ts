@@ -35,6 +35,24 @@ describe('predictive scoring in the night', () => {
     expect((await shop.deps.runs.latest())!.scoring.model).toHaveProperty('params');
   });
 
+  it('classifies the next night by the same fit while it is fresh, and says which night fitted it', async () => {
+    // Prepare
+    const shop = await demoShop(600, (raw) => {
+      raw.classification.policy = 'model';
+      raw.classification.model.minCustomers = 100;
+      raw.classification.model.refitAfterDays = 2;
+    });
+    const first = await workflowNight(shop, '2026-11-22');
+    // Act
+    const next = await workflowNight(shop, '2026-11-23');
+    const third = await workflowNight(shop, '2026-11-24');
+    // Assess
+    expect(first.scoring).toMatchObject({ used: 'model', fittedAsOf: '2026-11-22', sampleSize: 600 });
+    expect(next.scoring).toMatchObject({ used: 'model', fittedAsOf: '2026-11-22', sampleSize: 600 });
+    expect(next.scoring.model?.params).toEqual(first.scoring.model?.params);
+    expect(third.scoring).toMatchObject({ used: 'model', fittedAsOf: '2026-11-24' });
+  });
+
   it('falls back to the cadence rule under auto when the shop is too small, and says why', async () => {
     // Prepare
     const shop = await demoShop(60, (raw) => (raw.classification.policy = 'auto'));

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import type { Customer } from '../../lib/domain/customer.js';
 import { generateDemoShop } from '../../lib/domain/demo-shop.js';
 import type { CustomerPage, ScanPosition } from '../../lib/ports/customers.js';
-import { paceSampleSize, studyShop } from '../../lib/usecases/study-shop.js';
+import type { NightScoring } from '../../lib/ports/night-work.js';
+import { paceSampleSize, reusableFit, studyShop } from '../../lib/usecases/study-shop.js';
 import { testConfig } from '../support/customers.js';
 
 const asOf = '2026-11-22';
@@ -34,7 +35,7 @@ function segmentedShop(customers: readonly Customer[], delay: (segment: number, 
     reads.push({ ...position, returned: end - start });
     return { customers: segment.slice(start, end), unreadable: 0, ...(end < segment.length ? { nextCursor: String(end) } : {}) };
   };
-  return { customers: { scanPage }, reads, returned, mostInFlight: () => mostInFlight };
+  return { customers: { scanPage, approximateCount: async () => customers.length }, reads, returned, mostInFlight: () => mostInFlight };
 }
 
 /** The study without the fits' own timings (`ms`), which differ from run to run. */
@@ -51,7 +52,7 @@ describe('studyShop', () => {
     });
     const scan = segmentedShop(shop, () => 5);
     // Act
-    const study = await studyShop({ customers: scan.customers, clock }, config, 4, asOf, nightAt);
+    const study = await studyShop({ customers: scan.customers, clock }, config, { totalSegments: 4, asOf, nightAt, configVersion: 1 });
     // Assess
     expect(scan.mostInFlight()).toBe(4);
     expect(study.scoring.sampleSize).toBe(2_000);
@@ -70,8 +71,8 @@ describe('studyShop', () => {
     const slowLast = segmentedShop(shop, (segment, page) => (segment === 2 ? 0 : 10 + (page % 3)));
     // Act
     const [one, other] = await Promise.all([
-      studyShop({ customers: slowFirst.customers, clock }, config, 3, asOf, nightAt),
-      studyShop({ customers: slowLast.customers, clock }, config, 3, asOf, nightAt),
+      studyShop({ customers: slowFirst.customers, clock }, config, { totalSegments: 3, asOf, nightAt, configVersion: 1 }),
+      studyShop({ customers: slowLast.customers, clock }, config, { totalSegments: 3, asOf, nightAt, configVersion: 1 }),
     ]);
     // Assess
     expect(one.scoring.used).toBe('model');
@@ -89,7 +90,7 @@ describe('studyShop', () => {
     });
     const scan = segmentedShop(small);
     // Act
-    const study = await studyShop({ customers: scan.customers, clock }, config, 4, asOf, nightAt);
+    const study = await studyShop({ customers: scan.customers, clock }, config, { totalSegments: 4, asOf, nightAt, configVersion: 1 });
     // Assess
     expect(scan.returned()).toBe(small.length);
     expect(study.scoring.sampleSize).toBe(small.filter((customer) => customer.summary.purchaseDays > 0).length);
@@ -99,10 +100,84 @@ describe('studyShop', () => {
     // Prepare
     const scan = segmentedShop(shop);
     // Act
-    const study = await studyShop({ customers: scan.customers, clock }, testConfig(), 4, asOf, nightAt);
+    const study = await studyShop({ customers: scan.customers, clock }, testConfig(), { totalSegments: 4, asOf, nightAt, configVersion: 1 });
     // Assess
     expect(study.scoring).toEqual({ policy: 'rule', used: 'rule', sampleSize: 0, repeatCustomers: 0 });
     expect(study.model).toBeUndefined();
     expect(scan.returned()).toBe(paceSampleSize);
+  });
+
+  it("classifies by the latest night's fit while it is fresh, reading only the pace's sample", async () => {
+    // Prepare
+    const config = testConfig((raw) => {
+      raw.classification.policy = 'auto';
+      raw.classification.model.minCustomers = 100;
+    });
+    const first = await studyShop({ customers: segmentedShop(shop).customers, clock }, config, { totalSegments: 4, asOf, nightAt, configVersion: 3 });
+    // As the run record keeps it: JSON, read back.
+    const latest = JSON.parse(JSON.stringify({ asOf, configVersion: 3, scoring: first.scoring }));
+    const scan = segmentedShop(shop);
+    // Act
+    const later = await studyShop({ customers: scan.customers, clock }, config, { totalSegments: 4, asOf: '2026-11-28', nightAt, configVersion: 3, latest });
+    // Assess
+    expect(first.scoring).toMatchObject({ used: 'model', fittedAsOf: asOf, shopSize: shop.length });
+    expect(later.scoring).toEqual(latest.scoring);
+    expect(later.model?.purchases.params).toEqual(first.model?.purchases.params);
+    expect(scan.returned()).toBe(paceSampleSize);
+    expect(later.pace.measuredOn).toBeGreaterThan(0);
+  });
+});
+
+describe('reusableFit', () => {
+  const settings = testConfig((raw) => (raw.classification.policy = 'auto')).classification;
+  const model = { model: settings.model.kind, penalty: settings.model.penalty } as unknown as NonNullable<NightScoring['model']>;
+  const scoring = { policy: 'auto', used: 'model', sampleSize: 3_000, repeatCustomers: 1_500, model, fittedAsOf: '2026-11-20', shopSize: 3_000 } as const;
+  const latest = { asOf: '2026-11-21', configVersion: 3, scoring };
+  const withModel = (change: object) => ({ ...latest, scoring: { ...scoring, model: { ...model, ...change } as NightScoring['model'] } });
+  const tonight = { asOf: '2026-11-26', configVersion: 3, shopSize: 3_200 };
+
+  it('keeps a fit younger than refitAfterDays, on the same config and a shop within a tenth, with the night it was fitted', () => {
+    // Act / Assess
+    expect(reusableFit(latest, settings, tonight)).toEqual(scoring);
+    expect(reusableFit({ ...latest, scoring: { ...scoring, fittedAsOf: undefined } }, settings, tonight)).toMatchObject({ fittedAsOf: '2026-11-21' });
+  });
+
+  it.each([
+    ['the fit is refitAfterDays old', latest, { ...tonight, asOf: '2026-11-27' }],
+    ['the night is earlier than the fit (a replay)', latest, { ...tonight, asOf: '2026-11-19' }],
+    ['the config changed since', latest, { ...tonight, configVersion: 4 }],
+    ['the shop grew by more than a tenth', latest, { ...tonight, shopSize: 3_301 }],
+    ['the shop shrank by more than a tenth', latest, { ...tonight, shopSize: 2_699 }],
+    ['the model kind differs (a preview of another config)', withModel({ model: 'pareto' }), tonight],
+    ['the penalty differs', withModel({ penalty: 0.5 }), tonight],
+    ['the latest night used the rule', { ...latest, scoring: { ...scoring, used: 'rule' as const } }, tonight],
+    ['the fit does not say the size of the shop', { ...latest, scoring: { ...scoring, shopSize: undefined } }, tonight],
+    ['there was no night before', undefined, tonight],
+  ])('fits again when %s', (_, earlier, night) => {
+    // Act / Assess
+    expect(reusableFit(earlier, settings, night)).toBeUndefined();
+  });
+
+  it('fits again in the study when the stored model no longer reads', async () => {
+    // Prepare
+    const config = testConfig((raw) => {
+      raw.classification.policy = 'auto';
+      raw.classification.model.minCustomers = 100;
+    });
+    // A record read back is whatever was stored: here a model whose parameters were lost.
+    const damaged = JSON.parse(
+      JSON.stringify({ asOf, configVersion: 1, scoring: { ...scoring, fittedAsOf: asOf, shopSize: shop.length, model: { model: 'mbgnbd', params: 'lost' } } }),
+    );
+    // Act
+    const study = await studyShop({ customers: segmentedShop(shop).customers, clock }, config, {
+      totalSegments: 4,
+      asOf,
+      nightAt,
+      configVersion: 1,
+      latest: damaged,
+    });
+    // Assess
+    expect(study.scoring).toMatchObject({ used: 'model', fittedAsOf: asOf, model: { converged: true } });
+    expect(study.scoring.sampleSize).toBeGreaterThan(paceSampleSize);
   });
 });
