@@ -23,7 +23,7 @@ export interface StudyNight {
   readonly nightAt: Date;
   readonly configVersion: number;
   /** The latest night's record: its model is classified by again while it is fresh (see `reusableFit`). */
-  readonly latest?: Pick<NightSummary, 'asOf' | 'configVersion' | 'scoring'>;
+  readonly latest?: Pick<NightSummary, 'asOf' | 'configVersion' | 'scoring'> & { readonly shopPace?: ShopPace };
 }
 
 export interface ShopStudy {
@@ -51,7 +51,7 @@ interface SegmentShare {
  * Each scan segment holds a uniform share of the shop (DynamoDB spreads them over the key space), so the sample is
  * an equal share of each, read at once: the study of a shop the sample covers whole takes about one parallel scan,
  * not one segment after the other. Memory is bounded by the sample size. While the latest night's fit is fresh, the
- * night classifies by it and reads only the pace's sample: the model's parameters describe the shop's customers, not
+ * night classifies by it and its pace, and reads only the products' sample: the model's parameters describe the shop's customers, not
  * the night, and most nights would otherwise read the whole shop twice.
  */
 export async function studyShop(deps: StudyDependencies, config: CampaignConfig, night: StudyNight): Promise<ShopStudy> {
@@ -76,7 +76,9 @@ export async function studyShop(deps: StudyDependencies, config: CampaignConfig,
     measured === undefined || gaps.length < settings.minRepeatCustomersForShopGap
       ? { secondOrderGapDays: settings.fallbackSecondOrderGapDays, measuredOn: 0 }
       : { secondOrderGapDays: Math.round(measured), measuredOn: gaps.length };
-  if (earlier && earlierModel) return { pace, scoring: earlier, model: earlierModel, products: products.build() };
+  // The pace goes with the fit it was measured beside (on the model's sample, not the smaller one read tonight), so
+  // a kept fit classifies as it did on the night it was made.
+  if (earlier && earlierModel) return { pace: night.latest?.shopPace ?? pace, scoring: earlier, model: earlierModel, products: products.build() };
   const summaries = shares.flatMap((share) => share.summaries);
   return { pace, ...fitShop(config, summaries, { asOf, shopSize }), products: products.build() };
 }

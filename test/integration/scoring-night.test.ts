@@ -50,6 +50,7 @@ describe('predictive scoring in the night', () => {
     expect(first.scoring).toMatchObject({ used: 'model', fittedAsOf: '2026-11-22', sampleSize: 600 });
     expect(next.scoring).toMatchObject({ used: 'model', fittedAsOf: '2026-11-22', sampleSize: 600 });
     expect(next.scoring.model?.params).toEqual(first.scoring.model?.params);
+    expect(next.shopPace).toEqual(first.shopPace);
     expect(third.scoring).toMatchObject({ used: 'model', fittedAsOf: '2026-11-24' });
   });
 
