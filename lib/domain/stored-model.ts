@@ -21,10 +21,14 @@ export function storedNightModel(scoring: StoredScoring | undefined, settings: C
   if (!purchaseModel || !isPurchaseModel(purchaseModel)) return undefined;
   const purchases: FittedPurchaseModel = purchaseModel;
   const spendModel = readStored(scoring.spendModel);
-  const spend = spendModel?.model === 'gamma-gamma' && spendModel.converged ? (spendModel as FittedGammaGamma) : undefined;
+  return nightModel(purchases, spendModel?.model === 'gamma-gamma' ? (spendModel as FittedGammaGamma) : undefined, settings);
+}
+
+/** The model a night classifies by: the purchase model, the spend model only when it converged, the config's thresholds. */
+export function nightModel(purchases: FittedPurchaseModel, spend: FittedGammaGamma | undefined, settings: ClassificationSettings): NightModel {
   return {
     purchases,
-    ...(spend ? { spend } : {}),
+    ...(spend?.converged ? { spend } : {}),
     atRiskBelowPAlive: settings.model.atRiskBelowPAlive,
     lostBelowPAlive: settings.model.lostBelowPAlive,
   };

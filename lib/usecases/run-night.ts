@@ -104,8 +104,7 @@ export async function previewNight(deps: NightDependencies, options: PreviewOpti
   const setup = options.config ? { ...prepared, config: options.config } : prepared;
   const plan = await planNight(setup, deps, { store: false });
   const { shouldStop } = options;
-  const totalSegments =
-    shouldStop && options.totalSegments === undefined ? previewSegmentsFor(await deps.customers.approximateCount(), plan.totalSegments) : plan.totalSegments;
+  const totalSegments = shouldStop && options.totalSegments === undefined ? previewSegmentsFor(prepared.shopSize, plan.totalSegments) : plan.totalSegments;
   const samples: NightPreview['samples'] = {};
   const night = { ...contextOf({ ...plan, totalSegments }, setup.config, memoryBudget(plan.dailySendCap), options.sendConcurrency), samples };
   const tallies = await eachSegment(totalSegments, options.segmentConcurrency, async (segment) => {
@@ -201,6 +200,8 @@ interface NightSetup {
   readonly config: CampaignConfig;
   readonly configVersion: number;
   readonly totalSegments: number;
+  /** The shop's approximate number of customers (DynamoDB's item count, updated about every six hours). */
+  readonly shopSize: number;
 }
 
 async function prepareNight(deps: NightDependencies, options: NightOptions): Promise<NightSetup> {
@@ -211,8 +212,9 @@ async function prepareNight(deps: NightDependencies, options: NightOptions): Pro
   if (options.asOf !== undefined && !isCalendarDate(options.asOf)) throw new RangeError(`asOf: expected a date as YYYY-MM-DD, got "${options.asOf}"`);
   const asOf = options.asOf ?? calendarDateIn(options.at ?? startedAt, config.shop.timeZone);
   const nightAt = options.at ?? (options.asOf !== undefined ? instantAt(asOf, parseClockTime(replayedNightTime), config.shop.timeZone) : startedAt);
-  const totalSegments = options.totalSegments ?? segmentsFor(await deps.customers.approximateCount());
-  return { runId: options.runId ?? randomUUID(), asOf, nightAt, startedAt, config, configVersion: stored.version, totalSegments };
+  const shopSize = await deps.customers.approximateCount();
+  const totalSegments = options.totalSegments ?? segmentsFor(shopSize);
+  return { runId: options.runId ?? randomUUID(), asOf, nightAt, startedAt, config, configVersion: stored.version, totalSegments, shopSize };
 }
 
 function runOf(setup: NightSetup) {
@@ -224,13 +226,19 @@ async function planNight(setup: NightSetup, deps: NightDependencies, { store }: 
   const { config, totalSegments, nightAt } = setup;
   // Before any email goes out: a scope over the guard's thresholds is paused now, and the night skips it. The guard,
   // the study of the shop and the targeting read different items and need nothing of each other: they run at once.
+  const latestNight = deps.runs.latest();
   const [guard, { pace, scoring, model, products }, policy] = await Promise.all([
     guardDeliverability(deps, config, { asOf: setup.asOf, at: nightAt }, { store }),
-    deps.runs
-      .latest()
-      .then((latest) =>
-        studyShop(deps, config, { totalSegments, asOf: setup.asOf, nightAt, configVersion: setup.configVersion, ...(latest ? { latest } : {}) }),
-      ),
+    latestNight.then((latest) =>
+      studyShop(deps, config, {
+        totalSegments,
+        asOf: setup.asOf,
+        nightAt,
+        configVersion: setup.configVersion,
+        shopSize: setup.shopSize,
+        ...(latest ? { latest } : {}),
+      }),
+    ),
     planTargeting(deps.history, config, setup.asOf, nightAt),
   ]);
   const plan: NightPlan = {
@@ -248,7 +256,7 @@ async function planNight(setup: NightSetup, deps: NightDependencies, { store }: 
     paused: { shop: guard.paused.shop, campaigns: [...guard.paused.campaigns].sort() },
     ...(products.products.length > 0 ? { products } : {}),
   };
-  return planWarmUp(plan, setup, deps);
+  return planWarmUp(plan, setup, await latestNight, deps);
 }
 
 /** The sending domains of tonight's enabled campaigns: each has its own reputation to build. */
@@ -262,11 +270,10 @@ function sendingDomains(config: CampaignConfig): string[] {
  * is fitted on (every segment read at once, as the night reads them), by judging each one exactly as the night will
  * (nothing is written).
  */
-async function planWarmUp(plan: NightPlan, setup: NightSetup, deps: NightDependencies): Promise<NightPlan> {
+async function planWarmUp(plan: NightPlan, setup: NightSetup, latest: NightSummary | undefined, deps: NightDependencies): Promise<NightPlan> {
   const { config } = setup;
   const settings = config.guardrails.warmUp;
   if (!settings.enabled) return plan;
-  const latest = await deps.runs.latest();
   const domains = sendingDomains(config);
   // A night recorded before warm-up existed: its sends count for every domain of tonight's campaigns.
   const history = latest?.warmUp?.history ?? (latest ? Object.fromEntries(domains.map((domain) => [domain, { [latest.asOf]: sentOf(latest) }])) : {});
@@ -310,7 +317,7 @@ async function planWarmUp(plan: NightPlan, setup: NightSetup, deps: NightDepende
       }
     }
   });
-  const fraction = complete ? 1 : Math.min(1, seen / Math.max(seen, await deps.customers.approximateCount()));
+  const fraction = complete ? 1 : Math.min(1, seen / Math.max(seen, setup.shopSize));
   const threshold = warmUpThreshold(values, fraction, limit.limit);
   return { ...plan, dailySendCap: limit.limit, warmUp: { ...warmUp, ...(threshold !== undefined ? { minValueAtStakeMinor: threshold } : {}) } };
 }

@@ -5,7 +5,7 @@ import { type CalendarDate, daysBetween, median } from '../domain/dates.js';
 import { type ProductStats, ProductStatsBuilder } from '../domain/recommendations.js';
 import { fitModel, fitPurchaseModel } from '../domain/scoring/models.js';
 import type { CustomerSummary, FittedGammaGamma } from '../domain/scoring/types.js';
-import { storedNightModel } from '../domain/stored-model.js';
+import { nightModel, storedNightModel } from '../domain/stored-model.js';
 import { unreadableProblem } from '../domain/unreadable-record.js';
 import type { Clock } from '../ports/clock.js';
 import type { CustomerRepository } from '../ports/customers.js';
@@ -13,7 +13,7 @@ import type { NightScoring } from '../ports/night-work.js';
 import type { NightSummary } from '../ports/runs.js';
 
 export interface StudyDependencies {
-  readonly customers: Pick<CustomerRepository, 'scanPage' | 'approximateCount'>;
+  readonly customers: Pick<CustomerRepository, 'scanPage'>;
   readonly clock: Clock;
 }
 
@@ -22,6 +22,8 @@ export interface StudyNight {
   readonly asOf: CalendarDate;
   readonly nightAt: Date;
   readonly configVersion: number;
+  /** The shop's approximate number of customers: a fit is kept only while the shop stays within a tenth of its size. */
+  readonly shopSize: number;
   /** The latest night's record: its model is classified by again while it is fresh (see `reusableFit`). */
   readonly latest?: Pick<NightSummary, 'asOf' | 'configVersion' | 'scoring'> & { readonly shopPace?: ShopPace };
 }
@@ -51,14 +53,13 @@ interface SegmentShare {
  * Each scan segment holds a uniform share of the shop (DynamoDB spreads them over the key space), so the sample is
  * an equal share of each, read at once: the study of a shop the sample covers whole takes about one parallel scan,
  * not one segment after the other. Memory is bounded by the sample size. While the latest night's fit is fresh, the
- * night classifies by it and its pace, and reads only the products' sample: the model's parameters describe the shop's customers, not
- * the night, and most nights would otherwise read the whole shop twice.
+ * night classifies by it and its pace, and reads only the products' sample: the model's parameters describe the
+ * shop's customers, not the night, and most nights would otherwise read the whole shop twice.
  */
 export async function studyShop(deps: StudyDependencies, config: CampaignConfig, night: StudyNight): Promise<ShopStudy> {
-  const { totalSegments, asOf, nightAt } = night;
+  const { totalSegments, asOf, nightAt, shopSize } = night;
   const settings = config.classification;
   const wantModel = settings.policy !== 'rule';
-  const shopSize = wantModel ? await deps.customers.approximateCount() : 0;
   const earlier = wantModel ? reusableFit(night.latest, settings, { asOf, configVersion: night.configVersion, shopSize }) : undefined;
   const earlierModel = earlier ? storedNightModel(earlier, settings) : undefined;
   const fit = wantModel && !earlierModel;
@@ -85,9 +86,8 @@ export async function studyShop(deps: StudyDependencies, config: CampaignConfig,
 
 /**
  * The latest night's fit, if tonight may classify by it: it was fitted under tonight's config version and model
- * settings, at most
- * `refitAfterDays - 1` days before tonight (not after: a replayed earlier night fits its own), and on a shop within a
- * tenth of tonight's size. Otherwise undefined, and tonight fits again.
+ * settings, at most `refitAfterDays - 1` days before tonight (not after: a replayed earlier night fits its own), and
+ * on a shop within a tenth of tonight's size. Otherwise undefined, and tonight fits again.
  */
 export function reusableFit(
   latest: StudyNight['latest'],
@@ -116,7 +116,7 @@ async function studySegment(
   config: CampaignConfig,
   position: { segment: number; totalSegments: number; quota: number },
   asOf: CalendarDate,
-  wantModel: boolean,
+  fit: boolean,
   products: ProductStatsBuilder,
 ): Promise<SegmentShare> {
   const share: SegmentShare = { gaps: [], summaries: [] };
@@ -133,7 +133,7 @@ async function studySegment(
       if (customer.summary.firstRepeatGapDays !== undefined) share.gaps.push(customer.summary.firstRepeatGapDays);
       // The latest orders of the sample teach the night the shop's products: what sells, and what sells together.
       products.add(customer.summary.lastItems, customer.summary.lastOrderAt);
-      const summary = wantModel ? modelSummary(customer, asOf, config.shop.timeZone) : undefined;
+      const summary = fit ? modelSummary(customer, asOf, config.shop.timeZone) : undefined;
       if (summary) share.summaries.push(summary);
     }
     cursor = page.nextCursor;
@@ -170,14 +170,8 @@ function fitShop(
   const repeaters = summaries.filter((summary) => summary.x > 0 && (summary.monetary ?? 0) > 0);
   const spend =
     repeaters.length >= 20 ? (fitModel('gamma-gamma', repeaters, { timeUnit: 'days', penalty: settings.model.penalty }) as FittedGammaGamma) : undefined;
-  const spendModel = spend?.converged ? spend : undefined;
   return {
     scoring: { ...base, used: 'model', model: purchases, ...(spend ? { spendModel: spend } : {}), fittedAsOf: fitted.asOf, shopSize: fitted.shopSize },
-    model: {
-      purchases,
-      ...(spendModel ? { spend: spendModel } : {}),
-      atRiskBelowPAlive: settings.model.atRiskBelowPAlive,
-      lostBelowPAlive: settings.model.lostBelowPAlive,
-    },
+    model: nightModel(purchases, spend, settings),
   };
 }

@@ -35,7 +35,7 @@ function segmentedShop(customers: readonly Customer[], delay: (segment: number, 
     reads.push({ ...position, returned: end - start });
     return { customers: segment.slice(start, end), unreadable: 0, ...(end < segment.length ? { nextCursor: String(end) } : {}) };
   };
-  return { customers: { scanPage, approximateCount: async () => customers.length }, reads, returned, mostInFlight: () => mostInFlight };
+  return { customers: { scanPage }, reads, returned, mostInFlight: () => mostInFlight };
 }
 
 /** The study without the fits' own timings (`ms`), which differ from run to run. */
@@ -52,7 +52,7 @@ describe('studyShop', () => {
     });
     const scan = segmentedShop(shop, () => 5);
     // Act
-    const study = await studyShop({ customers: scan.customers, clock }, config, { totalSegments: 4, asOf, nightAt, configVersion: 1 });
+    const study = await studyShop({ customers: scan.customers, clock }, config, { totalSegments: 4, asOf, nightAt, configVersion: 1, shopSize: shop.length });
     // Assess
     expect(scan.mostInFlight()).toBe(4);
     expect(study.scoring.sampleSize).toBe(2_000);
@@ -71,8 +71,8 @@ describe('studyShop', () => {
     const slowLast = segmentedShop(shop, (segment, page) => (segment === 2 ? 0 : 10 + (page % 3)));
     // Act
     const [one, other] = await Promise.all([
-      studyShop({ customers: slowFirst.customers, clock }, config, { totalSegments: 3, asOf, nightAt, configVersion: 1 }),
-      studyShop({ customers: slowLast.customers, clock }, config, { totalSegments: 3, asOf, nightAt, configVersion: 1 }),
+      studyShop({ customers: slowFirst.customers, clock }, config, { totalSegments: 3, asOf, nightAt, configVersion: 1, shopSize: shop.length }),
+      studyShop({ customers: slowLast.customers, clock }, config, { totalSegments: 3, asOf, nightAt, configVersion: 1, shopSize: shop.length }),
     ]);
     // Assess
     expect(one.scoring.used).toBe('model');
@@ -90,7 +90,7 @@ describe('studyShop', () => {
     });
     const scan = segmentedShop(small);
     // Act
-    const study = await studyShop({ customers: scan.customers, clock }, config, { totalSegments: 4, asOf, nightAt, configVersion: 1 });
+    const study = await studyShop({ customers: scan.customers, clock }, config, { totalSegments: 4, asOf, nightAt, configVersion: 1, shopSize: small.length });
     // Assess
     expect(scan.returned()).toBe(small.length);
     expect(study.scoring.sampleSize).toBe(small.filter((customer) => customer.summary.purchaseDays > 0).length);
@@ -100,7 +100,13 @@ describe('studyShop', () => {
     // Prepare
     const scan = segmentedShop(shop);
     // Act
-    const study = await studyShop({ customers: scan.customers, clock }, testConfig(), { totalSegments: 4, asOf, nightAt, configVersion: 1 });
+    const study = await studyShop({ customers: scan.customers, clock }, testConfig(), {
+      totalSegments: 4,
+      asOf,
+      nightAt,
+      configVersion: 1,
+      shopSize: shop.length,
+    });
     // Assess
     expect(study.scoring).toEqual({ policy: 'rule', used: 'rule', sampleSize: 0, repeatCustomers: 0 });
     expect(study.model).toBeUndefined();
@@ -113,12 +119,25 @@ describe('studyShop', () => {
       raw.classification.policy = 'auto';
       raw.classification.model.minCustomers = 100;
     });
-    const first = await studyShop({ customers: segmentedShop(shop).customers, clock }, config, { totalSegments: 4, asOf, nightAt, configVersion: 3 });
+    const first = await studyShop({ customers: segmentedShop(shop).customers, clock }, config, {
+      totalSegments: 4,
+      asOf,
+      nightAt,
+      configVersion: 3,
+      shopSize: shop.length,
+    });
     // As the run record keeps it: JSON, read back.
     const latest = JSON.parse(JSON.stringify({ asOf, configVersion: 3, scoring: first.scoring, shopPace: first.pace }));
     const scan = segmentedShop(shop);
     // Act
-    const later = await studyShop({ customers: scan.customers, clock }, config, { totalSegments: 4, asOf: '2026-11-28', nightAt, configVersion: 3, latest });
+    const later = await studyShop({ customers: scan.customers, clock }, config, {
+      totalSegments: 4,
+      asOf: '2026-11-28',
+      nightAt,
+      configVersion: 3,
+      shopSize: shop.length,
+      latest,
+    });
     // Assess
     expect(first.scoring).toMatchObject({ used: 'model', fittedAsOf: asOf, shopSize: shop.length });
     expect(later.scoring).toEqual(latest.scoring);
@@ -174,6 +193,7 @@ describe('reusableFit', () => {
       asOf,
       nightAt,
       configVersion: 1,
+      shopSize: shop.length,
       latest: damaged,
     });
     // Assess
