@@ -64,6 +64,12 @@ export interface NightWorkflowRun {
    * the whole fan-out), so a slow night shows which phase was slow.
    */
   readonly stateMs: Record<string, number>;
+  /**
+   * Milliseconds from the execution's start to each state's first entry: `enteredAtMs.BuildReport` is the night from
+   * its first state to its sends settled. The handlers' modules are loaded before the execution starts (on Lambda a
+   * bundle loads in its function's init, inside the state), so this time leaves out compiling them here.
+   */
+  readonly enteredAtMs: Record<string, number>;
   /** The send queue: what was put on it, delivered and dead-lettered, and how many emails SES took from the sender. */
   readonly sendQueue: SendQueuePlayed & { readonly sent: number; readonly sentByCampaign: Record<string, number>; readonly stoppedBy?: string };
 }
@@ -264,11 +270,13 @@ export async function runNightWorkflow(input: { source?: string; asOf?: string }
   const states: Record<string, number> = {};
   const retried: Record<string, number> = {};
   const spans: Record<string, { from: number; to: number }> = {};
+  let executionStarted: number | undefined;
   try {
     const machine = new StateMachine(definitionWith(options.maxConcurrency) as never, { validationOptions: { checkArn: true, checkPaths: true } });
     const execution = machine.run(input as never, { overrides: { taskResourceLocalHandlers: handlers as never, retryIntervalOverrides, waitTimeOverrides } });
     const logged = (async () => {
       for await (const event of execution.eventLogs) {
+        if (event.type === 'ExecutionStarted') executionStarted = event.timestamp;
         if (event.type === 'StateEntered') {
           states[event.state.name] = (states[event.state.name] ?? 0) + 1;
           spans[event.state.name] ??= { from: event.timestamp, to: event.timestamp };
@@ -296,6 +304,7 @@ export async function runNightWorkflow(input: { source?: string; asOf?: string }
       states,
       retried,
       stateMs: Object.fromEntries(Object.entries(spans).map(([name, span]) => [name, span.to - span.from])),
+      enteredAtMs: Object.fromEntries(Object.entries(spans).map(([name, span]) => [name, span.from - (executionStarted ?? span.from)])),
       sendQueue: {
         ...played,
         sent: current.sent,

@@ -5,6 +5,7 @@
  * around the send worker's SES sender. Prints one JSON line.
  */
 import '../../lib/local/process-env.js';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { EmailSender, OutgoingEmail } from '../../lib/ports/email-sender.js';
 
 const env = (name: string): string => {
@@ -25,6 +26,29 @@ Object.assign(process.env, {
   POWERTOOLS_LOG_LEVEL: 'ERROR',
 });
 const { runNightWorkflow } = await import('../../lib/local/night-workflow.js');
+
+/**
+ * DynamoDB requests by command over the whole night (every handler's document client goes through this prototype),
+ * with the items they wrote or read: what the night asked of DynamoDB Local, per email.
+ */
+const dynamoRequests: Record<string, { requests: number; items: number }> = {};
+const documentSend = DynamoDBDocumentClient.prototype.send;
+DynamoDBDocumentClient.prototype.send = async function (this: DynamoDBDocumentClient, command: { input: unknown; constructor: { name: string } }) {
+  const output = (await (documentSend as (command: unknown) => Promise<unknown>).call(this, command)) as {
+    Items?: unknown[];
+    Responses?: Record<string, unknown[]>;
+  };
+  const input = command.input as { TransactItems?: unknown[]; RequestItems?: Record<string, unknown[] | { Keys: unknown[] }> };
+  const items =
+    output?.Items?.length ??
+    (output?.Responses ? Object.values(output.Responses).reduce((n, found) => n + found.length, 0) : undefined) ??
+    input.TransactItems?.length ??
+    Object.values(input.RequestItems ?? {}).reduce((n: number, v) => n + (Array.isArray(v) ? v.length : v.Keys.length), 0);
+  const counted = (dynamoRequests[command.constructor.name.replace(/Command$/, '')] ??= { requests: 0, items: 0 });
+  counted.requests += 1;
+  counted.items += items || 1;
+  return output;
+} as typeof documentSend;
 
 const sends = { count: 0, first: 0, last: 0, busyMs: 0, sample: undefined as OutgoingEmail | undefined };
 const timed = (ses: EmailSender): EmailSender => ({
@@ -76,8 +100,10 @@ process.stdout.write(
     stoppedBy: summary.stoppedBy ?? run.sendQueue.stoppedBy ?? null,
     totalSegments: summary.totalSegments,
     stateMs: run.stateMs,
+    enteredAtMs: run.enteredAtMs,
     sends: { count: sends.count, windowMs: sends.last - sends.first, busyMs: sends.busyMs },
     sampleEmail: sends.sample ?? null,
+    dynamoRequests,
   })}\n`,
 );
 process.exit(0);

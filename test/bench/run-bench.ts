@@ -414,6 +414,10 @@ interface NightResult {
   stoppedBy: string | null;
   /** Milliseconds per top-level state of the workflow (see NightWorkflowRun.stateMs). */
   stateMs?: Record<string, number>;
+  /** Milliseconds from the execution's start to each state's entry (see NightWorkflowRun.enteredAtMs). */
+  enteredAtMs?: Record<string, number>;
+  /** DynamoDB requests and the items they wrote or read, by command, over the whole night (its report included). */
+  dynamoRequests?: Record<string, { requests: number; items: number }>;
   totalSegments: number;
   skipped: Record<string, number>;
   sends: { count: number; windowMs: number; busyMs: number };
@@ -845,7 +849,8 @@ async function benchStack(): Promise<void> {
     const scanRate = scan.items / (scan.ms / 1000);
     // The night is StartNight to the sends settled; the report built after it (BuildReport: the ledger and the profiles
     // read whole, for the console) is the morning's work, timed beside it, not counted in it.
-    const nightMs = (run: NightResult) => run.ms - (run.stateMs?.BuildReport ?? 0);
+    // From StartNight's entry to BuildReport's, the sends settled: the handlers' modules were loaded before it.
+    const nightMs = (run: NightResult) => run.enteredAtMs?.BuildReport ?? run.ms - (run.stateMs?.BuildReport ?? 0);
     const nightRate = night.customersScanned / (nightMs(night) / 1000);
     const firstRate = first.customersScanned / (nightMs(first) / 1000);
     const reportScans = (run: NightResult) => round((run.stateMs?.BuildReport ?? 0) / scan.ms, 2);
@@ -857,6 +862,12 @@ async function benchStack(): Promise<void> {
       notes.push(
         `${name}, ms per state: ${Object.entries(run.stateMs ?? {})
           .map(([state, ms]) => `${state} ${round(ms, 0)}`)
+          .join(', ')}`,
+        `${name}, DynamoDB requests (items) over the whole night, its report included, for ${run.emailsSent.toLocaleString('en')} emails: ${Object.entries(
+          run.dynamoRequests ?? {},
+        )
+          .sort(([, a], [, b]) => b.items - a.items)
+          .map(([command, { requests, items }]) => `${command} ${requests.toLocaleString('en')} (${items.toLocaleString('en')})`)
           .join(', ')}`,
       );
 

@@ -59,6 +59,12 @@ describe('the local night executes the synthesized state machine', () => {
     expect(Object.keys(run.stateMs).sort()).toEqual(Object.keys(run.states).sort());
     expect(run.stateMs.Segments).toBeGreaterThanOrEqual(run.stateMs.ScoreSegment!);
     for (const ms of Object.values(run.stateMs)) expect(ms).toBeGreaterThanOrEqual(0);
+    // Each state is entered after the one before it ended: the report after the sends, the sends after the segments.
+    const entered = run.enteredAtMs;
+    expect(Object.keys(entered).sort()).toEqual(Object.keys(run.states).sort());
+    expect(entered.Segments).toBeGreaterThanOrEqual(entered.StartNight! + run.stateMs.StartNight!);
+    expect(entered.SendsPending).toBeGreaterThanOrEqual(entered.Segments! + run.stateMs.Segments!);
+    expect(entered.BuildReport).toBeGreaterThanOrEqual(entered.SendsPending! + run.stateMs.SendsPending!);
     expect(run.summary).toMatchObject({ runId: run.runId, asOf: '2026-11-22', customersScanned: 5, lost: 5, emailsQueued: 5 });
     expect(run.sendQueue).toMatchObject({ enqueued: 5, sent: 5, failedReceives: 0, deadLetters: [] });
     for (const { customer } of shop.customers) expect(await inboxOf(shop.sesEndpoint, customer.email!)).toHaveLength(1);
