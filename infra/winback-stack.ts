@@ -17,7 +17,7 @@ import { WinbackFunction } from './function.js';
 import { WinbackHttpApi } from './http-api.js';
 import { WinbackMonitoring } from './monitoring.js';
 import { WinbackNight } from './night.js';
-import { nightConcurrency, sesIdentity, type WinbackSettings } from './settings.js';
+import { nightConcurrency, sendBatchSize, sesIdentity, type WinbackSettings } from './settings.js';
 import { standardWebhookSecret } from './standard-webhook-secret.js';
 
 export interface WinbackStackProps extends StackProps {
@@ -344,6 +344,7 @@ export class WinbackStack extends Stack {
 
     // The send queue's sender: each container paces itself so that all of them together stay under SES's rate.
     const senderConcurrency = 2;
+    const sendRatePerContainer = Math.max(0.1, (settings.sesMaxSendRate * 0.9) / senderConcurrency);
     this.sendWorker = this.fn('SendWorker', 'send-worker', 'Sends the queued win-back emails through SES, under its sending rate', {
       timeout: Duration.minutes(1),
       environment: {
@@ -351,7 +352,7 @@ export class WinbackStack extends Stack {
         ...linkSigning,
         ...sending,
         UNSUBSCRIBE_BASE_URL: unsubscribeBaseUrl,
-        SEND_RATE_PER_SECOND: String(Math.max(0.1, (settings.sesMaxSendRate * 0.9) / senderConcurrency)),
+        SEND_RATE_PER_SECOND: String(sendRatePerContainer),
         ...coupons.environment,
       },
       secrets: [unsubscribeSigningKey, ...coupons.secrets],
@@ -359,7 +360,8 @@ export class WinbackStack extends Stack {
     });
     this.sendWorker.addEventSource(
       new SqsEventSource(sendQueue, {
-        batchSize: 10,
+        batchSize: sendBatchSize(sendRatePerContainer),
+        // Required above 10 messages a batch; a second at most of waiting for a batch to fill.
         maxBatchingWindow: Duration.seconds(1),
         maxConcurrency: senderConcurrency,
         reportBatchItemFailures: true,

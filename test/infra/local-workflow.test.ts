@@ -76,7 +76,7 @@ describe('the night workflow the local runner executes', () => {
       BuildReport: 'report-builder',
       FailNight: 'night-finish',
     });
-    expect(generated.sendQueue).toMatchObject({ consumer: 'send-worker', batchSize: 10, reportBatchItemFailures: true, maxReceiveCount: 5 });
+    expect(generated.sendQueue).toMatchObject({ consumer: 'send-worker', batchSize: 25, reportBatchItemFailures: true, maxReceiveCount: 5 });
   });
 });
 

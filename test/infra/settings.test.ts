@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { readSettings, sesIdentity } from '../../infra/settings.js';
+import { maxSendBatch, readSettings, sendBatchSize, sesIdentity } from '../../infra/settings.js';
 import { appWith } from './synth.js';
 
 describe('readSettings', () => {
@@ -112,5 +112,30 @@ describe('readSettings', () => {
     const read = () => readSettings(app);
     // Assess
     expect(read).toThrow(`context "${key}"`);
+  });
+});
+
+describe('sendBatchSize', () => {
+  it.each([
+    [0.1, 2],
+    [0.45, 9],
+    [1, 20],
+    [6.3, maxSendBatch],
+    [4_500, maxSendBatch],
+  ])('gives a container paced at %d emails a second batches of %d', (rate, expected) => {
+    // Act
+    const size = sendBatchSize(rate);
+    // Assess
+    expect(size).toBe(expected);
+  });
+
+  it('never gives a batch its pace cannot send within a third of the worker timeout, nor an empty one', () => {
+    // Assess: the slowest pace the stack allows (0.1 a second) still gets one email; every batch is sent in 20 s
+    for (const rate of [0.01, 0.1, 0.3, 0.45, 0.9, 1.3, 6.3, 100]) {
+      const size = sendBatchSize(rate);
+      expect(size).toBeGreaterThanOrEqual(1);
+      expect(size).toBeLessThanOrEqual(maxSendBatch);
+      if (size > 1) expect(size / rate).toBeLessThanOrEqual(20);
+    }
   });
 });

@@ -342,7 +342,7 @@ describe('WinbackStack', () => {
       synthesized.template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
         FunctionName: { Ref: functionId('send-worker') },
         EventSourceArn: arnOf('SendQueue'),
-        BatchSize: 10,
+        BatchSize: 25,
         ScalingConfig: { MaximumConcurrency: 2 },
         FunctionResponseTypes: ['ReportBatchItemFailures'],
       });
