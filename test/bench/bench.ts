@@ -2,7 +2,7 @@
  * `npm run bench [-- --json FILE] [-- --quick] [-- --customers N] [-- --rss-customers M]`: the hot paths of issue 8, each next to
  * what bounds it. N (default 100,000; 10,000 quick) for the night and the sender, M (default 10 N; 2 N quick) for memory.
  * `npm run bench -- --cold-fits [--cold-fit-runs K]` runs only the cold fits (K processes per model, default 5).
- * `npm run bench -- --sender [--customers N]` runs only the sender's figures (its shop: N/10 customers, at least 4,000).
+ * `npm run bench -- --sender [--customers N]` runs only the sender's figures (its shop: N/10 customers, at least 6,000).
  * `npm run bench -- --webhooks [--quick]` runs only the webhook figures on a fresh stack (2,000 orders; 500 with --quick).
  * The handlers log and emit metrics through Powertools; quiet both before anything imports them (one EMF line per
  * webhook buried the table under two thousand lines).

@@ -2,16 +2,21 @@
  * The sender on its own, in its own process: the steps a night would send on BENCH_TABLE (a fresh shop) are decided
  * and reserved first, untimed, as the night does on AWS (`runStep` with a send queue: the entry reserved as due, the
  * profile's step, the key queued). Then the queued keys go through the send queue's sender (`queuedSender`, what the
- * send worker runs: read, claim, consent and suppression, coupon, render, headers, SES, confirm) in batches of 10 (the
- * event source's), several batches at once: half of them with an SES that answers at once (the sender's own bound:
- * its ledger and rendering alone), the other half with the local SES, between two runs of a bare SendEmail loop at
- * the same concurrency, from this same process, to the same SES; and right before the sender and right after it, the
- * floor: SendEmail between one batched put before and one after, of a bare key, unconditional. No sender that records
- * a send before SES takes it (never twice) and its message id after (attribution) can write less, so its rate is the
- * most the sender could reach on this machine. Prints one JSON line.
+ * send worker runs: read, claim, consent and suppression, coupon, render, headers, SES, confirm) in the send worker's
+ * batches (25 on a stack with SES's default rate; BENCH_QUEUE_BATCH=N to try another), several batches at once. The
+ * queued sends are split in thirds: one goes through the sender with an SES that answers at once (the sender's own
+ * bound: its ledger and rendering alone), one through the sender with the local SES, between two runs of a bare
+ * SendEmail loop at the same concurrency, from this same process, to the same SES, and of the floor: SendEmail between
+ * one batched put before and one after, of a bare key, unconditional (no sender that records a send before SES takes
+ * it and its message id after can write less). The last third is the guarded floor's (see `guardedFloorSends`), half
+ * right before the sender and half right after. Prints one JSON line.
  */
+import { writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
+import { join } from 'node:path';
 import { SESv2Client, SendEmailCommand } from '@aws-sdk/client-sesv2';
 import pLimit from 'p-limit';
+import { maxSendBatch } from '../../infra/settings.js';
 import { LocalCouponProvider } from '../../lib/adapters/coupons/local.js';
 import { DynamoCampaignConfigStore } from '../../lib/adapters/dynamodb/campaign-configs.js';
 import { createDocumentClient } from '../../lib/adapters/dynamodb/client.js';
@@ -127,8 +132,8 @@ const night = pLimit(concurrency);
 const nightDeps = { ...stepDeps({ send: () => Promise.reject(new Error('the night does not call SES here')) }), queue };
 const reservedSteps = await Promise.all(requests.map((request) => night(() => runStep(request, config, nightDeps))));
 if (queued.length < 200) throw new Error(`send-child: only ${queued.length} sends queued (${JSON.stringify(reservedSteps.slice(0, 3))})`);
-/** The send queue's batch size (the event source's in infra/winback-stack.ts). */
-const queueBatchSize = 10;
+/** The send worker's batch on a stack with the default SES rate (see `sendBatchSize` in infra/settings.ts). */
+const queueBatchSize = Number(process.env.BENCH_QUEUE_BATCH ?? maxSendBatch);
 
 /**
  * Where a phase's CPU went, in ms: this process (the sender or the loop), DynamoDB Local, and the local SES, which
@@ -210,9 +215,49 @@ function floorSends(template: OutgoingEmail, count: number, label: string) {
   });
 }
 
-// The halves interleave the shop's customers, so neither gets the cheaper ones.
-const ledgerOnly = queued.filter((_, i) => i % 2 === 0);
-const withSes = queued.filter((_, i) => i % 2 === 1);
+/**
+ * The guarded floor: SendEmail with what the sender must ask of storage for its guarantees around it, through the
+ * product's own adapters and batchers, and nothing else. The entry, the profile and the suppression are read
+ * (consent is checked when the email goes, not only when the night decided), the entry is claimed conditionally
+ * (never twice) and its due pointer deleted, SES sends, and the entry is confirmed with the message id
+ * (attribution); each batch also reads the pauses, as the worker does. Nothing read is looked at, nothing is rendered:
+ * every key gets the sample email. The sender's distance from this is its own code: consent, rendering, coupons, the
+ * batch's bookkeeping.
+ */
+function guardedFloorSends(template: OutgoingEmail, keys: readonly SendKey[], label: string) {
+  const ledger = new DynamoSendLedger(client, tableName);
+  // In the sender's batches, as many at once: each batch's reads go together, then its claims, sends and confirmations.
+  const limit = pLimit(Math.ceil(concurrency / queueBatchSize));
+  const batches = Array.from({ length: Math.ceil(keys.length / queueBatchSize) }, (_, i) => keys.slice(i * queueBatchSize, (i + 1) * queueBatchSize));
+  return measured(async () => {
+    let sent = 0;
+    await Promise.all(
+      batches.map((batch, b) =>
+        limit(async () => {
+          // The pauses, read for every batch as the worker does: a campaign the guard pauses stops within a batch.
+          await configs.pauses();
+          const [entries, profiles] = await Promise.all([ledger.getMany(batch), customers.getMany(batch.map((key) => key.customerId))]);
+          await suppressions.suppressedAmong(batch.flatMap((key) => profiles.get(key.customerId)?.email ?? []).map(hashEmail));
+          await Promise.all(
+            batch.map(async (key, i) => {
+              const entry = entries[i];
+              if (!entry || !(await ledger.claimScheduled(entry))) throw new Error(`send-child: ${label}: ${key.customerId} has no entry to claim`);
+              const { MessageId } = await bareSend(template, `${label}-${b}-${i}@example.org`);
+              await ledger.complete(key, { status: 'sent', messageId: MessageId!, at: new Date().toISOString(), night: asOf });
+              sent += 1;
+            }),
+          );
+        }),
+      ),
+    );
+    return { count: keys.length, sent };
+  });
+}
+
+// The thirds interleave the shop's customers, so none gets the cheaper ones.
+const ledgerOnly = queued.filter((_, i) => i % 3 === 0);
+const withSes = queued.filter((_, i) => i % 3 === 1);
+const guarded = queued.filter((_, i) => i % 3 === 2);
 const ses = new SesEmailSender(sesClient);
 let sample: OutgoingEmail | undefined;
 const recording: EmailSender = {
@@ -235,13 +280,29 @@ const timed = withSes.slice(20);
 await floorSends(sample!, 500, 'floor-warm');
 const bareBefore = await bareSends(sample!, timed.length);
 const floorBefore = await floorSends(sample!, timed.length, 'floor-before');
+// The guarded floor's keys are spent as they are sent: half of them before the sender, half after.
+const guardedBefore = await guardedFloorSends(sample!, guarded.slice(0, guarded.length >> 1), 'guarded-before');
 resetRequests();
+// BENCH_SENDER_PROFILE=DIR writes a CPU profile of the timed sender alone (sender-timed.cpuprofile): the child's
+// whole profile (BENCH_PROFILE_DIR) mixes in the night's reservations and the floor.
+const profiler = process.env.BENCH_SENDER_PROFILE ? new Session() : undefined;
+if (profiler) {
+  profiler.connect();
+  await profiler.post('Profiler.enable');
+  await profiler.post('Profiler.start');
+}
 const sender = { ...(await timeSender(timed, recording)), dynamoRequests: resetRequests() };
+if (profiler) {
+  const { profile } = await profiler.post('Profiler.stop');
+  writeFileSync(join(process.env.BENCH_SENDER_PROFILE!, 'sender-timed.cpuprofile'), JSON.stringify(profile));
+  profiler.disconnect();
+}
+const guardedAfter = await guardedFloorSends(sample!, guarded.slice(guarded.length >> 1), 'guarded-after');
 const floorAfter = await floorSends(sample!, timed.length, 'floor-after');
 const bareAfter = await bareSends(sample!, timed.length);
 client.destroy();
 sesClient.destroy();
 process.stdout.write(
-  `${JSON.stringify({ concurrency, decided: requests.length, warmUp: warmUp.count, sender, bareBefore, bareAfter, floorBefore, floorAfter, ledgerOnly: bound })}\n`,
+  `${JSON.stringify({ concurrency, queueBatchSize, decided: requests.length, warmUp: warmUp.count, sender, bareBefore, bareAfter, floorBefore, floorAfter, guardedBefore, guardedAfter, ledgerOnly: bound })}\n`,
 );
 process.exit(0);
