@@ -28,7 +28,7 @@ export interface SendLedger {
   deferDue(entry: SendRecord, notBefore: string): Promise<boolean>;
   /** A scheduled send that must not go any more (the customer opted out meanwhile). */
   cancelScheduled(key: SendKey, reason: string): Promise<void>;
-  /** Scheduled sends due by this instant, oldest first, at most `limit`. */
+  /** Scheduled sends due by this instant, oldest first, at most `limit`; fewer than `limit` only when no other send was due. */
   due(upTo: Date, limit: number): Promise<SendRecord[]>;
   get(key: SendKey): Promise<SendRecord | undefined>;
   /** The entries of these keys, in their order, read together (a batch of the send queue). */

@@ -80,4 +80,40 @@ describe('hot keys are sharded, so a 100,000-email night does not queue behind o
     expect(due).toHaveLength(41);
     expect(due[0]!.customerId).toBe(legacy.customerId);
   });
+
+  it('reads an hour again when stale pointers filled a batch, so a short batch means nothing else was due', async () => {
+    // Prepare: five pointers left behind in the unsharded bucket (their sends were taken long ago), filed before five
+    // sends that are due the same hour
+    const shop = await localShop();
+    const ledger = new DynamoSendLedger(shop.client, shop.tableName);
+    for (let index = 0; index < 5; index += 1) {
+      const customerId = `900719925474100${index}`;
+      await shop.client.send(
+        new PutCommand({
+          TableName: shop.tableName,
+          Item: {
+            pk: 'DUE#2026-11-23T06',
+            sk: `2026-11-23T06:5${index}:00.000Z#${customerId}#lapsed#2026-11-22#0`,
+            entity: 'due',
+            key: { customerId, campaignId: 'lapsed', episode: '2026-11-22', step: 0 },
+          },
+        }),
+      );
+    }
+    for (let index = 0; index < 5; index += 1)
+      await ledger.reserve({ ...scheduledSend(`900719925474200${index}`), notBefore: '2026-11-23T06:58:00.000Z' }, 'scheduled');
+    const upTo = new Date('2026-11-23T07:30:00.000Z');
+
+    // Act
+    const firstThree = await ledger.due(upTo, 3);
+    const all = await ledger.due(upTo, 10);
+
+    // Assess: the batch is full although the first pointers it met were stale; a short batch holds every due send
+    expect(firstThree.map((entry) => entry.customerId)).toHaveLength(3);
+    expect(new Set(all.map((entry) => entry.customerId))).toEqual(new Set(Array.from({ length: 5 }, (_, index) => `900719925474200${index}`)));
+    const { Items } = await shop.client.send(
+      new QueryCommand({ TableName: shop.tableName, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': 'DUE#2026-11-23T06' } }),
+    );
+    expect(Items).toEqual([]);
+  });
 });

@@ -150,9 +150,14 @@ export class DynamoSendLedger implements SendLedger {
   async due(upTo: Date, limit: number): Promise<SendRecord[]> {
     const found: SendRecord[] = [];
     // Due sends are filed by the UTC hour they may go; two days back covers any sweep that was missed.
-    for (let hour = Math.floor(upTo.getTime() / 3_600_000) - 48; hour <= Math.floor(upTo.getTime() / 3_600_000) && found.length < limit; hour += 1) {
+    const lastHour = Math.floor(upTo.getTime() / 3_600_000);
+    /** The pointers of this hour already answered with a scheduled entry (they stay until that entry is claimed). */
+    const taken = new Set<string>();
+    for (let hour = lastHour - 48; hour <= lastHour && found.length < limit; ) {
       const instant = new Date(hour * 3_600_000).toISOString();
-      // An hour's shards together (and the unsharded bucket older versions wrote), oldest first across them.
+      const wanted = limit - found.length;
+      // An hour's shards together (and the unsharded bucket older versions wrote), oldest first across them. Each
+      // reads past the pointers this hour already gave, so what it returns holds at least one it did not.
       const buckets = [dueBucket(instant), ...Array.from({ length: dueShards }, (_, shard) => dueBucket(instant, shard))];
       const pages = await Promise.all(
         buckets.map((bucket) =>
@@ -161,19 +166,33 @@ export class DynamoSendLedger implements SendLedger {
               TableName: this.tableName,
               KeyConditionExpression: 'pk = :pk AND sk <= :upTo',
               ExpressionAttributeValues: { ':pk': bucket, ':upTo': `${upTo.toISOString()}~` },
-              Limit: limit - found.length,
+              Limit: wanted + taken.size,
             }),
           ),
         ),
       );
       // One send in two buckets (filed before sharding, deferred after) is one send: its keys are the same.
       const bySk = new Map(pages.flatMap((page) => page.Items ?? []).map((item) => [String(item.sk), item]));
-      const Items = [...bySk.values()].sort((a, b) => (String(a.sk) < String(b.sk) ? -1 : String(a.sk) > String(b.sk) ? 1 : 0)).slice(0, limit - found.length);
+      const fresh = [...bySk.values()]
+        .filter((item) => !taken.has(String(item.sk)))
+        .sort((a, b) => (String(a.sk) < String(b.sk) ? -1 : String(a.sk) > String(b.sk) ? 1 : 0));
+      const Items = fresh.slice(0, wanted);
       // The entries are read together, in batch reads: a sweep of 200 due sends was 200 round trips in a row.
       const records = await this.getMany(Items.map((item) => item.key as SendKey));
       const stale: Record<string, unknown>[] = [];
-      records.forEach((record, index) => (record?.status === 'scheduled' ? found.push(record) : stale.push(Items[index]!)));
+      records.forEach((record, index) => {
+        if (record?.status !== 'scheduled') return void stale.push(Items[index]!);
+        found.push(record);
+        taken.add(String(Items[index]!.sk));
+      });
       await Promise.all(stale.map((item) => this.unconditional.delete({ pk: String(item.pk), sk: String(item.sk) })));
+      // A bucket cut short, or more pointers than were wanted, may hide due sends behind stale pointers, which are
+      // gone now: read the hour again. So fewer than `limit` sends means nothing else was due, and a sweep can stop.
+      const cutShort = pages.some((page) => page.LastEvaluatedKey !== undefined) || fresh.length > wanted;
+      if (!cutShort || found.length >= limit) {
+        hour += 1;
+        taken.clear();
+      }
     }
     return found;
   }
