@@ -20,9 +20,11 @@ describe('a simulated month of nights with the shipped strategy', { timeout: 480
     const entries = [...generateDemoShop({ customers: 600, endDate: '2026-11-01', shopTimeZone: 'Europe/Amsterdam', currency: 'EUR', seed: 11 })];
     await shop.deps.customers.putMany(entries);
     // Act: 30 nights through the workflow, each followed by its day's sending (the scheduled sender's sweeps), the
-    // handlers kept warm after the first night as Lambda keeps a container
+    // handlers kept warm after the first night as Lambda keeps a container. Only the last night builds its report:
+    // nothing here reads one, and building 30 took a fifth of this file's time.
+    const withoutReport = (state: string, _payload: unknown, invoke: () => Promise<unknown>) => (state === 'BuildReport' ? Promise.resolve(null) : invoke());
     for (let day = 0; day < 30; day += 1) {
-      const night = await workflowNight(shop, addDays('2026-11-01', day), { warm: day > 0 });
+      const night = await workflowNight(shop, addDays('2026-11-01', day), { warm: day > 0, ...(day < 29 ? { aroundTask: withoutReport } : {}) });
       await sweepDue(shop, new Date(Date.parse(night.nightAt) + 86_400_000).toISOString(), { warm: true });
     }
     const ledger = (await Promise.all(entries.map(({ customer }) => shop.deps.ledger.sendsOf(customer.customerId)))).flat();
