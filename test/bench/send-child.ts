@@ -135,6 +135,10 @@ if (queued.length < 200) throw new Error(`send-child: only ${queued.length} send
 /** The send worker's batch on a stack with the default SES rate (see `sendBatchSize` in infra/settings.ts). */
 const queueBatchSize = Number(process.env.BENCH_QUEUE_BATCH ?? maxSendBatch);
 
+/** The keys as the send queue hands them to the worker, `queueBatchSize` at a time. */
+const inBatches = (keys: readonly SendKey[]): SendKey[][] =>
+  Array.from({ length: Math.ceil(keys.length / queueBatchSize) }, (_, i) => keys.slice(i * queueBatchSize, (i + 1) * queueBatchSize));
+
 /**
  * Where a phase's CPU went, in ms: this process (the sender or the loop), DynamoDB Local, and the local SES, which
  * runs in the bench's own process (the parent), so its figure is the parent's.
@@ -163,7 +167,7 @@ function timeSender(keys: readonly SendKey[], email: EmailSender) {
   const limit = pLimit(Math.ceil(concurrency / queueBatchSize));
   const deps = senderDeps(email);
   return measured(async () => {
-    const batches = Array.from({ length: Math.ceil(keys.length / queueBatchSize) }, (_, i) => keys.slice(i * queueBatchSize, (i + 1) * queueBatchSize));
+    const batches = inBatches(keys);
     // One queuedSender per batch, as the send worker builds one per invocation.
     const outcomes = (await Promise.all(batches.map((batch) => limit(async () => Promise.all((await queuedSender(deps))(batch)))))).flat();
     return { count: keys.length, sent: outcomes.filter((outcome) => outcome === 'sent').length };
@@ -228,7 +232,7 @@ function guardedFloorSends(template: OutgoingEmail, keys: readonly SendKey[], la
   const ledger = new DynamoSendLedger(client, tableName);
   // In the sender's batches, as many at once: each batch's reads go together, then its claims, sends and confirmations.
   const limit = pLimit(Math.ceil(concurrency / queueBatchSize));
-  const batches = Array.from({ length: Math.ceil(keys.length / queueBatchSize) }, (_, i) => keys.slice(i * queueBatchSize, (i + 1) * queueBatchSize));
+  const batches = inBatches(keys);
   return measured(async () => {
     let sent = 0;
     await Promise.all(
