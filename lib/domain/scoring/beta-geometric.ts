@@ -106,7 +106,7 @@ export function preparedBetaGeometric(rows: WeightedColumns, offset: 0 | 1): (pa
       const perCustomer = stepsR.lnGamma + r * lnAlpha + stepsB.lnGamma - stepsAB.lnGamma;
       // k = 0 (BG/NBD's one-time buyers): no softplus term, and b + k - 1 may be 0.
       const lnC = k > 0 ? lnA - Math.log(b + k - 1) : -Infinity;
-      const sumLl = betaGeometricGroupSums(rx, lnC, start[g] as number, start[g + 1] as number, weight, txAt, TAt, lnAlphaPlus, alphaOver, order, sums);
+      const sumLl = betaGeometricGroupSums(rx, lnC, start[g] as number, start[g + 1] as number, weight, txAt, TAt, lnAlphaPlus, alphaOver, sums);
       total += groupTotal * perCustomer + sumLl;
       if (gradient) {
         const sumS = sums[0] as number;
@@ -158,10 +158,12 @@ const groupSums = new Float64Array(13);
 
 /**
  * The rows of one group of equal x (rows from .. end - 1): returns the sum of w ([k > 0] softplus(K) - (r+x) ln(alpha+T))
- * and writes into `out` the sums the gradient (order 1) and the Hessian (order 2) need: w s, w ln(alpha+T), w s gap,
- * w q(T), w s dq, then c, c gap, c dq, c gap^2, c gap dq, c dq^2 (c = w s (1 - s)), w q(T)(1 - q(T)), w s D dq.
- * A function of its own, small and called once per group, so that the JIT compiles it after a few evaluations: a fit in
- * a fresh process runs mostly before that (see minimizeNewton).
+ * and writes into `out` the sums the gradient and the Hessian need: w s, w ln(alpha+T), w s gap, w q(T), w s dq, then
+ * c, c gap, c dq, c gap^2, c gap dq, c dq^2 (c = w s (1 - s)), w q(T)(1 - q(T)), w s D dq.
+ * A function of its own, small and called once per group, so that the JIT compiles it within the first evaluation.
+ * It computes every sum whatever the caller asked for: with the Hessian's sums behind a branch, V8's Maglev kept the
+ * accumulators boxed and allocated about 17 heap numbers a row (330 KB an evaluation on CDNOW), and in a fresh process
+ * each new page of that garbage costs a page fault: a cold fit spent more on them than on the arithmetic.
  */
 function betaGeometricGroupSums(
   rx: number,
@@ -173,7 +175,6 @@ function betaGeometricGroupSums(
   TAt: Int32Array,
   lnAlphaPlus: Float64Array,
   alphaOver: Float64Array,
-  order: number,
   out: Float64Array,
 ): number {
   let sumLl = 0;
@@ -212,31 +213,27 @@ function betaGeometricGroupSums(
       }
     }
     sumLl += w * (softplus - rx * lnT);
-    if (order > 0) {
-      const qT = alphaOver[TAt[i] as number] as number;
-      const qTx = alphaOver[txAt[i] as number] as number;
-      const dq = qT - qTx;
-      const ws = w * slope;
-      sumS += ws;
-      sumLnT += w * lnT;
-      sumSGap += ws * gap;
-      sumQT += w * qT;
-      sumSDq += ws * dq;
-      if (order > 1) {
-        const c = ws * (1 - slope);
-        const cg = c * gap;
-        const cd = c * dq;
-        c0 += c;
-        cGap += cg;
-        cDq += cd;
-        cGapGap += cg * gap;
-        cGapDq += cg * dq;
-        cDqDq += cd * dq;
-        const qT1 = qT * (1 - qT);
-        sumQT1 += w * qT1;
-        sumSDDq += ws * (qT1 - qTx * (1 - qTx));
-      }
-    }
+    const qT = alphaOver[TAt[i] as number] as number;
+    const qTx = alphaOver[txAt[i] as number] as number;
+    const dq = qT - qTx;
+    const ws = w * slope;
+    sumS += ws;
+    sumLnT += w * lnT;
+    sumSGap += ws * gap;
+    sumQT += w * qT;
+    sumSDq += ws * dq;
+    const c = ws * (1 - slope);
+    const cg = c * gap;
+    const cd = c * dq;
+    c0 += c;
+    cGap += cg;
+    cDq += cd;
+    cGapGap += cg * gap;
+    cGapDq += cg * dq;
+    cDqDq += cd * dq;
+    const qT1 = qT * (1 - qT);
+    sumQT1 += w * qT1;
+    sumSDDq += ws * (qT1 - qTx * (1 - qTx));
   }
   out[0] = sumS;
   out[1] = sumLnT;
