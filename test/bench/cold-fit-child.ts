@@ -2,7 +2,8 @@
  * One cold fit, in a process of its own (run-bench.ts starts five per model): CDNOW's summaries are read into memory
  * first, then the clock runs from them to the estimates and standard errors, the first fit this process makes. That is
  * what a night, a Lambda and `winback model fit` each do once; a warm fit (fitCdnowMs) hides the JIT's start.
- * Prints one JSON line: { model, ms, cpuMs, threadCpuMs, loadMs, iterations, params, standardErrors, logLikelihood, converged }.
+ * Prints one JSON line: { model, ms, cpuMs, threadCpuMs, pageFaults, loadMs, iterations, params, standardErrors, logLikelihood,
+ * converged }.
  */
 import { createReadStream, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -26,15 +27,19 @@ if (model === 'gamma-gamma') {
 // The main thread's own CPU (Node 23.9+; the bench runs under npm's Node 24) is what the fit itself costs: on a loaded
 // machine the wall clock mostly measures the wait for a core, and all threads' CPU adds V8's background compiles.
 const threadCpu = (process as { threadCpuUsage?: () => NodeJS.CpuUsage }).threadCpuUsage;
+// A fresh process pays a page fault for each new page its garbage fills (about 12 us each on the machine of 2026-12-07):
+// boxed numbers in a likelihood's loop showed here first.
+const faultsBefore = process.resourceUsage().minorPageFault;
 const cpu = process.cpuUsage();
 const thread = threadCpu?.();
 const start = performance.now();
 const fitted = fitModel(model, summaries, { timeUnit: 'weeks' });
 const ms = performance.now() - start;
+const pageFaults = process.resourceUsage().minorPageFault - faultsBefore;
 const used = process.cpuUsage(cpu);
 const threadUsed = thread && threadCpu ? threadCpu() : undefined;
 const cpuMs = (used.user + used.system) / 1000;
 const threadCpuMs = thread && threadUsed ? (threadUsed.user - thread.user + threadUsed.system - thread.system) / 1000 : null;
 process.stdout.write(
-  `${JSON.stringify({ model, ms, cpuMs, threadCpuMs, loadMs, iterations: fitted.iterations, converged: fitted.converged, params: fitted.params, standardErrors: fitted.standardErrors, logLikelihood: fitted.logLikelihood })}\n`,
+  `${JSON.stringify({ model, ms, cpuMs, threadCpuMs, pageFaults, loadMs, iterations: fitted.iterations, converged: fitted.converged, params: fitted.params, standardErrors: fitted.standardErrors, logLikelihood: fitted.logLikelihood })}\n`,
 );
