@@ -105,7 +105,24 @@ const figures: Record<string, unknown> = {};
 const record = (row: Row, extra: Record<string, unknown> = {}) => {
   rows.push(row);
   figures[row.figure] = { value: row.value, unit: row.unit, bound: row.bound, target: row.target, meets: row.meets, ...extra };
+  measured(row);
 };
+/**
+ * Logs a figure as soon as it is measured and saves it. A full run takes over an hour and its figures used to be
+ * written only at its end: a run killed at the end of a session, or a bench out of heap, lost every figure. The file
+ * holds what is measured so far, marked partial.
+ */
+function measured(row: Row): void {
+  log(
+    `${row.figure}: ${row.value === null ? 'not measured' : `${row.value.toLocaleString('en')} ${row.unit}`}${row.meets === false ? ' (misses its target)' : ''}`,
+  );
+  writeFigures(true);
+}
+function writeFigures(partial: boolean): void {
+  if (!jsonFile) return;
+  const report = { date: startedAt.toISOString(), machine, mode, customers, rssCustomers, ...(partial ? { partial: true } : {}), figures, notes };
+  writeFileSync(jsonFile, `${JSON.stringify(report, null, 2)}\n`);
+}
 
 // ---------- 1. scoring throughput ----------
 function benchScoring(): void {
@@ -300,6 +317,7 @@ async function benchColdFits(): Promise<void> {
     define: { 'import.meta.url': JSON.stringify(pathToFileURL(source).href) },
   });
   const byModel: Record<string, unknown> = {};
+  figures.coldFitMs = byModel;
   for (const model of Object.keys(coldFitTargets)) {
     const runs: ColdFit[] = [];
     for (let run = 0; run < coldFitRuns; run++) runs.push(await builtChild<ColdFit>(outfile, [model]));
@@ -324,8 +342,8 @@ async function benchColdFits(): Promise<void> {
     };
     rows.push(row);
     byModel[model] = { value: row.value, unit: row.unit, bound: row.bound, target: row.target, meets: row.meets, cpuMs, threadCpuMs, pageFaults, runs };
+    measured(row);
   }
-  figures.coldFitMs = byModel;
 }
 
 // ---------- 3. the local stack ----------
@@ -769,9 +787,9 @@ async function benchWebhooks(client: ReturnType<typeof createDocumentClient>, en
 
 /**
  * The sender alone, on the shop that was never emailed (see send-child.ts): records sendVsFloor, sendVsGuardedFloor and sendVsBare and
- * returns the bare SendEmail rate.
+ * returns the bare SendEmail rate and the guarded floor's.
  */
-async function benchSender(smallTable: string, small: number, endpoints: { dynamo: string; ses: string }): Promise<number> {
+async function benchSender(smallTable: string, small: number, endpoints: { dynamo: string; ses: string }): Promise<{ bareRate: number; guardedRate: number }> {
   const sendConcurrency = 32;
   log(
     `sender: the send queue's sender vs its floor and bare SendEmail at concurrency ${sendConcurrency} (child process, load average ${loadavg()[0]?.toFixed(2)})`,
@@ -832,7 +850,7 @@ async function benchSender(smallTable: string, small: number, endpoints: { dynam
     },
     { ...sender, senderPerSec: senderRate, barePerSec: bareRate, ledgerOnlyPerSec: ledgerOnlyRate, floorPerSec: floorRate, floorRatio: floorRate / bareRate },
   );
-  return bareRate;
+  return { bareRate, guardedRate };
 }
 
 async function benchStack(): Promise<void> {
@@ -918,7 +936,7 @@ async function benchStack(): Promise<void> {
           .join(', ')}`,
       );
 
-    const bareRate = nightsOnly ? undefined : await benchSender(smallTable, small, endpoints);
+    const bareRate = nightsOnly ? undefined : (await benchSender(smallTable, small, endpoints)).bareRate;
     // However fast the rest, the first night cannot send its emails faster than the bare loop does.
     const firstEmailsAloneMs = bareRate ? (first.emailsSent / bareRate) * 1000 : Number.NaN;
     record(
@@ -1112,7 +1130,7 @@ console.log(table.toString());
 for (const note of notes) console.log(`note: ${note}`);
 console.log(`took ${round((finishedAt.getTime() - startedAt.getTime()) / 1000, 1)} s`);
 if (jsonFile) {
-  writeFileSync(jsonFile, `${JSON.stringify({ date: startedAt.toISOString(), machine, mode, customers, rssCustomers, figures, notes }, null, 2)}\n`);
+  writeFigures(false);
   log(`wrote ${jsonFile}`);
 }
 process.exit(0);
