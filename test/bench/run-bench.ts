@@ -890,28 +890,38 @@ async function benchStack(): Promise<void> {
     await bareScan(client, smallTable, segmentsFor(small)); // warm-up
     // DynamoDB Local's CPU time, to show which side bounds the night.
     const dynamoCpuMs = dynamoLocalCpuMs();
-    // The bare scan runs before the first night, between the nights and after the next one, on the same table with the
-    // same segments; the bound is their median, so neither a machine that got busier or quieter meanwhile nor one slow
-    // scan decides the ratio (one after-scan took 30 s where the two others took 14 and 15).
-    let cpu0 = dynamoCpuMs();
-    const scanBefore = await bareScan(client, bigTable, totalSegments);
-    const scanDynamoCpuMs = dynamoCpuMs() - cpu0;
+    // The bare Scan runs before the first night, between the nights and after the next one, on the same table with the
+    // same segments. A night's bound is the mean of the Scans right before and right after it: the Scans slowed
+    // through every full run (177.6, 225.9, 261.4 s; 191.7, 245.5, 286.8 s), so a median of all three held the next
+    // night to the Scan of a table that did not yet hold the first night's 300,000 ledger items, and a drift that
+    // is steady across a night cancels in the mean of its two sides.
+    // Each Scan with DynamoDB Local's CPU time meanwhile.
+    const timedScan = async () => {
+      const cpuBefore = dynamoCpuMs();
+      const run = await bareScan(client, bigTable, totalSegments);
+      return { ...run, dynamoCpuMs: dynamoCpuMs() - cpuBefore };
+    };
+    const scanBefore = await timedScan();
 
     // The shop's first night emails everyone already at risk or lost (the backlog of a whole customer base); every
     // later night emails only who slipped since, and the follow-up steps that fell due. Both are measured; the
     // figure is the regular night, the first is shown next to it with the ceiling the local SES puts on it.
     log(`night: first night, ${customers.toLocaleString('en')} customers (child process)`);
-    cpu0 = dynamoCpuMs();
+    let cpu0 = dynamoCpuMs();
     const first = await nightInChild(bigTable, asOf, totalSegments, endpoints, customers);
     const firstDynamoCpuMs = dynamoCpuMs() - cpu0;
-    const scanBetween = await bareScan(client, bigTable, totalSegments);
+    const scanBetween = await timedScan();
     log(`night: the next night, ${customers.toLocaleString('en')} customers (child process)`);
     cpu0 = dynamoCpuMs();
     const night = await nightInChild(bigTable, nextDay(asOf), totalSegments, endpoints, customers);
     const nightDynamoCpuMs = dynamoCpuMs() - cpu0;
-    const scanAfter = await bareScan(client, bigTable, totalSegments);
-    const scan = { items: scanBefore.items, ms: [scanBefore.ms, scanBetween.ms, scanAfter.ms].sort((a, b) => a - b)[1]! };
+    const scanAfter = await timedScan();
+    const around = (before: { items: number; ms: number }, after: { items: number; ms: number }) => ({ items: after.items, ms: (before.ms + after.ms) / 2 });
+    const scan = around(scanBetween, scanAfter);
     const scanRate = scan.items / (scan.ms / 1000);
+    const firstScan = around(scanBefore, scanBetween);
+    const firstScanRate = firstScan.items / (firstScan.ms / 1000);
+    const scanDynamoCpuMs = (scanBetween.dynamoCpuMs + scanAfter.dynamoCpuMs) / 2;
     // The night is StartNight's entry to BuildReport's, its sends settled (the handlers' modules were loaded before it);
     // the report (BuildReport: the ledger and the profiles read whole, for the console) is the morning's work, timed
     // beside it, not counted in it.
@@ -945,7 +955,7 @@ async function benchStack(): Promise<void> {
         figure: 'pipelineVsScan',
         value: round(nightRate / scanRate, 3),
         unit: 'ratio',
-        bound: `night ${round(nightRate, 0)}/s (sent ${night.emailsSent.toLocaleString('en')}) vs bare Scan ${round(scanRate, 0)}/s (${totalSegments} seg, N=${customers.toLocaleString('en')}; the median of Scans before, between and after the nights: ${[scanBefore, scanBetween, scanAfter].map((run) => round(run.ms / 1000, 1)).join(', ')} s); DynamoDB Local CPU: night ${round(nightDynamoCpuMs / 1000, 1)} s, scan ${round(scanDynamoCpuMs / 1000, 1)} s. ${buildsReport(customers) ? `The report built after it: ${round(night.stateMs?.BuildReport ?? 0, 0)} ms, ${reportScans(night)} scans (first night ${reportScans(first)}).` : 'The report after it not built (over 30,000 customers; --report builds it).'} First night ${round(firstRate, 0)}/s = ${round(firstRate / scanRate, 3)} (sent ${first.emailsSent.toLocaleString('en')}${bareRate ? `: ${round(firstEmailsAloneMs / 1000, 0)} s at the bare SES rate alone` : ''}; DynamoDB Local CPU ${round(firstDynamoCpuMs / 1000, 1)} s)`,
+        bound: `night ${round(nightRate, 0)}/s (sent ${night.emailsSent.toLocaleString('en')}) vs bare Scan ${round(scanRate, 0)}/s (${totalSegments} seg, N=${customers.toLocaleString('en')}; the mean of the Scans right before and after it: ${round(scanBetween.ms / 1000, 1)} and ${round(scanAfter.ms / 1000, 1)} s; before the first night ${round(scanBefore.ms / 1000, 1)} s); DynamoDB Local CPU: night ${round(nightDynamoCpuMs / 1000, 1)} s, its Scans ${round(scanBetween.dynamoCpuMs / 1000, 1)} and ${round(scanAfter.dynamoCpuMs / 1000, 1)} s. ${buildsReport(customers) ? `The report built after it: ${round(night.stateMs?.BuildReport ?? 0, 0)} ms, ${reportScans(night)} scans (first night ${reportScans(first)}).` : 'The report after it not built (over 30,000 customers; --report builds it).'} First night ${round(firstRate, 0)}/s = ${round(firstRate / firstScanRate, 3)} of its Scans' ${round(firstScanRate, 0)}/s (sent ${first.emailsSent.toLocaleString('en')}${bareRate ? `: ${round(firstEmailsAloneMs / 1000, 0)} s at the bare SES rate alone` : ''}; DynamoDB Local CPU ${round(firstDynamoCpuMs / 1000, 1)} s)`,
         target: '>= 0.9',
         meets: nightRate / scanRate >= 0.9,
       },
@@ -973,7 +983,8 @@ async function benchStack(): Promise<void> {
           reportMs: first.stateMs?.BuildReport ?? null,
           cpuMs: first.cpuMs,
           itemsPerSec: firstRate,
-          ratio: firstRate / scanRate,
+          ratio: firstRate / firstScanRate,
+          scanMs: firstScan.ms,
           emailsAloneAtBareSesMs: bareRate ? firstEmailsAloneMs : null,
           dynamoCpuMs: firstDynamoCpuMs,
           emailsSent: first.emailsSent,
@@ -985,11 +996,11 @@ async function benchStack(): Promise<void> {
     record(
       {
         figure: 'firstNightVsScan',
-        value: round(firstRate / scanRate, 3),
+        value: round(firstRate / firstScanRate, 3),
         unit: 'ratio',
-        bound: `a new shop's first night ${round(firstRate, 0)}/s (sent ${first.emailsSent.toLocaleString('en')}) vs the same bare Scan ${round(scanRate, 0)}/s`,
+        bound: `a new shop's first night ${round(firstRate, 0)}/s (sent ${first.emailsSent.toLocaleString('en')}) vs the same bare Scan ${round(firstScanRate, 0)}/s (the mean of the Scans right before and after it)`,
         target: '>= 0.6',
-        meets: firstRate / scanRate >= 0.6,
+        meets: firstRate / firstScanRate >= 0.6,
       },
       { itemsPerSec: firstRate, emailsSent: first.emailsSent, ms: nightMs(first) },
     );
@@ -999,18 +1010,18 @@ async function benchStack(): Promise<void> {
     // rendered, measured in this run). The night's reservations (each entry written before it is queued) are left
     // out of the floor, so the floor is lower than the least a night can do.
     if (senderRates) {
-      const floorMs = scan.ms + (first.emailsSent / senderRates.guardedRate) * 1000;
+      const floorMs = firstScan.ms + (first.emailsSent / senderRates.guardedRate) * 1000;
       const ratio = floorMs / nightMs(first);
       record(
         {
           figure: 'firstNightVsFloor',
           value: round(ratio, 3),
           unit: 'ratio',
-          bound: `a new shop's first night ${round(nightMs(first) / 1000, 1)} s vs its floor ${round(floorMs / 1000, 1)} s: the median bare Scan ${round(scan.ms / 1000, 1)} s plus its ${first.emailsSent.toLocaleString('en')} emails at the guarded floor's ${round(senderRates.guardedRate, 0)}/s (sendVsGuardedFloor's, on the sender's shop of ${small.toLocaleString('en')}). The equivalent of firstNightVsScan for a night that sends`,
+          bound: `a new shop's first night ${round(nightMs(first) / 1000, 1)} s vs its floor ${round(floorMs / 1000, 1)} s: the bare Scan ${round(firstScan.ms / 1000, 1)} s (the mean of those right before and after it) plus its ${first.emailsSent.toLocaleString('en')} emails at the guarded floor's ${round(senderRates.guardedRate, 0)}/s (sendVsGuardedFloor's, on the sender's shop of ${small.toLocaleString('en')}). The equivalent of firstNightVsScan for a night that sends`,
           target: '>= 0.6',
           meets: ratio >= 0.6,
         },
-        { nightMs: nightMs(first), floorMs, scanMs: scan.ms, emailsSent: first.emailsSent, guardedFloorPerSec: senderRates.guardedRate },
+        { nightMs: nightMs(first), floorMs, scanMs: firstScan.ms, emailsSent: first.emailsSent, guardedFloorPerSec: senderRates.guardedRate },
       );
     }
     notes.push(
