@@ -76,6 +76,8 @@ const cpuAtStart = process.cpuUsage();
 const run = await runNightWorkflow(
   { source: 'winback.bench', asOf: env('BENCH_AS_OF') },
   {
+    // BENCH_MAX_CONCURRENCY=K: K segment workers at once instead of the definition's (see the memory nights in run-bench.ts).
+    ...(process.env.BENCH_MAX_CONCURRENCY ? { maxConcurrency: Number(env('BENCH_MAX_CONCURRENCY')) } : {}),
     dependencies: <T extends object>(handler: string, deps: T): T =>
       handler === 'send-worker' && 'email' in deps ? { ...deps, email: timed(deps.email as EmailSender) } : deps,
     // BENCH_SKIP_REPORT=1: the workflow ends at BuildReport's entry, where the night's timing stops anyway. The report
