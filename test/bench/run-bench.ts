@@ -103,10 +103,12 @@ interface Row {
 }
 const rows: Row[] = [];
 const figures: Record<string, unknown> = {};
-const record = (row: Row, extra: Record<string, unknown> = {}) => {
+/** `logged: false` for a figure another process has logged already (the webhooks' child). */
+const record = (row: Row, extra: Record<string, unknown> = {}, logged = true) => {
   rows.push(row);
   figures[row.figure] = { value: row.value, unit: row.unit, bound: row.bound, target: row.target, meets: row.meets, ...extra };
-  measured(row);
+  if (logged) measured(row);
+  else writeFigures(true);
 };
 /**
  * Logs a figure as soon as it is measured and saves it. A full run takes over an hour and its figures used to be
@@ -1153,7 +1155,7 @@ async function webhooksInChild(): Promise<void> {
   }
   const result = JSON.parse(readFileSync(out, 'utf8')) as { figures: Record<string, Omit<Row, 'figure'>>; notes: string[] };
   for (const [figure, { value, unit, bound, target, meets, ...extra }] of Object.entries(result.figures))
-    record({ figure, value, unit, bound, target, meets }, extra);
+    record({ figure, value, unit, bound, target, meets }, extra, false);
   notes.push(...result.notes);
 }
 
