@@ -426,7 +426,7 @@ async function bareScan(client: ReturnType<typeof createDocumentClient>, tableNa
       return items;
     }),
   );
-  return { items: counts.reduce((a, b) => a + b, 0), ms: now() - start };
+  return { items: sum(counts), ms: now() - start };
 }
 
 interface TimedScan {
@@ -917,9 +917,9 @@ async function benchStack(): Promise<void> {
     await bareScan(client, senderTable, segmentsFor(senderShop)); // warm-up
     // DynamoDB Local's CPU time, to show which side bounds the night.
     const dynamoCpuMs = dynamoLocalCpuMs();
-    // The bare Scan runs before the first night, between the nights and after the next one, on the same table with the
+    // The bare Scan runs before the first night and after each night, on the same table with the
     // same segments. A night's bound is the mean of the Scans right before and right after it: the Scans slowed
-    // through every full run (177.6, 225.9, 261.4 s; 191.7, 245.5, 286.8 s), so a median of all three held the next
+    // through every full run (177.6, 225.9, 261.4 s; 191.7, 245.5, 286.8 s), so a median of them all held the next
     // night to the Scan of a table that did not yet hold the first night's 300,000 ledger items, and a drift that
     // is steady across a night cancels in the mean of its two sides.
     // Each Scan with DynamoDB Local's CPU time meanwhile.
